@@ -1,0 +1,1 @@
+"""Shared mechanisms every domain uses; imports no domain package."""

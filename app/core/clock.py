@@ -1,0 +1,7 @@
+"""The one source of "now". Tests move it with time-machine; SQL gets it from here, not NOW()."""
+
+from datetime import UTC, datetime
+
+
+def now() -> datetime:
+    return datetime.now(UTC)

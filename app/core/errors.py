@@ -1,0 +1,198 @@
+"""RFC 9457 problem details: every error the API returns has this shape and a stable ``code``."""
+
+from http import HTTPStatus
+from typing import Any
+
+import structlog
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from sqlalchemy.exc import DBAPIError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+PROBLEM_MEDIA_TYPE = "application/problem+json"
+log = structlog.get_logger("app.errors")
+
+
+class FieldError(BaseModel):
+    loc: list[str | int] = Field(
+        description="Where the error is: body, query, path or header, then the field path."
+    )
+    msg: str
+    type: str
+
+
+class Problem(BaseModel):
+    type: str = Field(default="about:blank", description="A URI naming the problem type.")
+    title: str
+    status: int
+    detail: str | None = None
+    code: str = Field(description="Stable machine-readable error code.")
+    errors: list[FieldError] | None = Field(default=None, description="Field errors (422 only).")
+
+
+class AppError(Exception):
+    """A failure the caller can act on. Services raise these; handlers turn them into problems."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(
+        self,
+        detail: str | None = None,
+        *,
+        code: str | None = None,
+        status: int | None = None,
+        headers: dict[str, str] | None = None,
+        **extra: Any,
+    ) -> None:
+        super().__init__(detail or code or self.code)
+        self.detail = detail
+        if code:
+            self.code = code
+        if status:
+            self.status = status
+        self.headers = headers
+        self.extra = extra
+
+
+class NotFound(AppError):
+    status = 404
+    code = "not_found"
+
+
+class Conflict(AppError):
+    status = 409
+    code = "conflict"
+
+
+class Unauthorized(AppError):
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(AppError):
+    status = 403
+    code = "forbidden"
+
+
+class Unprocessable(AppError):
+    status = 422
+    code = "unprocessable"
+
+
+class TooManyRequests(AppError):
+    status = 429
+    code = "rate_limited"
+
+
+STATUS_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    406: "not_acceptable",
+    409: "conflict",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_error",
+    429: "rate_limited",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+def problem_response(
+    status: int,
+    code: str | None = None,
+    detail: str | None = None,
+    *,
+    headers: dict[str, str] | None = None,
+    **extra: Any,
+) -> JSONResponse:
+    body: dict[str, Any] = {
+        "type": "about:blank",
+        "title": HTTPStatus(status).phrase,
+        "status": status,
+        "detail": detail,
+        "code": code or STATUS_CODES.get(status, "error"),
+    }
+    body.update(extra)
+    return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
+
+
+def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` entries for the error statuses a route can return."""
+    return {
+        status: {
+            "model": Problem,
+            "description": HTTPStatus(status).phrase,
+            "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+        }
+        for status in statuses
+    }
+
+
+def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
+    return [
+        {
+            "loc": [str(part) if not isinstance(part, int) else part for part in error["loc"]],
+            "msg": error["msg"],
+            "type": error["type"],
+        }
+        for error in exc.errors()
+    ]
+
+
+async def _app_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, AppError)
+    return problem_response(exc.status, exc.code, exc.detail, headers=exc.headers, **exc.extra)
+
+
+async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, RequestValidationError)
+    errors = _field_errors(exc)
+    if any(error["type"] == "json_invalid" for error in errors):
+        return problem_response(400, "malformed_json", "The request body is not valid JSON.")
+    return problem_response(422, "validation_error", "The request is not valid.", errors=errors)
+
+
+async def _http_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, StarletteHTTPException)
+    detail = exc.detail if isinstance(exc.detail, str) else None
+    if exc.status_code == 404 and detail == "Not Found":
+        detail = f"No route matches {request.url.path}."
+    return problem_response(exc.status_code, None, detail, headers=getattr(exc, "headers", None))
+
+
+async def _database_error(request: Request, exc: Exception) -> JSONResponse:
+    assert isinstance(exc, DBAPIError)
+    sqlstate = getattr(exc.orig, "sqlstate", None) or getattr(
+        getattr(exc.orig, "__cause__", None), "sqlstate", None
+    )
+    # 22xxx are data exceptions: text PostgreSQL cannot store (NUL), numbers out of range…
+    if sqlstate and str(sqlstate).startswith("22"):
+        return problem_response(422, "invalid_value", "A value in the request cannot be stored.")
+    return await _unexpected_error(request, exc)
+
+
+async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
+    log.error(
+        "unhandled_exception",
+        exc_info=exc,
+        path=request.url.path,
+        method=request.method,
+    )
+    return problem_response(
+        500, "internal_error", "An unexpected error occurred; it has been logged."
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    app.add_exception_handler(AppError, _app_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(DBAPIError, _database_error)
+    app.add_exception_handler(Exception, _unexpected_error)

@@ -1,0 +1,53 @@
+"""Liveness, readiness and metrics: outside /v1, for orchestrators and scrapers."""
+
+import asyncio
+
+from fastapi import APIRouter, Request, Response
+from pydantic import BaseModel
+
+from app.core.db import database_of
+from app.core.errors import problem_response, problem_responses
+from app.core.metrics import render_metrics
+
+router = APIRouter(tags=["system"])
+
+
+class Health(BaseModel):
+    status: str
+
+
+@router.get("/healthz", operation_id="system-health", response_model=Health)
+async def healthz() -> Health:
+    """The process is alive."""
+    return Health(status="ok")
+
+
+@router.get(
+    "/readyz",
+    operation_id="system-ready",
+    response_model=Health,
+    responses=problem_responses(503),
+)
+async def readyz(request: Request) -> Health | Response:
+    """The database answers: 503 when it does not."""
+    try:
+        await asyncio.wait_for(database_of(request).ping(), timeout=2)
+    except Exception:
+        return problem_response(503, "database_unavailable", "The database does not answer.")
+    return Health(status="ok")
+
+
+@router.get(
+    "/metrics",
+    operation_id="system-metrics",
+    response_class=Response,
+    responses={
+        200: {
+            "content": {"text/plain": {}},
+            "description": "Prometheus exposition format.",
+        }
+    },
+)
+async def metrics() -> Response:
+    body, content_type = render_metrics()
+    return Response(body, media_type=content_type)

@@ -1,0 +1,238 @@
+"""``Idempotency-Key`` on POST: the first response is stored and replayed for 24 hours.
+
+The key is claimed in its own short transaction (so a concurrent retry sees it and gets 409),
+and the response is stored in the request's own transaction, so the domain change and the stored
+response commit together: a retry never repeats a change whose response was lost. A claim whose
+request died is taken over once its lock expires; its transaction was rolled back, so re-running
+it is safe.
+An error response is not stored: the request's transaction was rolled back, so a retry runs anew.
+"""
+
+import hashlib
+import uuid
+from collections.abc import Callable, Coroutine
+from datetime import datetime, timedelta
+from typing import Any
+
+from fastapi import Request, Response
+from fastapi.routing import APIRoute
+from sqlalchemy import LargeBinary, String, UniqueConstraint, delete, select, update
+from sqlalchemy.dialects.postgresql import JSONB, insert
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core import clock
+from app.core.db import Base, IdMixin, database_of
+from app.core.errors import AppError
+from app.core.settings import get_settings
+
+HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"
+LOCK_SECONDS = 60
+_STORED_HEADERS = ("content-type", "location")
+
+
+class IdempotencyKey(IdMixin, Base):
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("principal", "key"),)
+
+    principal: Mapped[str] = mapped_column(String(64))
+    key: Mapped[str] = mapped_column(String(255))
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    locked_until: Mapped[datetime | None]
+    response_status: Mapped[int | None]
+    response_headers: Mapped[dict[str, str] | None] = mapped_column(JSONB)
+    response_body: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class IdempotencyKeyInvalid(AppError):
+    status = 400
+    code = "idempotency_key_invalid"
+
+
+class IdempotencyKeyReused(AppError):
+    status = 422
+    code = "idempotency_key_reused"
+
+
+class IdempotencyKeyInProgress(AppError):
+    status = 409
+    code = "idempotency_key_in_progress"
+
+
+def _principal(request: Request) -> str:
+    """Keys are per caller: the same key from two callers names two requests."""
+    credentials = request.headers.get("authorization", "")
+    return hashlib.sha256(credentials.encode()).hexdigest()
+
+
+def _fingerprint(request: Request, body: bytes) -> str:
+    digest = hashlib.sha256()
+    for part in (
+        request.method.encode(),
+        request.url.path.encode(),
+        request.url.query.encode(),
+        body,
+    ):
+        digest.update(len(part).to_bytes(8, "big") + part)
+    return digest.hexdigest()
+
+
+async def _claim(
+    session: AsyncSession, *, principal: str, key: str, fingerprint: str
+) -> IdempotencyKey | None:
+    """Claims the key for this request; returns the stored record when it was already completed."""
+    now = clock.now()
+    ttl = timedelta(hours=get_settings().idempotency_ttl_hours)
+    await session.execute(
+        delete(IdempotencyKey).where(
+            IdempotencyKey.principal == principal,
+            IdempotencyKey.key == key,
+            IdempotencyKey.expires_at <= now,
+        )
+    )
+    claimed = await session.scalar(
+        insert(IdempotencyKey)
+        .values(
+            id=uuid.uuid4(),
+            principal=principal,
+            key=key,
+            fingerprint=fingerprint,
+            locked_until=now + timedelta(seconds=LOCK_SECONDS),
+            created_at=now,
+            expires_at=now + ttl,
+        )
+        .on_conflict_do_nothing(index_elements=["principal", "key"])
+        .returning(IdempotencyKey.id)
+    )
+    if claimed is not None:
+        return None
+    existing = await session.scalar(
+        select(IdempotencyKey).where(
+            IdempotencyKey.principal == principal, IdempotencyKey.key == key
+        )
+    )
+    if existing is None:  # expired and removed by a concurrent request between our two statements
+        raise IdempotencyKeyInProgress("A request with this Idempotency-Key is being processed.")
+    if existing.fingerprint != fingerprint:
+        raise IdempotencyKeyReused("This Idempotency-Key was used with another request.")
+    if existing.response_status is not None:
+        return existing
+    taken_over = await session.scalar(
+        update(IdempotencyKey)
+        .where(
+            IdempotencyKey.id == existing.id,
+            IdempotencyKey.response_status.is_(None),
+            IdempotencyKey.locked_until < now,
+        )
+        .values(locked_until=now + timedelta(seconds=LOCK_SECONDS))
+        .returning(IdempotencyKey.id)
+    )
+    if taken_over is None:
+        raise IdempotencyKeyInProgress(
+            "A request with this Idempotency-Key is being processed.",
+            headers={"Retry-After": "1"},
+        )
+    return None
+
+
+def _replay(record: IdempotencyKey) -> Response:
+    headers = dict(record.response_headers or {})
+    headers[REPLAYED_HEADER] = "true"
+    return Response(
+        content=record.response_body,
+        status_code=record.response_status or 200,
+        headers=headers,
+    )
+
+
+async def _release(request: Request, principal: str, key: str) -> None:
+    async with database_of(request).sessionmaker.begin() as session:
+        await session.execute(
+            delete(IdempotencyKey).where(
+                IdempotencyKey.principal == principal,
+                IdempotencyKey.key == key,
+                IdempotencyKey.response_status.is_(None),
+            )
+        )
+
+
+async def _store(session: AsyncSession, principal: str, key: str, response: Response) -> None:
+    headers = {name: response.headers[name] for name in _STORED_HEADERS if name in response.headers}
+    await session.execute(
+        update(IdempotencyKey)
+        .where(IdempotencyKey.principal == principal, IdempotencyKey.key == key)
+        .values(
+            response_status=response.status_code,
+            response_headers=headers,
+            response_body=bytes(response.body),
+            locked_until=None,
+        )
+    )
+
+
+_DOCUMENTED_HEADER = {
+    "name": HEADER,
+    "in": "header",
+    "required": False,
+    "schema": {"type": "string", "minLength": 1, "maxLength": 255},
+    "description": "Makes the request safe to retry: its first response is replayed for 24 hours.",
+}
+
+
+class AppRoute(APIRoute):
+    """The route class of every router: adds ``Idempotency-Key`` handling to POST operations."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        super().__init__(path, endpoint, **kwargs)
+        if "POST" in (self.methods or ()):
+            extra = dict(self.openapi_extra or {})
+            extra["parameters"] = [*extra.get("parameters", []), _DOCUMENTED_HEADER]
+            self.openapi_extra = extra
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        if "POST" not in (self.methods or ()):
+            return handler
+
+        async def idempotent_handler(request: Request) -> Response:
+            key = request.headers.get(HEADER)
+            if key is None:
+                return await handler(request)
+            if not 1 <= len(key) <= 255 or not key.isprintable():
+                raise IdempotencyKeyInvalid(
+                    "Idempotency-Key must be 1 to 255 printable characters."
+                )
+            principal = _principal(request)
+            fingerprint = _fingerprint(request, await request.body())
+            async with database_of(request).sessionmaker.begin() as session:
+                stored = await _claim(
+                    session, principal=principal, key=key, fingerprint=fingerprint
+                )
+            if stored is not None:
+                return _replay(stored)
+            try:
+                response = await handler(request)
+            except BaseException:
+                await _release(request, principal, key)
+                raise
+            request_session: AsyncSession | None = getattr(request.state, "db_session", None)
+            storable = response.status_code < 400 and hasattr(response, "body")
+            if request_session is None or not storable:
+                await _release(request, principal, key)
+            else:
+                await _store(request_session, principal, key, response)
+            return response
+
+        return idempotent_handler
+
+
+async def purge_expired(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
+    """Deletes stored responses older than their time to live."""
+    async with sessionmaker.begin() as session:
+        result = await session.execute(
+            delete(IdempotencyKey).where(IdempotencyKey.expires_at <= clock.now())
+        )
+    return int(getattr(result, "rowcount", 0) or 0)

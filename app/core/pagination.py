@@ -1,0 +1,102 @@
+"""Keyset (cursor) pagination, newest first: cost does not grow with page depth.
+
+Lists are ordered by ``(created_at DESC, id DESC)``; the cursor is the last row's pair, opaque to
+clients. A query must have an index on those two columns (with its scope columns first).
+"""
+
+import base64
+import binascii
+import json
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Annotated, Any, Generic, TypeVar
+
+from fastapi import Depends, Query
+from pydantic import BaseModel, Field
+from sqlalchemy import Select, tuple_
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
+
+from app.core.errors import AppError
+
+T = TypeVar("T")
+DEFAULT_LIMIT = 20
+MAX_LIMIT = 100
+
+
+class Page(BaseModel, Generic[T]):
+    data: list[T]
+    next_cursor: str | None = Field(
+        description="Pass as `cursor` to get the next page; null on the last."
+    )
+    has_more: bool
+
+
+class PageParams(BaseModel):
+    limit: int = DEFAULT_LIMIT
+    cursor: str | None = None
+
+
+def page_params(
+    limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = DEFAULT_LIMIT,
+    cursor: Annotated[
+        str | None, Query(max_length=200, description="From a previous page.")
+    ] = None,
+) -> PageParams:
+    return PageParams(limit=limit, cursor=cursor)
+
+
+Pagination = Annotated[PageParams, Depends(page_params)]
+
+
+class InvalidCursor(AppError):
+    status = 400
+    code = "invalid_cursor"
+
+
+def encode_cursor(created_at: datetime, row_id: uuid.UUID) -> str:
+    raw = json.dumps([created_at.isoformat(), str(row_id)], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def decode_cursor(cursor: str) -> tuple[datetime, uuid.UUID]:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        created_at, row_id = json.loads(raw)
+        position = datetime.fromisoformat(created_at), uuid.UUID(row_id)
+    except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
+        raise InvalidCursor("The cursor is not one this API returned.") from None
+    if position[0].tzinfo is None:
+        raise InvalidCursor("The cursor is not one this API returned.")
+    return position
+
+
+async def paginate(
+    session: AsyncSession,
+    query: Select[Any],
+    params: PageParams,
+    *,
+    created_at: InstrumentedAttribute[datetime],
+    id: InstrumentedAttribute[uuid.UUID],
+) -> tuple[Sequence[Any], str | None]:
+    """One page of ``query`` (which selects one entity) and the cursor of the next, if any."""
+    if params.cursor:
+        after_created, after_id = decode_cursor(params.cursor)
+        query = query.where(tuple_(created_at, id) < tuple_(after_created, after_id))
+    rows = (
+        await session.scalars(query.order_by(created_at.desc(), id.desc()).limit(params.limit + 1))
+    ).all()
+    if len(rows) <= params.limit:
+        return rows, None
+    last = rows[params.limit - 1]
+    return rows[: params.limit], encode_cursor(getattr(last, created_at.key), getattr(last, id.key))
+
+
+def page_of(rows: Sequence[Any], next_cursor: str | None) -> dict[str, Any]:
+    """The response body for a page; validated against ``Page[Schema]`` by the route."""
+    return {
+        "data": rows,
+        "next_cursor": next_cursor,
+        "has_more": next_cursor is not None,
+    }

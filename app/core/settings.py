@@ -1,0 +1,65 @@
+"""Configuration from the environment (prefix ``MANAGER_``) and an optional ``.env`` file."""
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+EXAMPLE_SECRET = "change-me-in-production"  # noqa: S105 - the value production refuses
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="MANAGER_", env_file=".env", extra="ignore")
+
+    environment: Literal["development", "test", "production"] = "development"
+    database_url: str | None = Field(
+        default=None,
+        description="PostgreSQL URL; unset starts the embedded server in data_dir.",
+    )
+    data_dir: Path = Path(".data")
+    host: str = "127.0.0.1"
+    port: int = 8000
+    public_url: str = "http://127.0.0.1:8000"
+    secret_key: SecretStr = SecretStr(EXAMPLE_SECRET)
+    log_level: str = "INFO"
+    log_json: bool = True
+    max_body_bytes: int = 2 * 1024 * 1024
+    db_pool_size: int = 10
+    db_max_overflow: int = 10
+    idempotency_ttl_hours: int = 24
+    worker_poll_seconds: float = 1.0
+    run_worker_in_process: bool | None = Field(
+        default=None,
+        description="Run the job loop inside `manager serve`; default: on when embedded.",
+    )
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url is None
+
+    @property
+    def production(self) -> bool:
+        return self.environment == "production"
+
+    def problems_for_production(self) -> list[str]:
+        """Why this configuration must not serve production traffic (empty when it may)."""
+        problems = []
+        if self.database_url is None:
+            problems.append(
+                "MANAGER_DATABASE_URL is not set (the embedded server is for development)"
+            )
+        secret = self.secret_key.get_secret_value()
+        if not secret or secret == EXAMPLE_SECRET:
+            problems.append("MANAGER_SECRET_KEY is missing or still the example value")
+        elif len(secret) < 32:
+            problems.append("MANAGER_SECRET_KEY is shorter than 32 characters")
+        if not self.public_url.startswith("https://"):
+            problems.append("MANAGER_PUBLIC_URL must be an https:// URL")
+        return problems
+
+
+@lru_cache
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,91 @@
+"""The application factory."""
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import APIRouter, FastAPI
+from fastapi.routing import APIRoute
+
+from app.core import health
+from app.core.db import Database
+from app.core.errors import install_error_handlers
+from app.core.idempotency import AppRoute
+from app.core.jobs import run_loop
+from app.core.logging import configure_logging
+from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from app.core.settings import Settings, get_settings
+
+API_VERSION = "0.1.0"
+
+
+def api_router() -> APIRouter:
+    """Everything under /v1; each domain's router is included here."""
+    return APIRouter(prefix="/v1", route_class=AppRoute)
+
+
+def _operation_id(route: APIRoute) -> str:
+    return route.name
+
+
+def create_app(settings: Settings | None = None, database: Database | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    configure_logging(settings.log_level, json=settings.log_json)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        owned = database is None
+        if owned:
+            app.state.database = Database.connect(
+                await asyncio.to_thread(_database_url, settings),
+                pool_size=settings.db_pool_size,
+                max_overflow=settings.db_max_overflow,
+            )
+        stop = asyncio.Event()
+        jobs = None
+        if settings.run_worker_in_process:
+            from app.worker import JOBS
+
+            jobs = asyncio.create_task(
+                run_loop(
+                    JOBS,
+                    app.state.database.sessionmaker,
+                    poll_seconds=settings.worker_poll_seconds,
+                    stop=stop,
+                )
+            )
+        yield
+        stop.set()
+        if jobs is not None:
+            await jobs
+        if owned:
+            await app.state.database.dispose()
+
+    app = FastAPI(
+        title="Manager API",
+        version=API_VERSION,
+        description=(
+            "Accounts, organizations and rights, billing, partners and ticketing for a sovereign "
+            "cloud provider's management console. Errors are RFC 9457 problem details "
+            "(`application/problem+json`) with a stable `code`."
+        ),
+        lifespan=lifespan,
+        generate_unique_id_function=_operation_id,
+    )
+    if database is not None:
+        app.state.database = database
+    app.router.route_class = AppRoute
+    install_error_handlers(app)
+    app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestContextMiddleware)
+    app.include_router(health.router)
+    app.include_router(api_router())
+    return app
+
+
+def _database_url(settings: Settings) -> str:
+    if settings.database_url:
+        return settings.database_url
+    from app.core.embedded import start_embedded_server
+
+    return start_embedded_server(settings.data_dir)

@@ -1,0 +1,40 @@
+"""The background worker: runs every domain's periodic jobs. Several workers may run at once."""
+
+import asyncio
+import signal
+
+import structlog
+
+from app.core import idempotency
+from app.core.db import Database
+from app.core.jobs import Job, run_loop
+from app.core.settings import Settings
+
+log = structlog.get_logger("app.worker")
+
+JOBS: tuple[Job, ...] = (
+    Job("idempotency.purge_expired", every_seconds=3600, run=idempotency.purge_expired),
+)
+
+
+async def run_forever(database_url: str, settings: Settings) -> None:
+    """Runs the jobs until SIGINT or SIGTERM."""
+    from app.core.logging import configure_logging
+
+    configure_logging(settings.log_level, json=settings.log_json)
+    database = Database.connect(database_url, pool_size=4, max_overflow=0)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    log.info("worker_started", jobs=[job.name for job in JOBS])
+    try:
+        await run_loop(
+            JOBS,
+            database.sessionmaker,
+            poll_seconds=settings.worker_poll_seconds,
+            stop=stop,
+        )
+    finally:
+        await database.dispose()
+        log.info("worker_stopped")
