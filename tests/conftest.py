@@ -1,0 +1,124 @@
+"""Fixtures: a real PostgreSQL database migrated by Alembic; each test in a rolled-back transaction.
+
+The server is ``MANAGER_TEST_DATABASE_URL`` when set, otherwise an embedded one in ``.data/test``.
+"""
+
+import asyncio
+import os
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import asyncpg
+import httpx
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
+
+from app.core.db import Database, async_url
+from app.core.migrations import upgrade
+from app.core.settings import Settings
+from app.main import create_app
+from app.models import metadata
+
+ROOT = Path(__file__).resolve().parents[1]
+TEST_DATABASE = "manager_test"
+
+
+def _server_url() -> str:
+    """A URL on the test server, to its maintenance database."""
+    configured = os.environ.get("MANAGER_TEST_DATABASE_URL")
+    if configured:
+        return configured
+    from app.core.embedded import start_embedded_server
+
+    return start_embedded_server(ROOT / ".data" / "test", database="postgres")
+
+
+def _with_database(url: str, database: str) -> str:
+    """The same server URL with another database name."""
+    scheme, rest = url.split("://", 1)
+    authority, _, path = rest.partition("/")
+    _, _, query = path.partition("?")
+    return f"{scheme}://{authority}/{database}" + (f"?{query}" if query else "")
+
+
+async def _recreate(server_url: str, database: str) -> None:
+    connection = await asyncpg.connect(server_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await connection.execute(f'CREATE DATABASE "{database}"')
+    finally:
+        await connection.close()
+
+
+@pytest.fixture(scope="session")
+def server_url() -> str:
+    return _server_url()
+
+
+def fresh_database(server_url: str, name: str) -> str:
+    """Creates an empty database ``name`` on the test server and returns its URL."""
+    asyncio.run(_recreate(server_url, name))
+    return _with_database(server_url, name)
+
+
+@pytest.fixture(scope="session")
+def database_url(server_url: str) -> str:
+    url = fresh_database(server_url, TEST_DATABASE)
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url: str) -> Settings:
+    return Settings(environment="test", database_url=database_url, log_json=False, _env_file=None)  # type: ignore[call-arg]
+
+
+@pytest.fixture(scope="session")
+async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
+    database = Database.connect(database_url, pool_size=20, max_overflow=200)
+    yield database.engine
+    await database.dispose()
+
+
+@pytest.fixture
+async def connection(engine: AsyncEngine) -> AsyncIterator[AsyncConnection]:
+    """A connection inside a transaction that is rolled back when the test ends."""
+    async with engine.connect() as connection:
+        transaction = await connection.begin()
+        yield connection
+        await transaction.rollback()
+
+
+@pytest.fixture
+def db(connection: AsyncConnection) -> Database:
+    """The app's database bound to the test's transaction: commits become savepoints."""
+    sessionmaker = async_sessionmaker(
+        bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
+    )
+    return Database(connection.engine, sessionmaker)
+
+
+@pytest.fixture
+async def committed_db(engine: AsyncEngine) -> AsyncIterator[Database]:
+    """The real database, committing for real (concurrency tests); emptied afterwards."""
+    yield Database(engine, async_sessionmaker(engine, expire_on_commit=False))
+    tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
+    async with engine.begin() as connection:
+        await connection.execute(text(f"TRUNCATE {tables} CASCADE"))
+
+
+@pytest.fixture
+def app(settings: Settings, db: Database) -> FastAPI:
+    return create_app(settings, database=db)
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
+__all__ = ["async_url", "fresh_database"]
