@@ -5,7 +5,7 @@ The server is ``MANAGER_TEST_DATABASE_URL`` when set, otherwise an embedded one 
 
 import asyncio
 import os
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import asyncpg
@@ -22,7 +22,8 @@ from app.main import create_app
 from app.models import metadata
 
 ROOT = Path(__file__).resolve().parents[1]
-TEST_DATABASE = "manager_test"
+# One database per test run, so that runs sharing a server never meet.
+TEST_DATABASE = f"manager_test_{os.getpid()}"
 
 
 def _server_url() -> str:
@@ -43,11 +44,29 @@ def _with_database(url: str, database: str) -> str:
     return f"{scheme}://{authority}/{database}" + (f"?{query}" if query else "")
 
 
-async def _recreate(server_url: str, database: str) -> None:
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+async def _recreate(server_url: str, database: str | None) -> None:
+    """Drops ``database`` (and test databases of runs that died), then creates it again."""
     connection = await asyncpg.connect(server_url.replace("postgresql+asyncpg://", "postgresql://"))
     try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        await connection.execute(f'CREATE DATABASE "{database}"')
+        leftovers = await connection.fetch(
+            "SELECT datname FROM pg_database WHERE datname ~ '^manager_(test|migrations)_[0-9]+$'"
+        )
+        for row in leftovers:
+            name = row["datname"]
+            if name == database or not _pid_alive(int(name.rsplit("_", 1)[1])):
+                await connection.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        if database:
+            await connection.execute(f'CREATE DATABASE "{database}"')
     finally:
         await connection.close()
 
@@ -64,10 +83,19 @@ def fresh_database(server_url: str, name: str) -> str:
 
 
 @pytest.fixture(scope="session")
-def database_url(server_url: str) -> str:
+def database_url(server_url: str) -> Iterator[str]:
     url = fresh_database(server_url, TEST_DATABASE)
     upgrade(url)
-    return url
+    yield url
+    asyncio.run(_drop(server_url, TEST_DATABASE))
+
+
+async def _drop(server_url: str, database: str) -> None:
+    connection = await asyncpg.connect(server_url.replace("postgresql+asyncpg://", "postgresql://"))
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+    finally:
+        await connection.close()
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,7 @@
 """Migrations go up, down and up again on an empty database, and match the models."""
 
+import os
+
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect
@@ -28,7 +30,7 @@ async def _diff_and_tables(url: str) -> tuple[list, set[str]]:  # type: ignore[t
 async def test_upgrade_downgrade_upgrade_and_no_drift(server_url: str) -> None:
     import asyncio
 
-    url = await asyncio.to_thread(fresh_database, server_url, "manager_migrations_test")
+    url = await asyncio.to_thread(fresh_database, server_url, f"manager_migrations_{os.getpid()}")
     await asyncio.to_thread(upgrade, url)
     diff, tables = await _diff_and_tables(url)
     assert diff == [], f"models and migrations differ: {diff}"
