@@ -21,6 +21,8 @@ from app.core.settings import Settings
 from app.main import create_app
 from app.models import metadata
 
+pytest_plugins = ["tests.mail"]
+
 ROOT = Path(__file__).resolve().parents[1]
 # One database per test run, so that runs sharing a server never meet.
 TEST_DATABASE = f"manager_test_{os.getpid()}"

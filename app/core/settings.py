@@ -30,6 +30,15 @@ class Settings(BaseSettings):
     db_max_overflow: int = 10
     idempotency_ttl_hours: int = 24
     worker_poll_seconds: float = 1.0
+    smtp_host: str | None = Field(
+        default=None, description="SMTP server; unset writes mails as .eml files in data_dir/mail."
+    )
+    smtp_port: int = 587
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_security: Literal["starttls", "tls", "none"] = "starttls"
+    smtp_timeout_seconds: float = 15.0
+    mail_from: str = "Manager <no-reply@manager.localhost>"
     run_worker_in_process: bool | None = Field(
         default=None,
         description="Run the job loop inside `manager serve`; default: on when embedded.",
@@ -55,6 +64,8 @@ class Settings(BaseSettings):
             problems.append("MANAGER_SECRET_KEY is missing or still the example value")
         elif len(secret) < 32:
             problems.append("MANAGER_SECRET_KEY is shorter than 32 characters")
+        if not self.smtp_host:
+            problems.append("MANAGER_SMTP_HOST is not set (mails would only be written to disk)")
         if not self.public_url.startswith("https://"):
             problems.append("MANAGER_PUBLIC_URL must be an https:// URL")
         return problems

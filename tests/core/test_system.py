@@ -48,6 +48,7 @@ def _settings(**overrides: object) -> Settings:
         "database_url": "postgresql://db.example/manager",
         "secret_key": "s" * 40,
         "public_url": "https://manager.example",
+        "smtp_host": "smtp.example",
     }
     return Settings(**(base | overrides), _env_file=None)  # type: ignore[arg-type]
 

@@ -1,0 +1,49 @@
+"""Every e-mail the service sends, with the context variables its templates receive.
+
+Templates live in ``templates/<language>/<name>.subject.txt``, ``<name>.txt`` and ``<name>.html``
+for each language in ``LANGUAGES``. Every template also receives ``recipient_name`` (may be empty),
+``product_name`` ("Manager") and ``public_url``.
+"""
+
+LANGUAGES = ("fr", "en", "de", "it", "es")
+DEFAULT_LANGUAGE = "en"
+
+TEMPLATES: dict[str, tuple[str, ...]] = {
+    # Accounts and security
+    "account_confirm_email": ("confirm_url",),
+    "login_email_change_confirm": ("confirm_url", "new_email"),
+    "recovery_email_confirm": ("confirm_url",),
+    "password_reset": ("reset_url", "expires_minutes"),
+    "password_changed": ("changed_at",),
+    "login_succeeded": ("ip", "device", "at"),
+    "login_failed": ("ip", "device", "at", "failed_attempts"),
+    "account_locked": ("unlock_url", "failed_attempts"),
+    "new_location_login": ("ip", "device", "at"),
+    "two_factor_enabled": ("at",),
+    "two_factor_disabled": ("at",),
+    # Organizations
+    "organization_invitation": ("organization_name", "inviter_name", "role", "accept_url"),
+    "product_management_locked": ("organization_name", "product_name_locked", "locked_by"),
+    "product_management_unlocked": ("organization_name", "product_name_locked", "unlocked_by"),
+    "two_factor_required_alert": ("organization_name", "enroll_url"),
+    "partner_invitation": ("partner_name", "client_name", "accept_url"),
+    # Ticketing (customers of a ticket office)
+    "order_confirmation": ("order_number", "event_name", "order_url", "total", "payment_due_at"),
+    "order_payment_reminder": (
+        "order_number",
+        "event_name",
+        "order_url",
+        "total",
+        "reminder_number",
+        "cancel_on",
+    ),
+    "order_auto_cancelled": ("order_number", "event_name", "total"),
+    "order_cancelled": ("order_number", "event_name", "ticket_numbers", "reason"),
+    # Billing
+    "invoice_issued": ("invoice_number", "total", "due_date", "invoice_url"),
+    "invoice_reminder": ("invoice_number", "total", "due_date", "invoice_url", "reminder_number"),
+    "transfer_credited_to_prepaid": ("amount", "reference", "reason"),
+    "renewal_reminder": ("product_name_renewed", "expires_at", "renew_url"),
+    # Webhooks
+    "webhook_subscription_disabled": ("organization_name", "target_url", "reason"),
+}

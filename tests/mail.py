@@ -1,0 +1,1 @@
+"""Pytest plugin: a real SMTP server on loopback that receives what the worker sends."""
