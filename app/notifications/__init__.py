@@ -1,1 +1,1 @@
-"""E-mail: rendered from templates in the recipient's language, sent by the worker from an outbox."""
+"""E-mail: rendered in the recipient's language, sent by the worker from an outbox."""

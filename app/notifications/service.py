@@ -14,5 +14,5 @@ async def queue_mail(
     language: str,
     context: Mapping[str, Any],
 ) -> None:
-    """Renders ``template`` (a key of ``catalog.TEMPLATES``) in ``language`` and adds it to the outbox."""
+    """Renders ``template`` (a key of ``catalog.TEMPLATES``) in ``language`` into the outbox."""
     raise NotImplementedError
