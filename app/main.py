@@ -7,6 +7,8 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
+from app.accounts import auth_router as accounts_auth
+from app.accounts import router as accounts
 from app.core import health
 from app.core.db import Database
 from app.core.errors import install_error_handlers
@@ -15,13 +17,19 @@ from app.core.jobs import run_loop
 from app.core.logging import configure_logging
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from app.core.settings import Settings, get_settings
+from app.organizations import router as organizations
 
 API_VERSION = "0.1.0"
 
 
 def api_router() -> APIRouter:
     """Everything under /v1; each domain's router is included here."""
-    return APIRouter(prefix="/v1", route_class=AppRoute)
+    router = APIRouter(prefix="/v1", route_class=AppRoute)
+    router.include_router(accounts.signup_router)
+    router.include_router(accounts.router)
+    router.include_router(accounts_auth.router)
+    router.include_router(organizations.router)
+    return router
 
 
 def _operation_id(route: APIRoute) -> str:
@@ -72,6 +80,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
     )
+    app.state.settings = settings
     if database is not None:
         app.state.database = database
     app.router.route_class = AppRoute
@@ -79,6 +88,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router)
+    app.include_router(accounts_auth.keys_router)
     app.include_router(api_router())
     return app
 

@@ -5,3 +5,7 @@ from datetime import UTC, datetime
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def from_timestamp(seconds: int | float) -> datetime:
+    return datetime.fromtimestamp(seconds, tz=UTC)

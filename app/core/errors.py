@@ -37,6 +37,9 @@ class AppError(Exception):
 
     status = 400
     code = "bad_request"
+    keep_changes = False
+    """When true, the request's transaction commits before the error is answered (a failed
+    login still counts, a reused refresh token still ends its session)."""
 
     def __init__(
         self,
@@ -45,9 +48,12 @@ class AppError(Exception):
         code: str | None = None,
         status: int | None = None,
         headers: dict[str, str] | None = None,
+        keep_changes: bool | None = None,
         **extra: Any,
     ) -> None:
         super().__init__(detail or code or self.code)
+        if keep_changes is not None:
+            self.keep_changes = keep_changes
         self.detail = detail
         if code:
             self.code = code

@@ -14,7 +14,7 @@ from typing import Annotated, Any, Generic, TypeVar
 
 from fastapi import Depends, Query
 from pydantic import BaseModel, Field
-from sqlalchemy import Select, tuple_
+from sqlalchemy import Row, Select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -80,17 +80,26 @@ async def paginate(
     created_at: InstrumentedAttribute[datetime],
     id: InstrumentedAttribute[uuid.UUID],
 ) -> tuple[Sequence[Any], str | None]:
-    """One page of ``query`` (which selects one entity) and the cursor of the next, if any."""
+    """One page of ``query`` and the cursor of the next, if any.
+
+    ``query`` selects an entity, or an entity first and other columns after (rows are then tuples).
+    """
     if params.cursor:
         after_created, after_id = decode_cursor(params.cursor)
         query = query.where(tuple_(created_at, id) < tuple_(after_created, after_id))
-    rows = (
-        await session.scalars(query.order_by(created_at.desc(), id.desc()).limit(params.limit + 1))
-    ).all()
+    result = await session.execute(
+        query.order_by(created_at.desc(), id.desc()).limit(params.limit + 1)
+    )
+    rows: Sequence[Any] = (
+        result.scalars().all() if len(query.selected_columns) == 1 else result.all()
+    )
     if len(rows) <= params.limit:
         return rows, None
     last = rows[params.limit - 1]
-    return rows[: params.limit], encode_cursor(getattr(last, created_at.key), getattr(last, id.key))
+    entity = last[0] if isinstance(last, Row) else last
+    return rows[: params.limit], encode_cursor(
+        getattr(entity, created_at.key), getattr(entity, id.key)
+    )
 
 
 def page_of(rows: Sequence[Any], next_cursor: str | None) -> dict[str, Any]:

@@ -30,6 +30,24 @@ class Settings(BaseSettings):
     db_max_overflow: int = 10
     idempotency_ttl_hours: int = 24
     worker_poll_seconds: float = 1.0
+    frontend_url: str | None = Field(
+        default=None,
+        description="Base of the links in e-mails (front-end pages); default public_url.",
+    )
+    jwt_private_key: SecretStr | None = Field(
+        default=None, description="Ed25519 private key (PEM) signing access tokens."
+    )
+    jwt_public_keys: list[str] = Field(
+        default_factory=list, description="Older public keys (PEM) still accepted, for rotation."
+    )
+    jwt_audience: str = "manager-api"
+    access_token_minutes: int = 10
+    refresh_token_days: int = 30
+    mfa_token_minutes: int = 5
+    reauthentication_minutes: int = 10
+    password_time_cost: int = 2
+    password_memory_kib: int = 19456
+    password_parallelism: int = 1
     smtp_host: str | None = Field(
         default=None, description="SMTP server; unset writes mails as .eml files in data_dir/mail."
     )
@@ -49,6 +67,10 @@ class Settings(BaseSettings):
         return self.database_url is None
 
     @property
+    def links_base(self) -> str:
+        return (self.frontend_url or self.public_url).rstrip("/")
+
+    @property
     def production(self) -> bool:
         return self.environment == "production"
 
@@ -64,6 +86,8 @@ class Settings(BaseSettings):
             problems.append("MANAGER_SECRET_KEY is missing or still the example value")
         elif len(secret) < 32:
             problems.append("MANAGER_SECRET_KEY is shorter than 32 characters")
+        if self.jwt_private_key is None:
+            problems.append("MANAGER_JWT_PRIVATE_KEY is not set")
         if not self.smtp_host:
             problems.append("MANAGER_SMTP_HOST is not set (mails would only be written to disk)")
         if not self.public_url.startswith("https://"):

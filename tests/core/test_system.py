@@ -49,6 +49,7 @@ def _settings(**overrides: object) -> Settings:
         "secret_key": "s" * 40,
         "public_url": "https://manager.example",
         "smtp_host": "smtp.example",
+        "jwt_private_key": "pem",
     }
     return Settings(**(base | overrides), _env_file=None)  # type: ignore[arg-type]
 

@@ -1,0 +1,372 @@
+"""Logging in (password, then TOTP when on), sessions and refresh chains, lockout and alerts."""
+
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import exists, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from user_agents import parse as parse_user_agent
+
+from app.accounts import tokens, totp
+from app.accounts.models import (
+    Account,
+    AuthSession,
+    ConsumedToken,
+    LoginAttempt,
+    RefreshToken,
+    TokenPurpose,
+)
+from app.activity import service as activity
+from app.core import clock
+from app.core.errors import Unauthorized
+from app.core.security import passwords
+from app.core.security.jwt import InvalidToken, KeyRing
+from app.core.security.tokens import digest, new_token
+from app.core.settings import Settings
+from app.notifications.service import queue_mail
+
+REFRESH_PREFIX = "mgr_rt_"
+
+
+class InvalidCredentials(Unauthorized):
+    """The one answer to an unknown e-mail, a wrong password, a wrong code or a locked account."""
+
+    code = "invalid_credentials"
+    keep_changes = True
+
+    def __init__(self) -> None:
+        super().__init__("The e-mail address, password or code is not correct.")
+
+
+class InvalidRefreshToken(Unauthorized):
+    code = "invalid_refresh_token"
+    keep_changes = True
+
+
+@dataclass(frozen=True)
+class Client:
+    """Where a request comes from."""
+
+    ip: str | None
+    user_agent: str | None
+
+    @property
+    def device(self) -> str:
+        if not self.user_agent:
+            return "Unknown device"
+        agent = parse_user_agent(self.user_agent)
+        browser = agent.browser.family
+        system = agent.os.family
+        if browser == "Other" and system == "Other":
+            return self.user_agent[:60]
+        return f"{browser} on {system}"
+
+
+@dataclass(frozen=True)
+class IssuedTokens:
+    access_token: str
+    refresh_token: str
+    expires_in: int
+    session_id: uuid.UUID
+
+
+@dataclass(frozen=True)
+class LoginOutcome:
+    tokens: IssuedTokens | None = None
+    mfa_token: str | None = None
+
+
+async def account_by_email(
+    session: AsyncSession, email: str, *, lock: bool = False
+) -> Account | None:
+    statement = select(Account).where(
+        func.lower(Account.email) == email.strip().lower(), Account.deleted_at.is_(None)
+    )
+    if lock:
+        statement = statement.with_for_update()
+    return await session.scalar(statement)
+
+
+def _stamp() -> str:
+    return clock.now().strftime("%Y-%m-%d %H:%M UTC")
+
+
+async def login(
+    session: AsyncSession,
+    *,
+    email: str,
+    password: str,
+    client: Client,
+    keyring: KeyRing,
+    settings: Settings,
+) -> LoginOutcome:
+    account = await account_by_email(session, email, lock=True)
+    password_ok = await passwords.verify_password(
+        account.password_hash if account else None, password
+    )
+    if account is None:
+        raise InvalidCredentials
+    if account.locked_at is not None:
+        await _record_attempt(session, account, client, succeeded=False, reason="locked")
+        raise InvalidCredentials
+    if not password_ok:
+        await _failed(session, account, client, reason="wrong_password")
+        raise InvalidCredentials
+    if passwords.needs_rehash(account.password_hash):
+        account.password_hash = await passwords.hash_password(password)
+    if account.two_factor_enabled:
+        mfa_token = keyring.issue("mfa", account.id, timedelta(minutes=settings.mfa_token_minutes))
+        return LoginOutcome(mfa_token=mfa_token)
+    return LoginOutcome(tokens=await _signed_in(session, account, client, keyring, settings))
+
+
+async def complete_mfa(
+    session: AsyncSession,
+    *,
+    mfa_token: str,
+    code: str | None,
+    emergency_code: str | None,
+    client: Client,
+    keyring: KeyRing,
+    settings: Settings,
+) -> IssuedTokens:
+    try:
+        claims = keyring.decode(mfa_token, "mfa")
+    except InvalidToken:
+        raise InvalidCredentials from None
+    account = await session.scalar(
+        select(Account)
+        .where(Account.id == uuid.UUID(claims["sub"]), Account.deleted_at.is_(None))
+        .with_for_update()
+    )
+    if account is None or account.locked_at is not None:
+        raise InvalidCredentials
+    if await session.get(ConsumedToken, claims["jti"]) is not None:
+        raise InvalidCredentials
+    if not await totp.verify_second_factor(
+        session, account, code=code, emergency_code=emergency_code
+    ):
+        await _failed(session, account, client, reason="wrong_code")
+        raise InvalidCredentials
+    session.add(
+        ConsumedToken(jti=claims["jti"], expires_at=clock.from_timestamp(int(claims["exp"])))
+    )
+    return await _signed_in(session, account, client, keyring, settings)
+
+
+async def _signed_in(
+    session: AsyncSession, account: Account, client: Client, keyring: KeyRing, settings: Settings
+) -> IssuedTokens:
+    now = clock.now()
+    seen_before = await session.scalar(
+        select(
+            exists().where(
+                LoginAttempt.account_id == account.id,
+                LoginAttempt.succeeded.is_(True),
+                LoginAttempt.ip == client.ip,
+                LoginAttempt.device == client.device,
+            )
+        )
+    )
+    has_history = await session.scalar(
+        select(
+            exists().where(LoginAttempt.account_id == account.id, LoginAttempt.succeeded.is_(True))
+        )
+    )
+    account.failed_login_count = 0
+    await _record_attempt(session, account, client, succeeded=True)
+    auth_session = AuthSession(
+        id=uuid.uuid4(),
+        account_id=account.id,
+        ip=client.ip,
+        user_agent=(client.user_agent or "")[:500] or None,
+        device=client.device,
+        created_at=now,
+        last_used_at=now,
+        authenticated_at=now,
+        expires_at=now + timedelta(days=settings.refresh_token_days),
+    )
+    session.add(auth_session)
+    await session.flush()
+    await activity.record(
+        session,
+        "security.login",
+        account_id=account.id,
+        actor_account_id=account.id,
+        ip=client.ip,
+        details={"device": client.device},
+    )
+    details = {"ip": client.ip or "unknown", "device": client.device, "at": _stamp()}
+    if has_history and not seen_before:
+        await _mail(session, account, "new_location_login", details)
+    elif account.notify_login_success:
+        await _mail(session, account, "login_succeeded", details)
+    return await _tokens_for(session, auth_session, keyring, settings)
+
+
+async def _tokens_for(
+    session: AsyncSession, auth_session: AuthSession, keyring: KeyRing, settings: Settings
+) -> IssuedTokens:
+    refresh = new_token(REFRESH_PREFIX)
+    session.add(
+        RefreshToken(
+            id=uuid.uuid4(),
+            session_id=auth_session.id,
+            token_digest=digest(refresh),
+            created_at=clock.now(),
+        )
+    )
+    await session.flush()
+    ttl = timedelta(minutes=settings.access_token_minutes)
+    access = keyring.issue("access", auth_session.account_id, ttl, sid=str(auth_session.id))
+    return IssuedTokens(access, refresh, int(ttl.total_seconds()), auth_session.id)
+
+
+async def refresh(
+    session: AsyncSession, *, refresh_token: str, keyring: KeyRing, settings: Settings
+) -> IssuedTokens:
+    """Rotates the refresh token; presenting a used one again ends the whole session."""
+    row = (
+        await session.execute(
+            select(RefreshToken, AuthSession)
+            .join(AuthSession, AuthSession.id == RefreshToken.session_id)
+            .where(RefreshToken.token_digest == digest(refresh_token))
+            .with_for_update()
+        )
+    ).one_or_none()
+    if row is None:
+        raise InvalidRefreshToken("The refresh token is not valid.")
+    token, auth_session = row
+    now = clock.now()
+    if auth_session.ended_at is not None or auth_session.expires_at <= now:
+        raise InvalidRefreshToken("The session has ended.")
+    if token.used_at is not None:
+        await end_session(session, auth_session, reason="refresh_token_reused")
+        await activity.record(
+            session,
+            "security.refresh_token_reused",
+            account_id=auth_session.account_id,
+            details={"session_id": str(auth_session.id)},
+        )
+        raise InvalidRefreshToken(
+            "This refresh token was already used; the session has been ended."
+        )
+    token.used_at = now
+    auth_session.last_used_at = now
+    auth_session.expires_at = now + timedelta(days=settings.refresh_token_days)
+    return await _tokens_for(session, auth_session, keyring, settings)
+
+
+async def end_session(session: AsyncSession, auth_session: AuthSession, *, reason: str) -> None:
+    if auth_session.ended_at is None:
+        auth_session.ended_at = clock.now()
+        auth_session.end_reason = reason
+
+
+async def end_sessions(
+    session: AsyncSession, account_id: uuid.UUID, *, reason: str, keep: uuid.UUID | None = None
+) -> int:
+    """Ends every active session of the account (but ``keep``); returns how many."""
+    statement = (
+        update(AuthSession)
+        .where(AuthSession.account_id == account_id, AuthSession.ended_at.is_(None))
+        .values(ended_at=clock.now(), end_reason=reason)
+        .execution_options(synchronize_session=False)
+    )
+    if keep is not None:
+        statement = statement.where(AuthSession.id != keep)
+    result = await session.execute(statement)
+    return int(getattr(result, "rowcount", 0) or 0)
+
+
+async def _record_attempt(
+    session: AsyncSession,
+    account: Account,
+    client: Client,
+    *,
+    succeeded: bool,
+    reason: str | None = None,
+) -> None:
+    session.add(
+        LoginAttempt(
+            id=uuid.uuid4(),
+            account_id=account.id,
+            succeeded=succeeded,
+            reason=reason,
+            ip=client.ip,
+            user_agent=(client.user_agent or "")[:500] or None,
+            device=client.device,
+            created_at=clock.now(),
+        )
+    )
+    await session.flush()
+
+
+async def _failed(session: AsyncSession, account: Account, client: Client, *, reason: str) -> None:
+    """Counts a failed attempt, alerts when asked, and locks the account at its threshold."""
+    account.failed_login_count += 1
+    await _record_attempt(session, account, client, succeeded=False, reason=reason)
+    details = {"ip": client.ip or "unknown", "device": client.device, "at": _stamp()}
+    if account.failed_login_count >= account.lockout_threshold:
+        await lock(session, account)
+    elif account.notify_login_failure:
+        await _mail(
+            session,
+            account,
+            "login_failed",
+            details | {"failed_attempts": account.failed_login_count},
+        )
+
+
+async def lock(session: AsyncSession, account: Account) -> None:
+    account.locked_at = clock.now()
+    await end_sessions(session, account.id, reason="account_locked")
+    raw = await tokens.issue(session, account.id, TokenPurpose.unlock)
+    await activity.record(
+        session,
+        "security.account_locked",
+        account_id=account.id,
+        details={"failed_attempts": account.failed_login_count},
+    )
+    await _mail(
+        session,
+        account,
+        "account_locked",
+        {
+            "unlock_url": tokens.link(TokenPurpose.unlock, raw),
+            "failed_attempts": account.failed_login_count,
+        },
+    )
+
+
+async def unlock(session: AsyncSession, account: Account, *, by: uuid.UUID | None = None) -> None:
+    account.locked_at = None
+    account.failed_login_count = 0
+    await activity.record(
+        session,
+        "security.account_unlocked",
+        account_id=account.id,
+        actor_account_id=by,
+        details={"by": "administrator" if by and by != account.id else "link"},
+    )
+
+
+async def unlock_with_token(session: AsyncSession, raw: str) -> None:
+    token = await tokens.consume(session, raw, TokenPurpose.unlock)
+    account = await session.get(Account, token.account_id, with_for_update=True)
+    if account is not None:
+        await unlock(session, account, by=account.id)
+
+
+async def _mail(
+    session: AsyncSession, account: Account, template: str, context: Mapping[str, object]
+) -> None:
+    await queue_mail(
+        session,
+        to=account.email,
+        template=template,
+        language=account.language,
+        context={"recipient_name": account.first_name, **context},
+    )

@@ -1,0 +1,135 @@
+"""/v1/auth: log in, second factor, refresh, log out, re-authenticate; the public keys."""
+
+from fastapi import APIRouter, Depends, status
+
+from app.accounts import auth, service, totp
+from app.accounts.deps import (
+    AppKeyRing,
+    AppSettings,
+    CurrentPrincipal,
+    InteractiveSession,
+    RequestClient,
+)
+from app.accounts.schemas import Jwks, Login, LoginResult, MfaLogin, Reauthenticate, Refresh, Tokens
+from app.core import clock
+from app.core.db import Session
+from app.core.errors import problem_responses
+from app.core.idempotency import AppRoute
+from app.core.ratelimit import per_ip
+
+router = APIRouter(prefix="/auth", tags=["auth"], route_class=AppRoute)
+keys_router = APIRouter(tags=["auth"], route_class=AppRoute)
+
+login_limit = Depends(per_ip("login", limit=30, per_seconds=60))
+mfa_limit = Depends(per_ip("mfa", limit=30, per_seconds=60))
+
+
+def _tokens(issued: auth.IssuedTokens) -> Tokens:
+    return Tokens(
+        access_token=issued.access_token,
+        refresh_token=issued.refresh_token,
+        expires_in=issued.expires_in,
+        session_id=issued.session_id,
+    )
+
+
+@router.post(
+    "/login",
+    operation_id="auth-login",
+    dependencies=[login_limit],
+    responses=problem_responses(401, 429),
+)
+async def login(
+    body: Login, session: Session, client: RequestClient, ring: AppKeyRing, settings: AppSettings
+) -> LoginResult:
+    """Password step. With 2FA on, answers `mfa_required` and a short-lived token for /auth/mfa.
+
+    An unknown e-mail, a wrong password and a locked account get the same 401.
+    """
+    outcome = await auth.login(
+        session,
+        email=body.email,
+        password=body.password,
+        client=client,
+        keyring=ring,
+        settings=settings,
+    )
+    if outcome.tokens is None:
+        return LoginResult(status="mfa_required", mfa_token=outcome.mfa_token)
+    return LoginResult(status="authenticated", tokens=_tokens(outcome.tokens))
+
+
+@router.post(
+    "/mfa", operation_id="auth-mfa", dependencies=[mfa_limit], responses=problem_responses(401, 429)
+)
+async def mfa(
+    body: MfaLogin, session: Session, client: RequestClient, ring: AppKeyRing, settings: AppSettings
+) -> Tokens:
+    """Second step: a TOTP code (once per time step) or an emergency code (once)."""
+    issued = await auth.complete_mfa(
+        session,
+        mfa_token=body.mfa_token,
+        code=body.code,
+        emergency_code=body.emergency_code,
+        client=client,
+        keyring=ring,
+        settings=settings,
+    )
+    return _tokens(issued)
+
+
+@router.post(
+    "/refresh",
+    operation_id="auth-refresh",
+    dependencies=[login_limit],
+    responses=problem_responses(401, 429),
+)
+async def refresh(
+    body: Refresh, session: Session, ring: AppKeyRing, settings: AppSettings
+) -> Tokens:
+    """Rotates the refresh token. Presenting a used one again ends the whole session."""
+    return _tokens(
+        await auth.refresh(
+            session, refresh_token=body.refresh_token, keyring=ring, settings=settings
+        )
+    )
+
+
+@router.post(
+    "/logout",
+    operation_id="auth-logout",
+    status_code=status.HTTP_204_NO_CONTENT,
+    responses=problem_responses(401, 403),
+)
+async def logout(session: Session, auth_session: InteractiveSession) -> None:
+    """Ends this session: its access and refresh tokens stop working at once."""
+    await auth.end_session(session, auth_session, reason="logout")
+
+
+@router.post(
+    "/reauthenticate",
+    operation_id="auth-reauthenticate",
+    status_code=status.HTTP_204_NO_CONTENT,
+    dependencies=[mfa_limit],
+    responses=problem_responses(401, 403, 429),
+)
+async def reauthenticate(
+    body: Reauthenticate,
+    session: Session,
+    principal: CurrentPrincipal,
+    auth_session: InteractiveSession,
+) -> None:
+    """Confirms the password (and a code with 2FA on) before a sensitive change."""
+    account = principal.account
+    await service.require_password(account, body.password)
+    if account.two_factor_enabled and not await totp.verify_second_factor(
+        session, account, code=body.code, emergency_code=body.emergency_code
+    ):
+        raise service.SecondFactorRequired("A valid two-factor code is required.")
+    auth_session.authenticated_at = clock.now()
+
+
+@keys_router.get("/.well-known/jwks.json", operation_id="auth-jwks")
+async def jwks(ring: AppKeyRing) -> Jwks:
+    """The public keys that verify access tokens (several during a key rotation)."""
+    return Jwks.model_validate(ring.jwks())

@@ -1,0 +1,161 @@
+"""Who is calling: the bearer of an access token (a session) or of a personal access token."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Annotated
+
+from fastapi import Depends, Request, params
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import select, update
+
+from app.accounts import pats
+from app.accounts.auth import Client
+from app.accounts.models import Account, AuthSession
+from app.core import clock
+from app.core.db import Session
+from app.core.errors import Forbidden, Unauthorized
+from app.core.ratelimit import client_ip
+from app.core.security.jwt import InvalidToken, KeyRing, keyring
+from app.core.settings import Settings
+
+_bearer = HTTPBearer(auto_error=False, description="An access token or a personal access token.")
+_TOUCH_EVERY = timedelta(minutes=1)
+
+
+@dataclass(frozen=True)
+class Principal:
+    account: Account
+    session: AuthSession | None
+    scopes: frozenset[str] | None
+    """None for an interactive session (every scope); a token's scopes otherwise."""
+
+    def allows(self, scope: str) -> bool:
+        return self.scopes is None or scope in self.scopes
+
+
+def app_settings(request: Request) -> Settings:
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+def app_keyring(request: Request) -> KeyRing:
+    return keyring(app_settings(request))
+
+
+def request_client(request: Request) -> Client:
+    ip = client_ip(request)
+    return Client(ip=None if ip == "unknown" else ip, user_agent=request.headers.get("user-agent"))
+
+
+AppSettings = Annotated[Settings, Depends(app_settings)]
+AppKeyRing = Annotated[KeyRing, Depends(app_keyring)]
+RequestClient = Annotated[Client, Depends(request_client)]
+
+
+class NotAuthenticated(Unauthorized):
+    code = "not_authenticated"
+
+
+async def authenticate(
+    session: Session,
+    ring: AppKeyRing,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Principal:
+    """Any valid caller, even one whose e-mail is not confirmed yet."""
+    challenge = {"WWW-Authenticate": "Bearer"}
+    if credentials is None:
+        raise NotAuthenticated("Authentication is required.", headers=challenge)
+    raw = credentials.credentials
+    if raw.startswith(pats.PREFIX):
+        found = await pats.authenticate(session, raw)
+        if found is None:
+            raise Unauthorized("The token is not valid.", code="invalid_token", headers=challenge)
+        token, account = found
+        return Principal(account, None, frozenset(token.scopes))
+    try:
+        claims = ring.decode(raw, "access")
+        session_id = uuid.UUID(str(claims.get("sid")))
+        account_id = uuid.UUID(claims["sub"])
+    except (InvalidToken, ValueError):
+        raise Unauthorized(
+            "The token is not valid.", code="invalid_token", headers=challenge
+        ) from None
+    row = (
+        await session.execute(
+            select(AuthSession, Account)
+            .join(Account, Account.id == AuthSession.account_id)
+            .where(
+                AuthSession.id == session_id, Account.id == account_id, Account.deleted_at.is_(None)
+            )
+        )
+    ).one_or_none()
+    now = clock.now()
+    if row is None or row[0].ended_at is not None or row[0].expires_at <= now:
+        raise Unauthorized("The session has ended.", code="session_ended", headers=challenge)
+    auth_session, account = row
+    if now - auth_session.last_used_at > _TOUCH_EVERY:
+        await session.execute(
+            update(AuthSession)
+            .where(AuthSession.id == auth_session.id)
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        auth_session.last_used_at = now
+    return Principal(account, auth_session, None)
+
+
+AnyPrincipal = Annotated[Principal, Depends(authenticate)]
+
+
+async def confirmed_principal(principal: AnyPrincipal) -> Principal:
+    """A caller whose login e-mail is confirmed: all others may only confirm or resend."""
+    if principal.account.email_confirmed_at is None:
+        raise Forbidden("Confirm your e-mail address first.", code="email_not_confirmed")
+    return principal
+
+
+CurrentPrincipal = Annotated[Principal, Depends(confirmed_principal)]
+
+
+async def current_account(principal: CurrentPrincipal) -> Account:
+    return principal.account
+
+
+CurrentAccount = Annotated[Account, Depends(current_account)]
+
+
+def require_scope(scope: str) -> params.Depends:
+    """A dependency: personal access tokens need ``scope``; interactive sessions have them all."""
+
+    async def check(principal: CurrentPrincipal) -> Principal:
+        if not principal.allows(scope):
+            raise Forbidden(f"This token lacks the scope {scope}.", code="insufficient_scope")
+        return principal
+
+    return params.Depends(check)
+
+
+async def interactive_session(principal: CurrentPrincipal) -> AuthSession:
+    """The caller's signed-in session (personal access tokens cannot do this)."""
+    if principal.session is None:
+        raise Forbidden("This needs a signed-in session, not a token.", code="session_required")
+    return principal.session
+
+
+async def recent_session(
+    auth_session: Annotated[AuthSession, Depends(interactive_session)], settings: AppSettings
+) -> AuthSession:
+    """A session that authenticated within the last minutes: for sensitive changes."""
+    if clock.now() - auth_session.authenticated_at > timedelta(
+        minutes=settings.reauthentication_minutes
+    ):
+        raise Forbidden(
+            "Confirm your password again to do this (POST /v1/auth/reauthenticate).",
+            code="reauthentication_required",
+        )
+    return auth_session
+
+
+InteractiveSession = Annotated[AuthSession, Depends(interactive_session)]
+RecentSession = Annotated[AuthSession, Depends(recent_session)]

@@ -1,0 +1,94 @@
+"""Personal access tokens (application passwords) for integrators and sync tools."""
+
+import uuid
+from datetime import datetime, timedelta
+
+from sqlalchemy import Select, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.models import Account, PersonalAccessToken
+from app.core import clock
+from app.core.errors import NotFound, Unprocessable
+from app.core.security.tokens import digest, new_token
+
+PREFIX = "mgr_pat_"
+_TOUCH_EVERY = timedelta(minutes=1)
+
+
+async def create(
+    session: AsyncSession,
+    account: Account,
+    *,
+    name: str,
+    scopes: list[str],
+    expires_at: datetime | None,
+) -> tuple[PersonalAccessToken, str]:
+    if expires_at is not None and expires_at <= clock.now():
+        raise Unprocessable("The expiry must be in the future.", code="expiry_in_past")
+    raw = new_token(PREFIX)
+    token = PersonalAccessToken(
+        id=uuid.uuid4(),
+        account_id=account.id,
+        name=name,
+        scopes=sorted(set(scopes)),
+        token_digest=digest(raw),
+        prefix=raw[: len(PREFIX) + 4],
+        created_at=clock.now(),
+        expires_at=expires_at,
+    )
+    session.add(token)
+    await session.flush()
+    return token, raw
+
+
+def active_of(account_id: uuid.UUID) -> Select[PersonalAccessToken]:
+    return select(PersonalAccessToken).where(
+        PersonalAccessToken.account_id == account_id, PersonalAccessToken.revoked_at.is_(None)
+    )
+
+
+async def revoke(
+    session: AsyncSession, account_id: uuid.UUID, token_id: uuid.UUID
+) -> PersonalAccessToken:
+    token = await session.scalar(
+        select(PersonalAccessToken).where(
+            PersonalAccessToken.id == token_id,
+            PersonalAccessToken.account_id == account_id,
+            PersonalAccessToken.revoked_at.is_(None),
+        )
+    )
+    if token is None:
+        raise NotFound("No such token.", code="token_not_found")
+    token.revoked_at = clock.now()
+    return token
+
+
+async def authenticate(
+    session: AsyncSession, raw: str
+) -> tuple[PersonalAccessToken, Account] | None:
+    row = (
+        await session.execute(
+            select(PersonalAccessToken, Account)
+            .join(Account, Account.id == PersonalAccessToken.account_id)
+            .where(
+                PersonalAccessToken.token_digest == digest(raw),
+                PersonalAccessToken.revoked_at.is_(None),
+                Account.deleted_at.is_(None),
+            )
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    token, account = row
+    now = clock.now()
+    if token.expires_at is not None and token.expires_at <= now:
+        return None
+    if token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY:
+        await session.execute(
+            update(PersonalAccessToken)
+            .where(PersonalAccessToken.id == token.id)
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        token.last_used_at = now
+    return token, account

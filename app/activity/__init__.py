@@ -1,0 +1,1 @@
+"""The activity log: who did what, as whom, when — for accounts and for organizations."""

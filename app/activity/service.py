@@ -1,0 +1,65 @@
+"""Recording and listing activity. Record within the transaction that makes the change."""
+
+import uuid
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.activity.models import ActivityEntry
+from app.core import clock
+
+
+async def record(
+    session: AsyncSession,
+    action: str,
+    *,
+    account_id: uuid.UUID | None = None,
+    organization_id: uuid.UUID | None = None,
+    product_id: uuid.UUID | None = None,
+    actor_account_id: uuid.UUID | None = None,
+    actor_organization_id: uuid.UUID | None = None,
+    ip: str | None = None,
+    details: dict[str, Any] | None = None,
+) -> ActivityEntry:
+    entry = ActivityEntry(
+        id=uuid.uuid4(),
+        action=action,
+        account_id=account_id,
+        organization_id=organization_id,
+        product_id=product_id,
+        actor_account_id=actor_account_id,
+        actor_organization_id=actor_organization_id,
+        ip=ip if ip and ip != "unknown" else None,
+        details=details or {},
+        created_at=clock.now(),
+    )
+    session.add(entry)
+    return entry
+
+
+def query(
+    *,
+    account_id: uuid.UUID | None = None,
+    organization_id: uuid.UUID | None = None,
+    action: str | None = None,
+    product_id: uuid.UUID | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> Select[ActivityEntry]:
+    """Entries of one account's or one organization's log, filtered; paginate the result."""
+    statement = select(ActivityEntry)
+    if account_id is not None:
+        statement = statement.where(ActivityEntry.account_id == account_id)
+    if organization_id is not None:
+        statement = statement.where(ActivityEntry.organization_id == organization_id)
+    if action:
+        statement = statement.where(ActivityEntry.action.startswith(action))
+    if product_id is not None:
+        statement = statement.where(ActivityEntry.product_id == product_id)
+    if since is not None:
+        statement = statement.where(ActivityEntry.created_at >= since)
+    if until is not None:
+        statement = statement.where(ActivityEntry.created_at < until)
+    return statement

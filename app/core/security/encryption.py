@@ -1,0 +1,28 @@
+"""Encryption at rest (AES-256-GCM) with a key derived from the server secret per purpose."""
+
+import base64
+import os
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from app.core.settings import get_settings
+
+
+def _key(purpose: str) -> bytes:
+    secret = get_settings().secret_key.get_secret_value().encode()
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(
+        secret
+    )
+
+
+def encrypt(plaintext: str, *, purpose: str) -> str:
+    nonce = os.urandom(12)
+    sealed = AESGCM(_key(purpose)).encrypt(nonce, plaintext.encode(), purpose.encode())
+    return base64.urlsafe_b64encode(nonce + sealed).decode()
+
+
+def decrypt(ciphertext: str, *, purpose: str) -> str:
+    raw = base64.urlsafe_b64decode(ciphertext)
+    return AESGCM(_key(purpose)).decrypt(raw[:12], raw[12:], purpose.encode()).decode()

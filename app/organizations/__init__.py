@@ -1,0 +1,1 @@
+"""Organizations, members and their roles, products and rights, partners and managed clients."""
