@@ -17,7 +17,7 @@ from app.core.idempotency import IdempotencyKey
 from app.core.ratelimit import RateLimitCounter
 from app.events.models import DomainEvent
 from app.notifications.models import MailMessage
-from app.organizations.models import Membership, Organization
+from app.organizations.models import Membership, Organization, Product
 
 metadata = Base.metadata
 
@@ -36,6 +36,7 @@ __all__ = [
     "Membership",
     "Organization",
     "PersonalAccessToken",
+    "Product",
     "RateLimitCounter",
     "RefreshToken",
     "metadata",

@@ -53,3 +53,48 @@ class Membership(IdMixin, Base):
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     role: Mapped[Role] = mapped_column(String(30))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class ProductType(StrEnum):
+    ticket_office = "ticket_office"
+    mail_service = "mail_service"
+    drive = "drive"
+    web_hosting = "web_hosting"
+    domain = "domain"
+    suite = "suite"
+    cloud_server = "cloud_server"
+    streaming = "streaming"
+
+
+class ProductStatus(StrEnum):
+    active = "active"
+    expired = "expired"
+    suspended = "suspended"
+    redemption = "redemption"
+    released = "released"
+
+
+class ProductRight(StrEnum):
+    """What a grant allows on a product; ``sell`` and ``check`` exist for ticket offices."""
+
+    use = "use"
+    manage = "manage"
+    technical = "technical"
+    statistics = "statistics"
+    sell = "sell"
+    check = "check"
+
+
+class Product(IdMixin, TimestampMixin, Base):
+    """An instance of a product an organization owns (a ticket office, a domain, a drive…)."""
+
+    __tablename__ = "products"
+    __table_args__ = (Index("ix_products_organization", "organization_id", "created_at", "id"),)
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE")
+    )
+    type: Mapped[ProductType] = mapped_column(String(30))
+    name: Mapped[str] = mapped_column(String(200))
+    status: Mapped[ProductStatus] = mapped_column(String(20), default=ProductStatus.active)
+    management_locked: Mapped[bool] = mapped_column(default=False)

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from app.accounts.deps import CurrentPrincipal, Principal
 from app.core.db import Session
 from app.core.errors import Forbidden, NotFound
-from app.organizations.models import Membership, Organization, Role
+from app.organizations.models import Membership, Organization, Product, ProductRight, Role
 
 MANAGERS = frozenset({Role.legal_representative, Role.administrator})
 
@@ -88,3 +88,41 @@ async def manager(access: Member) -> OrganizationAccess:
 
 
 Manager = Annotated[OrganizationAccess, Depends(manager)]
+
+
+class ProductNotFound(NotFound):
+    code = "product_not_found"
+
+
+async def has_product_right(
+    session: Session, access: OrganizationAccess, product: Product, right: ProductRight
+) -> bool:
+    """Whether the caller holds ``right`` on ``product`` of its organization.
+
+    Legal representatives and administrators reach every product; other members reach what
+    their grants (and their teams' grants) allow.
+    """
+    if product.organization_id != access.organization.id:
+        return False
+    return access.is_manager
+
+
+async def product_with_right(
+    session: Session, access: OrganizationAccess, product_id: uuid.UUID, right: ProductRight
+) -> Product:
+    """The organization's product, when the caller holds ``right`` on it; 404 when it cannot see
+    it at all, 403 when it can see it but lacks the right."""
+    product = await session.scalar(
+        select(Product).where(
+            Product.id == product_id, Product.organization_id == access.organization.id
+        )
+    )
+    if product is None:
+        raise ProductNotFound("No such product.")
+    if not await has_product_right(session, access, product, right):
+        if await has_product_right(session, access, product, ProductRight.use):
+            raise Forbidden(
+                f"You lack the right {right} on this product.", code="product_right_missing"
+            )
+        raise ProductNotFound("No such product.")
+    return product
