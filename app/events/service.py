@@ -7,6 +7,7 @@ from fastapi.encoders import jsonable_encoder
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
+from app.events.catalog import EVENT_TYPES
 from app.events.models import DomainEvent
 
 
@@ -19,6 +20,8 @@ async def emit(
     account_id: uuid.UUID | None = None,
 ) -> DomainEvent:
     """Records ``type`` (e.g. ``order.created``) with ``data``: a response schema or plain dict."""
+    if type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {type!r}: add it to app/events/catalog.py")
     event = DomainEvent(
         id=uuid.uuid4(),
         type=type,

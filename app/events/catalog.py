@@ -1,0 +1,20 @@
+"""Every domain event type the service emits, with what it means.
+
+Each domain adds its types here when it starts emitting them; `emit` refuses an unknown type, so the
+list served to integrators (and in the OpenAPI document) is always complete. The payload of an event
+is the REST representation of its object.
+"""
+
+EVENT_TYPES: dict[str, str] = {
+    "account.created": "An account signed up (payload: the account).",
+    "member.added": "A member joined an organization (payload: the membership).",
+    "member.role_changed": "A member's role changed (payload: the membership).",
+    "member.removed": "A member left or was removed (payload: the membership).",
+    "rights.changed": "A member's or team's product rights changed (payload: the grant).",
+    "product.created": "A product was added to an organization (payload: the product).",
+    "product.locked": "A product's management was locked (payload: the product).",
+    "product.unlocked": "A product's management was unlocked (payload: the product).",
+    "partnership.started": "A partner started managing a client organization (payload: the partnership).",
+    "partnership.ended": "A client ended its partnership (payload: the partnership).",
+    "security.two_factor_required": "An organization made 2FA mandatory (payload: the organization).",
+}
