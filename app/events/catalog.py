@@ -14,7 +14,7 @@ EVENT_TYPES: dict[str, str] = {
     "product.created": "A product was added to an organization (payload: the product).",
     "product.locked": "A product's management was locked (payload: the product).",
     "product.unlocked": "A product's management was unlocked (payload: the product).",
-    "partnership.started": "A partner started managing a client organization (payload: the partnership).",
+    "partnership.started": "A partner began managing a client (payload: the partnership).",
     "partnership.ended": "A client ended its partnership (payload: the partnership).",
-    "security.two_factor_required": "An organization made 2FA mandatory (payload: the organization).",
+    "security.two_factor_required": "An organization made 2FA mandatory (payload: it).",
 }
