@@ -7,7 +7,15 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
-from app.organizations.models import Membership, Organization, OrganizationKind, Role
+from app.organizations.models import (
+    Membership,
+    Organization,
+    OrganizationKind,
+    Product,
+    ProductStatus,
+    ProductType,
+    Role,
+)
 
 CHF_COUNTRIES = frozenset({"CH", "LI"})
 
@@ -115,3 +123,23 @@ async def leave_all(session: AsyncSession, account_id: uuid.UUID) -> None:
             organization = await session.get(Organization, organization_id)
             if organization is not None:
                 organization.deleted_at = clock.now()
+
+
+async def create_product(
+    session: AsyncSession, *, organization_id: uuid.UUID, type: ProductType, name: str
+) -> Product:
+    """Adds a product to the organization (billing calls this when an order is paid)."""
+    now = clock.now()
+    product = Product(
+        id=uuid.uuid4(),
+        organization_id=organization_id,
+        type=type,
+        name=name,
+        status=ProductStatus.active,
+        management_locked=False,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(product)
+    await session.flush()
+    return product
