@@ -91,7 +91,7 @@ async def paginate(
         query.order_by(created_at.desc(), id.desc()).limit(params.limit + 1)
     )
     rows: Sequence[Any] = (
-        result.scalars().all() if len(query.selected_columns) == 1 else result.all()
+        result.scalars().all() if len(query.column_descriptions) == 1 else result.all()
     )
     if len(rows) <= params.limit:
         return rows, None
