@@ -17,4 +17,12 @@ EVENT_TYPES: dict[str, str] = {
     "partnership.started": "A partner began managing a client (payload: the partnership).",
     "partnership.ended": "A client ended its partnership (payload: the partnership).",
     "security.two_factor_required": "An organization made 2FA mandatory (payload: it).",
+    "order.created": "An order was placed (payload: the order with its tickets).",
+    "order.paid": "An order was paid (payload: the order).",
+    "order.cancelled": "An order was cancelled whole (payload: the order).",
+    "order.reminded": "A payment reminder went out for an order on invoice (payload: the order).",
+    "order.expired": "An unpaid order on invoice was cancelled at its deadline (payload: it).",
+    "ticket.cancelled": "Some tickets of a paid order were cancelled (payload: the order).",
+    "ticket.exchanged": "A ticket was exchanged for another (payload: the order).",
+    "ticket.scanned": "A ticket was scanned at control, accepted or not (payload: the scan).",
 }
