@@ -1,0 +1,90 @@
+"""queue_mail: rendered now, stored as pending in the caller's transaction."""
+
+from datetime import UTC, datetime
+
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from app.core.db import Database
+from app.notifications.models import MailMessage, MailStatus
+from app.notifications.service import queue_mail
+from tests.notifications.samples import sample_context
+
+
+async def _outbox(db: Database) -> list[MailMessage]:
+    async with db.sessionmaker() as session:
+        return list((await session.scalars(select(MailMessage))).all())
+
+
+async def test_queue_mail_stores_the_rendered_mail_as_pending(db: Database) -> None:
+    queued_at = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+    with time_machine.travel(queued_at, tick=False):
+        async with db.sessionmaker.begin() as session:
+            await queue_mail(
+                session,
+                to="ada@example.test",
+                template="password_reset",
+                language="fr-CH",
+                context=sample_context("password_reset", recipient_name="Ada"),
+            )
+
+    [mail] = await _outbox(db)
+    assert mail.to_address == "ada@example.test"
+    assert mail.template == "password_reset"
+    assert mail.language == "fr"
+    assert mail.subject == "Réinitialisation de votre mot de passe"
+    assert mail.text_body.startswith("Bonjour Ada,\n")
+    assert mail.html_body is not None
+    assert "https://console.example.test/reset/abc123" in mail.html_body
+    assert mail.status == MailStatus.pending
+    assert mail.attempts == 0
+    assert mail.next_attempt_at == queued_at
+    assert mail.created_at == queued_at
+    assert mail.sent_at is None
+
+
+async def test_the_mail_belongs_to_the_callers_transaction(db: Database) -> None:
+    async with db.sessionmaker() as session:
+        await queue_mail(
+            session,
+            to="ada@example.test",
+            template="account_confirm_email",
+            language="en",
+            context=sample_context("account_confirm_email"),
+        )
+        await session.rollback()
+
+    assert await _outbox(db) == []
+
+
+async def test_an_unsupported_language_is_stored_as_the_default(db: Database) -> None:
+    async with db.sessionmaker.begin() as session:
+        await queue_mail(
+            session,
+            to="ada@example.test",
+            template="account_confirm_email",
+            language="pt",
+            context=sample_context("account_confirm_email"),
+        )
+    [mail] = await _outbox(db)
+    assert mail.language == "en"
+
+
+@pytest.mark.parametrize(
+    ("to", "template", "context", "error"),
+    [
+        ("ada@example.test", "no_such_mail", {}, "unknown mail template"),
+        ("ada@example.test", "password_reset", {"reset_url": "https://x.test"}, "needs"),
+        ("no-at-sign", "account_confirm_email", sample_context("account_confirm_email"), "address"),
+        ("ada@example.test\r\nBcc: eve@example.test", "account_confirm_email", {}, "address"),
+    ],
+    ids=["unknown template", "missing variable", "no @", "header injection"],
+)
+async def test_queue_mail_refuses_what_it_cannot_send(
+    db: Database, to: str, template: str, context: dict[str, str], error: str
+) -> None:
+    async with db.sessionmaker() as session:
+        with pytest.raises(ValueError, match=error):
+            await queue_mail(session, to=to, template=template, language="en", context=context)
+        assert not session.new
