@@ -9,11 +9,13 @@ from app.core import idempotency
 from app.core.db import Database
 from app.core.jobs import Job, run_loop
 from app.core.settings import Settings
+from app.notifications import delivery
 
 log = structlog.get_logger("app.worker")
 
 JOBS: tuple[Job, ...] = (
     Job("idempotency.purge_expired", every_seconds=3600, run=idempotency.purge_expired),
+    Job("notifications.deliver_due", every_seconds=1, run=delivery.deliver_due),
 )
 
 

@@ -1,0 +1,268 @@
+"""deliver_due: the outbox sent through a real SMTP server, retried with backoff, never twice."""
+
+import asyncio
+import email.utils
+import socket
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from email import policy
+from email.parser import BytesParser
+from pathlib import Path
+
+import aiosmtplib
+import pytest
+import time_machine
+from sqlalchemy import select
+
+from app.core import clock
+from app.core.db import Database
+from app.core.settings import Settings
+from app.notifications.delivery import MAX_ATTEMPTS, RETRY_DELAYS, deliver_due, retry_delay
+from app.notifications.models import MailMessage, MailStatus
+from app.notifications.service import queue_mail
+from app.notifications.transport import SmtpTransport
+from app.worker import JOBS
+from tests.mail import Mailbox
+from tests.notifications.samples import sample_context
+
+START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def traveller() -> Iterator[time_machine.Traveller]:
+    """The clock stopped at START; tests move it with ``traveller.shift``."""
+    with time_machine.travel(START, tick=False) as traveller:
+        yield traveller
+
+
+async def _queue(db: Database, *addresses: str, template: str = "password_reset") -> None:
+    async with db.sessionmaker.begin() as session:
+        for address in addresses:
+            await queue_mail(
+                session,
+                to=address,
+                template=template,
+                language="en",
+                context=sample_context(template, recipient_name="Ada"),
+            )
+
+
+async def _outbox(db: Database) -> dict[str, MailMessage]:
+    async with db.sessionmaker() as session:
+        mails = (await session.scalars(select(MailMessage))).all()
+    return {mail.to_address: mail for mail in mails}
+
+
+def _closed_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+    return port
+
+
+async def test_a_mail_arrives_with_headers_text_and_html(
+    db: Database, mailbox: Mailbox, traveller: time_machine.Traveller
+) -> None:
+    await _queue(db, "ada@example.test")
+    traveller.shift(timedelta(seconds=5))
+
+    assert await mailbox.deliver(db.sessionmaker) == 1
+
+    message = mailbox.last_to("ada@example.test")
+    [mail] = (await _outbox(db)).values()
+    assert message["From"] == "Manager <no-reply@manager.localhost>"
+    assert message["To"] == "ada@example.test"
+    assert message["Subject"] == "Reset your password"
+    assert email.utils.parsedate_to_datetime(message["Date"]) == START + timedelta(seconds=5)
+    assert message["Message-ID"] == f"<{mail.id}@manager.localhost>"
+    assert message["Auto-Submitted"] == "auto-generated"
+    assert message["Content-Language"] == "en"
+    assert message.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in message.iter_parts()] == [
+        "text/plain",
+        "text/html",
+    ]
+    html_part = message.get_body(preferencelist=("html",))
+    assert html_part is not None
+    assert "<h1" in html_part.get_content()
+    assert Mailbox.text(message).startswith("Hello Ada,")
+    assert mailbox.links(message) == [
+        "https://console.example.test/reset/abc123",
+        "http://127.0.0.1:8000",
+    ]
+    assert mail.status == MailStatus.sent
+    assert mail.sent_at == START + timedelta(seconds=5)
+    assert mail.attempts == 1
+    assert mail.last_error is None
+
+
+async def test_a_sent_mail_is_not_sent_again(db: Database, mailbox: Mailbox) -> None:
+    await _queue(db, "ada@example.test", "bob@example.test")
+
+    assert await mailbox.deliver(db.sessionmaker) == 2
+    assert await mailbox.deliver(db.sessionmaker) == 0
+    assert await deliver_due(db.sessionmaker, mailbox.settings) == 0
+
+    assert len(mailbox.server.messages) == 2
+    assert len(mailbox.messages_to("ADA@example.test")) == 1
+
+
+async def test_a_batch_is_sent_over_one_connection(
+    db: Database, mailbox: Mailbox, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    connects = 0
+    original_connect = SmtpTransport._connect
+
+    async def counting_connect(self: SmtpTransport) -> aiosmtplib.SMTP:
+        nonlocal connects
+        connects += 1
+        return await original_connect(self)
+
+    monkeypatch.setattr(SmtpTransport, "_connect", counting_connect)
+    await _queue(db, *(f"user{i}@example.test" for i in range(5)))
+
+    assert await deliver_due(db.sessionmaker, mailbox.settings) == 5
+    assert connects == 1
+    assert len(mailbox.server.messages) == 5
+
+
+async def test_concurrent_workers_never_send_a_mail_twice(
+    committed_db: Database, mailbox: Mailbox
+) -> None:
+    addresses = [f"user{i}@example.test" for i in range(30)]
+    await _queue(committed_db, *addresses)
+
+    async def worker() -> int:
+        handled = 0
+        while batch := await deliver_due(committed_db.sessionmaker, mailbox.settings, batch_size=4):
+            handled += batch
+        return handled
+
+    handled = await asyncio.gather(worker(), worker(), worker())
+
+    assert sum(handled) == 30
+    received = sorted(str(message["To"]) for message in mailbox.server.messages)
+    assert received == sorted(addresses)
+    outbox = await _outbox(committed_db)
+    assert {mail.status for mail in outbox.values()} == {MailStatus.sent}
+    assert {mail.attempts for mail in outbox.values()} == {1}
+
+
+async def test_a_refused_mail_is_retried_with_backoff(
+    db: Database, mailbox: Mailbox, traveller: time_machine.Traveller
+) -> None:
+    await _queue(db, "ada@example.test")
+    mailbox.server.refuse_with = "451 4.3.0 Try again later"
+
+    assert await mailbox.deliver(db.sessionmaker) == 1
+    mail = (await _outbox(db))["ada@example.test"]
+    assert mail.status == MailStatus.pending
+    assert mail.attempts == 1
+    assert mail.next_attempt_at == START + timedelta(minutes=1)
+    assert mail.last_error is not None
+    assert "Try again later" in mail.last_error
+
+    traveller.shift(timedelta(seconds=59))
+    assert await mailbox.deliver(db.sessionmaker) == 0
+
+    mailbox.server.refuse_with = None
+    traveller.shift(timedelta(seconds=1))
+    assert await mailbox.deliver(db.sessionmaker) == 1
+    mail = (await _outbox(db))["ada@example.test"]
+    assert mail.status == MailStatus.sent
+    assert mail.attempts == 2
+    assert mail.last_error is None
+    assert len(mailbox.messages_to("ada@example.test")) == 1
+
+
+async def test_a_mail_fails_for_good_after_the_last_attempt(
+    db: Database, mailbox: Mailbox, traveller: time_machine.Traveller
+) -> None:
+    await _queue(db, "ada@example.test")
+    mailbox.server.refuse_with = "451 4.3.0 Try again later"
+
+    for attempt, delay in enumerate(RETRY_DELAYS, start=1):
+        assert await mailbox.deliver(db.sessionmaker) == 1
+        mail = (await _outbox(db))["ada@example.test"]
+        assert (mail.attempts, mail.status) == (attempt, MailStatus.pending)
+        assert mail.next_attempt_at - clock.now() == delay
+        traveller.shift(delay)
+
+    assert await mailbox.deliver(db.sessionmaker) == 1
+    mail = (await _outbox(db))["ada@example.test"]
+    assert (mail.attempts, mail.status) == (MAX_ATTEMPTS, MailStatus.failed)
+    traveller.shift(timedelta(days=30))
+    assert await mailbox.deliver(db.sessionmaker) == 0
+    assert mailbox.server.messages == []
+
+
+def test_retry_delays_grow() -> None:
+    assert [retry_delay(attempt) for attempt in (1, 2, 3, 4, 5)] == [
+        timedelta(minutes=1),
+        timedelta(minutes=5),
+        timedelta(minutes=30),
+        timedelta(hours=2),
+        timedelta(hours=6),
+    ]
+    assert MAX_ATTEMPTS == 8
+
+
+async def test_one_refused_recipient_does_not_stop_the_others(
+    db: Database, mailbox: Mailbox
+) -> None:
+    await _queue(db, "ada@example.test", "bob@example.test", "eve@example.test")
+    mailbox.server.refused_recipients.add("bob@example.test")
+
+    assert await mailbox.deliver(db.sessionmaker) == 3
+
+    outbox = await _outbox(db)
+    assert outbox["ada@example.test"].status == MailStatus.sent
+    assert outbox["eve@example.test"].status == MailStatus.sent
+    refused = outbox["bob@example.test"]
+    assert (refused.status, refused.attempts) == (MailStatus.pending, 1)
+    assert refused.last_error is not None
+    assert "550" in refused.last_error
+    assert sorted(str(message["To"]) for message in mailbox.server.messages) == [
+        "ada@example.test",
+        "eve@example.test",
+    ]
+
+
+async def test_an_unreachable_server_postpones_the_whole_batch(
+    db: Database, mailbox: Mailbox, traveller: time_machine.Traveller
+) -> None:
+    await _queue(db, "ada@example.test", "bob@example.test")
+    down = mailbox.settings.model_copy(update={"smtp_port": _closed_port()})
+
+    assert await deliver_due(db.sessionmaker, down) == 2
+
+    for mail in (await _outbox(db)).values():
+        assert (mail.status, mail.attempts) == (MailStatus.pending, 1)
+        assert mail.next_attempt_at == START + timedelta(minutes=1)
+        assert mail.last_error is not None
+        assert "cannot reach SMTP server" in mail.last_error
+
+    traveller.shift(timedelta(minutes=1))
+    assert await mailbox.deliver(db.sessionmaker) == 2
+    assert {mail.status for mail in (await _outbox(db)).values()} == {MailStatus.sent}
+
+
+async def test_without_smtp_host_mails_are_written_as_eml_files(
+    db: Database, settings: Settings, tmp_path: Path
+) -> None:
+    await _queue(db, "ada@example.test")
+    development = settings.model_copy(update={"smtp_host": None, "data_dir": tmp_path})
+
+    assert await deliver_due(db.sessionmaker, development) == 1
+
+    [path] = (tmp_path / "mail").glob("*.eml")
+    message = BytesParser(policy=policy.default).parsebytes(path.read_bytes())
+    assert message["To"] == "ada@example.test"
+    assert message["Subject"] == "Reset your password"
+    assert message.get_content_type() == "multipart/alternative"
+    assert (await _outbox(db))["ada@example.test"].status == MailStatus.sent
+
+
+def test_the_worker_runs_delivery() -> None:
+    [job] = [job for job in JOBS if job.name == "notifications.deliver_due"]
+    assert job.run is deliver_due
