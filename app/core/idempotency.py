@@ -189,7 +189,9 @@ class AppRoute(APIRoute):
         super().__init__(path, endpoint, **kwargs)
         if "POST" in (self.methods or ()):
             extra = dict(self.openapi_extra or {})
-            extra["parameters"] = [*extra.get("parameters", []), _DOCUMENTED_HEADER]
+            # Routers nest (domain router, /v1, app): each include copies the route again.
+            parameters = [p for p in extra.get("parameters", []) if p != _DOCUMENTED_HEADER]
+            extra["parameters"] = [*parameters, _DOCUMENTED_HEADER]
             self.openapi_extra = extra
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:

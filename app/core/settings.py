@@ -61,6 +61,11 @@ class Settings(BaseSettings):
         default=None,
         description="Run the job loop inside `manager serve`; default: on when embedded.",
     )
+    webhooks_allow_private_targets: bool | None = Field(
+        default=None,
+        description="Let webhooks reach private, loopback and link-local addresses; default: "
+        "on in development and test, off in production.",
+    )
 
     @property
     def embedded(self) -> bool:
@@ -73,6 +78,12 @@ class Settings(BaseSettings):
     @property
     def production(self) -> bool:
         return self.environment == "production"
+
+    @property
+    def webhook_private_targets_allowed(self) -> bool:
+        if self.webhooks_allow_private_targets is not None:
+            return self.webhooks_allow_private_targets
+        return not self.production
 
     def problems_for_production(self) -> list[str]:
         """Why this configuration must not serve production traffic (empty when it may)."""

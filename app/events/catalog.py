@@ -17,6 +17,7 @@ EVENT_TYPES: dict[str, str] = {
     "partnership.started": "A partner began managing a client (payload: the partnership).",
     "partnership.ended": "A client ended its partnership (payload: the partnership).",
     "security.two_factor_required": "An organization made 2FA mandatory (payload: it).",
+    "webhook.test": "A test event sent to one subscription on request (payload: a message).",
     "order.created": "An order was placed (payload: the order with its tickets).",
     "order.paid": "An order was paid (payload: the order).",
     "order.cancelled": "An order was cancelled whole (payload: the order).",

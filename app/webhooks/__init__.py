@@ -1,0 +1,1 @@
+"""Webhooks: subscriptions, signed deliveries with retries, and the polling feed of events."""

@@ -1,0 +1,117 @@
+"""A subscription's health: its run of failures, and disabling it (with a mail to the managers)."""
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts.models import Account
+from app.activity import service as activity
+from app.core import clock
+from app.notifications.service import queue_mail
+from app.organizations.models import Membership, Organization
+from app.organizations.permissions import MANAGERS
+from app.webhooks.models import DeliveryStatus, DisabledReason, WebhookDelivery, WebhookSubscription
+
+
+async def mark_succeeding(session: AsyncSession, subscription_id: uuid.UUID) -> None:
+    await session.execute(
+        update(WebhookSubscription)
+        .where(
+            WebhookSubscription.id == subscription_id,
+            WebhookSubscription.failing_since.is_not(None),
+        )
+        .values(failing_since=None)
+    )
+
+
+async def mark_failing(
+    session: AsyncSession, subscription_id: uuid.UUID, *, since: datetime
+) -> None:
+    await session.execute(
+        update(WebhookSubscription)
+        .where(
+            WebhookSubscription.id == subscription_id,
+            WebhookSubscription.failing_since.is_(None),
+        )
+        .values(failing_since=since)
+    )
+
+
+async def failing_since(session: AsyncSession, subscription_id: uuid.UUID) -> datetime | None:
+    return await session.scalar(
+        select(WebhookSubscription.failing_since).where(WebhookSubscription.id == subscription_id)
+    )
+
+
+async def fail_pending(session: AsyncSession, subscription_id: uuid.UUID, reason: str) -> None:
+    """Ends the deliveries still waiting for a retry (a redelivery can queue them again)."""
+    now = clock.now()
+    await session.execute(
+        update(WebhookDelivery)
+        .where(
+            WebhookDelivery.subscription_id == subscription_id,
+            WebhookDelivery.status == DeliveryStatus.pending,
+            WebhookDelivery.lease_token.is_(None),
+        )
+        .values(status=DeliveryStatus.failed, last_error=reason, updated_at=now)
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def disable(
+    session: AsyncSession, subscription_id: uuid.UUID, reason: DisabledReason, detail: str
+) -> bool:
+    """Disables an active subscription and e-mails its organization's managers; False when it
+    was no longer active (so the mail goes once)."""
+    now = clock.now()
+    row = (
+        await session.execute(
+            update(WebhookSubscription)
+            .where(WebhookSubscription.id == subscription_id, WebhookSubscription.active.is_(True))
+            .values(active=False, disabled_at=now, disabled_reason=reason, updated_at=now)
+            .returning(WebhookSubscription.organization_id, WebhookSubscription.target_url)
+        )
+    ).one_or_none()
+    if row is None:
+        return False
+    organization_id, target_url = row
+    await fail_pending(session, subscription_id, f"Subscription disabled: {detail}")
+    await activity.record(
+        session,
+        "webhooks.subscription_disabled",
+        organization_id=organization_id,
+        details={"subscription_id": str(subscription_id), "reason": reason, "detail": detail},
+    )
+    organization_name = await session.scalar(
+        select(Organization.name).where(Organization.id == organization_id)
+    )
+    for account in await _managers(session, organization_id):
+        await queue_mail(
+            session,
+            to=account.email,
+            template="webhook_subscription_disabled",
+            language=account.language,
+            context={
+                "recipient_name": f"{account.first_name} {account.last_name}".strip(),
+                "organization_name": organization_name or "",
+                "target_url": target_url,
+                "reason": detail,
+            },
+        )
+    return True
+
+
+async def _managers(session: AsyncSession, organization_id: uuid.UUID) -> list[Account]:
+    return list(
+        await session.scalars(
+            select(Account)
+            .join(Membership, Membership.account_id == Account.id)
+            .where(
+                Membership.organization_id == organization_id,
+                Membership.role.in_(list(MANAGERS)),
+                Account.deleted_at.is_(None),
+            )
+        )
+    )

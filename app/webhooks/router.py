@@ -1,0 +1,320 @@
+"""Webhook subscriptions (REST Hooks: subscribe with POST, unsubscribe with DELETE), their
+delivery log and redeliveries, the event type list and the organization's polling feed.
+
+Subscriptions are managed by the organization's legal representatives and administrators; a
+personal access token needs the scope ``webhooks:manage``. The feed is readable by every member;
+a token needs ``webhooks:manage`` or ``organizations:read``.
+"""
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Query, Response, status
+
+from app.accounts.deps import AppSettings, CurrentPrincipal, Principal, require_scope
+from app.core.db import Session
+from app.core.errors import Forbidden, problem_responses
+from app.core.idempotency import AppRoute
+from app.core.pagination import Page, Pagination, page_of, paginate
+from app.events.catalog import EVENT_TYPES
+from app.events.models import DomainEvent
+from app.organizations.permissions import Manager, Member
+from app.webhooks import patterns, service
+from app.webhooks.models import (
+    DeliveryStatus,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookSubscription,
+)
+from app.webhooks.schemas import (
+    EventType,
+    EventTypeList,
+    WebhookAttemptRead,
+    WebhookDeliveryRead,
+    WebhookEvent,
+    WebhookRedeliverFailed,
+    WebhookRedeliveryCount,
+    WebhookSecret,
+    WebhookSubscriptionCreate,
+    WebhookSubscriptionCreated,
+    WebhookSubscriptionRead,
+    WebhookSubscriptionUpdate,
+)
+
+router = APIRouter(tags=["webhooks"], route_class=AppRoute)
+
+SUBSCRIPTIONS = "/organizations/{organization_id}/webhooks/subscriptions"
+SUBSCRIPTION = SUBSCRIPTIONS + "/{subscription_id}"
+MANAGE_SCOPE = "webhooks:manage"
+FEED_SCOPES = (MANAGE_SCOPE, "organizations:read")
+manage_scope = require_scope(MANAGE_SCOPE)
+ACCEPTED = status.HTTP_202_ACCEPTED
+
+
+async def feed_scope(principal: CurrentPrincipal) -> Principal:
+    if not any(principal.allows(scope) for scope in FEED_SCOPES):
+        raise Forbidden(
+            f"This token needs one of the scopes {', '.join(FEED_SCOPES)}.",
+            code="insufficient_scope",
+        )
+    return principal
+
+
+async def subscription_of(
+    subscription_id: uuid.UUID, access: Manager, session: Session
+) -> WebhookSubscription:
+    return await service.get_subscription(session, access.organization.id, subscription_id)
+
+
+ManagedSubscription = Annotated[WebhookSubscription, Depends(subscription_of)]
+
+
+def delivery_read(delivery: WebhookDelivery) -> WebhookDeliveryRead:
+    read = WebhookDeliveryRead.model_validate(delivery)
+    if delivery.status != DeliveryStatus.pending:
+        read.next_attempt_at = None
+    return read
+
+
+@router.get(
+    "/webhooks/event-types",
+    operation_id="webhooks-list_event_types",
+    responses=problem_responses(),
+)
+async def list_event_types() -> EventTypeList:
+    """Every event type the service sends (public): what subscriptions and the feed filter on."""
+    return EventTypeList(
+        data=[EventType(type=name, description=text) for name, text in sorted(EVENT_TYPES.items())]
+    )
+
+
+@router.get(
+    "/organizations/{organization_id}/events",
+    operation_id="webhooks-list_events",
+    response_model=Page[WebhookEvent],
+    dependencies=[Depends(feed_scope)],
+    responses=problem_responses(400, 401, 403, 404),
+)
+async def list_events(
+    access: Member,
+    session: Session,
+    page: Pagination,
+    type: Annotated[
+        list[str] | None,
+        Query(
+            description=f"{patterns.PATTERN_DESCRIPTION} Repeat, or separate with commas.",
+        ),
+    ] = None,
+) -> dict[str, Any]:
+    """The organization's events, newest first, with the payloads webhooks deliver: for testing
+    a trigger or polling instead of subscribing."""
+    wanted = [part.strip() for value in type or () for part in value.split(",") if part.strip()]
+    query = service.feed(access.organization.id, patterns.checked(wanted, known_only=False))
+    rows, next_cursor = await paginate(
+        session, query, page, created_at=DomainEvent.created_at, id=DomainEvent.id
+    )
+    return page_of([service.event_body(event) for event in rows], next_cursor)
+
+
+@router.post(
+    SUBSCRIPTIONS,
+    operation_id="webhooks-create_subscription",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[manage_scope],
+    responses=problem_responses(401, 403, 404, 409),
+)
+async def create_subscription(
+    body: WebhookSubscriptionCreate, access: Manager, session: Session, settings: AppSettings
+) -> WebhookSubscriptionCreated:
+    """Subscribes a URL to event types; the answer holds the signing secret, shown once."""
+    subscription, secret = await service.create_subscription(
+        session,
+        organization_id=access.organization.id,
+        target_url=body.target_url,
+        event_types=body.event_types,
+        description=body.description,
+        active=body.active,
+        require_https=settings.production,
+        allow_private=settings.webhook_private_targets_allowed,
+        by=access.account_id,
+    )
+    read = WebhookSubscriptionRead.model_validate(subscription)
+    return WebhookSubscriptionCreated(**read.model_dump(), secret=secret)
+
+
+@router.get(
+    SUBSCRIPTIONS,
+    operation_id="webhooks-list_subscriptions",
+    response_model=Page[WebhookSubscriptionRead],
+    dependencies=[manage_scope],
+    responses=problem_responses(400, 401, 403, 404),
+)
+async def list_subscriptions(access: Manager, session: Session, page: Pagination) -> dict[str, Any]:
+    rows, next_cursor = await paginate(
+        session,
+        service.subscriptions_of(access.organization.id),
+        page,
+        created_at=WebhookSubscription.created_at,
+        id=WebhookSubscription.id,
+    )
+    return page_of(rows, next_cursor)
+
+
+@router.get(
+    SUBSCRIPTION,
+    operation_id="webhooks-get_subscription",
+    response_model=WebhookSubscriptionRead,
+    dependencies=[manage_scope],
+    responses=problem_responses(401, 403, 404),
+)
+async def get_subscription(subscription: ManagedSubscription) -> WebhookSubscription:
+    return subscription
+
+
+@router.patch(
+    SUBSCRIPTION,
+    operation_id="webhooks-update_subscription",
+    response_model=WebhookSubscriptionRead,
+    dependencies=[manage_scope],
+    responses=problem_responses(401, 403, 404),
+)
+async def update_subscription(
+    body: WebhookSubscriptionUpdate,
+    subscription: ManagedSubscription,
+    access: Manager,
+    session: Session,
+    settings: AppSettings,
+) -> WebhookSubscription:
+    """Changes the fields sent; `active: false` pauses (waiting retries end as failed),
+    `active: true` re-enables a disabled subscription."""
+    return await service.update_subscription(
+        session,
+        subscription,
+        body.model_dump(exclude_unset=True),
+        require_https=settings.production,
+        allow_private=settings.webhook_private_targets_allowed,
+        by=access.account_id,
+    )
+
+
+@router.delete(
+    SUBSCRIPTION,
+    operation_id="webhooks-delete_subscription",
+    status_code=status.HTTP_204_NO_CONTENT,
+    response_class=Response,
+    dependencies=[manage_scope],
+    responses=problem_responses(401, 403, 404),
+)
+async def delete_subscription(
+    subscription: ManagedSubscription, access: Manager, session: Session
+) -> None:
+    """Unsubscribes: nothing more is sent to the URL, pending deliveries included."""
+    await service.delete_subscription(session, subscription, by=access.account_id)
+
+
+@router.post(
+    SUBSCRIPTION + "/secret/rotate",
+    operation_id="webhooks-rotate_secret",
+    dependencies=[manage_scope],
+    responses=problem_responses(401, 403, 404),
+)
+async def rotate_secret(
+    subscription: ManagedSubscription, access: Manager, session: Session
+) -> WebhookSecret:
+    """A new secret (shown once); for 24 hours deliveries carry a signature with each."""
+    secret, previous_expires_at = await service.rotate_secret(
+        session, subscription, by=access.account_id
+    )
+    return WebhookSecret(secret=secret, previous_secret_expires_at=previous_expires_at)
+
+
+@router.get(
+    SUBSCRIPTION + "/deliveries",
+    operation_id="webhooks-list_deliveries",
+    response_model=Page[WebhookDeliveryRead],
+    dependencies=[manage_scope],
+    responses=problem_responses(400, 401, 403, 404),
+)
+async def list_deliveries(
+    subscription: ManagedSubscription,
+    session: Session,
+    page: Pagination,
+    delivery_status: Annotated[DeliveryStatus | None, Query(alias="status")] = None,
+) -> dict[str, Any]:
+    rows, next_cursor = await paginate(
+        session,
+        service.deliveries_of(subscription.id, status=delivery_status),
+        page,
+        created_at=WebhookDelivery.created_at,
+        id=WebhookDelivery.id,
+    )
+    return page_of([delivery_read(row) for row in rows], next_cursor)
+
+
+@router.get(
+    SUBSCRIPTION + "/attempts",
+    operation_id="webhooks-list_attempts",
+    response_model=Page[WebhookAttemptRead],
+    dependencies=[manage_scope],
+    responses=problem_responses(400, 401, 403, 404),
+)
+async def list_attempts(
+    subscription: ManagedSubscription,
+    session: Session,
+    page: Pagination,
+    delivery_id: uuid.UUID | None = None,
+) -> dict[str, Any]:
+    """The delivery log: every request made, newest first, with its answer or error."""
+    rows, next_cursor = await paginate(
+        session,
+        service.attempts_of(subscription.id, delivery_id=delivery_id),
+        page,
+        created_at=WebhookAttempt.created_at,
+        id=WebhookAttempt.id,
+    )
+    return page_of(rows, next_cursor)
+
+
+@router.post(
+    SUBSCRIPTION + "/events/{event_id}/redeliver",
+    operation_id="webhooks-redeliver_event",
+    status_code=ACCEPTED,
+    dependencies=[manage_scope],
+    responses=problem_responses(401, 403, 404),
+)
+async def redeliver_event(
+    event_id: uuid.UUID, subscription: ManagedSubscription, session: Session
+) -> WebhookDeliveryRead:
+    """Sends one of the organization's events to this subscription again, from a fresh retry
+    schedule (with the same `webhook-id`)."""
+    return delivery_read(await service.redeliver_event(session, subscription, event_id))
+
+
+@router.post(
+    SUBSCRIPTION + "/redeliver-failed",
+    operation_id="webhooks-redeliver_failed",
+    status_code=ACCEPTED,
+    dependencies=[manage_scope],
+    responses=problem_responses(401, 403, 404),
+)
+async def redeliver_failed(
+    body: WebhookRedeliverFailed, subscription: ManagedSubscription, session: Session
+) -> WebhookRedeliveryCount:
+    """Queues again every delivery of this subscription that failed, created since a date."""
+    queued = await service.redeliver_failed(session, subscription, since=body.since)
+    return WebhookRedeliveryCount(queued=queued)
+
+
+@router.post(
+    SUBSCRIPTION + "/test",
+    operation_id="webhooks-send_test",
+    status_code=ACCEPTED,
+    dependencies=[manage_scope],
+    responses=problem_responses(401, 403, 404),
+)
+async def send_test(
+    subscription: ManagedSubscription, access: Manager, session: Session
+) -> WebhookDeliveryRead:
+    """Queues a `webhook.test` event to this subscription only (even a paused one is queued;
+    it is sent once the subscription is active)."""
+    return delivery_read(await service.send_test(session, subscription, by=access.account_id))
