@@ -90,6 +90,25 @@ def migrate(
     typer.echo(f"database at {revision}")
 
 
+@cli.command("seed-catalog")
+def seed_catalog() -> None:
+    """Add the starting billing catalog (plans, prices, VAT rates); existing entries are kept."""
+    import asyncio
+
+    from app.billing.seed import seed_catalog as seed
+    from app.core.db import Database
+
+    async def run() -> int:
+        database = Database.connect(_database_url(get_settings()), pool_size=1, max_overflow=0)
+        try:
+            async with database.sessionmaker.begin() as session:
+                return await seed(session)
+        finally:
+            await database.dispose()
+
+    typer.echo(f"{asyncio.run(run())} plans added")
+
+
 @cli.command()
 def openapi(
     output: Annotated[Path, typer.Option(help="Where to write the document.")] = Path(

@@ -9,6 +9,7 @@ from fastapi.routing import APIRoute
 
 from app.accounts import auth_router as accounts_auth
 from app.accounts import router as accounts
+from app.billing import router as billing
 from app.core import health
 from app.core.db import Database
 from app.core.errors import install_error_handlers
@@ -29,6 +30,9 @@ def api_router() -> APIRouter:
     router.include_router(accounts.router)
     router.include_router(accounts_auth.router)
     router.include_router(organizations.router)
+    router.include_router(billing.catalog_router)
+    router.include_router(billing.router)
+    router.include_router(billing.admin_router)
     return router
 
 

@@ -5,6 +5,7 @@ import signal
 
 import structlog
 
+from app.billing import jobs as billing_jobs
 from app.core import idempotency
 from app.core.db import Database
 from app.core.jobs import Job, run_loop
@@ -16,6 +17,10 @@ log = structlog.get_logger("app.worker")
 JOBS: tuple[Job, ...] = (
     Job("idempotency.purge_expired", every_seconds=3600, run=idempotency.purge_expired),
     Job("notifications.deliver_due", every_seconds=1, run=delivery.deliver_due),
+    Job("billing.renew_due", every_seconds=60, run=billing_jobs.renew_due),
+    Job("billing.renewal_reminders", every_seconds=300, run=billing_jobs.send_renewal_reminders),
+    Job("billing.invoice_reminders", every_seconds=300, run=billing_jobs.send_invoice_reminders),
+    Job("billing.release_domains", every_seconds=300, run=billing_jobs.release_domains),
 )
 
 

@@ -57,6 +57,20 @@ class Settings(BaseSettings):
     smtp_security: Literal["starttls", "tls", "none"] = "starttls"
     smtp_timeout_seconds: float = 15.0
     mail_from: str = "Manager <no-reply@manager.localhost>"
+    billing_creditor_name: str = "Manager Cloud SA"
+    billing_creditor_street: str = "Rue du Stand"
+    billing_creditor_building: str = "60"
+    billing_creditor_postal_code: str = "1204"
+    billing_creditor_town: str = "Genève"
+    billing_creditor_country: str = "CH"
+    billing_chf_iban: str = Field(
+        default="CH4431999123000889012",
+        description="QR-IBAN receiving CHF invoices (QR references need a QR-IBAN).",
+    )
+    billing_eur_iban: str = Field(
+        default="CH9300762011623852957", description="IBAN receiving EUR invoices (RF references)."
+    )
+    billing_payment_terms_days: int = 30
     run_worker_in_process: bool | None = Field(
         default=None,
         description="Run the job loop inside `manager serve`; default: on when embedded.",

@@ -1,0 +1,434 @@
+"""Paying invoices (prepaid account, card, bank transfer), saved payment profiles, top-ups.
+
+Lock order, everywhere: the invoice row first, then prepaid account rows (``ledger.post``).
+"""
+
+import uuid
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.activity import service as activity
+from app.billing import fulfilment, invoices, ledger
+from app.billing.models import (
+    PAYABLE,
+    EntryKind,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentMethod,
+    PaymentProfile,
+    PaymentStatus,
+    ProfileKind,
+)
+from app.billing.money import format_amount
+from app.billing.providers import InvalidCard, provider
+from app.billing.schemas import PaymentProfileCreate, PaymentRead
+from app.core import clock
+from app.core.errors import AppError, NotFound, Unprocessable
+from app.events.service import emit
+
+
+class PaymentDeclined(AppError):
+    status = 402
+    code = "payment_declined"
+    keep_changes = True
+    """The failed payment stays recorded."""
+
+
+class ProfileNotFound(NotFound):
+    code = "payment_profile_not_found"
+
+
+class NoCardProfile(Unprocessable):
+    code = "no_card_profile"
+
+
+class AmountTooHigh(Unprocessable):
+    code = "amount_exceeds_amount_due"
+
+
+async def _record(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    invoice: Invoice | None,
+    method: PaymentMethod,
+    amount_minor: int,
+    currency: str,
+    succeeded: bool,
+    profile_id: uuid.UUID | None = None,
+    provider_reference: str | None = None,
+    failure_code: str | None = None,
+) -> Payment:
+    payment = Payment(
+        id=uuid.uuid4(),
+        organization_id=organization_id,
+        invoice_id=invoice.id if invoice else None,
+        method=method,
+        status=PaymentStatus.succeeded if succeeded else PaymentStatus.failed,
+        amount_minor=amount_minor,
+        currency=currency,
+        payment_profile_id=profile_id,
+        provider_reference=provider_reference,
+        failure_code=failure_code,
+        created_at=clock.now(),
+    )
+    session.add(payment)
+    await session.flush()
+    await emit(
+        session,
+        "payment.succeeded" if succeeded else "payment.failed",
+        PaymentRead.model_validate(payment),
+        organization_id=organization_id,
+    )
+    return payment
+
+
+async def settle(
+    session: AsyncSession,
+    invoice: Invoice,
+    *,
+    amount_minor: int,
+    method: PaymentMethod,
+    profile_id: uuid.UUID | None = None,
+    provider_reference: str | None = None,
+) -> Payment:
+    """Records a received payment on the invoice (locked by the caller). Paid in full, the
+    invoice is fulfilled and the partner's cashback credited."""
+    if invoice.status not in PAYABLE:
+        raise invoices.InvoiceNotPayable(f"Invoice {invoice.number} is {invoice.status}.")
+    if amount_minor > invoice.amount_due_minor:
+        raise AmountTooHigh(
+            f"Only {format_amount(invoice.amount_due_minor, invoice.currency)} is due."
+        )
+    payment = await _record(
+        session,
+        organization_id=invoice.organization_id,
+        invoice=invoice,
+        method=method,
+        amount_minor=amount_minor,
+        currency=invoice.currency,
+        succeeded=True,
+        profile_id=profile_id,
+        provider_reference=provider_reference,
+    )
+    invoice.paid_minor += amount_minor
+    invoice.updated_at = clock.now()
+    if invoice.paid_minor < invoice.total_minor:
+        invoice.status = InvoiceStatus.partially_paid
+        await session.flush()
+        return payment
+    await mark_paid(session, invoice)
+    return payment
+
+
+async def mark_paid(session: AsyncSession, invoice: Invoice) -> None:
+    invoice.status = InvoiceStatus.paid
+    invoice.paid_at = clock.now()
+    invoice.next_reminder_at = None
+    await session.flush()
+    await emit(
+        session,
+        "invoice.paid",
+        await invoices.invoice_read(session, invoice),
+        organization_id=invoice.organization_id,
+    )
+    await fulfilment.on_invoice_paid(session, invoice)
+    await credit_cashback(session, invoice)
+
+
+async def credit_cashback(session: AsyncSession, invoice: Invoice) -> None:
+    """The partner's cashback on a paid client invoice, at most once (unique ledger reference)."""
+    if invoice.partner_organization_id is None or invoice.cashback_minor <= 0:
+        return
+    reference = f"cashback:{invoice.id}"
+    if await ledger.already_posted(session, reference):
+        return
+    await ledger.post(
+        session,
+        organization_id=invoice.partner_organization_id,
+        currency=invoice.currency,
+        kind=EntryKind.cashback,
+        amount_minor=invoice.cashback_minor,
+        reference=reference,
+        description=f"Cashback on invoice {invoice.number}",
+        invoice_id=invoice.id,
+    )
+
+
+async def pay_from_prepaid(
+    session: AsyncSession, invoice: Invoice, *, amount_minor: int | None, by: uuid.UUID | None
+) -> Payment:
+    """Pays the invoice (locked by the caller) fully or partly from the prepaid account."""
+    if invoice.status not in PAYABLE:
+        raise invoices.InvoiceNotPayable(f"Invoice {invoice.number} is {invoice.status}.")
+    amount = amount_minor or invoice.amount_due_minor
+    if amount > invoice.amount_due_minor:
+        raise AmountTooHigh(
+            f"Only {format_amount(invoice.amount_due_minor, invoice.currency)} is due."
+        )
+    payment_id = uuid.uuid4()
+    await ledger.post(
+        session,
+        organization_id=invoice.organization_id,
+        currency=invoice.currency,
+        kind=EntryKind.invoice_payment,
+        amount_minor=-amount,
+        reference=f"payment:{payment_id}",
+        description=f"Invoice {invoice.number}",
+        invoice_id=invoice.id,
+    )
+    payment = await settle(session, invoice, amount_minor=amount, method=PaymentMethod.prepaid)
+    await activity.record(
+        session,
+        "billing.invoice_paid_from_prepaid",
+        organization_id=invoice.organization_id,
+        actor_account_id=by,
+        details={"invoice": invoice.number, "amount_minor": amount},
+    )
+    return payment
+
+
+async def card_profile(
+    session: AsyncSession, organization_id: uuid.UUID, profile_id: uuid.UUID | None
+) -> PaymentProfile:
+    statement = select(PaymentProfile).where(
+        PaymentProfile.organization_id == organization_id,
+        PaymentProfile.deleted_at.is_(None),
+        PaymentProfile.kind == ProfileKind.card,
+    )
+    if profile_id is not None:
+        profile = await session.scalar(statement.where(PaymentProfile.id == profile_id))
+        if profile is None:
+            raise ProfileNotFound("No such card profile.")
+        return profile
+    profile = await session.scalar(statement.where(PaymentProfile.is_default))
+    if profile is None:
+        raise NoCardProfile("Save a card (payment profile) first, or name one.")
+    return profile
+
+
+async def charge_card(
+    session: AsyncSession,
+    profile: PaymentProfile,
+    *,
+    organization_id: uuid.UUID,
+    invoice: Invoice | None,
+    amount_minor: int,
+    currency: str,
+    idempotency_key: str,
+) -> tuple[bool, Payment | None, str | None]:
+    """Charges the card; a decline is recorded as a failed payment. Returns (succeeded, the
+    failed payment or None, the provider's reference)."""
+    assert profile.token is not None
+    result = await provider(profile.provider).charge(
+        profile.token, amount_minor, currency, idempotency_key=idempotency_key
+    )
+    if result.succeeded:
+        return True, None, result.provider_reference
+    failed = await _record(
+        session,
+        organization_id=organization_id,
+        invoice=invoice,
+        method=PaymentMethod.card,
+        amount_minor=amount_minor,
+        currency=currency,
+        succeeded=False,
+        profile_id=profile.id,
+        provider_reference=result.provider_reference,
+        failure_code=result.failure_code,
+    )
+    return False, failed, result.failure_code
+
+
+async def pay_by_card(
+    session: AsyncSession,
+    invoice: Invoice,
+    *,
+    profile_id: uuid.UUID | None,
+    amount_minor: int | None,
+    by: uuid.UUID | None,
+) -> Payment:
+    if invoice.status not in PAYABLE:
+        raise invoices.InvoiceNotPayable(f"Invoice {invoice.number} is {invoice.status}.")
+    amount = amount_minor or invoice.amount_due_minor
+    if amount > invoice.amount_due_minor:
+        raise AmountTooHigh(
+            f"Only {format_amount(invoice.amount_due_minor, invoice.currency)} is due."
+        )
+    profile = await card_profile(session, invoice.organization_id, profile_id)
+    succeeded, _, detail = await charge_card(
+        session,
+        profile,
+        organization_id=invoice.organization_id,
+        invoice=invoice,
+        amount_minor=amount,
+        currency=invoice.currency,
+        idempotency_key=f"invoice:{invoice.id}:{invoice.paid_minor}:{amount}",
+    )
+    if not succeeded:
+        raise PaymentDeclined(f"The card was declined ({detail}).", reason=detail)
+    payment = await settle(
+        session,
+        invoice,
+        amount_minor=amount,
+        method=PaymentMethod.card,
+        profile_id=profile.id,
+        provider_reference=detail,
+    )
+    await activity.record(
+        session,
+        "billing.invoice_paid_by_card",
+        organization_id=invoice.organization_id,
+        actor_account_id=by,
+        details={"invoice": invoice.number, "amount_minor": amount},
+    )
+    return payment
+
+
+async def top_up_by_card(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    currency: str,
+    amount_minor: int,
+    profile_id: uuid.UUID | None,
+    by: uuid.UUID | None,
+) -> Payment:
+    profile = await card_profile(session, organization_id, profile_id)
+    payment_id = uuid.uuid4()
+    succeeded, _, detail = await charge_card(
+        session,
+        profile,
+        organization_id=organization_id,
+        invoice=None,
+        amount_minor=amount_minor,
+        currency=currency,
+        idempotency_key=f"top_up:{payment_id}",
+    )
+    if not succeeded:
+        raise PaymentDeclined(f"The card was declined ({detail}).", reason=detail)
+    payment = await _record(
+        session,
+        organization_id=organization_id,
+        invoice=None,
+        method=PaymentMethod.card,
+        amount_minor=amount_minor,
+        currency=currency,
+        succeeded=True,
+        profile_id=profile.id,
+        provider_reference=detail,
+    )
+    await ledger.post(
+        session,
+        organization_id=organization_id,
+        currency=currency,
+        kind=EntryKind.top_up,
+        amount_minor=amount_minor,
+        reference=f"payment:{payment.id}",
+        description="Top-up by card",
+    )
+    await activity.record(
+        session,
+        "billing.prepaid_topped_up",
+        organization_id=organization_id,
+        actor_account_id=by,
+        details={"amount_minor": amount_minor, "currency": currency},
+    )
+    return payment
+
+
+# Payment profiles
+
+
+async def add_profile(
+    session: AsyncSession, organization_id: uuid.UUID, body: PaymentProfileCreate
+) -> PaymentProfile:
+    profile = PaymentProfile(
+        id=uuid.uuid4(),
+        organization_id=organization_id,
+        kind=body.kind,
+        is_default=False,
+        created_at=clock.now(),
+    )
+    if body.kind == ProfileKind.card:
+        if not (body.card_number and body.expiry_month and body.expiry_year and body.cvc):
+            raise InvalidCard("A card needs its number, expiry month and year, and CVC.")
+        now = clock.now()
+        if (body.expiry_year, body.expiry_month) < (now.year, now.month):
+            raise InvalidCard("The card has expired.", code="card_expired")
+        card_provider = provider()
+        token = card_provider.tokenize(
+            body.card_number, body.expiry_month, body.expiry_year, body.cvc
+        )
+        profile.provider = card_provider.name
+        profile.token = token.token
+        profile.brand = token.brand
+        profile.last4 = token.last4
+        profile.expiry_month = body.expiry_month
+        profile.expiry_year = body.expiry_year
+        profile.holder_name = body.holder_name
+    session.add(profile)
+    await session.flush()
+    has_default = await session.scalar(
+        select(PaymentProfile.id).where(
+            PaymentProfile.organization_id == organization_id,
+            PaymentProfile.is_default,
+            PaymentProfile.deleted_at.is_(None),
+        )
+    )
+    if body.make_default or has_default is None:
+        await make_default(session, profile)
+    return profile
+
+
+async def profile_of(
+    session: AsyncSession, organization_id: uuid.UUID, profile_id: uuid.UUID
+) -> PaymentProfile:
+    profile = await session.scalar(
+        select(PaymentProfile).where(
+            PaymentProfile.id == profile_id,
+            PaymentProfile.organization_id == organization_id,
+            PaymentProfile.deleted_at.is_(None),
+        )
+    )
+    if profile is None:
+        raise ProfileNotFound("No such payment profile.")
+    return profile
+
+
+async def make_default(session: AsyncSession, profile: PaymentProfile) -> None:
+    # Clear first: the partial unique index allows one default per organization.
+    await session.execute(
+        update(PaymentProfile)
+        .where(
+            PaymentProfile.organization_id == profile.organization_id,
+            PaymentProfile.is_default,
+            PaymentProfile.id != profile.id,
+        )
+        .values(is_default=False)
+        .execution_options(synchronize_session=False)
+    )
+    profile.is_default = True
+    await session.flush()
+
+
+async def remove_profile(session: AsyncSession, profile: PaymentProfile) -> None:
+    profile.deleted_at = clock.now()
+    profile.is_default = False
+    profile.token = None
+    await session.flush()
+
+
+async def default_profile(
+    session: AsyncSession, organization_id: uuid.UUID
+) -> PaymentProfile | None:
+    profile: PaymentProfile | None = await session.scalar(
+        select(PaymentProfile).where(
+            PaymentProfile.organization_id == organization_id,
+            PaymentProfile.is_default,
+            PaymentProfile.deleted_at.is_(None),
+        )
+    )
+    return profile

@@ -1,0 +1,590 @@
+"""Products' renewal state: manual renewals, automatic ones, Renewal Warranty, frequency changes,
+plan upgrades, domain redemption and restore, proformas."""
+
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.activity import service as activity
+from app.billing import catalog, invoices, ledger, partners, payments
+from app.billing.fulfilment import (
+    add_months,
+    apply_renewal,
+    period_end,
+    set_product_status,
+    subscription_read,
+)
+from app.billing.models import (
+    PERIOD_MONTHS,
+    RESTORE_FEE,
+    BillingPeriod,
+    Invoice,
+    InvoiceLine,
+    LineKind,
+    PaymentMethod,
+    Plan,
+    ProfileKind,
+    Renewal,
+    Subscription,
+    SubscriptionStatus,
+)
+from app.billing.money import scale
+from app.billing.orders import RENEWAL_WARRANTY_PLAN, active_count
+from app.billing.pricing import price_line, tier_discount_bp
+from app.billing.schemas import SubscriptionUpdate
+from app.core import clock
+from app.core.errors import AppError, Conflict, NotFound, Unprocessable
+from app.events.service import emit
+from app.organizations.models import Organization, ProductStatus
+
+
+class SubscriptionNotFound(NotFound):
+    code = "subscription_not_found"
+
+
+class NotRenewable(Conflict):
+    code = "subscription_not_renewable"
+
+
+class DowngradeRefused(Unprocessable):
+    code = "plan_downgrade_not_allowed"
+
+
+async def get(
+    session: AsyncSession, organization_id: uuid.UUID, product_id: uuid.UUID, *, lock: bool = False
+) -> Subscription:
+    statement = select(Subscription).where(
+        Subscription.product_id == product_id, Subscription.organization_id == organization_id
+    )
+    if lock:
+        statement = statement.with_for_update()
+    subscription = await session.scalar(statement)
+    if subscription is None:
+        raise SubscriptionNotFound("No such product subscription.")
+    return subscription
+
+
+def next_period(subscription: Subscription, now: datetime) -> BillingPeriod:
+    """A pending frequency change counts only from the last month of the running period."""
+    if subscription.pending_period and now >= add_months(subscription.expires_at, -1):
+        return BillingPeriod(subscription.pending_period)
+    return BillingPeriod(subscription.period)
+
+
+@dataclass
+class Payer:
+    organization: Organization
+    pricing: partners.Pricing
+    partner_organization_id: uuid.UUID | None
+
+
+async def payer_for(
+    session: AsyncSession,
+    organization: Organization,
+    *,
+    paid_by_partner: bool | None,
+    product_ids: list[uuid.UUID],
+) -> Payer:
+    """Who pays a renewal; ``paid_by_partner=None`` follows the client's chosen payment mode."""
+    terms = await partners.terms_for(session, organization.id)
+    if paid_by_partner is None:
+        paid_by_partner = bool(terms and terms.full_access and terms.partner_pays)
+    pricing = partners.pricing_for(terms, paid_by_partner=paid_by_partner, product_ids=product_ids)
+    if pricing == partners.Pricing.partner_price:
+        assert terms is not None
+        partner = await session.get(Organization, terms.partner_organization_id)
+        assert partner is not None
+        return Payer(partner, pricing, None)
+    cashback_to = (
+        terms.partner_organization_id
+        if terms and pricing == partners.Pricing.public_with_cashback
+        else None
+    )
+    return Payer(organization, pricing, cashback_to)
+
+
+async def renewal_lines(
+    session: AsyncSession,
+    subscription: Subscription,
+    *,
+    period: BillingPeriod,
+    start: datetime,
+    currency: str,
+    pricing: partners.Pricing,
+) -> list[invoices.DraftLine]:
+    plan = await session.get(Plan, subscription.plan_id)
+    assert plan is not None
+    assert plan.product_type is not None
+    product_name = await _product_name(session, subscription.product_id)
+    tier_bp = tier_discount_bp(
+        await catalog.tiers_of(session, plan.id),
+        max(await active_count(session, subscription.organization_id, plan.product_type), 1),
+    )
+    as_partner = pricing == partners.Pricing.partner_price
+    with_cashback = pricing == partners.Pricing.public_with_cashback
+    unit = await catalog.price_of(session, plan, currency, period)
+    price = price_line(unit, 1, tier_bp=tier_bp, partner=as_partner)
+    end = period_end(start, period)
+    lines = [
+        invoices.DraftLine(
+            kind=LineKind.renewal,
+            description=f"{plan.name}: {product_name}, renewal ({period})",
+            unit_price_minor=unit,
+            partner_discount_minor=price.partner_discount_minor,
+            volume_discount_minor=price.volume_discount_minor,
+            cashback_minor=price.cashback_minor if with_cashback else 0,
+            plan_id=plan.id,
+            product_id=subscription.product_id,
+            period=period,
+            period_start=start,
+            period_end=end,
+        )
+    ]
+    if subscription.renewal_warranty:
+        warranty = await catalog.plan_by_code(session, RENEWAL_WARRANTY_PLAN)
+        warranty_unit = await catalog.price_of(session, warranty, currency, period)
+        warranty_price = price_line(warranty_unit, 1, partner=as_partner)
+        lines.append(
+            invoices.DraftLine(
+                kind=LineKind.renewal_warranty,
+                description=f"{warranty.name}: {product_name} ({period})",
+                unit_price_minor=warranty_unit,
+                partner_discount_minor=warranty_price.partner_discount_minor,
+                cashback_minor=warranty_price.cashback_minor if with_cashback else 0,
+                plan_id=warranty.id,
+                product_id=subscription.product_id,
+                period=period,
+                period_start=start,
+                period_end=end,
+            )
+        )
+    return lines
+
+
+async def _product_name(session: AsyncSession, product_id: uuid.UUID) -> str:
+    from app.organizations.models import Product
+
+    name = await session.scalar(select(Product.name).where(Product.id == product_id))
+    return name or ""
+
+
+async def invoice_renewal(
+    session: AsyncSession,
+    subscription: Subscription,
+    organization: Organization,
+    *,
+    paid_by_partner: bool | None = None,
+    billing_address: dict[str, Any] | None = None,
+) -> tuple[Renewal, Invoice]:
+    """The invoice of the subscription's next period, created once: asking again returns the
+    same renewal and invoice."""
+    if subscription.status not in (SubscriptionStatus.active, SubscriptionStatus.expired):
+        raise NotRenewable(f"The product is {subscription.status}: restore it instead.")
+    now = clock.now()
+    start = subscription.expires_at
+    if subscription.status == SubscriptionStatus.expired:
+        start = max(start, now)
+    existing = await session.scalar(
+        select(Renewal).where(
+            Renewal.product_id == subscription.product_id, Renewal.period_start == start
+        )
+    )
+    if existing is not None:
+        invoice = await invoices.get(session, existing.invoice_id)
+        if invoice.status in ("void",):
+            raise NotRenewable("This period's renewal was cancelled.")
+        return existing, invoice
+    period = next_period(subscription, now)
+    payer = await payer_for(
+        session,
+        organization,
+        paid_by_partner=paid_by_partner,
+        product_ids=[subscription.product_id],
+    )
+    lines = await renewal_lines(
+        session,
+        subscription,
+        period=period,
+        start=start,
+        currency=payer.organization.currency,
+        pricing=payer.pricing,
+    )
+    address = (
+        billing_address
+        or (subscription.billing_address if payer.organization.id == organization.id else None)
+        or invoices.address_of(payer.organization)
+    )
+    invoice = await invoices.create(
+        session,
+        organization_id=payer.organization.id,
+        beneficiary_organization_id=organization.id,
+        partner_organization_id=payer.partner_organization_id,
+        currency=payer.organization.currency,
+        billing_address=address,
+        lines=lines,
+    )
+    renewal_id = uuid.uuid4()
+    inserted = await session.scalar(
+        insert(Renewal)
+        .values(
+            id=renewal_id,
+            product_id=subscription.product_id,
+            period=period,
+            period_start=start,
+            period_end=lines[0].period_end,
+            invoice_id=invoice.id,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["product_id", "period_start"])
+        .returning(Renewal.id)
+    )
+    if inserted is None:
+        raise Conflict("This renewal is being invoiced right now.", code="renewal_in_progress")
+    renewal = await session.get(Renewal, renewal_id)
+    assert renewal is not None
+    return renewal, invoice
+
+
+async def update(
+    session: AsyncSession, subscription: Subscription, body: SubscriptionUpdate, *, by: uuid.UUID
+) -> Subscription:
+    changes: dict[str, Any] = {}
+    if body.auto_renew is not None:
+        subscription.auto_renew = body.auto_renew
+        changes["auto_renew"] = body.auto_renew
+    if body.renewal_warranty is not None:
+        subscription.renewal_warranty = body.renewal_warranty
+        changes["renewal_warranty"] = body.renewal_warranty
+    if body.period is not None:
+        subscription.pending_period = None if body.period == subscription.period else body.period
+        changes["pending_period"] = subscription.pending_period
+    if "billing_address" in body.model_fields_set:
+        subscription.billing_address = (
+            body.billing_address.model_dump() if body.billing_address else None
+        )
+        changes["billing_address"] = True
+    subscription.updated_at = clock.now()
+    await session.flush()
+    await emit(
+        session,
+        "product.subscription_changed",
+        subscription_read(subscription),
+        organization_id=subscription.organization_id,
+    )
+    await activity.record(
+        session,
+        "billing.subscription_changed",
+        organization_id=subscription.organization_id,
+        product_id=subscription.product_id,
+        actor_account_id=by,
+        details={key: str(value) for key, value in changes.items()},
+    )
+    return subscription
+
+
+async def change_plan(
+    session: AsyncSession,
+    subscription: Subscription,
+    organization: Organization,
+    plan_code: str,
+    *,
+    by: uuid.UUID,
+) -> Invoice:
+    """Moves to a higher plan (more users, more storage): invoices the price difference for the
+    rest of the running period; the plan changes when that invoice is paid."""
+    if subscription.status != SubscriptionStatus.active:
+        raise NotRenewable("Only an active product changes plan.")
+    current = await session.get(Plan, subscription.plan_id)
+    target = await catalog.plan_by_code(session, plan_code, for_sale=True)
+    assert current is not None
+    if target.product_type != current.product_type or target.id == current.id:
+        raise Unprocessable("Choose another plan of the same product.", code="plan_not_compatible")
+    if (
+        target.rank <= current.rank
+        or (target.users or 0) < (current.users or 0)
+        or (target.storage_gb or 0) < (current.storage_gb or 0)
+    ):
+        raise DowngradeRefused("A plan can only move up (more users, more storage).")
+    currency = organization.currency
+    period = BillingPeriod(subscription.period)
+    difference = await catalog.price_of(session, target, currency, period) - (
+        await catalog.price_of(session, current, currency, period)
+    )
+    now = clock.now()
+    start = add_months(subscription.expires_at, -PERIOD_MONTHS[period])
+    total_seconds = (subscription.expires_at - start).total_seconds()
+    remaining_seconds = max((subscription.expires_at - now).total_seconds(), 0)
+    prorated = max(scale(difference, int(remaining_seconds), int(total_seconds)), 0)
+    product_name = await _product_name(session, subscription.product_id)
+    invoice = await invoices.create(
+        session,
+        organization_id=organization.id,
+        currency=currency,
+        billing_address=subscription.billing_address or invoices.address_of(organization),
+        lines=[
+            invoices.DraftLine(
+                kind=LineKind.upgrade,
+                description=f"{current.name} → {target.name}: {product_name}, until "
+                f"{subscription.expires_at.date().isoformat()}",
+                unit_price_minor=prorated,
+                plan_id=target.id,
+                product_id=subscription.product_id,
+                period=period,
+                period_start=now,
+                period_end=subscription.expires_at,
+                fulfilment={"target_plan_id": str(target.id)},
+            )
+        ],
+    )
+    await activity.record(
+        session,
+        "billing.plan_change_requested",
+        organization_id=organization.id,
+        product_id=subscription.product_id,
+        actor_account_id=by,
+        details={"from": current.code, "to": target.code, "invoice": invoice.number},
+    )
+    if invoice.total_minor == 0:
+        await payments.mark_paid(session, invoice)
+    return invoice
+
+
+async def restore(
+    session: AsyncSession, subscription: Subscription, organization: Organization, *, by: uuid.UUID
+) -> Invoice:
+    """A domain in redemption: the restore fee plus the next period from its old expiry."""
+    if subscription.status != SubscriptionStatus.redemption:
+        raise NotRenewable("Only a domain in its redemption period can be restored.")
+    plan = await session.get(Plan, subscription.plan_id)
+    assert plan is not None
+    payer = await payer_for(
+        session, organization, paid_by_partner=None, product_ids=[subscription.product_id]
+    )
+    currency = payer.organization.currency
+    fee = await catalog.price_of(session, plan, currency, RESTORE_FEE)
+    period = BillingPeriod(subscription.period)
+    start = subscription.expires_at
+    existing = await session.scalar(
+        select(Renewal).where(
+            Renewal.product_id == subscription.product_id, Renewal.period_start == start
+        )
+    )
+    if existing is not None:
+        invoice = await invoices.get(session, existing.invoice_id)
+        if invoice.status in ("open", "partially_paid"):
+            return invoice
+        await session.delete(existing)
+        await session.flush()
+    renewal = await renewal_lines(
+        session, subscription, period=period, start=start, currency=currency, pricing=payer.pricing
+    )
+    product_name = await _product_name(session, subscription.product_id)
+    lines = [
+        invoices.DraftLine(
+            kind=LineKind.restore,
+            description=f"Restore fee: {product_name}",
+            unit_price_minor=fee,
+            plan_id=plan.id,
+            product_id=subscription.product_id,
+        ),
+        *renewal,
+    ]
+    invoice = await invoices.create(
+        session,
+        organization_id=payer.organization.id,
+        beneficiary_organization_id=organization.id,
+        partner_organization_id=payer.partner_organization_id,
+        currency=currency,
+        billing_address=subscription.billing_address or invoices.address_of(payer.organization),
+        lines=lines,
+    )
+    session.add(
+        Renewal(
+            id=uuid.uuid4(),
+            product_id=subscription.product_id,
+            period=period,
+            period_start=start,
+            period_end=renewal[0].period_end,
+            invoice_id=invoice.id,
+            created_at=clock.now(),
+        )
+    )
+    await session.flush()
+    await activity.record(
+        session,
+        "billing.restore_requested",
+        organization_id=organization.id,
+        product_id=subscription.product_id,
+        actor_account_id=by,
+        details={"invoice": invoice.number},
+    )
+    return invoice
+
+
+async def proforma(
+    session: AsyncSession, organization: Organization, product_ids: list[uuid.UUID]
+) -> tuple[list[InvoiceLine], dict[str, Any]]:
+    """The lines a renewal of the selected products would be invoiced with; nothing is stored."""
+    drafts: list[invoices.DraftLine] = []
+    now = clock.now()
+    payer = await payer_for(session, organization, paid_by_partner=None, product_ids=product_ids)
+    for product_id in product_ids:
+        subscription = await get(session, organization.id, product_id)
+        start = subscription.expires_at
+        if subscription.status == SubscriptionStatus.expired:
+            start = max(start, now)
+        drafts += await renewal_lines(
+            session,
+            subscription,
+            period=next_period(subscription, now),
+            start=start,
+            currency=payer.organization.currency,
+            pricing=payer.pricing,
+        )
+    address = invoices.address_of(payer.organization)
+    rows, _ = await invoices.priced_lines(session, drafts, address["country"])
+    return rows, address
+
+
+# Automatic renewal (run by the worker, see jobs.py)
+
+
+class _PaymentFailed(Exception):
+    pass
+
+
+async def charge_automatically(session: AsyncSession, invoice: Invoice, renewal: Renewal) -> bool:
+    """Pays a renewal invoice (locked) with the payer's default profile, or else its prepaid
+    balance. True when paid."""
+    profile = await payments.default_profile(session, invoice.organization_id)
+    if profile is not None and profile.kind == ProfileKind.card:
+        succeeded, _, detail = await payments.charge_card(
+            session,
+            profile,
+            organization_id=invoice.organization_id,
+            invoice=invoice,
+            amount_minor=invoice.amount_due_minor,
+            currency=invoice.currency,
+            idempotency_key=f"renewal:{renewal.id}",
+        )
+        if succeeded:
+            await payments.settle(
+                session,
+                invoice,
+                amount_minor=invoice.amount_due_minor,
+                method=PaymentMethod.card,
+                profile_id=profile.id,
+                provider_reference=detail,
+            )
+            return True
+        return False
+    try:
+        await payments.pay_from_prepaid(session, invoice, amount_minor=None, by=None)
+    except ledger.InsufficientBalance:
+        return False
+    return True
+
+
+async def renew_due_one(session: AsyncSession, subscription: Subscription) -> str:
+    """What happens to one product at its expiry (its subscription locked); returns the outcome."""
+    organization = await session.get(Organization, subscription.organization_id)
+    assert organization is not None
+    if not (subscription.auto_renew or subscription.renewal_warranty):
+        await expire(session, subscription)
+        return "expired"
+    try:
+        renewal, invoice = await invoice_renewal(session, subscription, organization)
+    except AppError:
+        await expire(session, subscription)
+        return "expired"
+    locked = await session.scalar(
+        select(Invoice)
+        .where(Invoice.id == invoice.id)
+        .with_for_update(skip_locked=True)
+        .execution_options(populate_existing=True)
+    )
+    if locked is None:
+        return "busy"  # someone is paying it right now; looked at again on the next run
+    paid = locked.status == "paid"
+    if not paid and subscription.auto_renew and locked.status in ("open", "partially_paid"):
+        paid = await charge_automatically(session, locked, renewal)
+    if paid:
+        await apply_renewal(session, subscription.product_id, renewal.period_start)
+        return "renewed"
+    if subscription.renewal_warranty:
+        await apply_renewal(session, subscription.product_id, renewal.period_start)
+        return "renewed_unpaid"
+    await expire(session, subscription)
+    return "expired"
+
+
+async def expire(session: AsyncSession, subscription: Subscription) -> None:
+    plan = await session.get(Plan, subscription.plan_id)
+    assert plan is not None
+    now = clock.now()
+    if plan.redemption_days:
+        subscription.status = SubscriptionStatus.redemption
+        subscription.redemption_ends_at = add_days(subscription.expires_at, plan.redemption_days)
+        await set_product_status(session, subscription.product_id, ProductStatus.redemption)
+        # An unpaid renewal cannot bring a domain back without the restore fee.
+        await _void_open_renewals(session, subscription, reason="domain in redemption")
+        event = "product.redemption_started"
+    else:
+        subscription.status = SubscriptionStatus.expired
+        await set_product_status(session, subscription.product_id, ProductStatus.expired)
+        event = "product.expired"
+    subscription.updated_at = now
+    await session.flush()
+    await emit(
+        session,
+        event,
+        subscription_read(subscription),
+        organization_id=subscription.organization_id,
+    )
+
+
+async def release(session: AsyncSession, subscription: Subscription) -> None:
+    subscription.status = SubscriptionStatus.released
+    subscription.updated_at = clock.now()
+    await set_product_status(session, subscription.product_id, ProductStatus.released)
+    await _void_open_renewals(session, subscription, reason="domain released")
+    await session.flush()
+    await emit(
+        session,
+        "product.released",
+        subscription_read(subscription),
+        organization_id=subscription.organization_id,
+    )
+
+
+async def _void_open_renewals(
+    session: AsyncSession, subscription: Subscription, *, reason: str
+) -> None:
+    from app.billing.models import EntryKind
+
+    invoice_ids = await session.scalars(
+        select(Renewal.invoice_id).where(
+            Renewal.product_id == subscription.product_id, Renewal.applied_at.is_(None)
+        )
+    )
+    for invoice_id in list(invoice_ids):
+        invoice = await session.scalar(
+            select(Invoice)
+            .where(Invoice.id == invoice_id, Invoice.status.in_(["open", "partially_paid"]))
+            .with_for_update(skip_locked=True)
+        )
+        if invoice is not None:
+            await invoices.close_unpaid(
+                session, invoice, reason=reason, refund_kind=EntryKind.cancelled_order_refund
+            )
+
+
+def add_days(moment: datetime, days: int) -> datetime:
+    from datetime import timedelta
+
+    return moment + timedelta(days=days)
