@@ -19,6 +19,7 @@ from app.core.logging import configure_logging
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from app.core.settings import Settings, get_settings
 from app.organizations import router as organizations
+from app.webhooks import router as webhooks
 
 API_VERSION = "0.1.0"
 
@@ -33,6 +34,7 @@ def api_router() -> APIRouter:
     router.include_router(billing.catalog_router)
     router.include_router(billing.router)
     router.include_router(billing.admin_router)
+    router.include_router(webhooks.router)
     return router
 
 

@@ -40,6 +40,12 @@ from app.core.ratelimit import RateLimitCounter
 from app.events.models import DomainEvent
 from app.notifications.models import MailMessage
 from app.organizations.models import Membership, Organization, Product
+from app.webhooks.models import (
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEventFanout,
+    WebhookSubscription,
+)
 
 metadata = Base.metadata
 
@@ -80,6 +86,10 @@ __all__ = [
     "Subscription",
     "VatRate",
     "VolumeTier",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEventFanout",
+    "WebhookSubscription",
     "Withdrawal",
     "metadata",
 ]

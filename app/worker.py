@@ -11,6 +11,8 @@ from app.core.db import Database
 from app.core.jobs import Job, run_loop
 from app.core.settings import Settings
 from app.notifications import delivery
+from app.webhooks import delivery as webhook_delivery
+from app.webhooks import fanout as webhook_fanout
 
 log = structlog.get_logger("app.worker")
 
@@ -21,6 +23,8 @@ JOBS: tuple[Job, ...] = (
     Job("billing.renewal_reminders", every_seconds=300, run=billing_jobs.send_renewal_reminders),
     Job("billing.invoice_reminders", every_seconds=300, run=billing_jobs.send_invoice_reminders),
     Job("billing.release_domains", every_seconds=300, run=billing_jobs.release_domains),
+    Job("webhooks.fan_out", every_seconds=1, run=webhook_fanout.fan_out),
+    Job("webhooks.deliver_due", every_seconds=1, run=webhook_delivery.deliver_due),
 )
 
 

@@ -10,7 +10,6 @@ worker killed mid-delivery leaves a delivery that is due again once its lease en
 
 import asyncio
 import email.utils
-import json
 import random
 import ssl
 import time
@@ -37,6 +36,7 @@ from app.webhooks.models import (
     WebhookDelivery,
     WebhookSubscription,
 )
+from app.webhooks.schemas import WebhookEvent
 from app.webhooks.service import event_body, signing_secrets
 from app.webhooks.targets import TargetNotAllowed, resolve
 
@@ -149,7 +149,7 @@ async def claim_due(
                     event_id=event.id,
                     event_type=event.type,
                     target_url=subscription.target_url,
-                    body=json.dumps(body, separators=(",", ":"), ensure_ascii=False),
+                    body=WebhookEvent.model_validate(body).model_dump_json(),
                     secrets=tuple(signing_secrets(subscription)),
                 )
             )
