@@ -19,6 +19,8 @@ from app.core.logging import configure_logging
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from app.core.settings import Settings, get_settings
 from app.organizations import router as organizations
+from app.ticketing import router as ticketing
+from app.ticketing import shop_router as ticketing_shop
 from app.webhooks import router as webhooks
 
 API_VERSION = "0.1.0"
@@ -31,10 +33,13 @@ def api_router() -> APIRouter:
     router.include_router(accounts.router)
     router.include_router(accounts_auth.router)
     router.include_router(organizations.router)
+    router.include_router(organizations.public_router)
     router.include_router(billing.catalog_router)
     router.include_router(billing.router)
     router.include_router(billing.admin_router)
     router.include_router(webhooks.router)
+    router.include_router(ticketing.router)
+    router.include_router(ticketing_shop.router)
     return router
 
 

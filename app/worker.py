@@ -11,6 +11,7 @@ from app.core.db import Database
 from app.core.jobs import Job, run_loop
 from app.core.settings import Settings
 from app.notifications import delivery
+from app.ticketing import jobs as ticketing_jobs
 from app.webhooks import delivery as webhook_delivery
 from app.webhooks import fanout as webhook_fanout
 
@@ -25,6 +26,9 @@ JOBS: tuple[Job, ...] = (
     Job("billing.release_domains", every_seconds=300, run=billing_jobs.release_domains),
     Job("webhooks.fan_out", every_seconds=1, run=webhook_fanout.fan_out),
     Job("webhooks.deliver_due", every_seconds=1, run=webhook_delivery.deliver_due),
+    Job(
+        "ticketing.invoice_deadlines", every_seconds=60, run=ticketing_jobs.sweep_invoice_deadlines
+    ),
 )
 
 

@@ -1,0 +1,1 @@
+"""Ticket offices: events, performances, orders, tickets, cancellations, control and deadlines."""

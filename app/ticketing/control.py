@@ -1,0 +1,99 @@
+"""Ticket control at the entrance: each ticket gets in once, for its own performance."""
+
+import uuid
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core import clock
+from app.core.errors import NotFound
+from app.events import service as events
+from app.ticketing.models import (
+    Event,
+    Order,
+    OrderStatus,
+    Performance,
+    Scan,
+    ScanResult,
+    Ticket,
+    TicketOffice,
+    TicketStatus,
+)
+from app.ticketing.schemas import ScanRead
+
+
+async def scan(
+    session: AsyncSession,
+    office: TicketOffice,
+    *,
+    performance_id: uuid.UUID,
+    number: str,
+    by: uuid.UUID,
+) -> ScanRead:
+    performance = await session.scalar(
+        select(Performance)
+        .join(Event, Event.id == Performance.event_id)
+        .where(Performance.id == performance_id, Event.ticket_office_id == office.id)
+    )
+    if performance is None:
+        raise NotFound("No such performance.", code="performance_not_found")
+    normalized = number.strip().upper()
+    row = (
+        await session.execute(
+            select(Ticket, Order)
+            .join(Order, Order.id == Ticket.order_id)
+            .where(Ticket.number == normalized, Order.ticket_office_id == office.id)
+            .with_for_update(of=Ticket)
+        )
+    ).one_or_none()
+    ticket, order = row if row is not None else (None, None)
+    result = _verdict(office, performance, ticket, order)
+    now = clock.now()
+    first_scanned_at = ticket.checked_in_at if ticket is not None else None
+    if result == ScanResult.valid and ticket is not None:
+        ticket.checked_in_at = now
+        first_scanned_at = now
+    session.add(
+        Scan(
+            id=uuid.uuid4(),
+            performance_id=performance.id,
+            ticket_id=ticket.id if ticket else None,
+            number=normalized[:64],
+            result=result,
+            by_account_id=by,
+            created_at=now,
+            details={},
+        )
+    )
+    read = ScanRead(
+        accepted=result == ScanResult.valid,
+        result=result,
+        ticket_number=normalized,
+        first_scanned_at=first_scanned_at
+        if result in (ScanResult.valid, ScanResult.already_used)
+        else None,
+        ticket_id=ticket.id if ticket else None,
+    )
+    await events.emit(
+        session,
+        "ticket.scanned",
+        {**read.model_dump(mode="json"), "performance_id": str(performance.id)},
+        organization_id=office.organization_id,
+    )
+    return read
+
+
+def _verdict(
+    office: TicketOffice, performance: Performance, ticket: Ticket | None, order: Order | None
+) -> ScanResult:
+    if ticket is None or order is None:
+        return ScanResult.unknown
+    if ticket.status == TicketStatus.cancelled:
+        return ScanResult.cancelled
+    if ticket.performance_id != performance.id:
+        return ScanResult.wrong_performance
+    if order.status == OrderStatus.pending_payment and not office.unpaid_invoice_tickets_valid:
+        return ScanResult.unpaid
+    if ticket.checked_in_at is not None:
+        return ScanResult.already_used
+    return ScanResult.valid

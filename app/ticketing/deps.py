@@ -1,0 +1,42 @@
+"""Loading a ticket office (and what is in it) for a caller holding the right it needs."""
+
+import uuid
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import params
+
+from app.core.db import Session
+from app.core.errors import NotFound
+from app.organizations import permissions
+from app.organizations.models import ProductRight
+from app.organizations.permissions import Member, OrganizationAccess
+from app.ticketing.models import TicketOffice
+
+
+@dataclass(frozen=True)
+class OfficeAccess:
+    access: OrganizationAccess
+    office: TicketOffice
+
+    @property
+    def account_id(self) -> uuid.UUID:
+        return self.access.account_id
+
+
+def office_with(right: ProductRight) -> params.Depends:
+    async def load(ticket_office_id: uuid.UUID, access: Member, session: Session) -> OfficeAccess:
+        product = await permissions.product_with_right(session, access, ticket_office_id, right)
+        office = await session.get(TicketOffice, product.id)
+        if office is None:
+            raise NotFound("No such ticket office.", code="ticket_office_not_found")
+        return OfficeAccess(access, office)
+
+    return params.Depends(load)
+
+
+OfficeUser = Annotated[OfficeAccess, office_with(ProductRight.use)]
+OfficeManager = Annotated[OfficeAccess, office_with(ProductRight.manage)]
+OfficeSeller = Annotated[OfficeAccess, office_with(ProductRight.sell)]
+OfficeController = Annotated[OfficeAccess, office_with(ProductRight.check)]
+OfficeAnalyst = Annotated[OfficeAccess, office_with(ProductRight.statistics)]

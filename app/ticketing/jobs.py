@@ -1,0 +1,108 @@
+"""The payment-on-invoice sweep: reminders and automatic cancellations, run by the worker.
+
+Due orders are claimed in batches with ``FOR UPDATE SKIP LOCKED``; an order's new state, its
+customer mail (outbox) and its domain event are written in one transaction. So two workers never
+take the same order, a worker killed half-way leaves nothing half-done, and a late run sends only
+what is still due.
+"""
+
+from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from app.core import clock
+from app.core.money import format_minor
+from app.events import service as events
+from app.notifications.service import queue_mail
+from app.ticketing import deadlines, orders
+from app.ticketing.models import Event, Order, OrderStatus, RefundMethod
+
+BATCH_SIZE = 200
+AUTO_CANCEL_REASON = "Not paid by the deadline of its invoice."
+
+
+async def sweep_invoice_deadlines(
+    sessionmaker: async_sessionmaker[AsyncSession], *, batch_size: int = BATCH_SIZE
+) -> int:
+    """Handles every order whose reminder or cancellation is due; returns how many."""
+    handled = 0
+    while True:
+        async with sessionmaker.begin() as session:
+            batch = await _claim_due(session, batch_size)
+            if batch:
+                await _handle(session, batch)
+        handled += len(batch)
+        if len(batch) < batch_size:
+            return handled
+
+
+async def _claim_due(session: AsyncSession, limit: int) -> list[Order]:
+    now = clock.now()
+    return list(
+        await session.scalars(
+            select(Order)
+            .where(Order.status == OrderStatus.pending_payment, Order.next_deadline_at <= now)
+            .order_by(Order.next_deadline_at)
+            .limit(limit)
+            .with_for_update(skip_locked=True)
+        )
+    )
+
+
+async def _handle(session: AsyncSession, batch: list[Order]) -> None:
+    now = clock.now()
+    event_names = dict(
+        (
+            await session.execute(
+                select(Event.id, Event.name).where(Event.id.in_({o.event_id for o in batch}))
+            )
+        ).tuples()
+    )
+    reminded: list[Order] = []
+    for order in batch:
+        if order.auto_cancel_at is not None and order.auto_cancel_at <= now:
+            await orders.cancel(
+                session,
+                order,
+                ticket_ids=None,
+                refund_method=RefundMethod.none,
+                refund_amount_minor=0,
+                reason=AUTO_CANCEL_REASON,
+                notify_customer=True,
+                by=None,
+                automatic=True,
+            )
+            continue
+        assert order.reminder_interval_days is not None
+        assert order.reminders_planned is not None
+        number = deadlines.reminder_due(
+            order.created_at,
+            now,
+            interval_days=order.reminder_interval_days,
+            reminders=order.reminders_planned,
+            sent=order.reminders_sent,
+        )
+        if number is None:  # nothing due after all: only the next date moves
+            orders.apply_invoice_schedule(order)
+            continue
+        order.reminders_sent = number
+        orders.apply_invoice_schedule(order)
+        reminded.append(order)
+        await queue_mail(
+            session,
+            to=order.customer_email,
+            template="order_payment_reminder",
+            language=order.customer_language,
+            context={
+                "recipient_name": order.customer_name,
+                "order_number": order.number,
+                "event_name": event_names.get(order.event_id, ""),
+                "order_url": orders.link_of(order),
+                "total": format_minor(order.total_minor, order.currency),
+                "reminder_number": number,
+                "cancel_on": order.auto_cancel_at.strftime("%Y-%m-%d")
+                if order.auto_cancel_at
+                else "",
+            },
+        )
+    for order, read in zip(reminded, await orders.order_reads(session, reminded), strict=True):
+        await events.emit(session, "order.reminded", read, organization_id=order.organization_id)

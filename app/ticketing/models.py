@@ -1,0 +1,226 @@
+import uuid
+from datetime import datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.core import clock
+from app.core.db import Base, IdMixin, TimestampMixin
+
+
+class PaymentMethod(StrEnum):
+    card = "card"
+    invoice = "invoice"
+    cash = "cash"
+    voucher = "voucher"
+
+
+class Channel(StrEnum):
+    online = "online"
+    box_office = "box_office"
+    reseller = "reseller"
+
+
+class OrderStatus(StrEnum):
+    pending_payment = "pending_payment"
+    paid = "paid"
+    cancelled = "cancelled"
+
+
+class TicketStatus(StrEnum):
+    valid = "valid"
+    cancelled = "cancelled"
+
+
+class RefundMethod(StrEnum):
+    cash = "cash"
+    bank_transfer = "bank_transfer"
+    card = "card"
+    voucher = "voucher"
+    exchange = "exchange"
+    none = "none"
+
+
+class ScanResult(StrEnum):
+    valid = "valid"
+    already_used = "already_used"
+    cancelled = "cancelled"
+    unknown = "unknown"
+    wrong_performance = "wrong_performance"
+    unpaid = "unpaid"
+
+
+class TicketOffice(TimestampMixin, Base):
+    """The ticketing settings of a product of type ticket office (same id as the product)."""
+
+    __tablename__ = "ticket_offices"
+
+    id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("products.id", ondelete="CASCADE"), primary_key=True
+    )
+    organization_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    currency: Mapped[str] = mapped_column(String(3))
+    time_zone: Mapped[str] = mapped_column(String(64), default="Europe/Zurich")
+    payment_methods: Mapped[list[str]] = mapped_column(ARRAY(String(20)))
+    commission_per_ticket_minor: Mapped[int] = mapped_column(default=0)
+    commission_basis_points: Mapped[dict[str, int]] = mapped_column(JSONB, default=dict)
+    """Per payment method, a share of the ticket price in 1/100 %, on top of the fixed part."""
+    insurance_fee_minor: Mapped[int | None]
+    unpaid_invoice_tickets_valid: Mapped[bool] = mapped_column(default=False)
+    online_exchange_allowed: Mapped[bool] = mapped_column(default=False)
+    exchange_cutoff_hours: Mapped[int] = mapped_column(default=24)
+    invoice_first_reminder_days: Mapped[int] = mapped_column(default=10)
+    invoice_reminder_count: Mapped[int] = mapped_column(default=2)
+
+
+class Event(IdMixin, TimestampMixin, Base):
+    __tablename__ = "ticketing_events"
+    __table_args__ = (Index("ix_ticketing_events_office", "ticket_office_id", "created_at", "id"),)
+
+    ticket_office_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticket_offices.id", ondelete="CASCADE")
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str | None] = mapped_column(Text)
+    published: Mapped[bool] = mapped_column(default=False)
+
+
+class PriceCategory(IdMixin, Base):
+    __tablename__ = "price_categories"
+
+    event_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_events.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(100))
+    price_minor: Mapped[int] = mapped_column(CheckConstraint("price_minor >= 0", name="price"))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class Performance(IdMixin, Base):
+    """A date of an event. ``sold`` counts valid tickets and never exceeds ``capacity``."""
+
+    __tablename__ = "performances"
+    __table_args__ = (CheckConstraint("sold >= 0 AND sold <= capacity", name="within_capacity"),)
+
+    event_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_events.id", ondelete="CASCADE"), index=True
+    )
+    starts_at: Mapped[datetime]
+    ends_at: Mapped[datetime]
+    venue: Mapped[str] = mapped_column(String(200))
+    capacity: Mapped[int]
+    sold: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class Order(IdMixin, Base):
+    __tablename__ = "orders"
+    __table_args__ = (
+        Index("ix_orders_office", "ticket_office_id", "created_at", "id"),
+        Index(
+            "ix_orders_deadline_due",
+            "next_deadline_at",
+            postgresql_where=text("status = 'pending_payment' AND next_deadline_at IS NOT NULL"),
+        ),
+    )
+
+    ticket_office_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticket_offices.id", ondelete="CASCADE")
+    )
+    organization_id: Mapped[uuid.UUID]
+    event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ticketing_events.id"), index=True)
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    channel: Mapped[Channel] = mapped_column(String(20))
+    status: Mapped[OrderStatus] = mapped_column(String(20))
+    payment_method: Mapped[PaymentMethod] = mapped_column(String(20))
+    customer_name: Mapped[str] = mapped_column(String(200))
+    customer_email: Mapped[str] = mapped_column(String(320))
+    customer_language: Mapped[str] = mapped_column(String(2))
+    currency: Mapped[str] = mapped_column(String(3))
+    tickets_total_minor: Mapped[int]
+    insurance_fee_minor: Mapped[int] = mapped_column(default=0)
+    total_minor: Mapped[int]
+    access_key_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    access_key_encrypted: Mapped[str] = mapped_column(String(200))
+    payment_reference: Mapped[str | None] = mapped_column(String(100))
+    sold_by_account_id: Mapped[uuid.UUID | None]
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    paid_at: Mapped[datetime | None]
+    cancelled_at: Mapped[datetime | None]
+    # Payment on invoice: the policy in force when the order was placed, and where it stands.
+    reminder_interval_days: Mapped[int | None]
+    reminders_planned: Mapped[int | None]
+    reminders_sent: Mapped[int] = mapped_column(default=0)
+    payment_due_at: Mapped[datetime | None]
+    next_reminder_at: Mapped[datetime | None]
+    auto_cancel_at: Mapped[datetime | None]
+    next_deadline_at: Mapped[datetime | None]
+    """The earlier of next_reminder_at and auto_cancel_at: what the deadline sweep looks at."""
+
+
+class Cancellation(IdMixin, Base):
+    __tablename__ = "cancellations"
+
+    order_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("orders.id", ondelete="CASCADE"), index=True
+    )
+    whole_order: Mapped[bool]
+    automatic: Mapped[bool] = mapped_column(default=False)
+    refund_method: Mapped[RefundMethod] = mapped_column(String(20))
+    refund_amount_minor: Mapped[int] = mapped_column(default=0)
+    reason: Mapped[str] = mapped_column(String(500))
+    by_account_id: Mapped[uuid.UUID | None]
+    customer_notified: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class Ticket(IdMixin, Base):
+    __tablename__ = "tickets"
+    __table_args__ = (Index("ix_tickets_performance_status", "performance_id", "status"),)
+
+    order_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("orders.id", ondelete="CASCADE"), index=True
+    )
+    performance_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("performances.id"))
+    price_category_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("price_categories.id"))
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    price_minor: Mapped[int]
+    commission_minor: Mapped[int]
+    status: Mapped[TicketStatus] = mapped_column(String(20), default=TicketStatus.valid)
+    cancellation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cancellations.id"))
+    checked_in_at: Mapped[datetime | None]
+    exchanged_from_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tickets.id"))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class Exchange(IdMixin, Base):
+    __tablename__ = "ticket_exchanges"
+
+    order_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("orders.id", ondelete="CASCADE"), index=True
+    )
+    old_ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.id"))
+    new_ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.id"))
+    price_difference_minor: Mapped[int]
+    channel: Mapped[Channel] = mapped_column(String(20))
+    by_account_id: Mapped[uuid.UUID | None]
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class Scan(IdMixin, Base):
+    """Every ticket control, accepted or refused."""
+
+    __tablename__ = "ticket_scans"
+    __table_args__ = (Index("ix_ticket_scans_performance", "performance_id", "created_at"),)
+
+    performance_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("performances.id"))
+    ticket_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tickets.id"))
+    number: Mapped[str] = mapped_column(String(64))
+    result: Mapped[ScanResult] = mapped_column(String(20))
+    by_account_id: Mapped[uuid.UUID | None]
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)

@@ -1,0 +1,272 @@
+import uuid
+from datetime import datetime
+from typing import Annotated
+
+from pydantic import EmailStr, Field, model_validator
+
+from app.core.schemas import Schema
+from app.ticketing.models import (
+    Channel,
+    OrderStatus,
+    PaymentMethod,
+    RefundMethod,
+    ScanResult,
+    TicketStatus,
+)
+
+Money = Annotated[int, Field(ge=0, le=100_000_000, description="Amount in minor units (cents).")]
+Name = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class TicketOfficeCreate(Schema):
+    name: Name
+    currency: str | None = Field(
+        default=None, pattern=r"^(CHF|EUR)$", description="Default: the organization's."
+    )
+    time_zone: str = "Europe/Zurich"
+
+
+class TicketOfficeSettings(Schema):
+    payment_methods: list[PaymentMethod] | None = Field(default=None, min_length=1)
+    commission_per_ticket_minor: Money | None = None
+    commission_basis_points: dict[PaymentMethod, Annotated[int, Field(ge=0, le=10_000)]] | None = (
+        None
+    )
+    insurance_fee_minor: Money | None = None
+    unpaid_invoice_tickets_valid: bool | None = None
+    online_exchange_allowed: bool | None = None
+    exchange_cutoff_hours: Annotated[int, Field(ge=0, le=24 * 90)] | None = None
+    invoice_first_reminder_days: Annotated[int, Field(ge=1, le=90)] | None = Field(
+        default=None, description="d: days from the order to the first reminder."
+    )
+    invoice_reminder_count: Annotated[int, Field(ge=0, le=10)] | None = Field(
+        default=None, description="n: reminders before the order is cancelled on day (n+1)·d."
+    )
+
+
+class TicketOfficeRead(Schema):
+    id: uuid.UUID
+    organization_id: uuid.UUID
+    name: str
+    currency: str
+    time_zone: str
+    payment_methods: list[PaymentMethod]
+    commission_per_ticket_minor: int
+    commission_basis_points: dict[str, int]
+    insurance_fee_minor: int | None
+    unpaid_invoice_tickets_valid: bool
+    online_exchange_allowed: bool
+    exchange_cutoff_hours: int
+    invoice_first_reminder_days: int
+    invoice_reminder_count: int
+    created_at: datetime
+
+
+class PriceCategoryCreate(Schema):
+    name: Annotated[str, Field(min_length=1, max_length=100)]
+    price_minor: Money
+
+
+class PriceCategoryRead(Schema):
+    id: uuid.UUID
+    name: str
+    price_minor: int
+
+
+class PerformanceCreate(Schema):
+    starts_at: datetime
+    ends_at: datetime
+    venue: Name
+    capacity: Annotated[int, Field(ge=1, le=1_000_000)]
+
+    @model_validator(mode="after")
+    def _ends_after_start(self) -> "PerformanceCreate":
+        if self.starts_at.tzinfo is None or self.ends_at.tzinfo is None:
+            raise ValueError("dates need a time zone offset")
+        if self.ends_at <= self.starts_at:
+            raise ValueError("ends_at must be after starts_at")
+        return self
+
+
+class PerformanceRead(Schema):
+    id: uuid.UUID
+    starts_at: datetime
+    ends_at: datetime
+    venue: str
+    capacity: int
+    sold: int
+    available: int
+
+
+class EventCreate(Schema):
+    name: Name
+    description: Annotated[str, Field(max_length=10_000)] | None = None
+    performances: list[PerformanceCreate] = Field(default_factory=list, max_length=500)
+    price_categories: list[PriceCategoryCreate] = Field(default_factory=list, max_length=50)
+
+
+class EventUpdate(Schema):
+    name: Name | None = None
+    description: Annotated[str, Field(max_length=10_000)] | None = None
+
+
+class EventRead(Schema):
+    id: uuid.UUID
+    ticket_office_id: uuid.UUID
+    name: str
+    description: str | None
+    published: bool
+    currency: str
+    performances: list[PerformanceRead]
+    price_categories: list[PriceCategoryRead]
+    created_at: datetime
+
+
+class Customer(Schema):
+    name: Name
+    email: EmailStr = Field(max_length=320)
+    language: Annotated[str, Field(pattern=r"^(fr|en|de|it|es)$")] = "en"
+
+
+class TicketRequest(Schema):
+    performance_id: uuid.UUID
+    price_category_id: uuid.UUID
+    quantity: Annotated[int, Field(ge=1, le=50)] = 1
+
+
+class OrderCreate(Schema):
+    customer: Customer
+    tickets: list[TicketRequest] = Field(min_length=1, max_length=20)
+    payment_method: PaymentMethod
+    card_token: Annotated[str, Field(max_length=100)] | None = Field(
+        default=None, description="For card payments: the token from the payment provider."
+    )
+    cancellation_insurance: bool = False
+
+
+class BoxOfficeOrderCreate(OrderCreate):
+    channel: Channel = Channel.box_office
+
+
+class TicketRead(Schema):
+    id: uuid.UUID
+    number: str
+    performance_id: uuid.UUID
+    price_category_id: uuid.UUID
+    price_minor: int
+    commission_minor: int
+    status: TicketStatus
+    checked_in_at: datetime | None
+
+
+class OrderRead(Schema):
+    id: uuid.UUID
+    number: str
+    ticket_office_id: uuid.UUID
+    event_id: uuid.UUID
+    channel: Channel
+    status: OrderStatus
+    payment_method: PaymentMethod
+    customer_name: str
+    customer_email: str
+    customer_language: str
+    currency: str
+    tickets_total_minor: int
+    insurance_fee_minor: int
+    total_minor: int
+    created_at: datetime
+    paid_at: datetime | None
+    cancelled_at: datetime | None
+    payment_due_at: datetime | None
+    next_reminder_at: datetime | None
+    auto_cancel_at: datetime | None
+    reminders_sent: int
+    tickets: list[TicketRead]
+
+
+class PlacedOrder(OrderRead):
+    access_key: str = Field(
+        description="The secret of the customer's link to the order; shown once."
+    )
+
+
+class CancellationCreate(Schema):
+    ticket_ids: list[uuid.UUID] | None = Field(
+        default=None, max_length=200, description="Omit to cancel the whole order."
+    )
+    refund_method: RefundMethod
+    refund_amount_minor: Money = 0
+    reason: Annotated[str, Field(min_length=1, max_length=500)]
+    notify_customer: bool = True
+
+
+class CancellationRead(Schema):
+    id: uuid.UUID
+    order_id: uuid.UUID
+    whole_order: bool
+    automatic: bool
+    refund_method: RefundMethod
+    refund_amount_minor: int
+    reason: str
+    by_account_id: uuid.UUID | None
+    customer_notified: bool
+    ticket_ids: list[uuid.UUID]
+    created_at: datetime
+
+
+class MarkPaid(Schema):
+    payment_reference: Annotated[str, Field(max_length=100)] | None = None
+
+
+class ScanCreate(Schema):
+    performance_id: uuid.UUID
+    ticket_number: Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class ScanRead(Schema):
+    accepted: bool
+    result: ScanResult
+    ticket_number: str
+    first_scanned_at: datetime | None = None
+    ticket_id: uuid.UUID | None = None
+
+
+class ExchangeCreate(Schema):
+    performance_id: uuid.UUID
+    price_category_id: uuid.UUID
+
+
+class ExchangeRead(Schema):
+    old_ticket: TicketRead
+    new_ticket: TicketRead
+    price_difference_minor: int = Field(
+        description="New price minus old: positive is due by the customer."
+    )
+
+
+class AmountByKey(Schema):
+    key: str
+    amount_minor: int
+
+
+class PerformanceReport(Schema):
+    performance_id: uuid.UUID
+    starts_at: datetime
+    capacity: int
+    sold: int
+    cancelled: int
+    checked_in: int
+    revenue_minor: int
+
+
+class EventReport(Schema):
+    event_id: uuid.UUID
+    currency: str
+    sold: int
+    cancelled: int
+    checked_in: int
+    revenue_minor: int
+    revenue_by_payment_method: list[AmountByKey]
+    revenue_by_channel: list[AmountByKey]
+    commissions_due_minor: int
+    performances: list[PerformanceReport]
