@@ -6,7 +6,7 @@ UV_VERSION := 0.13.8
 UV := .tools/bin/uv
 INSTALLED := .venv/.installed
 
-.PHONY: run test lint format openapi worker migrate clean
+.PHONY: run test lint format openapi clients worker migrate clean
 
 run: $(INSTALLED)  ## Start the API on http://127.0.0.1:8000 (embedded PostgreSQL unless MANAGER_DATABASE_URL)
 	.venv/bin/manager serve
@@ -27,6 +27,9 @@ format: $(INSTALLED)
 
 openapi: $(INSTALLED)  ## Regenerate openapi/openapi.json
 	.venv/bin/manager openapi
+
+clients: $(INSTALLED)  ## Generate the Python client and TypeScript types from openapi/openapi.json, and build them
+	bash .ci/clients
 
 worker: $(INSTALLED)
 	.venv/bin/manager worker

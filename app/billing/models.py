@@ -313,10 +313,14 @@ class InvoiceLine(IdMixin, Base):
     """What paying the line does: the product to create (name, flags) or the plan to move to."""
 
 
-class PaymentMethod(StrEnum):
+class BillingPaymentMethod(StrEnum):
     card = "card"
     prepaid = "prepaid"
     bank_transfer = "bank_transfer"
+
+
+# The OpenAPI document needs one schema name per model: ticketing has its own PaymentMethod.
+PaymentMethod = BillingPaymentMethod
 
 
 class PaymentStatus(StrEnum):

@@ -258,7 +258,7 @@ class InvoiceSummary(Schema):
     created_at: datetime
 
 
-class OrderRead(Schema):
+class BillingOrderRead(Schema):
     id: uuid.UUID
     organization_id: uuid.UUID
     payer_organization_id: uuid.UUID
@@ -268,6 +268,10 @@ class OrderRead(Schema):
     paid_at: datetime | None
     cancelled_at: datetime | None
     created_at: datetime
+
+
+# The OpenAPI document needs one schema name per model: ticketing has its own OrderRead.
+OrderRead = BillingOrderRead
 
 
 class OrderPlaced(OrderRead):
