@@ -283,7 +283,7 @@ def history_query(
     statuses: Sequence[InvoiceStatus] = (),
     issued_from: datetime | None = None,
     issued_until: datetime | None = None,
-) -> Select[tuple[Invoice]]:
+) -> Select[Invoice]:
     """The organization's invoices and credit notes (drafts excluded), filtered."""
     statement = select(Invoice).where(
         Invoice.organization_id == organization_id, Invoice.status != InvoiceStatus.draft

@@ -145,7 +145,7 @@ async def post(
     return entry
 
 
-def entries_query(organization_id: uuid.UUID, currency: str) -> Select[tuple[PrepaidEntry]]:
+def entries_query(organization_id: uuid.UUID, currency: str) -> Select[PrepaidEntry]:
     return select(PrepaidEntry).where(
         PrepaidEntry.organization_id == organization_id, PrepaidEntry.currency == currency
     )

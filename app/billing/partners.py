@@ -73,12 +73,12 @@ async def terms_for(
     partnership = await lookup(session, client_organization_id)
     if partnership is None:
         return None
-    access = str(getattr(partnership, "access", getattr(partnership, "access_type", "full")))
-    payment = str(getattr(partnership, "payment_mode", getattr(partnership, "payer", "client")))
+    access = str(partnership.access_type)
+    payment = str(partnership.payment_mode)
     products = getattr(partnership, "product_ids", None) or ()
     return PartnerTerms(
         partner_organization_id=partnership.partner_organization_id,
-        full_access=access.endswith("full"),
-        partner_pays=payment.endswith("partner"),
+        full_access=access == "full",
+        partner_pays=payment in ("partner_pays", "partner"),
         managed_product_ids=frozenset(products),
     )

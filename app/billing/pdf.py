@@ -284,7 +284,7 @@ def _qr_bill(document: FPDF, invoice: Invoice) -> None:
 
 def _grouped_amount(amount_minor: int) -> str:
     units, cents = to_decimal_text(amount_minor).split(".")
-    groups = []
+    groups: list[str] = []
     while units:
         groups.insert(0, units[-3:])
         units = units[:-3]

@@ -38,6 +38,7 @@ from app.billing.models import (
     PrepaidEntry,
     PromoCode,
     Subscription,
+    TransferOutcome,
     VatRate,
     Withdrawal,
 )
@@ -319,10 +320,10 @@ async def import_bank_transfers(request: Request, staff: Staff, session: Session
         entries=entries,
         imported=len(imported),
         duplicates=duplicates,
-        invoice_paid=outcomes.count("invoice_paid"),
-        credited_to_prepaid=outcomes.count("credited_to_prepaid"),
-        prepaid_top_up=outcomes.count("prepaid_top_up"),
-        unassigned=outcomes.count("unassigned"),
+        invoice_paid=outcomes.count(TransferOutcome.invoice_paid),
+        credited_to_prepaid=outcomes.count(TransferOutcome.credited_to_prepaid),
+        prepaid_top_up=outcomes.count(TransferOutcome.prepaid_top_up),
+        unassigned=outcomes.count(TransferOutcome.unassigned),
         transfers=[BankTransferRead.model_validate(transfer) for transfer in imported],
     )
 

@@ -1,7 +1,6 @@
 """Billing fixtures: the seeded catalog and organizations ready to order and pay."""
 
 import uuid
-from collections.abc import AsyncIterator
 from typing import Any
 
 import httpx
@@ -20,10 +19,9 @@ DECLINED_CARD = "4000000000000002"
 
 
 @pytest.fixture
-async def catalog(db: Database) -> AsyncIterator[None]:
+async def catalog(db: Database) -> None:
     async with db.sessionmaker.begin() as session:
         await seed_catalog(session)
-    yield
 
 
 async def customer(client: httpx.AsyncClient, db: Database, *, country: str = "CH") -> User:
@@ -57,7 +55,9 @@ async def make_staff(db: Database, user: User) -> None:
         )
 
 
-async def credit_prepaid(db: Database, user: User, amount_minor: int, currency: str = "CHF") -> None:
+async def credit_prepaid(
+    db: Database, user: User, amount_minor: int, currency: str = "CHF"
+) -> None:
     async with db.sessionmaker.begin() as session:
         await ledger.post(
             session,
@@ -101,7 +101,9 @@ async def order(
     return response.json()  # type: ignore[no-any-return]
 
 
-async def add_card(client: httpx.AsyncClient, user: User, number: str = GOOD_CARD) -> dict[str, Any]:
+async def add_card(
+    client: httpx.AsyncClient, user: User, number: str = GOOD_CARD
+) -> dict[str, Any]:
     response = await client.post(
         path(user, "/payment-profiles"),
         json={
@@ -116,3 +118,12 @@ async def add_card(client: httpx.AsyncClient, user: User, number: str = GOOD_CAR
     )
     assert response.status_code == 201, response.text
     return response.json()  # type: ignore[no-any-return]
+
+
+async def sign_in_again(client: httpx.AsyncClient, user: User) -> None:
+    """A fresh access token (after moving the clock past the old one's expiry)."""
+    from tests.factories import log_in
+
+    response = await log_in(client, user.email)
+    assert response.status_code == 200, response.text
+    user.access_token = response.json()["tokens"]["access_token"]

@@ -111,8 +111,13 @@ async def test_promo_code_applies_at_the_end_and_only_once_per_organization(
     await make_staff(db, staff)
     created = await client.post(
         "/v1/admin/promo-codes",
-        json={"code": "welcome10", "kind": "percent", "percent_bp": 1000, "max_uses": 5,
-              "product_types": ["web_hosting"]},
+        json={
+            "code": "welcome10",
+            "kind": "percent",
+            "percent_bp": 1000,
+            "max_uses": 5,
+            "product_types": ["web_hosting"],
+        },
         headers=staff.headers,
     )
     assert created.status_code == 201, created.text

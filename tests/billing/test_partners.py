@@ -1,0 +1,154 @@
+"""Partner pricing: 20 % off then the volume tier when the partner pays; cashback to the
+partner's prepaid account, once per client payment, per the access type."""
+
+import uuid
+
+import httpx
+from sqlalchemy import func, select
+
+from app.billing import payments
+from app.billing.models import EntryKind, Invoice, PrepaidEntry
+from app.billing.partners import PartnerTerms, Pricing, pricing_for
+from app.core.db import Database
+from app.organizations.models import PartnerAccess, Partnership, PaymentMode
+from tests.billing.conftest import balance, credit_prepaid, customer, order, path
+from tests.factories import User
+
+HOSTINGS = {"plan_code": "web_hosting.starter", "period": "monthly", "product_name": "site",
+            "quantity": 35}  # fmt: skip
+
+
+async def partnership(
+    db: Database, partner: User, client: User, *, access: PartnerAccess, mode: PaymentMode
+) -> None:
+    async with db.sessionmaker.begin() as session:
+        session.add(
+            Partnership(
+                id=uuid.uuid4(),
+                partner_organization_id=partner.organization_id,
+                client_organization_id=client.organization_id,
+                access_type=access,
+                includes_billing=True,
+                payment_mode=mode,
+            )
+        )
+
+
+async def cashback_entries(db: Database, organization_id: uuid.UUID) -> int:
+    async with db.sessionmaker() as session:
+        return int(
+            await session.scalar(
+                select(func.count()).where(
+                    PrepaidEntry.organization_id == organization_id,
+                    PrepaidEntry.kind == EntryKind.cashback,
+                )
+            )
+            or 0
+        )
+
+
+def test_pricing_rules_per_access_type() -> None:
+    partner = uuid.uuid4()
+    product = uuid.uuid4()
+    full_partner_pays = PartnerTerms(partner, full_access=True, partner_pays=True)
+    full_client_pays = PartnerTerms(partner, full_access=True, partner_pays=False)
+    limited = PartnerTerms(partner, False, False, frozenset({product}))
+    assert pricing_for(full_partner_pays, paid_by_partner=True) == Pricing.partner_price
+    assert pricing_for(full_partner_pays, paid_by_partner=False) == Pricing.public_with_cashback
+    assert pricing_for(full_client_pays, paid_by_partner=False) == Pricing.public_with_cashback
+    assert pricing_for(limited, paid_by_partner=False) == Pricing.public
+    assert (
+        pricing_for(limited, paid_by_partner=False, product_ids=[product])
+        == Pricing.public_with_cashback
+    )
+    assert pricing_for(None, paid_by_partner=False) == Pricing.public
+
+
+async def test_partner_paying_with_its_own_means_gets_20_percent_then_the_tier(
+    client: httpx.AsyncClient, db: Database, catalog: None
+) -> None:
+    partner = await customer(client, db)
+    managed = await customer(client, db)
+    await partnership(
+        db, partner, managed, access=PartnerAccess.full, mode=PaymentMode.partner_pays
+    )
+    placed = await order(client, managed, HOSTINGS, checkout={"paid_by_partner": True})
+    invoice = placed["invoice"]
+    [line] = invoice["lines"]
+    assert invoice["organization_id"] == str(partner.organization_id)
+    assert invoice["beneficiary_organization_id"] == str(managed.organization_id)
+    assert line["gross_minor"] == 34720
+    assert line["gross_minor"] - line["partner_discount_minor"] == 27776
+    assert line["net_minor"] == 20832
+    await credit_prepaid(db, partner, invoice["total_minor"])
+    paid = await client.post(
+        path(partner, f"/invoices/{invoice['id']}/payments"),
+        json={"method": "prepaid"},
+        headers=partner.headers,
+    )
+    assert paid.status_code == 201, paid.text
+    assert await cashback_entries(db, partner.organization_id) == 0  # the discount, no cashback
+    products = await client.get(
+        path(managed, "/subscriptions"), params={"limit": 100}, headers=managed.headers
+    )
+    assert len(products.json()["data"]) == 35
+
+
+async def test_client_payment_credits_the_partner_cashback_once(
+    client: httpx.AsyncClient, db: Database, catalog: None
+) -> None:
+    partner = await customer(client, db)
+    managed = await customer(client, db)
+    await partnership(db, partner, managed, access=PartnerAccess.full, mode=PaymentMode.client_pays)
+    invoice = (await order(client, managed, HOSTINGS))["invoice"]
+    assert invoice["organization_id"] == str(managed.organization_id)
+    assert invoice["lines"][0]["net_minor"] == 26040  # public price, tier applied
+    await credit_prepaid(db, managed, invoice["total_minor"])
+    await client.post(
+        path(managed, f"/invoices/{invoice['id']}/payments"),
+        json={"method": "prepaid", "amount_minor": 1000},
+        headers=managed.headers,
+    )
+    assert await cashback_entries(db, partner.organization_id) == 0  # not paid in full yet
+    await client.post(
+        path(managed, f"/invoices/{invoice['id']}/payments"),
+        json={"method": "prepaid"},
+        headers=managed.headers,
+    )
+    assert await balance(db, partner.organization_id) == 26040 - 20832
+    async with db.sessionmaker.begin() as session:
+        row = await session.get(Invoice, invoice["id"])
+        assert row is not None
+        await payments.credit_cashback(session, row)  # a second delivery of the same payment
+    assert await cashback_entries(db, partner.organization_id) == 1
+    assert await balance(db, partner.organization_id) == 5208
+
+
+async def test_limited_access_new_orders_earn_no_cashback(
+    client: httpx.AsyncClient, db: Database, catalog: None
+) -> None:
+    partner = await customer(client, db)
+    managed = await customer(client, db)
+    await partnership(
+        db, partner, managed, access=PartnerAccess.limited, mode=PaymentMode.client_pays
+    )
+    invoice = (await order(client, managed, HOSTINGS))["invoice"]
+    await credit_prepaid(db, managed, invoice["total_minor"])
+    await client.post(
+        path(managed, f"/invoices/{invoice['id']}/payments"),
+        json={"method": "prepaid"},
+        headers=managed.headers,
+    )
+    assert await cashback_entries(db, partner.organization_id) == 0
+
+
+async def test_without_a_partner_paid_by_partner_is_refused(
+    client: httpx.AsyncClient, db: Database, catalog: None
+) -> None:
+    user = await customer(client, db)
+    await client.post(path(user, "/cart/items"), json=HOSTINGS, headers=user.headers)
+    response = await client.post(
+        path(user, "/cart/checkout"), json={"paid_by_partner": True}, headers=user.headers
+    )
+    assert response.status_code == 422
+    assert response.json()["code"] == "partner_payment_not_allowed"
