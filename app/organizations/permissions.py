@@ -1,27 +1,79 @@
-"""Every authorization decision about an organization lives here; routes declare what they need."""
+"""Every authorization decision about an organization lives here; routes declare what they need.
+
+Who reaches an organization, and as what:
+
+- its **members**, with their role;
+- **partner staff** of the partner managing it (the partner's legal representatives and
+  administrators, and the members the partner designated with ``acts_for_clients``): with full
+  access they act as administrators (billing only when the client included it), with limited
+  access as externals reaching the chosen products;
+- **support staff** (platform staff accounts) while the organization grants support access: as
+  externals reaching every product.
+
+Nothing is cached: every request reads memberships, grants and partnerships afresh, so a change
+applies on the next request.
+"""
 
 import uuid
 from dataclasses import dataclass
-from typing import Annotated
+from enum import StrEnum
+from typing import Annotated, Any
 
-from fastapi import Depends, params
-from sqlalchemy import select
+from fastapi import Depends, Request, params
+from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.deps import CurrentPrincipal, Principal
+from app.core import clock
 from app.core.db import Session
 from app.core.errors import Forbidden, NotFound
-from app.organizations.models import Membership, Organization, Product, ProductRight, Role
+from app.organizations.models import (
+    Grant,
+    GrantScope,
+    Membership,
+    Organization,
+    PartnerAccess,
+    Partnership,
+    PartnershipProduct,
+    Product,
+    ProductRight,
+    ProductType,
+    Role,
+    SupportAccessGrant,
+    TeamMember,
+    rights_of,
+)
 
 MANAGERS = frozenset({Role.legal_representative, Role.administrator})
 
 
+class AccessVia(StrEnum):
+    membership = "membership"
+    partner = "partner"
+    support = "support"
+
+
+@dataclass(frozen=True)
+class PartnerGrant:
+    """What a partnership lets the partner's staff do in the client organization."""
+
+    partnership_id: uuid.UUID
+    partner: Organization
+    access_type: PartnerAccess
+    includes_billing: bool
+    product_ids: frozenset[uuid.UUID]
+
+
 @dataclass(frozen=True)
 class OrganizationAccess:
-    """The caller inside one organization: as which role."""
+    """The caller inside one organization: as which role, and through what."""
 
     organization: Organization
     principal: Principal
     role: Role
+    via: AccessVia = AccessVia.membership
+    partner_grant: PartnerGrant | None = None
+    support_grant_id: uuid.UUID | None = None
 
     @property
     def account_id(self) -> uuid.UUID:
@@ -31,35 +83,157 @@ class OrganizationAccess:
     def is_manager(self) -> bool:
         return self.role in MANAGERS
 
+    @property
+    def is_member(self) -> bool:
+        return self.via == AccessVia.membership
+
+    @property
+    def partner(self) -> Organization | None:
+        """The partner organization the caller acts for, if any."""
+        return self.partner_grant.partner if self.partner_grant else None
+
+    @property
+    def actor_organization_id(self) -> uuid.UUID:
+        """As whom the caller acts: the partner it acts for, else the organization itself."""
+        partner = self.partner
+        return partner.id if partner is not None else self.organization.id
+
 
 class OrganizationNotFound(NotFound):
     code = "organization_not_found"
+
+
+class RoleForbidden(Forbidden):
+    code = "role_forbidden"
+
+
+def _two_factor_missing(organization: Organization, principal: Principal) -> bool:
+    return organization.require_two_factor and not principal.account.two_factor_enabled
+
+
+def _mfa_enrollment_required() -> Forbidden:
+    return Forbidden(
+        "This organization requires two-factor authentication: enable it first "
+        "(POST /v1/account/two-factor/enrollment).",
+        code="mfa_enrollment_required",
+    )
+
+
+async def resolve_access(
+    session: AsyncSession, organization_id: uuid.UUID, principal: Principal
+) -> OrganizationAccess | None:
+    """The caller's access to the organization, or None when it has none."""
+    organization = await session.scalar(
+        select(Organization).where(
+            Organization.id == organization_id, Organization.deleted_at.is_(None)
+        )
+    )
+    if organization is None:
+        return None
+    account = principal.account
+    role = await session.scalar(
+        select(Membership.role).where(
+            Membership.organization_id == organization.id, Membership.account_id == account.id
+        )
+    )
+    if role is not None:
+        if _two_factor_missing(organization, principal):
+            raise _mfa_enrollment_required()
+        return OrganizationAccess(organization, principal, Role(role))
+    partner_grant = await _partner_grant(session, organization, account.id)
+    if partner_grant is not None:
+        if _two_factor_missing(organization, principal) or _two_factor_missing(
+            partner_grant.partner, principal
+        ):
+            raise _mfa_enrollment_required()
+        full = partner_grant.access_type == PartnerAccess.full
+        return OrganizationAccess(
+            organization,
+            principal,
+            Role.administrator if full else Role.external,
+            via=AccessVia.partner,
+            partner_grant=partner_grant,
+        )
+    if account.is_platform_staff:
+        grant_id = await active_support_grant_id(session, organization.id)
+        if grant_id is not None:
+            if _two_factor_missing(organization, principal):
+                raise _mfa_enrollment_required()
+            return OrganizationAccess(
+                organization,
+                principal,
+                Role.external,
+                via=AccessVia.support,
+                support_grant_id=grant_id,
+            )
+    return None
+
+
+def acts_for_clients(membership: type[Membership] = Membership) -> ColumnElement[bool]:
+    """Which members of a partner organization act in its clients' organizations."""
+    return or_(membership.role.in_(list(MANAGERS)), membership.acts_for_clients.is_(True))
+
+
+async def _partner_grant(
+    session: AsyncSession, organization: Organization, account_id: uuid.UUID
+) -> PartnerGrant | None:
+    row = (
+        await session.execute(
+            select(Partnership, Organization)
+            .join(Organization, Organization.id == Partnership.partner_organization_id)
+            .join(Membership, Membership.organization_id == Organization.id)
+            .where(
+                Partnership.client_organization_id == organization.id,
+                Partnership.ended_at.is_(None),
+                Organization.deleted_at.is_(None),
+                Organization.is_partner.is_(True),
+                Membership.account_id == account_id,
+                acts_for_clients(),
+            )
+        )
+    ).one_or_none()
+    if row is None:
+        return None
+    partnership, partner = row
+    product_ids = frozenset(
+        await session.scalars(
+            select(PartnershipProduct.product_id).where(
+                PartnershipProduct.partnership_id == partnership.id
+            )
+        )
+    )
+    return PartnerGrant(
+        partnership_id=partnership.id,
+        partner=partner,
+        access_type=PartnerAccess(partnership.access_type),
+        includes_billing=partnership.includes_billing,
+        product_ids=product_ids,
+    )
+
+
+async def active_support_grant_id(
+    session: AsyncSession, organization_id: uuid.UUID
+) -> uuid.UUID | None:
+    return await session.scalar(
+        select(SupportAccessGrant.id)
+        .where(
+            SupportAccessGrant.organization_id == organization_id,
+            SupportAccessGrant.revoked_at.is_(None),
+            SupportAccessGrant.expires_at > clock.now(),
+        )
+        .order_by(SupportAccessGrant.expires_at.desc())
+        .limit(1)
+    )
 
 
 async def organization_access(
     organization_id: uuid.UUID, principal: CurrentPrincipal, session: Session
 ) -> OrganizationAccess:
     """The caller's access to the organization in the path; 404 when it has none."""
-    row = (
-        await session.execute(
-            select(Organization, Membership.role)
-            .join(Membership, Membership.organization_id == Organization.id)
-            .where(
-                Organization.id == organization_id,
-                Organization.deleted_at.is_(None),
-                Membership.account_id == principal.account.id,
-            )
-        )
-    ).one_or_none()
-    if row is None:
+    access = await resolve_access(session, organization_id, principal)
+    if access is None:
         raise OrganizationNotFound("No such organization.")
-    organization, role = row
-    if organization.require_two_factor and not principal.account.two_factor_enabled:
-        raise Forbidden(
-            "This organization requires two-factor authentication: enable it first.",
-            code="mfa_enrollment_required",
-        )
-    return OrganizationAccess(organization, principal, Role(role))
+    return access
 
 
 Member = Annotated[OrganizationAccess, Depends(organization_access)]
@@ -70,48 +244,192 @@ def require_role(*roles: Role) -> params.Depends:
 
     async def check(access: Member) -> OrganizationAccess:
         if access.role not in allowed:
-            raise Forbidden(
-                "Your role in this organization does not allow this.", code="role_forbidden"
-            )
+            raise RoleForbidden("Your role in this organization does not allow this.")
         return access
 
     return params.Depends(check)
 
 
 async def manager(access: Member) -> OrganizationAccess:
-    """Legal representatives and administrators."""
+    """Legal representatives and administrators (and partner staff with full access)."""
     if not access.is_manager:
-        raise Forbidden(
-            "Only administrators and legal representatives can do this.", code="role_forbidden"
-        )
+        raise RoleForbidden("Only administrators and legal representatives can do this.")
     return access
 
 
 Manager = Annotated[OrganizationAccess, Depends(manager)]
 
 
+async def legal_representative(access: Member) -> OrganizationAccess:
+    """Legal representatives of the organization only."""
+    if access.role != Role.legal_representative or not access.is_member:
+        raise RoleForbidden("Only a legal representative of the organization can do this.")
+    return access
+
+
+LegalRepresentative = Annotated[OrganizationAccess, Depends(legal_representative)]
+
+
+async def own_member(access: Member) -> OrganizationAccess:
+    """A member of the organization itself (not partner or support staff acting in it)."""
+    if not access.is_member:
+        raise Forbidden("Only members of the organization can do this.", code="membership_required")
+    return access
+
+
+OwnMember = Annotated[OrganizationAccess, Depends(own_member)]
+
+
+async def billing_manager(access: Member) -> OrganizationAccess:
+    """Who handles billing: the organization's managers, and partner staff whose client
+    included billing in its full access."""
+    if access.via == AccessVia.partner:
+        grant = access.partner_grant
+        if grant is None or not grant.includes_billing:
+            raise RoleForbidden("The partnership does not include billing.")
+        return access
+    if access.via != AccessVia.membership or not access.is_manager:
+        raise RoleForbidden("Only administrators and legal representatives handle billing.")
+    return access
+
+
+BillingManager = Annotated[OrganizationAccess, Depends(billing_manager)]
+
+
+async def partner_manager(access: Manager) -> OrganizationAccess:
+    """Managers of an organization flagged as partner, acting as its own members."""
+    if not access.organization.is_partner:
+        raise Forbidden("This organization is not a partner.", code="not_a_partner")
+    if not access.is_member:
+        raise Forbidden("Only members of the organization can do this.", code="membership_required")
+    return access
+
+
+PartnerManager = Annotated[OrganizationAccess, Depends(partner_manager)]
+
+
+async def partner_legal_representative(access: LegalRepresentative) -> OrganizationAccess:
+    """Legal representatives of a partner organization: they add and drop clients."""
+    if not access.organization.is_partner:
+        raise Forbidden("This organization is not a partner.", code="not_a_partner")
+    return access
+
+
+PartnerLegalRepresentative = Annotated[OrganizationAccess, Depends(partner_legal_representative)]
+
+
+def can_assign_role(access: OrganizationAccess, *, current: Role | None, new: Role) -> bool:
+    """Only legal representatives make someone a legal representative or change one's role."""
+    if Role.legal_representative in (current, new):
+        return access.role == Role.legal_representative and access.is_member
+    return access.is_manager
+
+
+def organization_scope(request: Request, principal: CurrentPrincipal) -> Principal:
+    """Personal access tokens need ``organizations:read`` to read, ``organizations:write`` else."""
+    scope = "organizations:read" if request.method in ("GET", "HEAD") else "organizations:write"
+    if not principal.allows(scope):
+        raise Forbidden(f"This token lacks the scope {scope}.", code="insufficient_scope")
+    return principal
+
+
+async def platform_staff(principal: CurrentPrincipal) -> Principal:
+    """Platform staff (the provider's support team), in an interactive session."""
+    if not principal.account.is_platform_staff:
+        raise Forbidden("Only platform staff can do this.", code="platform_staff_only")
+    if principal.session is None:
+        raise Forbidden("This needs a signed-in session, not a token.", code="session_required")
+    return principal
+
+
+PlatformStaff = Annotated[Principal, Depends(platform_staff)]
+
+
 class ProductNotFound(NotFound):
     code = "product_not_found"
 
 
-async def has_product_right(
-    session: Session, access: OrganizationAccess, product: Product, right: ProductRight
-) -> bool:
-    """Whether the caller holds ``right`` on ``product`` of its organization.
+def grant_covers(
+    product_type: Any, product_id: Any, product_created_at: Any
+) -> ColumnElement[bool]:
+    """Grants covering a product (given as values, or as columns of a query on products)."""
+    return or_(
+        Grant.scope == GrantScope.all,
+        and_(Grant.scope == GrantScope.product, Grant.product_id == product_id),
+        and_(
+            Grant.scope == GrantScope.product_type,
+            Grant.product_type == product_type,
+            or_(Grant.include_future.is_(True), Grant.created_at >= product_created_at),
+        ),
+    )
 
-    Legal representatives and administrators reach every product; other members reach what
-    their grants (and their teams' grants) allow.
+
+def grants_of_member(organization_id: uuid.UUID, account_id: uuid.UUID) -> ColumnElement[bool]:
+    """Grants held by the member, directly or through one of its teams."""
+    teams = select(TeamMember.team_id).where(TeamMember.account_id == account_id)
+    return and_(
+        Grant.organization_id == organization_id,
+        or_(Grant.account_id == account_id, Grant.team_id.in_(teams)),
+    )
+
+
+async def granted_rights(
+    session: AsyncSession, organization_id: uuid.UUID, account_id: uuid.UUID, product: Product
+) -> frozenset[ProductRight]:
+    """The union of the rights the member's own grants and its teams' grants give on
+    ``product``, limited to the rights the product has (the management lock aside)."""
+    rows = await session.scalars(
+        select(func.unnest(Grant.rights)).where(
+            grants_of_member(organization_id, account_id),
+            grant_covers(product.type, product.id, product.created_at),
+        )
+    )
+    held = frozenset(ProductRight(right) for right in rows if right in _RIGHT_NAMES)
+    return held & rights_of(ProductType(product.type))
+
+
+_RIGHT_NAMES = frozenset(right.value for right in ProductRight)
+
+
+async def product_rights(
+    session: AsyncSession, access: OrganizationAccess, product: Product
+) -> frozenset[ProductRight]:
+    """Every right the caller holds on ``product`` right now.
+
+    Legal representatives and administrators hold every right the product has. Others hold what
+    their grants (their own and their teams') give; partner staff with limited access what the
+    partnership's products give; support staff every right. While a product's management is
+    locked, only legal representatives and administrators keep ``manage``.
     """
     if product.organization_id != access.organization.id:
-        return False
-    return access.is_manager
+        return frozenset()
+    available = rights_of(ProductType(product.type))
+    if access.is_manager:
+        return available
+    if access.via == AccessVia.partner:
+        grant = access.partner_grant
+        held = available if grant is not None and product.id in grant.product_ids else frozenset()
+    elif access.via == AccessVia.support:
+        held = available
+    else:
+        held = await granted_rights(session, access.organization.id, access.account_id, product)
+    if product.management_locked:
+        held = held - {ProductRight.manage}
+    return held
+
+
+async def has_product_right(
+    session: AsyncSession, access: OrganizationAccess, product: Product, right: ProductRight
+) -> bool:
+    """Whether the caller holds ``right`` on ``product`` of its organization."""
+    return right in await product_rights(session, access, product)
 
 
 async def product_with_right(
-    session: Session, access: OrganizationAccess, product_id: uuid.UUID, right: ProductRight
+    session: AsyncSession, access: OrganizationAccess, product_id: uuid.UUID, right: ProductRight
 ) -> Product:
     """The organization's product, when the caller holds ``right`` on it; 404 when it cannot see
-    it at all, 403 when it can see it but lacks the right."""
+    it at all (no right on it), 403 when it can see it but lacks this right."""
     product = await session.scalar(
         select(Product).where(
             Product.id == product_id, Product.organization_id == access.organization.id
@@ -119,10 +437,63 @@ async def product_with_right(
     )
     if product is None:
         raise ProductNotFound("No such product.")
-    if not await has_product_right(session, access, product, right):
-        if await has_product_right(session, access, product, ProductRight.use):
+    held = await product_rights(session, access, product)
+    if right not in held:
+        if held:
             raise Forbidden(
                 f"You lack the right {right} on this product.", code="product_right_missing"
             )
         raise ProductNotFound("No such product.")
     return product
+
+
+def visible_products(access: OrganizationAccess) -> Select[Product]:
+    """The organization's products the caller holds at least one right on."""
+    statement = select(Product).where(Product.organization_id == access.organization.id)
+    if access.is_manager or access.via == AccessVia.support:
+        return statement
+    if access.via == AccessVia.partner:
+        grant = access.partner_grant
+        ids = list(grant.product_ids) if grant else []
+        return statement.where(Product.id.in_(ids) if ids else false())
+    covering = (
+        select(Grant.id)
+        .where(
+            grants_of_member(access.organization.id, access.account_id),
+            grant_covers(Product.type, Product.id, Product.created_at),
+        )
+        .exists()
+    )
+    return statement.where(covering)
+
+
+async def visible_product(
+    session: AsyncSession, access: OrganizationAccess, product_id: uuid.UUID
+) -> Product:
+    """A product the caller can see (holds any right on), else 404."""
+    product = await session.scalar(visible_products(access).where(Product.id == product_id))
+    if product is None:
+        raise ProductNotFound("No such product.")
+    return product
+
+
+async def product_manager(product_id: uuid.UUID, access: Manager, session: Session) -> Product:
+    """A product of the organization, for its managers (locking, unlocking)."""
+    product = await session.scalar(
+        select(Product).where(
+            Product.id == product_id, Product.organization_id == access.organization.id
+        )
+    )
+    if product is None:
+        raise ProductNotFound("No such product.")
+    return product
+
+
+ManagedProduct = Annotated[Product, Depends(product_manager)]
+
+
+async def readable_product(product_id: uuid.UUID, access: Member, session: Session) -> Product:
+    return await visible_product(session, access, product_id)
+
+
+VisibleProduct = Annotated[Product, Depends(readable_product)]

@@ -1,0 +1,102 @@
+"""/v1/invitations and /v1/partner-invitations: following the links of invitation e-mails."""
+
+from fastapi import APIRouter, Depends, status
+
+from app.accounts import directory
+from app.accounts.deps import CurrentAccount
+from app.core.db import Session
+from app.core.errors import problem_responses
+from app.core.idempotency import AppRoute
+from app.core.ratelimit import per_ip
+from app.organizations import members, partners
+from app.organizations.models import Role
+from app.organizations.schemas import (
+    InvitationAccepted,
+    InvitationPreview,
+    InvitationSignUp,
+    InvitationToken,
+    PartnerInvitationPreview,
+)
+
+router = APIRouter(tags=["invitations"], route_class=AppRoute)
+token_limit = Depends(per_ip("invitation_token", limit=30, per_seconds=60))
+
+
+@router.post(
+    "/invitations/preview",
+    operation_id="invitations-preview",
+    dependencies=[token_limit],
+    responses=problem_responses(400, 429),
+)
+async def preview(body: InvitationToken, session: Session) -> InvitationPreview:
+    """What an invitation link offers, and whether its address already has an account."""
+    invitation, organization = await members.pending_invitation(session, body.token)
+    existing = await directory.by_email(session, invitation.email)
+    return InvitationPreview(
+        organization_id=organization.id,
+        organization_name=organization.name,
+        email=invitation.email,
+        role=Role(invitation.role),
+        account_exists=existing is not None,
+        expires_at=invitation.expires_at,
+    )
+
+
+@router.post(
+    "/invitations/accept",
+    operation_id="invitations-accept",
+    dependencies=[token_limit],
+    responses=problem_responses(400, 401, 403, 409, 429),
+)
+async def accept(
+    body: InvitationToken, account: CurrentAccount, session: Session
+) -> InvitationAccepted:
+    """The signed-in account (whose login is the invited address) joins the organization."""
+    item = await members.accept(session, body.token, account_id=account.id, email=account.email)
+    return InvitationAccepted(
+        organization_id=item.organization_id, account_id=item.account_id, role=Role(item.role)
+    )
+
+
+@router.post(
+    "/invitations/accept-with-sign-up",
+    operation_id="invitations-accept_with_sign_up",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[
+        token_limit,
+        Depends(per_ip("invitation_sign_up", limit=10, per_seconds=3600)),
+    ],
+    responses=problem_responses(400, 409, 422, 429),
+)
+async def accept_with_sign_up(body: InvitationSignUp, session: Session) -> InvitationAccepted:
+    """Creates the account of an invited address that has none (its e-mail counts as
+    confirmed: the link proves it) and joins the organization; then log in as usual."""
+    item = await members.accept_with_sign_up(
+        session,
+        body.token,
+        profile={
+            "first_name": body.first_name,
+            "last_name": body.last_name,
+            "password": body.password,
+            "phone": body.phone,
+            "language": body.language,
+            "time_zone": body.time_zone,
+        },
+    )
+    return InvitationAccepted(
+        organization_id=item.organization_id, account_id=item.account_id, role=Role(item.role)
+    )
+
+
+@router.post(
+    "/partner-invitations/preview",
+    operation_id="invitations-preview_partner_invitation",
+    dependencies=[token_limit],
+    responses=problem_responses(400, 401, 403, 429),
+)
+async def preview_partner_invitation(
+    body: InvitationToken, account: CurrentAccount, session: Session
+) -> PartnerInvitationPreview:
+    """What a partner asks for; a legal representative of the client organization accepts
+    with POST /v1/organizations/{organization_id}/partnerships."""
+    return await partners.preview(session, body.token)

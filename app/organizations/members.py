@@ -1,0 +1,521 @@
+"""Members: invitations and their acceptance, roles, removal, leaving, legal representation,
+and the organization-wide 2FA requirement."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts import directory
+from app.accounts import service as accounts
+from app.activity import service as activity
+from app.core import clock
+from app.core.errors import AppError, Conflict, NotFound
+from app.core.security.tokens import digest, new_token
+from app.core.settings import get_settings
+from app.notifications.service import queue_mail
+from app.organizations import audit
+from app.organizations.models import Invitation, Membership, Organization, PartnerInvitation, Role
+from app.organizations.permissions import OrganizationAccess, RoleForbidden, can_assign_role
+from app.organizations.schemas import InvitationRead, MemberRead, OrganizationRead
+from app.organizations.service import lock_organization, remove_member_records
+
+INVITATION_LIFETIME = timedelta(days=7)
+
+
+class MemberNotFound(NotFound):
+    code = "member_not_found"
+
+
+class InvitationNotFound(NotFound):
+    code = "invitation_not_found"
+
+
+class InvalidInvitation(AppError):
+    status = 400
+    code = "invalid_or_expired_invitation"
+
+
+class AlreadyMember(Conflict):
+    code = "already_a_member"
+
+
+class LastLegalRepresentative(Conflict):
+    code = "last_legal_representative"
+
+
+class InvitationForAnotherAddress(AppError):
+    status = 403
+    code = "invitation_for_another_address"
+
+
+class NotAMember(Conflict):
+    code = "not_a_member"
+
+
+def invitation_status(invitation: Invitation | PartnerInvitation) -> str:
+    if invitation.accepted_at is not None:
+        return "accepted"
+    if invitation.revoked_at is not None:
+        return "revoked"
+    if invitation.expires_at <= clock.now():
+        return "expired"
+    return "pending"
+
+
+def invitation_read(invitation: Invitation) -> InvitationRead:
+    return InvitationRead.model_validate(
+        {
+            **{
+                field: getattr(invitation, field)
+                for field in InvitationRead.model_fields
+                if field != "status"
+            },
+            "status": invitation_status(invitation),
+        }
+    )
+
+
+def _role_label(role: Role) -> str:
+    return role.value.replace("_", " ")
+
+
+async def membership(
+    session: AsyncSession, organization_id: uuid.UUID, account_id: uuid.UUID
+) -> Membership:
+    found = await session.scalar(
+        select(Membership).where(
+            Membership.organization_id == organization_id, Membership.account_id == account_id
+        )
+    )
+    if found is None:
+        raise MemberNotFound("No such member.")
+    return found
+
+
+async def member_reads(
+    session: AsyncSession, memberships: Sequence[Membership]
+) -> list[MemberRead]:
+    ids = [item.account_id for item in memberships]
+    people = await directory.summaries(session, ids)
+    logins = await directory.last_logins(session, ids)
+    reads = []
+    for item in memberships:
+        person = people.get(item.account_id)
+        if person is None:
+            continue
+        reads.append(
+            MemberRead(
+                account_id=item.account_id,
+                email=person.email,
+                first_name=person.first_name,
+                last_name=person.last_name,
+                role=Role(item.role),
+                acts_for_clients=item.acts_for_clients,
+                two_factor_enabled=person.two_factor_enabled,
+                locked=person.locked,
+                last_login_at=logins.get(item.account_id),
+                joined_at=item.created_at,
+            )
+        )
+    return reads
+
+
+async def _member_read(session: AsyncSession, item: Membership) -> MemberRead:
+    reads = await member_reads(session, [item])
+    return reads[0]
+
+
+async def _legal_representatives(session: AsyncSession, organization_id: uuid.UUID) -> int:
+    return int(
+        await session.scalar(
+            select(func.count()).where(
+                Membership.organization_id == organization_id,
+                Membership.role == Role.legal_representative,
+            )
+        )
+        or 0
+    )
+
+
+async def _ensure_not_last_representative(session: AsyncSession, item: Membership) -> None:
+    if item.role == Role.legal_representative and (
+        await _legal_representatives(session, item.organization_id) <= 1
+    ):
+        raise LastLegalRepresentative(
+            "The organization's last legal representative cannot leave, be removed or change "
+            "role: hand over legal representation first."
+        )
+
+
+# Invitations
+
+
+async def invite(
+    session: AsyncSession, by: OrganizationAccess, *, email: str, role: Role
+) -> Invitation:
+    """Mails an invitation to join with ``role``; an earlier pending one to the address lapses."""
+    if not can_assign_role(by, current=None, new=role):
+        raise RoleForbidden("Only a legal representative can make someone a legal representative.")
+    organization = by.organization
+    existing = await directory.by_email(session, email)
+    if existing is not None and await session.scalar(
+        select(func.count()).where(
+            Membership.organization_id == organization.id, Membership.account_id == existing.id
+        )
+    ):
+        raise AlreadyMember("This person is already a member of the organization.")
+    now = clock.now()
+    await session.execute(
+        update(Invitation)
+        .where(
+            Invitation.organization_id == organization.id,
+            func.lower(Invitation.email) == email.lower(),
+            Invitation.accepted_at.is_(None),
+            Invitation.revoked_at.is_(None),
+        )
+        .values(revoked_at=now)
+    )
+    raw = new_token()
+    invitation = Invitation(
+        id=uuid.uuid4(),
+        organization_id=organization.id,
+        email=email,
+        role=role,
+        token_digest=digest(raw),
+        invited_by_account_id=by.account_id,
+        created_at=now,
+        expires_at=now + INVITATION_LIFETIME,
+    )
+    session.add(invitation)
+    await session.flush()
+    inviter = by.principal.account
+    await queue_mail(
+        session,
+        to=email,
+        template="organization_invitation",
+        language=existing.language if existing else inviter.language,
+        context={
+            "recipient_name": existing.first_name if existing else "",
+            "organization_name": organization.name,
+            "inviter_name": inviter.full_name,
+            "role": _role_label(role),
+            "accept_url": f"{get_settings().links_base}/invitations/accept?token={raw}",
+        },
+    )
+    read = invitation_read(invitation)
+    await audit.record(
+        session,
+        by,
+        "member.invited",
+        account_id=existing.id if existing else None,
+        details={"invitation_id": str(invitation.id), "email": email, "role": role.value},
+    )
+    await audit.emit(session, "member.invited", read, organization_id=organization.id)
+    return invitation
+
+
+async def revoke_invitation(
+    session: AsyncSession, by: OrganizationAccess, invitation_id: uuid.UUID
+) -> Invitation:
+    invitation = await session.scalar(
+        select(Invitation)
+        .where(Invitation.id == invitation_id, Invitation.organization_id == by.organization.id)
+        .with_for_update()
+    )
+    if invitation is None:
+        raise InvitationNotFound("No such invitation.")
+    if invitation_status(invitation) != "pending":
+        raise Conflict("The invitation is no longer pending.", code="invitation_not_pending")
+    invitation.revoked_at = clock.now()
+    await audit.record(
+        session,
+        by,
+        "member.invitation_revoked",
+        details={"invitation_id": str(invitation.id), "email": invitation.email},
+    )
+    return invitation
+
+
+async def pending_invitation(
+    session: AsyncSession, raw: str, *, lock: bool = False
+) -> tuple[Invitation, Organization]:
+    statement = (
+        select(Invitation, Organization)
+        .join(Organization, Organization.id == Invitation.organization_id)
+        .where(Invitation.token_digest == digest(raw), Organization.deleted_at.is_(None))
+    )
+    if lock:
+        statement = statement.with_for_update(of=Invitation)
+    row = (await session.execute(statement)).one_or_none()
+    if row is None or invitation_status(row[0]) != "pending":
+        raise InvalidInvitation("This invitation is invalid, expired or already used.")
+    return row[0], row[1]
+
+
+async def _join(
+    session: AsyncSession, invitation: Invitation, organization: Organization, account_id: uuid.UUID
+) -> Membership:
+    now = clock.now()
+    item = Membership(
+        id=uuid.uuid4(),
+        organization_id=organization.id,
+        account_id=account_id,
+        role=Role(invitation.role),
+        acts_for_clients=False,
+        created_at=now,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(item)
+    except IntegrityError:
+        raise AlreadyMember("You are already a member of this organization.") from None
+    invitation.accepted_at = now
+    invitation.accepted_account_id = account_id
+    await activity.record(
+        session,
+        "member.joined",
+        organization_id=organization.id,
+        account_id=account_id,
+        actor_account_id=account_id,
+        actor_organization_id=organization.id,
+        details={"invitation_id": str(invitation.id), "role": invitation.role},
+    )
+    await audit.emit(
+        session,
+        "member.added",
+        await _member_read(session, item),
+        organization_id=organization.id,
+        account_id=account_id,
+    )
+    return item
+
+
+async def accept(
+    session: AsyncSession, raw: str, *, account_id: uuid.UUID, email: str
+) -> Membership:
+    """An existing account, signed in with the invited address, joins."""
+    invitation, organization = await pending_invitation(session, raw, lock=True)
+    if invitation.email.lower() != email.lower():
+        raise InvitationForAnotherAddress(
+            "This invitation was sent to another address: sign in with that account."
+        )
+    return await _join(session, invitation, organization, account_id)
+
+
+async def accept_with_sign_up(
+    session: AsyncSession, raw: str, *, profile: dict[str, Any]
+) -> Membership:
+    """A new account is created for the invited address (confirmed: the link proves it) and
+    joins; it gets no organization of its own."""
+    invitation, organization = await pending_invitation(session, raw, lock=True)
+    account = await accounts.sign_up(
+        session,
+        email=invitation.email,
+        address=None,
+        create_organization=False,
+        **profile,
+    )
+    await directory.mark_email_confirmed(session, account.id)
+    return await _join(session, invitation, organization, account.id)
+
+
+# Roles, removal, leaving
+
+
+async def change_member(
+    session: AsyncSession,
+    by: OrganizationAccess,
+    account_id: uuid.UUID,
+    *,
+    role: Role | None,
+    acts_for_clients: bool | None,
+) -> Membership:
+    await lock_organization(session, by.organization.id)
+    item = await membership(session, by.organization.id, account_id)
+    current = Role(item.role)
+    if role is not None and role != current:
+        if not can_assign_role(by, current=current, new=role):
+            raise RoleForbidden(
+                "Only a legal representative can make someone, or stop someone being, "
+                "a legal representative."
+            )
+        await _ensure_not_last_representative(session, item)
+        item.role = role
+        await audit.record(
+            session,
+            by,
+            "member.role_changed",
+            account_id=account_id,
+            details={"from": current.value, "to": role.value},
+        )
+        await audit.emit(
+            session,
+            "member.role_changed",
+            await _member_read(session, item),
+            organization_id=by.organization.id,
+            account_id=account_id,
+        )
+    if acts_for_clients is not None and acts_for_clients != item.acts_for_clients:
+        if acts_for_clients and not by.organization.is_partner:
+            raise Conflict("This organization is not a partner.", code="not_a_partner")
+        item.acts_for_clients = acts_for_clients
+        await audit.record(
+            session,
+            by,
+            "member.partner_staff_changed",
+            account_id=account_id,
+            details={"acts_for_clients": acts_for_clients},
+        )
+    await session.flush()
+    return item
+
+
+async def _remove(
+    session: AsyncSession, by: OrganizationAccess, item: Membership, *, action: str
+) -> None:
+    read = await _member_read(session, item)
+    await remove_member_records(session, item.organization_id, item.account_id)
+    await audit.record(
+        session, by, action, account_id=item.account_id, details={"role": str(item.role)}
+    )
+    await audit.emit(
+        session,
+        "member.removed",
+        read,
+        organization_id=item.organization_id,
+        account_id=item.account_id,
+    )
+
+
+async def remove_member(
+    session: AsyncSession, by: OrganizationAccess, account_id: uuid.UUID, *, password: str
+) -> None:
+    """Removes a member; the caller confirms with its password. Only a legal representative
+    removes a legal representative, and never the last one."""
+    await accounts.require_password(by.principal.account, password)
+    await lock_organization(session, by.organization.id)
+    item = await membership(session, by.organization.id, account_id)
+    if not can_assign_role(by, current=Role(item.role), new=Role(item.role)):
+        raise RoleForbidden("Only a legal representative can remove a legal representative.")
+    await _ensure_not_last_representative(session, item)
+    await _remove(session, by, item, action="member.removed")
+
+
+async def leave(session: AsyncSession, access: OrganizationAccess) -> None:
+    if not access.is_member:
+        raise NotAMember("You are not a member of this organization.")
+    await lock_organization(session, access.organization.id)
+    item = await membership(session, access.organization.id, access.account_id)
+    await _ensure_not_last_representative(session, item)
+    await _remove(session, access, item, action="member.left")
+
+
+async def hand_over_legal_representation(
+    session: AsyncSession,
+    by: OrganizationAccess,
+    *,
+    account_id: uuid.UUID,
+    password: str,
+    new_role: Role,
+) -> Membership:
+    """Makes another member legal representative; the caller takes ``new_role``."""
+    await accounts.require_password(by.principal.account, password)
+    if account_id == by.account_id:
+        raise Conflict("Hand legal representation over to another member.", code="handover_to_self")
+    await lock_organization(session, by.organization.id)
+    target = await membership(session, by.organization.id, account_id)
+    me = await membership(session, by.organization.id, by.account_id)
+    previous = Role(target.role)
+    target.role = Role.legal_representative
+    me.role = new_role
+    await session.flush()
+    await audit.record(
+        session,
+        by,
+        "member.legal_representation_handed_over",
+        account_id=account_id,
+        details={
+            "to": str(account_id),
+            "previous_role": previous.value,
+            "new_role": new_role.value,
+        },
+    )
+    for item in (target, me):
+        await audit.emit(
+            session,
+            "member.role_changed",
+            await _member_read(session, item),
+            organization_id=by.organization.id,
+            account_id=item.account_id,
+        )
+    return target
+
+
+# Organization-wide 2FA
+
+
+async def set_two_factor_requirement(
+    session: AsyncSession, by: OrganizationAccess, *, required: bool
+) -> Organization:
+    organization = by.organization
+    if required == organization.require_two_factor:
+        return organization
+    if required and not by.principal.account.two_factor_enabled:
+        raise Conflict(
+            "Turn on two-factor authentication on your own account first.",
+            code="two_factor_not_enabled",
+        )
+    organization.require_two_factor = required
+    organization.updated_at = clock.now()
+    await session.flush()
+    await audit.record(
+        session,
+        by,
+        "security.two_factor_required" if required else "security.two_factor_requirement_lifted",
+    )
+    await audit.emit(
+        session,
+        "security.two_factor_required" if required else "security.two_factor_requirement_lifted",
+        OrganizationRead.model_validate(organization),
+        organization_id=organization.id,
+    )
+    return organization
+
+
+async def send_two_factor_alerts(session: AsyncSession, by: OrganizationAccess) -> int:
+    """E-mails every member without 2FA a security alert; returns how many."""
+    organization = by.organization
+    ids = list(
+        await session.scalars(
+            select(Membership.account_id).where(
+                Membership.organization_id == organization.id,
+                directory.without_two_factor(Membership.account_id),
+            )
+        )
+    )
+    people = await directory.summaries(session, ids)
+    enroll_url = f"{get_settings().links_base}/account/security/two-factor"
+    for person in people.values():
+        await queue_mail(
+            session,
+            to=person.email,
+            template="two_factor_required_alert",
+            language=person.language,
+            context={
+                "recipient_name": person.first_name,
+                "organization_name": organization.name,
+                "enroll_url": enroll_url,
+            },
+        )
+    await audit.record(
+        session,
+        by,
+        "security.two_factor_alerts_sent",
+        details={"recipients": [str(account_id) for account_id in people]},
+    )
+    return len(people)

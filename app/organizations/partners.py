@@ -1,0 +1,452 @@
+"""Partners (resellers) and the client organizations they manage."""
+
+import csv
+import io
+import uuid
+from collections.abc import Sequence
+from datetime import timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts import directory
+from app.activity import service as activity
+from app.core import clock
+from app.core.errors import AppError, Conflict, NotFound, Unprocessable
+from app.core.security.tokens import digest, new_token
+from app.core.settings import get_settings
+from app.notifications.service import queue_mail
+from app.organizations import audit
+from app.organizations.members import invitation_status
+from app.organizations.models import (
+    Organization,
+    PartnerAccess,
+    PartnerInvitation,
+    Partnership,
+    PartnershipProduct,
+    PaymentMode,
+    Product,
+)
+from app.organizations.permissions import OrganizationAccess
+from app.organizations.schemas import (
+    PartnerInvitationPreview,
+    PartnerInvitationRead,
+    PartnershipRead,
+)
+from app.organizations.service import lock_organization
+
+PARTNER_INVITATION_LIFETIME = timedelta(days=14)
+
+
+class PartnerInvitationNotFound(NotFound):
+    code = "partner_invitation_not_found"
+
+
+class InvalidPartnerInvitation(AppError):
+    status = 400
+    code = "invalid_or_expired_invitation"
+
+
+class PartnershipNotFound(NotFound):
+    code = "partnership_not_found"
+
+
+class PartnershipExists(Conflict):
+    code = "partnership_exists"
+
+
+class PartnershipEnded(Conflict):
+    code = "partnership_ended"
+
+
+def partner_invitation_read(invitation: PartnerInvitation) -> PartnerInvitationRead:
+    fields = {
+        field: getattr(invitation, field)
+        for field in PartnerInvitationRead.model_fields
+        if field != "status"
+    }
+    # Same lifecycle as member invitations: pending, accepted, revoked or expired.
+    return PartnerInvitationRead.model_validate({**fields, "status": invitation_status(invitation)})
+
+
+async def invite_client(
+    session: AsyncSession,
+    by: OrganizationAccess,
+    *,
+    email: str,
+    client_name: str,
+    access_type: PartnerAccess,
+    includes_billing: bool,
+    payment_mode: PaymentMode,
+) -> PartnerInvitation:
+    """Mails a client's legal representative a request to be managed by the partner."""
+    if access_type == PartnerAccess.limited and includes_billing:
+        raise Unprocessable(
+            "Billing can only be included with full access.", code="billing_needs_full_access"
+        )
+    now = clock.now()
+    raw = new_token()
+    invitation = PartnerInvitation(
+        id=uuid.uuid4(),
+        partner_organization_id=by.organization.id,
+        email=email,
+        client_name=client_name,
+        access_type=access_type,
+        includes_billing=includes_billing,
+        payment_mode=payment_mode,
+        token_digest=digest(raw),
+        invited_by_account_id=by.account_id,
+        created_at=now,
+        expires_at=now + PARTNER_INVITATION_LIFETIME,
+    )
+    session.add(invitation)
+    await session.flush()
+    recipient = await directory.by_email(session, email)
+    await queue_mail(
+        session,
+        to=email,
+        template="partner_invitation",
+        language=recipient.language if recipient else by.principal.account.language,
+        context={
+            "recipient_name": recipient.first_name if recipient else "",
+            "partner_name": by.organization.name,
+            "client_name": client_name,
+            "accept_url": f"{get_settings().links_base}/partner-invitations/accept?token={raw}",
+        },
+    )
+    await audit.record(
+        session,
+        by,
+        "partnership.invited",
+        details={
+            "invitation_id": str(invitation.id),
+            "email": email,
+            "client_name": client_name,
+            "access_type": access_type.value,
+        },
+    )
+    return invitation
+
+
+async def revoke_invitation(
+    session: AsyncSession, by: OrganizationAccess, invitation_id: uuid.UUID
+) -> PartnerInvitation:
+    invitation = await session.scalar(
+        select(PartnerInvitation)
+        .where(
+            PartnerInvitation.id == invitation_id,
+            PartnerInvitation.partner_organization_id == by.organization.id,
+        )
+        .with_for_update()
+    )
+    if invitation is None:
+        raise PartnerInvitationNotFound("No such invitation.")
+    if invitation_status(invitation) != "pending":
+        raise Conflict("The invitation is no longer pending.", code="invitation_not_pending")
+    invitation.revoked_at = clock.now()
+    await audit.record(
+        session, by, "partnership.invitation_revoked", details={"invitation_id": str(invitation.id)}
+    )
+    return invitation
+
+
+async def pending_invitation(
+    session: AsyncSession, raw: str, *, lock: bool = False
+) -> tuple[PartnerInvitation, Organization]:
+    statement = (
+        select(PartnerInvitation, Organization)
+        .join(Organization, Organization.id == PartnerInvitation.partner_organization_id)
+        .where(
+            PartnerInvitation.token_digest == digest(raw),
+            Organization.deleted_at.is_(None),
+            Organization.is_partner.is_(True),
+        )
+    )
+    if lock:
+        statement = statement.with_for_update(of=PartnerInvitation)
+    row = (await session.execute(statement)).one_or_none()
+    if row is None or invitation_status(row[0]) != "pending":
+        raise InvalidPartnerInvitation("This invitation is invalid, expired or already used.")
+    return row[0], row[1]
+
+
+async def preview(session: AsyncSession, raw: str) -> PartnerInvitationPreview:
+    invitation, partner = await pending_invitation(session, raw)
+    return PartnerInvitationPreview(
+        partner_organization_id=partner.id,
+        partner_name=partner.name,
+        client_name=invitation.client_name,
+        access_type=PartnerAccess(invitation.access_type),
+        includes_billing=invitation.includes_billing,
+        payment_mode=PaymentMode(invitation.payment_mode),
+        expires_at=invitation.expires_at,
+    )
+
+
+async def _set_products(
+    session: AsyncSession,
+    partnership: Partnership,
+    client_id: uuid.UUID,
+    product_ids: Sequence[uuid.UUID],
+) -> None:
+    wanted = set(product_ids)
+    found = set(
+        await session.scalars(
+            select(Product.id).where(Product.organization_id == client_id, Product.id.in_(wanted))
+        )
+    )
+    if found != wanted:
+        raise Unprocessable(
+            "Some products are not the organization's.", code="product_not_in_organization"
+        )
+    if partnership.access_type == PartnerAccess.limited and not wanted:
+        raise Unprocessable(
+            "Limited access needs at least one product.", code="limited_access_needs_products"
+        )
+    current = set(
+        await session.scalars(
+            select(PartnershipProduct.product_id).where(
+                PartnershipProduct.partnership_id == partnership.id
+            )
+        )
+    )
+    for product_id in current - wanted:
+        link = await session.get(PartnershipProduct, (partnership.id, product_id))
+        if link is not None:
+            await session.delete(link)
+    for product_id in wanted - current:
+        session.add(PartnershipProduct(partnership_id=partnership.id, product_id=product_id))
+    await session.flush()
+
+
+async def accept(
+    session: AsyncSession,
+    by: OrganizationAccess,
+    raw: str,
+    *,
+    access_type: PartnerAccess,
+    includes_billing: bool,
+    product_ids: Sequence[uuid.UUID],
+    payment_mode: PaymentMode,
+) -> Partnership:
+    """The client's legal representative accepts, granting full or limited access (which may
+    differ from what the partner asked for) and choosing who pays."""
+    invitation, partner = await pending_invitation(session, raw, lock=True)
+    client = by.organization
+    if partner.id == client.id:
+        raise Conflict("An organization cannot manage itself.", code="partner_is_client")
+    await lock_organization(session, client.id)
+    if await session.scalar(
+        select(func.count()).where(
+            Partnership.client_organization_id == client.id, Partnership.ended_at.is_(None)
+        )
+    ):
+        raise PartnershipExists("A partner already manages this organization: end it first.")
+    now = clock.now()
+    partnership = Partnership(
+        id=uuid.uuid4(),
+        partner_organization_id=partner.id,
+        client_organization_id=client.id,
+        access_type=access_type,
+        includes_billing=includes_billing and access_type == PartnerAccess.full,
+        payment_mode=payment_mode,
+        accepted_by_account_id=by.account_id,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(partnership)
+    except IntegrityError:
+        raise PartnershipExists("A partner already manages this organization.") from None
+    await _set_products(
+        session, partnership, client.id, product_ids if access_type == PartnerAccess.limited else []
+    )
+    invitation.accepted_at = now
+    invitation.partnership_id = partnership.id
+    await _record_both(session, by, partnership, "partnership.started")
+    return partnership
+
+
+async def partnership_of_client(
+    session: AsyncSession, client_id: uuid.UUID, partnership_id: uuid.UUID
+) -> Partnership:
+    found = await session.scalar(
+        select(Partnership)
+        .where(Partnership.id == partnership_id, Partnership.client_organization_id == client_id)
+        .with_for_update()
+    )
+    if found is None:
+        raise PartnershipNotFound("No such partnership.")
+    return found
+
+
+async def partnership_of_partner(
+    session: AsyncSession, partner_id: uuid.UUID, partnership_id: uuid.UUID
+) -> Partnership:
+    found = await session.scalar(
+        select(Partnership)
+        .where(Partnership.id == partnership_id, Partnership.partner_organization_id == partner_id)
+        .with_for_update()
+    )
+    if found is None:
+        raise PartnershipNotFound("No such partnership.")
+    return found
+
+
+async def change_terms(
+    session: AsyncSession,
+    by: OrganizationAccess,
+    partnership: Partnership,
+    *,
+    access_type: PartnerAccess,
+    includes_billing: bool,
+    product_ids: Sequence[uuid.UUID],
+    payment_mode: PaymentMode,
+) -> Partnership:
+    """The client changes what its partner may do; it applies on the partner's next request."""
+    if partnership.ended_at is not None:
+        raise PartnershipEnded("This partnership has ended.")
+    partnership.access_type = access_type
+    partnership.includes_billing = includes_billing and access_type == PartnerAccess.full
+    partnership.payment_mode = payment_mode
+    partnership.updated_at = clock.now()
+    await _set_products(
+        session,
+        partnership,
+        partnership.client_organization_id,
+        product_ids if access_type == PartnerAccess.limited else [],
+    )
+    await _record_both(session, by, partnership, "partnership.updated")
+    return partnership
+
+
+async def end(
+    session: AsyncSession, by: OrganizationAccess, partnership: Partnership
+) -> Partnership:
+    """Ends the partnership (the client, or the partner): the partner's access stops at once."""
+    if partnership.ended_at is not None:
+        raise PartnershipEnded("This partnership has already ended.")
+    now = clock.now()
+    partnership.ended_at = now
+    partnership.ended_by_account_id = by.account_id
+    partnership.ended_by_organization_id = by.organization.id
+    partnership.updated_at = now
+    await session.flush()
+    await _record_both(session, by, partnership, "partnership.ended")
+    return partnership
+
+
+async def _record_both(
+    session: AsyncSession, by: OrganizationAccess, partnership: Partnership, action: str
+) -> None:
+    """Records and emits in the caller's organization and in the other side's."""
+    read = await partnership_read(session, partnership)
+    details = {
+        "partnership_id": str(partnership.id),
+        "access_type": str(partnership.access_type),
+        "includes_billing": partnership.includes_billing,
+        "payment_mode": str(partnership.payment_mode),
+        "product_ids": [str(product_id) for product_id in read.product_ids],
+    }
+    await audit.record(session, by, action, details=details)
+    other = (
+        partnership.partner_organization_id
+        if by.organization.id == partnership.client_organization_id
+        else partnership.client_organization_id
+    )
+    await activity.record(
+        session,
+        action,
+        organization_id=other,
+        actor_account_id=by.account_id,
+        actor_organization_id=by.organization.id,
+        details=details,
+    )
+    for organization_id in (
+        partnership.client_organization_id,
+        partnership.partner_organization_id,
+    ):
+        await audit.emit(session, action, read, organization_id=organization_id)
+
+
+async def partnership_reads(
+    session: AsyncSession, partnerships: Sequence[Partnership]
+) -> list[PartnershipRead]:
+    if not partnerships:
+        return []
+    organization_ids = {p.partner_organization_id for p in partnerships} | {
+        p.client_organization_id for p in partnerships
+    }
+    rows = await session.execute(
+        select(Organization.id, Organization.name).where(Organization.id.in_(organization_ids))
+    )
+    names = dict(rows.tuples().all())
+    products: dict[uuid.UUID, list[uuid.UUID]] = {p.id: [] for p in partnerships}
+    for partnership_id, product_id in (
+        await session.execute(
+            select(PartnershipProduct.partnership_id, PartnershipProduct.product_id)
+            .where(PartnershipProduct.partnership_id.in_(list(products)))
+            .order_by(PartnershipProduct.product_id)
+        )
+    ).tuples():
+        products[partnership_id].append(product_id)
+    return [
+        PartnershipRead(
+            id=p.id,
+            partner_organization_id=p.partner_organization_id,
+            partner_name=names.get(p.partner_organization_id, ""),
+            client_organization_id=p.client_organization_id,
+            client_name=names.get(p.client_organization_id, ""),
+            access_type=PartnerAccess(p.access_type),
+            includes_billing=p.includes_billing,
+            payment_mode=PaymentMode(p.payment_mode),
+            product_ids=products[p.id],
+            created_at=p.created_at,
+            ended_at=p.ended_at,
+        )
+        for p in partnerships
+    ]
+
+
+async def partnership_read(session: AsyncSession, partnership: Partnership) -> PartnershipRead:
+    return (await partnership_reads(session, [partnership]))[0]
+
+
+CSV_COLUMNS = (
+    "client_organization_id",
+    "client_name",
+    "access_type",
+    "includes_billing",
+    "payment_mode",
+    "products",
+    "started_at",
+    "ended_at",
+)
+
+
+def _cell(value: object) -> str:
+    """A CSV cell a spreadsheet will not run as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+def clients_csv(rows: Sequence[PartnershipRead]) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(CSV_COLUMNS)
+    for row in rows:
+        writer.writerow(
+            [
+                _cell(row.client_organization_id),
+                _cell(row.client_name),
+                _cell(row.access_type.value),
+                _cell("yes" if row.includes_billing else "no"),
+                _cell(row.payment_mode.value),
+                _cell(len(row.product_ids) if row.access_type == PartnerAccess.limited else "all"),
+                _cell(row.created_at.isoformat()),
+                _cell(row.ended_at.isoformat() if row.ended_at else ""),
+            ]
+        )
+    return buffer.getvalue()

@@ -1,0 +1,103 @@
+"""/v1/organizations/{organization_id}/products: what the organization owns."""
+
+from typing import Any
+
+from fastapi import APIRouter, status
+
+from app.core.db import Session
+from app.core.errors import problem_responses
+from app.core.idempotency import AppRoute
+from app.core.pagination import Page, Pagination, page_of, paginate
+from app.organizations import products
+from app.organizations.models import Product, ProductRight, ProductType
+from app.organizations.permissions import (
+    ManagedProduct,
+    Manager,
+    Member,
+    OrganizationAccess,
+    VisibleProduct,
+    product_rights,
+    visible_products,
+)
+from app.organizations.schemas import ProductCreate, ProductRead, ProductWithRights
+
+router = APIRouter(tags=["products"], route_class=AppRoute)
+
+
+async def _with_rights(
+    session: Any, access: OrganizationAccess, product: Product
+) -> ProductWithRights:
+    held = await product_rights(session, access, product)
+    return ProductWithRights.model_validate(
+        {
+            **ProductRead.model_validate(product).model_dump(),
+            "my_rights": [right for right in ProductRight if right in held],
+        }
+    )
+
+
+@router.get(
+    "/{organization_id}/products",
+    operation_id="products-list",
+    response_model=Page[ProductWithRights],
+    responses=problem_responses(400, 401, 403, 404),
+)
+async def list_products(
+    access: Member, session: Session, page: Pagination, type: ProductType | None = None
+) -> dict[str, Any]:
+    """The products the caller reaches, with what it may do with each; newest first."""
+    statement = visible_products(access)
+    if type is not None:
+        statement = statement.where(Product.type == type)
+    rows, cursor = await paginate(
+        session, statement, page, created_at=Product.created_at, id=Product.id
+    )
+    return page_of([await _with_rights(session, access, row) for row in rows], cursor)
+
+
+@router.post(
+    "/{organization_id}/products",
+    operation_id="products-create",
+    status_code=status.HTTP_201_CREATED,
+    responses=problem_responses(401, 403, 404),
+)
+async def create_product(
+    body: ProductCreate, access: Manager, session: Session
+) -> ProductWithRights:
+    """Adds a product (administrators and legal representatives), so rights can be granted on
+    it; ordering and renewals belong to billing."""
+    product = await products.create(session, access, type=body.type, name=body.name)
+    return await _with_rights(session, access, product)
+
+
+@router.get(
+    "/{organization_id}/products/{product_id}",
+    operation_id="products-read",
+    responses=problem_responses(401, 403, 404),
+)
+async def read_product(
+    product: VisibleProduct, access: Member, session: Session
+) -> ProductWithRights:
+    return await _with_rights(session, access, product)
+
+
+@router.post(
+    "/{organization_id}/products/{product_id}/lock",
+    operation_id="products-lock",
+    responses=problem_responses(401, 403, 404, 409),
+)
+async def lock(product: ManagedProduct, access: Manager, session: Session) -> ProductWithRights:
+    """Locks the product's management: collaborators and externals lose `manage` on it until
+    an administrator or legal representative unlocks it. Members are e-mailed."""
+    await products.set_management_lock(session, access, product, locked=True)
+    return await _with_rights(session, access, product)
+
+
+@router.post(
+    "/{organization_id}/products/{product_id}/unlock",
+    operation_id="products-unlock",
+    responses=problem_responses(401, 403, 404, 409),
+)
+async def unlock(product: ManagedProduct, access: Manager, session: Session) -> ProductWithRights:
+    await products.set_management_lock(session, access, product, locked=False)
+    return await _with_rights(session, access, product)

@@ -1,0 +1,443 @@
+"""Product grants for members and teams, and teams themselves."""
+
+import uuid
+
+from sqlalchemy import delete, func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core import clock
+from app.core.errors import Conflict, NotFound, Unprocessable
+from app.organizations import audit
+from app.organizations.members import membership
+from app.organizations.models import (
+    Grant,
+    GrantScope,
+    Product,
+    ProductRight,
+    ProductType,
+    Role,
+    Team,
+    TeamMember,
+    rights_of,
+)
+from app.organizations.permissions import MANAGERS, OrganizationAccess, granted_rights
+from app.organizations.schemas import EffectiveRights, GrantRead, TeamRead
+
+ALL_RIGHTS = list(ProductRight)
+
+
+class GrantNotFound(NotFound):
+    code = "grant_not_found"
+
+
+class TeamNotFound(NotFound):
+    code = "team_not_found"
+
+
+class ProductNotFoundForGrant(NotFound):
+    code = "product_not_found"
+
+
+class RightNotApplicable(Unprocessable):
+    code = "right_not_applicable"
+
+
+class TeamNameTaken(Conflict):
+    code = "team_name_taken"
+
+
+def _ordered(rights: list[ProductRight] | list[str]) -> list[str]:
+    wanted = {str(right) for right in rights}
+    return [right.value for right in ProductRight if right.value in wanted]
+
+
+async def team(session: AsyncSession, organization_id: uuid.UUID, team_id: uuid.UUID) -> Team:
+    found = await session.scalar(
+        select(Team).where(Team.id == team_id, Team.organization_id == organization_id)
+    )
+    if found is None:
+        raise TeamNotFound("No such team.")
+    return found
+
+
+async def _check_subject(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    account_id: uuid.UUID | None,
+    team_id: uuid.UUID | None,
+) -> None:
+    if account_id is not None:
+        await membership(session, organization_id, account_id)
+    if team_id is not None:
+        await team(session, organization_id, team_id)
+
+
+async def _check_rights(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    *,
+    scope: GrantScope,
+    product_id: uuid.UUID | None,
+    product_type: ProductType | None,
+    rights: list[str],
+) -> None:
+    if scope == GrantScope.all:
+        return
+    if scope == GrantScope.product:
+        product = await session.scalar(
+            select(Product).where(
+                Product.id == product_id, Product.organization_id == organization_id
+            )
+        )
+        if product is None:
+            raise ProductNotFoundForGrant("No such product.")
+        kind = ProductType(product.type)
+    else:
+        assert product_type is not None
+        kind = product_type
+    missing = set(rights) - {right.value for right in rights_of(kind)}
+    if missing:
+        raise RightNotApplicable(
+            f"A {kind.value} has no right {', '.join(sorted(missing))} "
+            "(sell and check exist for ticket offices only)."
+        )
+
+
+async def grant(
+    session: AsyncSession,
+    by: OrganizationAccess,
+    *,
+    account_id: uuid.UUID | None,
+    team_id: uuid.UUID | None,
+    scope: GrantScope,
+    product_id: uuid.UUID | None = None,
+    product_type: ProductType | None = None,
+    include_future: bool = False,
+    rights: list[ProductRight],
+) -> Grant:
+    """Sets the rights of a member or team on a target, replacing an earlier grant on it."""
+    organization_id = by.organization.id
+    await _check_subject(session, organization_id, account_id, team_id)
+    names = _ordered(rights)
+    await _check_rights(
+        session,
+        organization_id,
+        scope=scope,
+        product_id=product_id,
+        product_type=product_type,
+        rights=names,
+    )
+    include_future = include_future if scope == GrantScope.product_type else scope == GrantScope.all
+    statement = select(Grant).where(
+        Grant.organization_id == organization_id,
+        Grant.scope == scope,
+        Grant.account_id.is_(None) if account_id is None else Grant.account_id == account_id,
+        Grant.team_id.is_(None) if team_id is None else Grant.team_id == team_id,
+        Grant.product_id.is_(None) if product_id is None else Grant.product_id == product_id,
+        Grant.product_type.is_(None)
+        if product_type is None
+        else Grant.product_type == product_type,
+    )
+    existing = await session.scalar(statement.with_for_update())
+    now = clock.now()
+    if existing is None:
+        existing = Grant(
+            id=uuid.uuid4(),
+            organization_id=organization_id,
+            account_id=account_id,
+            team_id=team_id,
+            scope=scope,
+            product_id=product_id,
+            product_type=product_type,
+            include_future=include_future,
+            rights=names,
+            granted_by_account_id=by.account_id,
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            async with session.begin_nested():
+                session.add(existing)
+        except IntegrityError:
+            raise Conflict(
+                "The grant was changed at the same time; try again.", code="grant_conflict"
+            ) from None
+        action = "rights.granted"
+    else:
+        existing.rights = names
+        existing.include_future = include_future
+        existing.granted_by_account_id = by.account_id
+        existing.updated_at = now
+        action = "rights.changed"
+    await session.flush()
+    await _changed(session, by, existing, action)
+    return existing
+
+
+async def full_access(
+    session: AsyncSession,
+    by: OrganizationAccess,
+    *,
+    account_id: uuid.UUID | None,
+    team_id: uuid.UUID | None,
+) -> Grant:
+    """Every right on every product, present and future, in one grant."""
+    return await grant(
+        session,
+        by,
+        account_id=account_id,
+        team_id=team_id,
+        scope=GrantScope.all,
+        rights=ALL_RIGHTS,
+    )
+
+
+async def grant_of(session: AsyncSession, organization_id: uuid.UUID, grant_id: uuid.UUID) -> Grant:
+    found = await session.scalar(
+        select(Grant)
+        .where(Grant.id == grant_id, Grant.organization_id == organization_id)
+        .with_for_update()
+    )
+    if found is None:
+        raise GrantNotFound("No such grant.")
+    return found
+
+
+async def update_grant(
+    session: AsyncSession,
+    by: OrganizationAccess,
+    grant_id: uuid.UUID,
+    *,
+    rights: list[ProductRight] | None,
+    include_future: bool | None,
+) -> Grant:
+    found = await grant_of(session, by.organization.id, grant_id)
+    if rights is not None:
+        names = _ordered(rights)
+        await _check_rights(
+            session,
+            by.organization.id,
+            scope=GrantScope(found.scope),
+            product_id=found.product_id,
+            product_type=ProductType(found.product_type) if found.product_type else None,
+            rights=names,
+        )
+        found.rights = names
+    if include_future is not None and found.scope == GrantScope.product_type:
+        found.include_future = include_future
+    found.granted_by_account_id = by.account_id
+    found.updated_at = clock.now()
+    await session.flush()
+    await _changed(session, by, found, "rights.changed")
+    return found
+
+
+async def revoke_grant(session: AsyncSession, by: OrganizationAccess, grant_id: uuid.UUID) -> None:
+    found = await grant_of(session, by.organization.id, grant_id)
+    read = GrantRead.model_validate(found).model_copy(update={"rights": []})
+    await session.delete(found)
+    await session.flush()
+    await audit.record(
+        session,
+        by,
+        "rights.revoked",
+        account_id=found.account_id,
+        product_id=found.product_id,
+        details=_grant_details(found),
+    )
+    await audit.emit(
+        session,
+        "rights.changed",
+        read,
+        organization_id=by.organization.id,
+        account_id=found.account_id,
+    )
+
+
+def _grant_details(found: Grant) -> dict[str, object]:
+    return {
+        "grant_id": str(found.id),
+        "team_id": str(found.team_id) if found.team_id else None,
+        "scope": str(found.scope),
+        "product_type": str(found.product_type) if found.product_type else None,
+        "include_future": found.include_future,
+        "rights": list(found.rights),
+    }
+
+
+async def _changed(
+    session: AsyncSession, by: OrganizationAccess, found: Grant, action: str
+) -> None:
+    await audit.record(
+        session,
+        by,
+        action,
+        account_id=found.account_id,
+        product_id=found.product_id,
+        details=_grant_details(found),
+    )
+    await audit.emit(
+        session,
+        "rights.changed",
+        GrantRead.model_validate(found),
+        organization_id=by.organization.id,
+        account_id=found.account_id,
+    )
+
+
+async def effective_rights(
+    session: AsyncSession, organization_id: uuid.UUID, account_id: uuid.UUID
+) -> list[EffectiveRights]:
+    """What a member can do with each product of the organization now (products it cannot
+    reach at all are left out)."""
+    item = await membership(session, organization_id, account_id)
+    products = await session.scalars(
+        select(Product)
+        .where(Product.organization_id == organization_id)
+        .order_by(Product.created_at, Product.id)
+    )
+    result = []
+    for product in products:
+        available = rights_of(ProductType(product.type))
+        if Role(item.role) in MANAGERS:
+            held = available
+        else:
+            held = await granted_rights(session, organization_id, account_id, product)
+            if product.management_locked:
+                held = held - {ProductRight.manage}
+        if held:
+            result.append(
+                EffectiveRights(
+                    product_id=product.id,
+                    product_name=product.name,
+                    product_type=ProductType(product.type),
+                    rights=[right for right in ProductRight if right in held],
+                )
+            )
+    return result
+
+
+# Teams
+
+
+async def team_read(session: AsyncSession, found: Team) -> TeamRead:
+    member_ids = list(
+        await session.scalars(
+            select(TeamMember.account_id)
+            .where(TeamMember.team_id == found.id)
+            .order_by(TeamMember.created_at, TeamMember.account_id)
+        )
+    )
+    return TeamRead(
+        id=found.id,
+        name=found.name,
+        description=found.description,
+        member_ids=member_ids,
+        created_at=found.created_at,
+        updated_at=found.updated_at,
+    )
+
+
+async def _name_free(
+    session: AsyncSession, organization_id: uuid.UUID, name: str, besides: uuid.UUID | None = None
+) -> None:
+    statement = select(func.count()).where(
+        Team.organization_id == organization_id, func.lower(Team.name) == name.lower()
+    )
+    if besides is not None:
+        statement = statement.where(Team.id != besides)
+    if await session.scalar(statement):
+        raise TeamNameTaken("Another team has this name.")
+
+
+async def create_team(
+    session: AsyncSession, by: OrganizationAccess, *, name: str, description: str | None
+) -> Team:
+    await _name_free(session, by.organization.id, name)
+    now = clock.now()
+    found = Team(
+        id=uuid.uuid4(),
+        organization_id=by.organization.id,
+        name=name,
+        description=description,
+        created_at=now,
+        updated_at=now,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(found)
+    except IntegrityError:
+        raise TeamNameTaken("Another team has this name.") from None
+    await _team_changed(session, by, found, "team.created")
+    return found
+
+
+async def update_team(
+    session: AsyncSession, by: OrganizationAccess, found: Team, changes: dict[str, object]
+) -> Team:
+    if "name" in changes and changes["name"] is not None:
+        await _name_free(session, by.organization.id, str(changes["name"]), besides=found.id)
+        found.name = str(changes["name"])
+    if "description" in changes:
+        found.description = changes["description"]  # type: ignore[assignment]
+    found.updated_at = clock.now()
+    await session.flush()
+    await _team_changed(session, by, found, "team.updated")
+    return found
+
+
+async def delete_team(session: AsyncSession, by: OrganizationAccess, found: Team) -> None:
+    read = await team_read(session, found)
+    await session.execute(delete(Grant).where(Grant.team_id == found.id))
+    await session.delete(found)
+    await session.flush()
+    await audit.record(
+        session, by, "team.deleted", details={"team_id": str(found.id), "name": found.name}
+    )
+    await audit.emit(session, "team.deleted", read, organization_id=by.organization.id)
+
+
+async def add_team_member(
+    session: AsyncSession, by: OrganizationAccess, found: Team, account_id: uuid.UUID
+) -> None:
+    await membership(session, by.organization.id, account_id)
+    if await session.get(TeamMember, (found.id, account_id)) is not None:
+        return
+    session.add(TeamMember(team_id=found.id, account_id=account_id, created_at=clock.now()))
+    await session.flush()
+    await audit.record(
+        session, by, "team.member_added", account_id=account_id, details={"team_id": str(found.id)}
+    )
+    await audit.emit(
+        session, "team.updated", await team_read(session, found), organization_id=by.organization.id
+    )
+
+
+async def remove_team_member(
+    session: AsyncSession, by: OrganizationAccess, found: Team, account_id: uuid.UUID
+) -> None:
+    link = await session.get(TeamMember, (found.id, account_id))
+    if link is None:
+        raise NotFound("This member is not in the team.", code="team_member_not_found")
+    await session.delete(link)
+    await session.flush()
+    await audit.record(
+        session,
+        by,
+        "team.member_removed",
+        account_id=account_id,
+        details={"team_id": str(found.id)},
+    )
+    await audit.emit(
+        session, "team.updated", await team_read(session, found), organization_id=by.organization.id
+    )
+
+
+async def _team_changed(
+    session: AsyncSession, by: OrganizationAccess, found: Team, action: str
+) -> None:
+    await audit.record(session, by, action, details={"team_id": str(found.id), "name": found.name})
+    await audit.emit(
+        session, action, await team_read(session, found), organization_id=by.organization.id
+    )

@@ -1,0 +1,113 @@
+"""Support access: an organization lets platform support staff reach its products for a while."""
+
+import uuid
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.core import clock
+from app.core.errors import Conflict, NotFound
+from app.organizations import audit
+from app.organizations.models import SupportAccessGrant
+from app.organizations.permissions import OrganizationAccess
+from app.organizations.schemas import SupportAccessRead
+
+
+class SupportAccessNotFound(NotFound):
+    code = "support_access_not_found"
+
+
+def is_active(grant: SupportAccessGrant) -> bool:
+    return grant.revoked_at is None and grant.expires_at > clock.now()
+
+
+def support_access_read(grant: SupportAccessGrant) -> SupportAccessRead:
+    return SupportAccessRead(
+        id=grant.id,
+        reason=grant.reason,
+        granted_by_account_id=grant.granted_by_account_id,
+        created_at=grant.created_at,
+        expires_at=grant.expires_at,
+        revoked_at=grant.revoked_at,
+        active=is_active(grant),
+    )
+
+
+async def active_grant(
+    session: AsyncSession, organization_id: uuid.UUID
+) -> SupportAccessGrant | None:
+    return await session.scalar(
+        select(SupportAccessGrant)
+        .where(
+            SupportAccessGrant.organization_id == organization_id,
+            SupportAccessGrant.revoked_at.is_(None),
+            SupportAccessGrant.expires_at > clock.now(),
+        )
+        .order_by(SupportAccessGrant.expires_at.desc())
+        .limit(1)
+    )
+
+
+async def grant(
+    session: AsyncSession, by: OrganizationAccess, *, hours: int, reason: str | None
+) -> SupportAccessGrant:
+    """Lets support staff reach the organization's products for ``hours``; an access still
+    running is replaced."""
+    now = clock.now()
+    await session.execute(
+        update(SupportAccessGrant)
+        .where(
+            SupportAccessGrant.organization_id == by.organization.id,
+            SupportAccessGrant.revoked_at.is_(None),
+            SupportAccessGrant.expires_at > now,
+        )
+        .values(revoked_at=now, revoked_by_account_id=by.account_id)
+    )
+    created = SupportAccessGrant(
+        id=uuid.uuid4(),
+        organization_id=by.organization.id,
+        reason=reason,
+        granted_by_account_id=by.account_id,
+        created_at=now,
+        expires_at=now + timedelta(hours=hours),
+    )
+    session.add(created)
+    await session.flush()
+    read = support_access_read(created)
+    await audit.record(
+        session,
+        by,
+        "support_access.granted",
+        details={"grant_id": str(created.id), "expires_at": created.expires_at.isoformat()},
+    )
+    await audit.emit(session, "support_access.granted", read, organization_id=by.organization.id)
+    return created
+
+
+async def revoke(
+    session: AsyncSession, by: OrganizationAccess, grant_id: uuid.UUID
+) -> SupportAccessGrant:
+    found = await session.scalar(
+        select(SupportAccessGrant)
+        .where(
+            SupportAccessGrant.id == grant_id,
+            SupportAccessGrant.organization_id == by.organization.id,
+        )
+        .with_for_update()
+    )
+    if found is None:
+        raise SupportAccessNotFound("No such support access.")
+    if not is_active(found):
+        raise Conflict("This support access has already ended.", code="support_access_ended")
+    found.revoked_at = clock.now()
+    found.revoked_by_account_id = by.account_id
+    await session.flush()
+    await audit.record(session, by, "support_access.revoked", details={"grant_id": str(found.id)})
+    await audit.emit(
+        session,
+        "support_access.revoked",
+        support_access_read(found),
+        organization_id=by.organization.id,
+    )
+    return found
