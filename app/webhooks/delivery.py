@@ -264,44 +264,72 @@ def next_delay(attempts: int, result: Result) -> timedelta:
 
 
 async def record(sessionmaker: async_sessionmaker[AsyncSession], results: Sequence[Result]) -> None:
-    """Writes the attempts and moves each delivery on; rows are locked in one order (deadlocks)."""
-    ordered = sorted(results, key=lambda r: (r.claim.subscription_id, r.claim.delivery_id))
-    async with sessionmaker.begin() as session:
-        for result in ordered:
-            await _record_one(session, result)
-
-
-async def _record_one(session: AsyncSession, result: Result) -> None:
-    claim = result.claim
-    delivery = await session.scalar(
-        select(WebhookDelivery)
-        .where(
-            WebhookDelivery.id == claim.delivery_id,
-            WebhookDelivery.lease_token == claim.lease_token,
-        )
-        .with_for_update()
-    )
-    if delivery is None:
-        # The lease ended and another worker took the delivery over, or it was deleted.
-        log.warning("webhook_lease_lost", delivery_id=str(claim.delivery_id))
+    """Writes the attempts and moves each delivery on, in one transaction; a delivery whose lease
+    was taken over meanwhile is left alone. Rows are locked in id order (no deadlocks)."""
+    if not results:
         return
-    now = clock.now()
-    session.add(
-        WebhookAttempt(
-            id=uuid.uuid4(),
-            delivery_id=delivery.id,
-            subscription_id=claim.subscription_id,
-            event_id=claim.event_id,
-            event_type=claim.event_type,
-            target_url=claim.target_url,
-            succeeded=result.succeeded,
-            status_code=result.status_code,
-            duration_ms=result.duration_ms,
-            response_excerpt=result.excerpt,
-            error=result.error,
-            created_at=result.attempted_at,
-        )
+    by_delivery = {result.claim.delivery_id: result for result in results}
+    async with sessionmaker.begin() as session:
+        deliveries = (
+            await session.scalars(
+                select(WebhookDelivery)
+                .where(WebhookDelivery.id.in_(by_delivery))
+                .order_by(WebhookDelivery.id)
+                .with_for_update()
+            )
+        ).all()
+        held = [d for d in deliveries if d.lease_token == by_delivery[d.id].claim.lease_token]
+        for lost in by_delivery.keys() - {delivery.id for delivery in held}:
+            # The lease ended and another worker took the delivery over, or it was deleted.
+            log.warning("webhook_lease_lost", delivery_id=str(lost))
+        now = clock.now()
+        succeeded: set[uuid.UUID] = set()
+        failed: dict[uuid.UUID, Result] = {}
+        gone: set[uuid.UUID] = set()
+        for delivery in held:
+            result = by_delivery[delivery.id]
+            session.add(_attempt(result))
+            _move_on(delivery, result, now)
+            subscription_id = result.claim.subscription_id
+            if result.succeeded:
+                succeeded.add(subscription_id)
+            elif result.status_code == 410:
+                gone.add(subscription_id)
+            elif (
+                subscription_id not in failed
+                or result.attempted_at < failed[subscription_id].attempted_at
+            ):
+                failed[subscription_id] = result
+        await session.flush()
+        for subscription_id in sorted(succeeded | failed.keys() | gone):
+            if subscription_id in gone:
+                await disable(session, subscription_id, DisabledReason.gone, "410 Gone")
+            elif subscription_id in succeeded:
+                await mark_succeeding(session, subscription_id)
+            else:
+                await _note_failure(session, failed[subscription_id], now)
+
+
+def _attempt(result: Result) -> WebhookAttempt:
+    claim = result.claim
+    return WebhookAttempt(
+        id=uuid.uuid4(),
+        delivery_id=claim.delivery_id,
+        subscription_id=claim.subscription_id,
+        event_id=claim.event_id,
+        event_type=claim.event_type,
+        target_url=claim.target_url,
+        succeeded=result.succeeded,
+        status_code=result.status_code,
+        duration_ms=result.duration_ms,
+        response_excerpt=result.excerpt,
+        error=result.error,
+        created_at=result.attempted_at,
     )
+
+
+def _move_on(delivery: WebhookDelivery, result: Result, now: datetime) -> None:
+    """Succeeded, failed for good (410, or the last attempt), or due again later."""
     delivery.attempts += 1
     delivery.lease_token = None
     delivery.last_attempt_at = result.attempted_at
@@ -311,31 +339,31 @@ async def _record_one(session: AsyncSession, result: Result) -> None:
     if result.succeeded:
         delivery.status = DeliveryStatus.succeeded
         delivery.delivered_at = now
-        await mark_succeeding(session, claim.subscription_id)
-        return
-    if result.status_code == 410:
-        delivery.status = DeliveryStatus.failed
-        await disable(session, claim.subscription_id, DisabledReason.gone, "410 Gone")
-        return
-    if delivery.attempts >= MAX_ATTEMPTS:
+    elif result.status_code == 410 or delivery.attempts >= MAX_ATTEMPTS:
         delivery.status = DeliveryStatus.failed
     else:
         delivery.next_attempt_at = now + next_delay(delivery.attempts, result)
-    await mark_failing(session, claim.subscription_id, since=result.attempted_at)
-    since = await failing_since(session, claim.subscription_id)
+    if not result.succeeded:
+        log.info(
+            "webhook_attempt_failed",
+            delivery_id=str(delivery.id),
+            attempts=delivery.attempts,
+            status=delivery.status,
+            status_code=result.status_code,
+            error=result.error,
+        )
+
+
+async def _note_failure(session: AsyncSession, result: Result, now: datetime) -> None:
+    """Starts or extends the subscription's run of failures; five days of it disable it."""
+    subscription_id = result.claim.subscription_id
+    await mark_failing(session, subscription_id, since=result.attempted_at)
+    since = await failing_since(session, subscription_id)
     if since is not None and now - since >= DISABLE_AFTER:
         last = result.error or f"HTTP {result.status_code}"
         await disable(
             session,
-            claim.subscription_id,
+            subscription_id,
             DisabledReason.failing,
             f"no successful delivery since {since:%Y-%m-%d %H:%M} UTC (last: {last})",
         )
-    log.info(
-        "webhook_attempt_failed",
-        delivery_id=str(delivery.id),
-        attempts=delivery.attempts,
-        status=delivery.status,
-        status_code=result.status_code,
-        error=result.error,
-    )
