@@ -102,12 +102,18 @@ async def _drop(server_url: str, database: str) -> None:
 
 @pytest.fixture(scope="session")
 def settings(database_url: str) -> Settings:
-    return Settings(environment="test", database_url=database_url, log_json=False, _env_file=None)  # type: ignore[call-arg]
+    return Settings(
+        environment="test",
+        database_url=database_url,
+        log_json=False,
+        log_level="WARNING",
+        _env_file=None,  # type: ignore[call-arg]
+    )
 
 
 @pytest.fixture(scope="session")
 async def engine(database_url: str) -> AsyncIterator[AsyncEngine]:
-    database = Database.connect(database_url, pool_size=20, max_overflow=200)
+    database = Database.connect(database_url, pool_size=10, max_overflow=20)
     yield database.engine
     await database.dispose()
 

@@ -8,7 +8,7 @@ import httpx
 
 from app.core import clock
 from app.core.db import Database
-from tests.factories import User, signed_in_user
+from tests.factories import User, log_in, signed_in_user
 
 
 @dataclass
@@ -108,6 +108,23 @@ def order_body(
 async def buy(client: httpx.AsyncClient, shop: Shop, **kwargs: Any) -> dict[str, Any]:
     response = await client.post(
         f"/v1/shop/events/{shop.event_id}/orders", json=order_body(shop, **kwargs)
+    )
+    assert response.status_code == 201, response.text
+    return response.json()  # type: ignore[no-any-return]
+
+
+async def fresh_headers(client: httpx.AsyncClient, shop: Shop) -> dict[str, str]:
+    """The organizer's headers with a token valid now (after the clock moved)."""
+    tokens = (await log_in(client, shop.organizer.email)).json()["tokens"]
+    return {"Authorization": f"Bearer {tokens['access_token']}"}
+
+
+async def sell(client: httpx.AsyncClient, shop: Shop, **kwargs: Any) -> dict[str, Any]:
+    """An order at the box office (no per-IP shop limit)."""
+    response = await client.post(
+        f"{shop.office_path}/events/{shop.event_id}/orders",
+        json=order_body(shop, **kwargs),
+        headers=shop.organizer.headers,
     )
     assert response.status_code == 201, response.text
     return response.json()  # type: ignore[no-any-return]
