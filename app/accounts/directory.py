@@ -79,7 +79,7 @@ async def last_logins(
         .where(LoginAttempt.account_id.in_(ids), LoginAttempt.succeeded.is_(True))
         .group_by(LoginAttempt.account_id)
     )
-    return {account_id: at for account_id, at in rows.tuples()}  # noqa: C416 - a Result has keys()
+    return {row[0]: row[1] for row in rows}
 
 
 def without_two_factor(account_id: Any) -> ColumnElement[bool]:

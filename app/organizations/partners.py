@@ -382,15 +382,13 @@ async def partnership_reads(
     rows = await session.execute(
         select(Organization.id, Organization.name).where(Organization.id.in_(organization_ids))
     )
-    names = dict(rows.tuples().all())
+    names = {row[0]: row[1] for row in rows}
     products: dict[uuid.UUID, list[uuid.UUID]] = {p.id: [] for p in partnerships}
-    for partnership_id, product_id in (
-        await session.execute(
-            select(PartnershipProduct.partnership_id, PartnershipProduct.product_id)
-            .where(PartnershipProduct.partnership_id.in_(list(products)))
-            .order_by(PartnershipProduct.product_id)
-        )
-    ).tuples():
+    for partnership_id, product_id in await session.execute(
+        select(PartnershipProduct.partnership_id, PartnershipProduct.product_id)
+        .where(PartnershipProduct.partnership_id.in_(list(products)))
+        .order_by(PartnershipProduct.product_id)
+    ):
         products[partnership_id].append(product_id)
     return [
         PartnershipRead(
