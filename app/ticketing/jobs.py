@@ -52,7 +52,7 @@ async def _handle(session: AsyncSession, batch: list[Order]) -> None:
     now = clock.now()
     event_ids = {order.event_id for order in batch}
     names = await session.execute(select(Event.id, Event.name).where(Event.id.in_(event_ids)))
-    event_names = {event_id: name for event_id, name in names}
+    event_names = {row.id: row.name for row in names}
     reminded: list[Order] = []
     for order in batch:
         if order.auto_cancel_at is not None and order.auto_cancel_at <= now:
