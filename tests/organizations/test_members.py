@@ -1,5 +1,6 @@
 """Members: invitations, roles, removal, leaving and legal representation."""
 
+import asyncio
 import uuid
 from urllib.parse import parse_qs, urlparse
 
@@ -8,8 +9,10 @@ from sqlalchemy import func, select
 
 from app.activity.models import ActivityEntry
 from app.core.db import Database
+from app.core.settings import Settings
 from app.events.models import DomainEvent
-from app.organizations.models import Grant, Role
+from app.main import create_app
+from app.organizations.models import Grant, Membership, Role
 from tests.factories import PASSWORD, enable_two_factor, log_in, signed_in_user, unique_email
 from tests.mail import Mailbox
 from tests.organizations.helpers import add_member, add_product, organization_with_roles, url
@@ -325,3 +328,27 @@ async def test_unknown_member_is_404(client: httpx.AsyncClient, db: Database) ->
         url(roster.organization_id, f"/members/{uuid.uuid4()}"), headers=roster.legal.headers
     )
     assert response.status_code == 404
+
+
+async def test_two_legal_representatives_leaving_at_once_leave_one_behind(
+    settings: Settings, committed_db: Database
+) -> None:
+    app = create_app(settings, database=committed_db)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        first = await signed_in_user(client, committed_db)
+        second = await signed_in_user(client, committed_db)
+        await add_member(committed_db, first.organization_id, second, Role.legal_representative)
+        responses = await asyncio.gather(
+            client.post(url(first.organization_id, "/leave"), headers=first.headers),
+            client.post(url(first.organization_id, "/leave"), headers=second.headers),
+        )
+    assert sorted(response.status_code for response in responses) == [204, 409]
+    async with committed_db.sessionmaker() as session:
+        representatives = await session.scalar(
+            select(func.count()).where(
+                Membership.organization_id == first.organization_id,
+                Membership.role == Role.legal_representative,
+            )
+        )
+    assert representatives == 1

@@ -189,3 +189,20 @@ async def test_activity_log_filters(client: httpx.AsyncClient, db: Database) -> 
             url(roster.organization_id, "/activity"), headers=roster.collaborator.headers
         )
     ).status_code == 403
+
+
+async def test_personal_access_tokens_need_the_organizations_scopes(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    user = await signed_in_user(client, db)
+    created = await client.post(
+        "/v1/account/tokens",
+        json={"name": "sync", "scopes": ["organizations:read"]},
+        headers=user.headers,
+    )
+    assert created.status_code == 201, created.text
+    headers = {"Authorization": f"Bearer {created.json()['token']}"}
+    assert (await client.get(url(user.organization_id), headers=headers)).status_code == 200
+    refused = await client.patch(url(user.organization_id), json={"name": "X"}, headers=headers)
+    assert refused.status_code == 403
+    assert refused.json()["code"] == "insufficient_scope"
