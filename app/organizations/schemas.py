@@ -1,8 +1,9 @@
 import uuid
 from datetime import datetime
 from typing import Literal
+from zoneinfo import available_timezones
 
-from pydantic import EmailStr, Field, model_validator
+from pydantic import EmailStr, Field, field_validator, model_validator
 
 from app.accounts.models import Language
 from app.accounts.schemas import Password, PhoneNumber, PostalAddress
@@ -170,6 +171,13 @@ class InvitationSignUp(Schema):
     phone: PhoneNumber | None = None
     language: Language = Language.en
     time_zone: str = "Europe/Zurich"
+
+    @field_validator("time_zone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        if value not in available_timezones():
+            raise ValueError("unknown time zone")
+        return value
 
 
 class InvitationAccepted(Schema):
