@@ -46,15 +46,23 @@ async def failing_since(session: AsyncSession, subscription_id: uuid.UUID) -> da
 
 
 async def fail_pending(session: AsyncSession, subscription_id: uuid.UUID, reason: str) -> None:
-    """Ends the deliveries still waiting for a retry (a redelivery can queue them again)."""
+    """Ends the deliveries still waiting for a retry (a redelivery can queue them again).
+
+    Rows another worker is recording right now are skipped, not waited for (no deadlock): they
+    stay pending, and are sent only if the subscription is enabled again."""
     now = clock.now()
-    await session.execute(
-        update(WebhookDelivery)
+    waiting = (
+        select(WebhookDelivery.id)
         .where(
             WebhookDelivery.subscription_id == subscription_id,
             WebhookDelivery.status == DeliveryStatus.pending,
             WebhookDelivery.lease_token.is_(None),
         )
+        .with_for_update(skip_locked=True)
+    )
+    await session.execute(
+        update(WebhookDelivery)
+        .where(WebhookDelivery.id.in_(waiting.scalar_subquery()))
         .values(status=DeliveryStatus.failed, last_error=reason, updated_at=now)
         .execution_options(synchronize_session=False)
     )

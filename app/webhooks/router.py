@@ -107,7 +107,8 @@ async def list_events(
     ] = None,
 ) -> dict[str, Any]:
     """The organization's events, newest first, with the payloads webhooks deliver: for testing
-    a trigger or polling instead of subscribing."""
+    a trigger or polling instead of subscribing. Any member may read it; a personal access
+    token needs the scope `webhooks:manage` or `organizations:read`."""
     wanted = [part.strip() for value in type or () for part in value.split(",") if part.strip()]
     query = service.feed(access.organization.id, patterns.checked(wanted, known_only=False))
     rows, next_cursor = await paginate(
@@ -126,7 +127,16 @@ async def list_events(
 async def create_subscription(
     body: WebhookSubscriptionCreate, access: Manager, session: Session, settings: AppSettings
 ) -> WebhookSubscriptionCreated:
-    """Subscribes a URL to event types; the answer holds the signing secret, shown once."""
+    """Subscribes a URL to event types (REST Hooks: unsubscribe with DELETE); the answer holds
+    the signing secret, shown once.
+
+    Each event is POSTed as JSON (`WebhookEvent`) with the Standard Webhooks headers
+    `webhook-id` (the event id: deduplicate on it), `webhook-timestamp` and `webhook-signature`
+    (`v1,<base64 HMAC-SHA256>`; two, space separated, for 24 hours after a secret rotation).
+    A 2xx answer within 15 s delivers it; redirects are not followed. Otherwise it is retried
+    after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 24 h (plus jitter), or after
+    `Retry-After` on 429 and 503, then marked failed. `410 Gone` disables the subscription, and
+    so do five days without a successful delivery (the managers are e-mailed)."""
     subscription, secret = await service.create_subscription(
         session,
         organization_id=access.organization.id,
