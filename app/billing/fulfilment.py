@@ -132,12 +132,6 @@ async def _create_products(session: AsyncSession, invoice: Invoice, line: Invoic
         )
         session.add(subscription)
         await session.flush()
-        await emit(
-            session,
-            "product.created",
-            subscription_read(subscription),
-            organization_id=invoice.beneficiary_organization_id,
-        )
 
 
 async def apply_renewal(

@@ -235,7 +235,7 @@ async def _claim_promo(session: AsyncSession, code: str, organization_id: uuid.U
     promo = await session.scalar(
         update(PromoCode)
         .where(
-            func.upper(PromoCode.code) == code,
+            PromoCode.code == code,
             (PromoCode.valid_from.is_(None)) | (PromoCode.valid_from <= now),
             (PromoCode.valid_until.is_(None)) | (PromoCode.valid_until > now),
             (PromoCode.max_uses.is_(None)) | (PromoCode.uses < PromoCode.max_uses),
@@ -246,7 +246,7 @@ async def _claim_promo(session: AsyncSession, code: str, organization_id: uuid.U
     )
     if promo is not None:
         return promo
-    existing = await session.scalar(select(PromoCode).where(func.upper(PromoCode.code) == code))
+    existing = await session.scalar(select(PromoCode).where(PromoCode.code == code))
     if existing is None:
         raise PromoCodeInvalid(f"The promo code {code} does not exist.")
     if existing.max_uses is not None and existing.uses >= existing.max_uses:
