@@ -5,11 +5,10 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response, status
+from fastapi import APIRouter, Path, Query, Request, Response, status
 from sqlalchemy import select
 
-from app.accounts.deps import CurrentAccount, require_scope
-from app.accounts.models import Account
+from app.accounts.deps import require_scope
 from app.activity import service as activity
 from app.billing import (
     catalog,
@@ -83,12 +82,12 @@ from app.billing.schemas import (
 )
 from app.core import clock
 from app.core.db import Session
-from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable, problem_responses
+from app.core.errors import Conflict, NotFound, Unprocessable, problem_responses
 from app.core.idempotency import AppRoute
 from app.core.pagination import Page, Pagination, page_of, paginate
 from app.events.service import emit
 from app.organizations.models import Organization
-from app.organizations.permissions import Manager
+from app.organizations.permissions import Manager, PlatformStaff
 
 catalog_router = APIRouter(prefix="/catalog", tags=["catalog"], route_class=AppRoute)
 router = APIRouter(
@@ -102,13 +101,7 @@ CREATED = status.HTTP_201_CREATED
 NO_CONTENT = status.HTTP_204_NO_CONTENT
 
 
-async def platform_staff(account: CurrentAccount) -> Account:
-    if not account.is_platform_staff:
-        raise Forbidden("Only platform staff can do this.", code="platform_staff_only")
-    return account
-
-
-Staff = Annotated[Account, Depends(platform_staff)]
+Staff = PlatformStaff
 
 
 # Catalog (public)
@@ -165,7 +158,10 @@ async def list_vat_rates(session: Session, page: Pagination) -> dict[str, Any]:
 async def create_plan(body: PlanCreate, staff: Staff, session: Session) -> PlanRead:
     plan = await catalog.create_plan(session, body)
     await activity.record(
-        session, "billing.plan_created", actor_account_id=staff.id, details={"code": plan.code}
+        session,
+        "billing.plan_created",
+        actor_account_id=staff.account.id,
+        details={"code": plan.code},
     )
     return await catalog.plan_read(session, plan)
 
@@ -178,7 +174,7 @@ async def create_plan(body: PlanCreate, staff: Staff, session: Session) -> PlanR
 async def update_plan(code: str, body: PlanUpdate, staff: Staff, session: Session) -> PlanRead:
     plan = await catalog.update_plan(session, await catalog.plan_by_code(session, code), body)
     await activity.record(
-        session, "billing.plan_updated", actor_account_id=staff.id, details={"code": code}
+        session, "billing.plan_updated", actor_account_id=staff.account.id, details={"code": code}
     )
     return await catalog.plan_read(session, plan)
 
@@ -198,7 +194,7 @@ async def set_vat_rate(
     await activity.record(
         session,
         "billing.vat_rate_set",
-        actor_account_id=staff.id,
+        actor_account_id=staff.account.id,
         details={"country": rate.country, "rate_bp": rate.rate_bp},
     )
     return VatRateRead.model_validate(rate)
@@ -240,7 +236,10 @@ async def create_promo_code(body: PromoCodeCreate, staff: Staff, session: Sessio
     session.add(promo)
     await session.flush()
     await activity.record(
-        session, "billing.promo_code_created", actor_account_id=staff.id, details={"code": code}
+        session,
+        "billing.promo_code_created",
+        actor_account_id=staff.account.id,
+        details={"code": code},
     )
     return PromoCodeRead.model_validate(promo)
 
@@ -275,7 +274,7 @@ async def grant_free_product(
         organization_id=organization_id,
         plan_id=plan.id,
         reason=body.reason,
-        granted_by=staff.id,
+        granted_by=staff.account.id,
         created_at=clock.now(),
     )
     session.add(grant)
@@ -284,7 +283,7 @@ async def grant_free_product(
         session,
         "billing.free_grant_created",
         organization_id=organization_id,
-        actor_account_id=staff.id,
+        actor_account_id=staff.account.id,
         details={"plan": plan.code, "reason": body.reason},
     )
     return FreeGrantRead.model_validate(grant)
@@ -312,7 +311,7 @@ async def import_bank_transfers(request: Request, staff: Staff, session: Session
     await activity.record(
         session,
         "billing.bank_transfers_imported",
-        actor_account_id=staff.id,
+        actor_account_id=staff.account.id,
         details={"entries": entries, "imported": len(imported), "duplicates": duplicates},
     )
     outcomes = [transfer.outcome for transfer in imported]
@@ -365,7 +364,7 @@ async def assign_bank_transfer(
         session,
         "billing.bank_transfer_assigned",
         organization_id=body.organization_id,
-        actor_account_id=staff.id,
+        actor_account_id=staff.account.id,
         details={"transfer": transfer.entry_reference},
     )
     return BankTransferRead.model_validate(transfer)
@@ -396,7 +395,7 @@ async def correct_invoice(
             )
             for line in body.lines
         ],
-        by=staff.id,
+        by=staff.account.id,
     )
     return InvoiceCorrected(
         credit_note=await invoices.invoice_read(session, credit_note),
