@@ -33,6 +33,7 @@ from app.core import clock
 from app.core.errors import Conflict, NotFound
 from app.core.settings import get_settings
 from app.events.service import emit
+from app.organizations import service as organizations
 from app.organizations.models import Organization
 
 FIRST_REMINDER_AFTER_DUE = timedelta(days=3)
@@ -99,6 +100,31 @@ def address_of(organization: Organization) -> dict[str, Any]:
         "city": address.get("city") or "",
         "country": str(address.get("country") or organization.country).upper(),
     }
+
+
+async def chosen_address(
+    session: AsyncSession,
+    organization: Organization,
+    *,
+    address: dict[str, Any] | None = None,
+    address_id: uuid.UUID | None = None,
+) -> dict[str, Any]:
+    """The billing address of one invoice: given in full, one of the organization's extra
+    billing addresses, or its postal address."""
+    if address is not None:
+        return address
+    if address_id is not None:
+        extra = await organizations.billing_address(session, organization.id, address_id)
+        return {
+            "name": extra.recipient,
+            "line1": extra.line1,
+            "line2": extra.line2,
+            "postal_code": extra.postal_code,
+            "city": extra.city,
+            "country": extra.country.upper(),
+            "vat_number": extra.vat_number,
+        }
+    return address_of(organization)
 
 
 async def priced_lines(

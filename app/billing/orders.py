@@ -365,8 +365,11 @@ async def checkout(
         order_id=order.id,
         currency=currency,
     )
-    address = (
-        body.billing_address.model_dump() if body.billing_address else invoices.address_of(payer)
+    address = await invoices.chosen_address(
+        session,
+        payer,
+        address=body.billing_address.model_dump() if body.billing_address else None,
+        address_id=body.billing_address_id,
     )
     invoice = await invoices.create(
         session,

@@ -182,6 +182,9 @@ class Checkout(Schema):
     billing_address: Address | None = Field(
         default=None, description="Default: the organization's name and postal address."
     )
+    billing_address_id: uuid.UUID | None = Field(
+        default=None, description="One of the organization's extra billing addresses instead."
+    )
     paid_by_partner: bool = Field(
         default=False,
         description="A partner managing the organization orders with its own means (20 % off).",
@@ -466,6 +469,9 @@ class SubscriptionUpdate(Schema):
         description="A new billing frequency: in effect from the last month of the running period.",
     )
     billing_address: Address | None = None
+    billing_address_id: uuid.UUID | None = Field(
+        default=None, description="Renewals invoiced to one of the extra billing addresses."
+    )
 
 
 class PlanChange(Schema):

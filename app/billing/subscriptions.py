@@ -263,9 +263,16 @@ async def update(
     if body.period is not None:
         subscription.pending_period = None if body.period == subscription.period else body.period
         changes["pending_period"] = subscription.pending_period
-    if "billing_address" in body.model_fields_set:
+    if "billing_address" in body.model_fields_set or body.billing_address_id is not None:
+        organization = await session.get(Organization, subscription.organization_id)
+        assert organization is not None
+        chosen = body.billing_address.model_dump() if body.billing_address else None
         subscription.billing_address = (
-            body.billing_address.model_dump() if body.billing_address else None
+            await invoices.chosen_address(
+                session, organization, address=chosen, address_id=body.billing_address_id
+            )
+            if chosen or body.billing_address_id
+            else None
         )
         changes["billing_address"] = True
     subscription.updated_at = clock.now()

@@ -189,3 +189,41 @@ async def test_cancelling_a_partly_paid_order_refunds_to_prepaid(
         path(user, f"/invoices/{placed['invoice']['id']}"), headers=user.headers
     )
     assert invoice.json()["status"] == "void"
+
+
+async def test_invoice_goes_to_a_chosen_extra_billing_address_with_its_country_vat(
+    client: httpx.AsyncClient, db: Database, catalog: None
+) -> None:
+    import uuid
+
+    from app.organizations.models import BillingAddress
+
+    user = await customer(client, db)
+    address_id = uuid.uuid4()
+    async with db.sessionmaker.begin() as session:
+        session.add(
+            BillingAddress(
+                id=address_id,
+                organization_id=user.organization_id,
+                label="Berlin office",
+                recipient="Ada GmbH",
+                line1="Unter den Linden 1",
+                postal_code="10117",
+                city="Berlin",
+                country="DE",
+            )
+        )
+    invoice = (
+        await order(client, user, HOSTING, checkout={"billing_address_id": str(address_id)})
+    )["invoice"]
+    assert invoice["billing_address"]["name"] == "Ada GmbH"
+    assert invoice["vat_country"] == "DE"
+    assert invoice["lines"][0]["vat_rate_bp"] == 1900
+    assert invoice["vat_minor"] == 188  # 19 % of 9.92 = 1.8848
+    await client.post(path(user, "/cart/items"), json=HOSTING, headers=user.headers)
+    unknown = await client.post(
+        path(user, "/cart/checkout"),
+        json={"billing_address_id": str(uuid.uuid4())},
+        headers=user.headers,
+    )
+    assert unknown.status_code == 404
