@@ -49,12 +49,7 @@ from app.organizations.schemas import (
     PasswordConfirmation,
 )
 
-router = APIRouter(
-    prefix="/organizations",
-    tags=["organizations"],
-    route_class=AppRoute,
-    dependencies=[Depends(organization_scope)],
-)
+organizations_router = APIRouter(tags=["organizations"], route_class=AppRoute)
 NO_CONTENT = status.HTTP_204_NO_CONTENT
 LOGO_TYPES = {
     b"\x89PNG\r\n\x1a\n": "image/png",
@@ -74,7 +69,7 @@ def my_organization(access: OrganizationAccess) -> MyOrganization:
     )
 
 
-@router.get(
+@organizations_router.get(
     "",
     operation_id="organizations-list",
     response_model=Page[MyOrganization],
@@ -103,7 +98,7 @@ async def list_organizations(
     return page_of(data, cursor)
 
 
-@router.post(
+@organizations_router.post(
     "",
     operation_id="organizations-create",
     status_code=status.HTTP_201_CREATED,
@@ -129,7 +124,7 @@ async def create_organization(
     )
 
 
-@router.get(
+@organizations_router.get(
     "/{organization_id}",
     operation_id="organizations-read",
     responses=problem_responses(401, 403, 404),
@@ -138,7 +133,7 @@ async def read_organization(access: Member) -> MyOrganization:
     return my_organization(access)
 
 
-@router.patch(
+@organizations_router.patch(
     "/{organization_id}",
     operation_id="organizations-update",
     responses=problem_responses(401, 403, 404),
@@ -164,7 +159,7 @@ async def update_organization(
     return my_organization(access)
 
 
-@router.put(
+@organizations_router.put(
     "/{organization_id}/logo",
     operation_id="organizations-set_logo",
     status_code=NO_CONTENT,
@@ -188,7 +183,7 @@ async def set_logo(file: UploadFile, access: LegalRepresentative, session: Sessi
     await audit.record(session, access, "organization.logo_updated", details={"bytes": len(data)})
 
 
-@router.get(
+@organizations_router.get(
     "/{organization_id}/logo",
     operation_id="organizations-read_logo",
     response_class=Response,
@@ -206,7 +201,7 @@ async def read_logo(access: Member, session: Session) -> Response:
     )
 
 
-@router.delete(
+@organizations_router.delete(
     "/{organization_id}/logo",
     operation_id="organizations-delete_logo",
     status_code=NO_CONTENT,
@@ -218,7 +213,7 @@ async def delete_logo(access: LegalRepresentative, session: Session) -> None:
     await audit.record(session, access, "organization.logo_removed")
 
 
-@router.post(
+@organizations_router.post(
     "/{organization_id}/deletion",
     operation_id="organizations-delete",
     status_code=NO_CONTENT,
@@ -233,7 +228,7 @@ async def delete_organization(
     await service.delete_organization(session, access.organization, by_account_id=access.account_id)
 
 
-@router.get(
+@organizations_router.get(
     "/{organization_id}/billing-addresses",
     operation_id="organizations-list_billing_addresses",
     response_model=Page[BillingAddressRead],
@@ -252,7 +247,7 @@ async def list_billing_addresses(
     return page_of([BillingAddressRead.model_validate(row) for row in rows], cursor)
 
 
-@router.post(
+@organizations_router.post(
     "/{organization_id}/billing-addresses",
     operation_id="organizations-add_billing_address",
     status_code=status.HTTP_201_CREATED,
@@ -270,7 +265,7 @@ async def add_billing_address(
     return BillingAddressRead.model_validate(address)
 
 
-@router.get(
+@organizations_router.get(
     "/{organization_id}/billing-addresses/{address_id}",
     operation_id="organizations-read_billing_address",
     responses=problem_responses(401, 403, 404),
@@ -283,7 +278,7 @@ async def read_billing_address(
     )
 
 
-@router.put(
+@organizations_router.put(
     "/{organization_id}/billing-addresses/{address_id}",
     operation_id="organizations-replace_billing_address",
     responses=problem_responses(401, 403, 404),
@@ -299,7 +294,7 @@ async def replace_billing_address(
     return BillingAddressRead.model_validate(address)
 
 
-@router.delete(
+@organizations_router.delete(
     "/{organization_id}/billing-addresses/{address_id}",
     operation_id="organizations-delete_billing_address",
     status_code=NO_CONTENT,
@@ -315,7 +310,7 @@ async def delete_billing_address(
     )
 
 
-@router.get(
+@organizations_router.get(
     "/{organization_id}/activity",
     operation_id="organizations-activity",
     response_model=Page[OrganizationActivityRead],
@@ -368,7 +363,7 @@ async def organization_activity(
     return page_of(data, cursor)
 
 
-@router.post(
+@organizations_router.post(
     "/{organization_id}/members/{account_id}/unlock",
     operation_id="organizations-unlock_member",
     status_code=NO_CONTENT,
@@ -388,7 +383,10 @@ async def unlock_member(account_id: uuid.UUID, access: Manager, session: Session
     await audit.record(session, access, "member.unlocked", account_id=account_id)
 
 
+router = APIRouter(route_class=AppRoute, dependencies=[Depends(organization_scope)])
+"""Everything under /v1/organizations; personal access tokens need the organizations scopes."""
 for _scoped in (
+    organizations_router,
     members_router.router,
     rights_router.router,
     rights_router.teams_router,
@@ -396,7 +394,7 @@ for _scoped in (
     partners_router.router,
     support_router.router,
 ):
-    router.include_router(_scoped)
+    router.include_router(_scoped, prefix="/organizations")
 
 public_router = APIRouter(route_class=AppRoute)
 """Routes that are not organization-scoped: accepting invitations, platform staff."""
