@@ -263,3 +263,34 @@ async def test_suite_plans_only_move_up(
         moved = (await client.get(path(user, "/subscriptions"), headers=user.headers)).json()
     plan = (await client.get("/v1/catalog/plans/suite.enterprise")).json()
     assert moved["data"][0]["plan_id"] == plan["id"]
+
+
+async def test_two_workers_renew_a_product_once(settings: object, committed_db: Database) -> None:
+    import asyncio
+
+    from app.billing.seed import seed_catalog
+    from app.main import create_app
+
+    app = create_app(settings, database=committed_db)  # type: ignore[arg-type]
+    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        async with committed_db.sessionmaker.begin() as session:
+            await seed_catalog(session)
+        user = await customer(client, committed_db)
+        subscriptions = []
+        for name in ("a", "b", "c"):
+            subscriptions.append(
+                await bought(client, committed_db, user, HOSTING | {"product_name": name})
+            )
+        await add_card(client, user)
+    latest = max(sub["expires_at"] for sub in subscriptions)
+    with time_machine.travel(after(latest, hours=1), tick=False):
+        handled = await asyncio.gather(
+            jobs.renew_due(committed_db.sessionmaker), jobs.renew_due(committed_db.sessionmaker)
+        )
+        assert sum(handled) == 3
+        assert await jobs.renew_due(committed_db.sessionmaker) == 0
+    payments = await count(
+        committed_db, Payment, organization_id=user.organization_id, method="card"
+    )
+    assert payments == 3
