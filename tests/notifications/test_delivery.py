@@ -1,6 +1,5 @@
 """deliver_due: the outbox sent through a real SMTP server, retried with backoff, never twice."""
 
-import asyncio
 import email.utils
 import socket
 from collections.abc import Iterator
@@ -12,18 +11,18 @@ from pathlib import Path
 import aiosmtplib
 import pytest
 import time_machine
-from sqlalchemy import select
 
 from app.core import clock
 from app.core.db import Database
 from app.core.settings import Settings
 from app.notifications.delivery import MAX_ATTEMPTS, RETRY_DELAYS, deliver_due, retry_delay
-from app.notifications.models import MailMessage, MailStatus
-from app.notifications.service import queue_mail
+from app.notifications.models import MailStatus
 from app.notifications.transport import SmtpTransport
 from app.worker import JOBS
 from tests.mail import Mailbox
-from tests.notifications.samples import sample_context
+from tests.notifications.samples import outbox_by_address, queue_samples
+
+pytestmark = pytest.mark.usefixtures("empty_outbox")
 
 START = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -33,24 +32,6 @@ def traveller() -> Iterator[time_machine.Traveller]:
     """The clock stopped at START; tests move it with ``traveller.shift``."""
     with time_machine.travel(START, tick=False) as traveller:
         yield traveller
-
-
-async def _queue(db: Database, *addresses: str, template: str = "password_reset") -> None:
-    async with db.sessionmaker.begin() as session:
-        for address in addresses:
-            await queue_mail(
-                session,
-                to=address,
-                template=template,
-                language="en",
-                context=sample_context(template, recipient_name="Ada"),
-            )
-
-
-async def _outbox(db: Database) -> dict[str, MailMessage]:
-    async with db.sessionmaker() as session:
-        mails = (await session.scalars(select(MailMessage))).all()
-    return {mail.to_address: mail for mail in mails}
 
 
 def _closed_port() -> int:
@@ -63,13 +44,13 @@ def _closed_port() -> int:
 async def test_a_mail_arrives_with_headers_text_and_html(
     db: Database, mailbox: Mailbox, traveller: time_machine.Traveller
 ) -> None:
-    await _queue(db, "ada@example.test")
+    await queue_samples(db, "ada@example.test")
     traveller.shift(timedelta(seconds=5))
 
     assert await mailbox.deliver(db.sessionmaker) == 1
 
     message = mailbox.last_to("ada@example.test")
-    [mail] = (await _outbox(db)).values()
+    [mail] = (await outbox_by_address(db)).values()
     assert message["From"] == "Manager <no-reply@manager.localhost>"
     assert message["To"] == "ada@example.test"
     assert message["Subject"] == "Reset your password"
@@ -97,7 +78,7 @@ async def test_a_mail_arrives_with_headers_text_and_html(
 
 
 async def test_a_sent_mail_is_not_sent_again(db: Database, mailbox: Mailbox) -> None:
-    await _queue(db, "ada@example.test", "bob@example.test")
+    await queue_samples(db, "ada@example.test", "bob@example.test")
 
     assert await mailbox.deliver(db.sessionmaker) == 2
     assert await mailbox.deliver(db.sessionmaker) == 0
@@ -119,43 +100,21 @@ async def test_a_batch_is_sent_over_one_connection(
         return await original_connect(self)
 
     monkeypatch.setattr(SmtpTransport, "_connect", counting_connect)
-    await _queue(db, *(f"user{i}@example.test" for i in range(5)))
+    await queue_samples(db, *(f"user{i}@example.test" for i in range(5)))
 
     assert await deliver_due(db.sessionmaker, mailbox.settings) == 5
     assert connects == 1
     assert len(mailbox.server.messages) == 5
 
 
-async def test_concurrent_workers_never_send_a_mail_twice(
-    committed_db: Database, mailbox: Mailbox
-) -> None:
-    addresses = [f"user{i}@example.test" for i in range(30)]
-    await _queue(committed_db, *addresses)
-
-    async def worker() -> int:
-        handled = 0
-        while batch := await deliver_due(committed_db.sessionmaker, mailbox.settings, batch_size=4):
-            handled += batch
-        return handled
-
-    handled = await asyncio.gather(worker(), worker(), worker())
-
-    assert sum(handled) == 30
-    received = sorted(str(message["To"]) for message in mailbox.server.messages)
-    assert received == sorted(addresses)
-    outbox = await _outbox(committed_db)
-    assert {mail.status for mail in outbox.values()} == {MailStatus.sent}
-    assert {mail.attempts for mail in outbox.values()} == {1}
-
-
 async def test_a_refused_mail_is_retried_with_backoff(
     db: Database, mailbox: Mailbox, traveller: time_machine.Traveller
 ) -> None:
-    await _queue(db, "ada@example.test")
+    await queue_samples(db, "ada@example.test")
     mailbox.server.refuse_with = "451 4.3.0 Try again later"
 
     assert await mailbox.deliver(db.sessionmaker) == 1
-    mail = (await _outbox(db))["ada@example.test"]
+    mail = (await outbox_by_address(db))["ada@example.test"]
     assert mail.status == MailStatus.pending
     assert mail.attempts == 1
     assert mail.next_attempt_at == START + timedelta(minutes=1)
@@ -168,7 +127,7 @@ async def test_a_refused_mail_is_retried_with_backoff(
     mailbox.server.refuse_with = None
     traveller.shift(timedelta(seconds=1))
     assert await mailbox.deliver(db.sessionmaker) == 1
-    mail = (await _outbox(db))["ada@example.test"]
+    mail = (await outbox_by_address(db))["ada@example.test"]
     assert mail.status == MailStatus.sent
     assert mail.attempts == 2
     assert mail.last_error is None
@@ -178,18 +137,18 @@ async def test_a_refused_mail_is_retried_with_backoff(
 async def test_a_mail_fails_for_good_after_the_last_attempt(
     db: Database, mailbox: Mailbox, traveller: time_machine.Traveller
 ) -> None:
-    await _queue(db, "ada@example.test")
+    await queue_samples(db, "ada@example.test")
     mailbox.server.refuse_with = "451 4.3.0 Try again later"
 
     for attempt, delay in enumerate(RETRY_DELAYS, start=1):
         assert await mailbox.deliver(db.sessionmaker) == 1
-        mail = (await _outbox(db))["ada@example.test"]
+        mail = (await outbox_by_address(db))["ada@example.test"]
         assert (mail.attempts, mail.status) == (attempt, MailStatus.pending)
         assert mail.next_attempt_at - clock.now() == delay
         traveller.shift(delay)
 
     assert await mailbox.deliver(db.sessionmaker) == 1
-    mail = (await _outbox(db))["ada@example.test"]
+    mail = (await outbox_by_address(db))["ada@example.test"]
     assert (mail.attempts, mail.status) == (MAX_ATTEMPTS, MailStatus.failed)
     traveller.shift(timedelta(days=30))
     assert await mailbox.deliver(db.sessionmaker) == 0
@@ -210,12 +169,12 @@ def test_retry_delays_grow() -> None:
 async def test_one_refused_recipient_does_not_stop_the_others(
     db: Database, mailbox: Mailbox
 ) -> None:
-    await _queue(db, "ada@example.test", "bob@example.test", "eve@example.test")
+    await queue_samples(db, "ada@example.test", "bob@example.test", "eve@example.test")
     mailbox.server.refused_recipients.add("bob@example.test")
 
     assert await mailbox.deliver(db.sessionmaker) == 3
 
-    outbox = await _outbox(db)
+    outbox = await outbox_by_address(db)
     assert outbox["ada@example.test"].status == MailStatus.sent
     assert outbox["eve@example.test"].status == MailStatus.sent
     refused = outbox["bob@example.test"]
@@ -231,12 +190,12 @@ async def test_one_refused_recipient_does_not_stop_the_others(
 async def test_an_unreachable_server_postpones_the_whole_batch(
     db: Database, mailbox: Mailbox, traveller: time_machine.Traveller
 ) -> None:
-    await _queue(db, "ada@example.test", "bob@example.test")
+    await queue_samples(db, "ada@example.test", "bob@example.test")
     down = mailbox.settings.model_copy(update={"smtp_port": _closed_port()})
 
     assert await deliver_due(db.sessionmaker, down) == 2
 
-    for mail in (await _outbox(db)).values():
+    for mail in (await outbox_by_address(db)).values():
         assert (mail.status, mail.attempts) == (MailStatus.pending, 1)
         assert mail.next_attempt_at == START + timedelta(minutes=1)
         assert mail.last_error is not None
@@ -244,13 +203,13 @@ async def test_an_unreachable_server_postpones_the_whole_batch(
 
     traveller.shift(timedelta(minutes=1))
     assert await mailbox.deliver(db.sessionmaker) == 2
-    assert {mail.status for mail in (await _outbox(db)).values()} == {MailStatus.sent}
+    assert {mail.status for mail in (await outbox_by_address(db)).values()} == {MailStatus.sent}
 
 
 async def test_without_smtp_host_mails_are_written_as_eml_files(
     db: Database, settings: Settings, tmp_path: Path
 ) -> None:
-    await _queue(db, "ada@example.test")
+    await queue_samples(db, "ada@example.test")
     development = settings.model_copy(update={"smtp_host": None, "data_dir": tmp_path})
 
     assert await deliver_due(db.sessionmaker, development) == 1
@@ -260,7 +219,7 @@ async def test_without_smtp_host_mails_are_written_as_eml_files(
     assert message["To"] == "ada@example.test"
     assert message["Subject"] == "Reset your password"
     assert message.get_content_type() == "multipart/alternative"
-    assert (await _outbox(db))["ada@example.test"].status == MailStatus.sent
+    assert (await outbox_by_address(db))["ada@example.test"].status == MailStatus.sent
 
 
 def test_the_worker_runs_delivery() -> None:

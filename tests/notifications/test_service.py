@@ -11,6 +11,8 @@ from app.notifications.models import MailMessage, MailStatus
 from app.notifications.service import queue_mail
 from tests.notifications.samples import sample_context
 
+pytestmark = pytest.mark.usefixtures("empty_outbox")
+
 
 async def _outbox(db: Database) -> list[MailMessage]:
     async with db.sessionmaker() as session:
