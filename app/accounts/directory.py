@@ -6,11 +6,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, func, select, update
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Account, LoginAttempt
-from app.core import clock
 
 
 @dataclass(frozen=True)
@@ -89,13 +88,3 @@ def without_two_factor(account_id: Any) -> ColumnElement[bool]:
 
 def with_two_factor(account_id: Any) -> ColumnElement[bool]:
     return account_id.in_(select(Account.id).where(Account.totp_enabled_at.is_not(None)))  # type: ignore[no-any-return]
-
-
-async def mark_email_confirmed(session: AsyncSession, account_id: uuid.UUID) -> None:
-    """Records the login address as confirmed (a link mailed to it was followed)."""
-    await session.execute(
-        update(Account)
-        .where(Account.id == account_id, Account.email_confirmed_at.is_(None))
-        .values(email_confirmed_at=clock.now())
-        .execution_options(synchronize_session="fetch")
-    )

@@ -75,8 +75,13 @@ async def sign_up(
     language: str,
     time_zone: str,
     create_organization: bool = True,
+    email_confirmed: bool = False,
 ) -> Account:
-    """Creates the account and, unless invited, an organization it represents; mails a link."""
+    """Creates the account and, unless invited, an organization it represents.
+
+    The address is confirmed by a mailed link, unless the caller already proved it
+    (``email_confirmed``: an invitation link reached that address).
+    """
     password_policy.check(password, email=email)
     if await email_in_use(session, email):
         raise EmailTaken("An account already uses this e-mail address.")
@@ -113,7 +118,10 @@ async def sign_up(
     await activity.record(
         session, "account.created", account_id=account.id, actor_account_id=account.id
     )
-    await send_confirmation(session, account)
+    if email_confirmed:
+        account.email_confirmed_at = now
+    else:
+        await send_confirmation(session, account)
     return account
 
 

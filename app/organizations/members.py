@@ -318,9 +318,9 @@ async def accept_with_sign_up(
         email=invitation.email,
         address=None,
         create_organization=False,
+        email_confirmed=True,
         **profile,
     )
-    await directory.mark_email_confirmed(session, account.id)
     return await _join(session, invitation, organization, account.id)
 
 
