@@ -5,8 +5,9 @@ import signal
 
 import structlog
 
+from app.accounts import auth as accounts_auth
 from app.billing import jobs as billing_jobs
-from app.core import idempotency
+from app.core import idempotency, ratelimit
 from app.core.db import Database
 from app.core.jobs import Job, run_loop
 from app.core.settings import Settings
@@ -19,6 +20,10 @@ log = structlog.get_logger("app.worker")
 
 JOBS: tuple[Job, ...] = (
     Job("idempotency.purge_expired", every_seconds=3600, run=idempotency.purge_expired),
+    Job("ratelimit.purge_old_windows", every_seconds=3600, run=ratelimit.purge_old_windows),
+    Job(
+        "accounts.purge_expired_tokens", every_seconds=3600, run=accounts_auth.purge_expired_tokens
+    ),
     Job("notifications.deliver_due", every_seconds=1, run=delivery.deliver_due),
     Job("billing.renew_due", every_seconds=60, run=billing_jobs.renew_due),
     Job("billing.renewal_reminders", every_seconds=300, run=billing_jobs.send_renewal_reminders),

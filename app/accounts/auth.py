@@ -5,13 +5,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import exists, func, select, update
-from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from user_agents import parse as parse_user_agent
 
 from app.accounts import tokens, totp
 from app.accounts.models import (
     Account,
+    AccountToken,
     AuthSession,
     ConsumedToken,
     LoginAttempt,
@@ -370,3 +371,16 @@ async def _mail(
         language=account.language,
         context={"recipient_name": account.first_name, **context},
     )
+
+
+async def purge_expired_tokens(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
+    """Forgets single-use token ids and mailed links once they cannot be used any more."""
+    now = clock.now()
+    async with sessionmaker.begin() as session:
+        consumed = await session.execute(
+            delete(ConsumedToken).where(ConsumedToken.expires_at < now)
+        )
+        links = await session.execute(
+            delete(AccountToken).where(AccountToken.expires_at < now - timedelta(days=30))
+        )
+    return sum(int(getattr(result, "rowcount", 0) or 0) for result in (consumed, links))
