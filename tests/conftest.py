@@ -13,6 +13,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, async_sessionmaker
 
 from app.core.db import Database, async_url
@@ -142,7 +143,16 @@ async def committed_db(engine: AsyncEngine) -> AsyncIterator[Database]:
     yield Database(engine, async_sessionmaker(engine, expire_on_commit=False))
     tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
     async with engine.begin() as connection:
-        await connection.execute(text(f"TRUNCATE {tables} CASCADE"))
+        # A test that also holds the rolled-back `db` transaction open would block TRUNCATE for
+        # ever: fail loudly instead of hanging the suite.
+        await connection.execute(text("SET LOCAL lock_timeout = '30s'"))
+        try:
+            await connection.execute(text(f"TRUNCATE {tables} CASCADE"))
+        except DBAPIError as error:
+            raise RuntimeError(
+                "committed_db could not empty the tables: the test also holds the `db`/`client` "
+                "transaction open; request `committed_db` alone (build its own client)."
+            ) from error
 
 
 @pytest.fixture
