@@ -87,7 +87,7 @@ from app.core.idempotency import AppRoute
 from app.core.pagination import Page, Pagination, page_of, paginate
 from app.events.service import emit
 from app.organizations.models import Organization
-from app.organizations.permissions import Manager, PlatformStaff
+from app.organizations.permissions import BillingManager, PlatformStaff
 
 catalog_router = APIRouter(prefix="/catalog", tags=["catalog"], route_class=AppRoute)
 router = APIRouter(
@@ -413,7 +413,7 @@ async def correct_invoice(
     dependencies=[read_scope],
     responses=problem_responses(400, 401, 403, 404),
 )
-async def list_cart(access: Manager, session: Session, page: Pagination) -> dict[str, Any]:
+async def list_cart(access: BillingManager, session: Session, page: Pagination) -> dict[str, Any]:
     rows, cursor = await paginate(
         session,
         select(CartItem).where(CartItem.organization_id == access.organization.id),
@@ -431,7 +431,9 @@ async def list_cart(access: Manager, session: Session, page: Pagination) -> dict
     dependencies=[write_scope],
     responses=problem_responses(401, 403, 404, 422),
 )
-async def add_to_cart(body: CartItemCreate, access: Manager, session: Session) -> CartItemRead:
+async def add_to_cart(
+    body: CartItemCreate, access: BillingManager, session: Session
+) -> CartItemRead:
     item = await orders.add_to_cart(session, access.organization.id, body)
     return CartItemRead.model_validate(item)
 
@@ -443,7 +445,7 @@ async def add_to_cart(body: CartItemCreate, access: Manager, session: Session) -
     dependencies=[write_scope],
     responses=problem_responses(401, 403, 404),
 )
-async def remove_from_cart(item_id: uuid.UUID, access: Manager, session: Session) -> None:
+async def remove_from_cart(item_id: uuid.UUID, access: BillingManager, session: Session) -> None:
     await orders.remove_from_cart(session, access.organization.id, item_id)
 
 
@@ -454,7 +456,7 @@ async def remove_from_cart(item_id: uuid.UUID, access: Manager, session: Session
     dependencies=[write_scope],
     responses=problem_responses(401, 403, 404, 409, 422),
 )
-async def checkout(body: Checkout, access: Manager, session: Session) -> OrderPlaced:
+async def checkout(body: Checkout, access: BillingManager, session: Session) -> OrderPlaced:
     """Turns the cart into an order and its invoice; promo codes and free grants apply at the end.
     The products appear once the invoice is paid."""
     order, invoice = await orders.checkout(session, access.organization, body, by=access.account_id)
@@ -473,7 +475,7 @@ async def checkout(body: Checkout, access: Manager, session: Session) -> OrderPl
     dependencies=[read_scope],
     responses=problem_responses(400, 401, 403, 404),
 )
-async def list_orders(access: Manager, session: Session, page: Pagination) -> dict[str, Any]:
+async def list_orders(access: BillingManager, session: Session, page: Pagination) -> dict[str, Any]:
     rows, cursor = await paginate(
         session,
         select(Order).where(Order.organization_id == access.organization.id),
@@ -490,7 +492,7 @@ async def list_orders(access: Manager, session: Session, page: Pagination) -> di
     dependencies=[read_scope],
     responses=problem_responses(401, 403, 404),
 )
-async def read_order(order_id: uuid.UUID, access: Manager, session: Session) -> OrderRead:
+async def read_order(order_id: uuid.UUID, access: BillingManager, session: Session) -> OrderRead:
     return OrderRead.model_validate(
         await orders.get_order(session, access.organization.id, order_id)
     )
@@ -502,7 +504,7 @@ async def read_order(order_id: uuid.UUID, access: Manager, session: Session) -> 
     dependencies=[write_scope],
     responses=problem_responses(401, 403, 404, 409),
 )
-async def cancel_order(order_id: uuid.UUID, access: Manager, session: Session) -> OrderRead:
+async def cancel_order(order_id: uuid.UUID, access: BillingManager, session: Session) -> OrderRead:
     """Cancels an unpaid order; anything already paid on it goes to the prepaid account."""
     order = await orders.get_order(session, access.organization.id, order_id, lock=True)
     return OrderRead.model_validate(await orders.cancel(session, order, by=access.account_id))
@@ -519,7 +521,7 @@ async def cancel_order(order_id: uuid.UUID, access: Manager, session: Session) -
     responses=problem_responses(400, 401, 403, 404),
 )
 async def list_invoices(
-    access: Manager,
+    access: BillingManager,
     session: Session,
     page: Pagination,
     status_: Annotated[list[InvoiceStatus] | None, Query(alias="status")] = None,
@@ -553,7 +555,7 @@ async def list_invoices(
     },
 )
 async def export_invoices(
-    access: Manager,
+    access: BillingManager,
     session: Session,
     status_: Annotated[list[InvoiceStatus] | None, Query(alias="status")] = None,
     issued_from: datetime | None = None,
@@ -581,7 +583,9 @@ async def export_invoices(
     dependencies=[read_scope],
     responses=problem_responses(401, 403, 404),
 )
-async def read_invoice(invoice_id: uuid.UUID, access: Manager, session: Session) -> InvoiceRead:
+async def read_invoice(
+    invoice_id: uuid.UUID, access: BillingManager, session: Session
+) -> InvoiceRead:
     invoice = await invoices.get(session, invoice_id, organization_id=access.organization.id)
     return await invoices.invoice_read(session, invoice)
 
@@ -596,7 +600,9 @@ async def read_invoice(invoice_id: uuid.UUID, access: Manager, session: Session)
         **problem_responses(401, 403, 404, 409),
     },
 )
-async def download_invoice(invoice_id: uuid.UUID, access: Manager, session: Session) -> Response:
+async def download_invoice(
+    invoice_id: uuid.UUID, access: BillingManager, session: Session
+) -> Response:
     """The final invoice (paid invoices and credit notes), with the Swiss QR-bill for CHF."""
     invoice = await invoices.get(session, invoice_id, organization_id=access.organization.id)
     if invoice.status not in (InvoiceStatus.paid, InvoiceStatus.refunded):
@@ -620,7 +626,7 @@ async def download_invoice(invoice_id: uuid.UUID, access: Manager, session: Sess
     responses=problem_responses(401, 402, 403, 404, 409, 422),
 )
 async def pay_invoice(
-    invoice_id: uuid.UUID, body: InvoicePaymentCreate, access: Manager, session: Session
+    invoice_id: uuid.UUID, body: InvoicePaymentCreate, access: BillingManager, session: Session
 ) -> InvoicePaid:
     """Pays the invoice, fully or partly, from the prepaid account or by card."""
     invoice = await invoices.get(
@@ -650,7 +656,7 @@ async def pay_invoice(
     dependencies=[read_scope],
     responses=problem_responses(401, 403, 404, 422),
 )
-async def proforma(body: ProformaRequest, access: Manager, session: Session) -> Proforma:
+async def proforma(body: ProformaRequest, access: BillingManager, session: Session) -> Proforma:
     """What renewing the selected products would cost; no invoice is created."""
     rows, address = await subscriptions.proforma(session, access.organization, body.product_ids)
     subtotal = sum(row.net_minor for row in rows)
@@ -675,7 +681,9 @@ async def proforma(body: ProformaRequest, access: Manager, session: Session) -> 
     dependencies=[read_scope],
     responses=problem_responses(400, 401, 403, 404),
 )
-async def list_payments(access: Manager, session: Session, page: Pagination) -> dict[str, Any]:
+async def list_payments(
+    access: BillingManager, session: Session, page: Pagination
+) -> dict[str, Any]:
     rows, cursor = await paginate(
         session,
         select(Payment).where(Payment.organization_id == access.organization.id),
@@ -697,7 +705,7 @@ async def list_payments(access: Manager, session: Session, page: Pagination) -> 
     responses=problem_responses(400, 401, 403, 404),
 )
 async def list_prepaid_accounts(
-    access: Manager, session: Session, page: Pagination
+    access: BillingManager, session: Session, page: Pagination
 ) -> dict[str, Any]:
     """The organization's prepaid accounts (one per currency; its own currency's always listed)."""
     await ledger.account_for(session, access.organization.id, access.organization.currency)
@@ -719,7 +727,7 @@ async def list_prepaid_accounts(
     responses=problem_responses(400, 401, 403, 404),
 )
 async def list_prepaid_entries(
-    currency: Currency, access: Manager, session: Session, page: Pagination
+    currency: Currency, access: BillingManager, session: Session, page: Pagination
 ) -> dict[str, Any]:
     rows, cursor = await paginate(
         session,
@@ -739,7 +747,7 @@ async def list_prepaid_entries(
     responses=problem_responses(401, 402, 403, 404, 422),
 )
 async def top_up_prepaid(
-    currency: Currency, body: TopUpCreate, access: Manager, session: Session
+    currency: Currency, body: TopUpCreate, access: BillingManager, session: Session
 ) -> PrepaidAccountRead:
     """Credits the account by charging a saved card. (A bank transfer bearing the account's
     payment reference tops it up too.)"""
@@ -763,7 +771,7 @@ async def top_up_prepaid(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def withdraw_prepaid(
-    currency: Currency, body: WithdrawalCreate, access: Manager, session: Session
+    currency: Currency, body: WithdrawalCreate, access: BillingManager, session: Session
 ) -> WithdrawalRead:
     """Pays the balance (or part of it) out to a bank account."""
     account = await ledger.account_for(session, access.organization.id, currency)
@@ -820,7 +828,7 @@ async def withdraw_prepaid(
     responses=problem_responses(400, 401, 403, 404),
 )
 async def list_payment_profiles(
-    access: Manager, session: Session, page: Pagination
+    access: BillingManager, session: Session, page: Pagination
 ) -> dict[str, Any]:
     rows, cursor = await paginate(
         session,
@@ -843,7 +851,7 @@ async def list_payment_profiles(
     responses=problem_responses(401, 403, 404, 422),
 )
 async def add_payment_profile(
-    body: PaymentProfileCreate, access: Manager, session: Session
+    body: PaymentProfileCreate, access: BillingManager, session: Session
 ) -> PaymentProfileRead:
     """Saves a card (tokenized by the payment provider) or the prepaid account as a profile; the
     first profile becomes the default."""
@@ -865,7 +873,7 @@ async def add_payment_profile(
     responses=problem_responses(401, 403, 404),
 )
 async def make_default_payment_profile(
-    profile_id: uuid.UUID, access: Manager, session: Session
+    profile_id: uuid.UUID, access: BillingManager, session: Session
 ) -> PaymentProfileRead:
     profile = await payments.profile_of(session, access.organization.id, profile_id)
     await payments.make_default(session, profile)
@@ -879,7 +887,9 @@ async def make_default_payment_profile(
     dependencies=[write_scope],
     responses=problem_responses(401, 403, 404),
 )
-async def remove_payment_profile(profile_id: uuid.UUID, access: Manager, session: Session) -> None:
+async def remove_payment_profile(
+    profile_id: uuid.UUID, access: BillingManager, session: Session
+) -> None:
     profile = await payments.profile_of(session, access.organization.id, profile_id)
     await payments.remove_profile(session, profile)
 
@@ -894,7 +904,9 @@ async def remove_payment_profile(profile_id: uuid.UUID, access: Manager, session
     dependencies=[read_scope],
     responses=problem_responses(400, 401, 403, 404),
 )
-async def list_subscriptions(access: Manager, session: Session, page: Pagination) -> dict[str, Any]:
+async def list_subscriptions(
+    access: BillingManager, session: Session, page: Pagination
+) -> dict[str, Any]:
     rows, cursor = await paginate(
         session,
         select(Subscription).where(Subscription.organization_id == access.organization.id),
@@ -912,7 +924,7 @@ async def list_subscriptions(access: Manager, session: Session, page: Pagination
     responses=problem_responses(401, 403, 404),
 )
 async def read_subscription(
-    product_id: uuid.UUID, access: Manager, session: Session
+    product_id: uuid.UUID, access: BillingManager, session: Session
 ) -> SubscriptionRead:
     return subscription_read(await subscriptions.get(session, access.organization.id, product_id))
 
@@ -924,7 +936,7 @@ async def read_subscription(
     responses=problem_responses(401, 403, 404, 422),
 )
 async def update_subscription(
-    product_id: uuid.UUID, body: SubscriptionUpdate, access: Manager, session: Session
+    product_id: uuid.UUID, body: SubscriptionUpdate, access: BillingManager, session: Session
 ) -> SubscriptionRead:
     """Auto-renewal, Renewal Warranty, billing frequency (from the last month of the running
     period) and the billing address of renewals."""
@@ -941,7 +953,7 @@ async def update_subscription(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def renew_subscription(
-    product_id: uuid.UUID, access: Manager, session: Session
+    product_id: uuid.UUID, access: BillingManager, session: Session
 ) -> InvoiceRead:
     """The invoice of the product's next period (the same one if asked again); paying it renews."""
     subscription = await subscriptions.get(session, access.organization.id, product_id, lock=True)
@@ -957,7 +969,7 @@ async def renew_subscription(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def restore_subscription(
-    product_id: uuid.UUID, access: Manager, session: Session
+    product_id: uuid.UUID, access: BillingManager, session: Session
 ) -> InvoiceRead:
     """A domain in redemption: the invoice of its restore fee and next period."""
     subscription = await subscriptions.get(session, access.organization.id, product_id, lock=True)
@@ -975,7 +987,7 @@ async def restore_subscription(
     responses=problem_responses(401, 403, 404, 409, 422),
 )
 async def change_plan(
-    product_id: uuid.UUID, body: PlanChange, access: Manager, session: Session
+    product_id: uuid.UUID, body: PlanChange, access: BillingManager, session: Session
 ) -> InvoiceRead:
     """Moves a product (a suite…) to a higher plan; never down. The invoice covers the rest of
     the running period; the plan changes once it is paid."""

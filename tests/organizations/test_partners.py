@@ -203,6 +203,7 @@ async def test_full_access_acts_as_an_administrator_and_shows_as_the_partner_in_
     assert (
         await client.get(url(p.client_id, "/billing-addresses"), headers=staff)
     ).status_code == 403
+    assert (await client.get(url(p.client_id, "/invoices"), headers=staff)).status_code == 403
     partnerships = await client.get(url(p.client_id, "/partnerships"), headers=staff)
     partnership_id = partnerships.json()["data"][0]["id"]
     end = await client.post(url(p.client_id, f"/partnerships/{partnership_id}/end"), headers=staff)
@@ -216,6 +217,7 @@ async def test_full_access_acts_as_an_administrator_and_shows_as_the_partner_in_
     assert (
         await client.get(url(p.client_id, "/billing-addresses"), headers=staff)
     ).status_code == 200
+    assert (await client.get(url(p.client_id, "/invoices"), headers=staff)).status_code == 200
 
 
 async def test_ending_the_partnership_cuts_access_at_once(
