@@ -25,12 +25,12 @@ from app.billing.models import (
     Order,
     OrderStatus,
 )
-from app.billing.money import format_amount, to_decimal_text
 from app.billing.notify import link, mail_organization
 from app.billing.pricing import vat
 from app.billing.schemas import InvoiceLineRead, InvoiceRead
 from app.core import clock
 from app.core.errors import Conflict, NotFound
+from app.core.money import format_amount, to_decimal_text
 from app.core.settings import get_settings
 from app.events.service import emit
 from app.organizations import service as organizations

@@ -23,10 +23,10 @@ from app.billing.models import (
     Subscription,
     SubscriptionStatus,
 )
-from app.billing.money import format_amount
 from app.billing.notify import link, mail_organization
 from app.billing.schemas import InvoiceSummary
 from app.core import clock
+from app.core.money import format_amount
 from app.events.service import emit
 
 log = structlog.get_logger("app.billing.jobs")

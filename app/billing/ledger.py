@@ -23,10 +23,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.billing import references
 from app.billing.models import EntryKind, PrepaidAccount, PrepaidEntry
-from app.billing.money import format_amount
 from app.billing.schemas import PrepaidEntryRead
 from app.core import clock
 from app.core.errors import AppError, Conflict
+from app.core.money import format_amount
 from app.events.service import emit
 
 

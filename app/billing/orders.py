@@ -26,11 +26,11 @@ from app.billing.models import (
     Subscription,
     SubscriptionStatus,
 )
-from app.billing.money import scale
 from app.billing.pricing import allocate_amount, percent_off, price_line, tier_discount_bp
 from app.billing.schemas import CartItemCreate, Checkout, OrderRead
 from app.core import clock
 from app.core.errors import Conflict, NotFound, Unprocessable
+from app.core.money import scale
 from app.events.service import emit
 from app.organizations.models import Organization
 

@@ -21,11 +21,11 @@ from app.billing.models import (
     PaymentStatus,
     ProfileKind,
 )
-from app.billing.money import format_amount
 from app.billing.providers import InvalidCard, provider
 from app.billing.schemas import PaymentProfileCreate, PaymentRead
 from app.core import clock
 from app.core.errors import AppError, NotFound, Unprocessable
+from app.core.money import format_amount
 from app.events.service import emit
 
 

@@ -11,7 +11,7 @@ from fpdf import FPDF
 
 from app.billing import references
 from app.billing.models import Invoice, InvoiceKind, InvoiceLine
-from app.billing.money import to_decimal_text
+from app.core.money import to_decimal_text
 from app.core.settings import get_settings
 
 _REPLACEMENTS = {

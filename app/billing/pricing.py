@@ -9,7 +9,7 @@ minor unit, so 35 web hostings at CHF 9.92 give 347.20 → 277.76 → 208.32.
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from app.billing.money import discounted, share
+from app.core.money import discounted, share
 
 PARTNER_DISCOUNT_BP = 2000
 

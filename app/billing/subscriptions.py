@@ -33,12 +33,12 @@ from app.billing.models import (
     Subscription,
     SubscriptionStatus,
 )
-from app.billing.money import scale
 from app.billing.orders import RENEWAL_WARRANTY_PLAN, active_count
 from app.billing.pricing import price_line, tier_discount_bp
 from app.billing.schemas import SubscriptionUpdate
 from app.core import clock
 from app.core.errors import AppError, Conflict, NotFound, Unprocessable
+from app.core.money import scale
 from app.events.service import emit
 from app.organizations.models import Organization, ProductStatus
 

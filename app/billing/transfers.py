@@ -25,10 +25,10 @@ from app.billing.models import (
     PrepaidAccount,
     TransferOutcome,
 )
-from app.billing.money import format_amount, parse_decimal_text
 from app.billing.notify import mail_organization
 from app.core import clock
 from app.core.errors import Conflict, NotFound, Unprocessable
+from app.core.money import format_amount, parse_decimal_text
 
 
 class InvalidNotification(Unprocessable):

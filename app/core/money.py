@@ -1,19 +1,61 @@
-"""Amounts are integers in minor units; these helpers format and split them exactly."""
+"""Exact money arithmetic on integer minor units. Every rounding goes through ``scale``.
 
-from decimal import ROUND_HALF_UP, Decimal
+Rates and discounts are basis points (1 bp = 0.01 %). Rounding is half up (away from zero) on the
+minor unit, the commercial rule used on invoices. Amounts in CHF and EUR have two decimals.
+"""
 
-MINOR_DIGITS = {"CHF": 2, "EUR": 2}
+BASIS = 10_000
+CURRENCIES = ("CHF", "EUR")
+
+
+def scale(amount_minor: int, numerator: int, denominator: int) -> int:
+    """``amount * numerator / denominator`` rounded half up to the minor unit, exactly."""
+    if denominator <= 0:
+        raise ValueError("denominator must be positive")
+    product = amount_minor * numerator
+    sign = -1 if product < 0 else 1
+    quotient, remainder = divmod(abs(product), denominator)
+    if 2 * remainder >= denominator:
+        quotient += 1
+    return sign * quotient
+
+
+def discounted(amount_minor: int, discount_bp: int) -> int:
+    """The amount after a discount of ``discount_bp`` basis points."""
+    return scale(amount_minor, BASIS - discount_bp, BASIS)
+
+
+def share(amount_minor: int, rate_bp: int) -> int:
+    """``rate_bp`` of the amount (VAT on a net amount, a percentage off)."""
+    return scale(amount_minor, rate_bp, BASIS)
+
+
+def format_amount(amount_minor: int, currency: str) -> str:
+    """``CHF 1'234.50``-free plain form: ``CHF 1234.50`` (what bank slips and CSVs expect)."""
+    return f"{currency} {to_decimal_text(amount_minor)}"
+
+
+def to_decimal_text(amount_minor: int) -> str:
+    sign = "-" if amount_minor < 0 else ""
+    units, cents = divmod(abs(amount_minor), 100)
+    return f"{sign}{units}.{cents:02d}"
+
+
+def parse_decimal_text(text: str) -> int:
+    """``"12.5"`` → 1250; refuses more than two decimals or anything not a plain amount."""
+    value = text.strip()
+    negative = value.startswith("-")
+    if negative:
+        value = value[1:]
+    units, _, cents = value.partition(".")
+    if not units.isdigit() or (cents and not cents.isdigit()) or len(cents) > 2:
+        raise ValueError(f"not an amount: {text!r}")
+    minor = int(units) * 100 + int(cents.ljust(2, "0") or "0")
+    return -minor if negative else minor
 
 
 def format_minor(amount_minor: int, currency: str) -> str:
-    """``4550, "CHF"`` → ``"CHF 45.50"``."""
-    digits = MINOR_DIGITS.get(currency, 2)
+    """For people (mails, tickets): ``4550, "CHF"`` → ``CHF 45.50``, thousands split by an apostrophe (Swiss style)."""
     sign = "-" if amount_minor < 0 else ""
-    whole, fraction = divmod(abs(amount_minor), 10**digits)
-    return f"{currency} {sign}{whole:,}.{fraction:0{digits}d}".replace(",", "\u2019")
-
-
-def share(amount_minor: int, basis_points: int) -> int:
-    """``basis_points``/10 000 of an amount, rounded half up to the minor unit."""
-    exact = Decimal(amount_minor) * Decimal(basis_points) / Decimal(10_000)
-    return int(exact.quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    units, cents = divmod(abs(amount_minor), 100)
+    return f"{currency} {sign}{units:,}.{cents:02d}".replace(",", "\u2019")

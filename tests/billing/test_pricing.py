@@ -2,8 +2,9 @@
 
 import pytest
 
-from app.billing import money, references
+from app.billing import references
 from app.billing.pricing import Tier, allocate_amount, price_line, tier_discount_bp, vat
+from app.core import money
 
 WEB_HOSTING_TIERS = [Tier(5, 1000), Tier(15, 1500), Tier(25, 2000), Tier(35, 2500)]
 

@@ -4,9 +4,9 @@ import httpx
 from sqlalchemy import select
 
 from app.billing.models import BankTransfer
-from app.billing.money import to_decimal_text
 from app.billing.transfers import parse
 from app.core.db import Database
+from app.core.money import to_decimal_text
 from tests.billing.conftest import balance, customer, make_staff, order, path
 
 HOSTING = {"plan_code": "web_hosting.starter", "period": "monthly", "product_name": "site"}
