@@ -55,7 +55,7 @@ def parse_decimal_text(text: str) -> int:
 
 
 def format_minor(amount_minor: int, currency: str) -> str:
-    """For people (mails, tickets): ``4550, "CHF"`` → ``CHF 45.50``, thousands split by an apostrophe (Swiss style)."""
+    """For people (mails, tickets): ``CHF 45.50``, thousands split by an apostrophe."""
     sign = "-" if amount_minor < 0 else ""
     units, cents = divmod(abs(amount_minor), 100)
     return f"{currency} {sign}{units:,}.{cents:02d}".replace(",", "\u2019")
