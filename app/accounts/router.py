@@ -334,7 +334,7 @@ def _session_read(row: AuthSession, current_id: uuid.UUID) -> SessionRead:
     return SessionRead(
         id=row.id,
         device=row.device,
-        ip=str(row.ip) if row.ip else None,
+        ip=row.ip,
         created_at=row.created_at,
         last_used_at=row.last_used_at,
         current=row.id == current_id,
@@ -395,18 +395,7 @@ async def login_history(
         created_at=LoginAttempt.created_at,
         id=LoginAttempt.id,
     )
-    data = [
-        LoginAttemptRead(
-            id=row.id,
-            succeeded=row.succeeded,
-            reason=row.reason,
-            ip=str(row.ip) if row.ip else None,
-            device=row.device,
-            created_at=row.created_at,
-        )
-        for row in rows
-    ]
-    return page_of(data, cursor)
+    return page_of([LoginAttemptRead.model_validate(row) for row in rows], cursor)
 
 
 @router.get(
@@ -437,16 +426,7 @@ async def account_activity(
         created_at=ActivityEntry.created_at,
         id=ActivityEntry.id,
     )
-    data = [
-        ActivityRead.model_validate(
-            {
-                **{f: getattr(row, f) for f in ActivityRead.model_fields},
-                "ip": str(row.ip) if row.ip else None,
-            }
-        )
-        for row in rows
-    ]
-    return page_of(data, cursor)
+    return page_of([ActivityRead.model_validate(row) for row in rows], cursor)
 
 
 @router.post(

@@ -6,7 +6,7 @@ from zoneinfo import available_timezones
 from pydantic import EmailStr, Field, field_validator
 
 from app.accounts.models import Language
-from app.core.schemas import Schema
+from app.core.schemas import IPAddress, Schema
 
 Password = Annotated[
     str,
@@ -151,7 +151,7 @@ class Reauthenticate(SecondFactor):
 class SessionRead(Schema):
     id: uuid.UUID
     device: str
-    ip: str | None
+    ip: IPAddress | None
     created_at: datetime
     last_used_at: datetime
     current: bool
@@ -161,7 +161,7 @@ class LoginAttemptRead(Schema):
     id: uuid.UUID
     succeeded: bool
     reason: str | None
-    ip: str | None
+    ip: IPAddress | None
     device: str
     created_at: datetime
 
@@ -173,7 +173,7 @@ class ActivityRead(Schema):
     product_id: uuid.UUID | None
     actor_account_id: uuid.UUID | None
     actor_organization_id: uuid.UUID | None
-    ip: str | None
+    ip: IPAddress | None
     details: dict[str, object]
     created_at: datetime
 

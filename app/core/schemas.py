@@ -1,8 +1,8 @@
 """The base of every request and response schema."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator
 
 
 class Schema(BaseModel):
@@ -16,3 +16,7 @@ class Schema(BaseModel):
         if isinstance(value, str) and "\x00" in value:
             raise ValueError("must not contain NUL characters")
         return value
+
+
+IPAddress = Annotated[str, BeforeValidator(lambda value: value if value is None else str(value))]
+"""An IP address as text (PostgreSQL ``inet`` columns load as ``ipaddress`` objects)."""

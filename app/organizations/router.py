@@ -351,16 +351,7 @@ async def organization_activity(
     rows, cursor = await paginate(
         session, statement, page, created_at=ActivityEntry.created_at, id=ActivityEntry.id
     )
-    data = [
-        OrganizationActivityRead.model_validate(
-            {
-                **{f: getattr(row, f) for f in OrganizationActivityRead.model_fields},
-                "ip": str(row.ip) if row.ip else None,
-            }
-        )
-        for row in rows
-    ]
-    return page_of(data, cursor)
+    return page_of([OrganizationActivityRead.model_validate(row) for row in rows], cursor)
 
 
 @organizations_router.post(

@@ -7,7 +7,7 @@ from pydantic import EmailStr, Field, field_validator, model_validator
 
 from app.accounts.models import Language
 from app.accounts.schemas import Password, PhoneNumber, PostalAddress
-from app.core.schemas import Schema
+from app.core.schemas import IPAddress, Schema
 from app.organizations.models import (
     GrantScope,
     OrganizationKind,
@@ -93,7 +93,7 @@ class OrganizationActivityRead(Schema):
     actor_organization_id: uuid.UUID | None = Field(
         description="As whom: the organization itself, or the partner its staff acted for."
     )
-    ip: str | None
+    ip: IPAddress | None
     details: dict[str, object]
     created_at: datetime
 
