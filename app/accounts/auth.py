@@ -354,6 +354,13 @@ async def unlock(session: AsyncSession, account: Account, *, by: uuid.UUID | Non
     )
 
 
+async def unlock_account(session: AsyncSession, account_id: uuid.UUID, *, by: uuid.UUID) -> None:
+    """Unlocks an account on behalf of ``by`` (an administrator of one of its organizations)."""
+    account = await session.get(Account, account_id, with_for_update=True)
+    if account is not None:
+        await unlock(session, account, by=by)
+
+
 async def unlock_with_token(session: AsyncSession, raw: str) -> None:
     token = await tokens.consume(session, raw, TokenPurpose.unlock)
     account = await session.get(Account, token.account_id, with_for_update=True)

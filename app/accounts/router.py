@@ -48,7 +48,6 @@ from app.accounts.schemas import (
     TwoFactorEnrollment,
 )
 from app.activity import service as activity
-from app.activity.models import ActivityEntry
 from app.core import clock
 from app.core.db import Session
 from app.core.errors import NotFound, Unprocessable, problem_responses
@@ -417,14 +416,12 @@ async def account_activity(
     until: datetime | None = None,
 ) -> dict[str, Any]:
     """The account's activity log, filterable by period, action type and product."""
-    rows, cursor = await paginate(
+    rows, cursor = await activity.page(
         session,
         activity.query(
             account_id=account.id, action=action, product_id=product_id, since=since, until=until
         ),
         page,
-        created_at=ActivityEntry.created_at,
-        id=ActivityEntry.id,
     )
     return page_of([ActivityRead.model_validate(row) for row in rows], cursor)
 

@@ -1,6 +1,7 @@
 """Recording and listing activity. Record within the transaction that makes the change."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -9,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.activity.models import ActivityEntry
 from app.core import clock
+from app.core.pagination import PageParams, paginate
 
 
 async def record(
@@ -62,4 +64,30 @@ def query(
         statement = statement.where(ActivityEntry.created_at >= since)
     if until is not None:
         statement = statement.where(ActivityEntry.created_at < until)
+    return statement
+
+
+async def page(
+    session: AsyncSession, statement: Select[ActivityEntry], params: PageParams
+) -> tuple[Sequence[ActivityEntry], str | None]:
+    """One page of a ``query(...)``, newest first."""
+    return await paginate(
+        session, statement, params, created_at=ActivityEntry.created_at, id=ActivityEntry.id
+    )
+
+
+def by_actor(
+    statement: Select[ActivityEntry],
+    *,
+    account_id: uuid.UUID | None = None,
+    actor_account_id: uuid.UUID | None = None,
+    actor_organization_id: uuid.UUID | None = None,
+) -> Select[ActivityEntry]:
+    """Narrows a ``query(...)`` to entries about an account, or done by an actor."""
+    if account_id is not None:
+        statement = statement.where(ActivityEntry.account_id == account_id)
+    if actor_account_id is not None:
+        statement = statement.where(ActivityEntry.actor_account_id == actor_account_id)
+    if actor_organization_id is not None:
+        statement = statement.where(ActivityEntry.actor_organization_id == actor_organization_id)
     return statement

@@ -86,7 +86,7 @@ from app.core.errors import Conflict, NotFound, Unprocessable, problem_responses
 from app.core.idempotency import AppRoute
 from app.core.pagination import Page, Pagination, page_of, paginate
 from app.events.service import emit
-from app.organizations.models import Organization
+from app.organizations import service as organizations
 from app.organizations.permissions import BillingManager, PlatformStaff
 
 catalog_router = APIRouter(prefix="/catalog", tags=["catalog"], route_class=AppRoute)
@@ -266,7 +266,7 @@ async def list_promo_codes(staff: Staff, session: Session, page: Pagination) -> 
 async def grant_free_product(
     organization_id: uuid.UUID, body: FreeGrantCreate, staff: Staff, session: Session
 ) -> FreeGrantRead:
-    if await session.get(Organization, organization_id) is None:
+    if not await organizations.organization_exists(session, organization_id):
         raise NotFound("No such organization.", code="organization_not_found")
     plan = await catalog.plan_by_code(session, body.plan_code, for_sale=True)
     grant = FreeGrant(
@@ -357,7 +357,7 @@ async def assign_bank_transfer(
     transfer_id: uuid.UUID, body: TransferAssignment, staff: Staff, session: Session
 ) -> BankTransferRead:
     """Credits a transfer whose reference named no one to the prepaid account of an organization."""
-    if await session.get(Organization, body.organization_id) is None:
+    if not await organizations.organization_exists(session, body.organization_id):
         raise NotFound("No such organization.", code="organization_not_found")
     transfer = await transfers.assign(session, transfer_id, body.organization_id)
     await activity.record(

@@ -467,6 +467,11 @@ def visible_products(access: OrganizationAccess) -> Select[Product]:
     return statement.where(covering)
 
 
+def visible_product_ids(access: OrganizationAccess) -> Select[tuple[uuid.UUID]]:
+    """The ids of ``visible_products``, for ``IN`` filters in other domains' queries."""
+    return visible_products(access).with_only_columns(Product.id)
+
+
 async def visible_product(
     session: AsyncSession, access: OrganizationAccess, product_id: uuid.UUID
 ) -> Product:

@@ -11,9 +11,7 @@ from sqlalchemy import select
 from app.accounts import auth
 from app.accounts import service as accounts
 from app.accounts.deps import CurrentAccount
-from app.accounts.models import Account
 from app.activity import service as activity
-from app.activity.models import ActivityEntry
 from app.core.db import Session
 from app.core.errors import NotFound, Unprocessable, problem_responses
 from app.core.idempotency import AppRoute
@@ -342,15 +340,13 @@ async def organization_activity(
         since=since,
         until=until,
     )
-    if account_id is not None:
-        statement = statement.where(ActivityEntry.account_id == account_id)
-    if actor_account_id is not None:
-        statement = statement.where(ActivityEntry.actor_account_id == actor_account_id)
-    if actor_organization_id is not None:
-        statement = statement.where(ActivityEntry.actor_organization_id == actor_organization_id)
-    rows, cursor = await paginate(
-        session, statement, page, created_at=ActivityEntry.created_at, id=ActivityEntry.id
+    statement = activity.by_actor(
+        statement,
+        account_id=account_id,
+        actor_account_id=actor_account_id,
+        actor_organization_id=actor_organization_id,
     )
+    rows, cursor = await activity.page(session, statement, page)
     return page_of([OrganizationActivityRead.model_validate(row) for row in rows], cursor)
 
 
@@ -362,15 +358,9 @@ async def organization_activity(
 )
 async def unlock_member(account_id: uuid.UUID, access: Manager, session: Session) -> None:
     """Unlocks a member's account locked after too many failed logins."""
-    member = await session.scalar(
-        select(Account)
-        .join(Membership, Membership.account_id == Account.id)
-        .where(Membership.organization_id == access.organization.id, Account.id == account_id)
-        .with_for_update(of=Account)
-    )
-    if member is None:
+    if account_id not in await service.member_ids(session, access.organization.id):
         raise NotFound("No such member.", code="member_not_found")
-    await auth.unlock(session, member, by=access.account_id)
+    await auth.unlock_account(session, account_id, by=access.account_id)
     await audit.record(session, access, "member.unlocked", account_id=account_id)
 
 

@@ -209,6 +209,15 @@ async def update_billing_address(
     return address
 
 
+async def organization_exists(session: AsyncSession, organization_id: uuid.UUID) -> bool:
+    found = await session.scalar(
+        select(Organization.id).where(
+            Organization.id == organization_id, Organization.deleted_at.is_(None)
+        )
+    )
+    return found is not None
+
+
 async def memberships_of(session: AsyncSession, account_id: uuid.UUID) -> list[Membership]:
     statement = (
         select(Membership)

@@ -11,7 +11,6 @@ from app.core.errors import NotFound, problem_responses
 from app.core.idempotency import AppRoute
 from app.core.pagination import Page, Pagination, page_of, paginate
 from app.organizations import permissions
-from app.organizations.models import Product, ProductRight
 from app.organizations.permissions import Manager, Member
 from app.ticketing import control, documents, offices, orders, reports
 from app.ticketing.deps import (
@@ -93,22 +92,18 @@ async def create_office(
     responses=problem_responses(401, 403, 404),
 )
 async def list_offices(access: Member, session: Session, page: Pagination) -> dict[str, Any]:
-    """The ticket offices the caller can use."""
+    """The ticket offices the caller holds a right on."""
     rows, cursor = await paginate(
         session,
-        select(TicketOffice).where(TicketOffice.organization_id == access.organization.id),
+        select(TicketOffice).where(
+            TicketOffice.organization_id == access.organization.id,
+            TicketOffice.id.in_(permissions.visible_product_ids(access)),
+        ),
         page,
         created_at=TicketOffice.created_at,
         id=TicketOffice.id,
     )
-    visible = []
-    for office in rows:
-        product = await session.get(Product, office.id)
-        if product is not None and await permissions.has_product_right(
-            session, access, product, ProductRight.use
-        ):
-            visible.append(TicketOfficeRead.model_validate(office))
-    return page_of(visible, cursor)
+    return page_of([TicketOfficeRead.model_validate(office) for office in rows], cursor)
 
 
 @router.get("/{ticket_office_id}", operation_id="ticketing-read_office", responses=OFFICE_ERRORS)

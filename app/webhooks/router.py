@@ -17,7 +17,6 @@ from app.core.errors import Forbidden, problem_responses
 from app.core.idempotency import AppRoute
 from app.core.pagination import Page, Pagination, page_of, paginate
 from app.events.catalog import EVENT_TYPES
-from app.events.models import DomainEvent
 from app.organizations.permissions import Manager, Member
 from app.webhooks import patterns, service
 from app.webhooks.models import (
@@ -110,9 +109,8 @@ async def list_events(
     a trigger or polling instead of subscribing. Any member may read it; a personal access
     token needs the scope `webhooks:manage` or `organizations:read`."""
     wanted = [part.strip() for value in type or () for part in value.split(",") if part.strip()]
-    query = service.feed(access.organization.id, patterns.checked(wanted, known_only=False))
-    rows, next_cursor = await paginate(
-        session, query, page, created_at=DomainEvent.created_at, id=DomainEvent.id
+    rows, next_cursor = await service.feed_page(
+        session, access.organization.id, patterns.checked(wanted, known_only=False), page
     )
     return page_of([service.event_body(event) for event in rows], next_cursor)
 

@@ -1,6 +1,7 @@
 """Subscriptions, redeliveries, test pings and the polling feed."""
 
 import uuid
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -11,6 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.activity import service as activity
 from app.core import clock
 from app.core.errors import Conflict, NotFound
+from app.core.pagination import PageParams, paginate
 from app.events.models import DomainEvent
 from app.events.service import emit
 from app.webhooks import patterns, signing
@@ -339,3 +341,16 @@ def feed(organization_id: uuid.UUID, types: list[str]) -> Select[DomainEvent]:
     if types:
         query = query.where(patterns.sql_filter(DomainEvent.type, types))
     return query
+
+
+async def feed_page(
+    session: AsyncSession, organization_id: uuid.UUID, types: list[str], params: PageParams
+) -> tuple[Sequence[DomainEvent], str | None]:
+    """One page of the organization's events, newest first."""
+    return await paginate(
+        session,
+        feed(organization_id, types),
+        params,
+        created_at=DomainEvent.created_at,
+        id=DomainEvent.id,
+    )
