@@ -38,7 +38,7 @@ from app.core.db import Base
 from app.core.idempotency import IdempotencyKey
 from app.core.ratelimit import RateLimitCounter
 from app.events.models import DomainEvent
-from app.notifications.models import MailMessage
+from app.notifications.models import MailMessage, SmsMessage
 from app.organizations.models import (
     BillingAddress,
     Grant,
@@ -122,6 +122,7 @@ __all__ = [
     "RefreshToken",
     "Renewal",
     "Scan",
+    "SmsMessage",
     "Subscription",
     "SupportAccessGrant",
     "Team",

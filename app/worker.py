@@ -12,6 +12,7 @@ from app.core.db import Database
 from app.core.jobs import Job, run_loop
 from app.core.settings import Settings
 from app.notifications import delivery
+from app.notifications import sms as sms_delivery
 from app.ticketing import jobs as ticketing_jobs
 from app.webhooks import delivery as webhook_delivery
 from app.webhooks import fanout as webhook_fanout
@@ -25,6 +26,7 @@ JOBS: tuple[Job, ...] = (
         "accounts.purge_expired_tokens", every_seconds=3600, run=accounts_auth.purge_expired_tokens
     ),
     Job("notifications.deliver_due", every_seconds=1, run=delivery.deliver_due),
+    Job("notifications.deliver_sms_due", every_seconds=1, run=sms_delivery.deliver_due),
     Job("billing.renew_due", every_seconds=60, run=billing_jobs.renew_due),
     Job("billing.renewal_reminders", every_seconds=300, run=billing_jobs.send_renewal_reminders),
     Job("billing.invoice_reminders", every_seconds=300, run=billing_jobs.send_invoice_reminders),

@@ -4,7 +4,7 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response, UploadFile, status
+from fastapi import APIRouter, Depends, Query, Request, Response, UploadFile, status
 from sqlalchemy import select
 
 from app.accounts import auth, pats, service, totp
@@ -37,6 +37,8 @@ from app.accounts.schemas import (
     PersonalAccessTokenRead,
     ProfileUpdate,
     RecoveryEmail,
+    RecoveryPhone,
+    RecoveryPhoneConfirm,
     SecondFactor,
     SecuritySettings,
     SecuritySettingsUpdate,
@@ -48,8 +50,8 @@ from app.accounts.schemas import (
     TwoFactorEnrollment,
 )
 from app.activity import service as activity
-from app.core import clock
-from app.core.db import Session
+from app.core import clock, ratelimit
+from app.core.db import Session, database_of
 from app.core.errors import NotFound, Unprocessable, problem_responses
 from app.core.idempotency import AppRoute
 from app.core.pagination import Page, Pagination, page_of, paginate
@@ -275,6 +277,35 @@ async def set_recovery_email(
 )
 async def confirm_recovery_email(body: TokenBody, session: Session) -> None:
     await service.confirm_recovery_email(session, body.token)
+
+
+@router.put(
+    "/recovery-phone",
+    operation_id="accounts-set_recovery_phone",
+    status_code=ACCEPTED,
+    responses=problem_responses(401, 403, 422),
+)
+async def set_recovery_phone(
+    body: RecoveryPhone, account: CurrentAccount, auth_session: RecentSession, session: Session
+) -> None:
+    """Sets the recovery phone; it counts once the code texted to it is confirmed."""
+    await service.set_recovery_phone(session, account, body.phone)
+
+
+@router.post(
+    "/recovery-phone/confirm",
+    operation_id="accounts-confirm_recovery_phone",
+    status_code=NO_CONTENT,
+    responses=problem_responses(400, 401, 403, 429),
+)
+async def confirm_recovery_phone(
+    body: RecoveryPhoneConfirm, account: CurrentAccount, session: Session, request: Request
+) -> None:
+    """Confirms the recovery phone with the texted code (5 tries per 15 minutes)."""
+    await ratelimit.hit(
+        database_of(request).sessionmaker, f"recovery_phone:{account.id}", limit=5, per_seconds=900
+    )
+    await service.confirm_recovery_phone(session, account, body.code)
 
 
 @router.get(

@@ -15,6 +15,7 @@ from app.core import clock
 from app.core.errors import Conflict, Forbidden, Unprocessable
 from app.core.security import passwords
 from app.notifications.service import queue_mail
+from app.notifications.sms import queue_sms
 from app.organizations import service as organizations
 
 
@@ -316,6 +317,40 @@ async def confirm_recovery_email(session: AsyncSession, raw: str) -> Account:
         raise tokens.InvalidLinkToken("This link is no longer valid.")
     account.recovery_email_confirmed_at = clock.now()
     return account
+
+
+async def set_recovery_phone(session: AsyncSession, account: Account, phone: str) -> None:
+    """Texts a 6-digit code to ``phone``; the number counts once the code is confirmed."""
+    code = f"{secrets.randbelow(10**6):06d}"
+    account.recovery_phone = phone
+    account.recovery_phone_confirmed_at = None
+    await tokens.issue(
+        session,
+        account.id,
+        TokenPurpose.recovery_phone,
+        {"phone": phone},
+        raw=_phone_code_key(account, code),
+    )
+    await queue_sms(
+        session, to=phone, text="recovery_phone_code", language=account.language, code=code
+    )
+    await activity.record(
+        session, "security.recovery_phone_set", account_id=account.id, actor_account_id=account.id
+    )
+
+
+def _phone_code_key(account: Account, code: str) -> str:
+    # A 6-digit code is only unique per account: the stored digest covers both.
+    return f"{account.id}:{code}"
+
+
+async def confirm_recovery_phone(session: AsyncSession, account: Account, code: str) -> None:
+    token = await tokens.consume(
+        session, _phone_code_key(account, code), TokenPurpose.recovery_phone, account_id=account.id
+    )
+    if token.data.get("phone") != account.recovery_phone:
+        raise tokens.InvalidLinkToken("This code is no longer valid.")
+    account.recovery_phone_confirmed_at = clock.now()
 
 
 async def set_avatar(

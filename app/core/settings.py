@@ -57,6 +57,11 @@ class Settings(BaseSettings):
     smtp_security: Literal["starttls", "tls", "none"] = "starttls"
     smtp_timeout_seconds: float = 15.0
     mail_from: str = "Manager <no-reply@manager.localhost>"
+    sms_gateway_url: str | None = Field(
+        default=None, description="HTTP SMS gateway; unset writes texts to data_dir/sms."
+    )
+    sms_gateway_token: SecretStr | None = None
+    sms_sender: str = "Manager"
     billing_creditor_name: str = "Manager Cloud SA"
     billing_creditor_street: str = "Rue du Stand"
     billing_creditor_building: str = "60"

@@ -40,3 +40,21 @@ class MailMessage(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     sent_at: Mapped[datetime | None]
     account_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+
+
+class SmsMessage(IdMixin, Base):
+    """One text message in the outbox (recovery-phone codes), sent by the worker."""
+
+    __tablename__ = "sms_outbox"
+    __table_args__ = (
+        Index("ix_sms_outbox_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
+    )
+
+    to_number: Mapped[str] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(String(480))
+    status: Mapped[MailStatus] = mapped_column(String(10), default=MailStatus.pending)
+    attempts: Mapped[int] = mapped_column(default=0)
+    next_attempt_at: Mapped[datetime] = mapped_column(default=clock.now)
+    last_error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    sent_at: Mapped[datetime | None]
