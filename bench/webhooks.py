@@ -77,7 +77,7 @@ class ReceiverProcess:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
-        self.process = subprocess.Popen(  # noqa: S603 - this script, as the receiver
+        self.process = subprocess.Popen(  # this script, as the receiver
             [sys.executable, __file__, "--receive", str(self.port)]
         )
         self.url = f"http://127.0.0.1:{self.port}/hooks"
