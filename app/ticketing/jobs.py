@@ -14,7 +14,7 @@ from app.core.money import format_minor
 from app.events import service as events
 from app.notifications.service import queue_mail
 from app.ticketing import deadlines, orders
-from app.ticketing.models import Event, Order, OrderStatus, RefundMethod
+from app.ticketing.models import Event, Order, OrderStatus
 
 BATCH_SIZE = 200
 AUTO_CANCEL_REASON = "Not paid by the deadline of its invoice."
@@ -53,20 +53,11 @@ async def _handle(session: AsyncSession, batch: list[Order]) -> None:
     event_ids = {order.event_id for order in batch}
     names = await session.execute(select(Event.id, Event.name).where(Event.id.in_(event_ids)))
     event_names = {row.id: row.name for row in names}
+    expiring: list[Order] = []
     reminded: list[Order] = []
     for order in batch:
         if order.auto_cancel_at is not None and order.auto_cancel_at <= now:
-            await orders.cancel(
-                session,
-                order,
-                ticket_ids=None,
-                refund_method=RefundMethod.none,
-                refund_amount_minor=0,
-                reason=AUTO_CANCEL_REASON,
-                notify_customer=True,
-                by=None,
-                automatic=True,
-            )
+            expiring.append(order)
             continue
         assert order.reminder_interval_days is not None
         assert order.reminders_planned is not None
@@ -100,5 +91,8 @@ async def _handle(session: AsyncSession, batch: list[Order]) -> None:
                 else "",
             },
         )
+    await orders.expire_unpaid(
+        session, expiring, reason=AUTO_CANCEL_REASON, event_names=event_names
+    )
     for order, read in zip(reminded, await orders.order_reads(session, reminded), strict=True):
         await events.emit(session, "order.reminded", read, organization_id=order.organization_id)

@@ -4,7 +4,7 @@ performance's ``sold`` counter is one conditional UPDATE, checked by a CHECK con
 import secrets
 import uuid
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -160,11 +160,6 @@ async def place_order(
     if channel == Channel.online and any(p.starts_at <= now for p in performances.values()):
         raise Unprocessable("This performance has already started.", code="performance_started")
 
-    quantities: Counter[uuid.UUID] = Counter()
-    for item in body.tickets:
-        quantities[item.performance_id] += item.quantity
-    await reserve(session, dict(quantities))
-
     access_key = new_token(nbytes=24)
     order = Order(
         id=uuid.uuid4(),
@@ -221,15 +216,7 @@ async def place_order(
         order.reminder_interval_days = office.invoice_first_reminder_days
         order.reminders_planned = office.invoice_reminder_count
         apply_invoice_schedule(order)
-    elif method == PaymentMethod.card:
-        charge = await card_provider().charge(
-            token=body.card_token or "",
-            amount_minor=order.total_minor,
-            currency=order.currency,
-            description=f"Order {order.number}",
-        )
-        _mark_paid(order, now, reference=charge.reference)
-    else:
+    else:  # card: charged below, once the seats are taken; a refusal rolls all of this back
         _mark_paid(order, now, reference=None)
 
     read = await order_read(session, order)
@@ -258,6 +245,20 @@ async def place_order(
             "payment_due_at": _date(order.payment_due_at),
         },
     )
+    # Last: every sale of a performance waits for the lock on its row until this transaction
+    # ends, so the lock is taken when little is left to do.
+    quantities: Counter[uuid.UUID] = Counter()
+    for item in body.tickets:
+        quantities[item.performance_id] += item.quantity
+    await reserve(session, dict(quantities))
+    if method == PaymentMethod.card:
+        charge = await card_provider().charge(
+            token=body.card_token or "",
+            amount_minor=order.total_minor,
+            currency=order.currency,
+            description=f"Order {order.number}",
+        )
+        order.payment_reference = charge.reference
     return order, access_key
 
 
@@ -428,19 +429,93 @@ async def cancel(
     )
     session.add(cancellation)
     await session.flush()
+    _invalidate(order, chosen, cancellation)
+    await release(session, dict(Counter(ticket.performance_id for ticket in chosen)))
+    await session.flush()
+    event_name = ""
+    if notify_customer:
+        event_name = (
+            await session.scalar(select(Event.name).where(Event.id == order.event_id)) or ""
+        )
+    await _announce(session, order, tickets, chosen, cancellation, event_name=event_name)
+    return cancellation
+
+
+async def expire_unpaid(
+    session: AsyncSession,
+    due: Sequence[Order],
+    *,
+    reason: str,
+    event_names: Mapping[uuid.UUID, str],
+) -> None:
+    """Cancels unpaid orders whole, as ``cancel(…, automatic=True)`` does one by one, but in a
+    few statements for the whole batch: the deadline sweep's cancellations."""
+    if not due:
+        return
+    now = clock.now()
+    tickets = await tickets_of(session, [order.id for order in due])
+    cancellations = [
+        Cancellation(
+            id=uuid.uuid4(),
+            order_id=order.id,
+            whole_order=True,
+            automatic=True,
+            refund_method=RefundMethod.none,
+            refund_amount_minor=0,
+            reason=reason,
+            by_account_id=None,
+            customer_notified=True,
+            created_at=now,
+        )
+        for order in due
+    ]
+    session.add_all(cancellations)
+    await session.flush()  # the cancellations exist before the tickets refer to them
+    chosen = {
+        order.id: [ticket for ticket in tickets[order.id] if ticket.status == TicketStatus.valid]
+        for order in due
+    }
+    freed: Counter[uuid.UUID] = Counter()
+    for order, cancellation in zip(due, cancellations, strict=True):
+        _invalidate(order, chosen[order.id], cancellation)
+        freed.update(ticket.performance_id for ticket in chosen[order.id])
+    await release(session, dict(freed))
+    await session.flush()
+    for order, cancellation in zip(due, cancellations, strict=True):
+        await _announce(
+            session,
+            order,
+            tickets[order.id],
+            chosen[order.id],
+            cancellation,
+            event_name=event_names.get(order.event_id, ""),
+        )
+
+
+def _invalidate(order: Order, chosen: Sequence[Ticket], cancellation: Cancellation) -> None:
     for ticket in chosen:
         ticket.status = TicketStatus.cancelled
         ticket.cancellation_id = cancellation.id
-    await release(session, dict(Counter(ticket.performance_id for ticket in chosen)))
-    if whole:
+    if cancellation.whole_order:
         order.status = OrderStatus.cancelled
-        order.cancelled_at = now
+        order.cancelled_at = cancellation.created_at
         order.next_reminder_at = None
         order.next_deadline_at = None
-    await session.flush()
 
+
+async def _announce(
+    session: AsyncSession,
+    order: Order,
+    tickets: Sequence[Ticket],
+    chosen: Sequence[Ticket],
+    cancellation: Cancellation,
+    *,
+    event_name: str,
+) -> None:
+    """The cancellation's domain event, activity entry and, if asked, the customer's mail."""
+    automatic = cancellation.automatic
     read = _read(order, tickets)
-    if whole:
+    if cancellation.whole_order:
         await events.emit(
             session,
             "order.expired" if automatic else "order.cancelled",
@@ -454,18 +529,15 @@ async def cancel(
         "ticketing.order_auto_cancelled" if automatic else "ticketing.tickets_cancelled",
         organization_id=order.organization_id,
         product_id=order.ticket_office_id,
-        actor_account_id=by,
+        actor_account_id=cancellation.by_account_id,
         details={
             "order_id": str(order.id),
             "tickets": [ticket.number for ticket in chosen],
-            "refund_method": refund_method,
-            "reason": reason,
+            "refund_method": cancellation.refund_method,
+            "reason": cancellation.reason,
         },
     )
-    if notify_customer:
-        event_name = (
-            await session.scalar(select(Event.name).where(Event.id == order.event_id)) or ""
-        )
+    if cancellation.customer_notified:
         template = "order_auto_cancelled" if automatic else "order_cancelled"
         context: dict[str, object] = {"order_number": order.number, "event_name": event_name}
         if automatic:
@@ -473,7 +545,7 @@ async def cancel(
         else:
             context |= {
                 "ticket_numbers": ", ".join(ticket.number for ticket in chosen),
-                "reason": reason,
+                "reason": cancellation.reason,
             }
         await queue_mail(
             session,
@@ -482,7 +554,6 @@ async def cancel(
             language=order.customer_language,
             context={"recipient_name": order.customer_name, **context},
         )
-    return cancellation
 
 
 def cancellation_read(cancellation: Cancellation, tickets: Sequence[Ticket]) -> CancellationRead:
