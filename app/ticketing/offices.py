@@ -37,6 +37,7 @@ async def create_office(
     currency: str | None,
     time_zone: str,
     by: uuid.UUID,
+    acting_as: uuid.UUID | None = None,
 ) -> TicketOffice:
     product = await organizations.create_product(
         session, organization_id=organization.id, type=ProductType.ticket_office, name=name
@@ -67,13 +68,19 @@ async def create_office(
         organization_id=organization.id,
         product_id=office.id,
         actor_account_id=by,
+        actor_organization_id=acting_as,
         details={"name": name},
     )
     return office
 
 
 async def update_settings(
-    session: AsyncSession, office: TicketOffice, changes: dict[str, Any], *, by: uuid.UUID
+    session: AsyncSession,
+    office: TicketOffice,
+    changes: dict[str, Any],
+    *,
+    by: uuid.UUID,
+    acting_as: uuid.UUID | None = None,
 ) -> TicketOffice:
     for field, value in changes.items():
         setattr(office, field, value)
@@ -84,6 +91,7 @@ async def update_settings(
         organization_id=office.organization_id,
         product_id=office.id,
         actor_account_id=by,
+        actor_organization_id=acting_as,
         details={"fields": sorted(changes)},
     )
     return office

@@ -115,6 +115,7 @@ async def place_order(
     *,
     channel: Channel,
     sold_by: uuid.UUID | None = None,
+    acting_as: uuid.UUID | None = None,
 ) -> tuple[Order, str]:
     """Places an order; returns it with the secret key of the customer's link."""
     now = clock.now()
@@ -229,6 +230,7 @@ async def place_order(
         organization_id=order.organization_id,
         product_id=office.id,
         actor_account_id=sold_by,
+        actor_organization_id=acting_as,
         details={"order_id": str(order.id), "number": order.number, "channel": channel},
     )
     await queue_mail(
@@ -290,7 +292,12 @@ def _mark_paid(order: Order, now: datetime, *, reference: str | None) -> None:
 
 
 async def mark_paid(
-    session: AsyncSession, order: Order, *, reference: str | None, by: uuid.UUID
+    session: AsyncSession,
+    order: Order,
+    *,
+    reference: str | None,
+    by: uuid.UUID,
+    acting_as: uuid.UUID | None = None,
 ) -> Order:
     if order.status == OrderStatus.cancelled:
         raise Conflict("A cancelled order cannot be paid.", code="order_cancelled")
@@ -309,6 +316,7 @@ async def mark_paid(
         organization_id=order.organization_id,
         product_id=order.ticket_office_id,
         actor_account_id=by,
+        actor_organization_id=acting_as,
         details={"order_id": str(order.id), "number": order.number},
     )
     return order
@@ -385,6 +393,7 @@ async def cancel(
     reason: str,
     notify_customer: bool,
     by: uuid.UUID | None,
+    acting_as: uuid.UUID | None = None,
     automatic: bool = False,
 ) -> Cancellation:
     """Cancels the whole order or chosen tickets of a paid one. Seats are freed, tickets become
@@ -437,7 +446,9 @@ async def cancel(
         event_name = (
             await session.scalar(select(Event.name).where(Event.id == order.event_id)) or ""
         )
-    await _announce(session, order, tickets, chosen, cancellation, event_name=event_name)
+    await _announce(
+        session, order, tickets, chosen, cancellation, event_name=event_name, acting_as=acting_as
+    )
     return cancellation
 
 
@@ -511,6 +522,7 @@ async def _announce(
     cancellation: Cancellation,
     *,
     event_name: str,
+    acting_as: uuid.UUID | None = None,
 ) -> None:
     """The cancellation's domain event, activity entry and, if asked, the customer's mail."""
     automatic = cancellation.automatic
@@ -530,6 +542,7 @@ async def _announce(
         organization_id=order.organization_id,
         product_id=order.ticket_office_id,
         actor_account_id=cancellation.by_account_id,
+        actor_organization_id=acting_as,
         details={
             "order_id": str(order.id),
             "tickets": [ticket.number for ticket in chosen],
@@ -581,6 +594,7 @@ async def exchange(
     price_category_id: uuid.UUID,
     channel: Channel,
     by: uuid.UUID | None,
+    acting_as: uuid.UUID | None = None,
 ) -> Exchange:
     """Replaces a ticket by one for another performance or category of the same event."""
     if order.status == OrderStatus.cancelled:
@@ -669,6 +683,7 @@ async def exchange(
         organization_id=order.organization_id,
         product_id=office.id,
         actor_account_id=by,
+        actor_organization_id=acting_as,
         details={
             "order_id": str(order.id),
             "old": ticket.number,

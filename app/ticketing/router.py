@@ -81,6 +81,7 @@ async def create_office(
         currency=body.currency,
         time_zone=body.time_zone,
         by=access.account_id,
+        acting_as=access.actor_organization_id,
     )
     return TicketOfficeRead.model_validate(office)
 
@@ -123,7 +124,13 @@ async def update_office(
         changes["commission_basis_points"] = {
             str(k): v for k, v in changes["commission_basis_points"].items()
         }
-    await offices.update_settings(session, office.office, changes, by=office.account_id)
+    await offices.update_settings(
+        session,
+        office.office,
+        changes,
+        by=office.account_id,
+        acting_as=office.access.actor_organization_id,
+    )
     return TicketOfficeRead.model_validate(office.office)
 
 
@@ -281,7 +288,13 @@ async def sell(
     event = await offices.event_of_office(session, office.office.id, event_id)
     channel = body.channel if body.channel != Channel.online else Channel.box_office
     order, access_key = await orders.place_order(
-        session, office.office, event, body, channel=channel, sold_by=office.account_id
+        session,
+        office.office,
+        event,
+        body,
+        channel=channel,
+        sold_by=office.account_id,
+        acting_as=office.access.actor_organization_id,
     )
     return PlacedOrder.model_validate(
         {**(await orders.order_read(session, order)).model_dump(), "access_key": access_key}
@@ -341,7 +354,13 @@ async def mark_paid(
 ) -> OrderRead:
     """Records the payment of an order on invoice: its reminders and cancellation are off."""
     order = await orders.order_for_update(session, office.office.id, order_id)
-    await orders.mark_paid(session, order, reference=body.payment_reference, by=office.account_id)
+    await orders.mark_paid(
+        session,
+        order,
+        reference=body.payment_reference,
+        by=office.account_id,
+        acting_as=office.access.actor_organization_id,
+    )
     return await orders.order_read(session, order)
 
 
@@ -364,6 +383,7 @@ async def cancel_order(
         reason=body.reason,
         notify_customer=body.notify_customer,
         by=office.account_id,
+        acting_as=office.access.actor_organization_id,
     )
     tickets = (await orders.tickets_of(session, [order.id]))[order.id]
     return orders.cancellation_read(cancellation, tickets)
@@ -392,6 +412,7 @@ async def exchange_ticket(
         price_category_id=body.price_category_id,
         channel=Channel.box_office,
         by=office.account_id,
+        acting_as=office.access.actor_organization_id,
     )
     return await exchange_read(
         session, record.old_ticket_id, record.new_ticket_id, record.price_difference_minor
