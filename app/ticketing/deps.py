@@ -4,10 +4,11 @@ import uuid
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import params
+from fastapi import Request, params
 
+from app.accounts.deps import CurrentPrincipal
 from app.core.db import Session
-from app.core.errors import NotFound
+from app.core.errors import Forbidden, NotFound
 from app.organizations import permissions
 from app.organizations.models import ProductRight
 from app.organizations.permissions import Member, OrganizationAccess
@@ -40,3 +41,10 @@ OfficeManager = Annotated[OfficeAccess, office_with(ProductRight.manage)]
 OfficeSeller = Annotated[OfficeAccess, office_with(ProductRight.sell)]
 OfficeController = Annotated[OfficeAccess, office_with(ProductRight.check)]
 OfficeAnalyst = Annotated[OfficeAccess, office_with(ProductRight.statistics)]
+
+
+def ticketing_scope(request: Request, principal: CurrentPrincipal) -> None:
+    """Personal access tokens need ``ticketing:read`` to read, ``ticketing:write`` otherwise."""
+    scope = "ticketing:read" if request.method in ("GET", "HEAD") else "ticketing:write"
+    if not principal.allows(scope):
+        raise Forbidden(f"This token lacks the scope {scope}.", code="insufficient_scope")

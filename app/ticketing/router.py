@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Depends, Query, Response, status
 from sqlalchemy import select
 
 from app.core.db import Session
@@ -19,6 +19,7 @@ from app.ticketing.deps import (
     OfficeManager,
     OfficeSeller,
     OfficeUser,
+    ticketing_scope,
 )
 from app.ticketing.models import (
     Channel,
@@ -59,6 +60,7 @@ router = APIRouter(
     prefix="/organizations/{organization_id}/ticket-offices",
     tags=["ticketing"],
     route_class=AppRoute,
+    dependencies=[Depends(ticketing_scope)],
 )
 CREATED = status.HTTP_201_CREATED
 OFFICE_ERRORS = problem_responses(401, 403, 404)
