@@ -82,14 +82,14 @@ async def list_orders(request: Request) -> Response:
     limit = int(request.query_params.get("limit", "20"))
     async with pool(request).acquire() as connection:
         orders = await connection.fetch(
-            f"SELECT {ORDER_COLUMNS} FROM orders WHERE ticket_office_id = $1 "  # noqa: S608
+            f"SELECT {ORDER_COLUMNS} FROM ticketing_orders WHERE ticket_office_id = $1 "  # noqa: S608
             "ORDER BY created_at DESC, id DESC LIMIT $2",
             office_id,
             limit + 1,
         )
         page = orders[:limit]
         tickets = await connection.fetch(
-            f"SELECT {TICKET_COLUMNS} FROM tickets WHERE order_id = ANY($1::uuid[]) "  # noqa: S608
+            f"SELECT {TICKET_COLUMNS} FROM ticketing_tickets WHERE order_id = ANY($1::uuid[]) "  # noqa: S608
             "ORDER BY created_at, number",
             [order["id"] for order in page],
         )
@@ -120,9 +120,9 @@ async def place_order(request: Request) -> Response:
         async with pool(request).acquire() as connection, connection.transaction():
             office = await connection.fetchrow(
                 "SELECT o.organization_id, o.currency, o.commission_per_ticket_minor, "
-                "c.price_minor FROM ticket_offices o "
+                "c.price_minor FROM ticketing_offices o "
                 "JOIN ticketing_events e ON e.ticket_office_id = o.id "
-                "JOIN price_categories c ON c.event_id = e.id "
+                "JOIN ticketing_price_categories c ON c.event_id = e.id "
                 "WHERE o.id = $1 AND e.id = $2 AND c.id = $3",
                 office_id,
                 event_id,
@@ -132,7 +132,8 @@ async def place_order(request: Request) -> Response:
                 return json_response({"code": "unknown_ticket_choice"}, 422)
             total = office["price_minor"] * quantity
             order = await connection.fetchrow(
-                "INSERT INTO orders (id, ticket_office_id, organization_id, event_id, number, "  # noqa: S608
+                "INSERT INTO ticketing_orders (id, ticket_office_id, organization_id, event_id, "  # noqa: S608
+                "number, "
                 "channel, status, payment_method, customer_name, customer_email, "
                 "customer_language, currency, tickets_total_minor, insurance_fee_minor, "
                 "total_minor, access_key_digest, access_key_encrypted, created_at, paid_at, "
@@ -155,7 +156,8 @@ async def place_order(request: Request) -> Response:
             )
             tickets = [
                 await connection.fetchrow(
-                    "INSERT INTO tickets (id, order_id, performance_id, price_category_id, "  # noqa: S608
+                    "INSERT INTO ticketing_tickets (id, order_id, performance_id, "  # noqa: S608
+                    "price_category_id, "
                     "number, price_minor, commission_minor, status, created_at) "
                     "VALUES ($1, $2, $3, $4, $5, $6, $7, 'valid', $8) "
                     f"RETURNING {TICKET_COLUMNS}",
@@ -172,7 +174,7 @@ async def place_order(request: Request) -> Response:
             ]
             # Last, as the service does: the performance's row stays locked until the commit.
             taken = await connection.fetchval(
-                "UPDATE performances SET sold = sold + $2 "
+                "UPDATE ticketing_performances SET sold = sold + $2 "
                 "WHERE id = $1 AND event_id = $3 AND sold + $2 <= capacity RETURNING id",
                 performance_id,
                 quantity,
@@ -195,7 +197,7 @@ async def scan(request: Request) -> Response:
     async with pool(request).acquire() as connection, connection.transaction():
         ticket = await connection.fetchrow(
             "SELECT t.id, t.status, t.performance_id, t.checked_in_at, o.status AS order_status "
-            "FROM tickets t JOIN orders o ON o.id = t.order_id "
+            "FROM ticketing_tickets t JOIN ticketing_orders o ON o.id = t.order_id "
             "WHERE t.number = $1 AND o.ticket_office_id = $2 FOR UPDATE OF t",
             number,
             office_id,
@@ -212,7 +214,7 @@ async def scan(request: Request) -> Response:
             result, first = "already_used", ticket["checked_in_at"]
         else:
             await connection.execute(
-                "UPDATE tickets SET checked_in_at = $2 WHERE id = $1", ticket["id"], now
+                "UPDATE ticketing_tickets SET checked_in_at = $2 WHERE id = $1", ticket["id"], now
             )
             result, first = "valid", now
     return json_response(

@@ -300,7 +300,7 @@ async def open_shop(service_url: str, db: asyncpg.Connection) -> Shop:
         headers = {"Authorization": f"Bearer {token}"}
         organization_id = str(
             await db.fetchval(
-                "SELECT organization_id FROM memberships WHERE account_id = $1::uuid",
+                "SELECT organization_id FROM organizations_memberships WHERE account_id = $1::uuid",
                 account["id"],
             )
         )
@@ -337,7 +337,8 @@ async def open_shop(service_url: str, db: asyncpg.Connection) -> Shop:
         )
     # Beyond what the API accepts (a million seats): a performance that never sells out.
     await db.execute(
-        "UPDATE performances SET capacity = 2000000000 WHERE event_id = $1::uuid", event["id"]
+        "UPDATE ticketing_performances SET capacity = 2000000000 WHERE event_id = $1::uuid",
+        event["id"],
     )
     sale, scan, sweep = (p["id"] for p in event["performances"])
     return Shop(
@@ -367,7 +368,7 @@ async def sell_through_api(service_url: str, shop: Shop, count: int, parallel: i
 
 
 INSERT_ORDERS = """
-INSERT INTO orders (
+INSERT INTO ticketing_orders (
     id, ticket_office_id, organization_id, event_id, number, channel, status, payment_method,
     customer_name, customer_email, customer_language, currency, tickets_total_minor,
     insurance_fee_minor, total_minor, access_key_digest, access_key_encrypted, created_at,
@@ -385,7 +386,7 @@ SELECT
          THEN s.created_at + s.interval_days * (s.sent + 1) * interval '1 day' END,
     s.created_at + s.interval_days * (s.reminders + 1) * interval '1 day',
     s.created_at + s.interval_days * least(s.sent + 1, s.reminders + 1) * interval '1 day'
-FROM ticket_offices o, generate_series($4::int, $5::int) AS i,
+FROM ticketing_offices o, generate_series($4::int, $5::int) AS i,
 LATERAL (SELECT * FROM ({schedule}) AS kinds) AS s
 WHERE o.id = $6::uuid
 """
@@ -416,15 +417,16 @@ SELECT 'online' AS channel,
 """
 
 INSERT_TICKETS = """
-INSERT INTO tickets (id, order_id, performance_id, price_category_id, number, price_minor,
+INSERT INTO ticketing_tickets (id, order_id, performance_id, price_category_id, number, price_minor,
                      commission_minor, status, created_at)
 SELECT gen_random_uuid(), id, $2::uuid, $3::uuid, 'T' || number, 5000, 0, 'valid', created_at
-FROM orders WHERE number LIKE $1::text || '%'
+FROM ticketing_orders WHERE number LIKE $1::text || '%'
 """
 
 CLEAR_PAID = """
-UPDATE orders SET reminder_interval_days = NULL, reminders_planned = NULL, payment_due_at = NULL,
-                  next_reminder_at = NULL, auto_cancel_at = NULL, next_deadline_at = NULL
+UPDATE ticketing_orders SET reminder_interval_days = NULL, reminders_planned = NULL,
+                  payment_due_at = NULL, next_reminder_at = NULL, auto_cancel_at = NULL,
+                  next_deadline_at = NULL
 WHERE number LIKE $1::text || '%' AND status = 'paid'
 """
 
@@ -453,10 +455,12 @@ async def seed_orders(
     await db.execute(CLEAR_PAID, prefix)
     await db.execute(INSERT_TICKETS, prefix, performance_id, shop.category_id)
     await db.execute(
-        "UPDATE performances SET sold = sold + $2 WHERE id = $1::uuid", performance_id, count
+        "UPDATE ticketing_performances SET sold = sold + $2 WHERE id = $1::uuid",
+        performance_id,
+        count,
     )
-    await db.execute("VACUUM ANALYZE orders")
-    await db.execute("VACUUM ANALYZE tickets")
+    await db.execute("VACUUM ANALYZE ticketing_orders")
+    await db.execute("VACUUM ANALYZE ticketing_tickets")
 
 
 # ---------------------------------------------------------------------------------------------
@@ -585,7 +589,7 @@ class ScanPool:
 
 async def first_scans(db: asyncpg.Connection, first: int, count: int) -> int:
     checked: int = await db.fetchval(
-        "SELECT count(*) FROM tickets WHERE number >= $1 AND number < $2 "
+        "SELECT count(*) FROM ticketing_tickets WHERE number >= $1 AND number < $2 "
         "AND checked_in_at IS NOT NULL",
         f"{SCAN_PREFIX}{first:08d}",
         f"{SCAN_PREFIX}{first + count:08d}",
@@ -715,7 +719,8 @@ async def sweep(db: asyncpg.Connection, url: str, shop: Shop, args: argparse.Nam
     )
     print(f"seeded in {time.perf_counter() - started:.0f} s", flush=True)
     due = await db.fetchval(
-        "SELECT count(*) FROM orders WHERE status = 'pending_payment' AND next_deadline_at <= $1",
+        "SELECT count(*) FROM ticketing_orders "
+        "WHERE status = 'pending_payment' AND next_deadline_at <= $1",
         datetime.now(UTC),
     )
     database = Database.connect(url, pool_size=2, max_overflow=0)
@@ -732,7 +737,7 @@ async def sweep(db: asyncpg.Connection, url: str, shop: Shop, args: argparse.Nam
     except TimeoutError:
         complete = False
         handled = due - await db.fetchval(
-            "SELECT count(*) FROM orders "
+            "SELECT count(*) FROM ticketing_orders "
             "WHERE status = 'pending_payment' AND next_deadline_at <= $1",
             now,
         )
@@ -745,12 +750,12 @@ async def sweep(db: asyncpg.Connection, url: str, shop: Shop, args: argparse.Nam
         "SELECT count(*) FILTER (WHERE status = 'cancelled') AS cancelled, "
         "count(*) FILTER (WHERE reminders_sent > 0 AND status = 'pending_payment' "
         "AND next_deadline_at > $2) AS reminded "
-        "FROM orders WHERE number LIKE 'W0%' AND created_at < $1",
+        "FROM ticketing_orders WHERE number LIKE 'W0%' AND created_at < $1",
         now,
         datetime.now(UTC),
     )
     mails = await db.fetchval(
-        "SELECT count(*) FROM mail_outbox "
+        "SELECT count(*) FROM notifications_mail_outbox "
         "WHERE template IN ('order_payment_reminder', 'order_auto_cancelled')"
     )
     state = "one full call" if complete else f"stopped after {args.sweep_timeout} s"

@@ -191,7 +191,7 @@ async def _signed_in(
     )
     session.add(auth_session)
     await session.flush()
-    await activity.record(
+    await activity.record_entry(
         session,
         "security.login",
         account_id=account.id,
@@ -245,7 +245,7 @@ async def refresh(
         raise InvalidRefreshToken("The session has ended.")
     if token.used_at is not None:
         await end_session(session, auth_session, reason="refresh_token_reused")
-        await activity.record(
+        await activity.record_entry(
             session,
             "security.refresh_token_reused",
             account_id=auth_session.account_id,
@@ -325,7 +325,7 @@ async def lock(session: AsyncSession, account: Account) -> None:
     account.locked_at = clock.now()
     await end_sessions(session, account.id, reason="account_locked")
     raw = await tokens.issue(session, account.id, TokenPurpose.unlock)
-    await activity.record(
+    await activity.record_entry(
         session,
         "security.account_locked",
         account_id=account.id,
@@ -345,7 +345,7 @@ async def lock(session: AsyncSession, account: Account) -> None:
 async def unlock(session: AsyncSession, account: Account, *, by: uuid.UUID | None = None) -> None:
     account.locked_at = None
     account.failed_login_count = 0
-    await activity.record(
+    await activity.record_entry(
         session,
         "security.account_unlocked",
         account_id=account.id,

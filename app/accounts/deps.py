@@ -125,15 +125,40 @@ async def current_account(principal: CurrentPrincipal) -> Account:
 CurrentAccount = Annotated[Account, Depends(current_account)]
 
 
-def require_scope(scope: str) -> params.Depends:
-    """A dependency: personal access tokens need ``scope``; interactive sessions have them all."""
+class ScopeCheck:
+    """A route's declared token scope: a personal access token needs one of ``scopes``;
+    interactive sessions have them all. Every route declares exactly one of these (or
+    ``PUBLIC``), through ``require_scope``; a route-table test holds it."""
 
-    async def check(principal: CurrentPrincipal) -> Principal:
-        if not principal.allows(scope):
-            raise Forbidden(f"This token lacks the scope {scope}.", code="insufficient_scope")
+    def __init__(self, *scopes: str) -> None:
+        self.scopes = scopes
+
+    async def __call__(self, principal: AnyPrincipal) -> Principal:
+        if not any(principal.allows(scope) for scope in self.scopes):
+            raise InsufficientScope(f"This token lacks the scope {' or '.join(self.scopes)}.")
         return principal
 
-    return params.Depends(check)
+
+class PublicRoute:
+    """The declaration of a route that anyone may call, with or without credentials."""
+
+    scopes: tuple[str, ...] = ()
+
+    async def __call__(self) -> None:
+        return None
+
+
+class InsufficientScope(Forbidden):
+    code = "insufficient_scope"
+
+
+def require_scope(*scopes: str) -> params.Depends:
+    """The dependency declaring which scope (any of ``scopes``) a personal access token needs."""
+    return params.Depends(ScopeCheck(*scopes))
+
+
+PUBLIC = params.Depends(PublicRoute())
+"""Declares a route callable without authentication (sign-up, login, the shop, discovery)."""
 
 
 async def interactive_session(principal: CurrentPrincipal) -> AuthSession:

@@ -61,7 +61,7 @@ class Account(IdMixin, TimestampMixin, Base):
 
 
 class AccountAvatar(Base):
-    __tablename__ = "account_avatars"
+    __tablename__ = "accounts_avatars"
 
     account_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
@@ -74,8 +74,8 @@ class AccountAvatar(Base):
 class AuthSession(IdMixin, Base):
     """A signed-in device: the account sees it and can end it."""
 
-    __tablename__ = "auth_sessions"
-    __table_args__ = (Index("ix_auth_sessions_account", "account_id", "created_at", "id"),)
+    __tablename__ = "accounts_auth_sessions"
+    __table_args__ = (Index("ix_accounts_auth_sessions_account", "account_id", "created_at", "id"),)
 
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     ip: Mapped[str | None] = mapped_column(INET)
@@ -92,10 +92,10 @@ class AuthSession(IdMixin, Base):
 class RefreshToken(IdMixin, Base):
     """One link of a session's refresh chain; a used one presented again ends the session."""
 
-    __tablename__ = "refresh_tokens"
+    __tablename__ = "accounts_refresh_tokens"
 
     session_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("auth_sessions.id", ondelete="CASCADE"), index=True
+        ForeignKey("accounts_auth_sessions.id", ondelete="CASCADE"), index=True
     )
     token_digest: Mapped[str] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
@@ -103,8 +103,10 @@ class RefreshToken(IdMixin, Base):
 
 
 class LoginAttempt(IdMixin, Base):
-    __tablename__ = "login_attempts"
-    __table_args__ = (Index("ix_login_attempts_account", "account_id", "created_at", "id"),)
+    __tablename__ = "accounts_login_attempts"
+    __table_args__ = (
+        Index("ix_accounts_login_attempts_account", "account_id", "created_at", "id"),
+    )
 
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     succeeded: Mapped[bool]
@@ -116,7 +118,7 @@ class LoginAttempt(IdMixin, Base):
 
 
 class EmergencyCode(IdMixin, Base):
-    __tablename__ = "emergency_codes"
+    __tablename__ = "accounts_emergency_codes"
     __table_args__ = (UniqueConstraint("account_id", "code_digest"),)
 
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
@@ -137,7 +139,7 @@ class TokenPurpose(StrEnum):
 class AccountToken(IdMixin, Base):
     """A single-use secret sent by e-mail (confirmation, reset, unlock…)."""
 
-    __tablename__ = "account_tokens"
+    __tablename__ = "accounts_tokens"
 
     account_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("accounts.id", ondelete="CASCADE"), index=True
@@ -153,7 +155,7 @@ class AccountToken(IdMixin, Base):
 class ConsumedToken(Base):
     """Ids (``jti``) of single-use JWTs already used, kept until they expire."""
 
-    __tablename__ = "consumed_tokens"
+    __tablename__ = "accounts_consumed_tokens"
 
     jti: Mapped[str] = mapped_column(String(64), primary_key=True)
     expires_at: Mapped[datetime] = mapped_column(index=True)
@@ -162,8 +164,10 @@ class ConsumedToken(Base):
 class PersonalAccessToken(IdMixin, Base):
     """An application password for integrators and sync tools, with scopes."""
 
-    __tablename__ = "personal_access_tokens"
-    __table_args__ = (Index("ix_personal_access_tokens_account", "account_id", "created_at", "id"),)
+    __tablename__ = "accounts_personal_access_tokens"
+    __table_args__ = (
+        Index("ix_accounts_personal_access_tokens_account", "account_id", "created_at", "id"),
+    )
 
     account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(100))

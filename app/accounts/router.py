@@ -330,7 +330,7 @@ async def update_security(
     """Failed-attempt threshold and login alert e-mails."""
     for field, value in body.model_dump(exclude_unset=True, exclude_none=True).items():
         setattr(account, field, value)
-    await activity.record(
+    await activity.record_entry(
         session, "security.settings_updated", account_id=account.id, actor_account_id=account.id
     )
     return SecuritySettings.model_validate(account)
@@ -480,7 +480,7 @@ async def confirm_two_factor(
 ) -> EmergencyCodes:
     """Turns 2FA on and returns 10 emergency codes, shown this once."""
     codes = await totp.confirm_enrollment(session, account, body.code)
-    await activity.record(
+    await activity.record_entry(
         session, "security.two_factor_enabled", account_id=account.id, actor_account_id=account.id
     )
     await _security_mail(session, account, "two_factor_enabled")
@@ -506,7 +506,7 @@ async def disable_two_factor(
     ):
         raise service.SecondFactorRequired("A valid two-factor code is required.")
     await totp.disable(session, account)
-    await activity.record(
+    await activity.record_entry(
         session, "security.two_factor_disabled", account_id=account.id, actor_account_id=account.id
     )
     await _security_mail(session, account, "two_factor_disabled")
@@ -526,7 +526,7 @@ async def regenerate_emergency_codes(
     ):
         raise service.SecondFactorRequired("A valid two-factor code is required.")
     codes = await totp.replace_emergency_codes(session, account)
-    await activity.record(
+    await activity.record_entry(
         session,
         "security.emergency_codes_regenerated",
         account_id=account.id,
@@ -551,7 +551,7 @@ async def create_token(
     token, raw = await pats.create(
         session, account, name=body.name, scopes=list(body.scopes), expires_at=body.expires_at
     )
-    await activity.record(
+    await activity.record_entry(
         session,
         "security.token_created",
         account_id=account.id,
@@ -592,7 +592,7 @@ async def revoke_token(
     token_id: uuid.UUID, account: CurrentAccount, auth_session: InteractiveSession, session: Session
 ) -> None:
     token = await pats.revoke(session, account.id, token_id)
-    await activity.record(
+    await activity.record_entry(
         session,
         "security.token_revoked",
         account_id=account.id,

@@ -116,7 +116,7 @@ async def sign_up(
             address=address,
             phone=phone,
         )
-    await activity.record(
+    await activity.record_entry(
         session, "account.created", account_id=account.id, actor_account_id=account.id
     )
     if email_confirmed:
@@ -146,7 +146,7 @@ async def confirm_email(session: AsyncSession, raw: str) -> Account:
     if account is None or account.email.lower() != str(token.data.get("email", "")).lower():
         raise tokens.InvalidLinkToken("This link is no longer valid.")
     account.email_confirmed_at = clock.now()
-    await activity.record(
+    await activity.record_entry(
         session, "account.email_confirmed", account_id=account.id, actor_account_id=account.id
     )
     return account
@@ -158,7 +158,7 @@ async def update_profile(
     for field, value in changes.items():
         setattr(account, field, value)
     account.updated_at = clock.now()
-    await activity.record(
+    await activity.record_entry(
         session,
         "account.profile_updated",
         account_id=account.id,
@@ -190,7 +190,7 @@ async def _set_password(session: AsyncSession, account: Account, new: str) -> No
     password_policy.check(new, email=account.email)
     account.password_hash = await passwords.hash_password(new)
     account.password_changed_at = clock.now()
-    await activity.record(
+    await activity.record_entry(
         session, "security.password_changed", account_id=account.id, actor_account_id=account.id
     )
     await _mail(
@@ -277,7 +277,7 @@ async def confirm_login_email_change(session: AsyncSession, raw: str) -> Account
     old_email = account.email
     account.email = new_email
     account.email_confirmed_at = clock.now()
-    await activity.record(
+    await activity.record_entry(
         session,
         "security.login_email_changed",
         account_id=account.id,
@@ -302,7 +302,7 @@ async def set_recovery_email(session: AsyncSession, account: Account, email: str
         {"confirm_url": tokens.link(TokenPurpose.recovery_email, raw)},
         to=email,
     )
-    await activity.record(
+    await activity.record_entry(
         session, "security.recovery_email_set", account_id=account.id, actor_account_id=account.id
     )
 
@@ -334,7 +334,7 @@ async def set_recovery_phone(session: AsyncSession, account: Account, phone: str
     await queue_sms(
         session, to=phone, text="recovery_phone_code", language=account.language, code=code
     )
-    await activity.record(
+    await activity.record_entry(
         session, "security.recovery_phone_set", account_id=account.id, actor_account_id=account.id
     )
 
@@ -401,6 +401,6 @@ async def delete_account(session: AsyncSession, account: Account, *, password: s
     avatar = await session.get(AccountAvatar, account.id)
     if avatar is not None:
         await session.delete(avatar)
-    await activity.record(
+    await activity.record_entry(
         session, "account.deleted", account_id=account.id, actor_account_id=account.id
     )

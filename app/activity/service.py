@@ -9,11 +9,48 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.activity.models import ActivityEntry
+from app.activity.types import Actor, Via
 from app.core import clock
 from app.core.pagination import PageParams, paginate
 
 
+_UNMARKED = frozenset({Via.account, Via.member, Via.customer})
+
+
 async def record(
+    session: AsyncSession,
+    by: Actor,
+    action: str,
+    *,
+    account_id: uuid.UUID | None = None,
+    organization_id: uuid.UUID | None = None,
+    product_id: uuid.UUID | None = None,
+    details: dict[str, Any] | None = None,
+) -> ActivityEntry:
+    """Records ``action``: in ``account_id``'s log and/or ``organization_id``'s, done by ``by``
+    (its account, as whom, and how: partner, support and system actions are marked ``via``)."""
+    entry_details = dict(details or {})
+    if by.via not in _UNMARKED:
+        entry_details["via"] = by.via.value
+    if by.token:
+        entry_details["token"] = True
+    entry = ActivityEntry(
+        id=uuid.uuid4(),
+        action=action,
+        account_id=account_id,
+        organization_id=organization_id,
+        product_id=product_id,
+        actor_account_id=by.account_id,
+        actor_organization_id=by.organization_id,
+        ip=by.ip if by.ip and by.ip != "unknown" else None,
+        details=entry_details,
+        created_at=clock.now(),
+    )
+    session.add(entry)
+    return entry
+
+
+async def record_entry(
     session: AsyncSession,
     action: str,
     *,
@@ -25,19 +62,19 @@ async def record(
     ip: str | None = None,
     details: dict[str, Any] | None = None,
 ) -> ActivityEntry:
-    entry = ActivityEntry(
-        id=uuid.uuid4(),
-        action=action,
+    """Transitional form of ``record`` with the actor spelled out; being replaced by ``record``."""
+    via = Via.system if actor_account_id is None else Via.account
+    by = Actor(actor_account_id, actor_organization_id, via, ip=ip)
+    entry = await record(
+        session,
+        by,
+        action,
         account_id=account_id,
         organization_id=organization_id,
         product_id=product_id,
-        actor_account_id=actor_account_id,
-        actor_organization_id=actor_organization_id,
-        ip=ip if ip and ip != "unknown" else None,
-        details=details or {},
-        created_at=clock.now(),
+        details=details,
     )
-    session.add(entry)
+    entry.details = dict(details or {})
     return entry
 
 

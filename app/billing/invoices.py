@@ -473,7 +473,7 @@ async def correct(
             lines=replacement_lines,
             corrects_invoice_id=invoice.id,
         )
-    await activity.record(
+    await activity.record_entry(
         session,
         "billing.invoice_corrected",
         organization_id=invoice.organization_id,

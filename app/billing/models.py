@@ -494,7 +494,7 @@ class Subscription(TimestampMixin, Base):
     )
 
     product_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("products.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("organizations_products.id", ondelete="CASCADE"), primary_key=True
     )
     organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
     plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("billing_plans.id"))

@@ -394,7 +394,7 @@ async def checkout(
         OrderRead.model_validate(order),
         organization_id=order.organization_id,
     )
-    await activity.record(
+    await activity.record_entry(
         session,
         "billing.order_placed",
         organization_id=organization.id,
@@ -455,7 +455,7 @@ async def cancel(session: AsyncSession, order: Order, *, by: uuid.UUID | None) -
         OrderRead.model_validate(order),
         organization_id=order.organization_id,
     )
-    await activity.record(
+    await activity.record_entry(
         session,
         "billing.order_cancelled",
         organization_id=order.organization_id,

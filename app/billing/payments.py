@@ -180,7 +180,7 @@ async def pay_from_prepaid(
         invoice_id=invoice.id,
     )
     payment = await settle(session, invoice, amount_minor=amount, method=PaymentMethod.prepaid)
-    await activity.record(
+    await activity.record_entry(
         session,
         "billing.invoice_paid_from_prepaid",
         organization_id=invoice.organization_id,
@@ -277,7 +277,7 @@ async def pay_by_card(
         profile_id=profile.id,
         provider_reference=detail,
     )
-    await activity.record(
+    await activity.record_entry(
         session,
         "billing.invoice_paid_by_card",
         organization_id=invoice.organization_id,
@@ -329,7 +329,7 @@ async def top_up_by_card(
         reference=f"payment:{payment.id}",
         description="Top-up by card",
     )
-    await activity.record(
+    await activity.record_entry(
         session,
         "billing.prepaid_topped_up",
         organization_id=organization_id,

@@ -157,7 +157,7 @@ async def list_vat_rates(session: Session, page: Pagination) -> dict[str, Any]:
 )
 async def create_plan(body: PlanCreate, staff: Staff, session: Session) -> PlanRead:
     plan = await catalog.create_plan(session, body)
-    await activity.record(
+    await activity.record_entry(
         session,
         "billing.plan_created",
         actor_account_id=staff.account.id,
@@ -173,7 +173,7 @@ async def create_plan(body: PlanCreate, staff: Staff, session: Session) -> PlanR
 )
 async def update_plan(code: str, body: PlanUpdate, staff: Staff, session: Session) -> PlanRead:
     plan = await catalog.update_plan(session, await catalog.plan_by_code(session, code), body)
-    await activity.record(
+    await activity.record_entry(
         session, "billing.plan_updated", actor_account_id=staff.account.id, details={"code": code}
     )
     return await catalog.plan_read(session, plan)
@@ -191,7 +191,7 @@ async def set_vat_rate(
     session: Session,
 ) -> VatRateRead:
     rate = await catalog.set_vat_rate(session, country.upper(), body.rate_bp)
-    await activity.record(
+    await activity.record_entry(
         session,
         "billing.vat_rate_set",
         actor_account_id=staff.account.id,
@@ -235,7 +235,7 @@ async def create_promo_code(body: PromoCodeCreate, staff: Staff, session: Sessio
     )
     session.add(promo)
     await session.flush()
-    await activity.record(
+    await activity.record_entry(
         session,
         "billing.promo_code_created",
         actor_account_id=staff.account.id,
@@ -279,7 +279,7 @@ async def grant_free_product(
     )
     session.add(grant)
     await session.flush()
-    await activity.record(
+    await activity.record_entry(
         session,
         "billing.free_grant_created",
         organization_id=organization_id,
@@ -308,7 +308,7 @@ async def import_bank_transfers(request: Request, staff: Staff, session: Session
             "Send the camt file as application/xml.", code="unsupported_media_type", status=415
         )
     entries, imported, duplicates = await transfers.import_document(session, await request.body())
-    await activity.record(
+    await activity.record_entry(
         session,
         "billing.bank_transfers_imported",
         actor_account_id=staff.account.id,
@@ -360,7 +360,7 @@ async def assign_bank_transfer(
     if not await organizations.organization_exists(session, body.organization_id):
         raise NotFound("No such organization.", code="organization_not_found")
     transfer = await transfers.assign(session, transfer_id, body.organization_id)
-    await activity.record(
+    await activity.record_entry(
         session,
         "billing.bank_transfer_assigned",
         organization_id=body.organization_id,
@@ -807,7 +807,7 @@ async def withdraw_prepaid(
         WithdrawalRead.model_validate(withdrawal),
         organization_id=access.organization.id,
     )
-    await activity.record(
+    await activity.record_entry(
         session,
         "billing.prepaid_withdrawn",
         organization_id=access.organization.id,
@@ -856,7 +856,7 @@ async def add_payment_profile(
     """Saves a card (tokenized by the payment provider) or the prepaid account as a profile; the
     first profile becomes the default."""
     profile = await payments.add_profile(session, access.organization.id, body)
-    await activity.record(
+    await activity.record_entry(
         session,
         "billing.payment_profile_added",
         organization_id=access.organization.id,

@@ -283,7 +283,7 @@ async def update(
         subscription_read(subscription),
         organization_id=subscription.organization_id,
     )
-    await activity.record(
+    await activity.record_entry(
         session,
         "billing.subscription_changed",
         organization_id=subscription.organization_id,
@@ -348,7 +348,7 @@ async def change_plan(
             )
         ],
     )
-    await activity.record(
+    await activity.record_entry(
         session,
         "billing.plan_change_requested",
         organization_id=organization.id,
@@ -422,7 +422,7 @@ async def restore(
         )
     )
     await session.flush()
-    await activity.record(
+    await activity.record_entry(
         session,
         "billing.restore_requested",
         organization_id=organization.id,

@@ -33,7 +33,7 @@ _STORED_HEADERS = ("content-type", "location")
 
 
 class IdempotencyKey(IdMixin, Base):
-    __tablename__ = "idempotency_keys"
+    __tablename__ = "core_idempotency_keys"
     __table_args__ = (UniqueConstraint("principal", "key"),)
 
     principal: Mapped[str] = mapped_column(String(64))

@@ -16,7 +16,7 @@ from app.core.errors import TooManyRequests
 
 
 class RateLimitCounter(Base):
-    __tablename__ = "rate_limit_counters"
+    __tablename__ = "core_rate_limit_counters"
 
     bucket: Mapped[str] = mapped_column(String(200), primary_key=True)
     window_start: Mapped[datetime] = mapped_column(primary_key=True)

@@ -13,9 +13,9 @@ from app.core.db import Base, IdMixin
 class DomainEvent(IdMixin, Base):
     """Something that happened, in the same representation the REST API returns for its object."""
 
-    __tablename__ = "domain_events"
+    __tablename__ = "events_domain_events"
     __table_args__ = (
-        Index("ix_domain_events_organization_feed", "organization_id", "created_at", "id"),
+        Index("ix_events_domain_events_organization_feed", "organization_id", "created_at", "id"),
     )
 
     type: Mapped[str] = mapped_column(String(100))

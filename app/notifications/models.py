@@ -18,10 +18,10 @@ class MailStatus(StrEnum):
 class MailMessage(IdMixin, Base):
     """One e-mail in the outbox, rendered when queued, sent by the worker."""
 
-    __tablename__ = "mail_outbox"
+    __tablename__ = "notifications_mail_outbox"
     __table_args__ = (
         Index(
-            "ix_mail_outbox_due",
+            "ix_notifications_mail_outbox_due",
             "next_attempt_at",
             postgresql_where=text("status = 'pending'"),
         ),
@@ -45,9 +45,13 @@ class MailMessage(IdMixin, Base):
 class SmsMessage(IdMixin, Base):
     """One text message in the outbox (recovery-phone codes), sent by the worker."""
 
-    __tablename__ = "sms_outbox"
+    __tablename__ = "notifications_sms_outbox"
     __table_args__ = (
-        Index("ix_sms_outbox_due", "next_attempt_at", postgresql_where=text("status = 'pending'")),
+        Index(
+            "ix_notifications_sms_outbox_due",
+            "next_attempt_at",
+            postgresql_where=text("status = 'pending'"),
+        ),
     )
 
     to_number: Mapped[str] = mapped_column(String(32))

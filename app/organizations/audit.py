@@ -24,7 +24,7 @@ async def record(
     entry = dict(details or {})
     if by.via != AccessVia.membership:
         entry["via"] = by.via.value
-    await activity.record(
+    await activity.record_entry(
         session,
         action,
         organization_id=by.organization.id,

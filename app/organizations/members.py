@@ -276,7 +276,7 @@ async def _join(
         raise AlreadyMember("You are already a member of this organization.") from None
     invitation.accepted_at = now
     invitation.accepted_account_id = account_id
-    await activity.record(
+    await activity.record_entry(
         session,
         "member.joined",
         organization_id=organization.id,

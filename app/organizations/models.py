@@ -56,7 +56,7 @@ class Organization(IdMixin, TimestampMixin, Base):
 
 
 class OrganizationLogo(Base):
-    __tablename__ = "organization_logos"
+    __tablename__ = "organizations_logos"
 
     organization_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE"), primary_key=True
@@ -69,9 +69,11 @@ class OrganizationLogo(Base):
 class BillingAddress(IdMixin, TimestampMixin, Base):
     """An extra address invoices can be sent to, chosen per renewal."""
 
-    __tablename__ = "billing_addresses"
+    __tablename__ = "organizations_billing_addresses"
     __table_args__ = (
-        Index("ix_billing_addresses_organization", "organization_id", "created_at", "id"),
+        Index(
+            "ix_organizations_billing_addresses_organization", "organization_id", "created_at", "id"
+        ),
     )
 
     organization_id: Mapped[uuid.UUID] = mapped_column(
@@ -89,11 +91,11 @@ class BillingAddress(IdMixin, TimestampMixin, Base):
 
 
 class Membership(IdMixin, Base):
-    __tablename__ = "memberships"
+    __tablename__ = "organizations_memberships"
     __table_args__ = (
         UniqueConstraint("organization_id", "account_id"),
-        Index("ix_memberships_account", "account_id"),
-        Index("ix_memberships_organization", "organization_id", "created_at", "id"),
+        Index("ix_organizations_memberships_account", "account_id"),
+        Index("ix_organizations_memberships_organization", "organization_id", "created_at", "id"),
     )
 
     organization_id: Mapped[uuid.UUID] = mapped_column(
@@ -110,9 +112,9 @@ class Membership(IdMixin, Base):
 class Invitation(IdMixin, Base):
     """An invitation by e-mail to join an organization with a role; accepted through its link."""
 
-    __tablename__ = "organization_invitations"
+    __tablename__ = "organizations_invitations"
     __table_args__ = (
-        Index("ix_organization_invitations_organization", "organization_id", "created_at", "id"),
+        Index("ix_organizations_invitations_organization", "organization_id", "created_at", "id"),
     )
 
     organization_id: Mapped[uuid.UUID] = mapped_column(
@@ -179,8 +181,10 @@ def rights_of(product_type: ProductType) -> frozenset[ProductRight]:
 class Product(IdMixin, TimestampMixin, Base):
     """An instance of a product an organization owns (a ticket office, a domain, a drive…)."""
 
-    __tablename__ = "products"
-    __table_args__ = (Index("ix_products_organization", "organization_id", "created_at", "id"),)
+    __tablename__ = "organizations_products"
+    __table_args__ = (
+        Index("ix_organizations_products_organization", "organization_id", "created_at", "id"),
+    )
 
     organization_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE")
@@ -194,10 +198,10 @@ class Product(IdMixin, TimestampMixin, Base):
 class Team(IdMixin, TimestampMixin, Base):
     """A set of members sharing grants."""
 
-    __tablename__ = "teams"
+    __tablename__ = "organizations_teams"
     __table_args__ = (
         UniqueConstraint("organization_id", "name"),
-        Index("ix_teams_organization", "organization_id", "created_at", "id"),
+        Index("ix_organizations_teams_organization", "organization_id", "created_at", "id"),
     )
 
     organization_id: Mapped[uuid.UUID] = mapped_column(
@@ -208,11 +212,11 @@ class Team(IdMixin, TimestampMixin, Base):
 
 
 class TeamMember(Base):
-    __tablename__ = "team_members"
-    __table_args__ = (Index("ix_team_members_account", "account_id"),)
+    __tablename__ = "organizations_team_members"
+    __table_args__ = (Index("ix_organizations_team_members_account", "account_id"),)
 
     team_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("teams.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("organizations_teams.id", ondelete="CASCADE"), primary_key=True
     )
     account_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
@@ -234,7 +238,7 @@ class Grant(IdMixin, TimestampMixin, Base):
     later, with each right the product has.
     """
 
-    __tablename__ = "product_grants"
+    __tablename__ = "organizations_product_grants"
     __table_args__ = (
         CheckConstraint("(account_id IS NULL) <> (team_id IS NULL)", name="one_subject"),
         CheckConstraint(
@@ -253,9 +257,11 @@ class Grant(IdMixin, TimestampMixin, Base):
             unique=True,
             postgresql_nulls_not_distinct=True,
         ),
-        Index("ix_product_grants_organization", "organization_id", "created_at", "id"),
-        Index("ix_product_grants_account", "account_id"),
-        Index("ix_product_grants_team", "team_id"),
+        Index(
+            "ix_organizations_product_grants_organization", "organization_id", "created_at", "id"
+        ),
+        Index("ix_organizations_product_grants_account", "account_id"),
+        Index("ix_organizations_product_grants_team", "team_id"),
     )
 
     organization_id: Mapped[uuid.UUID] = mapped_column(
@@ -264,10 +270,12 @@ class Grant(IdMixin, TimestampMixin, Base):
     account_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("accounts.id", ondelete="CASCADE")
     )
-    team_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("teams.id", ondelete="CASCADE"))
+    team_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organizations_teams.id", ondelete="CASCADE")
+    )
     scope: Mapped[GrantScope] = mapped_column(String(20))
     product_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("products.id", ondelete="CASCADE")
+        ForeignKey("organizations_products.id", ondelete="CASCADE")
     )
     product_type: Mapped[ProductType | None] = mapped_column(String(30))
     include_future: Mapped[bool] = mapped_column(default=False)
@@ -290,9 +298,14 @@ class PaymentMode(StrEnum):
 class PartnerInvitation(IdMixin, Base):
     """A partner's request to manage a client organization, mailed to the client."""
 
-    __tablename__ = "partner_invitations"
+    __tablename__ = "organizations_partner_invitations"
     __table_args__ = (
-        Index("ix_partner_invitations_partner", "partner_organization_id", "created_at", "id"),
+        Index(
+            "ix_organizations_partner_invitations_partner",
+            "partner_organization_id",
+            "created_at",
+            "id",
+        ),
     )
 
     partner_organization_id: Mapped[uuid.UUID] = mapped_column(
@@ -312,14 +325,14 @@ class PartnerInvitation(IdMixin, Base):
     accepted_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
     partnership_id: Mapped[uuid.UUID | None] = mapped_column(
-        ForeignKey("partnerships.id", ondelete="SET NULL")
+        ForeignKey("organizations_partnerships.id", ondelete="SET NULL")
     )
 
 
 class Partnership(IdMixin, TimestampMixin, Base):
     """A partner managing a client organization, within the access the client granted."""
 
-    __tablename__ = "partnerships"
+    __tablename__ = "organizations_partnerships"
     __table_args__ = (
         Index(
             "uq_partnerships_active_client",
@@ -327,8 +340,10 @@ class Partnership(IdMixin, TimestampMixin, Base):
             unique=True,
             postgresql_where=text("ended_at IS NULL"),
         ),
-        Index("ix_partnerships_partner", "partner_organization_id", "created_at", "id"),
-        Index("ix_partnerships_client", "client_organization_id", "created_at", "id"),
+        Index(
+            "ix_organizations_partnerships_partner", "partner_organization_id", "created_at", "id"
+        ),
+        Index("ix_organizations_partnerships_client", "client_organization_id", "created_at", "id"),
     )
 
     partner_organization_id: Mapped[uuid.UUID] = mapped_column(
@@ -355,22 +370,27 @@ class Partnership(IdMixin, TimestampMixin, Base):
 class PartnershipProduct(Base):
     """With limited access: a product of the client the partner reaches."""
 
-    __tablename__ = "partnership_products"
+    __tablename__ = "organizations_partnership_products"
 
     partnership_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("partnerships.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("organizations_partnerships.id", ondelete="CASCADE"), primary_key=True
     )
     product_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("products.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("organizations_products.id", ondelete="CASCADE"), primary_key=True
     )
 
 
 class SupportAccessGrant(IdMixin, Base):
     """The organization lets platform support staff reach its products until ``expires_at``."""
 
-    __tablename__ = "support_access_grants"
+    __tablename__ = "organizations_support_access_grants"
     __table_args__ = (
-        Index("ix_support_access_grants_organization", "organization_id", "created_at", "id"),
+        Index(
+            "ix_organizations_support_access_grants_organization",
+            "organization_id",
+            "created_at",
+            "id",
+        ),
     )
 
     organization_id: Mapped[uuid.UUID] = mapped_column(

@@ -356,7 +356,7 @@ async def _record_both(
         if by.organization.id == partnership.client_organization_id
         else partnership.client_organization_id
     )
-    await activity.record(
+    await activity.record_entry(
         session,
         action,
         organization_id=other,

@@ -98,7 +98,7 @@ async def create_organization(
         )
     )
     await session.flush()
-    await activity.record(
+    await activity.record_entry(
         session,
         "organization.created",
         organization_id=organization.id,
@@ -399,7 +399,7 @@ async def _close(
     )
     for account_id in await member_ids(session, organization.id):
         await remove_member_records(session, organization.id, account_id)
-    await activity.record(
+    await activity.record_entry(
         session,
         "organization.deleted",
         organization_id=organization.id,
@@ -438,7 +438,7 @@ async def create_product(
     )
     session.add(product)
     await session.flush()
-    await activity.record(
+    await activity.record_entry(
         session,
         "product.created",
         organization_id=organization_id,
@@ -534,7 +534,7 @@ async def set_platform_flags(
         organization.vip_code = await _new_vip_code(session)
     if changed:
         organization.updated_at = clock.now()
-        await activity.record(
+        await activity.record_entry(
             session,
             "organization.platform_flags_changed",
             organization_id=organization.id,

@@ -10,13 +10,13 @@ from app.core.errors import NotFound
 from app.events import service as events
 from app.ticketing.models import (
     Event,
-    Order,
-    OrderStatus,
     Performance,
     Scan,
     ScanResult,
     Ticket,
     TicketOffice,
+    TicketOrder,
+    TicketOrderStatus,
     TicketStatus,
 )
 from app.ticketing.schemas import ScanRead
@@ -40,9 +40,9 @@ async def scan(
     normalized = number.strip().upper()
     row = (
         await session.execute(
-            select(Ticket, Order)
-            .join(Order, Order.id == Ticket.order_id)
-            .where(Ticket.number == normalized, Order.ticket_office_id == office.id)
+            select(Ticket, TicketOrder)
+            .join(TicketOrder, TicketOrder.id == Ticket.order_id)
+            .where(Ticket.number == normalized, TicketOrder.ticket_office_id == office.id)
             .with_for_update(of=Ticket)
         )
     ).one_or_none()
@@ -84,7 +84,7 @@ async def scan(
 
 
 def _verdict(
-    office: TicketOffice, performance: Performance, ticket: Ticket | None, order: Order | None
+    office: TicketOffice, performance: Performance, ticket: Ticket | None, order: TicketOrder | None
 ) -> ScanResult:
     if ticket is None or order is None:
         return ScanResult.unknown
@@ -92,7 +92,10 @@ def _verdict(
         return ScanResult.cancelled
     if ticket.performance_id != performance.id:
         return ScanResult.wrong_performance
-    if order.status == OrderStatus.pending_payment and not office.unpaid_invoice_tickets_valid:
+    if (
+        order.status == TicketOrderStatus.pending_payment
+        and not office.unpaid_invoice_tickets_valid
+    ):
         return ScanResult.unpaid
     if ticket.checked_in_at is not None:
         return ScanResult.already_used

@@ -7,7 +7,14 @@ import segno
 from fpdf import FPDF
 
 from app.core.money import format_minor
-from app.ticketing.models import Event, Order, Performance, PriceCategory, Ticket, TicketOffice
+from app.ticketing.models import (
+    Event,
+    Performance,
+    PriceCategory,
+    Ticket,
+    TicketOffice,
+    TicketOrder,
+)
 
 QR_SIZE_MM = 50.0
 
@@ -35,7 +42,7 @@ def _local(moment: datetime, time_zone: str) -> str:
 def tickets_pdf(
     office: TicketOffice,
     event: Event,
-    order: Order,
+    order: TicketOrder,
     tickets: list[tuple[Ticket, Performance, PriceCategory]],
 ) -> bytes:
     pdf = FPDF(format="A4")

@@ -14,7 +14,7 @@ from app.core.money import format_minor
 from app.events import service as events
 from app.notifications.service import queue_mail
 from app.ticketing import deadlines, orders
-from app.ticketing.models import Event, Order, OrderStatus
+from app.ticketing.models import Event, TicketOrder, TicketOrderStatus
 
 BATCH_SIZE = 200
 AUTO_CANCEL_REASON = "Not paid by the deadline of its invoice."
@@ -35,26 +35,29 @@ async def sweep_invoice_deadlines(
             return handled
 
 
-async def _claim_due(session: AsyncSession, limit: int) -> list[Order]:
+async def _claim_due(session: AsyncSession, limit: int) -> list[TicketOrder]:
     now = clock.now()
     return list(
         await session.scalars(
-            select(Order)
-            .where(Order.status == OrderStatus.pending_payment, Order.next_deadline_at <= now)
-            .order_by(Order.next_deadline_at)
+            select(TicketOrder)
+            .where(
+                TicketOrder.status == TicketOrderStatus.pending_payment,
+                TicketOrder.next_deadline_at <= now,
+            )
+            .order_by(TicketOrder.next_deadline_at)
             .limit(limit)
             .with_for_update(skip_locked=True)
         )
     )
 
 
-async def _handle(session: AsyncSession, batch: list[Order]) -> None:
+async def _handle(session: AsyncSession, batch: list[TicketOrder]) -> None:
     now = clock.now()
     event_ids = {order.event_id for order in batch}
     names = await session.execute(select(Event.id, Event.name).where(Event.id.in_(event_ids)))
     event_names = {row.id: row.name for row in names}
-    expiring: list[Order] = []
-    reminded: list[Order] = []
+    expiring: list[TicketOrder] = []
+    reminded: list[TicketOrder] = []
     for order in batch:
         if order.auto_cancel_at is not None and order.auto_cancel_at <= now:
             expiring.append(order)

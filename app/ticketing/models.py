@@ -24,7 +24,7 @@ class Channel(StrEnum):
     reseller = "reseller"
 
 
-class OrderStatus(StrEnum):
+class TicketOrderStatus(StrEnum):
     pending_payment = "pending_payment"
     paid = "paid"
     cancelled = "cancelled"
@@ -56,10 +56,10 @@ class ScanResult(StrEnum):
 class TicketOffice(TimestampMixin, Base):
     """The ticketing settings of a product of type ticket office (same id as the product)."""
 
-    __tablename__ = "ticket_offices"
+    __tablename__ = "ticketing_offices"
 
     id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("products.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("organizations_products.id", ondelete="CASCADE"), primary_key=True
     )
     organization_id: Mapped[uuid.UUID] = mapped_column(index=True)
     name: Mapped[str] = mapped_column(String(200))
@@ -82,7 +82,7 @@ class Event(IdMixin, TimestampMixin, Base):
     __table_args__ = (Index("ix_ticketing_events_office", "ticket_office_id", "created_at", "id"),)
 
     ticket_office_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("ticket_offices.id", ondelete="CASCADE")
+        ForeignKey("ticketing_offices.id", ondelete="CASCADE")
     )
     name: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
@@ -90,7 +90,7 @@ class Event(IdMixin, TimestampMixin, Base):
 
 
 class PriceCategory(IdMixin, Base):
-    __tablename__ = "price_categories"
+    __tablename__ = "ticketing_price_categories"
 
     event_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("ticketing_events.id", ondelete="CASCADE"), index=True
@@ -103,7 +103,7 @@ class PriceCategory(IdMixin, Base):
 class Performance(IdMixin, Base):
     """A date of an event. ``sold`` counts valid tickets and never exceeds ``capacity``."""
 
-    __tablename__ = "performances"
+    __tablename__ = "ticketing_performances"
     __table_args__ = (CheckConstraint("sold >= 0 AND sold <= capacity", name="within_capacity"),)
 
     event_id: Mapped[uuid.UUID] = mapped_column(
@@ -117,25 +117,25 @@ class Performance(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
-class Order(IdMixin, Base):
-    __tablename__ = "orders"
+class TicketOrder(IdMixin, Base):
+    __tablename__ = "ticketing_orders"
     __table_args__ = (
-        Index("ix_orders_office", "ticket_office_id", "created_at", "id"),
+        Index("ix_ticketing_orders_office", "ticket_office_id", "created_at", "id"),
         Index(
-            "ix_orders_deadline_due",
+            "ix_ticketing_orders_deadline_due",
             "next_deadline_at",
             postgresql_where=text("status = 'pending_payment' AND next_deadline_at IS NOT NULL"),
         ),
     )
 
     ticket_office_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("ticket_offices.id", ondelete="CASCADE")
+        ForeignKey("ticketing_offices.id", ondelete="CASCADE")
     )
     organization_id: Mapped[uuid.UUID]
     event_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ticketing_events.id"), index=True)
     number: Mapped[str] = mapped_column(String(20), unique=True)
     channel: Mapped[Channel] = mapped_column(String(20))
-    status: Mapped[OrderStatus] = mapped_column(String(20))
+    status: Mapped[TicketOrderStatus] = mapped_column(String(20))
     payment_method: Mapped[PaymentMethod] = mapped_column(String(20))
     customer_name: Mapped[str] = mapped_column(String(200))
     customer_email: Mapped[str] = mapped_column(String(320))
@@ -163,10 +163,10 @@ class Order(IdMixin, Base):
 
 
 class Cancellation(IdMixin, Base):
-    __tablename__ = "cancellations"
+    __tablename__ = "ticketing_cancellations"
 
     order_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("orders.id", ondelete="CASCADE"), index=True
+        ForeignKey("ticketing_orders.id", ondelete="CASCADE"), index=True
     )
     whole_order: Mapped[bool]
     automatic: Mapped[bool] = mapped_column(default=False)
@@ -179,32 +179,36 @@ class Cancellation(IdMixin, Base):
 
 
 class Ticket(IdMixin, Base):
-    __tablename__ = "tickets"
-    __table_args__ = (Index("ix_tickets_performance_status", "performance_id", "status"),)
+    __tablename__ = "ticketing_tickets"
+    __table_args__ = (Index("ix_ticketing_tickets_performance_status", "performance_id", "status"),)
 
     order_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("orders.id", ondelete="CASCADE"), index=True
+        ForeignKey("ticketing_orders.id", ondelete="CASCADE"), index=True
     )
-    performance_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("performances.id"))
-    price_category_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("price_categories.id"))
+    performance_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ticketing_performances.id"))
+    price_category_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_price_categories.id")
+    )
     number: Mapped[str] = mapped_column(String(32), unique=True)
     price_minor: Mapped[int]
     commission_minor: Mapped[int]
     status: Mapped[TicketStatus] = mapped_column(String(20), default=TicketStatus.valid)
-    cancellation_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("cancellations.id"))
+    cancellation_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("ticketing_cancellations.id")
+    )
     checked_in_at: Mapped[datetime | None]
-    exchanged_from_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tickets.id"))
+    exchanged_from_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ticketing_tickets.id"))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
 class Exchange(IdMixin, Base):
-    __tablename__ = "ticket_exchanges"
+    __tablename__ = "ticketing_exchanges"
 
     order_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("orders.id", ondelete="CASCADE"), index=True
+        ForeignKey("ticketing_orders.id", ondelete="CASCADE"), index=True
     )
-    old_ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.id"))
-    new_ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("tickets.id"))
+    old_ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ticketing_tickets.id"))
+    new_ticket_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ticketing_tickets.id"))
     price_difference_minor: Mapped[int]
     channel: Mapped[Channel] = mapped_column(String(20))
     by_account_id: Mapped[uuid.UUID | None]
@@ -214,11 +218,11 @@ class Exchange(IdMixin, Base):
 class Scan(IdMixin, Base):
     """Every ticket control, accepted or refused."""
 
-    __tablename__ = "ticket_scans"
-    __table_args__ = (Index("ix_ticket_scans_performance", "performance_id", "created_at"),)
+    __tablename__ = "ticketing_scans"
+    __table_args__ = (Index("ix_ticketing_scans_performance", "performance_id", "created_at"),)
 
-    performance_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("performances.id"))
-    ticket_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("tickets.id"))
+    performance_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ticketing_performances.id"))
+    ticket_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ticketing_tickets.id"))
     number: Mapped[str] = mapped_column(String(64))
     result: Mapped[ScanResult] = mapped_column(String(20))
     by_account_id: Mapped[uuid.UUID | None]

@@ -62,7 +62,7 @@ async def create_office(
     )
     session.add(office)
     await session.flush()
-    await activity.record(
+    await activity.record_entry(
         session,
         "ticketing.office_created",
         organization_id=organization.id,
@@ -85,7 +85,7 @@ async def update_settings(
     for field, value in changes.items():
         setattr(office, field, value)
     office.updated_at = clock.now()
-    await activity.record(
+    await activity.record_entry(
         session,
         "ticketing.settings_updated",
         organization_id=office.organization_id,

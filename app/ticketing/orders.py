@@ -25,18 +25,18 @@ from app.ticketing.models import (
     Channel,
     Event,
     Exchange,
-    Order,
-    OrderStatus,
     PaymentMethod,
     Performance,
     PriceCategory,
     RefundMethod,
     Ticket,
     TicketOffice,
+    TicketOrder,
+    TicketOrderStatus,
     TicketStatus,
 )
 from app.ticketing.payments import card_provider
-from app.ticketing.schemas import CancellationRead, OrderCreate, OrderRead, TicketRead
+from app.ticketing.schemas import CancellationRead, TicketOrderCreate, TicketOrderRead, TicketRead
 
 ACCESS_KEY_PURPOSE = "order-access-key"
 ONLINE_METHODS = frozenset({PaymentMethod.card, PaymentMethod.invoice})
@@ -72,7 +72,7 @@ def order_link(access_key: str) -> str:
     return f"{get_settings().links_base}/shop/orders/{access_key}"
 
 
-def link_of(order: Order) -> str:
+def link_of(order: TicketOrder) -> str:
     """The customer's link to the order, for the mails that follow the confirmation."""
     return order_link(decrypt(order.access_key_encrypted, purpose=ACCESS_KEY_PURPOSE))
 
@@ -111,12 +111,12 @@ async def place_order(
     session: AsyncSession,
     office: TicketOffice,
     event: Event,
-    body: OrderCreate,
+    body: TicketOrderCreate,
     *,
     channel: Channel,
     sold_by: uuid.UUID | None = None,
     acting_as: uuid.UUID | None = None,
-) -> tuple[Order, str]:
+) -> tuple[TicketOrder, str]:
     """Places an order; returns it with the secret key of the customer's link."""
     now = clock.now()
     method = body.payment_method
@@ -162,14 +162,14 @@ async def place_order(
         raise Unprocessable("This performance has already started.", code="performance_started")
 
     access_key = new_token(nbytes=24)
-    order = Order(
+    order = TicketOrder(
         id=uuid.uuid4(),
         ticket_office_id=office.id,
         organization_id=office.organization_id,
         event_id=event.id,
         number=_random_code(10),
         channel=channel,
-        status=OrderStatus.pending_payment,
+        status=TicketOrderStatus.pending_payment,
         payment_method=method,
         customer_name=body.customer.name,
         customer_email=str(body.customer.email),
@@ -222,9 +222,9 @@ async def place_order(
 
     read = await order_read(session, order)
     await events.emit(session, "order.created", read, organization_id=order.organization_id)
-    if order.status == OrderStatus.paid:
+    if order.status == TicketOrderStatus.paid:
         await events.emit(session, "order.paid", read, organization_id=order.organization_id)
-    await activity.record(
+    await activity.record_entry(
         session,
         "ticketing.order_placed",
         organization_id=order.organization_id,
@@ -268,7 +268,7 @@ def _date(moment: datetime | None) -> str:
     return moment.strftime("%Y-%m-%d") if moment else ""
 
 
-def apply_invoice_schedule(order: Order) -> None:
+def apply_invoice_schedule(order: TicketOrder) -> None:
     assert order.reminder_interval_days is not None
     assert order.reminders_planned is not None
     dates = deadlines.schedule(
@@ -283,8 +283,8 @@ def apply_invoice_schedule(order: Order) -> None:
     order.next_deadline_at = dates.next_deadline_at
 
 
-def _mark_paid(order: Order, now: datetime, *, reference: str | None) -> None:
-    order.status = OrderStatus.paid
+def _mark_paid(order: TicketOrder, now: datetime, *, reference: str | None) -> None:
+    order.status = TicketOrderStatus.paid
     order.paid_at = now
     order.payment_reference = reference
     order.next_reminder_at = None
@@ -293,15 +293,15 @@ def _mark_paid(order: Order, now: datetime, *, reference: str | None) -> None:
 
 async def mark_paid(
     session: AsyncSession,
-    order: Order,
+    order: TicketOrder,
     *,
     reference: str | None,
     by: uuid.UUID,
     acting_as: uuid.UUID | None = None,
-) -> Order:
-    if order.status == OrderStatus.cancelled:
+) -> TicketOrder:
+    if order.status == TicketOrderStatus.cancelled:
         raise Conflict("A cancelled order cannot be paid.", code="order_cancelled")
-    if order.status == OrderStatus.paid:
+    if order.status == TicketOrderStatus.paid:
         raise Conflict("The order is already paid.", code="order_already_paid")
     _mark_paid(order, clock.now(), reference=reference)
     await events.emit(
@@ -310,7 +310,7 @@ async def mark_paid(
         await order_read(session, order),
         organization_id=order.organization_id,
     )
-    await activity.record(
+    await activity.record_entry(
         session,
         "ticketing.order_paid",
         organization_id=order.organization_id,
@@ -336,12 +336,12 @@ async def tickets_of(
     return found
 
 
-def _read(order: Order, tickets: Sequence[Ticket]) -> OrderRead:
-    return OrderRead.model_validate(
+def _read(order: TicketOrder, tickets: Sequence[Ticket]) -> TicketOrderRead:
+    return TicketOrderRead.model_validate(
         {
             **{
                 field: getattr(order, field)
-                for field in OrderRead.model_fields
+                for field in TicketOrderRead.model_fields
                 if field != "tickets"
             },
             "tickets": [TicketRead.model_validate(ticket) for ticket in tickets],
@@ -349,21 +349,23 @@ def _read(order: Order, tickets: Sequence[Ticket]) -> OrderRead:
     )
 
 
-async def order_read(session: AsyncSession, order: Order) -> OrderRead:
+async def order_read(session: AsyncSession, order: TicketOrder) -> TicketOrderRead:
     return _read(order, (await tickets_of(session, [order.id]))[order.id])
 
 
-async def order_reads(session: AsyncSession, orders: Sequence[Order]) -> list[OrderRead]:
+async def order_reads(
+    session: AsyncSession, orders: Sequence[TicketOrder]
+) -> list[TicketOrderRead]:
     tickets = await tickets_of(session, [order.id for order in orders])
     return [_read(order, tickets[order.id]) for order in orders]
 
 
 async def order_for_update(
     session: AsyncSession, office_id: uuid.UUID, order_id: uuid.UUID
-) -> Order:
+) -> TicketOrder:
     order = await session.scalar(
-        select(Order)
-        .where(Order.id == order_id, Order.ticket_office_id == office_id)
+        select(TicketOrder)
+        .where(TicketOrder.id == order_id, TicketOrder.ticket_office_id == office_id)
         .with_for_update()
     )
     if order is None:
@@ -373,8 +375,8 @@ async def order_for_update(
 
 async def order_by_access_key(
     session: AsyncSession, access_key: str, *, lock: bool = False
-) -> Order:
-    statement = select(Order).where(Order.access_key_digest == digest(access_key))
+) -> TicketOrder:
+    statement = select(TicketOrder).where(TicketOrder.access_key_digest == digest(access_key))
     if lock:
         statement = statement.with_for_update()
     order = await session.scalar(statement)
@@ -385,7 +387,7 @@ async def order_by_access_key(
 
 async def cancel(
     session: AsyncSession,
-    order: Order,
+    order: TicketOrder,
     *,
     ticket_ids: Sequence[uuid.UUID] | None,
     refund_method: RefundMethod,
@@ -398,13 +400,13 @@ async def cancel(
 ) -> Cancellation:
     """Cancels the whole order or chosen tickets of a paid one. Seats are freed, tickets become
     invalid at control, the commission stays due. Refunds are the organizer's: only recorded."""
-    if order.status == OrderStatus.cancelled:
+    if order.status == TicketOrderStatus.cancelled:
         raise OrderAlreadyCancelled("The order is already cancelled.")
     tickets = (await tickets_of(session, [order.id]))[order.id]
     valid = [ticket for ticket in tickets if ticket.status == TicketStatus.valid]
     if ticket_ids:
         if (
-            order.status == OrderStatus.pending_payment
+            order.status == TicketOrderStatus.pending_payment
             and order.payment_method == PaymentMethod.invoice
         ):
             raise InvoiceOrderPartialCancel(
@@ -454,7 +456,7 @@ async def cancel(
 
 async def expire_unpaid(
     session: AsyncSession,
-    due: Sequence[Order],
+    due: Sequence[TicketOrder],
     *,
     reason: str,
     event_names: Mapping[uuid.UUID, str],
@@ -503,12 +505,12 @@ async def expire_unpaid(
         )
 
 
-def _invalidate(order: Order, chosen: Sequence[Ticket], cancellation: Cancellation) -> None:
+def _invalidate(order: TicketOrder, chosen: Sequence[Ticket], cancellation: Cancellation) -> None:
     for ticket in chosen:
         ticket.status = TicketStatus.cancelled
         ticket.cancellation_id = cancellation.id
     if cancellation.whole_order:
-        order.status = OrderStatus.cancelled
+        order.status = TicketOrderStatus.cancelled
         order.cancelled_at = cancellation.created_at
         order.next_reminder_at = None
         order.next_deadline_at = None
@@ -516,7 +518,7 @@ def _invalidate(order: Order, chosen: Sequence[Ticket], cancellation: Cancellati
 
 async def _announce(
     session: AsyncSession,
-    order: Order,
+    order: TicketOrder,
     tickets: Sequence[Ticket],
     chosen: Sequence[Ticket],
     cancellation: Cancellation,
@@ -536,7 +538,7 @@ async def _announce(
         )
     else:
         await events.emit(session, "ticket.cancelled", read, organization_id=order.organization_id)
-    await activity.record(
+    await activity.record_entry(
         session,
         "ticketing.order_auto_cancelled" if automatic else "ticketing.tickets_cancelled",
         organization_id=order.organization_id,
@@ -587,7 +589,7 @@ def cancellation_read(cancellation: Cancellation, tickets: Sequence[Ticket]) -> 
 async def exchange(
     session: AsyncSession,
     office: TicketOffice,
-    order: Order,
+    order: TicketOrder,
     ticket_id: uuid.UUID,
     *,
     performance_id: uuid.UUID,
@@ -597,9 +599,9 @@ async def exchange(
     acting_as: uuid.UUID | None = None,
 ) -> Exchange:
     """Replaces a ticket by one for another performance or category of the same event."""
-    if order.status == OrderStatus.cancelled:
+    if order.status == TicketOrderStatus.cancelled:
         raise OrderAlreadyCancelled("The order is cancelled.")
-    if order.status == OrderStatus.pending_payment:
+    if order.status == TicketOrderStatus.pending_payment:
         raise Conflict("Tickets of an unpaid order cannot be exchanged.", code="order_not_paid")
     ticket = await session.scalar(
         select(Ticket).where(Ticket.id == ticket_id, Ticket.order_id == order.id).with_for_update()
@@ -677,7 +679,7 @@ async def exchange(
         await order_read(session, order),
         organization_id=order.organization_id,
     )
-    await activity.record(
+    await activity.record_entry(
         session,
         "ticketing.ticket_exchanged",
         organization_id=order.organization_id,

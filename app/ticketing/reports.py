@@ -7,7 +7,7 @@ from sqlalchemy import and_, case, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
-from app.ticketing.models import Event, Order, Performance, Ticket, TicketOffice, TicketStatus
+from app.ticketing.models import Event, Performance, Ticket, TicketOffice, TicketOrder, TicketStatus
 from app.ticketing.schemas import AmountByKey, EventReport, PerformanceReport
 
 _replacement = aliased(Ticket)
@@ -15,7 +15,7 @@ _replacement = aliased(Ticket)
 
 def _measures() -> list:  # type: ignore[type-arg]
     valid = Ticket.status == TicketStatus.valid
-    paid = Order.paid_at.is_not(None)
+    paid = TicketOrder.paid_at.is_not(None)
     return [
         func.count().filter(valid).label("sold"),
         func.count().filter(Ticket.cancellation_id.is_not(None)).label("cancelled"),
@@ -32,7 +32,7 @@ async def event_report(session: AsyncSession, office: TicketOffice, event: Event
         select(Performance.id, Performance.starts_at, Performance.capacity, *_measures())
         .select_from(Performance)
         .outerjoin(Ticket, and_(Ticket.performance_id == Performance.id, not_replaced))
-        .outerjoin(Order, Order.id == Ticket.order_id)
+        .outerjoin(TicketOrder, TicketOrder.id == Ticket.order_id)
         .where(Performance.event_id == event.id)
         .group_by(Performance.id)
         .order_by(Performance.starts_at, Performance.id)
@@ -49,21 +49,23 @@ async def event_report(session: AsyncSession, office: TicketOffice, event: Event
         )
         for row in await session.execute(base)
     ]
-    valid_paid = and_(Ticket.status == TicketStatus.valid, Order.paid_at.is_not(None))
+    valid_paid = and_(Ticket.status == TicketStatus.valid, TicketOrder.paid_at.is_not(None))
     split = (
         await session.execute(
             select(
-                Order.payment_method,
-                Order.channel,
+                TicketOrder.payment_method,
+                TicketOrder.channel,
                 func.coalesce(func.sum(case((valid_paid, Ticket.price_minor), else_=0)), 0),
                 func.coalesce(
-                    func.sum(case((Order.paid_at.is_not(None), Ticket.commission_minor), else_=0)),
+                    func.sum(
+                        case((TicketOrder.paid_at.is_not(None), Ticket.commission_minor), else_=0)
+                    ),
                     0,
                 ),
             )
-            .join(Order, Order.id == Ticket.order_id)
-            .where(Order.event_id == event.id, not_replaced)
-            .group_by(Order.payment_method, Order.channel)
+            .join(TicketOrder, TicketOrder.id == Ticket.order_id)
+            .where(TicketOrder.event_id == event.id, not_replaced)
+            .group_by(TicketOrder.payment_method, TicketOrder.channel)
         )
     ).all()
     by_method: dict[str, int] = {}

@@ -24,12 +24,12 @@ from app.ticketing.deps import (
 from app.ticketing.models import (
     Channel,
     Event,
-    Order,
-    OrderStatus,
     Performance,
     PriceCategory,
     Ticket,
     TicketOffice,
+    TicketOrder,
+    TicketOrderStatus,
 )
 from app.ticketing.schemas import (
     BoxOfficeOrderCreate,
@@ -42,10 +42,9 @@ from app.ticketing.schemas import (
     ExchangeCreate,
     ExchangeRead,
     MarkPaid,
-    OrderRead,
     PerformanceCreate,
     PerformanceRead,
-    PlacedOrder,
+    PlacedTicketOrder,
     PriceCategoryCreate,
     PriceCategoryRead,
     ScanCreate,
@@ -53,6 +52,7 @@ from app.ticketing.schemas import (
     TicketOfficeCreate,
     TicketOfficeRead,
     TicketOfficeSettings,
+    TicketOrderRead,
     TicketRead,
 )
 
@@ -285,7 +285,7 @@ async def event_report_csv(
 )
 async def sell(
     event_id: uuid.UUID, body: BoxOfficeOrderCreate, office: OfficeSeller, session: Session
-) -> PlacedOrder:
+) -> PlacedTicketOrder:
     """An order at the box office (or for a reseller channel), by a member with the `sell` right."""
     event = await offices.event_of_office(session, office.office.id, event_id)
     channel = body.channel if body.channel != Channel.online else Channel.box_office
@@ -298,7 +298,7 @@ async def sell(
         sold_by=office.account_id,
         acting_as=office.access.actor_organization_id,
     )
-    return PlacedOrder.model_validate(
+    return PlacedTicketOrder.model_validate(
         {**(await orders.order_read(session, order)).model_dump(), "access_key": access_key}
     )
 
@@ -306,29 +306,32 @@ async def sell(
 @router.get(
     "/{ticket_office_id}/orders",
     operation_id="ticketing-list_orders",
-    response_model=Page[OrderRead],
+    response_model=Page[TicketOrderRead],
     responses=OFFICE_ERRORS,
 )
 async def list_orders(
     office: OfficeSeller,
     session: Session,
     page: Pagination,
-    order_status: Annotated[OrderStatus | None, Query(alias="status")] = None,
+    order_status: Annotated[TicketOrderStatus | None, Query(alias="status")] = None,
     event_id: uuid.UUID | None = None,
     q: Annotated[
         str | None, Query(max_length=200, description="Order number or customer e-mail.")
     ] = None,
 ) -> dict[str, Any]:
-    query = select(Order).where(Order.ticket_office_id == office.office.id)
+    query = select(TicketOrder).where(TicketOrder.ticket_office_id == office.office.id)
     if order_status is not None:
-        query = query.where(Order.status == order_status)
+        query = query.where(TicketOrder.status == order_status)
     if event_id is not None:
-        query = query.where(Order.event_id == event_id)
+        query = query.where(TicketOrder.event_id == event_id)
     if q:
         query = query.where(
-            (Order.number == q.strip().upper()) | (Order.customer_email.ilike(q.strip()))
+            (TicketOrder.number == q.strip().upper())
+            | (TicketOrder.customer_email.ilike(q.strip()))
         )
-    rows, cursor = await paginate(session, query, page, created_at=Order.created_at, id=Order.id)
+    rows, cursor = await paginate(
+        session, query, page, created_at=TicketOrder.created_at, id=TicketOrder.id
+    )
     return page_of(await orders.order_reads(session, rows), cursor)
 
 
@@ -337,9 +340,13 @@ async def list_orders(
     operation_id="ticketing-read_order",
     responses=OFFICE_ERRORS,
 )
-async def read_order(order_id: uuid.UUID, office: OfficeSeller, session: Session) -> OrderRead:
+async def read_order(
+    order_id: uuid.UUID, office: OfficeSeller, session: Session
+) -> TicketOrderRead:
     order = await session.scalar(
-        select(Order).where(Order.id == order_id, Order.ticket_office_id == office.office.id)
+        select(TicketOrder).where(
+            TicketOrder.id == order_id, TicketOrder.ticket_office_id == office.office.id
+        )
     )
     if order is None:
         raise orders.OrderNotFound("No such order.")
@@ -353,7 +360,7 @@ async def read_order(order_id: uuid.UUID, office: OfficeSeller, session: Session
 )
 async def mark_paid(
     order_id: uuid.UUID, body: MarkPaid, office: OfficeSeller, session: Session
-) -> OrderRead:
+) -> TicketOrderRead:
     """Records the payment of an order on invoice: its reminders and cancellation are off."""
     order = await orders.order_for_update(session, office.office.id, order_id)
     await orders.mark_paid(
@@ -448,7 +455,9 @@ async def order_tickets_pdf(
     order_id: uuid.UUID, office: OfficeSeller, session: Session
 ) -> Response:
     order = await session.scalar(
-        select(Order).where(Order.id == order_id, Order.ticket_office_id == office.office.id)
+        select(TicketOrder).where(
+            TicketOrder.id == order_id, TicketOrder.ticket_office_id == office.office.id
+        )
     )
     if order is None:
         raise orders.OrderNotFound("No such order.")
@@ -456,7 +465,7 @@ async def order_tickets_pdf(
 
 
 async def tickets_pdf_response(
-    session: Session, office: TicketOffice, order: Order, number: str | None
+    session: Session, office: TicketOffice, order: TicketOrder, number: str | None
 ) -> Response:
     """The order's valid tickets (or one of them) as a PDF."""
     query = (
@@ -469,7 +478,7 @@ async def tickets_pdf_response(
     if number is not None:
         query = query.where(Ticket.number == number.upper())
     rows = [tuple(row) for row in await session.execute(query)]
-    if not rows or order.status == OrderStatus.cancelled:
+    if not rows or order.status == TicketOrderStatus.cancelled:
         raise NotFound("No valid ticket to download.", code="ticket_not_found")
     event = await session.get(Event, order.event_id)
     assert event is not None

@@ -7,10 +7,10 @@ from pydantic import EmailStr, Field, model_validator
 from app.core.schemas import Schema
 from app.ticketing.models import (
     Channel,
-    OrderStatus,
     PaymentMethod,
     RefundMethod,
     ScanResult,
+    TicketOrderStatus,
     TicketStatus,
 )
 
@@ -134,7 +134,7 @@ class TicketRequest(Schema):
     quantity: Annotated[int, Field(ge=1, le=50)] = 1
 
 
-class OrderCreate(Schema):
+class TicketOrderCreate(Schema):
     customer: Customer
     tickets: list[TicketRequest] = Field(min_length=1, max_length=20)
     payment_method: PaymentMethod
@@ -144,7 +144,7 @@ class OrderCreate(Schema):
     cancellation_insurance: bool = False
 
 
-class BoxOfficeOrderCreate(OrderCreate):
+class BoxOfficeOrderCreate(TicketOrderCreate):
     channel: Channel = Channel.box_office
 
 
@@ -159,13 +159,13 @@ class TicketRead(Schema):
     checked_in_at: datetime | None
 
 
-class OrderRead(Schema):
+class TicketOrderRead(Schema):
     id: uuid.UUID
     number: str
     ticket_office_id: uuid.UUID
     event_id: uuid.UUID
     channel: Channel
-    status: OrderStatus
+    status: TicketOrderStatus
     payment_method: PaymentMethod
     customer_name: str
     customer_email: str
@@ -184,7 +184,7 @@ class OrderRead(Schema):
     tickets: list[TicketRead]
 
 
-class PlacedOrder(OrderRead):
+class PlacedTicketOrder(TicketOrderRead):
     access_key: str = Field(
         description="The secret of the customer's link to the order; shown once."
     )

@@ -19,9 +19,9 @@ from app.ticketing.schemas import (
     EventRead,
     ExchangeCreate,
     ExchangeRead,
-    OrderCreate,
-    OrderRead,
-    PlacedOrder,
+    PlacedTicketOrder,
+    TicketOrderCreate,
+    TicketOrderRead,
 )
 
 router = APIRouter(prefix="/shop", tags=["shop"], route_class=AppRoute)
@@ -80,7 +80,9 @@ async def read_event(event_id: uuid.UUID, session: Session) -> EventRead:
     dependencies=[Depends(per_ip("shop_order", limit=20, per_seconds=60))],
     responses=problem_responses(402, 404, 409, 422, 429),
 )
-async def place_order(event_id: uuid.UUID, body: OrderCreate, session: Session) -> PlacedOrder:
+async def place_order(
+    event_id: uuid.UUID, body: TicketOrderCreate, session: Session
+) -> PlacedTicketOrder:
     """Orders tickets with just an e-mail address; the confirmation mail carries the order's link.
 
     Paid by card at once, or on invoice (reminders, then automatic cancellation when unpaid).
@@ -89,7 +91,7 @@ async def place_order(event_id: uuid.UUID, body: OrderCreate, session: Session) 
     order, access_key = await orders.place_order(
         session, office, event, body, channel=Channel.online
     )
-    return PlacedOrder.model_validate(
+    return PlacedTicketOrder.model_validate(
         {**(await orders.order_read(session, order)).model_dump(), "access_key": access_key}
     )
 
@@ -97,7 +99,7 @@ async def place_order(event_id: uuid.UUID, body: OrderCreate, session: Session) 
 @router.get(
     "/orders/{access_key}", operation_id="shop-read_order", responses=problem_responses(404)
 )
-async def read_order(access_key: str, session: Session) -> OrderRead:
+async def read_order(access_key: str, session: Session) -> TicketOrderRead:
     """The customer's view of the order, from the secret link."""
     return await orders.order_read(session, await orders.order_by_access_key(session, access_key))
 

@@ -86,7 +86,7 @@ async def disable(
         return False
     organization_id, target_url = row
     await fail_pending(session, subscription_id, f"Subscription disabled: {detail}")
-    await activity.record(
+    await activity.record_entry(
         session,
         "webhooks.subscription_disabled",
         organization_id=organization_id,

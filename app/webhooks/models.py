@@ -12,7 +12,7 @@ from app.events.models import DomainEvent
 
 # The fan-out scans recent organization events in creation order.
 Index(
-    "ix_domain_events_webhook_fanout",
+    "ix_events_domain_events_webhook_fanout",
     DomainEvent.created_at,
     DomainEvent.id,
     postgresql_where=DomainEvent.organization_id.is_not(None),
@@ -29,9 +29,9 @@ class DisabledReason(StrEnum):
 class WebhookSubscription(IdMixin, TimestampMixin, Base):
     """Where an organization wants its events sent, and which ones."""
 
-    __tablename__ = "webhook_subscriptions"
+    __tablename__ = "webhooks_subscriptions"
     __table_args__ = (
-        Index("ix_webhook_subscriptions_list", "organization_id", "created_at", "id"),
+        Index("ix_webhooks_subscriptions_list", "organization_id", "created_at", "id"),
     )
 
     organization_id: Mapped[uuid.UUID] = mapped_column(
@@ -54,10 +54,10 @@ class WebhookSubscription(IdMixin, TimestampMixin, Base):
 class WebhookEventFanout(Base):
     """Marks a domain event as fanned out to the subscriptions it matched (a per-event claim)."""
 
-    __tablename__ = "webhook_event_fanouts"
+    __tablename__ = "webhooks_event_fanouts"
 
     event_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("domain_events.id", ondelete="CASCADE"), primary_key=True
+        ForeignKey("events_domain_events.id", ondelete="CASCADE"), primary_key=True
     )
     event_created_at: Mapped[datetime] = mapped_column(index=True)
     fanned_out_at: Mapped[datetime] = mapped_column(default=clock.now)
@@ -76,22 +76,22 @@ class WebhookDelivery(IdMixin, TimestampMixin, Base):
     the lease's end: should the worker die, the delivery is due again once the lease ends.
     """
 
-    __tablename__ = "webhook_deliveries"
+    __tablename__ = "webhooks_deliveries"
     __table_args__ = (
         UniqueConstraint("subscription_id", "event_id"),
-        Index("ix_webhook_deliveries_list", "subscription_id", "created_at", "id"),
+        Index("ix_webhooks_deliveries_list", "subscription_id", "created_at", "id"),
         Index(
-            "ix_webhook_deliveries_due",
+            "ix_webhooks_deliveries_due",
             "next_attempt_at",
             postgresql_where=text("status = 'pending'"),
         ),
     )
 
     subscription_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("webhook_subscriptions.id", ondelete="CASCADE")
+        ForeignKey("webhooks_subscriptions.id", ondelete="CASCADE")
     )
     event_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("domain_events.id", ondelete="CASCADE"), index=True
+        ForeignKey("events_domain_events.id", ondelete="CASCADE"), index=True
     )
     event_type: Mapped[str] = mapped_column(String(100))
     status: Mapped[DeliveryStatus] = mapped_column(String(20), default=DeliveryStatus.pending)
@@ -108,17 +108,17 @@ class WebhookDelivery(IdMixin, TimestampMixin, Base):
 class WebhookAttempt(IdMixin, Base):
     """One HTTP request made to deliver an event: the delivery log."""
 
-    __tablename__ = "webhook_attempts"
+    __tablename__ = "webhooks_attempts"
     __table_args__ = (
-        Index("ix_webhook_attempts_list", "subscription_id", "created_at", "id"),
-        Index("ix_webhook_attempts_delivery", "delivery_id"),
+        Index("ix_webhooks_attempts_list", "subscription_id", "created_at", "id"),
+        Index("ix_webhooks_attempts_delivery", "delivery_id"),
     )
 
     delivery_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("webhook_deliveries.id", ondelete="CASCADE")
+        ForeignKey("webhooks_deliveries.id", ondelete="CASCADE")
     )
     subscription_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("webhook_subscriptions.id", ondelete="CASCADE")
+        ForeignKey("webhooks_subscriptions.id", ondelete="CASCADE")
     )
     event_id: Mapped[uuid.UUID]
     event_type: Mapped[str] = mapped_column(String(100))

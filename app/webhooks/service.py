@@ -93,7 +93,7 @@ async def create_subscription(
     )
     session.add(subscription)
     await session.flush()
-    await activity.record(
+    await activity.record_entry(
         session,
         "webhooks.subscription_created",
         organization_id=organization_id,
@@ -144,7 +144,7 @@ async def update_subscription(
         else:
             await fail_pending(session, subscription.id, "Subscription paused.")
     subscription.updated_at = clock.now()
-    await activity.record(
+    await activity.record_entry(
         session,
         "webhooks.subscription_updated",
         organization_id=subscription.organization_id,
@@ -158,7 +158,7 @@ async def update_subscription(
 async def delete_subscription(
     session: AsyncSession, subscription: WebhookSubscription, *, by: uuid.UUID
 ) -> None:
-    await activity.record(
+    await activity.record_entry(
         session,
         "webhooks.subscription_deleted",
         organization_id=subscription.organization_id,
@@ -179,7 +179,7 @@ async def rotate_secret(
     subscription.previous_secret_expires_at = now + PREVIOUS_SECRET_VALIDITY
     subscription.secret_encrypted = signing.seal(secret)
     subscription.updated_at = now
-    await activity.record(
+    await activity.record_entry(
         session,
         "webhooks.secret_rotated",
         organization_id=subscription.organization_id,

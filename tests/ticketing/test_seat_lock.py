@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from app.core.db import Database
 from app.ticketing import orders
-from app.ticketing.models import Order
+from app.ticketing.models import TicketOrder
 from app.ticketing.payments import Charge
 from tests.ticketing.helpers import open_shop, order_body
 
@@ -41,6 +41,8 @@ async def test_card_is_charged_only_once_the_seats_are_taken_and_its_reference_k
     assert [c.amount_minor for c in provider.charges] == [placed.json()["total_minor"]]
     async with db.sessionmaker() as session:
         reference = await session.scalar(
-            select(Order.payment_reference).where(Order.number == placed.json()["number"])
+            select(TicketOrder.payment_reference).where(
+                TicketOrder.number == placed.json()["number"]
+            )
         )
     assert reference == "rec_0"

@@ -12,7 +12,7 @@ from app.core.db import Database
 from app.events.models import DomainEvent
 from app.notifications.models import MailMessage
 from app.ticketing.jobs import sweep_invoice_deadlines
-from app.ticketing.models import Cancellation, Order, Ticket
+from app.ticketing.models import Cancellation, Ticket, TicketOrder
 from tests.factories import log_in
 from tests.ticketing.helpers import open_shop, sell
 from tests.ticketing.test_deadlines import START
@@ -39,7 +39,7 @@ async def test_one_sweep_cancels_due_orders_on_several_performances_and_reminds_
         event = (await client.get(f"/v1/shop/events/{shop.event_id}")).json()
         assert [p["available"] for p in event["performances"]] == [10, 9]
     async with db.sessionmaker() as session:
-        orders = {o.number: o for o in await session.scalars(select(Order))}
+        orders = {o.number: o for o in await session.scalars(select(TicketOrder))}
         assert {number: (o.status, o.reminders_sent) for number, o in orders.items()} == {
             **{o["number"]: ("cancelled", 0) for o in expiring},
             reminded["number"]: ("pending_payment", 1),
