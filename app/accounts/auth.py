@@ -17,8 +17,8 @@ from app.accounts.models import (
     ConsumedToken,
     LoginAttempt,
     RefreshToken,
-    TokenPurpose,
 )
+from app.accounts.types import TokenPurpose
 from app.activity import service as activity
 from app.core import clock
 from app.core.errors import Unauthorized

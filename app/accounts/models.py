@@ -1,22 +1,17 @@
 import uuid
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import ARRAY, INET, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
+from app.accounts.types import (
+    Language,
+    TokenPurpose,
+)
 from app.core import clock
 from app.core.db import Base, IdMixin, TimestampMixin
-
-
-class Language(StrEnum):
-    fr = "fr"
-    en = "en"
-    de = "de"
-    it = "it"
-    es = "es"
 
 
 class Account(IdMixin, TimestampMixin, Base):
@@ -125,15 +120,6 @@ class EmergencyCode(IdMixin, Base):
     code_digest: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     used_at: Mapped[datetime | None]
-
-
-class TokenPurpose(StrEnum):
-    confirm_email = "confirm_email"
-    password_reset = "password_reset"
-    unlock = "unlock"
-    recovery_email = "recovery_email"
-    login_email_change = "login_email_change"
-    recovery_phone = "recovery_phone"
 
 
 class AccountToken(IdMixin, Base):

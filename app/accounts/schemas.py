@@ -5,7 +5,7 @@ from zoneinfo import available_timezones
 
 from pydantic import EmailStr, Field, field_validator
 
-from app.accounts.models import Language
+from app.accounts.types import Language
 from app.core.schemas import IPAddress, Schema
 
 Password = Annotated[

@@ -9,7 +9,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import auth, password_policy, tokens, totp
-from app.accounts.models import Account, AccountAvatar, TokenPurpose
+from app.accounts.models import Account, AccountAvatar
+from app.accounts.types import TokenPurpose
 from app.activity import service as activity
 from app.core import clock
 from app.core.errors import Conflict, Forbidden, Unprocessable

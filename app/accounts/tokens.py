@@ -7,7 +7,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.models import AccountToken, TokenPurpose
+from app.accounts.models import AccountToken
+from app.accounts.types import TokenPurpose
 from app.core import clock
 from app.core.errors import AppError
 from app.core.security.tokens import digest, new_token

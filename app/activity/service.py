@@ -13,7 +13,6 @@ from app.activity.types import Actor, Via
 from app.core import clock
 from app.core.pagination import PageParams, paginate
 
-
 _UNMARKED = frozenset({Via.account, Via.member, Via.customer})
 
 

@@ -12,7 +12,7 @@ from app.billing.pricing import Tier
 from app.billing.schemas import PlanCreate, PlanRead, PlanUpdate, PriceWrite, TierWrite
 from app.core import clock
 from app.core.errors import Conflict, NotFound, Unprocessable
-from app.organizations.models import ProductType
+from app.organizations.types import ProductType
 
 
 class PlanNotFound(NotFound):

@@ -28,7 +28,8 @@ from app.billing.schemas import SubscriptionRead
 from app.core import clock
 from app.events.service import emit
 from app.organizations import service as organizations
-from app.organizations.models import Product, ProductStatus, ProductType
+from app.organizations.models import Product
+from app.organizations.types import ProductStatus, ProductType
 
 
 def add_months(moment: datetime, months: int) -> datetime:

@@ -10,7 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.accounts.models import Account
 from app.core.settings import get_settings
 from app.notifications.service import queue_mail
-from app.organizations.models import Membership, Role
+from app.organizations.models import Membership
+from app.organizations.types import Role
 
 
 async def mail_organization(

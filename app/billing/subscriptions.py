@@ -40,7 +40,8 @@ from app.core import clock
 from app.core.errors import AppError, Conflict, NotFound, Unprocessable
 from app.core.money import scale
 from app.events.service import emit
-from app.organizations.models import Organization, ProductStatus
+from app.organizations.models import Organization
+from app.organizations.types import ProductStatus
 
 
 class SubscriptionNotFound(NotFound):

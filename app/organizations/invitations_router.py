@@ -9,7 +9,6 @@ from app.core.errors import problem_responses
 from app.core.idempotency import AppRoute
 from app.core.ratelimit import per_ip
 from app.organizations import members, partners
-from app.organizations.models import Role
 from app.organizations.schemas import (
     InvitationAccepted,
     InvitationPreview,
@@ -17,6 +16,7 @@ from app.organizations.schemas import (
     InvitationToken,
     PartnerInvitationPreview,
 )
+from app.organizations.types import Role
 
 router = APIRouter(tags=["invitations"], route_class=AppRoute)
 token_limit = Depends(per_ip("invitation_token", limit=30, per_seconds=60))

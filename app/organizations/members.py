@@ -19,10 +19,11 @@ from app.core.security.tokens import digest, new_token
 from app.core.settings import get_settings
 from app.notifications.service import queue_mail
 from app.organizations import audit
-from app.organizations.models import Invitation, Membership, Organization, PartnerInvitation, Role
+from app.organizations.models import Invitation, Membership, Organization, PartnerInvitation
 from app.organizations.permissions import OrganizationAccess, RoleForbidden, can_assign_role
 from app.organizations.schemas import InvitationRead, MemberRead, OrganizationRead
 from app.organizations.service import lock_organization, remove_member_records
+from app.organizations.types import Role
 
 INVITATION_LIFETIME = timedelta(days=7)
 

@@ -12,7 +12,7 @@ from app.core.errors import problem_responses
 from app.core.idempotency import AppRoute
 from app.core.pagination import Page, Pagination, page_of, paginate
 from app.organizations import members
-from app.organizations.models import Invitation, Membership, Role
+from app.organizations.models import Invitation, Membership
 from app.organizations.permissions import LegalRepresentative, Manager, OwnMember
 from app.organizations.schemas import (
     InvitationCreate,
@@ -24,6 +24,7 @@ from app.organizations.schemas import (
     TwoFactorAlertsSent,
     TwoFactorRequirement,
 )
+from app.organizations.types import Role
 
 router = APIRouter(tags=["members"], route_class=AppRoute)
 NO_CONTENT = status.HTTP_204_NO_CONTENT

@@ -1,6 +1,5 @@
 import uuid
 from datetime import datetime
-from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
@@ -18,19 +17,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import clock
 from app.core.db import Base, IdMixin, TimestampMixin
-
-
-class Role(StrEnum):
-    legal_representative = "legal_representative"
-    administrator = "administrator"
-    collaborator = "collaborator"
-    external = "external"
-
-
-class OrganizationKind(StrEnum):
-    private = "private"
-    association = "association"
-    company = "company"
+from app.organizations.types import (
+    GrantScope,
+    OrganizationKind,
+    PartnerAccess,
+    PaymentMode,
+    ProductStatus,
+    ProductType,
+    Role,
+)
 
 
 class Organization(IdMixin, TimestampMixin, Base):
@@ -135,49 +130,6 @@ class Invitation(IdMixin, Base):
     revoked_at: Mapped[datetime | None]
 
 
-class ProductType(StrEnum):
-    ticket_office = "ticket_office"
-    mail_service = "mail_service"
-    drive = "drive"
-    web_hosting = "web_hosting"
-    domain = "domain"
-    suite = "suite"
-    cloud_server = "cloud_server"
-    streaming = "streaming"
-
-
-class ProductStatus(StrEnum):
-    active = "active"
-    expired = "expired"
-    suspended = "suspended"
-    redemption = "redemption"
-    released = "released"
-
-
-class ProductRight(StrEnum):
-    """What a grant allows on a product; ``sell`` and ``check`` exist for ticket offices."""
-
-    use = "use"
-    manage = "manage"
-    technical = "technical"
-    statistics = "statistics"
-    sell = "sell"
-    check = "check"
-
-
-COMMON_RIGHTS = frozenset(
-    {ProductRight.use, ProductRight.manage, ProductRight.technical, ProductRight.statistics}
-)
-TICKET_OFFICE_RIGHTS = frozenset({ProductRight.sell, ProductRight.check})
-
-
-def rights_of(product_type: ProductType) -> frozenset[ProductRight]:
-    """The rights a product of this type has."""
-    if product_type == ProductType.ticket_office:
-        return COMMON_RIGHTS | TICKET_OFFICE_RIGHTS
-    return COMMON_RIGHTS
-
-
 class Product(IdMixin, TimestampMixin, Base):
     """An instance of a product an organization owns (a ticket office, a domain, a drive…)."""
 
@@ -222,12 +174,6 @@ class TeamMember(Base):
         ForeignKey("accounts.id", ondelete="CASCADE"), primary_key=True
     )
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
-
-
-class GrantScope(StrEnum):
-    product = "product"
-    product_type = "product_type"
-    all = "all"
 
 
 class Grant(IdMixin, TimestampMixin, Base):
@@ -283,16 +229,6 @@ class Grant(IdMixin, TimestampMixin, Base):
     granted_by_account_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("accounts.id", ondelete="SET NULL")
     )
-
-
-class PartnerAccess(StrEnum):
-    full = "full"
-    limited = "limited"
-
-
-class PaymentMode(StrEnum):
-    client_pays = "client_pays"
-    partner_pays = "partner_pays"
 
 
 class PartnerInvitation(IdMixin, Base):

@@ -21,11 +21,9 @@ from app.organizations import audit
 from app.organizations.members import invitation_status
 from app.organizations.models import (
     Organization,
-    PartnerAccess,
     PartnerInvitation,
     Partnership,
     PartnershipProduct,
-    PaymentMode,
     Product,
 )
 from app.organizations.permissions import OrganizationAccess
@@ -35,6 +33,7 @@ from app.organizations.schemas import (
     PartnershipRead,
 )
 from app.organizations.service import lock_organization
+from app.organizations.types import PartnerAccess, PaymentMode
 
 PARTNER_INVITATION_LIFETIME = timedelta(days=14)
 

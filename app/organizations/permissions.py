@@ -29,18 +29,20 @@ from app.core.db import Session
 from app.core.errors import Forbidden, NotFound
 from app.organizations.models import (
     Grant,
-    GrantScope,
     Membership,
     Organization,
-    PartnerAccess,
     Partnership,
     PartnershipProduct,
     Product,
+    SupportAccessGrant,
+    TeamMember,
+)
+from app.organizations.types import (
+    GrantScope,
+    PartnerAccess,
     ProductRight,
     ProductType,
     Role,
-    SupportAccessGrant,
-    TeamMember,
     rights_of,
 )
 

@@ -7,9 +7,10 @@ from app.core import clock
 from app.core.errors import Conflict
 from app.notifications.service import queue_mail
 from app.organizations import audit, service
-from app.organizations.models import Product, ProductType
+from app.organizations.models import Product
 from app.organizations.permissions import OrganizationAccess
 from app.organizations.schemas import ProductRead
+from app.organizations.types import ProductType
 
 
 async def create(

@@ -9,7 +9,7 @@ from app.core.errors import problem_responses
 from app.core.idempotency import AppRoute
 from app.core.pagination import Page, Pagination, page_of, paginate
 from app.organizations import products
-from app.organizations.models import Product, ProductRight, ProductType
+from app.organizations.models import Product
 from app.organizations.permissions import (
     ManagedProduct,
     Manager,
@@ -20,6 +20,7 @@ from app.organizations.permissions import (
     visible_products,
 )
 from app.organizations.schemas import ProductCreate, ProductRead, ProductWithRights
+from app.organizations.types import ProductRight, ProductType
 
 router = APIRouter(tags=["products"], route_class=AppRoute)
 

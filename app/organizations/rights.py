@@ -10,19 +10,10 @@ from app.core import clock
 from app.core.errors import Conflict, NotFound, Unprocessable
 from app.organizations import audit
 from app.organizations.members import membership
-from app.organizations.models import (
-    Grant,
-    GrantScope,
-    Product,
-    ProductRight,
-    ProductType,
-    Role,
-    Team,
-    TeamMember,
-    rights_of,
-)
+from app.organizations.models import Grant, Product, Team, TeamMember
 from app.organizations.permissions import MANAGERS, OrganizationAccess, granted_rights
 from app.organizations.schemas import EffectiveRights, GrantRead, TeamRead
+from app.organizations.types import GrantScope, ProductRight, ProductType, Role, rights_of
 
 ALL_RIGHTS = list(ProductRight)
 

@@ -11,7 +11,7 @@ from app.core.errors import problem_responses
 from app.core.idempotency import AppRoute
 from app.core.pagination import Page, Pagination, page_of, paginate
 from app.organizations import rights
-from app.organizations.models import Grant, Product, ProductRight, Team
+from app.organizations.models import Grant, Product, Team
 from app.organizations.permissions import (
     Manager,
     Member,
@@ -29,6 +29,7 @@ from app.organizations.schemas import (
     TeamUpdate,
     TeamWrite,
 )
+from app.organizations.types import ProductRight
 
 router = APIRouter(tags=["rights"], route_class=AppRoute)
 teams_router = APIRouter(tags=["teams"], route_class=AppRoute)

@@ -5,10 +5,10 @@ from zoneinfo import available_timezones
 
 from pydantic import EmailStr, Field, field_validator, model_validator
 
-from app.accounts.models import Language
 from app.accounts.schemas import Password, PhoneNumber, PostalAddress
+from app.accounts.types import Language
 from app.core.schemas import IPAddress, Schema
-from app.organizations.models import (
+from app.organizations.types import (
     GrantScope,
     OrganizationKind,
     PartnerAccess,

@@ -24,22 +24,24 @@ from app.organizations.models import (
     Invitation,
     Membership,
     Organization,
-    OrganizationKind,
     OrganizationLogo,
-    PartnerAccess,
     PartnerInvitation,
     Partnership,
     PartnershipProduct,
-    PaymentMode,
     Product,
-    ProductStatus,
-    ProductType,
-    Role,
     SupportAccessGrant,
     Team,
     TeamMember,
 )
 from app.organizations.schemas import OrganizationRead, ProductRead
+from app.organizations.types import (
+    OrganizationKind,
+    PartnerAccess,
+    PaymentMode,
+    ProductStatus,
+    ProductType,
+    Role,
+)
 
 CHF_COUNTRIES = frozenset({"CH", "LI"})
 HELD_PRODUCT_STATUSES = frozenset(set(ProductStatus) - {ProductStatus.released})

@@ -10,8 +10,8 @@ from app.accounts.deps import CurrentPrincipal
 from app.core.db import Session
 from app.core.errors import Forbidden, NotFound
 from app.organizations import permissions
-from app.organizations.models import ProductRight
 from app.organizations.permissions import Member, OrganizationAccess
+from app.organizations.types import ProductRight
 from app.ticketing.models import TicketOffice
 
 

@@ -11,7 +11,8 @@ from app.activity import service as activity
 from app.core import clock
 from app.core.errors import Conflict, NotFound
 from app.organizations import service as organizations
-from app.organizations.models import Organization, ProductType
+from app.organizations.models import Organization
+from app.organizations.types import ProductType
 from app.ticketing.models import Event, Performance, PriceCategory, TicketOffice
 from app.ticketing.schemas import (
     EventCreate,

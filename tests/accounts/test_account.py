@@ -10,7 +10,8 @@ from sqlalchemy import select
 
 from app.core import clock
 from app.core.db import Database
-from app.organizations.models import Membership, Organization, Role
+from app.organizations.models import Membership, Organization
+from app.organizations.types import Role
 from tests.factories import (
     PASSWORD,
     current_code,

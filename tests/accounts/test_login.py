@@ -12,7 +12,8 @@ from sqlalchemy import select, update
 from app.accounts.models import Account
 from app.core import clock
 from app.core.db import Database
-from app.organizations.models import Membership, Role
+from app.organizations.models import Membership
+from app.organizations.types import Role
 from tests.factories import PASSWORD, log_in, sign_up, signed_in_user, unique_email
 
 

@@ -10,7 +10,8 @@ from app.billing import payments
 from app.billing.models import EntryKind, Invoice, PrepaidEntry
 from app.billing.partners import PartnerTerms, Pricing, pricing_for
 from app.core.db import Database
-from app.organizations.models import PartnerAccess, Partnership, PaymentMode
+from app.organizations.models import Partnership
+from app.organizations.types import PartnerAccess, PaymentMode
 from tests.billing.conftest import balance, credit_prepaid, customer, order, path
 from tests.factories import User
 

@@ -10,7 +10,8 @@ from app.accounts.models import Account
 from app.core import clock
 from app.core.db import Database
 from app.organizations import service
-from app.organizations.models import Membership, Organization, Product, ProductType, Role
+from app.organizations.models import Membership, Organization, Product
+from app.organizations.types import ProductType, Role
 from tests.factories import User, signed_in_user
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -30,19 +30,15 @@ from app.organizations import permissions
 from app.organizations.models import (
     BillingAddress,
     Grant,
-    GrantScope,
     Invitation,
     OrganizationLogo,
-    PartnerAccess,
     PartnerInvitation,
     Partnership,
-    PaymentMode,
-    ProductType,
-    Role,
     SupportAccessGrant,
     Team,
     TeamMember,
 )
+from app.organizations.types import GrantScope, PartnerAccess, PaymentMode, ProductType, Role
 from tests.factories import PASSWORD, User, signed_in_user, unique_email
 from tests.organizations.helpers import (
     PNG,

@@ -12,7 +12,8 @@ from app.core.db import Database
 from app.core.settings import Settings
 from app.events.models import DomainEvent
 from app.main import create_app
-from app.organizations.models import Grant, Membership, Role
+from app.organizations.models import Grant, Membership
+from app.organizations.types import Role
 from tests.factories import PASSWORD, enable_two_factor, log_in, signed_in_user, unique_email
 from tests.mail import Mailbox
 from tests.organizations.helpers import add_member, add_product, organization_with_roles, url

@@ -5,7 +5,7 @@ from sqlalchemy import select
 
 from app.core.db import Database
 from app.events.models import DomainEvent
-from app.organizations.models import ProductType, Role
+from app.organizations.types import ProductType, Role
 from tests.factories import PASSWORD, signed_in_user
 from tests.organizations.helpers import (
     PNG,

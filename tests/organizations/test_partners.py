@@ -14,7 +14,7 @@ from sqlalchemy import select
 from app.activity.models import ActivityEntry
 from app.core.db import Database
 from app.organizations import service
-from app.organizations.models import PartnerAccess, PaymentMode, ProductType, Role
+from app.organizations.types import PartnerAccess, PaymentMode, ProductType, Role
 from tests.factories import User, signed_in_user
 from tests.mail import Mailbox
 from tests.organizations.helpers import (

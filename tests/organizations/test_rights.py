@@ -12,8 +12,8 @@ from app.accounts.deps import Principal
 from app.accounts.models import Account
 from app.core.db import Database
 from app.core.errors import Forbidden, NotFound
-from app.organizations.models import ProductRight, ProductType
 from app.organizations.permissions import product_with_right, resolve_access
+from app.organizations.types import ProductRight, ProductType
 from tests.factories import User
 from tests.mail import Mailbox
 from tests.organizations.helpers import Roster, add_product, organization_with_roles, url

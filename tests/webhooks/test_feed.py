@@ -5,7 +5,8 @@ from sqlalchemy import insert
 
 from app.core.db import Database
 from app.core.settings import Settings
-from app.organizations.models import Membership, Role
+from app.organizations.models import Membership
+from app.organizations.types import Role
 from tests.factories import User, signed_in_user
 from tests.webhooks.conftest import emit_event, run_worker, subscribe
 from tests.webhooks.receiver import Receiver

@@ -1,0 +1,20 @@
+"""The accounts domain's enums, which other domains may import."""
+
+from enum import StrEnum
+
+
+class Language(StrEnum):
+    fr = "fr"
+    en = "en"
+    de = "de"
+    it = "it"
+    es = "es"
+
+
+class TokenPurpose(StrEnum):
+    confirm_email = "confirm_email"
+    password_reset = "password_reset"
+    unlock = "unlock"
+    recovery_email = "recovery_email"
+    login_email_change = "login_email_change"
+    recovery_phone = "recovery_phone"
