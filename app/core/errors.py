@@ -129,16 +129,30 @@ def problem_response(
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
 
-def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
-    """OpenAPI ``responses=`` entries for the error statuses a route can return."""
-    return {
-        status: {
+def problem_responses(*errors: "int | type[AppError]") -> dict[int | str, dict[str, Any]]:
+    """OpenAPI ``responses=`` entries for what a route can answer besides success: the error
+    classes it raises (each its status and stable ``code``) and bare statuses. Each status lists
+    its codes in the description and in ``x-problem-codes``."""
+    codes: dict[int, list[str]] = {}
+    for error in errors:
+        status, code = (error, None) if isinstance(error, int) else (error.status, error.code)
+        listed = codes.setdefault(status, [])
+        if code and code not in listed:
+            listed.append(code)
+    responses: dict[int | str, dict[str, Any]] = {}
+    for status, listed in sorted(codes.items()):
+        description = HTTPStatus(status).phrase
+        if listed:
+            description += ": " + ", ".join(f"`{code}`" for code in listed)
+        entry: dict[str, Any] = {
             "model": Problem,
-            "description": HTTPStatus(status).phrase,
+            "description": description,
             "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
         }
-        for status in statuses
-    }
+        if listed:
+            entry["x-problem-codes"] = listed
+        responses[status] = entry
+    return responses
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:
