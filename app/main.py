@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
+from app import lifecycle_router
 from app.accounts import auth_router as accounts_auth
 from app.accounts import router as accounts
 from app.billing import router as billing
@@ -30,6 +31,8 @@ def api_router() -> APIRouter:
     """Everything under /v1; each domain's router is included here."""
     router = APIRouter(prefix="/v1", route_class=AppRoute)
     router.include_router(accounts.signup_router)
+    router.include_router(lifecycle_router.accounts_router)
+    router.include_router(lifecycle_router.organizations_router)
     router.include_router(accounts.router)
     router.include_router(accounts_auth.router)
     router.include_router(organizations.router)

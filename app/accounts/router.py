@@ -23,7 +23,6 @@ from app.accounts.models import (
     PersonalAccessToken,
 )
 from app.accounts.schemas import (
-    AccountDeletion,
     AccountRead,
     ActivityRead,
     EmergencyCodes,
@@ -43,7 +42,6 @@ from app.accounts.schemas import (
     SecuritySettings,
     SecuritySettingsUpdate,
     SessionRead,
-    SignUp,
     TokenBody,
     TwoFactorCode,
     TwoFactorDisable,
@@ -88,29 +86,6 @@ async def account_read(session: Any, account: Account) -> AccountRead:
             "has_avatar": await service.has_avatar(session, account.id),
         }
     )
-
-
-@signup_router.post(
-    "/accounts",
-    operation_id="accounts-sign_up",
-    status_code=status.HTTP_201_CREATED,
-    dependencies=[Depends(per_ip("signup", limit=10, per_seconds=3600))],
-    responses=problem_responses(409, 429),
-)
-async def sign_up(body: SignUp, session: Session) -> AccountRead:
-    """Creates an account and an organization it represents; a confirmation link is e-mailed."""
-    account = await service.sign_up(
-        session,
-        first_name=body.first_name,
-        last_name=body.last_name,
-        email=str(body.email),
-        password=body.password,
-        phone=body.phone,
-        address=body.address.model_dump() if body.address else None,
-        language=body.language,
-        time_zone=body.time_zone,
-    )
-    return await account_read(session, account)
 
 
 @signup_router.post(
@@ -642,22 +617,6 @@ async def read_avatar(account: CurrentAccount, session: Session) -> Response:
         media_type=avatar.content_type,
         headers={"Cache-Control": "private, max-age=300"},
     )
-
-
-@router.post(
-    "/deletion",
-    operation_id="accounts-delete",
-    status_code=NO_CONTENT,
-    responses=problem_responses(401, 403, 409),
-)
-async def delete_account(
-    body: AccountDeletion,
-    account: CurrentAccount,
-    auth_session: InteractiveSession,
-    session: Session,
-) -> None:
-    """Deletes the account (password needed) unless it is the only legal representative."""
-    await service.delete_account(session, account, password=body.password)
 
 
 async def _security_mail(session: Any, account: Account, template: str) -> None:

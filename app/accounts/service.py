@@ -17,7 +17,6 @@ from app.core.errors import Conflict, Forbidden, Unprocessable
 from app.core.security import passwords
 from app.notifications.service import queue_mail
 from app.notifications.sms import queue_sms
-from app.organizations import service as organizations
 
 
 class EmailTaken(Conflict):
@@ -76,10 +75,10 @@ async def sign_up(
     address: dict[str, Any] | None,
     language: str,
     time_zone: str,
-    create_organization: bool = True,
     email_confirmed: bool = False,
 ) -> Account:
-    """Creates the account and, unless invited, an organization it represents.
+    """Creates the account (its organization, when it is not invited, comes from
+    ``app.lifecycle.sign_up``).
 
     The address is confirmed by a mailed link, unless the caller already proved it
     (``email_confirmed``: an invitation link reached that address).
@@ -109,14 +108,6 @@ async def sign_up(
         await session.flush()
     except IntegrityError:
         raise EmailTaken("An account already uses this e-mail address.") from None
-    if create_organization:
-        await organizations.create_organization(
-            session,
-            name=account.full_name,
-            legal_representative_id=account.id,
-            address=address,
-            phone=phone,
-        )
     await activity.record_entry(
         session, "account.created", account_id=account.id, actor_account_id=account.id
     )
@@ -375,18 +366,9 @@ async def has_avatar(session: AsyncSession, account_id: uuid.UUID) -> bool:
     )
 
 
-async def delete_account(session: AsyncSession, account: Account, *, password: str) -> None:
-    await require_password(account, password)
-    blockers = await organizations.account_deletion_blockers(session, account.id)
-    if blockers:
-        raise Conflict(
-            "You are the only legal representative of: "
-            + ", ".join(blockers)
-            + ". Hand over legal representation first.",
-            code="sole_legal_representative",
-            organizations=blockers,
-        )
-    await organizations.leave_all(session, account.id)
+async def erase_account(session: AsyncSession, account: Account) -> None:
+    """Ends the account's sessions and erases its personal data (``app.lifecycle.delete_account``
+    checks first that it may go and takes it out of its organizations)."""
     await auth.end_sessions(session, account.id, reason="account_deleted")
     now = clock.now()
     account.deleted_at = now

@@ -318,7 +318,6 @@ async def accept_with_sign_up(
         session,
         email=invitation.email,
         address=None,
-        create_organization=False,
         email_confirmed=True,
         **profile,
     )

@@ -9,7 +9,6 @@ from fastapi import APIRouter, Depends, Query, Response, UploadFile, status
 from sqlalchemy import select
 
 from app.accounts import auth
-from app.accounts import service as accounts
 from app.accounts.deps import CurrentAccount
 from app.activity import service as activity
 from app.core.db import Session
@@ -44,7 +43,6 @@ from app.organizations.schemas import (
     OrganizationCreate,
     OrganizationRead,
     OrganizationUpdate,
-    PasswordConfirmation,
 )
 
 organizations_router = APIRouter(tags=["organizations"], route_class=AppRoute)
@@ -209,21 +207,6 @@ async def delete_logo(access: LegalRepresentative, session: Session) -> None:
     if not await service.remove_logo(session, access.organization):
         raise NotFound("No logo.", code="logo_not_found")
     await audit.record(session, access, "organization.logo_removed")
-
-
-@organizations_router.post(
-    "/{organization_id}/deletion",
-    operation_id="organizations-delete",
-    status_code=NO_CONTENT,
-    responses=problem_responses(401, 403, 404, 409),
-)
-async def delete_organization(
-    body: PasswordConfirmation, access: LegalRepresentative, session: Session
-) -> None:
-    """Deletes the organization (password needed) when it holds no products, no other members,
-    no unpaid invoice and no prepaid balance; 409 lists what is left (`blockers`)."""
-    await accounts.require_password(access.principal.account, body.password)
-    await service.delete_organization(session, access.organization, by_account_id=access.account_id)
 
 
 @organizations_router.get(

@@ -14,7 +14,6 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.activity import service as activity
-from app.billing import service as billing
 from app.core import clock
 from app.core.errors import Conflict, NotFound
 from app.events import service as events
@@ -324,17 +323,14 @@ async def leave_all(session: AsyncSession, account_id: uuid.UUID) -> None:
         if not remaining:
             organization = await session.get(Organization, organization_id)
             if organization is not None:
-                await _close(session, organization, by_account_id=account_id)
+                await close_organization(session, organization, by_account_id=account_id)
 
 
 async def organization_deletion_blockers(
     session: AsyncSession, organization: Organization
 ) -> list[str]:
-    """Why the organization cannot be deleted now, as stable codes (empty: it can be).
-
-    An organization can be deleted only when it holds no products, no other users, no unpaid
-    invoices and no prepaid balance.
-    """
+    """What in the organization itself blocks its deletion, as stable codes: products, other
+    members (``app.lifecycle.delete_organization`` adds billing's unpaid invoices and balance)."""
     blockers = []
     if await _held_products(session, organization.id):
         blockers.append("products")
@@ -343,28 +339,10 @@ async def organization_deletion_blockers(
     )
     if (members or 0) > 1:
         blockers.append("other_members")
-    if await billing.has_unpaid_invoices(session, organization.id):
-        blockers.append("unpaid_invoices")
-    if await billing.has_prepaid_balance(session, organization.id):
-        blockers.append("prepaid_balance")
     return blockers
 
 
-async def delete_organization(
-    session: AsyncSession, organization: Organization, *, by_account_id: uuid.UUID
-) -> None:
-    """Deletes the organization when nothing blocks it (409 listing the blockers otherwise)."""
-    await lock_organization(session, organization.id)
-    blockers = await organization_deletion_blockers(session, organization)
-    if blockers:
-        raise OrganizationNotDeletable(
-            "The organization cannot be deleted yet: " + ", ".join(blockers) + ".",
-            blockers=blockers,
-        )
-    await _close(session, organization, by_account_id=by_account_id)
-
-
-async def _close(
+async def close_organization(
     session: AsyncSession, organization: Organization, *, by_account_id: uuid.UUID
 ) -> None:
     now = clock.now()

@@ -157,7 +157,7 @@ async def test_100_concurrent_payments_against_a_balance_covering_10(
 async def test_unpaid_invoices_and_prepaid_balance_block_organization_deletion(
     client: httpx.AsyncClient, db: Database, catalog: None
 ) -> None:
-    from app.organizations import service as organizations
+    from app import lifecycle
     from app.organizations.models import Organization
     from tests.billing.conftest import order
 
@@ -167,5 +167,5 @@ async def test_unpaid_invoices_and_prepaid_balance_block_organization_deletion(
     async with db.sessionmaker() as session:
         organization = await session.get(Organization, user.organization_id)
         assert organization is not None
-        blockers = await organizations.organization_deletion_blockers(session, organization)
+        blockers = await lifecycle.organization_deletion_blockers(session, organization)
     assert {"unpaid_invoices", "prepaid_balance"} <= set(blockers)

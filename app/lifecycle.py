@@ -1,0 +1,100 @@
+"""The use cases that span domains, above all of them: sign-up with its organization, account
+deletion, organization deletion. A domain never calls upward; what needs two layers lives here.
+
+Each function is one use case in the request's transaction; the domains' services do the work
+and record their own activity entries and events.
+"""
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts import service as accounts
+from app.accounts.models import Account
+from app.billing import service as billing
+from app.core.errors import Conflict
+from app.organizations import service as organizations
+from app.organizations.models import Organization
+
+
+class SoleLegalRepresentative(Conflict):
+    code = "sole_legal_representative"
+
+
+async def sign_up(
+    session: AsyncSession,
+    *,
+    first_name: str,
+    last_name: str,
+    email: str,
+    password: str,
+    phone: str | None,
+    address: dict[str, Any] | None,
+    language: str,
+    time_zone: str,
+) -> Account:
+    """A new account and the organization it represents; a confirmation link is mailed."""
+    account = await accounts.sign_up(
+        session,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        password=password,
+        phone=phone,
+        address=address,
+        language=language,
+        time_zone=time_zone,
+    )
+    await organizations.create_organization(
+        session,
+        name=account.full_name,
+        legal_representative_id=account.id,
+        address=address,
+        phone=phone,
+    )
+    return account
+
+
+async def delete_account(session: AsyncSession, account: Account, *, password: str) -> None:
+    """Deletes the account, unless it is the only legal representative of an organization that
+    has other members or products; the organizations it leaves empty are closed."""
+    await accounts.require_password(account, password)
+    blockers = await organizations.account_deletion_blockers(session, account.id)
+    if blockers:
+        raise SoleLegalRepresentative(
+            "You are the only legal representative of: "
+            + ", ".join(blockers)
+            + ". Hand over legal representation first.",
+            organizations=blockers,
+        )
+    await organizations.leave_all(session, account.id)
+    await accounts.erase_account(session, account)
+
+
+async def organization_deletion_blockers(
+    session: AsyncSession, organization: Organization
+) -> list[str]:
+    """Why the organization cannot be deleted now, as stable codes (empty: it can be): products,
+    other members, unpaid invoices, a prepaid balance."""
+    blockers = await organizations.organization_deletion_blockers(session, organization)
+    if await billing.has_unpaid_invoices(session, organization.id):
+        blockers.append("unpaid_invoices")
+    if await billing.has_prepaid_balance(session, organization.id):
+        blockers.append("prepaid_balance")
+    return blockers
+
+
+async def delete_organization(
+    session: AsyncSession, organization: Organization, *, by: Account, password: str
+) -> None:
+    """Deletes the organization, ``by`` confirming with its password, when it holds no products,
+    no other members, no unpaid invoice and no prepaid balance (409 listing the blockers)."""
+    await accounts.require_password(by, password)
+    await organizations.lock_organization(session, organization.id)
+    blockers = await organization_deletion_blockers(session, organization)
+    if blockers:
+        raise organizations.OrganizationNotDeletable(
+            "The organization cannot be deleted yet: " + ", ".join(blockers) + ".",
+            blockers=blockers,
+        )
+    await organizations.close_organization(session, organization, by_account_id=by.id)

@@ -1,0 +1,78 @@
+"""The routes of the use cases that span domains (``app.lifecycle``): sign-up, deleting an
+account, deleting an organization. Paths and operation ids are those of their domains."""
+
+from fastapi import APIRouter, Depends, status
+
+from app import lifecycle
+from app.accounts.deps import PUBLIC, CurrentAccount, InteractiveSession, require_scope
+from app.accounts.router import account_read
+from app.accounts.schemas import AccountDeletion, AccountRead, SignUp
+from app.core.db import Session
+from app.core.errors import problem_responses
+from app.core.idempotency import AppRoute
+from app.core.ratelimit import per_ip
+from app.organizations.permissions import LegalRepresentative
+from app.organizations.schemas import PasswordConfirmation
+from app.organizations.service import OrganizationNotDeletable
+
+NO_CONTENT = status.HTTP_204_NO_CONTENT
+
+accounts_router = APIRouter(tags=["accounts"], route_class=AppRoute)
+organizations_router = APIRouter(tags=["organizations"], route_class=AppRoute)
+
+
+@accounts_router.post(
+    "/accounts",
+    operation_id="accounts-sign_up",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[PUBLIC, Depends(per_ip("signup", limit=10, per_seconds=3600))],
+    responses=problem_responses(409, 429),
+)
+async def sign_up(body: SignUp, session: Session) -> AccountRead:
+    """Creates an account and an organization it represents; a confirmation link is e-mailed."""
+    account = await lifecycle.sign_up(
+        session,
+        first_name=body.first_name,
+        last_name=body.last_name,
+        email=str(body.email),
+        password=body.password,
+        phone=body.phone,
+        address=body.address.model_dump() if body.address else None,
+        language=body.language,
+        time_zone=body.time_zone,
+    )
+    return await account_read(session, account)
+
+
+@accounts_router.post(
+    "/account/deletion",
+    operation_id="accounts-delete",
+    status_code=NO_CONTENT,
+    dependencies=[require_scope("account:write")],
+    responses=problem_responses(lifecycle.SoleLegalRepresentative, 401, 403),
+)
+async def delete_account(
+    body: AccountDeletion,
+    account: CurrentAccount,
+    auth_session: InteractiveSession,
+    session: Session,
+) -> None:
+    """Deletes the account (password needed) unless it is the only legal representative."""
+    await lifecycle.delete_account(session, account, password=body.password)
+
+
+@organizations_router.post(
+    "/organizations/{organization_id}/deletion",
+    operation_id="organizations-delete",
+    status_code=NO_CONTENT,
+    dependencies=[require_scope("organizations:write")],
+    responses=problem_responses(OrganizationNotDeletable, 401, 403, 404),
+)
+async def delete_organization(
+    body: PasswordConfirmation, access: LegalRepresentative, session: Session
+) -> None:
+    """Deletes the organization (password needed) when it holds no products, no other members,
+    no unpaid invoice and no prepaid balance; 409 lists what is left (`blockers`)."""
+    await lifecycle.delete_organization(
+        session, access.organization, by=access.principal.account, password=body.password
+    )
