@@ -22,7 +22,7 @@ from app.core.settings import Settings
 from app.main import create_app
 from app.models import metadata
 
-pytest_plugins = ["tests.mail"]
+pytest_plugins = ["tests.mail", "tests.served_errors"]
 
 ROOT = Path(__file__).resolve().parents[1]
 # One database per test run, so that runs sharing a server never meet.

@@ -1,10 +1,13 @@
 """RFC 9457 problem details: every error the API returns has this shape and a stable ``code``."""
 
+from collections.abc import Callable, Iterable
+from contextlib import suppress
 from http import HTTPStatus
-from typing import Any
+from typing import Any, TypeVar
 
 import structlog
 from fastapi import FastAPI, Request
+from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
@@ -129,17 +132,55 @@ def problem_response(
     return JSONResponse(body, status_code=status, headers=headers, media_type=PROBLEM_MEDIA_TYPE)
 
 
-def problem_responses(*errors: "int | type[AppError]") -> dict[int | str, dict[str, Any]]:
+_DEPENDENCY_PROBLEMS: dict[Any, tuple[type["AppError"], ...]] = {}
+
+_T = TypeVar("_T")
+
+
+def raises(*problems: type[AppError]) -> Callable[[_T], _T]:
+    """Declares the errors a dependency (a function, or a class whose instances are dependencies)
+    can raise: every route depending on it documents them, so no route has to repeat them."""
+
+    def declare(dependency: _T) -> _T:
+        _DEPENDENCY_PROBLEMS[dependency] = (*_DEPENDENCY_PROBLEMS.get(dependency, ()), *problems)
+        return dependency
+
+    return declare
+
+
+def dependency_problems(dependant: Dependant) -> list[type[AppError]]:
+    """The errors declared (``raises``) by a route's dependencies, at any depth."""
+    found: list[type[AppError]] = []
+    for sub in dependant.dependencies:
+        call = sub.call
+        for key in (call, type(call)):
+            with suppress(TypeError):  # an unhashable callable declares nothing
+                found.extend(_DEPENDENCY_PROBLEMS.get(key, ()))
+        found.extend(dependency_problems(sub))
+    return found
+
+
+def problem_responses(*errors: int | type[AppError]) -> dict[int | str, dict[str, Any]]:
     """OpenAPI ``responses=`` entries for what a route can answer besides success: the error
     classes it raises (each its status and stable ``code``) and bare statuses. Each status lists
     its codes in the description and in ``x-problem-codes``."""
+    return with_problems({}, errors)
+
+
+def with_problems(
+    responses: dict[int | str, dict[str, Any]], errors: Iterable[int | type[AppError]]
+) -> dict[int | str, dict[str, Any]]:
+    """``responses`` with the statuses and codes of ``errors`` added (idempotent)."""
     codes: dict[int, list[str]] = {}
+    for status, response in responses.items():
+        if str(status).isdigit() and "x-problem-codes" in response:
+            codes.setdefault(int(status), []).extend(response["x-problem-codes"])
     for error in errors:
         status, code = (error, None) if isinstance(error, int) else (error.status, error.code)
         listed = codes.setdefault(status, [])
         if code and code not in listed:
             listed.append(code)
-    responses: dict[int | str, dict[str, Any]] = {}
+    merged = dict(responses)
     for status, listed in sorted(codes.items()):
         description = HTTPStatus(status).phrase
         if listed:
@@ -151,8 +192,9 @@ def problem_responses(*errors: "int | type[AppError]") -> dict[int | str, dict[s
         }
         if listed:
             entry["x-problem-codes"] = listed
-        responses[status] = entry
-    return responses
+        merged.pop(str(status), None)
+        merged[status] = entry
+    return merged
 
 
 def _field_errors(exc: RequestValidationError) -> list[dict[str, Any]]:

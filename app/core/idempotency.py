@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import clock
 from app.core.db import Base, IdMixin, database_of
-from app.core.errors import AppError
+from app.core.errors import AppError, dependency_problems, with_problems
 from app.core.settings import get_settings
 
 HEADER = "Idempotency-Key"
@@ -187,6 +187,10 @@ class AppRoute(APIRoute):
 
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         super().__init__(path, endpoint, **kwargs)
+        problems = dependency_problems(self.dependant)
+        if "POST" in (self.methods or ()):
+            problems += [IdempotencyKeyInvalid, IdempotencyKeyInProgress, IdempotencyKeyReused]
+        self.responses = with_problems(self.responses, problems)
         if "POST" in (self.methods or ()):
             extra = dict(self.openapi_extra or {})
             # Routers nest (domain router, /v1, app): each include copies the route again.
