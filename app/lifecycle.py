@@ -5,12 +5,11 @@ Each function is one use case in the request's transaction; the domains' service
 and record their own activity entries and events.
 """
 
-from typing import Any
-
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import service as accounts
 from app.accounts.models import Account
+from app.accounts.schemas import SignUp
 from app.billing import service as billing
 from app.core.errors import Conflict
 from app.organizations import service as organizations
@@ -21,36 +20,26 @@ class SoleLegalRepresentative(Conflict):
     code = "sole_legal_representative"
 
 
-async def sign_up(
-    session: AsyncSession,
-    *,
-    first_name: str,
-    last_name: str,
-    email: str,
-    password: str,
-    phone: str | None,
-    address: dict[str, Any] | None,
-    language: str,
-    time_zone: str,
-) -> Account:
+async def sign_up(session: AsyncSession, form: SignUp) -> Account:
     """A new account and the organization it represents; a confirmation link is mailed."""
+    address = form.address.model_dump() if form.address else None
     account = await accounts.sign_up(
         session,
-        first_name=first_name,
-        last_name=last_name,
-        email=email,
-        password=password,
-        phone=phone,
+        first_name=form.first_name,
+        last_name=form.last_name,
+        email=str(form.email),
+        password=form.password,
+        phone=form.phone,
         address=address,
-        language=language,
-        time_zone=time_zone,
+        language=form.language,
+        time_zone=form.time_zone,
     )
     await organizations.create_organization(
         session,
         name=account.full_name,
         legal_representative_id=account.id,
         address=address,
-        phone=phone,
+        phone=form.phone,
     )
     return account
 

@@ -30,17 +30,7 @@ organizations_router = APIRouter(tags=["organizations"], route_class=AppRoute)
 )
 async def sign_up(body: SignUp, session: Session) -> AccountRead:
     """Creates an account and an organization it represents; a confirmation link is e-mailed."""
-    account = await lifecycle.sign_up(
-        session,
-        first_name=body.first_name,
-        last_name=body.last_name,
-        email=str(body.email),
-        password=body.password,
-        phone=body.phone,
-        address=body.address.model_dump() if body.address else None,
-        language=body.language,
-        time_zone=body.time_zone,
-    )
+    account = await lifecycle.sign_up(session, body)
     return await account_read(session, account)
 
 
