@@ -3,20 +3,13 @@
 import re
 from collections.abc import Iterable, Sequence
 
-from sqlalchemy import ColumnElement, false, or_, true
-from sqlalchemy.orm import InstrumentedAttribute
-
-from app.core.errors import Unprocessable
 from app.events.catalog import EVENT_TYPES
+from app.webhooks.errors import InvalidEventTypePattern
 
 _PATTERN = re.compile(r"^(\*|[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)*(\.\*)?)$")
 PATTERN_DESCRIPTION = (
     "An event type (`order.created`), every type of a family (`order.*`) or every type (`*`)."
 )
-
-
-class InvalidEventTypePattern(Unprocessable):
-    code = "invalid_event_type_pattern"
 
 
 def checked(patterns: Iterable[str], *, known_only: bool) -> list[str]:
@@ -44,16 +37,11 @@ def matches(patterns: Sequence[str], event_type: str) -> bool:
     return False
 
 
-def sql_filter(column: InstrumentedAttribute[str], patterns: Sequence[str]) -> ColumnElement[bool]:
-    if not patterns:
-        return false()
+def split(patterns: Sequence[str]) -> tuple[list[str], list[str]] | None:
+    """What ``patterns`` select: None for every type, else the exact types and the prefixes of
+    the families (``order.`` for ``order.*``)."""
     if "*" in patterns:
-        return true()
+        return None
     exact = [pattern for pattern in patterns if not pattern.endswith("*")]
     families = [pattern[:-1] for pattern in patterns if pattern.endswith(".*")]
-    conditions: list[ColumnElement[bool]] = [
-        column.startswith(f, autoescape=True) for f in families
-    ]
-    if exact:
-        conditions.append(column.in_(exact))
-    return or_(*conditions)
+    return exact, families

@@ -9,16 +9,31 @@ a token needs ``webhooks:manage`` or ``organizations:read``.
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response, status
+from fastapi import APIRouter, Query, Response, status
 
-from app.accounts.deps import AppSettings, CurrentPrincipal, Principal, require_scope
+from app.accounts.deps import (
+    PUBLIC,
+    AppSettings,
+    InsufficientScope,
+    NotAuthenticated,
+    require_scope,
+)
 from app.core.db import Session
-from app.core.errors import Forbidden, problem_responses
+from app.core.errors import AppError, problem_responses
 from app.core.idempotency import AppRoute
-from app.core.pagination import Page, Pagination, page_of, paginate
+from app.core.pagination import InvalidCursor, Page, Pagination, page_of, paginate
+from app.events import service as events
 from app.events.catalog import EVENT_TYPES
-from app.organizations.permissions import Manager, Member
+from app.organizations.permissions import Manager, Member, OrganizationNotFound, RoleForbidden
 from app.webhooks import patterns, service
+from app.webhooks.deps import LockedSubscription, ManagedSubscription, ManagerActor, actor_of
+from app.webhooks.errors import (
+    EventNotFound,
+    InvalidEventTypePattern,
+    SubscriptionNotFound,
+    TargetNotAllowed,
+    TooManySubscriptions,
+)
 from app.webhooks.models import (
     DeliveryStatus,
     WebhookAttempt,
@@ -44,28 +59,16 @@ router = APIRouter(tags=["webhooks"], route_class=AppRoute)
 
 SUBSCRIPTIONS = "/organizations/{organization_id}/webhooks/subscriptions"
 SUBSCRIPTION = SUBSCRIPTIONS + "/{subscription_id}"
-MANAGE_SCOPE = "webhooks:manage"
-FEED_SCOPES = (MANAGE_SCOPE, "organizations:read")
-manage_scope = require_scope(MANAGE_SCOPE)
+MANAGE = require_scope("webhooks:manage")
+READ_FEED = require_scope("webhooks:manage", "organizations:read")
 ACCEPTED = status.HTTP_202_ACCEPTED
 
-
-async def feed_scope(principal: CurrentPrincipal) -> Principal:
-    if not any(principal.allows(scope) for scope in FEED_SCOPES):
-        raise Forbidden(
-            f"This token needs one of the scopes {', '.join(FEED_SCOPES)}.",
-            code="insufficient_scope",
-        )
-    return principal
-
-
-async def subscription_of(
-    subscription_id: uuid.UUID, access: Manager, session: Session
-) -> WebhookSubscription:
-    return await service.get_subscription(session, access.organization.id, subscription_id)
-
-
-ManagedSubscription = Annotated[WebhookSubscription, Depends(subscription_of)]
+_CALLER: tuple[int | type[AppError], ...] = (NotAuthenticated, 401, InsufficientScope, 403)
+"""What authenticating the caller and checking its token's scope can answer (401 and 403 also
+carry codes without a class of their own: an invalid token, an unconfirmed e-mail…)."""
+_MEMBER = (*_CALLER, OrganizationNotFound)
+_MANAGER = (*_MEMBER, RoleForbidden)
+_SUBSCRIPTION = (*_MANAGER, SubscriptionNotFound)
 
 
 def delivery_read(delivery: WebhookDelivery) -> WebhookDeliveryRead:
@@ -78,6 +81,7 @@ def delivery_read(delivery: WebhookDelivery) -> WebhookDeliveryRead:
 @router.get(
     "/webhooks/event-types",
     operation_id="webhooks-list_event_types",
+    dependencies=[PUBLIC],
     responses=problem_responses(),
 )
 async def list_event_types() -> EventTypeList:
@@ -91,8 +95,8 @@ async def list_event_types() -> EventTypeList:
     "/organizations/{organization_id}/events",
     operation_id="webhooks-list_events",
     response_model=Page[WebhookEvent],
-    dependencies=[Depends(feed_scope)],
-    responses=problem_responses(400, 401, 403, 404),
+    dependencies=[READ_FEED],
+    responses=problem_responses(InvalidCursor, *_MEMBER, InvalidEventTypePattern, 422),
 )
 async def list_events(
     access: Member,
@@ -109,8 +113,8 @@ async def list_events(
     a trigger or polling instead of subscribing. Any member may read it; a personal access
     token needs the scope `webhooks:manage` or `organizations:read`."""
     wanted = [part.strip() for value in type or () for part in value.split(",") if part.strip()]
-    rows, next_cursor = await service.feed_page(
-        session, access.organization.id, patterns.checked(wanted, known_only=False), page
+    rows, next_cursor = await events.events_page(
+        session, service.feed(access.organization.id, wanted), page
     )
     return page_of([service.event_body(event) for event in rows], next_cursor)
 
@@ -119,8 +123,10 @@ async def list_events(
     SUBSCRIPTIONS,
     operation_id="webhooks-create_subscription",
     status_code=status.HTTP_201_CREATED,
-    dependencies=[manage_scope],
-    responses=problem_responses(401, 403, 404, 409),
+    dependencies=[MANAGE],
+    responses=problem_responses(
+        *_MANAGER, TooManySubscriptions, InvalidEventTypePattern, TargetNotAllowed, 422
+    ),
 )
 async def create_subscription(
     body: WebhookSubscriptionCreate, access: Manager, session: Session, settings: AppSettings
@@ -144,7 +150,7 @@ async def create_subscription(
         active=body.active,
         require_https=settings.production,
         allow_private=settings.webhook_private_targets_allowed,
-        by=access.account_id,
+        by=actor_of(access),
     )
     read = WebhookSubscriptionRead.model_validate(subscription)
     return WebhookSubscriptionCreated(**read.model_dump(), secret=secret)
@@ -154,8 +160,8 @@ async def create_subscription(
     SUBSCRIPTIONS,
     operation_id="webhooks-list_subscriptions",
     response_model=Page[WebhookSubscriptionRead],
-    dependencies=[manage_scope],
-    responses=problem_responses(400, 401, 403, 404),
+    dependencies=[MANAGE],
+    responses=problem_responses(InvalidCursor, *_MANAGER, 422),
 )
 async def list_subscriptions(access: Manager, session: Session, page: Pagination) -> dict[str, Any]:
     rows, next_cursor = await paginate(
@@ -172,8 +178,8 @@ async def list_subscriptions(access: Manager, session: Session, page: Pagination
     SUBSCRIPTION,
     operation_id="webhooks-get_subscription",
     response_model=WebhookSubscriptionRead,
-    dependencies=[manage_scope],
-    responses=problem_responses(401, 403, 404),
+    dependencies=[MANAGE],
+    responses=problem_responses(*_SUBSCRIPTION, 422),
 )
 async def get_subscription(subscription: ManagedSubscription) -> WebhookSubscription:
     return subscription
@@ -183,13 +189,13 @@ async def get_subscription(subscription: ManagedSubscription) -> WebhookSubscrip
     SUBSCRIPTION,
     operation_id="webhooks-update_subscription",
     response_model=WebhookSubscriptionRead,
-    dependencies=[manage_scope],
-    responses=problem_responses(401, 403, 404),
+    dependencies=[MANAGE],
+    responses=problem_responses(*_SUBSCRIPTION, InvalidEventTypePattern, TargetNotAllowed, 422),
 )
 async def update_subscription(
     body: WebhookSubscriptionUpdate,
-    subscription: ManagedSubscription,
-    access: Manager,
+    subscription: LockedSubscription,
+    by: ManagerActor,
     session: Session,
     settings: AppSettings,
 ) -> WebhookSubscription:
@@ -198,10 +204,10 @@ async def update_subscription(
     return await service.update_subscription(
         session,
         subscription,
-        body.model_dump(exclude_unset=True),
+        changes=body.model_dump(exclude_unset=True),
         require_https=settings.production,
         allow_private=settings.webhook_private_targets_allowed,
-        by=access.account_id,
+        by=by,
     )
 
 
@@ -210,29 +216,27 @@ async def update_subscription(
     operation_id="webhooks-delete_subscription",
     status_code=status.HTTP_204_NO_CONTENT,
     response_class=Response,
-    dependencies=[manage_scope],
-    responses=problem_responses(401, 403, 404),
+    dependencies=[MANAGE],
+    responses=problem_responses(*_SUBSCRIPTION, 422),
 )
 async def delete_subscription(
-    subscription: ManagedSubscription, access: Manager, session: Session
+    subscription: LockedSubscription, by: ManagerActor, session: Session
 ) -> None:
     """Unsubscribes: nothing more is sent to the URL, pending deliveries included."""
-    await service.delete_subscription(session, subscription, by=access.account_id)
+    await service.delete_subscription(session, subscription, by=by)
 
 
 @router.post(
     SUBSCRIPTION + "/secret/rotate",
     operation_id="webhooks-rotate_secret",
-    dependencies=[manage_scope],
-    responses=problem_responses(401, 403, 404),
+    dependencies=[MANAGE],
+    responses=problem_responses(*_SUBSCRIPTION, 422),
 )
 async def rotate_secret(
-    subscription: ManagedSubscription, access: Manager, session: Session
+    subscription: LockedSubscription, by: ManagerActor, session: Session
 ) -> WebhookSecret:
     """A new secret (shown once); for 24 hours deliveries carry a signature with each."""
-    secret, previous_expires_at = await service.rotate_secret(
-        session, subscription, by=access.account_id
-    )
+    secret, previous_expires_at = await service.rotate_secret(session, subscription, by=by)
     return WebhookSecret(secret=secret, previous_secret_expires_at=previous_expires_at)
 
 
@@ -240,8 +244,8 @@ async def rotate_secret(
     SUBSCRIPTION + "/deliveries",
     operation_id="webhooks-list_deliveries",
     response_model=Page[WebhookDeliveryRead],
-    dependencies=[manage_scope],
-    responses=problem_responses(400, 401, 403, 404),
+    dependencies=[MANAGE],
+    responses=problem_responses(InvalidCursor, *_SUBSCRIPTION, 422),
 )
 async def list_deliveries(
     subscription: ManagedSubscription,
@@ -263,8 +267,8 @@ async def list_deliveries(
     SUBSCRIPTION + "/attempts",
     operation_id="webhooks-list_attempts",
     response_model=Page[WebhookAttemptRead],
-    dependencies=[manage_scope],
-    responses=problem_responses(400, 401, 403, 404),
+    dependencies=[MANAGE],
+    responses=problem_responses(InvalidCursor, *_SUBSCRIPTION, 422),
 )
 async def list_attempts(
     subscription: ManagedSubscription,
@@ -287,29 +291,33 @@ async def list_attempts(
     SUBSCRIPTION + "/events/{event_id}/redeliver",
     operation_id="webhooks-redeliver_event",
     status_code=ACCEPTED,
-    dependencies=[manage_scope],
-    responses=problem_responses(401, 403, 404),
+    dependencies=[MANAGE],
+    responses=problem_responses(*_SUBSCRIPTION, EventNotFound, 422),
 )
 async def redeliver_event(
-    event_id: uuid.UUID, subscription: ManagedSubscription, session: Session
+    event_id: uuid.UUID, subscription: ManagedSubscription, by: ManagerActor, session: Session
 ) -> WebhookDeliveryRead:
     """Sends one of the organization's events to this subscription again, from a fresh retry
     schedule (with the same `webhook-id`)."""
-    return delivery_read(await service.redeliver_event(session, subscription, event_id))
+    delivery = await service.redeliver_event(session, subscription, event_id=event_id, by=by)
+    return delivery_read(delivery)
 
 
 @router.post(
     SUBSCRIPTION + "/redeliver-failed",
     operation_id="webhooks-redeliver_failed",
     status_code=ACCEPTED,
-    dependencies=[manage_scope],
-    responses=problem_responses(401, 403, 404),
+    dependencies=[MANAGE],
+    responses=problem_responses(*_SUBSCRIPTION, 422),
 )
 async def redeliver_failed(
-    body: WebhookRedeliverFailed, subscription: ManagedSubscription, session: Session
+    body: WebhookRedeliverFailed,
+    subscription: ManagedSubscription,
+    by: ManagerActor,
+    session: Session,
 ) -> WebhookRedeliveryCount:
     """Queues again every delivery of this subscription that failed, created since a date."""
-    queued = await service.redeliver_failed(session, subscription, since=body.since)
+    queued = await service.redeliver_failed(session, subscription, since=body.since, by=by)
     return WebhookRedeliveryCount(queued=queued)
 
 
@@ -317,12 +325,12 @@ async def redeliver_failed(
     SUBSCRIPTION + "/test",
     operation_id="webhooks-send_test",
     status_code=ACCEPTED,
-    dependencies=[manage_scope],
-    responses=problem_responses(401, 403, 404),
+    dependencies=[MANAGE],
+    responses=problem_responses(*_SUBSCRIPTION, 422),
 )
 async def send_test(
-    subscription: ManagedSubscription, access: Manager, session: Session
+    subscription: ManagedSubscription, by: ManagerActor, session: Session
 ) -> WebhookDeliveryRead:
     """Queues a `webhook.test` event to this subscription only (even a paused one is queued;
     it is sent once the subscription is active)."""
-    return delivery_read(await service.send_test(session, subscription, by=access.account_id))
+    return delivery_read(await service.send_test(session, subscription, by=by))

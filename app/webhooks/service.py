@@ -1,22 +1,22 @@
-"""Subscriptions, redeliveries, test pings and the polling feed."""
+"""Subscriptions, redeliveries, test pings and the polling feed: what the routes (and the
+delivery worker) call. Every change records its activity entry here."""
 
 import uuid
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Protocol
 
-from sqlalchemy import Select, func, select, update
+from sqlalchemy import Select, exists, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.activity import service as activity
+from app.activity.types import Actor
 from app.core import clock
-from app.core.errors import Conflict, NotFound
-from app.core.pagination import PageParams, paginate
-from app.events.models import DomainEvent
-from app.events.service import emit
+from app.events import service as events
 from app.webhooks import patterns, signing
 from app.webhooks.disabling import fail_pending
+from app.webhooks.errors import EventNotFound, SubscriptionNotFound, TooManySubscriptions
 from app.webhooks.models import (
     DeliveryStatus,
     WebhookAttempt,
@@ -30,19 +30,26 @@ PREVIOUS_SECRET_VALIDITY = timedelta(hours=24)
 TEST_EVENT = "webhook.test"
 
 
-class SubscriptionNotFound(NotFound):
-    code = "webhook_subscription_not_found"
+class Event(Protocol):
+    """What a delivery or the feed shows of an event (a stored event of the events domain)."""
+
+    @property
+    def id(self) -> uuid.UUID: ...
+
+    @property
+    def type(self) -> str: ...
+
+    @property
+    def organization_id(self) -> uuid.UUID | None: ...
+
+    @property
+    def created_at(self) -> datetime: ...
+
+    @property
+    def data(self) -> Any: ...
 
 
-class EventNotFound(NotFound):
-    code = "event_not_found"
-
-
-class TooManySubscriptions(Conflict):
-    code = "webhook_subscription_limit_reached"
-
-
-def event_body(event: DomainEvent, *, organization_id: uuid.UUID | None = None) -> dict[str, Any]:
+def event_body(event: Event, *, organization_id: uuid.UUID | None = None) -> dict[str, Any]:
     """The representation of an event, the same in a delivery and in the polling feed."""
     organization = organization_id or event.organization_id
     return {
@@ -52,6 +59,31 @@ def event_body(event: DomainEvent, *, organization_id: uuid.UUID | None = None) 
         "organization_id": str(organization) if organization else None,
         "data": event.data,
     }
+
+
+# Subscriptions
+
+
+def subscriptions_of(organization_id: uuid.UUID) -> Select[WebhookSubscription]:
+    return select(WebhookSubscription).where(WebhookSubscription.organization_id == organization_id)
+
+
+async def get_subscription(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    subscription_id: uuid.UUID,
+    for_update: bool = False,
+) -> WebhookSubscription:
+    """The organization's subscription ``subscription_id``; ``SubscriptionNotFound`` otherwise
+    (another organization's included)."""
+    statement = subscriptions_of(organization_id).where(WebhookSubscription.id == subscription_id)
+    if for_update:
+        statement = statement.with_for_update()
+    subscription = await session.scalar(statement)
+    if subscription is None:
+        raise SubscriptionNotFound("No such webhook subscription.")
+    return subscription
 
 
 async def create_subscription(
@@ -64,7 +96,7 @@ async def create_subscription(
     active: bool,
     require_https: bool,
     allow_private: bool,
-    by: uuid.UUID,
+    by: Actor,
 ) -> tuple[WebhookSubscription, str]:
     """The new subscription and its secret (shown once)."""
     check_url(target_url, require_https=require_https, allow_private=allow_private)
@@ -87,47 +119,33 @@ async def create_subscription(
         description=description,
         active=active,
         secret_encrypted=signing.seal(secret),
-        created_by_account_id=by,
+        created_by_account_id=by.account_id,
         created_at=now,
         updated_at=now,
     )
     session.add(subscription)
     await session.flush()
-    await activity.record_entry(
+    await activity.record(
         session,
+        by,
         "webhooks.subscription_created",
         organization_id=organization_id,
-        actor_account_id=by,
         details={"subscription_id": str(subscription.id), "target_url": target_url},
     )
     return subscription, secret
 
 
-def subscriptions_of(organization_id: uuid.UUID) -> Select[WebhookSubscription]:
-    return select(WebhookSubscription).where(WebhookSubscription.organization_id == organization_id)
-
-
-async def get_subscription(
-    session: AsyncSession, organization_id: uuid.UUID, subscription_id: uuid.UUID
-) -> WebhookSubscription:
-    subscription = await session.scalar(
-        subscriptions_of(organization_id).where(WebhookSubscription.id == subscription_id)
-    )
-    if subscription is None:
-        raise SubscriptionNotFound("No such webhook subscription.")
-    return subscription
-
-
 async def update_subscription(
     session: AsyncSession,
     subscription: WebhookSubscription,
-    changes: dict[str, Any],
     *,
+    changes: dict[str, Any],
     require_https: bool,
     allow_private: bool,
-    by: uuid.UUID,
+    by: Actor,
 ) -> WebhookSubscription:
-    """Applies the fields in ``changes``; re-enabling clears the failure record."""
+    """Applies the fields in ``changes``; pausing ends the waiting retries, re-enabling clears
+    the failure record."""
     if changes.get("target_url") is not None:
         check_url(changes["target_url"], require_https=require_https, allow_private=allow_private)
         subscription.target_url = changes["target_url"]
@@ -144,11 +162,11 @@ async def update_subscription(
         else:
             await fail_pending(session, subscription.id, "Subscription paused.")
     subscription.updated_at = clock.now()
-    await activity.record_entry(
+    await activity.record(
         session,
+        by,
         "webhooks.subscription_updated",
         organization_id=subscription.organization_id,
-        actor_account_id=by,
         details={"subscription_id": str(subscription.id), "fields": sorted(changes)},
     )
     await session.flush()
@@ -156,13 +174,14 @@ async def update_subscription(
 
 
 async def delete_subscription(
-    session: AsyncSession, subscription: WebhookSubscription, *, by: uuid.UUID
+    session: AsyncSession, subscription: WebhookSubscription, *, by: Actor
 ) -> None:
-    await activity.record_entry(
+    """Unsubscribes: nothing more is sent to the URL, pending deliveries included."""
+    await activity.record(
         session,
+        by,
         "webhooks.subscription_deleted",
         organization_id=subscription.organization_id,
-        actor_account_id=by,
         details={"subscription_id": str(subscription.id), "target_url": subscription.target_url},
     )
     await session.delete(subscription)
@@ -170,7 +189,7 @@ async def delete_subscription(
 
 
 async def rotate_secret(
-    session: AsyncSession, subscription: WebhookSubscription, *, by: uuid.UUID
+    session: AsyncSession, subscription: WebhookSubscription, *, by: Actor
 ) -> tuple[str, datetime]:
     """A new secret; the current one keeps signing (alongside) for 24 hours."""
     secret = signing.new_secret()
@@ -179,11 +198,11 @@ async def rotate_secret(
     subscription.previous_secret_expires_at = now + PREVIOUS_SECRET_VALIDITY
     subscription.secret_encrypted = signing.seal(secret)
     subscription.updated_at = now
-    await activity.record_entry(
+    await activity.record(
         session,
+        by,
         "webhooks.secret_rotated",
         organization_id=subscription.organization_id,
-        actor_account_id=by,
         details={"subscription_id": str(subscription.id)},
     )
     await session.flush()
@@ -200,43 +219,50 @@ def signing_secrets(subscription: WebhookSubscription) -> list[str]:
     return [signing.unseal(value) for value in sealed]
 
 
+# Redeliveries and test pings
+
+
 async def redeliver_event(
-    session: AsyncSession, subscription: WebhookSubscription, event_id: uuid.UUID
+    session: AsyncSession, subscription: WebhookSubscription, *, event_id: uuid.UUID, by: Actor
 ) -> WebhookDelivery:
-    """Sends one of the organization's events to the subscription again, from a new schedule.
+    """Sends one of the organization's events (or a test event sent to this subscription) to
+    the subscription again, from a new schedule.
 
     A delivery already being attempted right now is left to finish."""
-    event = await session.scalar(
-        select(DomainEvent).where(
-            DomainEvent.id == event_id,
-            DomainEvent.organization_id == subscription.organization_id,
-        )
-    )
-    if event is None:
-        event = await _test_event_of(session, subscription, event_id)
+    event = await events.find_event(session, event_id)
+    if event is None or not (
+        event.organization_id == subscription.organization_id
+        or (event.type == TEST_EVENT and await _was_sent_to(session, subscription, event_id))
+    ):
+        raise EventNotFound("No such event in this organization.")
     delivery = await _upsert_delivery(session, subscription, event)
+    await activity.record(
+        session,
+        by,
+        "webhooks.event_redelivered",
+        organization_id=subscription.organization_id,
+        details={"subscription_id": str(subscription.id), "event_id": str(event.id)},
+    )
     return delivery
 
 
-async def _test_event_of(
+async def _was_sent_to(
     session: AsyncSession, subscription: WebhookSubscription, event_id: uuid.UUID
-) -> DomainEvent:
-    event = await session.scalar(
-        select(DomainEvent)
-        .join(WebhookDelivery, WebhookDelivery.event_id == DomainEvent.id)
-        .where(
-            DomainEvent.id == event_id,
-            DomainEvent.type == TEST_EVENT,
-            WebhookDelivery.subscription_id == subscription.id,
+) -> bool:
+    return bool(
+        await session.scalar(
+            select(
+                exists().where(
+                    WebhookDelivery.subscription_id == subscription.id,
+                    WebhookDelivery.event_id == event_id,
+                )
+            )
         )
     )
-    if event is None:
-        raise EventNotFound("No such event in this organization.")
-    return event
 
 
 async def _upsert_delivery(
-    session: AsyncSession, subscription: WebhookSubscription, event: DomainEvent
+    session: AsyncSession, subscription: WebhookSubscription, event: Event
 ) -> WebhookDelivery:
     now = clock.now()
     await session.execute(
@@ -276,7 +302,7 @@ async def _upsert_delivery(
 
 
 async def redeliver_failed(
-    session: AsyncSession, subscription: WebhookSubscription, *, since: datetime
+    session: AsyncSession, subscription: WebhookSubscription, *, since: datetime, by: Actor
 ) -> int:
     """Queues again every failed delivery created since ``since``; returns how many."""
     now = clock.now()
@@ -296,14 +322,27 @@ async def redeliver_failed(
         )
         .execution_options(synchronize_session=False)
     )
-    return int(getattr(result, "rowcount", 0) or 0)
+    queued = int(getattr(result, "rowcount", 0) or 0)
+    await activity.record(
+        session,
+        by,
+        "webhooks.failed_redelivered",
+        organization_id=subscription.organization_id,
+        details={
+            "subscription_id": str(subscription.id),
+            "since": since.isoformat(),
+            "queued": queued,
+        },
+    )
+    await session.flush()
+    return queued
 
 
 async def send_test(
-    session: AsyncSession, subscription: WebhookSubscription, *, by: uuid.UUID
+    session: AsyncSession, subscription: WebhookSubscription, *, by: Actor
 ) -> WebhookDelivery:
     """Queues a ``webhook.test`` event to this subscription only."""
-    event = await emit(
+    event = await events.emit(
         session,
         TEST_EVENT,
         {
@@ -311,15 +350,28 @@ async def send_test(
             "target_url": subscription.target_url,
             "message": "A test event, sent on request.",
         },
-        account_id=by,
+        account_id=by.account_id,
     )
     await session.flush()
-    return await _upsert_delivery(session, subscription, event)
+    delivery = await _upsert_delivery(session, subscription, event)
+    await activity.record(
+        session,
+        by,
+        "webhooks.test_sent",
+        organization_id=subscription.organization_id,
+        details={"subscription_id": str(subscription.id), "event_id": str(event.id)},
+    )
+    await session.flush()
+    return delivery
+
+
+# Lists: statements the routes paginate
 
 
 def deliveries_of(
     subscription_id: uuid.UUID, *, status: DeliveryStatus | None = None
 ) -> Select[WebhookDelivery]:
+    """The subscription's deliveries, optionally in one status."""
     query = select(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription_id)
     if status is not None:
         query = query.where(WebhookDelivery.status == status)
@@ -329,28 +381,19 @@ def deliveries_of(
 def attempts_of(
     subscription_id: uuid.UUID, *, delivery_id: uuid.UUID | None = None
 ) -> Select[WebhookAttempt]:
+    """The delivery log: the subscription's attempts, optionally of one delivery."""
     query = select(WebhookAttempt).where(WebhookAttempt.subscription_id == subscription_id)
     if delivery_id is not None:
         query = query.where(WebhookAttempt.delivery_id == delivery_id)
     return query
 
 
-def feed(organization_id: uuid.UUID, types: list[str]) -> Select[DomainEvent]:
-    """The organization's events, optionally of the types matching ``types``; paginate it."""
-    query = select(DomainEvent).where(DomainEvent.organization_id == organization_id)
-    if types:
-        query = query.where(patterns.sql_filter(DomainEvent.type, types))
-    return query
-
-
-async def feed_page(
-    session: AsyncSession, organization_id: uuid.UUID, types: list[str], params: PageParams
-) -> tuple[Sequence[DomainEvent], str | None]:
-    """One page of the organization's events, newest first."""
-    return await paginate(
-        session,
-        feed(organization_id, types),
-        params,
-        created_at=DomainEvent.created_at,
-        id=DomainEvent.id,
-    )
+def feed(organization_id: uuid.UUID, types: Sequence[str]) -> Select[Any]:
+    """The organization's events, of the types matching the patterns ``types`` (every type when
+    there are none); page through it with ``events.events_page``. ``InvalidEventTypePattern``
+    when a pattern is malformed (unknown types are allowed: they match nothing yet)."""
+    selection = patterns.split(patterns.checked(types, known_only=False)) if types else None
+    if selection is None:
+        return events.organization_events(organization_id)
+    exact, families = selection
+    return events.organization_events(organization_id, types=exact, type_prefixes=families)

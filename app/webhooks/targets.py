@@ -11,13 +11,11 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import SplitResult, urlsplit
 
-from app.core.errors import Unprocessable
+from app.webhooks.errors import TargetNotAllowed
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-
-class TargetNotAllowed(Unprocessable):
-    code = "webhook_target_not_allowed"
+__all__ = ["IPAddress", "ResolvedTarget", "TargetNotAllowed", "check_url", "is_public", "resolve"]
 
 
 @dataclass(frozen=True)
