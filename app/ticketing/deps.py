@@ -58,10 +58,7 @@ class OfficeAccess:
     access: OrganizationAccess
     office: TicketOffice
     actor: Actor
-
-    @property
-    def account_id(self) -> uuid.UUID:
-        return self.access.account_id
+    """The caller, as services take it (``by=``)."""
 
 
 def office_with(right: ProductRight) -> params.Depends:

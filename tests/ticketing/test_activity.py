@@ -71,3 +71,27 @@ async def test_a_shop_order_is_logged_as_the_customer_s(
     assert entry.actor_organization_id is None
     assert entry.details["channel"] == "online"
     assert "via" not in entry.details
+
+
+async def test_a_change_made_with_a_personal_access_token_is_marked_so(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    shop = await open_shop(client, db)
+    created = await client.post(
+        "/v1/account/tokens",
+        json={"name": "sync", "scopes": ["ticketing:write"]},
+        headers=shop.organizer.headers,
+    )
+    assert created.status_code == 201, created.text
+    token = {"Authorization": f"Bearer {created.json()['token']}"}
+    unpublished = await client.post(
+        f"{shop.office_path}/events/{shop.event_id}/unpublish", headers=token
+    )
+    assert unpublished.status_code == 200, unpublished.text
+    [entry] = [
+        e
+        for e in await _entries(db, "ticketing.event_unpublished")
+        if str(e.product_id) == shop.office_id
+    ]
+    assert entry.actor_account_id == shop.organizer.account_id
+    assert entry.details["token"] is True
