@@ -523,3 +523,17 @@ async def set_platform_flags(
         )
     await session.flush()
     return organization
+
+
+# --- used by ticketing ---
+
+
+async def currency_of(session: AsyncSession, organization_id: uuid.UUID) -> str:
+    """The currency of an existing organization (a new ticket office sells in it unless told
+    otherwise); LookupError when there is no such organization."""
+    currency = await session.scalar(
+        select(Organization.currency).where(Organization.id == organization_id)
+    )
+    if currency is None:
+        raise LookupError(f"no organization {organization_id}")
+    return currency

@@ -5,9 +5,10 @@ import uuid
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.activity.types import Actor
 from app.core import clock
-from app.core.errors import NotFound
 from app.events import service as events
+from app.ticketing.errors import PerformanceNotFound
 from app.ticketing.models import (
     Event,
     Performance,
@@ -28,15 +29,17 @@ async def scan(
     *,
     performance_id: uuid.UUID,
     number: str,
-    by: uuid.UUID,
+    by: Actor,
 ) -> ScanRead:
+    """Checks a ticket in: valid → marked used; otherwise refused with the reason. Every scan
+    is kept (the scans table is its log) and emitted as ``ticket.scanned``."""
     performance = await session.scalar(
         select(Performance)
         .join(Event, Event.id == Performance.event_id)
         .where(Performance.id == performance_id, Event.ticket_office_id == office.id)
     )
     if performance is None:
-        raise NotFound("No such performance.", code="performance_not_found")
+        raise PerformanceNotFound("No such performance.")
     normalized = number.strip().upper()
     row = (
         await session.execute(
@@ -60,7 +63,7 @@ async def scan(
             ticket_id=ticket.id if ticket else None,
             number=normalized[:64],
             result=result,
-            by_account_id=by,
+            by_account_id=by.account_id,
             created_at=now,
             details={},
         )

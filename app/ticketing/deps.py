@@ -1,37 +1,72 @@
-"""Loading a ticket office (and what is in it) for a caller holding the right it needs."""
+"""Loading a ticket office (and what is in it) for a caller holding the right it needs, the
+caller as an ``Actor``, and the token scopes ticketing routes declare."""
 
 import uuid
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Request, params
+from fastapi import Depends, params
 
-from app.accounts.deps import CurrentPrincipal
+from app.accounts.deps import RequestClient, require_scope
+from app.activity.types import Actor, Via
 from app.core.db import Session
-from app.core.errors import Forbidden, NotFound
 from app.organizations import permissions
-from app.organizations.permissions import Member, OrganizationAccess
+from app.organizations.permissions import AccessVia, Member, OrganizationAccess
 from app.organizations.types import ProductRight
+from app.ticketing import offices
 from app.ticketing.models import TicketOffice
+
+READ = require_scope("ticketing:read")
+"""Declared by the routes that only read: a personal access token needs ``ticketing:read``."""
+WRITE = require_scope("ticketing:write")
+"""Declared by the routes that change something: a token needs ``ticketing:write``."""
+
+_VIA = {
+    AccessVia.membership: Via.member,
+    AccessVia.partner: Via.partner,
+    AccessVia.support: Via.support,
+}
+
+
+def actor_of(access: OrganizationAccess, ip: str | None = None) -> Actor:
+    """The caller inside an organization, as the activity log shows it: partner staff act as
+    the partner, members as the organization; a personal access token is marked."""
+    return Actor(
+        account_id=access.account_id,
+        organization_id=access.actor_organization_id,
+        via=_VIA[access.via],
+        token=access.principal.session is None,
+        ip=ip,
+    )
+
+
+async def organization_actor(access: Member, client: RequestClient) -> Actor:
+    return actor_of(access, client.ip)
+
+
+async def customer_actor(client: RequestClient) -> Actor:
+    """A shop customer: someone without an account, known by its IP address."""
+    return Actor.customer(client.ip)
+
+
+OrganizationActor = Annotated[Actor, Depends(organization_actor)]
+ShopCustomer = Annotated[Actor, Depends(customer_actor)]
 
 
 @dataclass(frozen=True)
 class OfficeAccess:
     access: OrganizationAccess
     office: TicketOffice
-
-    @property
-    def account_id(self) -> uuid.UUID:
-        return self.access.account_id
+    actor: Actor
+    """The caller, as services take it (``by=``)."""
 
 
 def office_with(right: ProductRight) -> params.Depends:
-    async def load(ticket_office_id: uuid.UUID, access: Member, session: Session) -> OfficeAccess:
+    async def load(
+        ticket_office_id: uuid.UUID, access: Member, by: OrganizationActor, session: Session
+    ) -> OfficeAccess:
         product = await permissions.product_with_right(session, access, ticket_office_id, right)
-        office = await session.get(TicketOffice, product.id)
-        if office is None:
-            raise NotFound("No such ticket office.", code="ticket_office_not_found")
-        return OfficeAccess(access, office)
+        return OfficeAccess(access, await offices.get_office(session, product.id), by)
 
     return params.Depends(load)
 
@@ -41,10 +76,3 @@ OfficeManager = Annotated[OfficeAccess, office_with(ProductRight.manage)]
 OfficeSeller = Annotated[OfficeAccess, office_with(ProductRight.sell)]
 OfficeController = Annotated[OfficeAccess, office_with(ProductRight.check)]
 OfficeAnalyst = Annotated[OfficeAccess, office_with(ProductRight.statistics)]
-
-
-def ticketing_scope(request: Request, principal: CurrentPrincipal) -> None:
-    """Personal access tokens need ``ticketing:read`` to read, ``ticketing:write`` otherwise."""
-    scope = "ticketing:read" if request.method in ("GET", "HEAD") else "ticketing:write"
-    if not principal.allows(scope):
-        raise Forbidden(f"This token lacks the scope {scope}.", code="insufficient_scope")

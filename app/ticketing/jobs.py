@@ -9,6 +9,7 @@ what is still due.
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.activity.types import Actor
 from app.core import clock
 from app.core.money import format_minor
 from app.events import service as events
@@ -95,7 +96,7 @@ async def _handle(session: AsyncSession, batch: list[TicketOrder]) -> None:
             },
         )
     await orders.expire_unpaid(
-        session, expiring, reason=AUTO_CANCEL_REASON, event_names=event_names
+        session, expiring, reason=AUTO_CANCEL_REASON, event_names=event_names, by=Actor.system()
     )
     for order, read in zip(reminded, await orders.order_reads(session, reminded), strict=True):
         await events.emit(session, "order.reminded", read, organization_id=order.organization_id)

@@ -4,15 +4,15 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.activity import service as activity
+from app.activity.types import Actor
 from app.core import clock
-from app.core.errors import Conflict, NotFound
 from app.organizations import service as organizations
-from app.organizations.models import Organization
 from app.organizations.types import ProductType
+from app.ticketing.errors import EventIncomplete, EventNotFound, TicketOfficeNotFound
 from app.ticketing.models import Event, Performance, PriceCategory, TicketOffice
 from app.ticketing.schemas import (
     EventCreate,
@@ -26,29 +26,41 @@ from app.ticketing.schemas import (
 DEFAULT_PAYMENT_METHODS = ["card", "invoice", "cash", "voucher"]
 
 
-class EventNotFound(NotFound):
-    code = "event_not_found"
+async def _record(
+    session: AsyncSession,
+    by: Actor,
+    action: str,
+    office: TicketOffice,
+    details: dict[str, Any],
+) -> None:
+    await activity.record(
+        session,
+        by,
+        action,
+        organization_id=office.organization_id,
+        product_id=office.id,
+        details=details,
+    )
 
 
 async def create_office(
     session: AsyncSession,
-    organization: Organization,
     *,
+    organization_id: uuid.UUID,
     name: str,
     currency: str | None,
     time_zone: str,
-    by: uuid.UUID,
-    acting_as: uuid.UUID | None = None,
+    by: Actor,
 ) -> TicketOffice:
     product = await organizations.create_product(
-        session, organization_id=organization.id, type=ProductType.ticket_office, name=name
+        session, organization_id=organization_id, type=ProductType.ticket_office, name=name
     )
     now = clock.now()
     office = TicketOffice(
         id=product.id,
-        organization_id=organization.id,
+        organization_id=organization_id,
         name=name,
-        currency=currency or organization.currency,
+        currency=currency or await organizations.currency_of(session, organization_id),
         time_zone=time_zone,
         payment_methods=list(DEFAULT_PAYMENT_METHODS),
         commission_per_ticket_minor=0,
@@ -63,42 +75,31 @@ async def create_office(
     )
     session.add(office)
     await session.flush()
-    await activity.record_entry(
-        session,
-        "ticketing.office_created",
-        organization_id=organization.id,
-        product_id=office.id,
-        actor_account_id=by,
-        actor_organization_id=acting_as,
-        details={"name": name},
-    )
+    await _record(session, by, "ticketing.office_created", office, {"name": name})
     return office
 
 
 async def update_settings(
-    session: AsyncSession,
-    office: TicketOffice,
-    changes: dict[str, Any],
-    *,
-    by: uuid.UUID,
-    acting_as: uuid.UUID | None = None,
+    session: AsyncSession, office: TicketOffice, *, changes: dict[str, Any], by: Actor
 ) -> TicketOffice:
+    """Payment methods, commissions, control and exchange rules, the invoice policy (d, n)."""
+    changes = dict(changes)
+    if "commission_basis_points" in changes:
+        changes["commission_basis_points"] = {
+            str(k): v for k, v in changes["commission_basis_points"].items()
+        }
     for field, value in changes.items():
         setattr(office, field, value)
     office.updated_at = clock.now()
-    await activity.record_entry(
-        session,
-        "ticketing.settings_updated",
-        organization_id=office.organization_id,
-        product_id=office.id,
-        actor_account_id=by,
-        actor_organization_id=acting_as,
-        details={"fields": sorted(changes)},
-    )
+    await session.flush()
+    await _record(session, by, "ticketing.settings_updated", office, {"fields": sorted(changes)})
     return office
 
 
-async def create_event(session: AsyncSession, office: TicketOffice, body: EventCreate) -> Event:
+async def create_event(
+    session: AsyncSession, office: TicketOffice, *, body: EventCreate, by: Actor
+) -> Event:
+    """An event with its performances and price categories, unpublished."""
     now = clock.now()
     event = Event(
         id=uuid.uuid4(),
@@ -112,13 +113,48 @@ async def create_event(session: AsyncSession, office: TicketOffice, body: EventC
     session.add(event)
     await session.flush()
     for performance in body.performances:
-        await add_performance(session, event, performance)
+        await _add_performance(session, event, performance)
     for category in body.price_categories:
-        await add_price_category(session, event, category)
+        await _add_price_category(session, event, category)
+    await _record(
+        session,
+        by,
+        "ticketing.event_created",
+        office,
+        {
+            "event_id": str(event.id),
+            "name": event.name,
+            "performances": len(body.performances),
+            "price_categories": len(body.price_categories),
+        },
+    )
     return event
 
 
-async def add_performance(
+async def update_event(
+    session: AsyncSession,
+    office: TicketOffice,
+    event: Event,
+    *,
+    changes: dict[str, Any],
+    by: Actor,
+) -> Event:
+    """Changes the event's name or description."""
+    for field, value in changes.items():
+        setattr(event, field, value)
+    event.updated_at = clock.now()
+    await session.flush()
+    await _record(
+        session,
+        by,
+        "ticketing.event_updated",
+        office,
+        {"event_id": str(event.id), "fields": sorted(changes)},
+    )
+    return event
+
+
+async def _add_performance(
     session: AsyncSession, event: Event, body: PerformanceCreate
 ) -> Performance:
     performance = Performance(
@@ -136,7 +172,31 @@ async def add_performance(
     return performance
 
 
-async def add_price_category(
+async def add_performance(
+    session: AsyncSession,
+    office: TicketOffice,
+    event: Event,
+    *,
+    body: PerformanceCreate,
+    by: Actor,
+) -> Performance:
+    performance = await _add_performance(session, event, body)
+    await _record(
+        session,
+        by,
+        "ticketing.performance_added",
+        office,
+        {
+            "event_id": str(event.id),
+            "performance_id": str(performance.id),
+            "starts_at": performance.starts_at.isoformat(),
+            "capacity": performance.capacity,
+        },
+    )
+    return performance
+
+
+async def _add_price_category(
     session: AsyncSession, event: Event, body: PriceCategoryCreate
 ) -> PriceCategory:
     category = PriceCategory(
@@ -151,7 +211,35 @@ async def add_price_category(
     return category
 
 
-async def set_published(session: AsyncSession, event: Event, published: bool) -> Event:
+async def add_price_category(
+    session: AsyncSession,
+    office: TicketOffice,
+    event: Event,
+    *,
+    body: PriceCategoryCreate,
+    by: Actor,
+) -> PriceCategory:
+    category = await _add_price_category(session, event, body)
+    await _record(
+        session,
+        by,
+        "ticketing.price_category_added",
+        office,
+        {
+            "event_id": str(event.id),
+            "price_category_id": str(category.id),
+            "name": category.name,
+            "price_minor": category.price_minor,
+        },
+    )
+    return category
+
+
+async def set_published(
+    session: AsyncSession, office: TicketOffice, event: Event, *, published: bool, by: Actor
+) -> Event:
+    """Shows the event in the online shop, or takes it out; publishing needs a performance and
+    a price category."""
     if published:
         has_performance = await session.scalar(
             select(Performance.id).where(Performance.event_id == event.id).limit(1)
@@ -160,24 +248,77 @@ async def set_published(session: AsyncSession, event: Event, published: bool) ->
             select(PriceCategory.id).where(PriceCategory.event_id == event.id).limit(1)
         )
         if has_performance is None or has_category is None:
-            raise Conflict(
-                "An event needs a performance and a price category to be published.",
-                code="event_incomplete",
+            raise EventIncomplete(
+                "An event needs a performance and a price category to be published."
             )
     event.published = published
     event.updated_at = clock.now()
+    await session.flush()
+    await _record(
+        session,
+        by,
+        "ticketing.event_published" if published else "ticketing.event_unpublished",
+        office,
+        {"event_id": str(event.id)},
+    )
     return event
 
 
-async def event_of_office(
-    session: AsyncSession, office_id: uuid.UUID, event_id: uuid.UUID
+async def get_office(
+    session: AsyncSession, office_id: uuid.UUID, *, for_update: bool = False
+) -> TicketOffice:
+    statement = select(TicketOffice).where(TicketOffice.id == office_id)
+    if for_update:
+        statement = statement.with_for_update()
+    office = await session.scalar(statement)
+    if office is None:
+        raise TicketOfficeNotFound("No such ticket office.")
+    return office
+
+
+async def get_event(
+    session: AsyncSession, office_id: uuid.UUID, event_id: uuid.UUID, *, for_update: bool = False
 ) -> Event:
-    event = await session.scalar(
-        select(Event).where(Event.id == event_id, Event.ticket_office_id == office_id)
-    )
+    """The office's event (published or not)."""
+    statement = select(Event).where(Event.id == event_id, Event.ticket_office_id == office_id)
+    if for_update:
+        statement = statement.with_for_update()
+    event = await session.scalar(statement)
     if event is None:
         raise EventNotFound("No such event.")
     return event
+
+
+async def get_published_event(
+    session: AsyncSession, event_id: uuid.UUID
+) -> tuple[Event, TicketOffice]:
+    """A published event with its office, as the shop shows it; 404 for any other."""
+    row = (
+        await session.execute(
+            select(Event, TicketOffice)
+            .join(TicketOffice, TicketOffice.id == Event.ticket_office_id)
+            .where(Event.id == event_id, Event.published.is_(True))
+        )
+    ).one_or_none()
+    if row is None:
+        raise EventNotFound("No such event.")
+    return row[0], row[1]
+
+
+def offices_of(
+    organization_id: uuid.UUID, visible_ids: Select[tuple[uuid.UUID]]
+) -> Select[TicketOffice]:
+    """The organization's ticket offices among ``visible_ids`` (those the caller may see)."""
+    return select(TicketOffice).where(
+        TicketOffice.organization_id == organization_id, TicketOffice.id.in_(visible_ids)
+    )
+
+
+def events_of(office_id: uuid.UUID, *, published_only: bool = False) -> Select[Event]:
+    statement = select(Event).where(Event.ticket_office_id == office_id)
+    if published_only:
+        statement = statement.where(Event.published.is_(True))
+    return statement
 
 
 def performance_read(performance: Performance) -> PerformanceRead:

@@ -7,19 +7,40 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.activity import service as activity
+from app.activity.types import Actor
 from app.core import clock
-from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.money import format_minor, share
 from app.core.security.encryption import decrypt, encrypt
 from app.core.security.tokens import digest, new_token
 from app.core.settings import get_settings
 from app.events import service as events
 from app.notifications.service import queue_mail
-from app.ticketing import deadlines
+from app.ticketing import deadlines, documents
+from app.ticketing.errors import (
+    CardTokenRequired,
+    ExchangeCutoffPassed,
+    ExchangeUnchanged,
+    InsuranceNotOffered,
+    InvoiceOrderPartialCancel,
+    OnlineExchangeNotAllowed,
+    OrderAlreadyCancelled,
+    OrderAlreadyPaid,
+    OrderCancelled,
+    OrderNotFound,
+    OrderNotPaid,
+    PaymentMethodNotOffered,
+    PerformanceStarted,
+    SoldOut,
+    TicketAlreadyCancelled,
+    TicketNotExchangeable,
+    TicketNotFound,
+    UnknownTicket,
+    UnknownTicketChoice,
+)
 from app.ticketing.models import (
     Cancellation,
     Channel,
@@ -36,27 +57,17 @@ from app.ticketing.models import (
     TicketStatus,
 )
 from app.ticketing.payments import card_provider
-from app.ticketing.schemas import CancellationRead, TicketOrderCreate, TicketOrderRead, TicketRead
+from app.ticketing.schemas import (
+    CancellationRead,
+    ExchangeRead,
+    TicketOrderCreate,
+    TicketOrderRead,
+    TicketRead,
+)
 
 ACCESS_KEY_PURPOSE = "order-access-key"
 ONLINE_METHODS = frozenset({PaymentMethod.card, PaymentMethod.invoice})
 _NUMBER_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
-
-
-class SoldOut(Conflict):
-    code = "sold_out"
-
-
-class OrderNotFound(NotFound):
-    code = "order_not_found"
-
-
-class OrderAlreadyCancelled(Conflict):
-    code = "order_already_cancelled"
-
-
-class InvoiceOrderPartialCancel(Conflict):
-    code = "invoice_order_partial_cancel"
 
 
 def _random_code(length: int) -> str:
@@ -111,30 +122,24 @@ async def place_order(
     session: AsyncSession,
     office: TicketOffice,
     event: Event,
-    body: TicketOrderCreate,
     *,
+    body: TicketOrderCreate,
     channel: Channel,
-    sold_by: uuid.UUID | None = None,
-    acting_as: uuid.UUID | None = None,
+    by: Actor,
 ) -> tuple[TicketOrder, str]:
-    """Places an order; returns it with the secret key of the customer's link."""
+    """Places an order (online by a customer, at the box office by ``by``); returns it with the
+    secret key of the customer's link."""
+    sold_by = by.account_id
     now = clock.now()
     method = body.payment_method
     if method not in office.payment_methods:
-        raise Unprocessable(
-            "This payment method is not offered.", code="payment_method_not_offered"
-        )
+        raise PaymentMethodNotOffered("This payment method is not offered.")
     if channel == Channel.online and method not in ONLINE_METHODS:
-        raise Unprocessable(
-            "Online orders are paid by card or on invoice.", code="payment_method_not_offered"
-        )
+        raise PaymentMethodNotOffered("Online orders are paid by card or on invoice.")
     if method == PaymentMethod.card and not body.card_token:
-        raise Unprocessable("A card payment needs the card token.", code="card_token_required")
+        raise CardTokenRequired("A card payment needs the card token.")
     if body.cancellation_insurance and office.insurance_fee_minor is None:
-        raise Unprocessable(
-            "This ticket office does not offer cancellation insurance.",
-            code="insurance_not_offered",
-        )
+        raise InsuranceNotOffered("This ticket office does not offer cancellation insurance.")
 
     performance_ids = {item.performance_id for item in body.tickets}
     category_ids = {item.price_category_id for item in body.tickets}
@@ -155,11 +160,9 @@ async def place_order(
         )
     }
     if performance_ids - performances.keys() or category_ids - categories.keys():
-        raise Unprocessable(
-            "A performance or price category is not of this event.", code="unknown_ticket_choice"
-        )
+        raise UnknownTicketChoice("A performance or price category is not of this event.")
     if channel == Channel.online and any(p.starts_at <= now for p in performances.values()):
-        raise Unprocessable("This performance has already started.", code="performance_started")
+        raise PerformanceStarted("This performance has already started.")
 
     access_key = new_token(nbytes=24)
     order = TicketOrder(
@@ -224,13 +227,12 @@ async def place_order(
     await events.emit(session, "order.created", read, organization_id=order.organization_id)
     if order.status == TicketOrderStatus.paid:
         await events.emit(session, "order.paid", read, organization_id=order.organization_id)
-    await activity.record_entry(
+    await activity.record(
         session,
+        by,
         "ticketing.order_placed",
         organization_id=order.organization_id,
         product_id=office.id,
-        actor_account_id=sold_by,
-        actor_organization_id=acting_as,
         details={"order_id": str(order.id), "number": order.number, "channel": channel},
     )
     await queue_mail(
@@ -296,13 +298,13 @@ async def mark_paid(
     order: TicketOrder,
     *,
     reference: str | None,
-    by: uuid.UUID,
-    acting_as: uuid.UUID | None = None,
+    by: Actor,
 ) -> TicketOrder:
+    """Records the payment of an order on invoice: its reminders and cancellation are off."""
     if order.status == TicketOrderStatus.cancelled:
-        raise Conflict("A cancelled order cannot be paid.", code="order_cancelled")
+        raise OrderCancelled("A cancelled order cannot be paid.")
     if order.status == TicketOrderStatus.paid:
-        raise Conflict("The order is already paid.", code="order_already_paid")
+        raise OrderAlreadyPaid("The order is already paid.")
     _mark_paid(order, clock.now(), reference=reference)
     await events.emit(
         session,
@@ -310,13 +312,13 @@ async def mark_paid(
         await order_read(session, order),
         organization_id=order.organization_id,
     )
-    await activity.record_entry(
+    await session.flush()
+    await activity.record(
         session,
+        by,
         "ticketing.order_paid",
         organization_id=order.organization_id,
         product_id=order.ticket_office_id,
-        actor_account_id=by,
-        actor_organization_id=acting_as,
         details={"order_id": str(order.id), "number": order.number},
     )
     return order
@@ -360,24 +362,27 @@ async def order_reads(
     return [_read(order, tickets[order.id]) for order in orders]
 
 
-async def order_for_update(
-    session: AsyncSession, office_id: uuid.UUID, order_id: uuid.UUID
+async def get_order(
+    session: AsyncSession, office_id: uuid.UUID, order_id: uuid.UUID, *, for_update: bool = False
 ) -> TicketOrder:
-    order = await session.scalar(
-        select(TicketOrder)
-        .where(TicketOrder.id == order_id, TicketOrder.ticket_office_id == office_id)
-        .with_for_update()
+    """The office's order (locked for the transaction with ``for_update``)."""
+    statement = select(TicketOrder).where(
+        TicketOrder.id == order_id, TicketOrder.ticket_office_id == office_id
     )
+    if for_update:
+        statement = statement.with_for_update()
+    order = await session.scalar(statement)
     if order is None:
         raise OrderNotFound("No such order.")
     return order
 
 
-async def order_by_access_key(
-    session: AsyncSession, access_key: str, *, lock: bool = False
+async def get_order_by_access_key(
+    session: AsyncSession, access_key: str, *, for_update: bool = False
 ) -> TicketOrder:
+    """The order the customer's secret link leads to."""
     statement = select(TicketOrder).where(TicketOrder.access_key_digest == digest(access_key))
-    if lock:
+    if for_update:
         statement = statement.with_for_update()
     order = await session.scalar(statement)
     if order is None:
@@ -394,8 +399,7 @@ async def cancel(
     refund_amount_minor: int,
     reason: str,
     notify_customer: bool,
-    by: uuid.UUID | None,
-    acting_as: uuid.UUID | None = None,
+    by: Actor,
     automatic: bool = False,
 ) -> Cancellation:
     """Cancels the whole order or chosen tickets of a paid one. Seats are freed, tickets become
@@ -416,12 +420,10 @@ async def cancel(
         by_id = {ticket.id: ticket for ticket in tickets}
         unknown = [str(ticket_id) for ticket_id in ticket_ids if ticket_id not in by_id]
         if unknown:
-            raise Unprocessable(
-                "Some tickets are not of this order.", code="unknown_ticket", ticket_ids=unknown
-            )
+            raise UnknownTicket("Some tickets are not of this order.", ticket_ids=unknown)
         chosen = [by_id[ticket_id] for ticket_id in dict.fromkeys(ticket_ids)]
         if any(ticket.status != TicketStatus.valid for ticket in chosen):
-            raise Conflict("A ticket is already cancelled.", code="ticket_already_cancelled")
+            raise TicketAlreadyCancelled("A ticket is already cancelled.")
     else:
         chosen = valid
     whole = len(chosen) == len(valid)
@@ -434,7 +436,7 @@ async def cancel(
         refund_method=refund_method,
         refund_amount_minor=refund_amount_minor,
         reason=reason,
-        by_account_id=by,
+        by_account_id=by.account_id,
         customer_notified=notify_customer,
         created_at=now,
     )
@@ -448,9 +450,7 @@ async def cancel(
         event_name = (
             await session.scalar(select(Event.name).where(Event.id == order.event_id)) or ""
         )
-    await _announce(
-        session, order, tickets, chosen, cancellation, event_name=event_name, acting_as=acting_as
-    )
+    await _announce(session, order, tickets, chosen, cancellation, event_name=event_name, by=by)
     return cancellation
 
 
@@ -460,6 +460,7 @@ async def expire_unpaid(
     *,
     reason: str,
     event_names: Mapping[uuid.UUID, str],
+    by: Actor,
 ) -> None:
     """Cancels unpaid orders whole, as ``cancel(…, automatic=True)`` does one by one, but in a
     few statements for the whole batch: the deadline sweep's cancellations."""
@@ -476,7 +477,7 @@ async def expire_unpaid(
             refund_method=RefundMethod.none,
             refund_amount_minor=0,
             reason=reason,
-            by_account_id=None,
+            by_account_id=by.account_id,
             customer_notified=True,
             created_at=now,
         )
@@ -502,6 +503,7 @@ async def expire_unpaid(
             chosen[order.id],
             cancellation,
             event_name=event_names.get(order.event_id, ""),
+            by=by,
         )
 
 
@@ -524,7 +526,7 @@ async def _announce(
     cancellation: Cancellation,
     *,
     event_name: str,
-    acting_as: uuid.UUID | None = None,
+    by: Actor,
 ) -> None:
     """The cancellation's domain event, activity entry and, if asked, the customer's mail."""
     automatic = cancellation.automatic
@@ -538,13 +540,12 @@ async def _announce(
         )
     else:
         await events.emit(session, "ticket.cancelled", read, organization_id=order.organization_id)
-    await activity.record_entry(
+    await activity.record(
         session,
+        by,
         "ticketing.order_auto_cancelled" if automatic else "ticketing.tickets_cancelled",
         organization_id=order.organization_id,
         product_id=order.ticket_office_id,
-        actor_account_id=cancellation.by_account_id,
-        actor_organization_id=acting_as,
         details={
             "order_id": str(order.id),
             "tickets": [ticket.number for ticket in chosen],
@@ -595,23 +596,20 @@ async def exchange(
     performance_id: uuid.UUID,
     price_category_id: uuid.UUID,
     channel: Channel,
-    by: uuid.UUID | None,
-    acting_as: uuid.UUID | None = None,
+    by: Actor,
 ) -> Exchange:
     """Replaces a ticket by one for another performance or category of the same event."""
     if order.status == TicketOrderStatus.cancelled:
         raise OrderAlreadyCancelled("The order is cancelled.")
     if order.status == TicketOrderStatus.pending_payment:
-        raise Conflict("Tickets of an unpaid order cannot be exchanged.", code="order_not_paid")
+        raise OrderNotPaid("Tickets of an unpaid order cannot be exchanged.")
     ticket = await session.scalar(
         select(Ticket).where(Ticket.id == ticket_id, Ticket.order_id == order.id).with_for_update()
     )
     if ticket is None:
-        raise NotFound("No such ticket in this order.", code="ticket_not_found")
+        raise TicketNotFound("No such ticket in this order.")
     if ticket.status != TicketStatus.valid or ticket.checked_in_at is not None:
-        raise Conflict(
-            "Only a valid, unused ticket can be exchanged.", code="ticket_not_exchangeable"
-        )
+        raise TicketNotExchangeable("Only a valid, unused ticket can be exchanged.")
     old_performance = await session.get(Performance, ticket.performance_id)
     new_performance = await session.scalar(
         select(Performance).where(
@@ -624,25 +622,16 @@ async def exchange(
         )
     )
     if new_performance is None or category is None or old_performance is None:
-        raise Unprocessable(
-            "A performance or price category is not of this event.", code="unknown_ticket_choice"
-        )
+        raise UnknownTicketChoice("A performance or price category is not of this event.")
     if (new_performance.id, category.id) == (ticket.performance_id, ticket.price_category_id):
-        raise Unprocessable(
-            "This is the ticket's current performance and category.", code="exchange_unchanged"
-        )
+        raise ExchangeUnchanged("This is the ticket's current performance and category.")
     now = clock.now()
     if channel == Channel.online:
         cutoff = timedelta(hours=office.exchange_cutoff_hours)
         if not office.online_exchange_allowed:
-            raise Conflict(
-                "This ticket office does not allow online exchanges.",
-                code="online_exchange_not_allowed",
-            )
+            raise OnlineExchangeNotAllowed("This ticket office does not allow online exchanges.")
         if now > old_performance.starts_at - cutoff or now > new_performance.starts_at - cutoff:
-            raise Conflict(
-                "Too late to exchange this ticket online.", code="exchange_cutoff_passed"
-            )
+            raise ExchangeCutoffPassed("Too late to exchange this ticket online.")
     if new_performance.id != ticket.performance_id:
         await reserve(session, {new_performance.id: 1})
         await release(session, {ticket.performance_id: 1})
@@ -668,7 +657,7 @@ async def exchange(
         new_ticket_id=replacement.id,
         price_difference_minor=replacement.price_minor - ticket.price_minor,
         channel=channel,
-        by_account_id=by,
+        by_account_id=by.account_id,
         created_at=now,
     )
     session.add(record)
@@ -679,13 +668,12 @@ async def exchange(
         await order_read(session, order),
         organization_id=order.organization_id,
     )
-    await activity.record_entry(
+    await activity.record(
         session,
+        by,
         "ticketing.ticket_exchanged",
         organization_id=order.organization_id,
         product_id=office.id,
-        actor_account_id=by,
-        actor_organization_id=acting_as,
         details={
             "order_id": str(order.id),
             "old": ticket.number,
@@ -694,3 +682,57 @@ async def exchange(
         },
     )
     return record
+
+
+async def exchange_read(session: AsyncSession, record: Exchange) -> ExchangeRead:
+    old = await session.get(Ticket, record.old_ticket_id)
+    new = await session.get(Ticket, record.new_ticket_id)
+    return ExchangeRead(
+        old_ticket=TicketRead.model_validate(old),
+        new_ticket=TicketRead.model_validate(new),
+        price_difference_minor=record.price_difference_minor,
+    )
+
+
+def orders_of(
+    office_id: uuid.UUID,
+    *,
+    status: TicketOrderStatus | None = None,
+    event_id: uuid.UUID | None = None,
+    q: str | None = None,
+) -> Select[TicketOrder]:
+    """The office's orders, filtered by status, event, and order number or customer e-mail."""
+    statement = select(TicketOrder).where(TicketOrder.ticket_office_id == office_id)
+    if status is not None:
+        statement = statement.where(TicketOrder.status == status)
+    if event_id is not None:
+        statement = statement.where(TicketOrder.event_id == event_id)
+    if q:
+        statement = statement.where(
+            (TicketOrder.number == q.strip().upper())
+            | (TicketOrder.customer_email.ilike(q.strip()))
+        )
+    return statement
+
+
+async def tickets_pdf(
+    session: AsyncSession, office: TicketOffice, order: TicketOrder, number: str | None
+) -> tuple[bytes, str]:
+    """The order's valid tickets (or the one numbered ``number``) as a PDF, with its file name."""
+    statement = (
+        select(Ticket, Performance, PriceCategory)
+        .join(Performance, Performance.id == Ticket.performance_id)
+        .join(PriceCategory, PriceCategory.id == Ticket.price_category_id)
+        .where(Ticket.order_id == order.id, Ticket.status == "valid")
+        .order_by(Performance.starts_at, Ticket.number)
+    )
+    if number is not None:
+        statement = statement.where(Ticket.number == number.upper())
+    rows = [tuple(row) for row in await session.execute(statement)]
+    if not rows or order.status == TicketOrderStatus.cancelled:
+        raise TicketNotFound("No valid ticket to download.")
+    event = await session.get(Event, order.event_id)
+    assert event is not None
+    pdf = documents.tickets_pdf(office, event, order, rows)  # type: ignore[arg-type]
+    filename = f"tickets-{order.number}.pdf" if number is None else f"ticket-{number.upper()}.pdf"
+    return pdf, filename

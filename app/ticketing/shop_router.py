@@ -5,16 +5,41 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, Depends, Response, status
-from sqlalchemy import select
 
+from app.accounts.deps import PUBLIC
 from app.core.db import Session
-from app.core.errors import NotFound, problem_responses
-from app.core.idempotency import AppRoute
+from app.core.errors import TooManyRequests, problem_responses
+from app.core.idempotency import (
+    AppRoute,
+    IdempotencyKeyInProgress,
+    IdempotencyKeyInvalid,
+    IdempotencyKeyReused,
+)
 from app.core.pagination import Page, Pagination, page_of, paginate
 from app.core.ratelimit import per_ip
 from app.ticketing import offices, orders
-from app.ticketing.models import Channel, Event, TicketOffice
-from app.ticketing.router import exchange_read, tickets_pdf_response
+from app.ticketing.deps import ShopCustomer
+from app.ticketing.errors import (
+    CardTokenRequired,
+    EventNotFound,
+    ExchangeCutoffPassed,
+    ExchangeUnchanged,
+    InsuranceNotOffered,
+    OnlineExchangeNotAllowed,
+    OrderAlreadyCancelled,
+    OrderNotFound,
+    OrderNotPaid,
+    PaymentDeclined,
+    PaymentMethodNotOffered,
+    PerformanceStarted,
+    SoldOut,
+    TicketNotExchangeable,
+    TicketNotFound,
+    TicketOfficeNotFound,
+    UnknownTicketChoice,
+)
+from app.ticketing.models import Channel, Event
+from app.ticketing.router import pdf_response
 from app.ticketing.schemas import (
     EventRead,
     ExchangeCreate,
@@ -24,42 +49,24 @@ from app.ticketing.schemas import (
     TicketOrderRead,
 )
 
-router = APIRouter(prefix="/shop", tags=["shop"], route_class=AppRoute)
-
-
-class EventNotPublished(NotFound):
-    code = "event_not_found"
-
-
-async def _published(session: Session, event_id: uuid.UUID) -> tuple[Event, TicketOffice]:
-    row = (
-        await session.execute(
-            select(Event, TicketOffice)
-            .join(TicketOffice, TicketOffice.id == Event.ticket_office_id)
-            .where(Event.id == event_id, Event.published.is_(True))
-        )
-    ).one_or_none()
-    if row is None:
-        raise EventNotPublished("No such event.")
-    return row[0], row[1]
+router = APIRouter(prefix="/shop", tags=["shop"], route_class=AppRoute, dependencies=[PUBLIC])
+POSTED = (IdempotencyKeyInvalid, IdempotencyKeyReused, IdempotencyKeyInProgress)
 
 
 @router.get(
     "/ticket-offices/{ticket_office_id}/events",
     operation_id="shop-list_events",
     response_model=Page[EventRead],
-    responses=problem_responses(404),
+    responses=problem_responses(TicketOfficeNotFound, 422),
 )
 async def list_events(
     ticket_office_id: uuid.UUID, session: Session, page: Pagination
 ) -> dict[str, Any]:
     """The published events of a ticket office, with their free seats."""
-    office = await session.get(TicketOffice, ticket_office_id)
-    if office is None:
-        raise NotFound("No such ticket office.", code="ticket_office_not_found")
+    office = await offices.get_office(session, ticket_office_id)
     rows, cursor = await paginate(
         session,
-        select(Event).where(Event.ticket_office_id == office.id, Event.published.is_(True)),
+        offices.events_of(office.id, published_only=True),
         page,
         created_at=Event.created_at,
         id=Event.id,
@@ -67,9 +74,13 @@ async def list_events(
     return page_of(await offices.event_reads(session, rows, {office.id: office.currency}), cursor)
 
 
-@router.get("/events/{event_id}", operation_id="shop-read_event", responses=problem_responses(404))
+@router.get(
+    "/events/{event_id}",
+    operation_id="shop-read_event",
+    responses=problem_responses(EventNotFound, 422),
+)
 async def read_event(event_id: uuid.UUID, session: Session) -> EventRead:
-    event, office = await _published(session, event_id)
+    event, office = await offices.get_published_event(session, event_id)
     return await offices.event_read(session, event, office)
 
 
@@ -78,18 +89,30 @@ async def read_event(event_id: uuid.UUID, session: Session) -> EventRead:
     operation_id="shop-place_order",
     status_code=status.HTTP_201_CREATED,
     dependencies=[Depends(per_ip("shop_order", limit=20, per_seconds=60))],
-    responses=problem_responses(402, 404, 409, 422, 429),
+    responses=problem_responses(
+        *POSTED,
+        EventNotFound,
+        PaymentDeclined,
+        SoldOut,
+        PaymentMethodNotOffered,
+        CardTokenRequired,
+        InsuranceNotOffered,
+        UnknownTicketChoice,
+        PerformanceStarted,
+        422,
+        TooManyRequests,
+    ),
 )
 async def place_order(
-    event_id: uuid.UUID, body: TicketOrderCreate, session: Session
+    event_id: uuid.UUID, body: TicketOrderCreate, by: ShopCustomer, session: Session
 ) -> PlacedTicketOrder:
     """Orders tickets with just an e-mail address; the confirmation mail carries the order's link.
 
     Paid by card at once, or on invoice (reminders, then automatic cancellation when unpaid).
     """
-    event, office = await _published(session, event_id)
+    event, office = await offices.get_published_event(session, event_id)
     order, access_key = await orders.place_order(
-        session, office, event, body, channel=Channel.online
+        session, office, event, body=body, channel=Channel.online, by=by
     )
     return PlacedTicketOrder.model_validate(
         {**(await orders.order_read(session, order)).model_dump(), "access_key": access_key}
@@ -97,11 +120,15 @@ async def place_order(
 
 
 @router.get(
-    "/orders/{access_key}", operation_id="shop-read_order", responses=problem_responses(404)
+    "/orders/{access_key}",
+    operation_id="shop-read_order",
+    responses=problem_responses(OrderNotFound),
 )
 async def read_order(access_key: str, session: Session) -> TicketOrderRead:
     """The customer's view of the order, from the secret link."""
-    return await orders.order_read(session, await orders.order_by_access_key(session, access_key))
+    return await orders.order_read(
+        session, await orders.get_order_by_access_key(session, access_key)
+    )
 
 
 @router.get(
@@ -110,14 +137,13 @@ async def read_order(access_key: str, session: Session) -> TicketOrderRead:
     response_class=Response,
     responses={
         200: {"content": {"application/pdf": {}}, "description": "Every valid ticket."},
-        **problem_responses(404),
+        **problem_responses(OrderNotFound, TicketNotFound),
     },
 )
 async def download_tickets(access_key: str, session: Session) -> Response:
-    order = await orders.order_by_access_key(session, access_key)
-    office = await session.get(TicketOffice, order.ticket_office_id)
-    assert office is not None
-    return await tickets_pdf_response(session, office, order, None)
+    order = await orders.get_order_by_access_key(session, access_key)
+    office = await offices.get_office(session, order.ticket_office_id)
+    return pdf_response(*await orders.tickets_pdf(session, office, order, None))
 
 
 @router.get(
@@ -126,28 +152,39 @@ async def download_tickets(access_key: str, session: Session) -> Response:
     response_class=Response,
     responses={
         200: {"content": {"application/pdf": {}}, "description": "One ticket."},
-        **problem_responses(404),
+        **problem_responses(OrderNotFound, TicketNotFound),
     },
 )
 async def download_ticket(access_key: str, ticket_number: str, session: Session) -> Response:
-    order = await orders.order_by_access_key(session, access_key)
-    office = await session.get(TicketOffice, order.ticket_office_id)
-    assert office is not None
-    return await tickets_pdf_response(session, office, order, ticket_number)
+    order = await orders.get_order_by_access_key(session, access_key)
+    office = await offices.get_office(session, order.ticket_office_id)
+    return pdf_response(*await orders.tickets_pdf(session, office, order, ticket_number))
 
 
 @router.post(
     "/orders/{access_key}/tickets/{ticket_id}/exchange",
     operation_id="shop-exchange_ticket",
-    responses=problem_responses(404, 409, 422),
+    responses=problem_responses(
+        *POSTED,
+        OrderNotFound,
+        TicketNotFound,
+        OrderAlreadyCancelled,
+        OrderNotPaid,
+        TicketNotExchangeable,
+        OnlineExchangeNotAllowed,
+        ExchangeCutoffPassed,
+        SoldOut,
+        UnknownTicketChoice,
+        ExchangeUnchanged,
+        422,
+    ),
 )
 async def exchange_ticket(
-    access_key: str, ticket_id: uuid.UUID, body: ExchangeCreate, session: Session
+    access_key: str, ticket_id: uuid.UUID, body: ExchangeCreate, by: ShopCustomer, session: Session
 ) -> ExchangeRead:
     """Online exchange by the customer, where the organizer allows it and before its cut-off."""
-    order = await orders.order_by_access_key(session, access_key, lock=True)
-    office = await session.get(TicketOffice, order.ticket_office_id)
-    assert office is not None
+    order = await orders.get_order_by_access_key(session, access_key, for_update=True)
+    office = await offices.get_office(session, order.ticket_office_id)
     record = await orders.exchange(
         session,
         office,
@@ -156,8 +193,6 @@ async def exchange_ticket(
         performance_id=body.performance_id,
         price_category_id=body.price_category_id,
         channel=Channel.online,
-        by=None,
+        by=by,
     )
-    return await exchange_read(
-        session, record.old_ticket_id, record.new_ticket_id, record.price_difference_minor
-    )
+    return await orders.exchange_read(session, record)

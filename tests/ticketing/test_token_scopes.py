@@ -1,8 +1,11 @@
 """Personal access tokens reach ticketing only with the ticketing scopes."""
 
 import httpx
+from fastapi.routing import APIRoute
 
+from app.accounts.deps import PublicRoute, ScopeCheck
 from app.core.db import Database
+from app.main import create_app
 from tests.ticketing.helpers import open_shop
 
 
@@ -34,3 +37,26 @@ async def test_ticketing_needs_the_ticketing_scopes(
         headers=reader,
     )
     assert write.json()["code"] == "insufficient_scope"
+
+
+def test_every_ticketing_route_declares_one_ticketing_scope_or_is_public() -> None:
+    routes = [
+        route
+        for route in create_app().routes
+        if isinstance(route, APIRoute) and route.tags and route.tags[0] in ("ticketing", "shop")
+    ]
+    assert routes
+    for route in routes:
+        declared = [
+            dependency.call
+            for dependency in route.dependant.dependencies
+            if isinstance(dependency.call, ScopeCheck | PublicRoute)
+        ]
+        assert len(declared) == 1, route.path
+        [declaration] = declared
+        if route.tags[0] == "shop":
+            assert isinstance(declaration, PublicRoute), route.path
+        elif route.methods <= {"GET", "HEAD"}:
+            assert declaration.scopes == ("ticketing:read",), route.path
+        else:
+            assert declaration.scopes == ("ticketing:write",), route.path
