@@ -52,7 +52,8 @@ class PaymentProvider(Protocol):
         ...
 
     async def capture(self, *, key: str) -> None:
-        """Takes the authorized amount; capturing again takes nothing."""
+        """Takes the authorized amount; capturing again takes nothing. Raises
+        AuthorizationVoided when it can no longer be captured."""
         ...
 
     async def void(self, *, key: str) -> None:
@@ -90,7 +91,11 @@ DECLINING_TOKENS = {
 
 
 class AuthorizationUnknown(LookupError):
-    pass
+    """The provider holds no authorization of this key."""
+
+
+class AuthorizationVoided(Exception):
+    """The authorization can no longer be captured (voided, or expired at the provider)."""
 
 
 class TestCardProvider:
@@ -153,7 +158,7 @@ class TestCardProvider:
     async def capture(self, *, key: str) -> None:
         held = self._get(key)
         if held.status == AuthorizationStatus.voided:
-            raise AuthorizationUnknown(f"{key} was voided")
+            raise AuthorizationVoided(key)
         if held.status == AuthorizationStatus.authorized:
             self._authorizations[key] = replace(
                 held, status=AuthorizationStatus.captured, captures=held.captures + 1

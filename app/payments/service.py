@@ -15,7 +15,7 @@ from app.core import clock
 from app.core.db import on_commit, on_rollback
 from app.payments.errors import InvalidCard, PaymentDeclined
 from app.payments.models import PaymentAuthorization
-from app.payments.providers import DEFAULT_PROVIDER, provider
+from app.payments.providers import DEFAULT_PROVIDER, AuthorizationVoided, provider
 from app.payments.types import Authorization, AuthorizationStatus, CardToken
 
 log = structlog.get_logger("app.payments")
@@ -106,9 +106,24 @@ async def authorize(
 async def capture(session: AsyncSession, *, key: str, provider_name: str) -> bool:
     """Captures the committed authorization ``key`` at the provider and marks it captured.
     Safe to repeat and to run concurrently: the provider captures a key once. True when this
-    call marked it."""
-    await provider(provider_name).capture(key=key)
+    call marked it; an authorization the provider can no longer capture is marked voided."""
     now = clock.now()
+    try:
+        await provider(provider_name).capture(key=key)
+    except AuthorizationVoided:
+        # Committed, yet the provider will not take it: recorded so that nobody retries for
+        # ever, and logged as an error for a person to look at.
+        log.error("payment_capture_refused", key=key)
+        await session.execute(
+            update(PaymentAuthorization)
+            .where(
+                PaymentAuthorization.key == key,
+                PaymentAuthorization.status == AuthorizationStatus.authorized,
+            )
+            .values(status=AuthorizationStatus.voided, voided_at=now, updated_at=now)
+        )
+        await session.flush()
+        return False
     marked = await session.scalar(
         update(PaymentAuthorization)
         .where(

@@ -221,3 +221,24 @@ async def test_declined_card_leaves_no_authorization(
     assert provider.authorizations() == []
     async with db.sessionmaker() as session:
         assert await session.scalar(select(PaymentAuthorization.id)) is None
+
+
+async def test_an_authorization_the_provider_voided_is_marked_voided_not_retried(
+    client: httpx.AsyncClient,
+    db: Database,
+    provider: TestCardProvider,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    shop = await open_shop(client, db, performances=1)
+    with monkeypatch.context() as patch:
+        patch.setattr(service, "on_commit", lambda session, callback: None)
+        placed = await buy(client, shop)
+    key = f"ticketing-order:{await order_id(db, placed['number'])}"
+    await provider.void(key=key)  # e.g. expired at the provider
+    with after_grace():
+        assert await jobs.recover(db.sessionmaker) == 1
+        assert await jobs.recover(db.sessionmaker) == 0
+    row = await authorization_row(db, key)
+    assert row is not None
+    assert row.status == AuthorizationStatus.voided
+    assert row.voided_at is not None
