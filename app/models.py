@@ -54,6 +54,7 @@ from app.organizations.models import (
     Team,
     TeamMember,
 )
+from app.payments.models import PaymentAuthorization
 from app.ticketing.models import (
     Cancellation,
     Event,
@@ -106,6 +107,7 @@ __all__ = [
     "Partnership",
     "PartnershipProduct",
     "Payment",
+    "PaymentAuthorization",
     "PaymentProfile",
     "Performance",
     "PersonalAccessToken",

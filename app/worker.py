@@ -13,6 +13,7 @@ from app.core.jobs import Job, run_loop
 from app.core.settings import Settings
 from app.notifications import delivery
 from app.notifications import sms as sms_delivery
+from app.payments import jobs as payments_jobs
 from app.ticketing import jobs as ticketing_jobs
 from app.webhooks import delivery as webhook_delivery
 from app.webhooks import fanout as webhook_fanout
@@ -36,6 +37,7 @@ JOBS: tuple[Job, ...] = (
     Job(
         "ticketing.invoice_deadlines", every_seconds=60, run=ticketing_jobs.sweep_invoice_deadlines
     ),
+    Job("payments.recover", every_seconds=60, run=payments_jobs.recover),
 )
 
 

@@ -26,6 +26,7 @@ from app.billing.models import (
 from app.billing.notify import link, mail_organization
 from app.billing.schemas import InvoiceSummary
 from app.core import clock
+from app.core.db import transaction
 from app.core.money import format_amount
 from app.events.service import emit
 
@@ -37,8 +38,9 @@ MONTHLY_REMINDER_LEAD = timedelta(days=7)
 
 async def renew_due(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
     """Products whose period has ended: renewed (and charged), renewed under Renewal Warranty
-    with an open invoice, or expired (domains enter redemption)."""
-    async with sessionmaker.begin() as session:
+    with an open invoice, or expired (domains enter redemption). Cards are captured once the
+    batch commits (``transaction`` runs the after-commit callbacks)."""
+    async with transaction(sessionmaker) as session:
         due = list(
             await session.scalars(
                 select(Subscription)

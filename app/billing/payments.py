@@ -21,19 +21,13 @@ from app.billing.models import (
     PaymentStatus,
     ProfileKind,
 )
-from app.billing.providers import InvalidCard, provider
 from app.billing.schemas import PaymentProfileCreate, PaymentRead
 from app.core import clock
-from app.core.errors import AppError, NotFound, Unprocessable
+from app.core.errors import NotFound, Unprocessable
 from app.core.money import format_amount
 from app.events.service import emit
-
-
-class PaymentDeclined(AppError):
-    status = 402
-    code = "payment_declined"
-    keep_changes = True
-    """The failed payment stays recorded."""
+from app.payments import service as card_payments
+from app.payments.service import InvalidCard, PaymentDeclined
 
 
 class ProfileNotFound(NotFound):
@@ -219,27 +213,39 @@ async def charge_card(
     currency: str,
     idempotency_key: str,
 ) -> tuple[bool, Payment | None, str | None]:
-    """Charges the card; a decline is recorded as a failed payment. Returns (succeeded, the
-    failed payment or None, the provider's reference)."""
+    """Authorizes the card (captured once the transaction commits, voided if it rolls back);
+    a decline is recorded as a failed payment. Returns (succeeded, the failed payment or None,
+    the provider's reference, or the decline's failure code)."""
     assert profile.token is not None
-    result = await provider(profile.provider).charge(
-        profile.token, amount_minor, currency, idempotency_key=idempotency_key
-    )
-    if result.succeeded:
-        return True, None, result.provider_reference
-    failed = await _record(
-        session,
-        organization_id=organization_id,
-        invoice=invoice,
-        method=PaymentMethod.card,
-        amount_minor=amount_minor,
-        currency=currency,
-        succeeded=False,
-        profile_id=profile.id,
-        provider_reference=result.provider_reference,
-        failure_code=result.failure_code,
-    )
-    return False, failed, result.failure_code
+    try:
+        authorization = await card_payments.authorize(
+            session,
+            key=idempotency_key,
+            token=profile.token,
+            amount_minor=amount_minor,
+            currency=currency,
+            provider_name=profile.provider,
+        )
+    except PaymentDeclined as declined:
+        failed = await _record(
+            session,
+            organization_id=organization_id,
+            invoice=invoice,
+            method=PaymentMethod.card,
+            amount_minor=amount_minor,
+            currency=currency,
+            succeeded=False,
+            profile_id=profile.id,
+            provider_reference=declined.provider_reference,
+            failure_code=declined.failure_code,
+        )
+        return False, failed, declined.failure_code
+    return True, None, authorization.provider_reference
+
+
+def _declined(detail: str | None) -> PaymentDeclined:
+    """The failed payment stays recorded: the transaction commits."""
+    return PaymentDeclined(f"The card was declined ({detail}).", reason=detail, keep_changes=True)
 
 
 async def pay_by_card(
@@ -265,10 +271,10 @@ async def pay_by_card(
         invoice=invoice,
         amount_minor=amount,
         currency=invoice.currency,
-        idempotency_key=f"invoice:{invoice.id}:{invoice.paid_minor}:{amount}",
+        idempotency_key=card_payments.order_key("billing", "invoice", invoice.id, uuid.uuid4()),
     )
     if not succeeded:
-        raise PaymentDeclined(f"The card was declined ({detail}).", reason=detail)
+        raise _declined(detail)
     payment = await settle(
         session,
         invoice,
@@ -305,10 +311,10 @@ async def top_up_by_card(
         invoice=None,
         amount_minor=amount_minor,
         currency=currency,
-        idempotency_key=f"top_up:{payment_id}",
+        idempotency_key=card_payments.order_key("billing", "top-up", payment_id),
     )
     if not succeeded:
-        raise PaymentDeclined(f"The card was declined ({detail}).", reason=detail)
+        raise _declined(detail)
     payment = await _record(
         session,
         organization_id=organization_id,
@@ -358,11 +364,10 @@ async def add_profile(
         now = clock.now()
         if (body.expiry_year, body.expiry_month) < (now.year, now.month):
             raise InvalidCard("The card has expired.", code="card_expired")
-        card_provider = provider()
-        token = card_provider.tokenize(
+        provider_name, token = card_payments.tokenize(
             body.card_number, body.expiry_month, body.expiry_year, body.cvc
         )
-        profile.provider = card_provider.name
+        profile.provider = provider_name
         profile.token = token.token
         profile.brand = token.brand
         profile.last4 = token.last4

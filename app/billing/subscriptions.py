@@ -478,7 +478,7 @@ async def charge_automatically(session: AsyncSession, invoice: Invoice, renewal:
             invoice=invoice,
             amount_minor=invoice.amount_due_minor,
             currency=invoice.currency,
-            idempotency_key=f"renewal:{renewal.id}",
+            idempotency_key=f"billing-renewal:{renewal.id}",
         )
         if succeeded:
             await payments.settle(

@@ -1,11 +1,13 @@
 """Engine, sessions and the declarative base. One transaction per request."""
 
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
+import structlog
 from fastapi import Depends, Request
 from sqlalchemy import DateTime, MetaData, text
 from sqlalchemy.dialects.postgresql import UUID
@@ -19,6 +21,8 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from app.core import clock
 from app.core.errors import AppError
+
+log = structlog.get_logger("app.db")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -88,19 +92,86 @@ def database_of(request: Request) -> Database:
     return database
 
 
+# After-commit and after-rollback callbacks: work that must follow the fate of the transaction
+# (capture a card payment once the order is committed, void it when it is not). They are kept in
+# ``session.info`` and run by ``finish`` (the request session and ``transaction`` call it).
+
+TransactionCallback = Callable[[AsyncSession], Awaitable[None]]
+_ON_COMMIT = "after_commit_callbacks"
+_ON_ROLLBACK = "after_rollback_callbacks"
+
+
+def on_commit(session: AsyncSession, callback: TransactionCallback) -> None:
+    """Runs ``callback(session)`` once the session's transaction has committed. It may use the
+    session (in a new transaction, committed after it); its failure is logged, never raised."""
+    session.info.setdefault(_ON_COMMIT, []).append(callback)
+
+
+def on_rollback(session: AsyncSession, callback: TransactionCallback) -> None:
+    """Runs ``callback(session)`` once the session's transaction has rolled back (a failed
+    commit included); its failure is logged, never raised."""
+    session.info.setdefault(_ON_ROLLBACK, []).append(callback)
+
+
+async def _run_callbacks(session: AsyncSession, *, committed: bool) -> None:
+    callbacks: list[TransactionCallback] = session.info.pop(
+        _ON_COMMIT if committed else _ON_ROLLBACK, []
+    )
+    session.info.pop(_ON_ROLLBACK if committed else _ON_COMMIT, None)
+    for callback in callbacks:
+        try:
+            await callback(session)
+            await session.commit()
+        except Exception:
+            log.exception("transaction_callback_failed", committed=committed)
+            await session.rollback()
+
+
+async def finish(session: AsyncSession, *, commit: bool) -> None:
+    """Commits (or rolls back) the session's transaction, then runs its callbacks: the
+    after-commit ones when the commit succeeded, the after-rollback ones otherwise."""
+    if not commit:
+        await session.rollback()
+        await _run_callbacks(session, committed=False)
+        return
+    try:
+        await session.commit()
+    except BaseException:
+        await session.rollback()
+        await _run_callbacks(session, committed=False)
+        raise
+    await _run_callbacks(session, committed=True)
+
+
+@asynccontextmanager
+async def transaction(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """Like ``sessionmaker.begin()`` (commit at the end, rollback on error), with the session's
+    after-commit and after-rollback callbacks run. For jobs."""
+    async with sessionmaker() as session:
+        try:
+            yield session
+        except BaseException:
+            await finish(session, commit=False)
+            raise
+        await finish(session, commit=True)
+
+
 async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
-    """The request's session: committed once the response is built, before it is sent."""
+    """The request's session: committed once the response is built, before it is sent; its
+    after-commit (or after-rollback) callbacks run then too."""
     async with database_of(request).sessionmaker() as session:
         request.state.db_session = session
         try:
             yield session
-            await session.commit()
         except AppError as error:
-            await (session.commit() if error.keep_changes else session.rollback())
+            await finish(session, commit=error.keep_changes)
             raise
         except BaseException:
-            await session.rollback()
+            await finish(session, commit=False)
             raise
+        await finish(session, commit=True)
 
 
 Session = Annotated[AsyncSession, Depends(request_session, scope="function")]

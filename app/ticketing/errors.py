@@ -1,7 +1,7 @@
 """Ticketing's errors: one class per stable code, listed by the routes that raise them."""
 
 from app.core.errors import Conflict, NotFound, Unprocessable
-from app.ticketing.payments import PaymentDeclined
+from app.payments.service import PaymentDeclined
 
 __all__ = [
     "CardTokenRequired",

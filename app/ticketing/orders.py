@@ -19,6 +19,7 @@ from app.core.security.tokens import digest, new_token
 from app.core.settings import get_settings
 from app.events import service as events
 from app.notifications.service import queue_mail
+from app.payments import service as payments
 from app.ticketing import deadlines, documents
 from app.ticketing.errors import (
     CardTokenRequired,
@@ -56,7 +57,6 @@ from app.ticketing.models import (
     TicketOrderStatus,
     TicketStatus,
 )
-from app.ticketing.payments import card_provider
 from app.ticketing.schemas import (
     CancellationRead,
     ExchangeRead,
@@ -220,7 +220,7 @@ async def place_order(
         order.reminder_interval_days = office.invoice_first_reminder_days
         order.reminders_planned = office.invoice_reminder_count
         apply_invoice_schedule(order)
-    else:  # card: charged below, once the seats are taken; a refusal rolls all of this back
+    else:  # card: authorized below, once the seats are taken; a refusal rolls all of this back
         _mark_paid(order, now, reference=None)
 
     read = await order_read(session, order)
@@ -256,13 +256,17 @@ async def place_order(
         quantities[item.performance_id] += item.quantity
     await reserve(session, dict(quantities))
     if method == PaymentMethod.card:
-        charge = await card_provider().charge(
+        # Authorized now (a refusal rolls all of this back), captured once this transaction
+        # commits, voided if it does not.
+        authorization = await payments.authorize(
+            session,
+            key=payments.order_key("ticketing", "order", order.id),
             token=body.card_token or "",
             amount_minor=order.total_minor,
             currency=order.currency,
             description=f"Order {order.number}",
         )
-        order.payment_reference = charge.reference
+        order.payment_reference = authorization.provider_reference
     return order, access_key
 
 
