@@ -28,6 +28,7 @@ from app.billing.schemas import InvoiceSummary
 from app.core import clock
 from app.core.money import format_amount
 from app.events.service import emit
+from app.organizations import service as organizations
 
 log = structlog.get_logger("app.billing.jobs")
 BATCH = 50
@@ -87,7 +88,7 @@ async def send_renewal_reminders(sessionmaker: async_sessionmaker[AsyncSession])
         )
         for subscription in due:
             subscription.reminded_for = subscription.expires_at
-            name = await subscriptions._product_name(session, subscription.product_id)
+            name = await organizations.product_name(session, subscription.product_id)
             await mail_organization(
                 session,
                 subscription.organization_id,
