@@ -138,7 +138,12 @@ async def post(
     return entry
 
 
-def accounts_of(organization_id: uuid.UUID) -> Select[PrepaidAccount]:
+async def accounts_of(
+    session: AsyncSession, organization_id: uuid.UUID, *, own_currency: str
+) -> Select[PrepaidAccount]:
+    """The organization's prepaid accounts, one per currency; the account in its own currency is
+    opened (empty) first, so it is always listed."""
+    await account_for(session, organization_id, own_currency)
     return select(PrepaidAccount).where(PrepaidAccount.organization_id == organization_id)
 
 

@@ -356,7 +356,9 @@ async def pay_invoice(
 @router.post(
     "/proforma",
     operation_id="billing-proforma",
-    dependencies=[read_scope],
+    # A POST: read-only tokens call no POST, so this one (which stores nothing) needs the write
+    # scope like every other POST.
+    dependencies=[write_scope],
     responses=problem_responses(
         *ACCESS_ERRORS, SubscriptionNotFound, PlanNotFound, PriceNotFound, 422
     ),
@@ -400,10 +402,9 @@ async def list_prepaid_accounts(
     billing: Billing, session: Session, page: Pagination
 ) -> dict[str, Any]:
     """The organization's prepaid accounts (one per currency; its own currency's always listed)."""
-    await ledger.account_for(session, billing.organization_id, billing.currency)
     rows, cursor = await paginate(
         session,
-        ledger.accounts_of(billing.organization_id),
+        await ledger.accounts_of(session, billing.organization_id, own_currency=billing.currency),
         page,
         created_at=PrepaidAccount.created_at,
         id=PrepaidAccount.id,
