@@ -13,6 +13,7 @@ import structlog
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.activity.types import Actor
 from app.billing import invoices as invoice_service
 from app.billing import subscriptions
 from app.billing.models import (
@@ -53,7 +54,7 @@ async def renew_due(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
             )
         )
         for subscription in due:
-            outcome = await subscriptions.renew_due_one(session, subscription)
+            outcome = await subscriptions.renew_due_one(session, subscription, by=Actor.system())
             log.info("renewal", product_id=str(subscription.product_id), outcome=outcome)
     return len(due)
 

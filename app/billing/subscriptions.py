@@ -512,7 +512,9 @@ class _PaymentFailed(Exception):
     pass
 
 
-async def charge_automatically(session: AsyncSession, invoice: Invoice, renewal: Renewal) -> bool:
+async def charge_automatically(
+    session: AsyncSession, invoice: Invoice, renewal: Renewal, *, by: Actor
+) -> bool:
     """Pays a renewal invoice (locked) with the payer's default profile, or else its prepaid
     balance. True when paid."""
     profile = await payments.default_profile(session, invoice.organization_id)
@@ -538,13 +540,13 @@ async def charge_automatically(session: AsyncSession, invoice: Invoice, renewal:
             return True
         return False
     try:
-        await payments.pay_from_prepaid(session, invoice, amount_minor=None, by=Actor.system())
+        await payments.pay_from_prepaid(session, invoice, amount_minor=None, by=by)
     except InsufficientBalance:
         return False
     return True
 
 
-async def renew_due_one(session: AsyncSession, subscription: Subscription) -> str:
+async def renew_due_one(session: AsyncSession, subscription: Subscription, *, by: Actor) -> str:
     """What happens to one product at its expiry (its subscription locked); returns the outcome."""
     organization = await _organization(session, subscription.organization_id)
     if not (subscription.auto_renew or subscription.renewal_warranty):
@@ -565,7 +567,7 @@ async def renew_due_one(session: AsyncSession, subscription: Subscription) -> st
         return "busy"  # someone is paying it right now; looked at again on the next run
     paid = locked.status == "paid"
     if not paid and subscription.auto_renew and locked.status in ("open", "partially_paid"):
-        paid = await charge_automatically(session, locked, renewal)
+        paid = await charge_automatically(session, locked, renewal, by=by)
     if paid:
         await apply_renewal(session, subscription.product_id, renewal.period_start)
         return "renewed"
