@@ -150,7 +150,6 @@ async def grant_free_product(
         413,
         UnsupportedMediaType,
         InvalidNotification,
-        AlreadyPosted,
     ),
     openapi_extra={
         "requestBody": {
