@@ -10,7 +10,9 @@ from fastapi.routing import APIRoute
 from app import lifecycle_router
 from app.accounts import auth_router as accounts_auth
 from app.accounts import router as accounts
+from app.billing import catalog_router as billing_catalog
 from app.billing import router as billing
+from app.billing import staff_router as billing_staff
 from app.core import health
 from app.core.db import Database
 from app.core.errors import install_error_handlers
@@ -37,9 +39,9 @@ def api_router() -> APIRouter:
     router.include_router(accounts_auth.router)
     router.include_router(organizations.router)
     router.include_router(organizations.public_router)
-    router.include_router(billing.catalog_router)
+    router.include_router(billing_catalog.catalog_router)
     router.include_router(billing.router)
-    router.include_router(billing.admin_router)
+    router.include_router(billing_staff.staff_router)
     router.include_router(webhooks.router)
     router.include_router(ticketing.router)
     router.include_router(ticketing_shop.router)

@@ -2,6 +2,8 @@
 
 import secrets
 import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import func, select
@@ -387,3 +389,34 @@ async def erase_account(session: AsyncSession, account: Account) -> None:
     await activity.record_entry(
         session, "account.deleted", account_id=account.id, actor_account_id=account.id
     )
+
+
+# --- used by billing ---
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Where and how to mail an account."""
+
+    account_id: uuid.UUID
+    email: str
+    language: str
+    full_name: str
+
+
+async def recipients(session: AsyncSession, account_ids: Sequence[uuid.UUID]) -> list[Recipient]:
+    """The mail recipients among ``account_ids`` (deleted accounts left out)."""
+    if not account_ids:
+        return []
+    accounts = await session.scalars(
+        select(Account).where(Account.id.in_(list(account_ids)), Account.deleted_at.is_(None))
+    )
+    return [
+        Recipient(
+            account_id=account.id,
+            email=account.email,
+            language=account.language,
+            full_name=account.full_name,
+        )
+        for account in accounts
+    ]

@@ -3,24 +3,52 @@
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.billing.models import Plan, PlanPrice, VatRate, VolumeTier
+from app.activity import service as activity
+from app.activity.types import Actor
+from app.billing.errors import (
+    DuplicatePrice,
+    DuplicateTier,
+    InvalidProductType,
+    InvalidPromoCode,
+    PlanExists,
+    PlanNotFound,
+    PriceNotFound,
+    PromoCodeExists,
+)
+from app.billing.models import FreeGrant, Plan, PlanPrice, PromoCode, VatRate, VolumeTier
 from app.billing.pricing import Tier
-from app.billing.schemas import PlanCreate, PlanRead, PlanUpdate, PriceWrite, TierWrite
+from app.billing.schemas import (
+    FreeGrantCreate,
+    PlanCreate,
+    PlanRead,
+    PlanUpdate,
+    PriceWrite,
+    PromoCodeCreate,
+    TierWrite,
+)
 from app.core import clock
-from app.core.errors import Conflict, NotFound, Unprocessable
+from app.organizations import service as organizations
+from app.organizations.permissions import OrganizationNotFound
 from app.organizations.types import ProductType
 
 
-class PlanNotFound(NotFound):
-    code = "plan_not_found"
+def plans_on_sale(product_type: str | None = None) -> Select[Plan]:
+    statement = select(Plan).where(Plan.active)
+    if product_type:
+        statement = statement.where(Plan.product_type == product_type)
+    return statement
 
 
-class PriceNotFound(Unprocessable):
-    code = "price_not_available"
+def vat_rates() -> Select[VatRate]:
+    return select(VatRate)
+
+
+def promo_codes() -> Select[PromoCode]:
+    return select(PromoCode)
 
 
 async def plan_read(session: AsyncSession, plan: Plan) -> PlanRead:
@@ -45,8 +73,13 @@ async def plan_read(session: AsyncSession, plan: Plan) -> PlanRead:
     )
 
 
-async def plan_by_code(session: AsyncSession, code: str, *, for_sale: bool = False) -> Plan:
-    plan = await session.scalar(select(Plan).where(Plan.code == code))
+async def get_plan(
+    session: AsyncSession, code: str, *, for_sale: bool = False, for_update: bool = False
+) -> Plan:
+    statement = select(Plan).where(Plan.code == code)
+    if for_update:
+        statement = statement.with_for_update()
+    plan = await session.scalar(statement)
     if plan is None or (for_sale and not plan.active):
         raise PlanNotFound(f"No plan {code!r} in the catalog.")
     return plan
@@ -76,10 +109,10 @@ async def vat_rate_bp(session: AsyncSession, country: str) -> int:
 
 def _check_plan(product_type: str | None, prices: Sequence[PriceWrite]) -> None:
     if product_type is not None and product_type not in set(ProductType):
-        raise Unprocessable(f"Unknown product type {product_type!r}.", code="invalid_product_type")
+        raise InvalidProductType(f"Unknown product type {product_type!r}.")
     keys = [(price.currency, price.period) for price in prices]
     if len(set(keys)) != len(keys):
-        raise Unprocessable("One price per currency and period.", code="duplicate_price")
+        raise DuplicatePrice("One price per currency and period.")
 
 
 async def _replace_prices(
@@ -102,7 +135,7 @@ async def _replace_tiers(
     session: AsyncSession, plan_id: uuid.UUID, tiers: Sequence[TierWrite]
 ) -> None:
     if len({tier.min_quantity for tier in tiers}) != len(tiers):
-        raise Unprocessable("One tier per minimum quantity.", code="duplicate_tier")
+        raise DuplicateTier("One tier per minimum quantity.")
     await session.execute(delete(VolumeTier).where(VolumeTier.plan_id == plan_id))
     for tier in tiers:
         session.add(
@@ -115,10 +148,10 @@ async def _replace_tiers(
         )
 
 
-async def create_plan(session: AsyncSession, body: PlanCreate) -> Plan:
+async def create_plan(session: AsyncSession, body: PlanCreate, *, by: Actor) -> Plan:
     _check_plan(body.product_type, body.prices)
     if await session.scalar(select(func.count()).where(Plan.code == body.code)):
-        raise Conflict(f"A plan {body.code!r} exists already.", code="plan_exists")
+        raise PlanExists(f"A plan {body.code!r} exists already.")
     now = clock.now()
     plan = Plan(
         id=uuid.uuid4(),
@@ -139,10 +172,11 @@ async def create_plan(session: AsyncSession, body: PlanCreate) -> Plan:
     await _replace_prices(session, plan.id, body.prices)
     await _replace_tiers(session, plan.id, body.volume_tiers)
     await session.flush()
+    await activity.record(session, by, "billing.plan_created", details={"code": plan.code})
     return plan
 
 
-async def update_plan(session: AsyncSession, plan: Plan, body: PlanUpdate) -> Plan:
+async def update_plan(session: AsyncSession, plan: Plan, body: PlanUpdate, *, by: Actor) -> Plan:
     """Price changes apply to new orders and renewals; issued invoices keep their amounts."""
     if body.name is not None:
         plan.name = body.name
@@ -155,10 +189,11 @@ async def update_plan(session: AsyncSession, plan: Plan, body: PlanUpdate) -> Pl
         await _replace_tiers(session, plan.id, body.volume_tiers)
     plan.updated_at = clock.now()
     await session.flush()
+    await activity.record(session, by, "billing.plan_updated", details={"code": plan.code})
     return plan
 
 
-async def set_vat_rate(session: AsyncSession, country: str, rate_bp: int) -> VatRate:
+async def set_vat_rate(session: AsyncSession, *, country: str, rate_bp: int, by: Actor) -> VatRate:
     now = clock.now()
     await session.execute(
         insert(VatRate)
@@ -171,4 +206,71 @@ async def set_vat_rate(session: AsyncSession, country: str, rate_bp: int) -> Vat
         select(VatRate).where(VatRate.country == country).execution_options(populate_existing=True)
     )
     assert rate is not None
+    await activity.record(
+        session,
+        by,
+        "billing.vat_rate_set",
+        details={"country": rate.country, "rate_bp": rate.rate_bp},
+    )
     return rate
+
+
+async def create_promo_code(
+    session: AsyncSession, body: PromoCodeCreate, *, by: Actor
+) -> PromoCode:
+    code = body.code.upper()
+    if await session.scalar(select(PromoCode.id).where(PromoCode.code == code)):
+        raise PromoCodeExists("This promo code exists already.")
+    if (body.kind == "percent") != (body.percent_bp is not None) or (
+        body.kind == "amount" and (body.amount_minor is None or body.currency is None)
+    ):
+        raise InvalidPromoCode(
+            "A percent code needs percent_bp; an amount code needs amount_minor and currency."
+        )
+    now = clock.now()
+    promo = PromoCode(
+        id=uuid.uuid4(),
+        code=code,
+        kind=body.kind,
+        percent_bp=body.percent_bp,
+        amount_minor=body.amount_minor if body.kind == "amount" else None,
+        currency=body.currency if body.kind == "amount" else None,
+        product_types=body.product_types,
+        valid_from=body.valid_from,
+        valid_until=body.valid_until,
+        max_uses=body.max_uses,
+        uses=0,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(promo)
+    await session.flush()
+    await activity.record(session, by, "billing.promo_code_created", details={"code": code})
+    return promo
+
+
+async def grant_free_product(
+    session: AsyncSession, *, organization_id: uuid.UUID, body: FreeGrantCreate, by: Actor
+) -> FreeGrant:
+    """Staff give an organization one product of a plan for free (used at its next checkout)."""
+    if not await organizations.organization_exists(session, organization_id):
+        raise OrganizationNotFound("No such organization.")
+    plan = await get_plan(session, body.plan_code, for_sale=True)
+    grant = FreeGrant(
+        id=uuid.uuid4(),
+        organization_id=organization_id,
+        plan_id=plan.id,
+        reason=body.reason,
+        granted_by=by.account_id,
+        created_at=clock.now(),
+    )
+    session.add(grant)
+    await session.flush()
+    await activity.record(
+        session,
+        by,
+        "billing.free_grant_created",
+        organization_id=organization_id,
+        details={"plan": plan.code, "reason": body.reason},
+    )
+    return grant

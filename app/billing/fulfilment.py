@@ -28,7 +28,6 @@ from app.billing.schemas import SubscriptionRead
 from app.core import clock
 from app.events.service import emit
 from app.organizations import service as organizations
-from app.organizations.models import Product
 from app.organizations.types import ProductStatus, ProductType
 
 
@@ -42,17 +41,6 @@ def add_months(moment: datetime, months: int) -> datetime:
 
 def period_end(start: datetime, period: BillingPeriod | str) -> datetime:
     return add_months(start, PERIOD_MONTHS[BillingPeriod(period)])
-
-
-async def set_product_status(
-    session: AsyncSession, product_id: uuid.UUID, status: ProductStatus
-) -> None:
-    await session.execute(
-        update(Product)
-        .where(Product.id == product_id)
-        .values(status=status, updated_at=clock.now())
-        .execution_options(synchronize_session=False)
-    )
 
 
 def subscription_read(subscription: Subscription) -> SubscriptionRead:
@@ -160,7 +148,9 @@ async def apply_renewal(
     if subscription.status != SubscriptionStatus.active:
         subscription.status = SubscriptionStatus.active
         subscription.redemption_ends_at = None
-        await set_product_status(session, subscription.product_id, ProductStatus.active)
+        await organizations.set_product_status(
+            session, subscription.product_id, ProductStatus.active
+        )
     subscription.updated_at = clock.now()
     await session.flush()
     await emit_renewed(session, subscription)

@@ -13,7 +13,14 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.activity import service as activity
-from app.billing import catalog, counters, ledger, references
+from app.activity.types import Actor
+from app.billing import catalog, counters, ledger, pdf, references
+from app.billing.errors import (
+    InvoiceNotCorrectable,
+    InvoiceNotFound,
+    InvoiceNotPaid,
+    InvoiceNotPayable,
+)
 from app.billing.models import (
     PAYABLE,
     EntryKind,
@@ -27,30 +34,17 @@ from app.billing.models import (
 )
 from app.billing.notify import link, mail_organization
 from app.billing.pricing import vat
-from app.billing.schemas import InvoiceLineRead, InvoiceRead
+from app.billing.schemas import InvoiceCorrection, InvoiceLineRead, InvoiceRead
 from app.core import clock
-from app.core.errors import Conflict, NotFound
 from app.core.money import format_amount, to_decimal_text
 from app.core.settings import get_settings
 from app.events.service import emit
 from app.organizations import service as organizations
-from app.organizations.models import Organization
+from app.organizations.service import BillingDetails
 
 FIRST_REMINDER_AFTER_DUE = timedelta(days=3)
 REMINDER_INTERVAL = timedelta(days=10)
 MAX_REMINDERS = 3
-
-
-class InvoiceNotFound(NotFound):
-    code = "invoice_not_found"
-
-
-class InvoiceNotPayable(Conflict):
-    code = "invoice_not_payable"
-
-
-class InvoiceNotCorrectable(Conflict):
-    code = "invoice_not_correctable"
 
 
 @dataclass
@@ -89,7 +83,7 @@ class DraftLine:
         )
 
 
-def address_of(organization: Organization) -> dict[str, Any]:
+def address_of(organization: BillingDetails) -> dict[str, Any]:
     """The organization's own postal address as a billing address snapshot."""
     address = dict(organization.address or {})
     return {
@@ -104,7 +98,7 @@ def address_of(organization: Organization) -> dict[str, Any]:
 
 async def chosen_address(
     session: AsyncSession,
-    organization: Organization,
+    organization: BillingDetails,
     *,
     address: dict[str, Any] | None = None,
     address_id: uuid.UUID | None = None,
@@ -285,17 +279,17 @@ async def invoice_read(session: AsyncSession, invoice: Invoice) -> InvoiceRead:
     )
 
 
-async def get(
+async def get_invoice(
     session: AsyncSession,
     invoice_id: uuid.UUID,
     *,
     organization_id: uuid.UUID | None = None,
-    lock: bool = False,
+    for_update: bool = False,
 ) -> Invoice:
     statement = select(Invoice).where(Invoice.id == invoice_id)
     if organization_id is not None:
         statement = statement.where(Invoice.organization_id == organization_id)
-    if lock:
+    if for_update:
         statement = statement.with_for_update().execution_options(populate_existing=True)
     invoice = await session.scalar(statement)
     if invoice is None:
@@ -400,7 +394,7 @@ async def correct(
     *,
     reason: str,
     replacement_lines: Sequence[DraftLine],
-    by: uuid.UUID | None,
+    by: Actor,
 ) -> tuple[Invoice, Invoice | None]:
     """A credit note for the whole invoice (locked by the caller), then, if lines are given, a new
     invoice with them. What was paid on the original is credited to the prepaid account, where it
@@ -473,11 +467,11 @@ async def correct(
             lines=replacement_lines,
             corrects_invoice_id=invoice.id,
         )
-    await activity.record_entry(
+    await activity.record(
         session,
+        by,
         "billing.invoice_corrected",
         organization_id=invoice.organization_id,
-        actor_account_id=by,
         details={
             "invoice": invoice.number,
             "credit_note": credit_note.number,
@@ -497,3 +491,51 @@ async def order_of(session: AsyncSession, invoice: Invoice) -> Order | None:
 async def is_for_cancelled_order(session: AsyncSession, invoice: Invoice) -> bool:
     order = await order_of(session, invoice)
     return order is not None and order.status == OrderStatus.cancelled
+
+
+async def final_pdf(session: AsyncSession, invoice: Invoice) -> bytes:
+    """The final invoice (paid invoices and credit notes), with the Swiss QR-bill for CHF."""
+    if invoice.status not in (InvoiceStatus.paid, InvoiceStatus.refunded):
+        raise InvoiceNotPaid(
+            "Final invoices can be downloaded once paid; pay it with its reference first."
+        )
+    return pdf.invoice_pdf(invoice, await lines_of(session, invoice.id))
+
+
+async def export_csv(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    *,
+    statuses: Sequence[InvoiceStatus] = (),
+    issued_from: datetime | None = None,
+    issued_until: datetime | None = None,
+) -> str:
+    """The filtered history as CSV, oldest first."""
+    rows = await session.scalars(
+        history_query(
+            organization_id, statuses=statuses, issued_from=issued_from, issued_until=issued_until
+        ).order_by(Invoice.issued_at, Invoice.id)
+    )
+    return to_csv(list(rows))
+
+
+async def correct_invoice(
+    session: AsyncSession, *, invoice_id: uuid.UUID, body: InvoiceCorrection, by: Actor
+) -> tuple[Invoice, Invoice | None]:
+    """Staff correct an issued invoice: see ``correct``."""
+    invoice = await get_invoice(session, invoice_id, for_update=True)
+    return await correct(
+        session,
+        invoice,
+        reason=body.reason,
+        replacement_lines=[
+            DraftLine(
+                kind=LineKind.correction,
+                description=line.description,
+                unit_price_minor=line.unit_price_minor,
+                quantity=line.quantity,
+            )
+            for line in body.lines
+        ],
+        by=by,
+    )

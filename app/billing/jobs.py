@@ -13,6 +13,7 @@ import structlog
 from sqlalchemy import and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app.activity.types import Actor
 from app.billing import invoices as invoice_service
 from app.billing import subscriptions
 from app.billing.models import (
@@ -29,6 +30,7 @@ from app.core import clock
 from app.core.db import transaction
 from app.core.money import format_amount
 from app.events.service import emit
+from app.organizations import service as organizations
 
 log = structlog.get_logger("app.billing.jobs")
 BATCH = 50
@@ -54,7 +56,7 @@ async def renew_due(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
             )
         )
         for subscription in due:
-            outcome = await subscriptions.renew_due_one(session, subscription)
+            outcome = await subscriptions.renew_due_one(session, subscription, by=Actor.system())
             log.info("renewal", product_id=str(subscription.product_id), outcome=outcome)
     return len(due)
 
@@ -89,7 +91,7 @@ async def send_renewal_reminders(sessionmaker: async_sessionmaker[AsyncSession])
         )
         for subscription in due:
             subscription.reminded_for = subscription.expires_at
-            name = await subscriptions._product_name(session, subscription.product_id)
+            name = await organizations.product_name(session, subscription.product_id)
             await mail_organization(
                 session,
                 subscription.organization_id,

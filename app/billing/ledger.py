@@ -21,22 +21,15 @@ from sqlalchemy import Select, exists, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.activity import service as activity
+from app.activity.types import Actor
 from app.billing import references
-from app.billing.models import EntryKind, PrepaidAccount, PrepaidEntry
-from app.billing.schemas import PrepaidEntryRead
+from app.billing.errors import AlreadyPosted, InsufficientBalance
+from app.billing.models import EntryKind, PrepaidAccount, PrepaidEntry, Withdrawal
+from app.billing.schemas import PrepaidEntryRead, WithdrawalCreate, WithdrawalRead
 from app.core import clock
-from app.core.errors import AppError, Conflict
 from app.core.money import format_amount
 from app.events.service import emit
-
-
-class InsufficientBalance(AppError):
-    status = 409
-    code = "insufficient_prepaid_balance"
-
-
-class AlreadyPosted(Conflict):
-    code = "prepaid_entry_exists"
 
 
 async def account_for(
@@ -145,7 +138,68 @@ async def post(
     return entry
 
 
+async def accounts_of(
+    session: AsyncSession, organization_id: uuid.UUID, *, own_currency: str
+) -> Select[PrepaidAccount]:
+    """The organization's prepaid accounts, one per currency; the account in its own currency is
+    opened (empty) first, so it is always listed."""
+    await account_for(session, organization_id, own_currency)
+    return select(PrepaidAccount).where(PrepaidAccount.organization_id == organization_id)
+
+
 def entries_query(organization_id: uuid.UUID, currency: str) -> Select[PrepaidEntry]:
     return select(PrepaidEntry).where(
         PrepaidEntry.organization_id == organization_id, PrepaidEntry.currency == currency
     )
+
+
+async def withdraw(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    currency: str,
+    body: WithdrawalCreate,
+    by: Actor,
+) -> Withdrawal:
+    """Pays the balance (or part of it) out to a bank account."""
+    account = await account_for(session, organization_id, currency)
+    amount = body.amount_minor or account.balance_minor
+    if amount <= 0:
+        raise InsufficientBalance("The prepaid balance is empty.")
+    withdrawal_id = uuid.uuid4()
+    entry = await post(
+        session,
+        organization_id=organization_id,
+        currency=currency,
+        kind=EntryKind.withdrawal,
+        amount_minor=-amount,
+        reference=f"withdrawal:{withdrawal_id}",
+        description=f"Withdrawal to {body.iban[:4]}…{body.iban[-4:]}",
+    )
+    withdrawal = Withdrawal(
+        id=withdrawal_id,
+        organization_id=organization_id,
+        entry_id=entry.id,
+        amount_minor=amount,
+        currency=currency,
+        iban="".join(body.iban.split()),
+        account_holder=body.account_holder,
+        requested_by=by.account_id,
+        created_at=clock.now(),
+    )
+    session.add(withdrawal)
+    await session.flush()
+    await emit(
+        session,
+        "prepaid.withdrawal_requested",
+        WithdrawalRead.model_validate(withdrawal),
+        organization_id=organization_id,
+    )
+    await activity.record(
+        session,
+        by,
+        "billing.prepaid_withdrawn",
+        organization_id=organization_id,
+        details={"amount_minor": amount, "currency": currency},
+    )
+    return withdrawal

@@ -4,37 +4,32 @@ import uuid
 from collections.abc import Mapping
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.models import Account
+from app.accounts import service as accounts
 from app.core.settings import get_settings
 from app.notifications.service import queue_mail
-from app.organizations.models import Membership
+from app.organizations import service as organizations
 from app.organizations.types import Role
+
+NOTICE_ROLES = frozenset({Role.legal_representative})
 
 
 async def mail_organization(
     session: AsyncSession, organization_id: uuid.UUID, template: str, context: Mapping[str, Any]
 ) -> int:
     """Queues ``template`` to each legal representative; returns how many mails were queued."""
-    accounts = await session.scalars(
-        select(Account)
-        .join(Membership, Membership.account_id == Account.id)
-        .where(
-            Membership.organization_id == organization_id,
-            Membership.role == Role.legal_representative,
-            Account.deleted_at.is_(None),
-        )
+    account_ids = await organizations.member_account_ids_with_role(
+        session, organization_id, roles=NOTICE_ROLES
     )
     queued = 0
-    for account in accounts:
+    for recipient in await accounts.recipients(session, account_ids):
         await queue_mail(
             session,
-            to=account.email,
+            to=recipient.email,
             template=template,
-            language=account.language,
-            context={**context, "recipient_name": account.full_name},
+            language=recipient.language,
+            context={**context, "recipient_name": recipient.full_name},
         )
         queued += 1
     return queued

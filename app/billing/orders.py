@@ -4,12 +4,27 @@ import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.activity import service as activity
+from app.activity.types import Actor
 from app.billing import catalog, invoices, partners, payments
+from app.billing.errors import (
+    CartEmpty,
+    CartItemNotFound,
+    FreeGrantInvalid,
+    OrderNotCancellable,
+    OrderNotFound,
+    PlanNotFound,
+    PlanNotOrderable,
+    PromoCodeAlreadyUsed,
+    PromoCodeExpired,
+    PromoCodeInvalid,
+    PromoCodeNotApplicable,
+    PromoCodeUsedUp,
+)
 from app.billing.models import (
     CartItem,
     EntryKind,
@@ -29,42 +44,27 @@ from app.billing.models import (
 from app.billing.pricing import allocate_amount, percent_off, price_line, tier_discount_bp
 from app.billing.schemas import CartItemCreate, Checkout, OrderRead
 from app.core import clock
-from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.money import scale
 from app.events.service import emit
-from app.organizations.models import Organization
+from app.organizations import service as organizations
 
 RENEWAL_WARRANTY_PLAN = "renewal_warranty"
 
 
-class CartEmpty(Unprocessable):
-    code = "cart_empty"
+def cart_of(organization_id: uuid.UUID) -> Select[CartItem]:
+    return select(CartItem).where(CartItem.organization_id == organization_id)
 
 
-class PromoCodeInvalid(Unprocessable):
-    code = "promo_code_invalid"
-
-
-class FreeGrantInvalid(Unprocessable):
-    code = "free_grant_invalid"
-
-
-class OrderNotFound(NotFound):
-    code = "order_not_found"
-
-
-class OrderNotCancellable(Conflict):
-    code = "order_not_cancellable"
+def orders_of(organization_id: uuid.UUID) -> Select[Order]:
+    return select(Order).where(Order.organization_id == organization_id)
 
 
 async def add_to_cart(
-    session: AsyncSession, organization_id: uuid.UUID, body: CartItemCreate
+    session: AsyncSession, *, organization_id: uuid.UUID, body: CartItemCreate, by: Actor
 ) -> CartItem:
-    plan = await catalog.plan_by_code(session, body.plan_code, for_sale=True)
+    plan = await catalog.get_plan(session, body.plan_code, for_sale=True)
     if plan.kind != PlanKind.product or plan.product_type is None:
-        raise Unprocessable(
-            "Options are chosen on a product, not ordered alone.", code="plan_not_orderable"
-        )
+        raise PlanNotOrderable("Options are chosen on a product, not ordered alone.")
     item = CartItem(
         id=uuid.uuid4(),
         organization_id=organization_id,
@@ -82,13 +82,13 @@ async def add_to_cart(
 
 
 async def remove_from_cart(
-    session: AsyncSession, organization_id: uuid.UUID, item_id: uuid.UUID
+    session: AsyncSession, *, organization_id: uuid.UUID, item_id: uuid.UUID, by: Actor
 ) -> None:
     result = await session.execute(
         delete(CartItem).where(CartItem.id == item_id, CartItem.organization_id == organization_id)
     )
     if not getattr(result, "rowcount", 0):
-        raise NotFound("No such cart item.", code="cart_item_not_found")
+        raise CartItemNotFound("No such cart item.")
 
 
 async def active_count(session: AsyncSession, organization_id: uuid.UUID, product_type: str) -> int:
@@ -127,7 +127,7 @@ async def _priced_cart(
         assert plan is not None
         assert plan.product_type is not None
         if not plan.active:
-            raise catalog.PlanNotFound(f"{plan.name} is no longer sold.")
+            raise PlanNotFound(f"{plan.name} is no longer sold.")
         plans[item.id] = plan
         ordered_per_type[plan.product_type] = (
             ordered_per_type.get(plan.product_type, 0) + item.quantity
@@ -168,7 +168,7 @@ async def _priced_cart(
         )
         if item.renewal_warranty:
             if warranty is None:
-                raise catalog.PlanNotFound("Renewal Warranty is not in the catalog.")
+                raise PlanNotFound("Renewal Warranty is not in the catalog.")
             warranty_unit = await catalog.price_of(session, warranty, currency, item.period)
             warranty_price = price_line(warranty_unit, item.quantity, partner=as_partner)
             lines.append(
@@ -250,10 +250,8 @@ async def _claim_promo(session: AsyncSession, code: str, organization_id: uuid.U
     if existing is None:
         raise PromoCodeInvalid(f"The promo code {code} does not exist.")
     if existing.max_uses is not None and existing.uses >= existing.max_uses:
-        raise PromoCodeInvalid(
-            f"The promo code {code} has been used up.", code="promo_code_used_up"
-        )
-    raise PromoCodeInvalid(f"The promo code {code} is not valid now.", code="promo_code_expired")
+        raise PromoCodeUsedUp(f"The promo code {code} has been used up.")
+    raise PromoCodeExpired(f"The promo code {code} is not valid now.")
 
 
 async def _apply_promo_codes(
@@ -274,19 +272,15 @@ async def _apply_promo_codes(
             and (not promo.product_types or line.plan.product_type in promo.product_types)
         ]
         if not eligible:
-            raise PromoCodeInvalid(
-                f"The promo code {code} applies to none of the products ordered.",
-                code="promo_code_not_applicable",
+            raise PromoCodeNotApplicable(
+                f"The promo code {code} applies to none of the products ordered."
             )
         if promo.kind == PromoKind.percent:
             assert promo.percent_bp is not None
             discounts = [percent_off(line.draft.net_minor, promo.percent_bp) for line in eligible]
         else:
             if promo.currency != currency:
-                raise PromoCodeInvalid(
-                    f"The promo code {code} is in {promo.currency}.",
-                    code="promo_code_not_applicable",
-                )
+                raise PromoCodeNotApplicable(f"The promo code {code} is in {promo.currency}.")
             assert promo.amount_minor is not None
             discounts = allocate_amount(
                 promo.amount_minor, [line.draft.net_minor for line in eligible]
@@ -307,18 +301,19 @@ async def _apply_promo_codes(
             .returning(PromoRedemption.id)
         )
         if redeemed is None:
-            raise PromoCodeInvalid(
-                f"This organization has used the promo code {code} already.",
-                code="promo_code_already_used",
-            )
+            raise PromoCodeAlreadyUsed(f"This organization has used the promo code {code} already.")
     for line in lines:
         # The partner is owed the difference only on what the client still pays.
         line.draft.cashback_minor = min(line.draft.cashback_minor, line.draft.net_minor)
 
 
 async def checkout(
-    session: AsyncSession, organization: Organization, body: Checkout, *, by: uuid.UUID | None
+    session: AsyncSession, *, organization_id: uuid.UUID, body: Checkout, by: Actor
 ) -> tuple[Order, Invoice]:
+    """Turns the cart into an order and its invoice; promo codes and free grants apply at the
+    end. The products appear once the invoice is paid."""
+    organization = await organizations.billing_details(session, organization_id)
+    assert organization is not None
     items = list(
         await session.scalars(
             select(CartItem)
@@ -334,7 +329,7 @@ async def checkout(
     payer = organization
     if pricing == partners.Pricing.partner_price:
         assert terms is not None
-        partner = await session.get(Organization, terms.partner_organization_id)
+        partner = await organizations.billing_details(session, terms.partner_organization_id)
         assert partner is not None
         payer = partner
     currency = payer.currency
@@ -345,7 +340,7 @@ async def checkout(
         payer_organization_id=payer.id,
         status=OrderStatus.pending_payment,
         currency=currency,
-        placed_by=by,
+        placed_by=by.account_id,
         created_at=now,
         updated_at=now,
     )
@@ -394,11 +389,11 @@ async def checkout(
         OrderRead.model_validate(order),
         organization_id=order.organization_id,
     )
-    await activity.record_entry(
+    await activity.record(
         session,
+        by,
         "billing.order_placed",
         organization_id=organization.id,
-        actor_account_id=by,
         details={"order_id": str(order.id), "invoice": invoice.number},
     )
     if invoice.total_minor == 0:
@@ -407,10 +402,14 @@ async def checkout(
 
 
 async def get_order(
-    session: AsyncSession, organization_id: uuid.UUID, order_id: uuid.UUID, *, lock: bool = False
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    order_id: uuid.UUID,
+    *,
+    for_update: bool = False,
 ) -> Order:
     statement = select(Order).where(Order.id == order_id, Order.organization_id == organization_id)
-    if lock:
+    if for_update:
         statement = statement.with_for_update()
     order = await session.scalar(statement)
     if order is None:
@@ -418,13 +417,13 @@ async def get_order(
     return order
 
 
-async def cancel(session: AsyncSession, order: Order, *, by: uuid.UUID | None) -> Order:
+async def cancel(session: AsyncSession, order: Order, *, by: Actor) -> Order:
     """Cancels an unpaid order (locked by the caller): its invoice is voided, what was paid on it
     goes to the prepaid account, promo codes and free grants become usable again."""
     if order.status != OrderStatus.pending_payment:
         raise OrderNotCancellable(f"The order is {order.status}.")
     if order.invoice_id is not None:
-        invoice = await invoices.get(session, order.invoice_id, lock=True)
+        invoice = await invoices.get_invoice(session, order.invoice_id, for_update=True)
         await invoices.close_unpaid(
             session, invoice, reason="order cancelled", refund_kind=EntryKind.cancelled_order_refund
         )
@@ -455,11 +454,11 @@ async def cancel(session: AsyncSession, order: Order, *, by: uuid.UUID | None) -
         OrderRead.model_validate(order),
         organization_id=order.organization_id,
     )
-    await activity.record_entry(
+    await activity.record(
         session,
+        by,
         "billing.order_cancelled",
         organization_id=order.organization_id,
-        actor_account_id=by,
         details={"order_id": str(order.id)},
     )
     return order

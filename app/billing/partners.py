@@ -17,7 +17,9 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core.errors import Unprocessable
+from app.billing.errors import PartnerCannotPay
+from app.organizations import service as organizations
+from app.organizations.types import PartnerAccess, PaymentMode
 
 
 class Pricing(StrEnum):
@@ -33,10 +35,6 @@ class PartnerTerms:
     partner_pays: bool
     """The payment mode chosen by the client: the partner's means (True) or its own."""
     managed_product_ids: frozenset[uuid.UUID] = field(default_factory=frozenset)
-
-
-class PartnerCannotPay(Unprocessable):
-    code = "partner_payment_not_allowed"
 
 
 def pricing_for(
@@ -65,20 +63,12 @@ async def terms_for(
     session: AsyncSession, client_organization_id: uuid.UUID
 ) -> PartnerTerms | None:
     """The active partnership of a managed client, read through the organizations service."""
-    from app.organizations import service as organizations
-
-    lookup = getattr(organizations, "partnership_for_client", None)
-    if lookup is None:
-        return None
-    partnership = await lookup(session, client_organization_id)
+    partnership = await organizations.partnership_for_client(session, client_organization_id)
     if partnership is None:
         return None
-    access = str(partnership.access_type)
-    payment = str(partnership.payment_mode)
-    products = getattr(partnership, "product_ids", None) or ()
     return PartnerTerms(
         partner_organization_id=partnership.partner_organization_id,
-        full_access=access == "full",
-        partner_pays=payment in ("partner_pays", "partner"),
-        managed_product_ids=frozenset(products),
+        full_access=partnership.access_type == PartnerAccess.full,
+        partner_pays=partnership.payment_mode == PaymentMode.partner_pays,
+        managed_product_ids=frozenset(partnership.product_ids),
     )

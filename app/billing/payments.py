@@ -5,11 +5,20 @@ Lock order, everywhere: the invoice row first, then prepaid account rows (``ledg
 
 import uuid
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.activity import service as activity
+from app.activity.types import Actor
 from app.billing import fulfilment, invoices, ledger
+from app.billing.errors import (
+    AmountTooHigh,
+    CardExpired,
+    InvoiceNotPayable,
+    NoCardProfile,
+    PaymentDeclined,
+    ProfileNotFound,
+)
 from app.billing.models import (
     PAYABLE,
     EntryKind,
@@ -21,25 +30,22 @@ from app.billing.models import (
     PaymentStatus,
     ProfileKind,
 )
-from app.billing.schemas import PaymentProfileCreate, PaymentRead
+from app.billing.schemas import InvoicePaymentCreate, PaymentProfileCreate, PaymentRead
 from app.core import clock
-from app.core.errors import NotFound, Unprocessable
 from app.core.money import format_amount
 from app.events.service import emit
 from app.payments import service as card_payments
-from app.payments.service import InvalidCard, PaymentDeclined
+from app.payments.service import InvalidCard
 
 
-class ProfileNotFound(NotFound):
-    code = "payment_profile_not_found"
+def payments_of(organization_id: uuid.UUID) -> Select[Payment]:
+    return select(Payment).where(Payment.organization_id == organization_id)
 
 
-class NoCardProfile(Unprocessable):
-    code = "no_card_profile"
-
-
-class AmountTooHigh(Unprocessable):
-    code = "amount_exceeds_amount_due"
+def profiles_of(organization_id: uuid.UUID) -> Select[PaymentProfile]:
+    return select(PaymentProfile).where(
+        PaymentProfile.organization_id == organization_id, PaymentProfile.deleted_at.is_(None)
+    )
 
 
 async def _record(
@@ -91,7 +97,7 @@ async def settle(
     """Records a received payment on the invoice (locked by the caller). Paid in full, the
     invoice is fulfilled and the partner's cashback credited."""
     if invoice.status not in PAYABLE:
-        raise invoices.InvoiceNotPayable(f"Invoice {invoice.number} is {invoice.status}.")
+        raise InvoiceNotPayable(f"Invoice {invoice.number} is {invoice.status}.")
     if amount_minor > invoice.amount_due_minor:
         raise AmountTooHigh(
             f"Only {format_amount(invoice.amount_due_minor, invoice.currency)} is due."
@@ -152,11 +158,11 @@ async def credit_cashback(session: AsyncSession, invoice: Invoice) -> None:
 
 
 async def pay_from_prepaid(
-    session: AsyncSession, invoice: Invoice, *, amount_minor: int | None, by: uuid.UUID | None
+    session: AsyncSession, invoice: Invoice, *, amount_minor: int | None, by: Actor
 ) -> Payment:
     """Pays the invoice (locked by the caller) fully or partly from the prepaid account."""
     if invoice.status not in PAYABLE:
-        raise invoices.InvoiceNotPayable(f"Invoice {invoice.number} is {invoice.status}.")
+        raise InvoiceNotPayable(f"Invoice {invoice.number} is {invoice.status}.")
     amount = amount_minor or invoice.amount_due_minor
     if amount > invoice.amount_due_minor:
         raise AmountTooHigh(
@@ -174,11 +180,11 @@ async def pay_from_prepaid(
         invoice_id=invoice.id,
     )
     payment = await settle(session, invoice, amount_minor=amount, method=PaymentMethod.prepaid)
-    await activity.record_entry(
+    await activity.record(
         session,
+        by,
         "billing.invoice_paid_from_prepaid",
         organization_id=invoice.organization_id,
-        actor_account_id=by,
         details={"invoice": invoice.number, "amount_minor": amount},
     )
     return payment
@@ -254,10 +260,10 @@ async def pay_by_card(
     *,
     profile_id: uuid.UUID | None,
     amount_minor: int | None,
-    by: uuid.UUID | None,
+    by: Actor,
 ) -> Payment:
     if invoice.status not in PAYABLE:
-        raise invoices.InvoiceNotPayable(f"Invoice {invoice.number} is {invoice.status}.")
+        raise InvoiceNotPayable(f"Invoice {invoice.number} is {invoice.status}.")
     amount = amount_minor or invoice.amount_due_minor
     if amount > invoice.amount_due_minor:
         raise AmountTooHigh(
@@ -283,11 +289,11 @@ async def pay_by_card(
         profile_id=profile.id,
         provider_reference=detail,
     )
-    await activity.record_entry(
+    await activity.record(
         session,
+        by,
         "billing.invoice_paid_by_card",
         organization_id=invoice.organization_id,
-        actor_account_id=by,
         details={"invoice": invoice.number, "amount_minor": amount},
     )
     return payment
@@ -300,7 +306,7 @@ async def top_up_by_card(
     currency: str,
     amount_minor: int,
     profile_id: uuid.UUID | None,
-    by: uuid.UUID | None,
+    by: Actor,
 ) -> Payment:
     profile = await card_profile(session, organization_id, profile_id)
     payment_id = uuid.uuid4()
@@ -335,11 +341,11 @@ async def top_up_by_card(
         reference=f"payment:{payment.id}",
         description="Top-up by card",
     )
-    await activity.record_entry(
+    await activity.record(
         session,
+        by,
         "billing.prepaid_topped_up",
         organization_id=organization_id,
-        actor_account_id=by,
         details={"amount_minor": amount_minor, "currency": currency},
     )
     return payment
@@ -349,8 +355,10 @@ async def top_up_by_card(
 
 
 async def add_profile(
-    session: AsyncSession, organization_id: uuid.UUID, body: PaymentProfileCreate
+    session: AsyncSession, *, organization_id: uuid.UUID, body: PaymentProfileCreate, by: Actor
 ) -> PaymentProfile:
+    """Saves a card (tokenized by the payment provider) or the prepaid account as a profile; the
+    first profile becomes the default."""
     profile = PaymentProfile(
         id=uuid.uuid4(),
         organization_id=organization_id,
@@ -363,7 +371,7 @@ async def add_profile(
             raise InvalidCard("A card needs its number, expiry month and year, and CVC.")
         now = clock.now()
         if (body.expiry_year, body.expiry_month) < (now.year, now.month):
-            raise InvalidCard("The card has expired.", code="card_expired")
+            raise CardExpired("The card has expired.")
         provider_name, token = card_payments.tokenize(
             body.card_number, body.expiry_month, body.expiry_year, body.cvc
         )
@@ -385,19 +393,31 @@ async def add_profile(
     )
     if body.make_default or has_default is None:
         await make_default(session, profile)
+    await activity.record(
+        session,
+        by,
+        "billing.payment_profile_added",
+        organization_id=organization_id,
+        details={"kind": profile.kind, "last4": profile.last4},
+    )
     return profile
 
 
-async def profile_of(
-    session: AsyncSession, organization_id: uuid.UUID, profile_id: uuid.UUID
+async def get_profile(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    profile_id: uuid.UUID,
+    *,
+    for_update: bool = False,
 ) -> PaymentProfile:
-    profile = await session.scalar(
-        select(PaymentProfile).where(
-            PaymentProfile.id == profile_id,
-            PaymentProfile.organization_id == organization_id,
-            PaymentProfile.deleted_at.is_(None),
-        )
+    statement = select(PaymentProfile).where(
+        PaymentProfile.id == profile_id,
+        PaymentProfile.organization_id == organization_id,
+        PaymentProfile.deleted_at.is_(None),
     )
+    if for_update:
+        statement = statement.with_for_update()
+    profile = await session.scalar(statement)
     if profile is None:
         raise ProfileNotFound("No such payment profile.")
     return profile
@@ -419,7 +439,18 @@ async def make_default(session: AsyncSession, profile: PaymentProfile) -> None:
     await session.flush()
 
 
-async def remove_profile(session: AsyncSession, profile: PaymentProfile) -> None:
+async def make_default_profile(
+    session: AsyncSession, *, organization_id: uuid.UUID, profile_id: uuid.UUID, by: Actor
+) -> PaymentProfile:
+    profile = await get_profile(session, organization_id, profile_id, for_update=True)
+    await make_default(session, profile)
+    return profile
+
+
+async def remove_profile(
+    session: AsyncSession, *, organization_id: uuid.UUID, profile_id: uuid.UUID, by: Actor
+) -> None:
+    profile = await get_profile(session, organization_id, profile_id, for_update=True)
     profile.deleted_at = clock.now()
     profile.is_default = False
     profile.token = None
@@ -437,3 +468,28 @@ async def default_profile(
         )
     )
     return profile
+
+
+async def pay_invoice(
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    invoice_id: uuid.UUID,
+    body: InvoicePaymentCreate,
+    by: Actor,
+) -> tuple[Payment, Invoice]:
+    """Pays the organization's invoice, fully or partly, from the prepaid account or by card."""
+    invoice = await invoices.get_invoice(
+        session, invoice_id, organization_id=organization_id, for_update=True
+    )
+    if body.method == "prepaid":
+        payment = await pay_from_prepaid(session, invoice, amount_minor=body.amount_minor, by=by)
+    else:
+        payment = await pay_by_card(
+            session,
+            invoice,
+            profile_id=body.payment_profile_id,
+            amount_minor=body.amount_minor,
+            by=by,
+        )
+    return payment, invoice

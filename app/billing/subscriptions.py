@@ -3,26 +3,35 @@ plan upgrades, domain redemption and restore, proformas."""
 
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.activity import service as activity
-from app.billing import catalog, invoices, ledger, partners, payments
+from app.activity.types import Actor
+from app.billing import catalog, invoices, partners, payments
+from app.billing.errors import (
+    DowngradeRefused,
+    InsufficientBalance,
+    NotRenewable,
+    PlanNotCompatible,
+    RenewalInProgress,
+    SubscriptionNotFound,
+)
 from app.billing.fulfilment import (
     add_months,
     apply_renewal,
     period_end,
-    set_product_status,
     subscription_read,
 )
 from app.billing.models import (
     PERIOD_MONTHS,
     RESTORE_FEE,
     BillingPeriod,
+    EntryKind,
     Invoice,
     InvoiceLine,
     LineKind,
@@ -35,34 +44,37 @@ from app.billing.models import (
 )
 from app.billing.orders import RENEWAL_WARRANTY_PLAN, active_count
 from app.billing.pricing import price_line, tier_discount_bp
-from app.billing.schemas import SubscriptionUpdate
+from app.billing.schemas import Proforma, SubscriptionUpdate
 from app.core import clock
-from app.core.errors import AppError, Conflict, NotFound, Unprocessable
+from app.core.errors import AppError
 from app.core.money import scale
 from app.events.service import emit
-from app.organizations.models import Organization
+from app.organizations import service as organizations
+from app.organizations.service import BillingDetails
 from app.organizations.types import ProductStatus
 
 
-class SubscriptionNotFound(NotFound):
-    code = "subscription_not_found"
+def subscriptions_of(organization_id: uuid.UUID) -> Select[Subscription]:
+    return select(Subscription).where(Subscription.organization_id == organization_id)
 
 
-class NotRenewable(Conflict):
-    code = "subscription_not_renewable"
+async def _organization(session: AsyncSession, organization_id: uuid.UUID) -> BillingDetails:
+    details = await organizations.billing_details(session, organization_id)
+    assert details is not None
+    return details
 
 
-class DowngradeRefused(Unprocessable):
-    code = "plan_downgrade_not_allowed"
-
-
-async def get(
-    session: AsyncSession, organization_id: uuid.UUID, product_id: uuid.UUID, *, lock: bool = False
+async def get_subscription(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    product_id: uuid.UUID,
+    *,
+    for_update: bool = False,
 ) -> Subscription:
     statement = select(Subscription).where(
         Subscription.product_id == product_id, Subscription.organization_id == organization_id
     )
-    if lock:
+    if for_update:
         statement = statement.with_for_update()
     subscription = await session.scalar(statement)
     if subscription is None:
@@ -79,14 +91,14 @@ def next_period(subscription: Subscription, now: datetime) -> BillingPeriod:
 
 @dataclass
 class Payer:
-    organization: Organization
+    organization: BillingDetails
     pricing: partners.Pricing
     partner_organization_id: uuid.UUID | None
 
 
 async def payer_for(
     session: AsyncSession,
-    organization: Organization,
+    organization: BillingDetails,
     *,
     paid_by_partner: bool | None,
     product_ids: list[uuid.UUID],
@@ -98,9 +110,7 @@ async def payer_for(
     pricing = partners.pricing_for(terms, paid_by_partner=paid_by_partner, product_ids=product_ids)
     if pricing == partners.Pricing.partner_price:
         assert terms is not None
-        partner = await session.get(Organization, terms.partner_organization_id)
-        assert partner is not None
-        return Payer(partner, pricing, None)
+        return Payer(await _organization(session, terms.partner_organization_id), pricing, None)
     cashback_to = (
         terms.partner_organization_id
         if terms and pricing == partners.Pricing.public_with_cashback
@@ -121,7 +131,7 @@ async def renewal_lines(
     plan = await session.get(Plan, subscription.plan_id)
     assert plan is not None
     assert plan.product_type is not None
-    product_name = await _product_name(session, subscription.product_id)
+    product_name = await organizations.product_name(session, subscription.product_id)
     tier_bp = tier_discount_bp(
         await catalog.tiers_of(session, plan.id),
         max(await active_count(session, subscription.organization_id, plan.product_type), 1),
@@ -147,7 +157,7 @@ async def renewal_lines(
         )
     ]
     if subscription.renewal_warranty:
-        warranty = await catalog.plan_by_code(session, RENEWAL_WARRANTY_PLAN)
+        warranty = await catalog.get_plan(session, RENEWAL_WARRANTY_PLAN)
         warranty_unit = await catalog.price_of(session, warranty, currency, period)
         warranty_price = price_line(warranty_unit, 1, partner=as_partner)
         lines.append(
@@ -167,17 +177,10 @@ async def renewal_lines(
     return lines
 
 
-async def _product_name(session: AsyncSession, product_id: uuid.UUID) -> str:
-    from app.organizations.models import Product
-
-    name = await session.scalar(select(Product.name).where(Product.id == product_id))
-    return name or ""
-
-
 async def invoice_renewal(
     session: AsyncSession,
     subscription: Subscription,
-    organization: Organization,
+    organization: BillingDetails,
     *,
     paid_by_partner: bool | None = None,
     billing_address: dict[str, Any] | None = None,
@@ -196,7 +199,7 @@ async def invoice_renewal(
         )
     )
     if existing is not None:
-        invoice = await invoices.get(session, existing.invoice_id)
+        invoice = await invoices.get_invoice(session, existing.invoice_id)
         if invoice.status in ("void",):
             raise NotRenewable("This period's renewal was cancelled.")
         return existing, invoice
@@ -245,15 +248,34 @@ async def invoice_renewal(
         .returning(Renewal.id)
     )
     if inserted is None:
-        raise Conflict("This renewal is being invoiced right now.", code="renewal_in_progress")
+        raise RenewalInProgress("This renewal is being invoiced right now.")
     renewal = await session.get(Renewal, renewal_id)
     assert renewal is not None
     return renewal, invoice
 
 
+async def request_renewal(
+    session: AsyncSession, *, organization_id: uuid.UUID, product_id: uuid.UUID, by: Actor
+) -> Invoice:
+    """The invoice of the product's next period (the same one if asked again); paying it renews."""
+    subscription = await get_subscription(session, organization_id, product_id, for_update=True)
+    _, invoice = await invoice_renewal(
+        session, subscription, await _organization(session, organization_id)
+    )
+    return invoice
+
+
 async def update(
-    session: AsyncSession, subscription: Subscription, body: SubscriptionUpdate, *, by: uuid.UUID
+    session: AsyncSession,
+    *,
+    organization_id: uuid.UUID,
+    product_id: uuid.UUID,
+    body: SubscriptionUpdate,
+    by: Actor,
 ) -> Subscription:
+    """Auto-renewal, Renewal Warranty, billing frequency (from the last month of the running
+    period) and the billing address of renewals."""
+    subscription = await get_subscription(session, organization_id, product_id, for_update=True)
     changes: dict[str, Any] = {}
     if body.auto_renew is not None:
         subscription.auto_renew = body.auto_renew
@@ -265,8 +287,7 @@ async def update(
         subscription.pending_period = None if body.period == subscription.period else body.period
         changes["pending_period"] = subscription.pending_period
     if "billing_address" in body.model_fields_set or body.billing_address_id is not None:
-        organization = await session.get(Organization, subscription.organization_id)
-        assert organization is not None
+        organization = await _organization(session, subscription.organization_id)
         chosen = body.billing_address.model_dump() if body.billing_address else None
         subscription.billing_address = (
             await invoices.chosen_address(
@@ -284,12 +305,12 @@ async def update(
         subscription_read(subscription),
         organization_id=subscription.organization_id,
     )
-    await activity.record_entry(
+    await activity.record(
         session,
+        by,
         "billing.subscription_changed",
         organization_id=subscription.organization_id,
         product_id=subscription.product_id,
-        actor_account_id=by,
         details={key: str(value) for key, value in changes.items()},
     )
     return subscription
@@ -297,21 +318,23 @@ async def update(
 
 async def change_plan(
     session: AsyncSession,
-    subscription: Subscription,
-    organization: Organization,
-    plan_code: str,
     *,
-    by: uuid.UUID,
+    organization_id: uuid.UUID,
+    product_id: uuid.UUID,
+    plan_code: str,
+    by: Actor,
 ) -> Invoice:
     """Moves to a higher plan (more users, more storage): invoices the price difference for the
     rest of the running period; the plan changes when that invoice is paid."""
+    subscription = await get_subscription(session, organization_id, product_id, for_update=True)
+    organization = await _organization(session, organization_id)
     if subscription.status != SubscriptionStatus.active:
         raise NotRenewable("Only an active product changes plan.")
     current = await session.get(Plan, subscription.plan_id)
-    target = await catalog.plan_by_code(session, plan_code, for_sale=True)
+    target = await catalog.get_plan(session, plan_code, for_sale=True)
     assert current is not None
     if target.product_type != current.product_type or target.id == current.id:
-        raise Unprocessable("Choose another plan of the same product.", code="plan_not_compatible")
+        raise PlanNotCompatible("Choose another plan of the same product.")
     if (
         target.rank <= current.rank
         or (target.users or 0) < (current.users or 0)
@@ -328,7 +351,7 @@ async def change_plan(
     total_seconds = (subscription.expires_at - start).total_seconds()
     remaining_seconds = max((subscription.expires_at - now).total_seconds(), 0)
     prorated = max(scale(difference, int(remaining_seconds), int(total_seconds)), 0)
-    product_name = await _product_name(session, subscription.product_id)
+    product_name = await organizations.product_name(session, subscription.product_id)
     invoice = await invoices.create(
         session,
         organization_id=organization.id,
@@ -349,12 +372,12 @@ async def change_plan(
             )
         ],
     )
-    await activity.record_entry(
+    await activity.record(
         session,
+        by,
         "billing.plan_change_requested",
         organization_id=organization.id,
         product_id=subscription.product_id,
-        actor_account_id=by,
         details={"from": current.code, "to": target.code, "invoice": invoice.number},
     )
     if invoice.total_minor == 0:
@@ -363,9 +386,11 @@ async def change_plan(
 
 
 async def restore(
-    session: AsyncSession, subscription: Subscription, organization: Organization, *, by: uuid.UUID
+    session: AsyncSession, *, organization_id: uuid.UUID, product_id: uuid.UUID, by: Actor
 ) -> Invoice:
     """A domain in redemption: the restore fee plus the next period from its old expiry."""
+    subscription = await get_subscription(session, organization_id, product_id, for_update=True)
+    organization = await _organization(session, organization_id)
     if subscription.status != SubscriptionStatus.redemption:
         raise NotRenewable("Only a domain in its redemption period can be restored.")
     plan = await session.get(Plan, subscription.plan_id)
@@ -383,7 +408,7 @@ async def restore(
         )
     )
     if existing is not None:
-        invoice = await invoices.get(session, existing.invoice_id)
+        invoice = await invoices.get_invoice(session, existing.invoice_id)
         if invoice.status in ("open", "partially_paid"):
             return invoice
         await session.delete(existing)
@@ -391,7 +416,7 @@ async def restore(
     renewal = await renewal_lines(
         session, subscription, period=period, start=start, currency=currency, pricing=payer.pricing
     )
-    product_name = await _product_name(session, subscription.product_id)
+    product_name = await organizations.product_name(session, subscription.product_id)
     lines = [
         invoices.DraftLine(
             kind=LineKind.restore,
@@ -423,26 +448,47 @@ async def restore(
         )
     )
     await session.flush()
-    await activity.record_entry(
+    await activity.record(
         session,
+        by,
         "billing.restore_requested",
         organization_id=organization.id,
         product_id=subscription.product_id,
-        actor_account_id=by,
         details={"invoice": invoice.number},
     )
     return invoice
 
 
 async def proforma(
-    session: AsyncSession, organization: Organization, product_ids: list[uuid.UUID]
+    session: AsyncSession, *, organization_id: uuid.UUID, product_ids: list[uuid.UUID]
+) -> Proforma:
+    """What renewing the selected products would cost; no invoice is created."""
+    organization = await _organization(session, organization_id)
+    rows, address = await proforma_lines(session, organization, product_ids)
+    subtotal = sum(row.net_minor for row in rows)
+    vat = sum(row.vat_minor for row in rows)
+    return Proforma.model_validate(
+        {
+            "currency": organization.currency,
+            "vat_country": address["country"],
+            "billing_address": address,
+            "subtotal_minor": subtotal,
+            "vat_minor": vat,
+            "total_minor": subtotal + vat,
+            "lines": rows,
+        }
+    )
+
+
+async def proforma_lines(
+    session: AsyncSession, organization: BillingDetails, product_ids: list[uuid.UUID]
 ) -> tuple[list[InvoiceLine], dict[str, Any]]:
     """The lines a renewal of the selected products would be invoiced with; nothing is stored."""
     drafts: list[invoices.DraftLine] = []
     now = clock.now()
     payer = await payer_for(session, organization, paid_by_partner=None, product_ids=product_ids)
     for product_id in product_ids:
-        subscription = await get(session, organization.id, product_id)
+        subscription = await get_subscription(session, organization.id, product_id)
         start = subscription.expires_at
         if subscription.status == SubscriptionStatus.expired:
             start = max(start, now)
@@ -466,7 +512,9 @@ class _PaymentFailed(Exception):
     pass
 
 
-async def charge_automatically(session: AsyncSession, invoice: Invoice, renewal: Renewal) -> bool:
+async def charge_automatically(
+    session: AsyncSession, invoice: Invoice, renewal: Renewal, *, by: Actor
+) -> bool:
     """Pays a renewal invoice (locked) with the payer's default profile, or else its prepaid
     balance. True when paid."""
     profile = await payments.default_profile(session, invoice.organization_id)
@@ -492,16 +540,15 @@ async def charge_automatically(session: AsyncSession, invoice: Invoice, renewal:
             return True
         return False
     try:
-        await payments.pay_from_prepaid(session, invoice, amount_minor=None, by=None)
-    except ledger.InsufficientBalance:
+        await payments.pay_from_prepaid(session, invoice, amount_minor=None, by=by)
+    except InsufficientBalance:
         return False
     return True
 
 
-async def renew_due_one(session: AsyncSession, subscription: Subscription) -> str:
+async def renew_due_one(session: AsyncSession, subscription: Subscription, *, by: Actor) -> str:
     """What happens to one product at its expiry (its subscription locked); returns the outcome."""
-    organization = await session.get(Organization, subscription.organization_id)
-    assert organization is not None
+    organization = await _organization(session, subscription.organization_id)
     if not (subscription.auto_renew or subscription.renewal_warranty):
         await expire(session, subscription)
         return "expired"
@@ -520,7 +567,7 @@ async def renew_due_one(session: AsyncSession, subscription: Subscription) -> st
         return "busy"  # someone is paying it right now; looked at again on the next run
     paid = locked.status == "paid"
     if not paid and subscription.auto_renew and locked.status in ("open", "partially_paid"):
-        paid = await charge_automatically(session, locked, renewal)
+        paid = await charge_automatically(session, locked, renewal, by=by)
     if paid:
         await apply_renewal(session, subscription.product_id, renewal.period_start)
         return "renewed"
@@ -538,13 +585,17 @@ async def expire(session: AsyncSession, subscription: Subscription) -> None:
     if plan.redemption_days:
         subscription.status = SubscriptionStatus.redemption
         subscription.redemption_ends_at = add_days(subscription.expires_at, plan.redemption_days)
-        await set_product_status(session, subscription.product_id, ProductStatus.redemption)
+        await organizations.set_product_status(
+            session, subscription.product_id, ProductStatus.redemption
+        )
         # An unpaid renewal cannot bring a domain back without the restore fee.
         await _void_open_renewals(session, subscription, reason="domain in redemption")
         event = "product.redemption_started"
     else:
         subscription.status = SubscriptionStatus.expired
-        await set_product_status(session, subscription.product_id, ProductStatus.expired)
+        await organizations.set_product_status(
+            session, subscription.product_id, ProductStatus.expired
+        )
         event = "product.expired"
     subscription.updated_at = now
     await session.flush()
@@ -559,7 +610,7 @@ async def expire(session: AsyncSession, subscription: Subscription) -> None:
 async def release(session: AsyncSession, subscription: Subscription) -> None:
     subscription.status = SubscriptionStatus.released
     subscription.updated_at = clock.now()
-    await set_product_status(session, subscription.product_id, ProductStatus.released)
+    await organizations.set_product_status(session, subscription.product_id, ProductStatus.released)
     await _void_open_renewals(session, subscription, reason="domain released")
     await session.flush()
     await emit(
@@ -573,8 +624,6 @@ async def release(session: AsyncSession, subscription: Subscription) -> None:
 async def _void_open_renewals(
     session: AsyncSession, subscription: Subscription, *, reason: str
 ) -> None:
-    from app.billing.models import EntryKind
-
     invoice_ids = await session.scalars(
         select(Renewal.invoice_id).where(
             Renewal.product_id == subscription.product_id, Renewal.applied_at.is_(None)
@@ -593,6 +642,4 @@ async def _void_open_renewals(
 
 
 def add_days(moment: datetime, days: int) -> datetime:
-    from datetime import timedelta
-
     return moment + timedelta(days=days)

@@ -10,11 +10,14 @@ import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.activity import service as activity
+from app.activity.types import Actor
 from app.billing import invoices, ledger, payments, references
+from app.billing.errors import InvalidNotification, TransferAlreadyAssigned, TransferNotFound
 from app.billing.models import (
     PAYABLE,
     BankTransfer,
@@ -26,21 +29,18 @@ from app.billing.models import (
     TransferOutcome,
 )
 from app.billing.notify import mail_organization
+from app.billing.schemas import BankTransferRead, TransferImport
 from app.core import clock
-from app.core.errors import Conflict, NotFound, Unprocessable
 from app.core.money import format_amount, parse_decimal_text
+from app.organizations import service as organizations
+from app.organizations.permissions import OrganizationNotFound
 
 
-class InvalidNotification(Unprocessable):
-    code = "invalid_camt_file"
-
-
-class TransferNotFound(NotFound):
-    code = "bank_transfer_not_found"
-
-
-class TransferAlreadyAssigned(Conflict):
-    code = "bank_transfer_already_assigned"
+def transfers_of(outcome: str | None = None) -> Select[BankTransfer]:
+    statement = select(BankTransfer)
+    if outcome:
+        statement = statement.where(BankTransfer.outcome == outcome)
+    return statement
 
 
 @dataclass(frozen=True)
@@ -306,15 +306,47 @@ async def _credit(
         )
 
 
-async def assign(
-    session: AsyncSession, transfer_id: uuid.UUID, organization_id: uuid.UUID
-) -> BankTransfer:
-    """Staff credit an unassigned transfer to the prepaid account of the organization it is from."""
-    transfer = await session.scalar(
-        select(BankTransfer).where(BankTransfer.id == transfer_id).with_for_update()
+async def import_transfers(session: AsyncSession, document: bytes, *, by: Actor) -> TransferImport:
+    """Imports an ISO 20022 camt.054 or camt.053 file and tells what became of each credit."""
+    entries, imported, duplicates = await import_document(session, document)
+    await activity.record(
+        session,
+        by,
+        "billing.bank_transfers_imported",
+        details={"entries": entries, "imported": len(imported), "duplicates": duplicates},
     )
+    outcomes = [transfer.outcome for transfer in imported]
+    return TransferImport(
+        entries=entries,
+        imported=len(imported),
+        duplicates=duplicates,
+        invoice_paid=outcomes.count(TransferOutcome.invoice_paid),
+        credited_to_prepaid=outcomes.count(TransferOutcome.credited_to_prepaid),
+        prepaid_top_up=outcomes.count(TransferOutcome.prepaid_top_up),
+        unassigned=outcomes.count(TransferOutcome.unassigned),
+        transfers=[BankTransferRead.model_validate(transfer) for transfer in imported],
+    )
+
+
+async def get_transfer(
+    session: AsyncSession, transfer_id: uuid.UUID, *, for_update: bool = False
+) -> BankTransfer:
+    statement = select(BankTransfer).where(BankTransfer.id == transfer_id)
+    if for_update:
+        statement = statement.with_for_update()
+    transfer = await session.scalar(statement)
     if transfer is None:
         raise TransferNotFound("No such bank transfer.")
+    return transfer
+
+
+async def assign(
+    session: AsyncSession, *, transfer_id: uuid.UUID, organization_id: uuid.UUID, by: Actor
+) -> BankTransfer:
+    """Staff credit an unassigned transfer to the prepaid account of the organization it is from."""
+    if not await organizations.organization_exists(session, organization_id):
+        raise OrganizationNotFound("No such organization.")
+    transfer = await get_transfer(session, transfer_id, for_update=True)
     if transfer.outcome != TransferOutcome.unassigned:
         raise TransferAlreadyAssigned("This transfer has been booked already.")
     await _credit(
@@ -325,5 +357,12 @@ async def assign(
         outcome=TransferOutcome.credited_to_prepaid,
         reason="assigned",
         notify=True,
+    )
+    await activity.record(
+        session,
+        by,
+        "billing.bank_transfer_assigned",
+        organization_id=organization_id,
+        details={"transfer": transfer.entry_reference},
     )
     return transfer

@@ -537,3 +537,65 @@ async def currency_of(session: AsyncSession, organization_id: uuid.UUID) -> str:
     if currency is None:
         raise LookupError(f"no organization {organization_id}")
     return currency
+
+
+# --- used by billing ---
+
+
+@dataclass(frozen=True)
+class BillingDetails:
+    """What billing needs of an organization: who it is, where it is, what currency it pays in."""
+
+    id: uuid.UUID
+    name: str
+    address: dict[str, Any] | None
+    country: str
+    currency: str
+
+
+async def billing_details(
+    session: AsyncSession, organization_id: uuid.UUID
+) -> BillingDetails | None:
+    """The organization's billing details (deleted organizations included: their invoices stay)."""
+    organization = await session.get(Organization, organization_id)
+    if organization is None:
+        return None
+    return BillingDetails(
+        id=organization.id,
+        name=organization.name,
+        address=dict(organization.address) if organization.address else None,
+        country=organization.country,
+        currency=organization.currency,
+    )
+
+
+async def member_account_ids_with_role(
+    session: AsyncSession, organization_id: uuid.UUID, *, roles: frozenset[Role]
+) -> list[uuid.UUID]:
+    """The accounts holding one of ``roles`` in the organization (billing mails its notices)."""
+    return list(
+        await session.scalars(
+            select(Membership.account_id).where(
+                Membership.organization_id == organization_id,
+                Membership.role.in_([str(role) for role in roles]),
+            )
+        )
+    )
+
+
+async def set_product_status(
+    session: AsyncSession, product_id: uuid.UUID, status: ProductStatus
+) -> None:
+    """Billing moves a product through its lifecycle (expired, redemption, released, active)."""
+    await session.execute(
+        update(Product)
+        .where(Product.id == product_id)
+        .values(status=status, updated_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+
+
+async def product_name(session: AsyncSession, product_id: uuid.UUID) -> str:
+    """The product's name ("" when there is none), for invoice lines."""
+    name = await session.scalar(select(Product.name).where(Product.id == product_id))
+    return name or ""

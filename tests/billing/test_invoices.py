@@ -58,7 +58,7 @@ async def test_qr_payload_follows_the_swiss_payment_standards(
     user = await customer(client, db)
     invoice = (await order(client, user, DOMAIN))["invoice"]
     async with db.sessionmaker() as session:
-        row = await service.get(session, invoice["id"])
+        row = await service.get_invoice(session, invoice["id"])
         lines = invoice_qr_payload(row).split("\n")
     assert lines[:3] == ["SPC", "0200", "1"]
     assert lines[3] == "CH4431999123000889012"

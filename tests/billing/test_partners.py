@@ -1,16 +1,18 @@
 """Partner pricing: 20 % off then the volume tier when the partner pays; cashback to the
 partner's prepaid account, once per client payment, per the access type."""
 
+import dataclasses
 import uuid
 
 import httpx
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
+from app.activity.models import ActivityEntry
 from app.billing import payments
 from app.billing.models import EntryKind, Invoice, PrepaidEntry
 from app.billing.partners import PartnerTerms, Pricing, pricing_for
 from app.core.db import Database
-from app.organizations.models import Partnership
+from app.organizations.models import Organization, Partnership
 from app.organizations.types import PartnerAccess, PaymentMode
 from tests.billing.conftest import balance, credit_prepaid, customer, order, path
 from tests.factories import User
@@ -153,3 +155,31 @@ async def test_without_a_partner_paid_by_partner_is_refused(
     )
     assert response.status_code == 422
     assert response.json()["code"] == "partner_payment_not_allowed"
+
+
+async def test_partner_staff_acting_in_a_client_billing_show_as_the_partner_in_its_log(
+    client: httpx.AsyncClient, db: Database, catalog: None
+) -> None:
+    partner = await customer(client, db)
+    managed = await customer(client, db)
+    async with db.sessionmaker.begin() as session:
+        await session.execute(
+            update(Organization)
+            .where(Organization.id == partner.organization_id)
+            .values(is_partner=True)
+        )
+    await partnership(db, partner, managed, access=PartnerAccess.full, mode=PaymentMode.client_pays)
+    acting = dataclasses.replace(partner, organization_id=managed.organization_id)
+    placed = await order(client, acting, HOSTINGS)
+    async with db.sessionmaker() as session:
+        entry = await session.scalar(
+            select(ActivityEntry).where(
+                ActivityEntry.organization_id == managed.organization_id,
+                ActivityEntry.action == "billing.order_placed",
+            )
+        )
+    assert entry is not None
+    assert entry.details["order_id"] == placed["id"]
+    assert entry.actor_account_id == partner.account_id
+    assert entry.actor_organization_id == partner.organization_id
+    assert entry.details["via"] == "partner"

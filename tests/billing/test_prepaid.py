@@ -97,9 +97,9 @@ async def test_100_concurrent_payments_against_a_balance_covering_10(
         await seed_catalog(session)
     user = await customer(client, db)
     async with db.sessionmaker.begin() as session:
-        from app.organizations.models import Organization
+        from app.organizations import service as organizations
 
-        organization = await session.get(Organization, user.organization_id)
+        organization = await organizations.billing_details(session, user.organization_id)
         assert organization is not None
         issued = [
             await invoices.create(

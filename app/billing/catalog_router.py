@@ -1,0 +1,61 @@
+"""/v1/catalog: the public catalog (plans on sale with their prices, VAT rates)."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query
+
+from app.accounts.deps import PUBLIC
+from app.billing import catalog
+from app.billing.errors import PlanNotFound
+from app.billing.models import Plan, VatRate
+from app.billing.schemas import PlanRead, VatRateRead
+from app.core.db import Session
+from app.core.errors import problem_responses
+from app.core.idempotency import AppRoute
+from app.core.pagination import Page, Pagination, page_of, paginate
+
+catalog_router = APIRouter(
+    prefix="/catalog", tags=["catalog"], route_class=AppRoute, dependencies=[PUBLIC]
+)
+
+
+@catalog_router.get(
+    "/plans",
+    operation_id="catalog-list_plans",
+    response_model=Page[PlanRead],
+    responses=problem_responses(400),
+)
+async def list_plans(
+    session: Session,
+    page: Pagination,
+    product_type: Annotated[str | None, Query(max_length=30)] = None,
+) -> dict[str, Any]:
+    """The plans on sale with their prices (excluding VAT) and volume tiers."""
+    rows, cursor = await paginate(
+        session,
+        catalog.plans_on_sale(product_type),
+        page,
+        created_at=Plan.created_at,
+        id=Plan.id,
+    )
+    return page_of([await catalog.plan_read(session, plan) for plan in rows], cursor)
+
+
+@catalog_router.get(
+    "/plans/{code}", operation_id="catalog-read_plan", responses=problem_responses(PlanNotFound)
+)
+async def read_plan(code: str, session: Session) -> PlanRead:
+    return await catalog.plan_read(session, await catalog.get_plan(session, code))
+
+
+@catalog_router.get(
+    "/vat-rates",
+    operation_id="catalog-list_vat_rates",
+    response_model=Page[VatRateRead],
+    responses=problem_responses(400),
+)
+async def list_vat_rates(session: Session, page: Pagination) -> dict[str, Any]:
+    rows, cursor = await paginate(
+        session, catalog.vat_rates(), page, created_at=VatRate.created_at, id=VatRate.id
+    )
+    return page_of(list(rows), cursor)

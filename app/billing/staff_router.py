@@ -1,0 +1,230 @@
+"""/v1/admin/…: platform staff edit the catalog and promo codes, give free products, import and
+assign bank transfers, correct invoices."""
+
+import uuid
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Path, Query, Request, status
+
+from app.accounts.deps import InsufficientScope, require_scope
+from app.billing import catalog, invoices, transfers
+from app.billing.deps import Staff
+from app.billing.errors import (
+    AlreadyPosted,
+    DuplicatePrice,
+    DuplicateTier,
+    InvalidNotification,
+    InvalidProductType,
+    InvalidPromoCode,
+    InvoiceNotCorrectable,
+    InvoiceNotFound,
+    PlanExists,
+    PlanNotFound,
+    PromoCodeExists,
+    TransferAlreadyAssigned,
+    TransferNotFound,
+    UnsupportedMediaType,
+)
+from app.billing.models import BankTransfer, PromoCode
+from app.billing.schemas import (
+    BankTransferRead,
+    FreeGrantCreate,
+    FreeGrantRead,
+    InvoiceCorrected,
+    InvoiceCorrection,
+    PlanCreate,
+    PlanRead,
+    PlanUpdate,
+    PromoCodeCreate,
+    PromoCodeRead,
+    TransferAssignment,
+    TransferImport,
+    VatRateRead,
+    VatRateWrite,
+)
+from app.core.db import Session
+from app.core.errors import problem_responses
+from app.core.idempotency import AppRoute
+from app.core.pagination import Page, Pagination, page_of, paginate
+from app.organizations.permissions import OrganizationNotFound
+
+staff_router = APIRouter(prefix="/admin", tags=["billing_admin"], route_class=AppRoute)
+
+read_scope = require_scope("billing:read")
+write_scope = require_scope("billing:write")
+CREATED = status.HTTP_201_CREATED
+STAFF_ERRORS = (401, 403, InsufficientScope)
+"""What the staff dependency answers: no session (401), not staff or a token (403)."""
+
+
+@staff_router.post(
+    "/catalog/plans",
+    operation_id="billing_admin-create_plan",
+    status_code=CREATED,
+    dependencies=[write_scope],
+    responses=problem_responses(
+        *STAFF_ERRORS, PlanExists, InvalidProductType, DuplicatePrice, DuplicateTier, 422
+    ),
+)
+async def create_plan(body: PlanCreate, by: Staff, session: Session) -> PlanRead:
+    return await catalog.plan_read(session, await catalog.create_plan(session, body, by=by))
+
+
+@staff_router.patch(
+    "/catalog/plans/{code}",
+    operation_id="billing_admin-update_plan",
+    dependencies=[write_scope],
+    responses=problem_responses(
+        *STAFF_ERRORS, PlanNotFound, InvalidProductType, DuplicatePrice, DuplicateTier, 422
+    ),
+)
+async def update_plan(code: str, body: PlanUpdate, by: Staff, session: Session) -> PlanRead:
+    plan = await catalog.get_plan(session, code, for_update=True)
+    return await catalog.plan_read(session, await catalog.update_plan(session, plan, body, by=by))
+
+
+@staff_router.put(
+    "/catalog/vat-rates/{country}",
+    operation_id="billing_admin-set_vat_rate",
+    dependencies=[write_scope],
+    responses=problem_responses(*STAFF_ERRORS, 422),
+)
+async def set_vat_rate(
+    country: Annotated[str, Path(pattern=r"^[A-Za-z]{2}$")],
+    body: VatRateWrite,
+    by: Staff,
+    session: Session,
+) -> VatRateRead:
+    rate = await catalog.set_vat_rate(session, country=country.upper(), rate_bp=body.rate_bp, by=by)
+    return VatRateRead.model_validate(rate)
+
+
+@staff_router.post(
+    "/promo-codes",
+    operation_id="billing_admin-create_promo_code",
+    status_code=CREATED,
+    dependencies=[write_scope],
+    responses=problem_responses(*STAFF_ERRORS, PromoCodeExists, InvalidPromoCode, 422),
+)
+async def create_promo_code(body: PromoCodeCreate, by: Staff, session: Session) -> PromoCodeRead:
+    return PromoCodeRead.model_validate(await catalog.create_promo_code(session, body, by=by))
+
+
+@staff_router.get(
+    "/promo-codes",
+    operation_id="billing_admin-list_promo_codes",
+    response_model=Page[PromoCodeRead],
+    dependencies=[read_scope],
+    responses=problem_responses(400, *STAFF_ERRORS),
+)
+async def list_promo_codes(by: Staff, session: Session, page: Pagination) -> dict[str, Any]:
+    rows, cursor = await paginate(
+        session, catalog.promo_codes(), page, created_at=PromoCode.created_at, id=PromoCode.id
+    )
+    return page_of(list(rows), cursor)
+
+
+@staff_router.post(
+    "/organizations/{organization_id}/free-grants",
+    operation_id="billing_admin-grant_free_product",
+    status_code=CREATED,
+    dependencies=[write_scope],
+    responses=problem_responses(*STAFF_ERRORS, OrganizationNotFound, PlanNotFound, 422),
+)
+async def grant_free_product(
+    organization_id: uuid.UUID, body: FreeGrantCreate, by: Staff, session: Session
+) -> FreeGrantRead:
+    grant = await catalog.grant_free_product(
+        session, organization_id=organization_id, body=body, by=by
+    )
+    return FreeGrantRead.model_validate(grant)
+
+
+@staff_router.post(
+    "/bank-transfers",
+    operation_id="billing_admin-import_bank_transfers",
+    dependencies=[write_scope],
+    responses=problem_responses(
+        400,
+        *STAFF_ERRORS,
+        413,
+        UnsupportedMediaType,
+        InvalidNotification,
+    ),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/xml": {"schema": {"type": "string"}}},
+        }
+    },
+)
+async def import_bank_transfers(request: Request, by: Staff, session: Session) -> TransferImport:
+    """Imports an ISO 20022 camt.054 or camt.053 file (the raw XML as the request body)."""
+    content_type = request.headers.get("content-type", "").split(";")[0].strip()
+    if content_type not in ("application/xml", "text/xml"):
+        raise UnsupportedMediaType("Send the camt file as application/xml.")
+    return await transfers.import_transfers(session, await request.body(), by=by)
+
+
+@staff_router.get(
+    "/bank-transfers",
+    operation_id="billing_admin-list_bank_transfers",
+    response_model=Page[BankTransferRead],
+    dependencies=[read_scope],
+    responses=problem_responses(400, *STAFF_ERRORS),
+)
+async def list_bank_transfers(
+    by: Staff,
+    session: Session,
+    page: Pagination,
+    outcome: Annotated[str | None, Query(max_length=30)] = None,
+) -> dict[str, Any]:
+    rows, cursor = await paginate(
+        session,
+        transfers.transfers_of(outcome),
+        page,
+        created_at=BankTransfer.created_at,
+        id=BankTransfer.id,
+    )
+    return page_of(list(rows), cursor)
+
+
+@staff_router.post(
+    "/bank-transfers/{transfer_id}/assign",
+    operation_id="billing_admin-assign_bank_transfer",
+    dependencies=[write_scope],
+    responses=problem_responses(
+        *STAFF_ERRORS, OrganizationNotFound, TransferNotFound, TransferAlreadyAssigned
+    ),
+)
+async def assign_bank_transfer(
+    transfer_id: uuid.UUID, body: TransferAssignment, by: Staff, session: Session
+) -> BankTransferRead:
+    """Credits a transfer whose reference named no one to the prepaid account of an organization."""
+    transfer = await transfers.assign(
+        session, transfer_id=transfer_id, organization_id=body.organization_id, by=by
+    )
+    return BankTransferRead.model_validate(transfer)
+
+
+@staff_router.post(
+    "/invoices/{invoice_id}/corrections",
+    operation_id="billing_admin-correct_invoice",
+    status_code=CREATED,
+    dependencies=[write_scope],
+    responses=problem_responses(
+        *STAFF_ERRORS, InvoiceNotFound, InvoiceNotCorrectable, AlreadyPosted, 422
+    ),
+)
+async def correct_invoice(
+    invoice_id: uuid.UUID, body: InvoiceCorrection, by: Staff, session: Session
+) -> InvoiceCorrected:
+    """Issued invoices never change: a credit note cancels this one and, if lines are given, a new
+    invoice replaces it. What was paid goes to the prepaid account."""
+    credit_note, replacement = await invoices.correct_invoice(
+        session, invoice_id=invoice_id, body=body, by=by
+    )
+    return InvoiceCorrected(
+        credit_note=await invoices.invoice_read(session, credit_note),
+        replacement=await invoices.invoice_read(session, replacement) if replacement else None,
+    )
