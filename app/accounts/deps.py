@@ -11,10 +11,19 @@ from sqlalchemy import select, update
 
 from app.accounts import pats
 from app.accounts.auth import Client
+from app.accounts.errors import (
+    EmailNotConfirmed,
+    InsufficientScope,
+    InvalidAccessToken,
+    NotAuthenticated,
+    ReauthenticationRequired,
+    SessionEnded,
+    SessionRequired,
+)
 from app.accounts.models import Account, AuthSession
+from app.activity.types import Actor, Via
 from app.core import clock
 from app.core.db import Session
-from app.core.errors import Forbidden, Unauthorized
 from app.core.ratelimit import client_ip
 from app.core.security.jwt import InvalidToken, KeyRing, keyring
 from app.core.settings import Settings
@@ -32,6 +41,11 @@ class Principal:
 
     def allows(self, scope: str) -> bool:
         return self.scopes is None or scope in self.scopes
+
+    @property
+    def actor(self) -> Actor:
+        """The account acting on itself (``token`` when it called with a personal access token)."""
+        return Actor(self.account.id, via=Via.account, token=self.session is None)
 
 
 def app_settings(request: Request) -> Settings:
@@ -53,10 +67,6 @@ AppKeyRing = Annotated[KeyRing, Depends(app_keyring)]
 RequestClient = Annotated[Client, Depends(request_client)]
 
 
-class NotAuthenticated(Unauthorized):
-    code = "not_authenticated"
-
-
 async def authenticate(
     session: Session,
     ring: AppKeyRing,
@@ -70,7 +80,7 @@ async def authenticate(
     if raw.startswith(pats.PREFIX):
         found = await pats.authenticate(session, raw)
         if found is None:
-            raise Unauthorized("The token is not valid.", code="invalid_token", headers=challenge)
+            raise InvalidAccessToken("The token is not valid.", headers=challenge)
         token, account = found
         return Principal(account, None, frozenset(token.scopes))
     try:
@@ -78,9 +88,7 @@ async def authenticate(
         session_id = uuid.UUID(str(claims.get("sid")))
         account_id = uuid.UUID(claims["sub"])
     except (InvalidToken, ValueError):
-        raise Unauthorized(
-            "The token is not valid.", code="invalid_token", headers=challenge
-        ) from None
+        raise InvalidAccessToken("The token is not valid.", headers=challenge) from None
     row = (
         await session.execute(
             select(AuthSession, Account)
@@ -92,7 +100,7 @@ async def authenticate(
     ).one_or_none()
     now = clock.now()
     if row is None or row[0].ended_at is not None or row[0].expires_at <= now:
-        raise Unauthorized("The session has ended.", code="session_ended", headers=challenge)
+        raise SessionEnded("The session has ended.", headers=challenge)
     auth_session, account = row
     if now - auth_session.last_used_at > _TOUCH_EVERY:
         await session.execute(
@@ -111,7 +119,7 @@ AnyPrincipal = Annotated[Principal, Depends(authenticate)]
 async def confirmed_principal(principal: AnyPrincipal) -> Principal:
     """A caller whose login e-mail is confirmed: all others may only confirm or resend."""
     if principal.account.email_confirmed_at is None:
-        raise Forbidden("Confirm your e-mail address first.", code="email_not_confirmed")
+        raise EmailNotConfirmed("Confirm your e-mail address first.")
     return principal
 
 
@@ -148,10 +156,6 @@ class PublicRoute:
         return None
 
 
-class InsufficientScope(Forbidden):
-    code = "insufficient_scope"
-
-
 def require_scope(*scopes: str) -> params.Depends:
     """The dependency declaring which scope (any of ``scopes``) a personal access token needs."""
     return params.Depends(ScopeCheck(*scopes))
@@ -164,7 +168,7 @@ PUBLIC = params.Depends(PublicRoute())
 async def interactive_session(principal: CurrentPrincipal) -> AuthSession:
     """The caller's signed-in session (personal access tokens cannot do this)."""
     if principal.session is None:
-        raise Forbidden("This needs a signed-in session, not a token.", code="session_required")
+        raise SessionRequired("This needs a signed-in session, not a token.")
     return principal.session
 
 
@@ -175,12 +179,26 @@ async def recent_session(
     if clock.now() - auth_session.authenticated_at > timedelta(
         minutes=settings.reauthentication_minutes
     ):
-        raise Forbidden(
-            "Confirm your password again to do this (POST /v1/auth/reauthenticate).",
-            code="reauthentication_required",
+        raise ReauthenticationRequired(
+            "Confirm your password again to do this (POST /v1/auth/reauthenticate)."
         )
     return auth_session
 
 
 InteractiveSession = Annotated[AuthSession, Depends(interactive_session)]
 RecentSession = Annotated[AuthSession, Depends(recent_session)]
+
+
+async def account_actor(principal: CurrentPrincipal, client: RequestClient) -> Actor:
+    """The confirmed caller acting on its own account, with the request's IP."""
+    return principal.actor.with_ip(client.ip)
+
+
+AccountActor = Annotated[Actor, Depends(account_actor)]
+
+AUTHENTICATION_ERRORS = (NotAuthenticated, InvalidAccessToken, SessionEnded)
+"""What any authenticated route can answer (401)."""
+CALLER_ERRORS = (*AUTHENTICATION_ERRORS, EmailNotConfirmed, InsufficientScope)
+"""What a route of a confirmed caller can answer (401/403) besides its own errors."""
+SESSION_ERRORS = (*CALLER_ERRORS, SessionRequired)
+RECENT_SESSION_ERRORS = (*SESSION_ERRORS, ReauthenticationRequired)
