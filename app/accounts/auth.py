@@ -246,6 +246,38 @@ async def refresh(
     return await _tokens_for(session, auth_session, keyring, settings)
 
 
+_TOUCH_EVERY = timedelta(minutes=1)
+
+
+async def live_session(
+    session: AsyncSession, session_id: uuid.UUID, account_id: uuid.UUID
+) -> tuple[AuthSession, Account] | None:
+    """The session of an access token and its account, while neither has ended; marks the
+    session used (at most once a minute)."""
+    row = (
+        await session.execute(
+            select(AuthSession, Account)
+            .join(Account, Account.id == AuthSession.account_id)
+            .where(
+                AuthSession.id == session_id, Account.id == account_id, Account.deleted_at.is_(None)
+            )
+        )
+    ).one_or_none()
+    now = clock.now()
+    if row is None or row[0].ended_at is not None or row[0].expires_at <= now:
+        return None
+    auth_session, account = row
+    if now - auth_session.last_used_at > _TOUCH_EVERY:
+        await session.execute(
+            update(AuthSession)
+            .where(AuthSession.id == auth_session.id)
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        auth_session.last_used_at = now
+    return auth_session, account
+
+
 async def end_session(session: AsyncSession, auth_session: AuthSession, *, reason: str) -> None:
     if auth_session.ended_at is None:
         auth_session.ended_at = clock.now()

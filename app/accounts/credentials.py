@@ -24,7 +24,7 @@ from app.activity import service as activity
 from app.activity.types import Actor
 from app.core import clock
 from app.core.security import passwords
-from app.notifications.sms import queue_sms
+from app.notifications.service import queue_sms
 
 
 async def email_in_use(

@@ -7,9 +7,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request, params
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select, update
 
-from app.accounts import pats
+from app.accounts import auth, pats
 from app.accounts.auth import Client
 from app.accounts.errors import (
     EmailNotConfirmed,
@@ -29,7 +28,6 @@ from app.core.security.jwt import InvalidToken, KeyRing, keyring
 from app.core.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False, description="An access token or a personal access token.")
-_TOUCH_EVERY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -89,27 +87,10 @@ async def authenticate(
         account_id = uuid.UUID(claims["sub"])
     except (InvalidToken, ValueError):
         raise InvalidAccessToken("The token is not valid.", headers=challenge) from None
-    row = (
-        await session.execute(
-            select(AuthSession, Account)
-            .join(Account, Account.id == AuthSession.account_id)
-            .where(
-                AuthSession.id == session_id, Account.id == account_id, Account.deleted_at.is_(None)
-            )
-        )
-    ).one_or_none()
-    now = clock.now()
-    if row is None or row[0].ended_at is not None or row[0].expires_at <= now:
+    live = await auth.live_session(session, session_id, account_id)
+    if live is None:
         raise SessionEnded("The session has ended.", headers=challenge)
-    auth_session, account = row
-    if now - auth_session.last_used_at > _TOUCH_EVERY:
-        await session.execute(
-            update(AuthSession)
-            .where(AuthSession.id == auth_session.id)
-            .values(last_used_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        auth_session.last_used_at = now
+    auth_session, account = live
     return Principal(account, auth_session, None)
 
 
