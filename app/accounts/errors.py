@@ -134,3 +134,10 @@ class ExpiryInPast(Unprocessable):
 
 class TokenNotFound(NotFound):
     code = "token_not_found"
+
+
+class SoleLegalRepresentative(Conflict):
+    """The account is the only legal representative of organizations (listed in the problem's
+    ``organizations``): raised by the account deletion use case."""
+
+    code = "sole_legal_representative"

@@ -35,12 +35,14 @@ from app.accounts.errors import (
     InvalidTwoFactorCode,
     SecondFactorRequired,
     SessionNotFound,
+    SoleLegalRepresentative,
     TokenNotFound,
     TwoFactorAlreadyEnabled,
     TwoFactorEnrollmentMissing,
     WrongPassword,
 )
 from app.accounts.models import AuthSession, LoginAttempt, PersonalAccessToken
+from app.accounts.password_policy import WeakPassword
 from app.accounts.schemas import (
     AccountDeletion,
     AccountRead,
@@ -92,7 +94,7 @@ account_read = profile.account_read
     operation_id="accounts-sign_up",
     status_code=status.HTTP_201_CREATED,
     dependencies=[PUBLIC, Depends(per_ip("signup", limit=10, per_seconds=3600))],
-    responses=problem_responses(EmailTaken, 429),
+    responses=problem_responses(EmailTaken, WeakPassword, 422, 429),
 )
 async def sign_up(body: SignUp, session: Session) -> AccountRead:
     """Creates an account and an organization it represents; a confirmation link is e-mailed."""
@@ -127,7 +129,7 @@ async def request_password_reset(body: PasswordResetRequest, session: Session) -
     operation_id="accounts-reset_password",
     status_code=NO_CONTENT,
     dependencies=[PUBLIC, Depends(per_ip("password_reset_confirm", limit=20, per_seconds=3600))],
-    responses=problem_responses(InvalidLinkToken, SecondFactorRequired, 422, 429),
+    responses=problem_responses(InvalidLinkToken, SecondFactorRequired, WeakPassword, 422, 429),
 )
 async def reset_password(
     body: PasswordResetConfirm, session: Session, client: RequestClient
@@ -210,7 +212,7 @@ async def unlock(body: TokenBody, session: Session, client: RequestClient) -> No
     operation_id="accounts-change_password",
     status_code=NO_CONTENT,
     dependencies=[write_scope],
-    responses=problem_responses(*SESSION_ERRORS, WrongPassword, 422),
+    responses=problem_responses(*SESSION_ERRORS, WrongPassword, WeakPassword, 422),
 )
 async def change_password(
     body: PasswordChange,
@@ -660,7 +662,7 @@ async def read_avatar(account: CurrentAccount, session: Session) -> Response:
     operation_id="accounts-delete",
     status_code=NO_CONTENT,
     dependencies=[write_scope],
-    responses=problem_responses(*SESSION_ERRORS, WrongPassword, 409),
+    responses=problem_responses(*SESSION_ERRORS, WrongPassword, SoleLegalRepresentative),
 )
 async def delete_account(
     body: AccountDeletion,
