@@ -8,16 +8,12 @@ and record their own activity entries and events.
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import service as accounts
+from app.accounts.errors import SoleLegalRepresentative
 from app.accounts.models import Account
 from app.accounts.schemas import SignUp
 from app.billing import service as billing
-from app.core.errors import Conflict
 from app.organizations import service as organizations
 from app.organizations.models import Organization
-
-
-class SoleLegalRepresentative(Conflict):
-    code = "sole_legal_representative"
 
 
 async def sign_up(session: AsyncSession, form: SignUp) -> Account:

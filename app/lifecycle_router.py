@@ -4,8 +4,16 @@ account, deleting an organization. Paths and operation ids are those of their do
 from fastapi import APIRouter, Depends, status
 
 from app import lifecycle
-from app.accounts.deps import PUBLIC, CurrentAccount, InteractiveSession, require_scope
-from app.accounts.router import account_read
+from app.accounts.deps import (
+    PUBLIC,
+    SESSION_ERRORS,
+    CurrentAccount,
+    InteractiveSession,
+    require_scope,
+)
+from app.accounts.errors import EmailTaken, SoleLegalRepresentative, WrongPassword
+from app.accounts.password_policy import WeakPassword
+from app.accounts.profile import account_read
 from app.accounts.schemas import AccountDeletion, AccountRead, SignUp
 from app.core.db import Session
 from app.core.errors import problem_responses
@@ -26,7 +34,7 @@ organizations_router = APIRouter(tags=["organizations"], route_class=AppRoute)
     operation_id="accounts-sign_up",
     status_code=status.HTTP_201_CREATED,
     dependencies=[PUBLIC, Depends(per_ip("signup", limit=10, per_seconds=3600))],
-    responses=problem_responses(409, 429),
+    responses=problem_responses(EmailTaken, WeakPassword, 422, 429),
 )
 async def sign_up(body: SignUp, session: Session) -> AccountRead:
     """Creates an account and an organization it represents; a confirmation link is e-mailed."""
@@ -39,7 +47,7 @@ async def sign_up(body: SignUp, session: Session) -> AccountRead:
     operation_id="accounts-delete",
     status_code=NO_CONTENT,
     dependencies=[require_scope("account:write")],
-    responses=problem_responses(lifecycle.SoleLegalRepresentative, 401, 403),
+    responses=problem_responses(*SESSION_ERRORS, WrongPassword, SoleLegalRepresentative),
 )
 async def delete_account(
     body: AccountDeletion,

@@ -10,6 +10,7 @@ from fastapi.routing import APIRoute
 from app import lifecycle_router
 from app.accounts import auth_router as accounts_auth
 from app.accounts import router as accounts
+from app.accounts.deps import PUBLIC
 from app.billing import catalog_router as billing_catalog
 from app.billing import router as billing
 from app.billing import staff_router as billing_staff
@@ -103,7 +104,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     app.add_middleware(RequestContextMiddleware)
-    app.include_router(health.router)
+    app.include_router(health.router, dependencies=[PUBLIC])
     app.include_router(accounts_auth.keys_router)
     app.include_router(api_router())
     return app

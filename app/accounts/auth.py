@@ -5,11 +5,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import delete, exists, func, select, update
+from sqlalchemy import Select, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from user_agents import parse as parse_user_agent
 
 from app.accounts import tokens, totp
+from app.accounts.errors import InvalidCredentials, InvalidRefreshToken, SessionNotFound
 from app.accounts.models import (
     Account,
     AccountToken,
@@ -20,8 +21,8 @@ from app.accounts.models import (
 )
 from app.accounts.types import TokenPurpose
 from app.activity import service as activity
+from app.activity.types import Actor
 from app.core import clock
-from app.core.errors import Unauthorized
 from app.core.security import passwords
 from app.core.security.jwt import InvalidToken, KeyRing
 from app.core.security.tokens import digest, new_token
@@ -29,21 +30,6 @@ from app.core.settings import Settings
 from app.notifications.service import queue_mail
 
 REFRESH_PREFIX = "mgr_rt_"
-
-
-class InvalidCredentials(Unauthorized):
-    """The one answer to an unknown e-mail, a wrong password, a wrong code or a locked account."""
-
-    code = "invalid_credentials"
-    keep_changes = True
-
-    def __init__(self) -> None:
-        super().__init__("The e-mail address, password or code is not correct.")
-
-
-class InvalidRefreshToken(Unauthorized):
-    code = "invalid_refresh_token"
-    keep_changes = True
 
 
 @dataclass(frozen=True)
@@ -191,12 +177,11 @@ async def _signed_in(
     )
     session.add(auth_session)
     await session.flush()
-    await activity.record_entry(
+    await activity.record(
         session,
+        Actor(account.id, ip=client.ip),
         "security.login",
         account_id=account.id,
-        actor_account_id=account.id,
-        ip=client.ip,
         details={"device": client.device},
     )
     details = {"ip": client.ip or "unknown", "device": client.device, "at": _stamp()}
@@ -245,8 +230,9 @@ async def refresh(
         raise InvalidRefreshToken("The session has ended.")
     if token.used_at is not None:
         await end_session(session, auth_session, reason="refresh_token_reused")
-        await activity.record_entry(
+        await activity.record(
             session,
+            Actor.system(),
             "security.refresh_token_reused",
             account_id=auth_session.account_id,
             details={"session_id": str(auth_session.id)},
@@ -260,10 +246,77 @@ async def refresh(
     return await _tokens_for(session, auth_session, keyring, settings)
 
 
+_TOUCH_EVERY = timedelta(minutes=1)
+
+
+async def live_session(
+    session: AsyncSession, session_id: uuid.UUID, account_id: uuid.UUID
+) -> tuple[AuthSession, Account] | None:
+    """The session of an access token and its account, while neither has ended; marks the
+    session used (at most once a minute)."""
+    row = (
+        await session.execute(
+            select(AuthSession, Account)
+            .join(Account, Account.id == AuthSession.account_id)
+            .where(
+                AuthSession.id == session_id, Account.id == account_id, Account.deleted_at.is_(None)
+            )
+        )
+    ).one_or_none()
+    now = clock.now()
+    if row is None or row[0].ended_at is not None or row[0].expires_at <= now:
+        return None
+    auth_session, account = row
+    if now - auth_session.last_used_at > _TOUCH_EVERY:
+        await session.execute(
+            update(AuthSession)
+            .where(AuthSession.id == auth_session.id)
+            .values(last_used_at=now)
+            .execution_options(synchronize_session=False)
+        )
+        auth_session.last_used_at = now
+    return auth_session, account
+
+
 async def end_session(session: AsyncSession, auth_session: AuthSession, *, reason: str) -> None:
     if auth_session.ended_at is None:
         auth_session.ended_at = clock.now()
         auth_session.end_reason = reason
+
+
+def sessions_of(account_id: uuid.UUID) -> Select[AuthSession]:
+    """The account's active sessions (devices); paginate the result."""
+    return select(AuthSession).where(
+        AuthSession.account_id == account_id,
+        AuthSession.ended_at.is_(None),
+        AuthSession.expires_at > clock.now(),
+    )
+
+
+def login_attempts_of(account_id: uuid.UUID) -> Select[LoginAttempt]:
+    """The account's successful and failed logins; paginate the result."""
+    return select(LoginAttempt).where(LoginAttempt.account_id == account_id)
+
+
+async def get_session(
+    session: AsyncSession,
+    account_id: uuid.UUID,
+    session_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+) -> AuthSession:
+    """One not ended session of the account."""
+    statement = select(AuthSession).where(
+        AuthSession.id == session_id,
+        AuthSession.account_id == account_id,
+        AuthSession.ended_at.is_(None),
+    )
+    if for_update:
+        statement = statement.with_for_update()
+    found = await session.scalar(statement)
+    if found is None:
+        raise SessionNotFound("No such active session.")
+    return found
 
 
 async def end_sessions(
@@ -311,7 +364,7 @@ async def _failed(session: AsyncSession, account: Account, client: Client, *, re
     await _record_attempt(session, account, client, succeeded=False, reason=reason)
     details = {"ip": client.ip or "unknown", "device": client.device, "at": _stamp()}
     if account.failed_login_count >= account.lockout_threshold:
-        await lock(session, account)
+        await lock(session, account, by=Actor.system().with_ip(client.ip))
     elif account.notify_login_failure:
         await _mail(
             session,
@@ -321,12 +374,14 @@ async def _failed(session: AsyncSession, account: Account, client: Client, *, re
         )
 
 
-async def lock(session: AsyncSession, account: Account) -> None:
+async def lock(session: AsyncSession, account: Account, *, by: Actor) -> None:
+    """Locks ``account`` (``by``: the service, reacting to failed attempts from an IP)."""
     account.locked_at = clock.now()
     await end_sessions(session, account.id, reason="account_locked")
     raw = await tokens.issue(session, account.id, TokenPurpose.unlock)
-    await activity.record_entry(
+    await activity.record(
         session,
+        by,
         "security.account_locked",
         account_id=account.id,
         details={"failed_attempts": account.failed_login_count},
@@ -342,30 +397,39 @@ async def lock(session: AsyncSession, account: Account) -> None:
     )
 
 
-async def unlock(session: AsyncSession, account: Account, *, by: uuid.UUID | None = None) -> None:
+async def unlock(session: AsyncSession, account: Account, *, by: Actor) -> None:
     account.locked_at = None
     account.failed_login_count = 0
-    await activity.record_entry(
+    by_administrator = by.account_id is not None and by.account_id != account.id
+    await activity.record(
         session,
+        by,
         "security.account_unlocked",
         account_id=account.id,
-        actor_account_id=by,
-        details={"by": "administrator" if by and by != account.id else "link"},
+        details={"by": "administrator" if by_administrator else "link"},
     )
 
 
 async def unlock_account(session: AsyncSession, account_id: uuid.UUID, *, by: uuid.UUID) -> None:
-    """Unlocks an account on behalf of ``by`` (an administrator of one of its organizations)."""
-    account = await session.get(Account, account_id, with_for_update=True)
+    """Transitional: organizations' current call; use ``service.unlock_account(by=Actor)``."""
+    account = await find_account(session, account_id, for_update=True)
     if account is not None:
-        await unlock(session, account, by=by)
+        await unlock(session, account, by=Actor(by))
 
 
-async def unlock_with_token(session: AsyncSession, raw: str) -> None:
+async def unlock_with_token(session: AsyncSession, raw: str, *, ip: str | None = None) -> None:
+    """Unlocks the account of a mailed unlock link (whoever follows it acts as the account)."""
     token = await tokens.consume(session, raw, TokenPurpose.unlock)
-    account = await session.get(Account, token.account_id, with_for_update=True)
+    account = await find_account(session, token.account_id, for_update=True)
     if account is not None:
-        await unlock(session, account, by=account.id)
+        await unlock(session, account, by=Actor(account.id, ip=ip))
+
+
+async def find_account(
+    session: AsyncSession, account_id: uuid.UUID, *, for_update: bool = False
+) -> Account | None:
+    """The account (deleted ones included: callers check); None when there is none."""
+    return await session.get(Account, account_id, with_for_update=for_update)
 
 
 async def _mail(

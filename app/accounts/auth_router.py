@@ -2,16 +2,24 @@
 
 from fastapi import APIRouter, Depends, status
 
-from app.accounts import auth, service, totp
+from app.accounts import auth, credentials
 from app.accounts.deps import (
+    PUBLIC,
+    SESSION_ERRORS,
     AppKeyRing,
     AppSettings,
     CurrentPrincipal,
     InteractiveSession,
     RequestClient,
+    require_scope,
+)
+from app.accounts.errors import (
+    InvalidCredentials,
+    InvalidRefreshToken,
+    SecondFactorRequired,
+    WrongPassword,
 )
 from app.accounts.schemas import Jwks, Login, LoginResult, MfaLogin, Reauthenticate, Refresh, Tokens
-from app.core import clock
 from app.core.db import Session
 from app.core.errors import problem_responses
 from app.core.idempotency import AppRoute
@@ -36,8 +44,8 @@ def _tokens(issued: auth.IssuedTokens) -> Tokens:
 @router.post(
     "/login",
     operation_id="auth-login",
-    dependencies=[login_limit],
-    responses=problem_responses(401, 429),
+    dependencies=[PUBLIC, login_limit],
+    responses=problem_responses(InvalidCredentials, 429),
 )
 async def login(
     body: Login, session: Session, client: RequestClient, ring: AppKeyRing, settings: AppSettings
@@ -60,7 +68,10 @@ async def login(
 
 
 @router.post(
-    "/mfa", operation_id="auth-mfa", dependencies=[mfa_limit], responses=problem_responses(401, 429)
+    "/mfa",
+    operation_id="auth-mfa",
+    dependencies=[PUBLIC, mfa_limit],
+    responses=problem_responses(InvalidCredentials, 429),
 )
 async def mfa(
     body: MfaLogin, session: Session, client: RequestClient, ring: AppKeyRing, settings: AppSettings
@@ -81,8 +92,8 @@ async def mfa(
 @router.post(
     "/refresh",
     operation_id="auth-refresh",
-    dependencies=[login_limit],
-    responses=problem_responses(401, 429),
+    dependencies=[PUBLIC, login_limit],
+    responses=problem_responses(InvalidRefreshToken, 429),
 )
 async def refresh(
     body: Refresh, session: Session, ring: AppKeyRing, settings: AppSettings
@@ -99,7 +110,8 @@ async def refresh(
     "/logout",
     operation_id="auth-logout",
     status_code=status.HTTP_204_NO_CONTENT,
-    responses=problem_responses(401, 403),
+    dependencies=[require_scope("account:write")],
+    responses=problem_responses(*SESSION_ERRORS),
 )
 async def logout(session: Session, auth_session: InteractiveSession) -> None:
     """Ends this session: its access and refresh tokens stop working at once."""
@@ -110,8 +122,8 @@ async def logout(session: Session, auth_session: InteractiveSession) -> None:
     "/reauthenticate",
     operation_id="auth-reauthenticate",
     status_code=status.HTTP_204_NO_CONTENT,
-    dependencies=[mfa_limit],
-    responses=problem_responses(401, 403, 429),
+    dependencies=[require_scope("account:write"), mfa_limit],
+    responses=problem_responses(*SESSION_ERRORS, WrongPassword, SecondFactorRequired, 429),
 )
 async def reauthenticate(
     body: Reauthenticate,
@@ -120,16 +132,17 @@ async def reauthenticate(
     auth_session: InteractiveSession,
 ) -> None:
     """Confirms the password (and a code with 2FA on) before a sensitive change."""
-    account = principal.account
-    await service.require_password(account, body.password)
-    if account.two_factor_enabled and not await totp.verify_second_factor(
-        session, account, code=body.code, emergency_code=body.emergency_code
-    ):
-        raise service.SecondFactorRequired("A valid two-factor code is required.")
-    auth_session.authenticated_at = clock.now()
+    await credentials.reauthenticate(
+        session,
+        principal.account,
+        auth_session,
+        password=body.password,
+        code=body.code,
+        emergency_code=body.emergency_code,
+    )
 
 
-@keys_router.get("/.well-known/jwks.json", operation_id="auth-jwks")
+@keys_router.get("/.well-known/jwks.json", operation_id="auth-jwks", dependencies=[PUBLIC])
 async def jwks(ring: AppKeyRing) -> Jwks:
     """The public keys that verify access tokens (several during a key rotation)."""
     return Jwks.model_validate(ring.jwks())

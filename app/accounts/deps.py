@@ -7,20 +7,27 @@ from typing import Annotated
 
 from fastapi import Depends, Request, params
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select, update
 
-from app.accounts import pats
+from app.accounts import auth, pats
 from app.accounts.auth import Client
+from app.accounts.errors import (
+    EmailNotConfirmed,
+    InsufficientScope,
+    InvalidAccessToken,
+    NotAuthenticated,
+    ReauthenticationRequired,
+    SessionEnded,
+    SessionRequired,
+)
 from app.accounts.models import Account, AuthSession
+from app.activity.types import Actor, Via
 from app.core import clock
 from app.core.db import Session
-from app.core.errors import Forbidden, Unauthorized
 from app.core.ratelimit import client_ip
 from app.core.security.jwt import InvalidToken, KeyRing, keyring
 from app.core.settings import Settings
 
 _bearer = HTTPBearer(auto_error=False, description="An access token or a personal access token.")
-_TOUCH_EVERY = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -32,6 +39,11 @@ class Principal:
 
     def allows(self, scope: str) -> bool:
         return self.scopes is None or scope in self.scopes
+
+    @property
+    def actor(self) -> Actor:
+        """The account acting on itself (``token`` when it called with a personal access token)."""
+        return Actor(self.account.id, via=Via.account, token=self.session is None)
 
 
 def app_settings(request: Request) -> Settings:
@@ -53,10 +65,6 @@ AppKeyRing = Annotated[KeyRing, Depends(app_keyring)]
 RequestClient = Annotated[Client, Depends(request_client)]
 
 
-class NotAuthenticated(Unauthorized):
-    code = "not_authenticated"
-
-
 async def authenticate(
     session: Session,
     ring: AppKeyRing,
@@ -70,7 +78,7 @@ async def authenticate(
     if raw.startswith(pats.PREFIX):
         found = await pats.authenticate(session, raw)
         if found is None:
-            raise Unauthorized("The token is not valid.", code="invalid_token", headers=challenge)
+            raise InvalidAccessToken("The token is not valid.", headers=challenge)
         token, account = found
         return Principal(account, None, frozenset(token.scopes))
     try:
@@ -78,30 +86,11 @@ async def authenticate(
         session_id = uuid.UUID(str(claims.get("sid")))
         account_id = uuid.UUID(claims["sub"])
     except (InvalidToken, ValueError):
-        raise Unauthorized(
-            "The token is not valid.", code="invalid_token", headers=challenge
-        ) from None
-    row = (
-        await session.execute(
-            select(AuthSession, Account)
-            .join(Account, Account.id == AuthSession.account_id)
-            .where(
-                AuthSession.id == session_id, Account.id == account_id, Account.deleted_at.is_(None)
-            )
-        )
-    ).one_or_none()
-    now = clock.now()
-    if row is None or row[0].ended_at is not None or row[0].expires_at <= now:
-        raise Unauthorized("The session has ended.", code="session_ended", headers=challenge)
-    auth_session, account = row
-    if now - auth_session.last_used_at > _TOUCH_EVERY:
-        await session.execute(
-            update(AuthSession)
-            .where(AuthSession.id == auth_session.id)
-            .values(last_used_at=now)
-            .execution_options(synchronize_session=False)
-        )
-        auth_session.last_used_at = now
+        raise InvalidAccessToken("The token is not valid.", headers=challenge) from None
+    live = await auth.live_session(session, session_id, account_id)
+    if live is None:
+        raise SessionEnded("The session has ended.", headers=challenge)
+    auth_session, account = live
     return Principal(account, auth_session, None)
 
 
@@ -111,7 +100,7 @@ AnyPrincipal = Annotated[Principal, Depends(authenticate)]
 async def confirmed_principal(principal: AnyPrincipal) -> Principal:
     """A caller whose login e-mail is confirmed: all others may only confirm or resend."""
     if principal.account.email_confirmed_at is None:
-        raise Forbidden("Confirm your e-mail address first.", code="email_not_confirmed")
+        raise EmailNotConfirmed("Confirm your e-mail address first.")
     return principal
 
 
@@ -148,10 +137,6 @@ class PublicRoute:
         return None
 
 
-class InsufficientScope(Forbidden):
-    code = "insufficient_scope"
-
-
 def require_scope(*scopes: str) -> params.Depends:
     """The dependency declaring which scope (any of ``scopes``) a personal access token needs."""
     return params.Depends(ScopeCheck(*scopes))
@@ -164,7 +149,7 @@ PUBLIC = params.Depends(PublicRoute())
 async def interactive_session(principal: CurrentPrincipal) -> AuthSession:
     """The caller's signed-in session (personal access tokens cannot do this)."""
     if principal.session is None:
-        raise Forbidden("This needs a signed-in session, not a token.", code="session_required")
+        raise SessionRequired("This needs a signed-in session, not a token.")
     return principal.session
 
 
@@ -175,12 +160,26 @@ async def recent_session(
     if clock.now() - auth_session.authenticated_at > timedelta(
         minutes=settings.reauthentication_minutes
     ):
-        raise Forbidden(
-            "Confirm your password again to do this (POST /v1/auth/reauthenticate).",
-            code="reauthentication_required",
+        raise ReauthenticationRequired(
+            "Confirm your password again to do this (POST /v1/auth/reauthenticate)."
         )
     return auth_session
 
 
 InteractiveSession = Annotated[AuthSession, Depends(interactive_session)]
 RecentSession = Annotated[AuthSession, Depends(recent_session)]
+
+
+async def account_actor(principal: CurrentPrincipal, client: RequestClient) -> Actor:
+    """The confirmed caller acting on its own account, with the request's IP."""
+    return principal.actor.with_ip(client.ip)
+
+
+AccountActor = Annotated[Actor, Depends(account_actor)]
+
+AUTHENTICATION_ERRORS = (NotAuthenticated, InvalidAccessToken, SessionEnded)
+"""What any authenticated route can answer (401)."""
+CALLER_ERRORS = (*AUTHENTICATION_ERRORS, EmailNotConfirmed, InsufficientScope)
+"""What a route of a confirmed caller can answer (401/403) besides its own errors."""
+SESSION_ERRORS = (*CALLER_ERRORS, SessionRequired)
+RECENT_SESSION_ERRORS = (*SESSION_ERRORS, ReauthenticationRequired)

@@ -6,9 +6,11 @@ from datetime import datetime, timedelta
 from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.errors import ExpiryInPast, TokenNotFound
 from app.accounts.models import Account, PersonalAccessToken
+from app.activity import service as activity
+from app.activity.types import Actor
 from app.core import clock
-from app.core.errors import NotFound, Unprocessable
 from app.core.security.tokens import digest, new_token
 
 PREFIX = "mgr_pat_"
@@ -22,9 +24,10 @@ async def create(
     name: str,
     scopes: list[str],
     expires_at: datetime | None,
+    by: Actor,
 ) -> tuple[PersonalAccessToken, str]:
     if expires_at is not None and expires_at <= clock.now():
-        raise Unprocessable("The expiry must be in the future.", code="expiry_in_past")
+        raise ExpiryInPast("The expiry must be in the future.")
     raw = new_token(PREFIX)
     token = PersonalAccessToken(
         id=uuid.uuid4(),
@@ -38,6 +41,13 @@ async def create(
     )
     session.add(token)
     await session.flush()
+    await activity.record(
+        session,
+        by,
+        "security.token_created",
+        account_id=account.id,
+        details={"token_id": str(token.id), "name": token.name, "scopes": token.scopes},
+    )
     return token, raw
 
 
@@ -47,19 +57,35 @@ def active_of(account_id: uuid.UUID) -> Select[PersonalAccessToken]:
     )
 
 
-async def revoke(
-    session: AsyncSession, account_id: uuid.UUID, token_id: uuid.UUID
+async def get_token(
+    session: AsyncSession, account_id: uuid.UUID, token_id: uuid.UUID, *, for_update: bool = False
 ) -> PersonalAccessToken:
-    token = await session.scalar(
-        select(PersonalAccessToken).where(
-            PersonalAccessToken.id == token_id,
-            PersonalAccessToken.account_id == account_id,
-            PersonalAccessToken.revoked_at.is_(None),
-        )
+    """One not revoked token of the account."""
+    statement = select(PersonalAccessToken).where(
+        PersonalAccessToken.id == token_id,
+        PersonalAccessToken.account_id == account_id,
+        PersonalAccessToken.revoked_at.is_(None),
     )
+    if for_update:
+        statement = statement.with_for_update()
+    token = await session.scalar(statement)
     if token is None:
-        raise NotFound("No such token.", code="token_not_found")
+        raise TokenNotFound("No such token.")
+    return token
+
+
+async def revoke(
+    session: AsyncSession, account_id: uuid.UUID, token_id: uuid.UUID, *, by: Actor
+) -> PersonalAccessToken:
+    token = await get_token(session, account_id, token_id)
     token.revoked_at = clock.now()
+    await activity.record(
+        session,
+        by,
+        "security.token_revoked",
+        account_id=account_id,
+        details={"token_id": str(token.id), "name": token.name},
+    )
     return token
 
 

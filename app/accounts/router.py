@@ -5,23 +5,43 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, UploadFile, status
-from sqlalchemy import select
 
-from app.accounts import auth, pats, service, totp
+from app.accounts import auth, credentials, pats, profile, totp, two_factor
 from app.accounts.deps import (
+    CALLER_ERRORS,
+    PUBLIC,
+    RECENT_SESSION_ERRORS,
+    SESSION_ERRORS,
+    AccountActor,
     AnyPrincipal,
     CurrentAccount,
     InteractiveSession,
     RecentSession,
+    RequestClient,
     require_scope,
 )
-from app.accounts.models import (
-    Account,
-    AccountAvatar,
-    AuthSession,
-    LoginAttempt,
-    PersonalAccessToken,
+from app.accounts.errors import (
+    AvatarNotFound,
+    AvatarTooLarge,
+    AvatarTypeNotSupported,
+    EmailAlreadyConfirmed,
+    EmailConfirmationMismatch,
+    EmailIsLoginEmail,
+    EmailIsRecoveryEmail,
+    EmailTaken,
+    EmailUnchanged,
+    ExpiryInPast,
+    InvalidLinkToken,
+    InvalidTwoFactorCode,
+    SecondFactorRequired,
+    SessionNotFound,
+    TokenNotFound,
+    TwoFactorAlreadyEnabled,
+    TwoFactorEnrollmentMissing,
+    WrongPassword,
 )
+from app.accounts.models import AuthSession, LoginAttempt, PersonalAccessToken
+from app.accounts.password_policy import WeakPassword
 from app.accounts.schemas import (
     AccountRead,
     ActivityRead,
@@ -48,73 +68,54 @@ from app.accounts.schemas import (
     TwoFactorEnrollment,
 )
 from app.activity import service as activity
-from app.core import clock, ratelimit
+from app.core import ratelimit
 from app.core.db import Session, database_of
-from app.core.errors import NotFound, Unprocessable, problem_responses
+from app.core.errors import problem_responses
 from app.core.idempotency import AppRoute
 from app.core.pagination import Page, Pagination, page_of, paginate
 from app.core.ratelimit import per_ip
-from app.notifications.service import queue_mail
 
 signup_router = APIRouter(tags=["accounts"], route_class=AppRoute)
 router = APIRouter(prefix="/account", tags=["accounts"], route_class=AppRoute)
 
 read_scope = require_scope("account:read")
 write_scope = require_scope("account:write")
-AVATAR_TYPES = {
-    b"\x89PNG\r\n\x1a\n": "image/png",
-    b"\xff\xd8\xff": "image/jpeg",
-    b"RIFF": "image/webp",
-}
-AVATAR_MAX_BYTES = 1024 * 1024
+AVATAR_MAX_BYTES = profile.AVATAR_MAX_BYTES
 NO_CONTENT = status.HTTP_204_NO_CONTENT
 ACCEPTED = status.HTTP_202_ACCEPTED
-
-
-async def account_read(session: Any, account: Account) -> AccountRead:
-    return AccountRead.model_validate(
-        {
-            **{
-                field: getattr(account, field)
-                for field in AccountRead.model_fields
-                if hasattr(account, field)
-            },
-            "email_confirmed": account.email_confirmed_at is not None,
-            "recovery_email_confirmed": account.recovery_email_confirmed_at is not None,
-            "recovery_phone_confirmed": account.recovery_phone_confirmed_at is not None,
-            "two_factor_enabled": account.two_factor_enabled,
-            "has_avatar": await service.has_avatar(session, account.id),
-        }
-    )
+account_read = profile.account_read
 
 
 @signup_router.post(
     "/password-resets",
     operation_id="accounts-request_password_reset",
     status_code=ACCEPTED,
-    dependencies=[Depends(per_ip("password_reset", limit=10, per_seconds=3600))],
+    dependencies=[PUBLIC, Depends(per_ip("password_reset", limit=10, per_seconds=3600))],
     responses=problem_responses(429),
 )
 async def request_password_reset(body: PasswordResetRequest, session: Session) -> None:
     """E-mails a reset link if the address belongs to an account; answers the same either way."""
-    await service.request_password_reset(session, body.email)
+    await credentials.request_password_reset(session, body.email)
 
 
 @signup_router.post(
     "/password-resets/confirm",
     operation_id="accounts-reset_password",
     status_code=NO_CONTENT,
-    dependencies=[Depends(per_ip("password_reset_confirm", limit=20, per_seconds=3600))],
-    responses=problem_responses(400, 403, 422, 429),
+    dependencies=[PUBLIC, Depends(per_ip("password_reset_confirm", limit=20, per_seconds=3600))],
+    responses=problem_responses(InvalidLinkToken, SecondFactorRequired, WeakPassword, 422, 429),
 )
-async def reset_password(body: PasswordResetConfirm, session: Session) -> None:
+async def reset_password(
+    body: PasswordResetConfirm, session: Session, client: RequestClient
+) -> None:
     """Sets a new password from a reset link (with a 2FA code when on); every session ends."""
-    await service.reset_password(
+    await credentials.reset_password(
         session,
         raw=body.token,
         new_password=body.new_password,
         code=body.code,
         emergency_code=body.emergency_code,
+        ip=client.ip,
     )
 
 
@@ -122,7 +123,7 @@ async def reset_password(body: PasswordResetConfirm, session: Session) -> None:
     "",
     operation_id="accounts-read",
     dependencies=[read_scope],
-    responses=problem_responses(401, 403),
+    responses=problem_responses(*CALLER_ERRORS),
 )
 async def read_account(account: CurrentAccount, session: Session) -> AccountRead:
     return await account_read(session, account)
@@ -132,16 +133,16 @@ async def read_account(account: CurrentAccount, session: Session) -> AccountRead
     "",
     operation_id="accounts-update",
     dependencies=[write_scope],
-    responses=problem_responses(401, 403),
+    responses=problem_responses(*CALLER_ERRORS),
 )
 async def update_account(
-    body: ProfileUpdate, account: CurrentAccount, session: Session
+    body: ProfileUpdate, account: CurrentAccount, by: AccountActor, session: Session
 ) -> AccountRead:
     """Names, phone, address, language, time zone and newsletter topics."""
     changes = body.model_dump(exclude_unset=True)
     if "address" in changes and body.address is not None:
         changes["address"] = body.address.model_dump()
-    await service.update_profile(session, account, changes)
+    await profile.update_profile(session, account, changes, by=by)
     return await account_read(session, account)
 
 
@@ -149,53 +150,59 @@ async def update_account(
     "/email-confirmation",
     operation_id="accounts-confirm_email",
     status_code=NO_CONTENT,
-    responses=problem_responses(400),
+    dependencies=[PUBLIC],
+    responses=problem_responses(InvalidLinkToken),
 )
-async def confirm_email(body: TokenBody, session: Session) -> None:
+async def confirm_email(body: TokenBody, session: Session, client: RequestClient) -> None:
     """Confirms the login e-mail with the token of the link mailed at sign-up."""
-    await service.confirm_email(session, body.token)
+    await profile.confirm_email(session, body.token, ip=client.ip)
 
 
 @router.post(
     "/email-confirmation/resend",
     operation_id="accounts-resend_confirmation",
     status_code=ACCEPTED,
-    responses=problem_responses(401, 409),
+    dependencies=[write_scope],
+    responses=problem_responses(*CALLER_ERRORS, EmailAlreadyConfirmed),
 )
 async def resend_confirmation(principal: AnyPrincipal, session: Session) -> None:
-    await service.send_confirmation(session, principal.account)
+    await profile.send_confirmation(session, principal.account)
 
 
 @router.post(
     "/unlock",
     operation_id="accounts-unlock",
     status_code=NO_CONTENT,
-    responses=problem_responses(400),
+    dependencies=[PUBLIC],
+    responses=problem_responses(InvalidLinkToken),
 )
-async def unlock(body: TokenBody, session: Session) -> None:
+async def unlock(body: TokenBody, session: Session, client: RequestClient) -> None:
     """Unlocks a locked account with the token of the link mailed when it locked."""
-    await auth.unlock_with_token(session, body.token)
+    await auth.unlock_with_token(session, body.token, ip=client.ip)
 
 
 @router.post(
     "/password",
     operation_id="accounts-change_password",
     status_code=NO_CONTENT,
-    responses=problem_responses(401, 403, 422),
+    dependencies=[write_scope],
+    responses=problem_responses(*SESSION_ERRORS, WrongPassword, WeakPassword, 422),
 )
 async def change_password(
     body: PasswordChange,
     account: CurrentAccount,
     auth_session: InteractiveSession,
+    by: AccountActor,
     session: Session,
 ) -> None:
     """Needs the current password; every other session ends."""
-    await service.change_password(
+    await credentials.change_password(
         session,
         account,
         current=body.current_password,
         new=body.new_password,
         keep_session=auth_session.id,
+        by=by,
     )
 
 
@@ -203,7 +210,16 @@ async def change_password(
     "/login-email",
     operation_id="accounts-change_login_email",
     status_code=ACCEPTED,
-    responses=problem_responses(401, 403, 409, 422),
+    dependencies=[write_scope],
+    responses=problem_responses(
+        *SESSION_ERRORS,
+        WrongPassword,
+        EmailTaken,
+        EmailConfirmationMismatch,
+        EmailUnchanged,
+        EmailIsRecoveryEmail,
+        422,
+    ),
 )
 async def change_login_email(
     body: LoginEmailChange,
@@ -212,7 +228,7 @@ async def change_login_email(
     session: Session,
 ) -> None:
     """Mails a confirmation link to the new address; the change happens when it is followed."""
-    await service.request_login_email_change(
+    await credentials.request_login_email_change(
         session,
         account,
         password=body.password,
@@ -225,53 +241,66 @@ async def change_login_email(
     "/login-email/confirm",
     operation_id="accounts-confirm_login_email",
     status_code=NO_CONTENT,
-    responses=problem_responses(400, 409),
+    dependencies=[PUBLIC],
+    responses=problem_responses(InvalidLinkToken, EmailTaken),
 )
-async def confirm_login_email(body: TokenBody, session: Session) -> None:
-    await service.confirm_login_email_change(session, body.token)
+async def confirm_login_email(body: TokenBody, session: Session, client: RequestClient) -> None:
+    await credentials.confirm_login_email_change(session, body.token, ip=client.ip)
 
 
 @router.put(
     "/recovery-email",
     operation_id="accounts-set_recovery_email",
     status_code=ACCEPTED,
-    responses=problem_responses(401, 403, 422),
+    dependencies=[write_scope],
+    responses=problem_responses(*RECENT_SESSION_ERRORS, EmailIsLoginEmail, 422),
 )
 async def set_recovery_email(
-    body: RecoveryEmail, account: CurrentAccount, auth_session: RecentSession, session: Session
+    body: RecoveryEmail,
+    account: CurrentAccount,
+    auth_session: RecentSession,
+    by: AccountActor,
+    session: Session,
 ) -> None:
     """Sets the recovery e-mail; it counts once confirmed through the link mailed to it."""
-    await service.set_recovery_email(session, account, str(body.email))
+    await credentials.set_recovery_email(session, account, str(body.email), by=by)
 
 
 @router.post(
     "/recovery-email/confirm",
     operation_id="accounts-confirm_recovery_email",
     status_code=NO_CONTENT,
-    responses=problem_responses(400),
+    dependencies=[PUBLIC],
+    responses=problem_responses(InvalidLinkToken),
 )
 async def confirm_recovery_email(body: TokenBody, session: Session) -> None:
-    await service.confirm_recovery_email(session, body.token)
+    await credentials.confirm_recovery_email(session, body.token)
 
 
 @router.put(
     "/recovery-phone",
     operation_id="accounts-set_recovery_phone",
     status_code=ACCEPTED,
-    responses=problem_responses(401, 403, 422),
+    dependencies=[write_scope],
+    responses=problem_responses(*RECENT_SESSION_ERRORS, 422),
 )
 async def set_recovery_phone(
-    body: RecoveryPhone, account: CurrentAccount, auth_session: RecentSession, session: Session
+    body: RecoveryPhone,
+    account: CurrentAccount,
+    auth_session: RecentSession,
+    by: AccountActor,
+    session: Session,
 ) -> None:
     """Sets the recovery phone; it counts once the code texted to it is confirmed."""
-    await service.set_recovery_phone(session, account, body.phone)
+    await credentials.set_recovery_phone(session, account, body.phone, by=by)
 
 
 @router.post(
     "/recovery-phone/confirm",
     operation_id="accounts-confirm_recovery_phone",
     status_code=NO_CONTENT,
-    responses=problem_responses(400, 401, 403, 429),
+    dependencies=[write_scope],
+    responses=problem_responses(*CALLER_ERRORS, InvalidLinkToken, 429),
 )
 async def confirm_recovery_phone(
     body: RecoveryPhoneConfirm, account: CurrentAccount, session: Session, request: Request
@@ -280,42 +309,43 @@ async def confirm_recovery_phone(
     await ratelimit.hit(
         database_of(request).sessionmaker, f"recovery_phone:{account.id}", limit=5, per_seconds=900
     )
-    await service.confirm_recovery_phone(session, account, body.code)
+    await credentials.confirm_recovery_phone(session, account, body.code)
 
 
 @router.get(
     "/security",
     operation_id="accounts-read_security",
     dependencies=[read_scope],
-    responses=problem_responses(401, 403),
+    responses=problem_responses(*CALLER_ERRORS),
 )
 async def read_security(account: CurrentAccount) -> SecuritySettings:
     return SecuritySettings.model_validate(account)
 
 
 @router.patch(
-    "/security", operation_id="accounts-update_security", responses=problem_responses(401, 403)
+    "/security",
+    operation_id="accounts-update_security",
+    dependencies=[write_scope],
+    responses=problem_responses(*RECENT_SESSION_ERRORS),
 )
 async def update_security(
     body: SecuritySettingsUpdate,
     account: CurrentAccount,
     auth_session: RecentSession,
+    by: AccountActor,
     session: Session,
 ) -> SecuritySettings:
     """Failed-attempt threshold and login alert e-mails."""
-    for field, value in body.model_dump(exclude_unset=True, exclude_none=True).items():
-        setattr(account, field, value)
-    await activity.record_entry(
-        session, "security.settings_updated", account_id=account.id, actor_account_id=account.id
-    )
-    return SecuritySettings.model_validate(account)
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    return await profile.update_security(session, account, changes, by=by)
 
 
 @router.get(
     "/sessions",
     operation_id="accounts-list_sessions",
     response_model=Page[SessionRead],
-    responses=problem_responses(401, 403),
+    dependencies=[read_scope],
+    responses=problem_responses(*SESSION_ERRORS),
 )
 async def list_sessions(
     account: CurrentAccount, auth_session: InteractiveSession, session: Session, page: Pagination
@@ -323,11 +353,7 @@ async def list_sessions(
     """Active sessions (devices), newest first."""
     rows, cursor = await paginate(
         session,
-        select(AuthSession).where(
-            AuthSession.account_id == account.id,
-            AuthSession.ended_at.is_(None),
-            AuthSession.expires_at > clock.now(),
-        ),
+        auth.sessions_of(account.id),
         page,
         created_at=AuthSession.created_at,
         id=AuthSession.id,
@@ -350,7 +376,8 @@ def _session_read(row: AuthSession, current_id: uuid.UUID) -> SessionRead:
     "/sessions/{session_id}",
     operation_id="accounts-end_session",
     status_code=NO_CONTENT,
-    responses=problem_responses(401, 403, 404),
+    dependencies=[write_scope],
+    responses=problem_responses(*SESSION_ERRORS, SessionNotFound),
 )
 async def end_session(
     session_id: uuid.UUID,
@@ -358,15 +385,7 @@ async def end_session(
     auth_session: InteractiveSession,
     session: Session,
 ) -> None:
-    target = await session.scalar(
-        select(AuthSession).where(
-            AuthSession.id == session_id,
-            AuthSession.account_id == account.id,
-            AuthSession.ended_at.is_(None),
-        )
-    )
-    if target is None:
-        raise NotFound("No such active session.", code="session_not_found")
+    target = await auth.get_session(session, account.id, session_id)
     await auth.end_session(session, target, reason="ended_by_user")
 
 
@@ -374,7 +393,8 @@ async def end_session(
     "/sessions/end-others",
     operation_id="accounts-end_other_sessions",
     status_code=NO_CONTENT,
-    responses=problem_responses(401, 403),
+    dependencies=[write_scope],
+    responses=problem_responses(*SESSION_ERRORS),
 )
 async def end_other_sessions(
     account: CurrentAccount, auth_session: InteractiveSession, session: Session
@@ -387,7 +407,7 @@ async def end_other_sessions(
     operation_id="accounts-login_history",
     response_model=Page[LoginAttemptRead],
     dependencies=[read_scope],
-    responses=problem_responses(401, 403),
+    responses=problem_responses(*CALLER_ERRORS),
 )
 async def login_history(
     account: CurrentAccount, session: Session, page: Pagination
@@ -395,7 +415,7 @@ async def login_history(
     """Successful and failed logins, newest first."""
     rows, cursor = await paginate(
         session,
-        select(LoginAttempt).where(LoginAttempt.account_id == account.id),
+        auth.login_attempts_of(account.id),
         page,
         created_at=LoginAttempt.created_at,
         id=LoginAttempt.id,
@@ -408,7 +428,7 @@ async def login_history(
     operation_id="accounts-activity",
     response_model=Page[ActivityRead],
     dependencies=[read_scope],
-    responses=problem_responses(400, 401, 403),
+    responses=problem_responses(*CALLER_ERRORS, 400),
 )
 async def account_activity(
     account: CurrentAccount,
@@ -435,7 +455,8 @@ async def account_activity(
 @router.post(
     "/two-factor/enrollment",
     operation_id="accounts-begin_two_factor",
-    responses=problem_responses(401, 403, 409),
+    dependencies=[write_scope],
+    responses=problem_responses(*RECENT_SESSION_ERRORS, TwoFactorAlreadyEnabled),
 )
 async def begin_two_factor(
     account: CurrentAccount, auth_session: RecentSession
@@ -448,17 +469,23 @@ async def begin_two_factor(
 @router.post(
     "/two-factor/enrollment/confirm",
     operation_id="accounts-confirm_two_factor",
-    responses=problem_responses(401, 403, 409),
+    dependencies=[write_scope],
+    responses=problem_responses(
+        *RECENT_SESSION_ERRORS,
+        TwoFactorAlreadyEnabled,
+        TwoFactorEnrollmentMissing,
+        InvalidTwoFactorCode,
+    ),
 )
 async def confirm_two_factor(
-    body: TwoFactorCode, account: CurrentAccount, auth_session: RecentSession, session: Session
+    body: TwoFactorCode,
+    account: CurrentAccount,
+    auth_session: RecentSession,
+    by: AccountActor,
+    session: Session,
 ) -> EmergencyCodes:
     """Turns 2FA on and returns 10 emergency codes, shown this once."""
-    codes = await totp.confirm_enrollment(session, account, body.code)
-    await activity.record_entry(
-        session, "security.two_factor_enabled", account_id=account.id, actor_account_id=account.id
-    )
-    await _security_mail(session, account, "two_factor_enabled")
+    codes = await two_factor.enable(session, account, body.code, by=by)
     return EmergencyCodes(emergency_codes=codes)
 
 
@@ -466,47 +493,42 @@ async def confirm_two_factor(
     "/two-factor/disable",
     operation_id="accounts-disable_two_factor",
     status_code=NO_CONTENT,
-    responses=problem_responses(401, 403),
+    dependencies=[write_scope],
+    responses=problem_responses(*SESSION_ERRORS, WrongPassword, SecondFactorRequired),
 )
 async def disable_two_factor(
     body: TwoFactorDisable,
     account: CurrentAccount,
     auth_session: InteractiveSession,
+    by: AccountActor,
     session: Session,
 ) -> None:
     """Needs the password and a code (or an emergency code)."""
-    await service.require_password(account, body.password)
-    if not await totp.verify_second_factor(
-        session, account, code=body.code, emergency_code=body.emergency_code
-    ):
-        raise service.SecondFactorRequired("A valid two-factor code is required.")
-    await totp.disable(session, account)
-    await activity.record_entry(
-        session, "security.two_factor_disabled", account_id=account.id, actor_account_id=account.id
+    await two_factor.disable(
+        session,
+        account,
+        password=body.password,
+        code=body.code,
+        emergency_code=body.emergency_code,
+        by=by,
     )
-    await _security_mail(session, account, "two_factor_disabled")
 
 
 @router.post(
     "/two-factor/emergency-codes",
     operation_id="accounts-regenerate_emergency_codes",
-    responses=problem_responses(401, 403),
+    dependencies=[write_scope],
+    responses=problem_responses(*RECENT_SESSION_ERRORS, SecondFactorRequired),
 )
 async def regenerate_emergency_codes(
-    body: SecondFactor, account: CurrentAccount, auth_session: RecentSession, session: Session
+    body: SecondFactor,
+    account: CurrentAccount,
+    auth_session: RecentSession,
+    by: AccountActor,
+    session: Session,
 ) -> EmergencyCodes:
     """New emergency codes; the old ones stop working."""
-    if not account.two_factor_enabled or not await totp.verify_code(
-        session, account, body.code or ""
-    ):
-        raise service.SecondFactorRequired("A valid two-factor code is required.")
-    codes = await totp.replace_emergency_codes(session, account)
-    await activity.record_entry(
-        session,
-        "security.emergency_codes_regenerated",
-        account_id=account.id,
-        actor_account_id=account.id,
-    )
+    codes = await two_factor.regenerate_emergency_codes(session, account, body.code, by=by)
     return EmergencyCodes(emergency_codes=codes)
 
 
@@ -514,24 +536,24 @@ async def regenerate_emergency_codes(
     "/tokens",
     operation_id="accounts-create_token",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 403, 422),
+    dependencies=[write_scope],
+    responses=problem_responses(*RECENT_SESSION_ERRORS, ExpiryInPast, 422),
 )
 async def create_token(
     body: PersonalAccessTokenCreate,
     account: CurrentAccount,
     auth_session: RecentSession,
+    by: AccountActor,
     session: Session,
 ) -> PersonalAccessTokenCreated:
     """An application password with scopes, for integrators and sync tools; shown once."""
     token, raw = await pats.create(
-        session, account, name=body.name, scopes=list(body.scopes), expires_at=body.expires_at
-    )
-    await activity.record_entry(
         session,
-        "security.token_created",
-        account_id=account.id,
-        actor_account_id=account.id,
-        details={"token_id": str(token.id), "name": token.name, "scopes": token.scopes},
+        account,
+        name=body.name,
+        scopes=list(body.scopes),
+        expires_at=body.expires_at,
+        by=by,
     )
     return PersonalAccessTokenCreated.model_validate(
         {**PersonalAccessTokenRead.model_validate(token).model_dump(), "token": raw}
@@ -542,7 +564,8 @@ async def create_token(
     "/tokens",
     operation_id="accounts-list_tokens",
     response_model=Page[PersonalAccessTokenRead],
-    responses=problem_responses(401, 403),
+    dependencies=[read_scope],
+    responses=problem_responses(*SESSION_ERRORS),
 )
 async def list_tokens(
     account: CurrentAccount, auth_session: InteractiveSession, session: Session, page: Pagination
@@ -561,72 +584,48 @@ async def list_tokens(
     "/tokens/{token_id}",
     operation_id="accounts-revoke_token",
     status_code=NO_CONTENT,
-    responses=problem_responses(401, 403, 404),
+    dependencies=[write_scope],
+    responses=problem_responses(*SESSION_ERRORS, TokenNotFound),
 )
 async def revoke_token(
-    token_id: uuid.UUID, account: CurrentAccount, auth_session: InteractiveSession, session: Session
+    token_id: uuid.UUID,
+    account: CurrentAccount,
+    auth_session: InteractiveSession,
+    by: AccountActor,
+    session: Session,
 ) -> None:
-    token = await pats.revoke(session, account.id, token_id)
-    await activity.record_entry(
-        session,
-        "security.token_revoked",
-        account_id=account.id,
-        actor_account_id=account.id,
-        details={"token_id": str(token.id), "name": token.name},
-    )
+    await pats.revoke(session, account.id, token_id, by=by)
 
 
 @router.put(
     "/avatar",
     operation_id="accounts-set_avatar",
     status_code=NO_CONTENT,
-    responses=problem_responses(401, 403, 413, 422),
+    dependencies=[write_scope],
+    responses=problem_responses(*CALLER_ERRORS, AvatarTooLarge, AvatarTypeNotSupported, 413, 422),
 )
-async def set_avatar(file: UploadFile, account: CurrentAccount, session: Session) -> None:
+async def set_avatar(
+    file: UploadFile, account: CurrentAccount, by: AccountActor, session: Session
+) -> None:
     """A PNG, JPEG or WebP image of at most 1 MiB."""
     data = await file.read(AVATAR_MAX_BYTES + 1)
-    if len(data) > AVATAR_MAX_BYTES:
-        raise Unprocessable("The image is larger than 1 MiB.", code="avatar_too_large")
-    content_type = next(
-        (kind for magic, kind in AVATAR_TYPES.items() if data.startswith(magic)), None
-    )
-    if content_type == "image/webp" and data[8:12] != b"WEBP":
-        content_type = None
-    if content_type is None:
-        raise Unprocessable(
-            "The avatar must be a PNG, JPEG or WebP image.", code="avatar_type_not_supported"
-        )
-    await service.set_avatar(session, account, content_type=content_type, data=data)
+    await profile.set_avatar(session, account, data, by=by)
 
 
 @router.get(
     "/avatar",
     operation_id="accounts-read_avatar",
     response_class=Response,
+    dependencies=[read_scope],
     responses={
         200: {"content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}}},
-        **problem_responses(401, 403, 404),
+        **problem_responses(*CALLER_ERRORS, AvatarNotFound),
     },
 )
 async def read_avatar(account: CurrentAccount, session: Session) -> Response:
-    avatar = await session.get(AccountAvatar, account.id)
-    if avatar is None:
-        raise NotFound("No avatar.", code="avatar_not_found")
+    avatar = await profile.get_avatar(session, account.id)
     return Response(
         avatar.data,
         media_type=avatar.content_type,
         headers={"Cache-Control": "private, max-age=300"},
-    )
-
-
-async def _security_mail(session: Any, account: Account, template: str) -> None:
-    await queue_mail(
-        session,
-        to=account.email,
-        template=template,
-        language=account.language,
-        context={
-            "recipient_name": account.first_name,
-            "at": clock.now().strftime("%Y-%m-%d %H:%M UTC"),
-        },
     )

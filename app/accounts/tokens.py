@@ -7,10 +7,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.errors import InvalidLinkToken
 from app.accounts.models import AccountToken
 from app.accounts.types import TokenPurpose
 from app.core import clock
-from app.core.errors import AppError
 from app.core.security.tokens import digest, new_token
 from app.core.settings import get_settings
 
@@ -29,11 +29,6 @@ PATHS = {
     TokenPurpose.recovery_email: "/account/confirm-recovery-email",
     TokenPurpose.login_email_change: "/account/confirm-login-email",
 }
-
-
-class InvalidLinkToken(AppError):
-    status = 400
-    code = "invalid_or_expired_token"
 
 
 async def issue(

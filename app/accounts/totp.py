@@ -7,9 +7,13 @@ import pyotp
 from sqlalchemy import delete, or_, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts.errors import (
+    InvalidTwoFactorCode,
+    TwoFactorAlreadyEnabled,
+    TwoFactorEnrollmentMissing,
+)
 from app.accounts.models import Account, EmergencyCode
 from app.core import clock
-from app.core.errors import Conflict
 from app.core.security.encryption import decrypt, encrypt
 from app.core.security.tokens import digest, same
 
@@ -18,10 +22,6 @@ STEP_SECONDS = 30
 EMERGENCY_CODE_COUNT = 10
 _PURPOSE = "totp-secret"
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
-
-
-class TwoFactorAlreadyEnabled(Conflict):
-    code = "two_factor_already_enabled"
 
 
 def begin_enrollment(account: Account) -> tuple[str, str]:
@@ -69,11 +69,11 @@ async def confirm_enrollment(session: AsyncSession, account: Account, code: str)
     if account.two_factor_enabled:
         raise TwoFactorAlreadyEnabled("Two-factor authentication is already on.")
     if account.totp_pending_secret_encrypted is None:
-        raise Conflict("Start the enrolment first.", code="two_factor_enrollment_missing")
+        raise TwoFactorEnrollmentMissing("Start the enrolment first.")
     secret = decrypt(account.totp_pending_secret_encrypted, purpose=_PURPOSE)
     step = _matching_step(secret, code)
     if step is None or not await _claim_step(session, account, step):
-        raise Conflict("The code is not valid.", code="invalid_two_factor_code")
+        raise InvalidTwoFactorCode("The code is not valid.")
     account.totp_secret_encrypted = account.totp_pending_secret_encrypted
     account.totp_pending_secret_encrypted = None
     account.totp_enabled_at = clock.now()

@@ -8,7 +8,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.accounts.deps import InsufficientScope, require_scope
+from app.accounts.deps import require_scope
+from app.accounts.errors import InsufficientScope
 from app.billing import invoices, ledger, orders, payments, subscriptions
 from app.billing.deps import Billing
 from app.billing.errors import (

@@ -6,7 +6,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Query, Request, status
 
-from app.accounts.deps import InsufficientScope, require_scope
+from app.accounts.deps import require_scope
+from app.accounts.errors import InsufficientScope
 from app.billing import catalog, invoices, transfers
 from app.billing.deps import Staff
 from app.billing.errors import (

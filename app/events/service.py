@@ -1,19 +1,24 @@
-"""Emitting domain events. Call within the transaction that makes the change."""
+"""Emitting domain events (within the transaction that makes the change), and reading them
+back for the packages that deliver them (webhooks): as ``Event`` values, never the ORM rows."""
 
 import uuid
-from collections.abc import Collection
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
 from typing import Any
 
 from fastapi.encoders import jsonable_encoder
 from sqlalchemy import ColumnElement, Select, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import InstrumentedAttribute
 
 from app.core import clock
 from app.core.pagination import PageParams, paginate
 from app.events.catalog import EVENT_TYPES
 from app.events.models import DomainEvent
+from app.events.types import Event
+
+IdFilter = Callable[[InstrumentedAttribute[uuid.UUID]], ColumnElement[bool]]
+"""Given the event id column, a condition on it (e.g. ``~exists().where(X.event_id == column)``)."""
 
 
 async def emit(
@@ -24,7 +29,10 @@ async def emit(
     organization_id: uuid.UUID | None = None,
     account_id: uuid.UUID | None = None,
 ) -> DomainEvent:
-    """Records ``type`` (e.g. ``order.created``) with ``data``: a response schema or plain dict."""
+    """Records ``type`` (e.g. ``order.created``) with ``data``: a response schema or plain dict.
+
+    (Still returns the row: webhooks uses it until it moves to ``Event``; then this returns
+    ``event_of(event)``.)"""
     if type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {type!r}: add it to app/events/catalog.py")
     event = DomainEvent(
@@ -39,30 +47,63 @@ async def emit(
     return event
 
 
-# --- used by webhooks (api) ---
-
-
-@dataclass(frozen=True)
-class EventRecord:
-    """A stored event, as other domains read it."""
-
-    id: uuid.UUID
-    type: str
-    organization_id: uuid.UUID | None
-    account_id: uuid.UUID | None
-    data: dict[str, Any]
-    created_at: datetime
-
-
-def _record_of(event: DomainEvent) -> EventRecord:
-    return EventRecord(
-        id=event.id,
-        type=event.type,
-        organization_id=event.organization_id,
-        account_id=event.account_id,
-        data=event.data,
-        created_at=event.created_at,
+def event_of(row: DomainEvent) -> Event:
+    return Event(
+        id=row.id,
+        type=row.type,
+        organization_id=row.organization_id,
+        account_id=row.account_id,
+        data=row.data,
+        created_at=row.created_at,
     )
+
+
+async def find_event(
+    session: AsyncSession,
+    event_id: uuid.UUID,
+    *,
+    organization_id: uuid.UUID | None = None,
+    type: str | None = None,
+) -> Event | None:
+    """The event ``event_id`` (of that organization, of that type, when given), or None."""
+    statement = select(DomainEvent).where(DomainEvent.id == event_id)
+    if organization_id is not None:
+        statement = statement.where(DomainEvent.organization_id == organization_id)
+    if type is not None:
+        statement = statement.where(DomainEvent.type == type)
+    row = await session.scalar(statement)
+    return event_of(row) if row is not None else None
+
+
+async def events_by_id(
+    session: AsyncSession, event_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, Event]:
+    ids = list(set(event_ids))
+    if not ids:
+        return {}
+    rows = await session.scalars(select(DomainEvent).where(DomainEvent.id.in_(ids)))
+    return {row.id: event_of(row) for row in rows}
+
+
+async def claim_organization_events(
+    session: AsyncSession,
+    *,
+    unhandled: IdFilter,
+    since: datetime | None,
+    limit: int,
+) -> list[Event]:
+    """Locks (skipping rows other workers hold) and returns up to ``limit`` organization events,
+    oldest first, that pass ``unhandled``, created at ``since`` or later when given."""
+    statement = (
+        select(DomainEvent)
+        .where(DomainEvent.organization_id.is_not(None), unhandled(DomainEvent.id))
+        .order_by(DomainEvent.created_at, DomainEvent.id)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    if since is not None:
+        statement = statement.where(DomainEvent.created_at >= since)
+    return [event_of(row) for row in await session.scalars(statement)]
 
 
 def organization_events(
@@ -86,15 +127,9 @@ def organization_events(
 
 async def events_page(
     session: AsyncSession, statement: Select[DomainEvent], params: PageParams
-) -> tuple[list[EventRecord], str | None]:
+) -> tuple[list[Event], str | None]:
     """One page of an ``organization_events(...)`` statement, newest first."""
     rows, next_cursor = await paginate(
         session, statement, params, created_at=DomainEvent.created_at, id=DomainEvent.id
     )
-    return [_record_of(event) for event in rows], next_cursor
-
-
-async def find_event(session: AsyncSession, event_id: uuid.UUID) -> EventRecord | None:
-    """The event ``event_id``, if there is one."""
-    event = await session.get(DomainEvent, event_id)
-    return _record_of(event) if event is not None else None
+    return [event_of(event) for event in rows], next_cursor

@@ -1,4 +1,5 @@
-"""Queueing e-mails. Call within the transaction that makes the change the mail speaks of."""
+"""What other packages may call: queueing e-mails and text messages. Call within the
+transaction that makes the change the message speaks of."""
 
 import uuid
 from collections.abc import Mapping
@@ -10,7 +11,9 @@ from app.core import clock
 from app.core.settings import get_settings
 from app.notifications.models import MailMessage, MailStatus
 from app.notifications.rendering import render
+from app.notifications.sms import queue_sms
 
+__all__ = ["queue_mail", "queue_sms"]
 ADDRESS_MAX_LENGTH = 320
 
 

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.accounts.deps import InsufficientScope, NotAuthenticated
+from app.accounts.errors import InsufficientScope, NotAuthenticated
 from app.core.db import Session
 from app.core.errors import AppError, problem_responses
 from app.core.idempotency import (

@@ -11,13 +11,8 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
 
-from app.accounts.deps import (
-    PUBLIC,
-    AppSettings,
-    InsufficientScope,
-    NotAuthenticated,
-    require_scope,
-)
+from app.accounts.deps import PUBLIC, AppSettings, require_scope
+from app.accounts.errors import InsufficientScope, NotAuthenticated
 from app.core.db import Session
 from app.core.errors import AppError, problem_responses
 from app.core.idempotency import AppRoute

@@ -1,0 +1,241 @@
+"""Passwords (change, reset), the login e-mail change and the recovery e-mail and phone."""
+
+import secrets
+import uuid
+
+from sqlalchemy import func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from app.accounts import auth, password_policy, tokens, totp
+from app.accounts.errors import (
+    EmailConfirmationMismatch,
+    EmailIsLoginEmail,
+    EmailIsRecoveryEmail,
+    EmailTaken,
+    EmailUnchanged,
+    InvalidLinkToken,
+    SecondFactorRequired,
+    WrongPassword,
+)
+from app.accounts.mail import mail_account, stamp
+from app.accounts.models import Account, AuthSession
+from app.accounts.types import TokenPurpose
+from app.activity import service as activity
+from app.activity.types import Actor
+from app.core import clock
+from app.core.security import passwords
+from app.notifications.service import queue_sms
+
+
+async def email_in_use(
+    session: AsyncSession, email: str, *, besides: uuid.UUID | None = None
+) -> bool:
+    statement = select(func.count()).where(func.lower(Account.email) == email.lower())
+    if besides is not None:
+        statement = statement.where(Account.id != besides)
+    return bool(await session.scalar(statement))
+
+
+async def require_password(account: Account, password: str) -> None:
+    if not await passwords.verify_password(account.password_hash, password):
+        raise WrongPassword("The password is not correct.")
+
+
+async def require_second_factor(
+    session: AsyncSession, account: Account, *, code: str | None, emergency_code: str | None
+) -> None:
+    """A valid TOTP code or emergency code of the account, or ``SecondFactorRequired``."""
+    if not await totp.verify_second_factor(
+        session, account, code=code, emergency_code=emergency_code
+    ):
+        raise SecondFactorRequired("A valid two-factor code is required.")
+
+
+async def change_password(
+    session: AsyncSession,
+    account: Account,
+    *,
+    current: str,
+    new: str,
+    keep_session: uuid.UUID | None,
+    by: Actor,
+) -> None:
+    await require_password(account, current)
+    await _set_password(session, account, new, by=by)
+    await auth.end_sessions(session, account.id, reason="password_changed", keep=keep_session)
+
+
+async def _set_password(session: AsyncSession, account: Account, new: str, *, by: Actor) -> None:
+    password_policy.check(new, email=account.email)
+    account.password_hash = await passwords.hash_password(new)
+    account.password_changed_at = clock.now()
+    await activity.record(session, by, "security.password_changed", account_id=account.id)
+    await mail_account(session, account, "password_changed", {"changed_at": stamp()})
+
+
+async def request_password_reset(session: AsyncSession, email: str) -> None:
+    """Mails a reset link to the recovery address (when confirmed) or else the login one."""
+    account = await auth.account_by_email(session, email)
+    if account is None:
+        return
+    raw = await tokens.issue(session, account.id, TokenPurpose.password_reset)
+    to = account.recovery_email if account.recovery_email_confirmed_at else account.email
+    await mail_account(
+        session,
+        account,
+        "password_reset",
+        {"reset_url": tokens.link(TokenPurpose.password_reset, raw), "expires_minutes": 60},
+        to=to,
+    )
+
+
+async def reset_password(
+    session: AsyncSession,
+    *,
+    raw: str,
+    new_password: str,
+    code: str | None,
+    emergency_code: str | None,
+    ip: str | None = None,
+) -> None:
+    """Sets a new password from a reset link; 2FA still applies; every session ends.
+
+    Whoever follows the link acts as the account (from ``ip``)."""
+    token = await tokens.consume(session, raw, TokenPurpose.password_reset)
+    account = await session.get(Account, token.account_id, with_for_update=True)
+    if account is None or account.deleted_at is not None:
+        raise InvalidLinkToken("This link is no longer valid.")
+    if account.two_factor_enabled and not await totp.verify_second_factor(
+        session, account, code=code, emergency_code=emergency_code
+    ):
+        raise SecondFactorRequired("A valid two-factor code is required to reset the password.")
+    await _set_password(session, account, new_password, by=Actor(account.id, ip=ip))
+    account.failed_login_count = 0
+    await auth.end_sessions(session, account.id, reason="password_reset")
+
+
+async def request_login_email_change(
+    session: AsyncSession, account: Account, *, password: str, new_email: str, confirmation: str
+) -> None:
+    await require_password(account, password)
+    if new_email.lower() != confirmation.lower():
+        raise EmailConfirmationMismatch("The two addresses differ.")
+    if new_email.lower() == account.email.lower():
+        raise EmailUnchanged("This is already your login address.")
+    if account.recovery_email and new_email.lower() == account.recovery_email.lower():
+        raise EmailIsRecoveryEmail("The login address must differ from the recovery address.")
+    if await email_in_use(session, new_email, besides=account.id):
+        raise EmailTaken("Another account uses this e-mail address.")
+    raw = await tokens.issue(
+        session, account.id, TokenPurpose.login_email_change, {"email": new_email}
+    )
+    await mail_account(
+        session,
+        account,
+        "login_email_change_confirm",
+        {"confirm_url": tokens.link(TokenPurpose.login_email_change, raw), "new_email": new_email},
+        to=new_email,
+    )
+
+
+async def confirm_login_email_change(
+    session: AsyncSession, raw: str, *, ip: str | None = None
+) -> Account:
+    token = await tokens.consume(session, raw, TokenPurpose.login_email_change)
+    account = await session.get(Account, token.account_id, with_for_update=True)
+    new_email = str(token.data["email"])
+    if account is None:
+        raise InvalidLinkToken("This link is no longer valid.")
+    if await email_in_use(session, new_email, besides=account.id):
+        raise EmailTaken("Another account uses this e-mail address.")
+    old_email = account.email
+    account.email = new_email
+    account.email_confirmed_at = clock.now()
+    await activity.record(
+        session,
+        Actor(account.id, ip=ip),
+        "security.login_email_changed",
+        account_id=account.id,
+        details={"from": old_email, "to": new_email},
+    )
+    return account
+
+
+async def set_recovery_email(
+    session: AsyncSession, account: Account, email: str, *, by: Actor
+) -> None:
+    if email.lower() == account.email.lower():
+        raise EmailIsLoginEmail("The recovery address must differ from the login address.")
+    account.recovery_email = email
+    account.recovery_email_confirmed_at = None
+    raw = await tokens.issue(session, account.id, TokenPurpose.recovery_email, {"email": email})
+    await mail_account(
+        session,
+        account,
+        "recovery_email_confirm",
+        {"confirm_url": tokens.link(TokenPurpose.recovery_email, raw)},
+        to=email,
+    )
+    await activity.record(session, by, "security.recovery_email_set", account_id=account.id)
+
+
+async def confirm_recovery_email(session: AsyncSession, raw: str) -> Account:
+    token = await tokens.consume(session, raw, TokenPurpose.recovery_email)
+    account = await session.get(Account, token.account_id, with_for_update=True)
+    if (
+        account is None
+        or (account.recovery_email or "").lower() != str(token.data.get("email", "")).lower()
+    ):
+        raise InvalidLinkToken("This link is no longer valid.")
+    account.recovery_email_confirmed_at = clock.now()
+    return account
+
+
+async def set_recovery_phone(
+    session: AsyncSession, account: Account, phone: str, *, by: Actor
+) -> None:
+    """Texts a 6-digit code to ``phone``; the number counts once the code is confirmed."""
+    code = f"{secrets.randbelow(10**6):06d}"
+    account.recovery_phone = phone
+    account.recovery_phone_confirmed_at = None
+    await tokens.issue(
+        session,
+        account.id,
+        TokenPurpose.recovery_phone,
+        {"phone": phone},
+        raw=_phone_code_key(account, code),
+    )
+    await queue_sms(
+        session, to=phone, text="recovery_phone_code", language=account.language, code=code
+    )
+    await activity.record(session, by, "security.recovery_phone_set", account_id=account.id)
+
+
+def _phone_code_key(account: Account, code: str) -> str:
+    # A 6-digit code is only unique per account: the stored digest covers both.
+    return f"{account.id}:{code}"
+
+
+async def confirm_recovery_phone(session: AsyncSession, account: Account, code: str) -> None:
+    token = await tokens.consume(
+        session, _phone_code_key(account, code), TokenPurpose.recovery_phone, account_id=account.id
+    )
+    if token.data.get("phone") != account.recovery_phone:
+        raise InvalidLinkToken("This code is no longer valid.")
+    account.recovery_phone_confirmed_at = clock.now()
+
+
+async def reauthenticate(
+    session: AsyncSession,
+    account: Account,
+    auth_session: AuthSession,
+    *,
+    password: str,
+    code: str | None,
+    emergency_code: str | None,
+) -> None:
+    """Confirms the password (and a code with 2FA on): the session counts as fresh again."""
+    await require_password(account, password)
+    if account.two_factor_enabled:
+        await require_second_factor(session, account, code=code, emergency_code=emergency_code)
+    auth_session.authenticated_at = clock.now()
