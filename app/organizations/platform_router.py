@@ -11,8 +11,11 @@ from app.core.db import Session
 from app.core.errors import problem_responses
 from app.core.idempotency import AppRoute
 from app.organizations import service
+from app.organizations.errors import (
+    OrganizationNotFound,
+)
 from app.organizations.models import Organization
-from app.organizations.permissions import OrganizationNotFound, PlatformStaff
+from app.organizations.permissions import PlatformStaff
 from app.organizations.schemas import PlatformOrganizationRead, PlatformOrganizationUpdate
 
 router = APIRouter(prefix="/platform", tags=["platform"], route_class=AppRoute)

@@ -14,10 +14,15 @@ from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.activity import service as activity
+from app.activity.types import Actor
 from app.billing import service as billing
 from app.core import clock
-from app.core.errors import Conflict, NotFound
+from app.core.errors import Conflict
 from app.events import service as events
+from app.organizations.errors import (
+    AffiliatePartnerConflict,
+    BillingAddressNotFound,
+)
 from app.organizations.models import (
     BillingAddress,
     Grant,
@@ -50,10 +55,6 @@ HELD_PRODUCT_STATUSES = frozenset(set(ProductStatus) - {ProductStatus.released})
 def currency_for(country: str) -> str:
     """The invoicing currency set by the postal address's country."""
     return "CHF" if country.upper() in CHF_COUNTRIES else "EUR"
-
-
-class BillingAddressNotFound(NotFound):
-    code = "billing_address_not_found"
 
 
 class OrganizationNotDeletable(Conflict):
@@ -423,10 +424,10 @@ async def create_product(
     organization_id: uuid.UUID,
     type: ProductType,
     name: str,
-    actor_account_id: uuid.UUID | None = None,
-    actor_organization_id: uuid.UUID | None = None,
+    by: Actor | None = None,
 ) -> Product:
-    """Adds a product to the organization (billing calls this when an order is paid)."""
+    """Adds a product to the organization (billing calls this when an order is paid, ticketing
+    when an office opens; without ``by`` the service itself creates it)."""
     now = clock.now()
     product = Product(
         id=uuid.uuid4(),
@@ -440,13 +441,12 @@ async def create_product(
     )
     session.add(product)
     await session.flush()
-    await activity.record_entry(
+    await activity.record(
         session,
+        by or Actor.system(),
         "product.created",
         organization_id=organization_id,
         product_id=product.id,
-        actor_account_id=actor_account_id,
-        actor_organization_id=actor_organization_id,
         details={"type": str(type), "name": name},
     )
     await events.emit(
@@ -499,10 +499,6 @@ async def partnership_for_client(
         payment_mode=PaymentMode(partnership.payment_mode),
         product_ids=product_ids,
     )
-
-
-class AffiliatePartnerConflict(Conflict):
-    code = "affiliate_partner_conflict"
 
 
 async def _new_vip_code(session: AsyncSession) -> str:

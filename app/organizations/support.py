@@ -6,16 +6,16 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.activity import service as activity
+from app.activity.types import Actor
 from app.core import clock
-from app.core.errors import Conflict, NotFound
-from app.organizations import audit
-from app.organizations.models import SupportAccessGrant
-from app.organizations.permissions import OrganizationAccess
+from app.events import service as events
+from app.organizations.errors import (
+    SupportAccessEnded,
+    SupportAccessNotFound,
+)
+from app.organizations.models import Organization, SupportAccessGrant
 from app.organizations.schemas import SupportAccessRead
-
-
-class SupportAccessNotFound(NotFound):
-    code = "support_access_not_found"
 
 
 def is_active(grant: SupportAccessGrant) -> bool:
@@ -50,7 +50,7 @@ async def active_grant(
 
 
 async def grant(
-    session: AsyncSession, by: OrganizationAccess, *, hours: int, reason: str | None
+    session: AsyncSession, organization: Organization, *, hours: int, reason: str | None, by: Actor
 ) -> SupportAccessGrant:
     """Lets support staff reach the organization's products for ``hours``; an access still
     running is replaced."""
@@ -58,7 +58,7 @@ async def grant(
     await session.execute(
         update(SupportAccessGrant)
         .where(
-            SupportAccessGrant.organization_id == by.organization.id,
+            SupportAccessGrant.organization_id == organization.id,
             SupportAccessGrant.revoked_at.is_(None),
             SupportAccessGrant.expires_at > now,
         )
@@ -66,7 +66,7 @@ async def grant(
     )
     created = SupportAccessGrant(
         id=uuid.uuid4(),
-        organization_id=by.organization.id,
+        organization_id=organization.id,
         reason=reason,
         granted_by_account_id=by.account_id,
         created_at=now,
@@ -75,39 +75,46 @@ async def grant(
     session.add(created)
     await session.flush()
     read = support_access_read(created)
-    await audit.record(
+    await activity.record(
         session,
         by,
         "support_access.granted",
+        organization_id=organization.id,
         details={"grant_id": str(created.id), "expires_at": created.expires_at.isoformat()},
     )
-    await audit.emit(session, "support_access.granted", read, organization_id=by.organization.id)
+    await events.emit(session, "support_access.granted", read, organization_id=organization.id)
     return created
 
 
 async def revoke(
-    session: AsyncSession, by: OrganizationAccess, grant_id: uuid.UUID
+    session: AsyncSession, organization: Organization, grant_id: uuid.UUID, *, by: Actor
 ) -> SupportAccessGrant:
     found = await session.scalar(
         select(SupportAccessGrant)
         .where(
             SupportAccessGrant.id == grant_id,
-            SupportAccessGrant.organization_id == by.organization.id,
+            SupportAccessGrant.organization_id == organization.id,
         )
         .with_for_update()
     )
     if found is None:
         raise SupportAccessNotFound("No such support access.")
     if not is_active(found):
-        raise Conflict("This support access has already ended.", code="support_access_ended")
+        raise SupportAccessEnded("This support access has already ended.")
     found.revoked_at = clock.now()
     found.revoked_by_account_id = by.account_id
     await session.flush()
-    await audit.record(session, by, "support_access.revoked", details={"grant_id": str(found.id)})
-    await audit.emit(
+    await activity.record(
+        session,
+        by,
+        "support_access.revoked",
+        organization_id=organization.id,
+        details={"grant_id": str(found.id)},
+    )
+    await events.emit(
         session,
         "support_access.revoked",
         support_access_read(found),
-        organization_id=by.organization.id,
+        organization_id=organization.id,
     )
     return found
