@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import directory
+from app.accounts import auth, directory
 from app.accounts import service as accounts
 from app.activity import service as activity
 from app.activity.types import Actor, Via
@@ -33,10 +33,17 @@ from app.organizations.errors import (
     RoleForbidden,
     TwoFactorNotEnabled,
 )
-from app.organizations.models import Invitation, Membership, Organization, PartnerInvitation
+from app.organizations.models import (
+    Grant,
+    Invitation,
+    Membership,
+    Organization,
+    PartnerInvitation,
+    Team,
+    TeamMember,
+)
 from app.organizations.permissions import OrganizationAccess, can_assign_role
 from app.organizations.schemas import InvitationRead, MemberRead, OrganizationRead
-from app.organizations.service import lock_organization, remove_member_records
 from app.organizations.types import Role
 
 INVITATION_LIFETIME = timedelta(days=7)
@@ -50,6 +57,10 @@ def invitation_status(invitation: Invitation | PartnerInvitation) -> str:
     if invitation.expires_at <= clock.now():
         return "expired"
     return "pending"
+
+
+def invitations_of(organization_id: uuid.UUID) -> Select[Invitation]:
+    return select(Invitation).where(Invitation.organization_id == organization_id)
 
 
 def invitation_read(invitation: Invitation) -> InvitationRead:
@@ -69,17 +80,109 @@ def _role_label(role: Role) -> str:
     return role.value.replace("_", " ")
 
 
-async def membership(
-    session: AsyncSession, organization_id: uuid.UUID, account_id: uuid.UUID
-) -> Membership:
-    found = await session.scalar(
-        select(Membership).where(
-            Membership.organization_id == organization_id, Membership.account_id == account_id
+async def lock_organization(session: AsyncSession, organization_id: uuid.UUID) -> None:
+    """Serializes changes to the organization's members (the last legal representative rule)."""
+    await session.execute(
+        select(Organization.id).where(Organization.id == organization_id).with_for_update()
+    )
+
+
+def members_of(
+    organization_id: uuid.UUID, *, role: Role | None = None, without_two_factor: bool = False
+) -> Select[Membership]:
+    """The organization's memberships, optionally of one role or of members without 2FA."""
+    statement = select(Membership).where(Membership.organization_id == organization_id)
+    if role is not None:
+        statement = statement.where(Membership.role == role)
+    if without_two_factor:
+        statement = statement.where(directory.without_two_factor(Membership.account_id))
+    return statement
+
+
+async def member_ids(session: AsyncSession, organization_id: uuid.UUID) -> list[uuid.UUID]:
+    return list(
+        await session.scalars(
+            select(Membership.account_id).where(Membership.organization_id == organization_id)
         )
     )
+
+
+async def get_membership(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    account_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+) -> Membership:
+    statement = select(Membership).where(
+        Membership.organization_id == organization_id, Membership.account_id == account_id
+    )
+    if for_update:
+        statement = statement.with_for_update()
+    found = await session.scalar(statement)
     if found is None:
         raise MemberNotFound("No such member.")
     return found
+
+
+async def get_member(
+    session: AsyncSession, organization_id: uuid.UUID, account_id: uuid.UUID
+) -> MemberRead:
+    """One member as the API shows it."""
+    return await _member_read(session, await get_membership(session, organization_id, account_id))
+
+
+async def is_administrator_of_any_organization_of(
+    session: AsyncSession, administrator_id: uuid.UUID, account_id: uuid.UUID
+) -> bool:
+    """True when ``administrator_id`` administers an organization that ``account_id`` belongs to."""
+    admin = Membership.__table__.alias("admin")
+    statement = (
+        select(func.count())
+        .select_from(Membership)
+        .join(admin, admin.c.organization_id == Membership.organization_id)
+        .where(
+            Membership.account_id == account_id,
+            admin.c.account_id == administrator_id,
+            admin.c.role.in_([Role.administrator, Role.legal_representative]),
+        )
+    )
+    return bool(await session.scalar(statement))
+
+
+async def remove_member_records(
+    session: AsyncSession, organization_id: uuid.UUID, account_id: uuid.UUID
+) -> None:
+    """Deletes the membership and everything that hangs on it in the organization: its own
+    grants and its team memberships."""
+    await session.execute(
+        delete(Grant).where(
+            Grant.organization_id == organization_id, Grant.account_id == account_id
+        )
+    )
+    teams = select(Team.id).where(Team.organization_id == organization_id)
+    await session.execute(
+        delete(TeamMember).where(TeamMember.account_id == account_id, TeamMember.team_id.in_(teams))
+    )
+    await session.execute(
+        delete(Membership).where(
+            Membership.organization_id == organization_id, Membership.account_id == account_id
+        )
+    )
+
+
+async def unlock_member(
+    session: AsyncSession, organization: Organization, account_id: uuid.UUID, *, by: Actor
+) -> None:
+    """Unlocks a member's account locked after too many failed logins."""
+    if account_id not in await member_ids(session, organization.id):
+        raise MemberNotFound("No such member.")
+    administrator = by.account_id
+    assert administrator is not None, "an administrator unlocks members"
+    await auth.unlock_account(session, account_id, by=administrator)
+    await activity.record(
+        session, by, "member.unlocked", organization_id=organization.id, account_id=account_id
+    )
 
 
 async def member_reads(
@@ -228,15 +331,15 @@ async def revoke_invitation(
     return invitation
 
 
-async def pending_invitation(
-    session: AsyncSession, raw: str, *, lock: bool = False
+async def get_pending_invitation(
+    session: AsyncSession, raw: str, *, for_update: bool = False
 ) -> tuple[Invitation, Organization]:
     statement = (
         select(Invitation, Organization)
         .join(Organization, Organization.id == Invitation.organization_id)
         .where(Invitation.token_digest == digest(raw), Organization.deleted_at.is_(None))
     )
-    if lock:
+    if for_update:
         statement = statement.with_for_update(of=Invitation)
     row = (await session.execute(statement)).one_or_none()
     if row is None or invitation_status(row[0]) != "pending":
@@ -285,7 +388,7 @@ async def accept(
     session: AsyncSession, raw: str, *, account_id: uuid.UUID, email: str
 ) -> Membership:
     """An existing account, signed in with the invited address, joins."""
-    invitation, organization = await pending_invitation(session, raw, lock=True)
+    invitation, organization = await get_pending_invitation(session, raw, for_update=True)
     if invitation.email.lower() != email.lower():
         raise InvitationForAnotherAddress(
             "This invitation was sent to another address: sign in with that account."
@@ -298,7 +401,7 @@ async def accept_with_sign_up(
 ) -> Membership:
     """A new account is created for the invited address (confirmed: the link proves it) and
     joins; it gets no organization of its own."""
-    invitation, organization = await pending_invitation(session, raw, lock=True)
+    invitation, organization = await get_pending_invitation(session, raw, for_update=True)
     account = await accounts.sign_up(
         session,
         email=invitation.email,
@@ -326,7 +429,7 @@ async def change_member(
     role decides) and, in a partner organization, whether it acts for clients."""
     organization = access.organization
     await lock_organization(session, organization.id)
-    item = await membership(session, organization.id, account_id)
+    item = await get_membership(session, organization.id, account_id)
     current = Role(item.role)
     if role is not None and role != current:
         if not can_assign_role(access, current=current, new=role):
@@ -401,7 +504,7 @@ async def remove_member(
     removes a legal representative, and never the last one."""
     await accounts.require_password(access.principal.account, password)
     await lock_organization(session, access.organization.id)
-    item = await membership(session, access.organization.id, account_id)
+    item = await get_membership(session, access.organization.id, account_id)
     if not can_assign_role(access, current=Role(item.role), new=Role(item.role)):
         raise RoleForbidden("Only a legal representative can remove a legal representative.")
     await _ensure_not_last_representative(session, item)
@@ -412,7 +515,7 @@ async def leave(session: AsyncSession, access: OrganizationAccess, *, by: Actor)
     if not access.is_member:
         raise NotAMember("You are not a member of this organization.")
     await lock_organization(session, access.organization.id)
-    item = await membership(session, access.organization.id, access.account_id)
+    item = await get_membership(session, access.organization.id, access.account_id)
     await _ensure_not_last_representative(session, item)
     await _remove(session, access.organization, item, action="member.left", by=by)
 
@@ -431,8 +534,8 @@ async def hand_over_legal_representation(
     if account_id == access.account_id:
         raise HandoverToSelf("Hand legal representation over to another member.")
     await lock_organization(session, access.organization.id)
-    target = await membership(session, access.organization.id, account_id)
-    me = await membership(session, access.organization.id, access.account_id)
+    target = await get_membership(session, access.organization.id, account_id)
+    me = await get_membership(session, access.organization.id, access.account_id)
     previous = Role(target.role)
     target.role = Role.legal_representative
     me.role = new_role

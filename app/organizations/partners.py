@@ -5,8 +5,9 @@ import io
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,7 +31,7 @@ from app.organizations.errors import (
     PartnershipNotFound,
     ProductNotInOrganization,
 )
-from app.organizations.members import invitation_status
+from app.organizations.members import invitation_status, lock_organization
 from app.organizations.models import (
     Organization,
     PartnerInvitation,
@@ -44,9 +45,10 @@ from app.organizations.schemas import (
     PartnerInvitationRead,
     PartnershipRead,
 )
-from app.organizations.service import lock_organization
 from app.organizations.types import PartnerAccess, PaymentMode
 
+Status = Literal["active", "ended", "all"]
+CSV_EXPORT_LIMIT = 10_000
 PARTNER_INVITATION_LIFETIME = timedelta(days=14)
 
 
@@ -145,8 +147,8 @@ async def revoke_invitation(
     return invitation
 
 
-async def pending_invitation(
-    session: AsyncSession, raw: str, *, lock: bool = False
+async def get_pending_invitation(
+    session: AsyncSession, raw: str, *, for_update: bool = False
 ) -> tuple[PartnerInvitation, Organization]:
     statement = (
         select(PartnerInvitation, Organization)
@@ -157,7 +159,7 @@ async def pending_invitation(
             Organization.is_partner.is_(True),
         )
     )
-    if lock:
+    if for_update:
         statement = statement.with_for_update(of=PartnerInvitation)
     row = (await session.execute(statement)).one_or_none()
     if row is None or invitation_status(row[0]) != "pending":
@@ -166,7 +168,7 @@ async def pending_invitation(
 
 
 async def preview(session: AsyncSession, raw: str) -> PartnerInvitationPreview:
-    invitation, partner = await pending_invitation(session, raw)
+    invitation, partner = await get_pending_invitation(session, raw)
     return PartnerInvitationPreview(
         partner_organization_id=partner.id,
         partner_name=partner.name,
@@ -223,7 +225,7 @@ async def accept(
 ) -> Partnership:
     """The client's legal representative accepts, granting full or limited access (which may
     differ from what the partner asked for) and choosing who pays."""
-    invitation, partner = await pending_invitation(session, raw, lock=True)
+    invitation, partner = await get_pending_invitation(session, raw, for_update=True)
     client = organization
     if partner.id == client.id:
         raise PartnerIsClient("An organization cannot manage itself.")
@@ -260,30 +262,78 @@ async def accept(
     return partnership
 
 
-async def partnership_of_client(
-    session: AsyncSession, client_id: uuid.UUID, partnership_id: uuid.UUID
+async def get_client_partnership(
+    session: AsyncSession,
+    client_id: uuid.UUID,
+    partnership_id: uuid.UUID,
+    *,
+    for_update: bool = False,
 ) -> Partnership:
-    found = await session.scalar(
-        select(Partnership)
-        .where(Partnership.id == partnership_id, Partnership.client_organization_id == client_id)
-        .with_for_update()
+    """A partnership managing the client organization (ended ones too)."""
+    return await _get_partnership(
+        session, Partnership.client_organization_id == client_id, partnership_id, for_update
     )
+
+
+async def get_partner_partnership(
+    session: AsyncSession,
+    partner_id: uuid.UUID,
+    partnership_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+) -> Partnership:
+    """A partnership of the partner organization with one of its clients (ended ones too)."""
+    return await _get_partnership(
+        session, Partnership.partner_organization_id == partner_id, partnership_id, for_update
+    )
+
+
+async def _get_partnership(
+    session: AsyncSession, side: Any, partnership_id: uuid.UUID, for_update: bool
+) -> Partnership:
+    statement = select(Partnership).where(Partnership.id == partnership_id, side)
+    if for_update:
+        statement = statement.with_for_update()
+    found = await session.scalar(statement)
     if found is None:
         raise PartnershipNotFound("No such partnership.")
     return found
 
 
-async def partnership_of_partner(
-    session: AsyncSession, partner_id: uuid.UUID, partnership_id: uuid.UUID
-) -> Partnership:
-    found = await session.scalar(
-        select(Partnership)
-        .where(Partnership.id == partnership_id, Partnership.partner_organization_id == partner_id)
-        .with_for_update()
+def invitations_of(partner_id: uuid.UUID) -> Select[PartnerInvitation]:
+    """The invitations a partner sent to prospective clients."""
+    return select(PartnerInvitation).where(PartnerInvitation.partner_organization_id == partner_id)
+
+
+def _with_status(statement: Select[Partnership], wanted: Status) -> Select[Partnership]:
+    if wanted == "active":
+        return statement.where(Partnership.ended_at.is_(None))
+    if wanted == "ended":
+        return statement.where(Partnership.ended_at.is_not(None))
+    return statement
+
+
+def clients_of(partner_id: uuid.UUID, status: Status = "active") -> Select[Partnership]:
+    """The partnerships of a partner with its clients: active, ended or all."""
+    statement = select(Partnership).where(Partnership.partner_organization_id == partner_id)
+    return _with_status(statement, status)
+
+
+def partnerships_of(client_id: uuid.UUID, status: Status = "all") -> Select[Partnership]:
+    """The partnerships managing (or that managed) a client organization."""
+    statement = select(Partnership).where(Partnership.client_organization_id == client_id)
+    return _with_status(statement, status)
+
+
+async def clients_export(session: AsyncSession, partner_id: uuid.UUID, status: Status) -> str:
+    """The partner's clients as CSV, newest first, at most ``CSV_EXPORT_LIMIT`` lines."""
+    statement = (
+        clients_of(partner_id, status)
+        .order_by(Partnership.created_at.desc(), Partnership.id.desc())
+        .limit(CSV_EXPORT_LIMIT)
     )
-    if found is None:
-        raise PartnershipNotFound("No such partnership.")
-    return found
+    rows = list(await session.scalars(statement))
+    return clients_csv(await partnership_reads(session, rows))
 
 
 async def change_terms(

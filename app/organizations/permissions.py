@@ -23,7 +23,7 @@ from fastapi import Depends, params
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.deps import CurrentPrincipal, Principal
+from app.accounts.deps import CurrentPrincipal, InsufficientScope, Principal, require_scope
 from app.activity.types import Actor, Via
 from app.core import clock
 from app.core.db import Session
@@ -58,6 +58,19 @@ from app.organizations.types import (
 )
 
 MANAGERS = frozenset({Role.legal_representative, Role.administrator})
+
+READ = require_scope("organizations:read")
+"""The scope of the organizations package's reads (personal access tokens need it)."""
+WRITE = require_scope("organizations:write")
+"""The scope of the organizations package's changes."""
+
+ACCESS_ERRORS = (401, 403, InsufficientScope, OrganizationNotFound, TwoFactorEnrollmentRequired)
+"""What reaching an organization can answer (``Member``): 403 also for an unconfirmed login."""
+MANAGER_ERRORS = (*ACCESS_ERRORS, RoleForbidden)
+"""``Manager``, ``LegalRepresentative`` and ``BillingManager`` refuse with ``RoleForbidden``."""
+OWN_MEMBER_ERRORS = (*ACCESS_ERRORS, MembershipRequired)
+PARTNER_ERRORS = (*MANAGER_ERRORS, NotAPartner, MembershipRequired)
+"""``PartnerManager`` and ``PartnerLegalRepresentative``."""
 
 
 class AccessVia(StrEnum):

@@ -1,5 +1,6 @@
 """Products as things an organization owns: creation by its managers, management lock."""
 
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import directory
@@ -8,15 +9,23 @@ from app.activity.types import Actor
 from app.core import clock
 from app.events import service as events
 from app.notifications.service import queue_mail
-from app.organizations import service
+from app.organizations import members, service
 from app.organizations.errors import (
     ProductAlreadyLocked,
     ProductNotLocked,
 )
 from app.organizations.models import Organization, Product
-from app.organizations.permissions import OrganizationAccess
+from app.organizations.permissions import OrganizationAccess, visible_products
 from app.organizations.schemas import ProductRead
 from app.organizations.types import ProductType
+
+
+def products_of(access: OrganizationAccess, *, type: ProductType | None = None) -> Select[Product]:
+    """The organization's products the caller reaches, optionally of one type."""
+    statement = visible_products(access)
+    if type is not None:
+        statement = statement.where(Product.type == type)
+    return statement
 
 
 async def create(
@@ -54,7 +63,7 @@ async def set_management_lock(
         session, action, ProductRead.model_validate(product), organization_id=access.organization.id
     )
     people = await directory.summaries(
-        session, await service.member_ids(session, access.organization.id)
+        session, await members.member_ids(session, access.organization.id)
     )
     actor = access.principal.account.full_name
     if access.partner is not None:

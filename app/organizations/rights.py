@@ -2,7 +2,7 @@
 
 import uuid
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -19,9 +19,15 @@ from app.organizations.errors import (
     TeamNameTaken,
     TeamNotFound,
 )
-from app.organizations.members import membership
+from app.organizations.members import get_membership
 from app.organizations.models import Grant, Organization, Product, Team, TeamMember
-from app.organizations.permissions import MANAGERS, granted_rights
+from app.organizations.permissions import (
+    MANAGERS,
+    OrganizationAccess,
+    granted_rights,
+    product_rights,
+    visible_products,
+)
 from app.organizations.schemas import EffectiveRights, GrantRead, TeamRead
 from app.organizations.types import GrantScope, ProductRight, ProductType, Role, rights_of
 
@@ -33,13 +39,42 @@ def _ordered(rights: list[ProductRight] | list[str]) -> list[str]:
     return [right.value for right in ProductRight if right.value in wanted]
 
 
-async def team(session: AsyncSession, organization_id: uuid.UUID, team_id: uuid.UUID) -> Team:
-    found = await session.scalar(
-        select(Team).where(Team.id == team_id, Team.organization_id == organization_id)
-    )
+def teams_of(organization_id: uuid.UUID) -> Select[Team]:
+    return select(Team).where(Team.organization_id == organization_id)
+
+
+async def get_team(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    team_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+) -> Team:
+    statement = teams_of(organization_id).where(Team.id == team_id)
+    if for_update:
+        statement = statement.with_for_update()
+    found = await session.scalar(statement)
     if found is None:
         raise TeamNotFound("No such team.")
     return found
+
+
+def grants_of(
+    organization_id: uuid.UUID,
+    *,
+    account_id: uuid.UUID | None = None,
+    team_id: uuid.UUID | None = None,
+    product_id: uuid.UUID | None = None,
+) -> Select[Grant]:
+    """The organization's grants, optionally of one member, one team or on one product."""
+    statement = select(Grant).where(Grant.organization_id == organization_id)
+    if account_id is not None:
+        statement = statement.where(Grant.account_id == account_id)
+    if team_id is not None:
+        statement = statement.where(Grant.team_id == team_id)
+    if product_id is not None:
+        statement = statement.where(Grant.product_id == product_id)
+    return statement
 
 
 async def _check_subject(
@@ -49,9 +84,9 @@ async def _check_subject(
     team_id: uuid.UUID | None,
 ) -> None:
     if account_id is not None:
-        await membership(session, organization_id, account_id)
+        await get_membership(session, organization_id, account_id)
     if team_id is not None:
-        await team(session, organization_id, team_id)
+        await get_team(session, organization_id, team_id)
 
 
 async def _check_rights(
@@ -175,12 +210,17 @@ async def full_access(
     )
 
 
-async def grant_of(session: AsyncSession, organization_id: uuid.UUID, grant_id: uuid.UUID) -> Grant:
-    found = await session.scalar(
-        select(Grant)
-        .where(Grant.id == grant_id, Grant.organization_id == organization_id)
-        .with_for_update()
-    )
+async def get_grant(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    grant_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+) -> Grant:
+    statement = grants_of(organization_id).where(Grant.id == grant_id)
+    if for_update:
+        statement = statement.with_for_update()
+    found = await session.scalar(statement)
     if found is None:
         raise GrantNotFound("No such grant.")
     return found
@@ -195,7 +235,7 @@ async def update_grant(
     include_future: bool | None,
     by: Actor,
 ) -> Grant:
-    found = await grant_of(session, organization.id, grant_id)
+    found = await get_grant(session, organization.id, grant_id, for_update=True)
     if rights is not None:
         names = _ordered(rights)
         await _check_rights(
@@ -219,7 +259,7 @@ async def update_grant(
 async def revoke_grant(
     session: AsyncSession, organization: Organization, grant_id: uuid.UUID, *, by: Actor
 ) -> None:
-    found = await grant_of(session, organization.id, grant_id)
+    found = await get_grant(session, organization.id, grant_id, for_update=True)
     read = GrantRead.model_validate(found).model_copy(update={"rights": []})
     await session.delete(found)
     await session.flush()
@@ -278,7 +318,7 @@ async def effective_rights(
 ) -> list[EffectiveRights]:
     """What a member can do with each product of the organization now (products it cannot
     reach at all are left out)."""
-    item = await membership(session, organization_id, account_id)
+    item = await get_membership(session, organization_id, account_id)
     products = await session.scalars(
         select(Product)
         .where(Product.organization_id == organization_id)
@@ -299,6 +339,26 @@ async def effective_rights(
                     product_id=product.id,
                     product_name=product.name,
                     product_type=ProductType(product.type),
+                    rights=[right for right in ProductRight if right in held],
+                )
+            )
+    return result
+
+
+async def my_rights(session: AsyncSession, access: OrganizationAccess) -> list[EffectiveRights]:
+    """What the caller can do with each product it reaches."""
+    products = await session.scalars(
+        visible_products(access).order_by(Product.created_at, Product.id)
+    )
+    result = []
+    for product in products:
+        held = await product_rights(session, access, product)
+        if held:
+            result.append(
+                EffectiveRights(
+                    product_id=product.id,
+                    product_name=product.name,
+                    product_type=product.type,
                     rights=[right for right in ProductRight if right in held],
                 )
             )
@@ -409,7 +469,7 @@ async def add_team_member(
     *,
     by: Actor,
 ) -> None:
-    await membership(session, organization.id, account_id)
+    await get_membership(session, organization.id, account_id)
     if await session.get(TeamMember, (found.id, account_id)) is not None:
         return
     session.add(TeamMember(team_id=found.id, account_id=account_id, created_at=clock.now()))

@@ -3,7 +3,7 @@
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.activity import service as activity
@@ -32,6 +32,27 @@ def support_access_read(grant: SupportAccessGrant) -> SupportAccessRead:
         revoked_at=grant.revoked_at,
         active=is_active(grant),
     )
+
+
+def grants_of(organization_id: uuid.UUID) -> Select[SupportAccessGrant]:
+    """Every support access the organization gave, running or ended."""
+    return select(SupportAccessGrant).where(SupportAccessGrant.organization_id == organization_id)
+
+
+async def get_grant(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    grant_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+) -> SupportAccessGrant:
+    statement = grants_of(organization_id).where(SupportAccessGrant.id == grant_id)
+    if for_update:
+        statement = statement.with_for_update()
+    found = await session.scalar(statement)
+    if found is None:
+        raise SupportAccessNotFound("No such support access.")
+    return found
 
 
 async def active_grant(
@@ -89,16 +110,7 @@ async def grant(
 async def revoke(
     session: AsyncSession, organization: Organization, grant_id: uuid.UUID, *, by: Actor
 ) -> SupportAccessGrant:
-    found = await session.scalar(
-        select(SupportAccessGrant)
-        .where(
-            SupportAccessGrant.id == grant_id,
-            SupportAccessGrant.organization_id == organization.id,
-        )
-        .with_for_update()
-    )
-    if found is None:
-        raise SupportAccessNotFound("No such support access.")
+    found = await get_grant(session, organization.id, grant_id, for_update=True)
     if not is_active(found):
         raise SupportAccessEnded("This support access has already ended.")
     found.revoked_at = clock.now()
