@@ -470,16 +470,14 @@ async def change_member(
     return item
 
 
-async def _remove(
-    session: AsyncSession, organization: Organization, item: Membership, *, action: str, by: Actor
-) -> None:
+async def _remove(session: AsyncSession, item: Membership, *, action: str, by: Actor) -> None:
     read = await _member_read(session, item)
     await remove_member_records(session, item.organization_id, item.account_id)
     await activity.record(
         session,
         by,
         action,
-        organization_id=organization.id,
+        organization_id=item.organization_id,
         account_id=item.account_id,
         details={"role": str(item.role)},
     )
@@ -508,7 +506,7 @@ async def remove_member(
     if not can_assign_role(access, current=Role(item.role), new=Role(item.role)):
         raise RoleForbidden("Only a legal representative can remove a legal representative.")
     await _ensure_not_last_representative(session, item)
-    await _remove(session, access.organization, item, action="member.removed", by=by)
+    await _remove(session, item, action="member.removed", by=by)
 
 
 async def leave(session: AsyncSession, access: OrganizationAccess, *, by: Actor) -> None:
@@ -517,7 +515,7 @@ async def leave(session: AsyncSession, access: OrganizationAccess, *, by: Actor)
     await lock_organization(session, access.organization.id)
     item = await get_membership(session, access.organization.id, access.account_id)
     await _ensure_not_last_representative(session, item)
-    await _remove(session, access.organization, item, action="member.left", by=by)
+    await _remove(session, item, action="member.left", by=by)
 
 
 async def hand_over_legal_representation(
