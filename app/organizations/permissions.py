@@ -493,7 +493,7 @@ def visible_product_ids(access: OrganizationAccess) -> Select[tuple[uuid.UUID]]:
     return visible_products(access).with_only_columns(Product.id)
 
 
-async def visible_product(
+async def get_visible_product(
     session: AsyncSession, access: OrganizationAccess, product_id: uuid.UUID
 ) -> Product:
     """A product the caller can see (holds any right on), else 404."""
@@ -519,7 +519,7 @@ ManagedProduct = Annotated[Product, Depends(product_manager)]
 
 
 async def readable_product(product_id: uuid.UUID, access: Member, session: Session) -> Product:
-    return await visible_product(session, access, product_id)
+    return await get_visible_product(session, access, product_id)
 
 
 VisibleProduct = Annotated[Product, Depends(readable_product)]
