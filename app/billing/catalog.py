@@ -32,7 +32,7 @@ from app.billing.schemas import (
 )
 from app.core import clock
 from app.organizations import service as organizations
-from app.organizations.permissions import OrganizationNotFound
+from app.organizations.errors import OrganizationNotFound
 from app.organizations.types import ProductType
 
 

@@ -80,8 +80,7 @@ from app.core.db import Session
 from app.core.errors import problem_responses
 from app.core.idempotency import AppRoute
 from app.core.pagination import Page, Pagination, page_of, paginate
-from app.organizations.permissions import OrganizationNotFound, RoleForbidden
-from app.organizations.service import BillingAddressNotFound
+from app.organizations.errors import BillingAddressNotFound, OrganizationNotFound, RoleForbidden
 
 router = APIRouter(
     prefix="/organizations/{organization_id}", tags=["billing"], route_class=AppRoute

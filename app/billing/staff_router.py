@@ -47,7 +47,7 @@ from app.core.db import Session
 from app.core.errors import problem_responses
 from app.core.idempotency import AppRoute
 from app.core.pagination import Page, Pagination, page_of, paginate
-from app.organizations.permissions import OrganizationNotFound
+from app.organizations.errors import OrganizationNotFound
 
 staff_router = APIRouter(prefix="/admin", tags=["billing_admin"], route_class=AppRoute)
 

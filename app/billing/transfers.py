@@ -33,7 +33,7 @@ from app.billing.schemas import BankTransferRead, TransferImport
 from app.core import clock
 from app.core.money import format_amount, parse_decimal_text
 from app.organizations import service as organizations
-from app.organizations.permissions import OrganizationNotFound
+from app.organizations.errors import OrganizationNotFound
 
 
 def transfers_of(outcome: str | None = None) -> Select[BankTransfer]:

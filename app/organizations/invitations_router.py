@@ -3,12 +3,15 @@
 from fastapi import APIRouter, Depends, status
 
 from app.accounts import directory
-from app.accounts.deps import CurrentAccount
+from app.accounts.deps import PUBLIC, CurrentAccount
+from app.accounts.errors import InsufficientScope
 from app.core.db import Session
 from app.core.errors import problem_responses
 from app.core.idempotency import AppRoute
 from app.core.ratelimit import per_ip
 from app.organizations import members, partners
+from app.organizations.errors import AlreadyMember, InvalidInvitation, InvitationForAnotherAddress
+from app.organizations.permissions import WRITE
 from app.organizations.schemas import (
     InvitationAccepted,
     InvitationPreview,
@@ -25,12 +28,12 @@ token_limit = Depends(per_ip("invitation_token", limit=30, per_seconds=60))
 @router.post(
     "/invitations/preview",
     operation_id="invitations-preview",
-    dependencies=[token_limit],
-    responses=problem_responses(400, 429),
+    dependencies=[PUBLIC, token_limit],
+    responses=problem_responses(InvalidInvitation, 422, 429),
 )
 async def preview(body: InvitationToken, session: Session) -> InvitationPreview:
     """What an invitation link offers, and whether its address already has an account."""
-    invitation, organization = await members.pending_invitation(session, body.token)
+    invitation, organization = await members.get_pending_invitation(session, body.token)
     existing = await directory.by_email(session, invitation.email)
     return InvitationPreview(
         organization_id=organization.id,
@@ -45,8 +48,17 @@ async def preview(body: InvitationToken, session: Session) -> InvitationPreview:
 @router.post(
     "/invitations/accept",
     operation_id="invitations-accept",
-    dependencies=[token_limit],
-    responses=problem_responses(400, 401, 403, 409, 429),
+    dependencies=[WRITE, token_limit],
+    responses=problem_responses(
+        401,
+        403,
+        InsufficientScope,
+        InvalidInvitation,
+        InvitationForAnotherAddress,
+        AlreadyMember,
+        422,
+        429,
+    ),
 )
 async def accept(
     body: InvitationToken, account: CurrentAccount, session: Session
@@ -63,10 +75,11 @@ async def accept(
     operation_id="invitations-accept_with_sign_up",
     status_code=status.HTTP_201_CREATED,
     dependencies=[
+        PUBLIC,
         token_limit,
         Depends(per_ip("invitation_sign_up", limit=10, per_seconds=3600)),
     ],
-    responses=problem_responses(400, 409, 422, 429),
+    responses=problem_responses(InvalidInvitation, AlreadyMember, 409, 422, 429),
 )
 async def accept_with_sign_up(body: InvitationSignUp, session: Session) -> InvitationAccepted:
     """Creates the account of an invited address that has none (its e-mail counts as
@@ -91,8 +104,8 @@ async def accept_with_sign_up(body: InvitationSignUp, session: Session) -> Invit
 @router.post(
     "/partner-invitations/preview",
     operation_id="invitations-preview_partner_invitation",
-    dependencies=[token_limit],
-    responses=problem_responses(400, 401, 403, 429),
+    dependencies=[WRITE, token_limit],
+    responses=problem_responses(401, 403, InsufficientScope, InvalidInvitation, 422, 429),
 )
 async def preview_partner_invitation(
     body: InvitationToken, account: CurrentAccount, session: Session

@@ -6,56 +6,47 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, delete, func, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import directory
+from app.accounts import auth, directory
 from app.accounts import service as accounts
 from app.activity import service as activity
+from app.activity.types import Actor, Via
 from app.core import clock
-from app.core.errors import AppError, Conflict, NotFound
 from app.core.security.tokens import digest, new_token
 from app.core.settings import get_settings
+from app.events import service as events
 from app.notifications.service import queue_mail
-from app.organizations import audit
-from app.organizations.models import Invitation, Membership, Organization, PartnerInvitation
-from app.organizations.permissions import OrganizationAccess, RoleForbidden, can_assign_role
+from app.organizations.errors import (
+    AlreadyMember,
+    HandoverToSelf,
+    InvalidInvitation,
+    InvitationForAnotherAddress,
+    InvitationNotFound,
+    InvitationNotPending,
+    LastLegalRepresentative,
+    MemberNotFound,
+    NotAMember,
+    PartnerStaffNeedsPartner,
+    RoleForbidden,
+    TwoFactorNotEnabled,
+)
+from app.organizations.models import (
+    Grant,
+    Invitation,
+    Membership,
+    Organization,
+    PartnerInvitation,
+    Team,
+    TeamMember,
+)
+from app.organizations.permissions import OrganizationAccess, can_assign_role
 from app.organizations.schemas import InvitationRead, MemberRead, OrganizationRead
-from app.organizations.service import lock_organization, remove_member_records
 from app.organizations.types import Role
 
 INVITATION_LIFETIME = timedelta(days=7)
-
-
-class MemberNotFound(NotFound):
-    code = "member_not_found"
-
-
-class InvitationNotFound(NotFound):
-    code = "invitation_not_found"
-
-
-class InvalidInvitation(AppError):
-    status = 400
-    code = "invalid_or_expired_invitation"
-
-
-class AlreadyMember(Conflict):
-    code = "already_a_member"
-
-
-class LastLegalRepresentative(Conflict):
-    code = "last_legal_representative"
-
-
-class InvitationForAnotherAddress(AppError):
-    status = 403
-    code = "invitation_for_another_address"
-
-
-class NotAMember(Conflict):
-    code = "not_a_member"
 
 
 def invitation_status(invitation: Invitation | PartnerInvitation) -> str:
@@ -66,6 +57,10 @@ def invitation_status(invitation: Invitation | PartnerInvitation) -> str:
     if invitation.expires_at <= clock.now():
         return "expired"
     return "pending"
+
+
+def invitations_of(organization_id: uuid.UUID) -> Select[Invitation]:
+    return select(Invitation).where(Invitation.organization_id == organization_id)
 
 
 def invitation_read(invitation: Invitation) -> InvitationRead:
@@ -85,17 +80,109 @@ def _role_label(role: Role) -> str:
     return role.value.replace("_", " ")
 
 
-async def membership(
-    session: AsyncSession, organization_id: uuid.UUID, account_id: uuid.UUID
-) -> Membership:
-    found = await session.scalar(
-        select(Membership).where(
-            Membership.organization_id == organization_id, Membership.account_id == account_id
+async def lock_organization(session: AsyncSession, organization_id: uuid.UUID) -> None:
+    """Serializes changes to the organization's members (the last legal representative rule)."""
+    await session.execute(
+        select(Organization.id).where(Organization.id == organization_id).with_for_update()
+    )
+
+
+def members_of(
+    organization_id: uuid.UUID, *, role: Role | None = None, without_two_factor: bool = False
+) -> Select[Membership]:
+    """The organization's memberships, optionally of one role or of members without 2FA."""
+    statement = select(Membership).where(Membership.organization_id == organization_id)
+    if role is not None:
+        statement = statement.where(Membership.role == role)
+    if without_two_factor:
+        statement = statement.where(directory.without_two_factor(Membership.account_id))
+    return statement
+
+
+async def member_ids(session: AsyncSession, organization_id: uuid.UUID) -> list[uuid.UUID]:
+    return list(
+        await session.scalars(
+            select(Membership.account_id).where(Membership.organization_id == organization_id)
         )
     )
+
+
+async def get_membership(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    account_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+) -> Membership:
+    statement = select(Membership).where(
+        Membership.organization_id == organization_id, Membership.account_id == account_id
+    )
+    if for_update:
+        statement = statement.with_for_update()
+    found = await session.scalar(statement)
     if found is None:
         raise MemberNotFound("No such member.")
     return found
+
+
+async def get_member(
+    session: AsyncSession, organization_id: uuid.UUID, account_id: uuid.UUID
+) -> MemberRead:
+    """One member as the API shows it."""
+    return await _member_read(session, await get_membership(session, organization_id, account_id))
+
+
+async def is_administrator_of_any_organization_of(
+    session: AsyncSession, administrator_id: uuid.UUID, account_id: uuid.UUID
+) -> bool:
+    """True when ``administrator_id`` administers an organization that ``account_id`` belongs to."""
+    admin = Membership.__table__.alias("admin")
+    statement = (
+        select(func.count())
+        .select_from(Membership)
+        .join(admin, admin.c.organization_id == Membership.organization_id)
+        .where(
+            Membership.account_id == account_id,
+            admin.c.account_id == administrator_id,
+            admin.c.role.in_([Role.administrator, Role.legal_representative]),
+        )
+    )
+    return bool(await session.scalar(statement))
+
+
+async def remove_member_records(
+    session: AsyncSession, organization_id: uuid.UUID, account_id: uuid.UUID
+) -> None:
+    """Deletes the membership and everything that hangs on it in the organization: its own
+    grants and its team memberships."""
+    await session.execute(
+        delete(Grant).where(
+            Grant.organization_id == organization_id, Grant.account_id == account_id
+        )
+    )
+    teams = select(Team.id).where(Team.organization_id == organization_id)
+    await session.execute(
+        delete(TeamMember).where(TeamMember.account_id == account_id, TeamMember.team_id.in_(teams))
+    )
+    await session.execute(
+        delete(Membership).where(
+            Membership.organization_id == organization_id, Membership.account_id == account_id
+        )
+    )
+
+
+async def unlock_member(
+    session: AsyncSession, organization: Organization, account_id: uuid.UUID, *, by: Actor
+) -> None:
+    """Unlocks a member's account locked after too many failed logins."""
+    if account_id not in await member_ids(session, organization.id):
+        raise MemberNotFound("No such member.")
+    administrator = by.account_id
+    assert administrator is not None, "an administrator unlocks members"
+    await auth.unlock_account(session, account_id, by=administrator)
+    await activity.record(
+        session, by, "member.unlocked", organization_id=organization.id, account_id=account_id
+    )
 
 
 async def member_reads(
@@ -157,12 +244,12 @@ async def _ensure_not_last_representative(session: AsyncSession, item: Membershi
 
 
 async def invite(
-    session: AsyncSession, by: OrganizationAccess, *, email: str, role: Role
+    session: AsyncSession, access: OrganizationAccess, *, email: str, role: Role, by: Actor
 ) -> Invitation:
     """Mails an invitation to join with ``role``; an earlier pending one to the address lapses."""
-    if not can_assign_role(by, current=None, new=role):
+    if not can_assign_role(access, current=None, new=role):
         raise RoleForbidden("Only a legal representative can make someone a legal representative.")
-    organization = by.organization
+    organization = access.organization
     existing = await directory.by_email(session, email)
     if existing is not None and await session.scalar(
         select(func.count()).where(
@@ -188,13 +275,13 @@ async def invite(
         email=email,
         role=role,
         token_digest=digest(raw),
-        invited_by_account_id=by.account_id,
+        invited_by_account_id=access.account_id,
         created_at=now,
         expires_at=now + INVITATION_LIFETIME,
     )
     session.add(invitation)
     await session.flush()
-    inviter = by.principal.account
+    inviter = access.principal.account
     await queue_mail(
         session,
         to=email,
@@ -209,48 +296,50 @@ async def invite(
         },
     )
     read = invitation_read(invitation)
-    await audit.record(
+    await activity.record(
         session,
         by,
         "member.invited",
+        organization_id=access.organization.id,
         account_id=existing.id if existing else None,
         details={"invitation_id": str(invitation.id), "email": email, "role": role.value},
     )
-    await audit.emit(session, "member.invited", read, organization_id=organization.id)
+    await events.emit(session, "member.invited", read, organization_id=organization.id)
     return invitation
 
 
 async def revoke_invitation(
-    session: AsyncSession, by: OrganizationAccess, invitation_id: uuid.UUID
+    session: AsyncSession, organization: Organization, invitation_id: uuid.UUID, *, by: Actor
 ) -> Invitation:
     invitation = await session.scalar(
         select(Invitation)
-        .where(Invitation.id == invitation_id, Invitation.organization_id == by.organization.id)
+        .where(Invitation.id == invitation_id, Invitation.organization_id == organization.id)
         .with_for_update()
     )
     if invitation is None:
         raise InvitationNotFound("No such invitation.")
     if invitation_status(invitation) != "pending":
-        raise Conflict("The invitation is no longer pending.", code="invitation_not_pending")
+        raise InvitationNotPending("The invitation is no longer pending.")
     invitation.revoked_at = clock.now()
-    await audit.record(
+    await activity.record(
         session,
         by,
         "member.invitation_revoked",
+        organization_id=organization.id,
         details={"invitation_id": str(invitation.id), "email": invitation.email},
     )
     return invitation
 
 
-async def pending_invitation(
-    session: AsyncSession, raw: str, *, lock: bool = False
+async def get_pending_invitation(
+    session: AsyncSession, raw: str, *, for_update: bool = False
 ) -> tuple[Invitation, Organization]:
     statement = (
         select(Invitation, Organization)
         .join(Organization, Organization.id == Invitation.organization_id)
         .where(Invitation.token_digest == digest(raw), Organization.deleted_at.is_(None))
     )
-    if lock:
+    if for_update:
         statement = statement.with_for_update(of=Invitation)
     row = (await session.execute(statement)).one_or_none()
     if row is None or invitation_status(row[0]) != "pending":
@@ -277,16 +366,15 @@ async def _join(
         raise AlreadyMember("You are already a member of this organization.") from None
     invitation.accepted_at = now
     invitation.accepted_account_id = account_id
-    await activity.record_entry(
+    await activity.record(
         session,
+        Actor(account_id, organization.id, Via.member),
         "member.joined",
         organization_id=organization.id,
         account_id=account_id,
-        actor_account_id=account_id,
-        actor_organization_id=organization.id,
         details={"invitation_id": str(invitation.id), "role": invitation.role},
     )
-    await audit.emit(
+    await events.emit(
         session,
         "member.added",
         await _member_read(session, item),
@@ -300,7 +388,7 @@ async def accept(
     session: AsyncSession, raw: str, *, account_id: uuid.UUID, email: str
 ) -> Membership:
     """An existing account, signed in with the invited address, joins."""
-    invitation, organization = await pending_invitation(session, raw, lock=True)
+    invitation, organization = await get_pending_invitation(session, raw, for_update=True)
     if invitation.email.lower() != email.lower():
         raise InvitationForAnotherAddress(
             "This invitation was sent to another address: sign in with that account."
@@ -313,7 +401,7 @@ async def accept_with_sign_up(
 ) -> Membership:
     """A new account is created for the invited address (confirmed: the link proves it) and
     joins; it gets no organization of its own."""
-    invitation, organization = await pending_invitation(session, raw, lock=True)
+    invitation, organization = await get_pending_invitation(session, raw, for_update=True)
     account = await accounts.sign_up(
         session,
         email=invitation.email,
@@ -329,45 +417,51 @@ async def accept_with_sign_up(
 
 async def change_member(
     session: AsyncSession,
-    by: OrganizationAccess,
+    access: OrganizationAccess,
     account_id: uuid.UUID,
     *,
     role: Role | None,
     acts_for_clients: bool | None,
+    by: Actor,
 ) -> Membership:
-    await lock_organization(session, by.organization.id)
-    item = await membership(session, by.organization.id, account_id)
+    """Changes a member's role (the legal representative rules apply: ``access`` is whose
+    role decides) and, in a partner organization, whether it acts for clients."""
+    organization = access.organization
+    await lock_organization(session, organization.id)
+    item = await get_membership(session, organization.id, account_id)
     current = Role(item.role)
     if role is not None and role != current:
-        if not can_assign_role(by, current=current, new=role):
+        if not can_assign_role(access, current=current, new=role):
             raise RoleForbidden(
                 "Only a legal representative can make someone, or stop someone being, "
                 "a legal representative."
             )
         await _ensure_not_last_representative(session, item)
         item.role = role
-        await audit.record(
+        await activity.record(
             session,
             by,
             "member.role_changed",
+            organization_id=organization.id,
             account_id=account_id,
             details={"from": current.value, "to": role.value},
         )
-        await audit.emit(
+        await events.emit(
             session,
             "member.role_changed",
             await _member_read(session, item),
-            organization_id=by.organization.id,
+            organization_id=organization.id,
             account_id=account_id,
         )
     if acts_for_clients is not None and acts_for_clients != item.acts_for_clients:
-        if acts_for_clients and not by.organization.is_partner:
-            raise Conflict("This organization is not a partner.", code="not_a_partner")
+        if acts_for_clients and not organization.is_partner:
+            raise PartnerStaffNeedsPartner("This organization is not a partner.")
         item.acts_for_clients = acts_for_clients
-        await audit.record(
+        await activity.record(
             session,
             by,
             "member.partner_staff_changed",
+            organization_id=organization.id,
             account_id=account_id,
             details={"acts_for_clients": acts_for_clients},
         )
@@ -375,15 +469,18 @@ async def change_member(
     return item
 
 
-async def _remove(
-    session: AsyncSession, by: OrganizationAccess, item: Membership, *, action: str
-) -> None:
+async def _remove(session: AsyncSession, item: Membership, *, action: str, by: Actor) -> None:
     read = await _member_read(session, item)
     await remove_member_records(session, item.organization_id, item.account_id)
-    await audit.record(
-        session, by, action, account_id=item.account_id, details={"role": str(item.role)}
+    await activity.record(
+        session,
+        by,
+        action,
+        organization_id=item.organization_id,
+        account_id=item.account_id,
+        details={"role": str(item.role)},
     )
-    await audit.emit(
+    await events.emit(
         session,
         "member.removed",
         read,
@@ -393,51 +490,58 @@ async def _remove(
 
 
 async def remove_member(
-    session: AsyncSession, by: OrganizationAccess, account_id: uuid.UUID, *, password: str
+    session: AsyncSession,
+    access: OrganizationAccess,
+    account_id: uuid.UUID,
+    *,
+    password: str,
+    by: Actor,
 ) -> None:
     """Removes a member; the caller confirms with its password. Only a legal representative
     removes a legal representative, and never the last one."""
-    await accounts.require_password(by.principal.account, password)
-    await lock_organization(session, by.organization.id)
-    item = await membership(session, by.organization.id, account_id)
-    if not can_assign_role(by, current=Role(item.role), new=Role(item.role)):
+    await accounts.require_password(access.principal.account, password)
+    await lock_organization(session, access.organization.id)
+    item = await get_membership(session, access.organization.id, account_id)
+    if not can_assign_role(access, current=Role(item.role), new=Role(item.role)):
         raise RoleForbidden("Only a legal representative can remove a legal representative.")
     await _ensure_not_last_representative(session, item)
-    await _remove(session, by, item, action="member.removed")
+    await _remove(session, item, action="member.removed", by=by)
 
 
-async def leave(session: AsyncSession, access: OrganizationAccess) -> None:
+async def leave(session: AsyncSession, access: OrganizationAccess, *, by: Actor) -> None:
     if not access.is_member:
         raise NotAMember("You are not a member of this organization.")
     await lock_organization(session, access.organization.id)
-    item = await membership(session, access.organization.id, access.account_id)
+    item = await get_membership(session, access.organization.id, access.account_id)
     await _ensure_not_last_representative(session, item)
-    await _remove(session, access, item, action="member.left")
+    await _remove(session, item, action="member.left", by=by)
 
 
 async def hand_over_legal_representation(
     session: AsyncSession,
-    by: OrganizationAccess,
+    access: OrganizationAccess,
     *,
     account_id: uuid.UUID,
     password: str,
     new_role: Role,
+    by: Actor,
 ) -> Membership:
     """Makes another member legal representative; the caller takes ``new_role``."""
-    await accounts.require_password(by.principal.account, password)
-    if account_id == by.account_id:
-        raise Conflict("Hand legal representation over to another member.", code="handover_to_self")
-    await lock_organization(session, by.organization.id)
-    target = await membership(session, by.organization.id, account_id)
-    me = await membership(session, by.organization.id, by.account_id)
+    await accounts.require_password(access.principal.account, password)
+    if account_id == access.account_id:
+        raise HandoverToSelf("Hand legal representation over to another member.")
+    await lock_organization(session, access.organization.id)
+    target = await get_membership(session, access.organization.id, account_id)
+    me = await get_membership(session, access.organization.id, access.account_id)
     previous = Role(target.role)
     target.role = Role.legal_representative
     me.role = new_role
     await session.flush()
-    await audit.record(
+    await activity.record(
         session,
         by,
         "member.legal_representation_handed_over",
+        organization_id=access.organization.id,
         account_id=account_id,
         details={
             "to": str(account_id),
@@ -446,11 +550,11 @@ async def hand_over_legal_representation(
         },
     )
     for item in (target, me):
-        await audit.emit(
+        await events.emit(
             session,
             "member.role_changed",
             await _member_read(session, item),
-            organization_id=by.organization.id,
+            organization_id=access.organization.id,
             account_id=item.account_id,
         )
     return target
@@ -460,25 +564,23 @@ async def hand_over_legal_representation(
 
 
 async def set_two_factor_requirement(
-    session: AsyncSession, by: OrganizationAccess, *, required: bool
+    session: AsyncSession, access: OrganizationAccess, *, required: bool, by: Actor
 ) -> Organization:
-    organization = by.organization
+    organization = access.organization
     if required == organization.require_two_factor:
         return organization
-    if required and not by.principal.account.two_factor_enabled:
-        raise Conflict(
-            "Turn on two-factor authentication on your own account first.",
-            code="two_factor_not_enabled",
-        )
+    if required and not access.principal.account.two_factor_enabled:
+        raise TwoFactorNotEnabled("Turn on two-factor authentication on your own account first.")
     organization.require_two_factor = required
     organization.updated_at = clock.now()
     await session.flush()
-    await audit.record(
+    await activity.record(
         session,
         by,
         "security.two_factor_required" if required else "security.two_factor_requirement_lifted",
+        organization_id=access.organization.id,
     )
-    await audit.emit(
+    await events.emit(
         session,
         "security.two_factor_required" if required else "security.two_factor_requirement_lifted",
         OrganizationRead.model_validate(organization),
@@ -487,9 +589,11 @@ async def set_two_factor_requirement(
     return organization
 
 
-async def send_two_factor_alerts(session: AsyncSession, by: OrganizationAccess) -> int:
+async def send_two_factor_alerts(
+    session: AsyncSession, organization: Organization, *, by: Actor
+) -> int:
     """E-mails every member without 2FA a security alert; returns how many."""
-    organization = by.organization
+    organization = organization
     ids = list(
         await session.scalars(
             select(Membership.account_id).where(
@@ -512,10 +616,11 @@ async def send_two_factor_alerts(session: AsyncSession, by: OrganizationAccess) 
                 "enroll_url": enroll_url,
             },
         )
-    await audit.record(
+    await activity.record(
         session,
         by,
         "security.two_factor_alerts_sent",
+        organization_id=organization.id,
         details={"recipients": [str(account_id) for account_id in people]},
     )
     return len(people)

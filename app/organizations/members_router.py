@@ -4,16 +4,34 @@ import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, status
-from sqlalchemy import select
 
-from app.accounts import directory
+from app.accounts.errors import WrongPassword
 from app.core.db import Session
 from app.core.errors import problem_responses
 from app.core.idempotency import AppRoute
-from app.core.pagination import Page, Pagination, page_of, paginate
+from app.core.pagination import InvalidCursor, Page, Pagination, page_of, paginate
 from app.organizations import members
+from app.organizations.errors import (
+    AlreadyMember,
+    HandoverToSelf,
+    InvitationNotFound,
+    InvitationNotPending,
+    LastLegalRepresentative,
+    MemberNotFound,
+    NotAMember,
+    PartnerStaffNeedsPartner,
+    TwoFactorNotEnabled,
+)
 from app.organizations.models import Invitation, Membership
-from app.organizations.permissions import LegalRepresentative, Manager, OwnMember
+from app.organizations.permissions import (
+    MANAGER_ERRORS,
+    OWN_MEMBER_ERRORS,
+    READ,
+    WRITE,
+    LegalRepresentative,
+    Manager,
+    OwnMember,
+)
 from app.organizations.schemas import (
     InvitationCreate,
     InvitationRead,
@@ -34,7 +52,8 @@ NO_CONTENT = status.HTTP_204_NO_CONTENT
     "/{organization_id}/members",
     operation_id="members-list",
     response_model=Page[MemberRead],
-    responses=problem_responses(400, 401, 403, 404),
+    dependencies=[READ],
+    responses=problem_responses(*MANAGER_ERRORS, InvalidCursor),
 )
 async def list_members(
     access: Manager,
@@ -46,13 +65,14 @@ async def list_members(
     ] = False,
 ) -> dict[str, Any]:
     """Members with their role, 2FA status and last login; newest first."""
-    statement = select(Membership).where(Membership.organization_id == access.organization.id)
-    if role is not None:
-        statement = statement.where(Membership.role == role)
-    if without_two_factor:
-        statement = statement.where(directory.without_two_factor(Membership.account_id))
     rows, cursor = await paginate(
-        session, statement, page, created_at=Membership.created_at, id=Membership.id
+        session,
+        members.members_of(
+            access.organization.id, role=role, without_two_factor=without_two_factor
+        ),
+        page,
+        created_at=Membership.created_at,
+        id=Membership.id,
     )
     return page_of(await members.member_reads(session, rows), cursor)
 
@@ -60,17 +80,20 @@ async def list_members(
 @router.get(
     "/{organization_id}/members/{account_id}",
     operation_id="members-read",
-    responses=problem_responses(401, 403, 404),
+    dependencies=[READ],
+    responses=problem_responses(*MANAGER_ERRORS, MemberNotFound),
 )
 async def read_member(account_id: uuid.UUID, access: Manager, session: Session) -> MemberRead:
-    item = await members.membership(session, access.organization.id, account_id)
-    return (await members.member_reads(session, [item]))[0]
+    return await members.get_member(session, access.organization.id, account_id)
 
 
 @router.patch(
     "/{organization_id}/members/{account_id}",
     operation_id="members-update",
-    responses=problem_responses(401, 403, 404, 409),
+    dependencies=[WRITE],
+    responses=problem_responses(
+        *MANAGER_ERRORS, MemberNotFound, LastLegalRepresentative, PartnerStaffNeedsPartner
+    ),
 )
 async def update_member(
     account_id: uuid.UUID, body: MemberUpdate, access: Manager, session: Session
@@ -78,7 +101,12 @@ async def update_member(
     """Changes a member's role (only a legal representative grants or takes away legal
     representation; never from the last one) or, in a partner, whether it acts for clients."""
     item = await members.change_member(
-        session, access, account_id, role=body.role, acts_for_clients=body.acts_for_clients
+        session,
+        access,
+        account_id,
+        role=body.role,
+        acts_for_clients=body.acts_for_clients,
+        by=access.actor,
     )
     return (await members.member_reads(session, [item]))[0]
 
@@ -87,31 +115,38 @@ async def update_member(
     "/{organization_id}/members/{account_id}/removal",
     operation_id="members-remove",
     status_code=NO_CONTENT,
-    responses=problem_responses(401, 403, 404, 409),
+    dependencies=[WRITE],
+    responses=problem_responses(
+        *MANAGER_ERRORS, WrongPassword, MemberNotFound, LastLegalRepresentative
+    ),
 )
 async def remove_member(
     account_id: uuid.UUID, body: PasswordConfirmation, access: Manager, session: Session
 ) -> None:
     """Removes a member; the caller confirms with its password. Never the last legal
     representative."""
-    await members.remove_member(session, access, account_id, password=body.password)
+    await members.remove_member(
+        session, access, account_id, password=body.password, by=access.actor
+    )
 
 
 @router.post(
     "/{organization_id}/leave",
     operation_id="members-leave",
     status_code=NO_CONTENT,
-    responses=problem_responses(401, 403, 404, 409),
+    dependencies=[WRITE],
+    responses=problem_responses(*OWN_MEMBER_ERRORS, NotAMember, LastLegalRepresentative),
 )
 async def leave(access: OwnMember, session: Session) -> None:
     """The caller leaves the organization (not as its last legal representative)."""
-    await members.leave(session, access)
+    await members.leave(session, access, by=access.actor)
 
 
 @router.post(
     "/{organization_id}/legal-representation/handover",
     operation_id="members-hand_over_legal_representation",
-    responses=problem_responses(401, 403, 404, 409),
+    dependencies=[WRITE],
+    responses=problem_responses(*MANAGER_ERRORS, WrongPassword, HandoverToSelf, MemberNotFound),
 )
 async def hand_over(
     body: LegalRepresentationHandover, access: LegalRepresentative, session: Session
@@ -123,6 +158,7 @@ async def hand_over(
         account_id=body.account_id,
         password=body.password,
         new_role=Role(body.new_role),
+        by=access.actor,
     )
     return (await members.member_reads(session, [item]))[0]
 
@@ -131,12 +167,15 @@ async def hand_over(
     "/{organization_id}/invitations",
     operation_id="members-invite",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 403, 404, 409),
+    dependencies=[WRITE],
+    responses=problem_responses(*MANAGER_ERRORS, AlreadyMember, 422),
 )
 async def invite(body: InvitationCreate, access: Manager, session: Session) -> InvitationRead:
     """Mails an invitation to join with a role; an account is created on acceptance if the
     address has none."""
-    invitation = await members.invite(session, access, email=str(body.email), role=body.role)
+    invitation = await members.invite(
+        session, access, email=str(body.email), role=body.role, by=access.actor
+    )
     return members.invitation_read(invitation)
 
 
@@ -144,12 +183,13 @@ async def invite(body: InvitationCreate, access: Manager, session: Session) -> I
     "/{organization_id}/invitations",
     operation_id="members-list_invitations",
     response_model=Page[InvitationRead],
-    responses=problem_responses(400, 401, 403, 404),
+    dependencies=[READ],
+    responses=problem_responses(*MANAGER_ERRORS, InvalidCursor),
 )
 async def list_invitations(access: Manager, session: Session, page: Pagination) -> dict[str, Any]:
     rows, cursor = await paginate(
         session,
-        select(Invitation).where(Invitation.organization_id == access.organization.id),
+        members.invitations_of(access.organization.id),
         page,
         created_at=Invitation.created_at,
         id=Invitation.id,
@@ -161,31 +201,37 @@ async def list_invitations(access: Manager, session: Session, page: Pagination) 
     "/{organization_id}/invitations/{invitation_id}",
     operation_id="members-revoke_invitation",
     status_code=NO_CONTENT,
-    responses=problem_responses(401, 403, 404, 409),
+    dependencies=[WRITE],
+    responses=problem_responses(*MANAGER_ERRORS, InvitationNotFound, InvitationNotPending),
 )
 async def revoke_invitation(invitation_id: uuid.UUID, access: Manager, session: Session) -> None:
-    await members.revoke_invitation(session, access, invitation_id)
+    await members.revoke_invitation(session, access.organization, invitation_id, by=access.actor)
 
 
 @router.put(
     "/{organization_id}/two-factor-requirement",
     operation_id="members-set_two_factor_requirement",
-    responses=problem_responses(401, 403, 404, 409),
+    dependencies=[WRITE],
+    responses=problem_responses(*MANAGER_ERRORS, TwoFactorNotEnabled),
 )
 async def set_two_factor_requirement(
     body: TwoFactorRequirement, access: Manager, session: Session
 ) -> TwoFactorRequirement:
     """With 2FA required, members without it can do nothing in the organization but enrol
     (under /v1/account/two-factor)."""
-    organization = await members.set_two_factor_requirement(session, access, required=body.required)
+    organization = await members.set_two_factor_requirement(
+        session, access, required=body.required, by=access.actor
+    )
     return TwoFactorRequirement(required=organization.require_two_factor)
 
 
 @router.post(
     "/{organization_id}/two-factor-alerts",
     operation_id="members-send_two_factor_alerts",
-    responses=problem_responses(401, 403, 404),
+    dependencies=[WRITE],
+    responses=problem_responses(*MANAGER_ERRORS),
 )
 async def send_two_factor_alerts(access: Manager, session: Session) -> TwoFactorAlertsSent:
     """E-mails a security alert to every member without 2FA."""
-    return TwoFactorAlertsSent(sent=await members.send_two_factor_alerts(session, access))
+    sent = await members.send_two_factor_alerts(session, access.organization, by=access.actor)
+    return TwoFactorAlertsSent(sent=sent)

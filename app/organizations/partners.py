@@ -5,20 +5,33 @@ import io
 import uuid
 from collections.abc import Sequence
 from datetime import timedelta
+from typing import Any, Literal
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import directory
 from app.activity import service as activity
+from app.activity.types import Actor
 from app.core import clock
-from app.core.errors import AppError, Conflict, NotFound, Unprocessable
 from app.core.security.tokens import digest, new_token
 from app.core.settings import get_settings
+from app.events import service as events
 from app.notifications.service import queue_mail
-from app.organizations import audit
-from app.organizations.members import invitation_status
+from app.organizations.errors import (
+    BillingNeedsFullAccess,
+    InvalidInvitation,
+    InvitationNotPending,
+    LimitedAccessNeedsProducts,
+    PartnerInvitationNotFound,
+    PartnerIsClient,
+    PartnershipEnded,
+    PartnershipExists,
+    PartnershipNotFound,
+    ProductNotInOrganization,
+)
+from app.organizations.members import invitation_status, lock_organization
 from app.organizations.models import (
     Organization,
     PartnerInvitation,
@@ -32,31 +45,11 @@ from app.organizations.schemas import (
     PartnerInvitationRead,
     PartnershipRead,
 )
-from app.organizations.service import lock_organization
 from app.organizations.types import PartnerAccess, PaymentMode
 
+Status = Literal["active", "ended", "all"]
+CSV_EXPORT_LIMIT = 10_000
 PARTNER_INVITATION_LIFETIME = timedelta(days=14)
-
-
-class PartnerInvitationNotFound(NotFound):
-    code = "partner_invitation_not_found"
-
-
-class InvalidPartnerInvitation(AppError):
-    status = 400
-    code = "invalid_or_expired_invitation"
-
-
-class PartnershipNotFound(NotFound):
-    code = "partnership_not_found"
-
-
-class PartnershipExists(Conflict):
-    code = "partnership_exists"
-
-
-class PartnershipEnded(Conflict):
-    code = "partnership_ended"
 
 
 def partner_invitation_read(invitation: PartnerInvitation) -> PartnerInvitationRead:
@@ -71,31 +64,30 @@ def partner_invitation_read(invitation: PartnerInvitation) -> PartnerInvitationR
 
 async def invite_client(
     session: AsyncSession,
-    by: OrganizationAccess,
+    access: OrganizationAccess,
     *,
     email: str,
     client_name: str,
     access_type: PartnerAccess,
     includes_billing: bool,
     payment_mode: PaymentMode,
+    by: Actor,
 ) -> PartnerInvitation:
     """Mails a client's legal representative a request to be managed by the partner."""
     if access_type == PartnerAccess.limited and includes_billing:
-        raise Unprocessable(
-            "Billing can only be included with full access.", code="billing_needs_full_access"
-        )
+        raise BillingNeedsFullAccess("Billing can only be included with full access.")
     now = clock.now()
     raw = new_token()
     invitation = PartnerInvitation(
         id=uuid.uuid4(),
-        partner_organization_id=by.organization.id,
+        partner_organization_id=access.organization.id,
         email=email,
         client_name=client_name,
         access_type=access_type,
         includes_billing=includes_billing,
         payment_mode=payment_mode,
         token_digest=digest(raw),
-        invited_by_account_id=by.account_id,
+        invited_by_account_id=access.account_id,
         created_at=now,
         expires_at=now + PARTNER_INVITATION_LIFETIME,
     )
@@ -106,18 +98,19 @@ async def invite_client(
         session,
         to=email,
         template="partner_invitation",
-        language=recipient.language if recipient else by.principal.account.language,
+        language=recipient.language if recipient else access.principal.account.language,
         context={
             "recipient_name": recipient.first_name if recipient else "",
-            "partner_name": by.organization.name,
+            "partner_name": access.organization.name,
             "client_name": client_name,
             "accept_url": f"{get_settings().links_base}/partner-invitations/accept?token={raw}",
         },
     )
-    await audit.record(
+    await activity.record(
         session,
         by,
         "partnership.invited",
+        organization_id=access.organization.id,
         details={
             "invitation_id": str(invitation.id),
             "email": email,
@@ -129,29 +122,33 @@ async def invite_client(
 
 
 async def revoke_invitation(
-    session: AsyncSession, by: OrganizationAccess, invitation_id: uuid.UUID
+    session: AsyncSession, organization: Organization, invitation_id: uuid.UUID, *, by: Actor
 ) -> PartnerInvitation:
     invitation = await session.scalar(
         select(PartnerInvitation)
         .where(
             PartnerInvitation.id == invitation_id,
-            PartnerInvitation.partner_organization_id == by.organization.id,
+            PartnerInvitation.partner_organization_id == organization.id,
         )
         .with_for_update()
     )
     if invitation is None:
         raise PartnerInvitationNotFound("No such invitation.")
     if invitation_status(invitation) != "pending":
-        raise Conflict("The invitation is no longer pending.", code="invitation_not_pending")
+        raise InvitationNotPending("The invitation is no longer pending.")
     invitation.revoked_at = clock.now()
-    await audit.record(
-        session, by, "partnership.invitation_revoked", details={"invitation_id": str(invitation.id)}
+    await activity.record(
+        session,
+        by,
+        "partnership.invitation_revoked",
+        organization_id=organization.id,
+        details={"invitation_id": str(invitation.id)},
     )
     return invitation
 
 
-async def pending_invitation(
-    session: AsyncSession, raw: str, *, lock: bool = False
+async def get_pending_invitation(
+    session: AsyncSession, raw: str, *, for_update: bool = False
 ) -> tuple[PartnerInvitation, Organization]:
     statement = (
         select(PartnerInvitation, Organization)
@@ -162,16 +159,16 @@ async def pending_invitation(
             Organization.is_partner.is_(True),
         )
     )
-    if lock:
+    if for_update:
         statement = statement.with_for_update(of=PartnerInvitation)
     row = (await session.execute(statement)).one_or_none()
     if row is None or invitation_status(row[0]) != "pending":
-        raise InvalidPartnerInvitation("This invitation is invalid, expired or already used.")
+        raise InvalidInvitation("This invitation is invalid, expired or already used.")
     return row[0], row[1]
 
 
 async def preview(session: AsyncSession, raw: str) -> PartnerInvitationPreview:
-    invitation, partner = await pending_invitation(session, raw)
+    invitation, partner = await get_pending_invitation(session, raw)
     return PartnerInvitationPreview(
         partner_organization_id=partner.id,
         partner_name=partner.name,
@@ -196,13 +193,9 @@ async def _set_products(
         )
     )
     if found != wanted:
-        raise Unprocessable(
-            "Some products are not the organization's.", code="product_not_in_organization"
-        )
+        raise ProductNotInOrganization("Some products are not the organization's.")
     if partnership.access_type == PartnerAccess.limited and not wanted:
-        raise Unprocessable(
-            "Limited access needs at least one product.", code="limited_access_needs_products"
-        )
+        raise LimitedAccessNeedsProducts("Limited access needs at least one product.")
     current = set(
         await session.scalars(
             select(PartnershipProduct.product_id).where(
@@ -221,20 +214,21 @@ async def _set_products(
 
 async def accept(
     session: AsyncSession,
-    by: OrganizationAccess,
+    organization: Organization,
     raw: str,
     *,
     access_type: PartnerAccess,
     includes_billing: bool,
     product_ids: Sequence[uuid.UUID],
     payment_mode: PaymentMode,
+    by: Actor,
 ) -> Partnership:
     """The client's legal representative accepts, granting full or limited access (which may
     differ from what the partner asked for) and choosing who pays."""
-    invitation, partner = await pending_invitation(session, raw, lock=True)
-    client = by.organization
+    invitation, partner = await get_pending_invitation(session, raw, for_update=True)
+    client = organization
     if partner.id == client.id:
-        raise Conflict("An organization cannot manage itself.", code="partner_is_client")
+        raise PartnerIsClient("An organization cannot manage itself.")
     await lock_organization(session, client.id)
     if await session.scalar(
         select(func.count()).where(
@@ -264,45 +258,94 @@ async def accept(
     )
     invitation.accepted_at = now
     invitation.partnership_id = partnership.id
-    await _record_both(session, by, partnership, "partnership.started")
+    await _record_both(session, organization, partnership, "partnership.started", by=by)
     return partnership
 
 
-async def partnership_of_client(
-    session: AsyncSession, client_id: uuid.UUID, partnership_id: uuid.UUID
+async def get_client_partnership(
+    session: AsyncSession,
+    client_id: uuid.UUID,
+    partnership_id: uuid.UUID,
+    *,
+    for_update: bool = False,
 ) -> Partnership:
-    found = await session.scalar(
-        select(Partnership)
-        .where(Partnership.id == partnership_id, Partnership.client_organization_id == client_id)
-        .with_for_update()
+    """A partnership managing the client organization (ended ones too)."""
+    return await _get_partnership(
+        session, Partnership.client_organization_id == client_id, partnership_id, for_update
     )
+
+
+async def get_partner_partnership(
+    session: AsyncSession,
+    partner_id: uuid.UUID,
+    partnership_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+) -> Partnership:
+    """A partnership of the partner organization with one of its clients (ended ones too)."""
+    return await _get_partnership(
+        session, Partnership.partner_organization_id == partner_id, partnership_id, for_update
+    )
+
+
+async def _get_partnership(
+    session: AsyncSession, side: Any, partnership_id: uuid.UUID, for_update: bool
+) -> Partnership:
+    statement = select(Partnership).where(Partnership.id == partnership_id, side)
+    if for_update:
+        statement = statement.with_for_update()
+    found = await session.scalar(statement)
     if found is None:
         raise PartnershipNotFound("No such partnership.")
     return found
 
 
-async def partnership_of_partner(
-    session: AsyncSession, partner_id: uuid.UUID, partnership_id: uuid.UUID
-) -> Partnership:
-    found = await session.scalar(
-        select(Partnership)
-        .where(Partnership.id == partnership_id, Partnership.partner_organization_id == partner_id)
-        .with_for_update()
+def invitations_of(partner_id: uuid.UUID) -> Select[PartnerInvitation]:
+    """The invitations a partner sent to prospective clients."""
+    return select(PartnerInvitation).where(PartnerInvitation.partner_organization_id == partner_id)
+
+
+def _with_status(statement: Select[Partnership], wanted: Status) -> Select[Partnership]:
+    if wanted == "active":
+        return statement.where(Partnership.ended_at.is_(None))
+    if wanted == "ended":
+        return statement.where(Partnership.ended_at.is_not(None))
+    return statement
+
+
+def clients_of(partner_id: uuid.UUID, status: Status = "active") -> Select[Partnership]:
+    """The partnerships of a partner with its clients: active, ended or all."""
+    statement = select(Partnership).where(Partnership.partner_organization_id == partner_id)
+    return _with_status(statement, status)
+
+
+def partnerships_of(client_id: uuid.UUID, status: Status = "all") -> Select[Partnership]:
+    """The partnerships managing (or that managed) a client organization."""
+    statement = select(Partnership).where(Partnership.client_organization_id == client_id)
+    return _with_status(statement, status)
+
+
+async def clients_export(session: AsyncSession, partner_id: uuid.UUID, status: Status) -> str:
+    """The partner's clients as CSV, newest first, at most ``CSV_EXPORT_LIMIT`` lines."""
+    statement = (
+        clients_of(partner_id, status)
+        .order_by(Partnership.created_at.desc(), Partnership.id.desc())
+        .limit(CSV_EXPORT_LIMIT)
     )
-    if found is None:
-        raise PartnershipNotFound("No such partnership.")
-    return found
+    rows = list(await session.scalars(statement))
+    return clients_csv(await partnership_reads(session, rows))
 
 
 async def change_terms(
     session: AsyncSession,
-    by: OrganizationAccess,
+    organization: Organization,
     partnership: Partnership,
     *,
     access_type: PartnerAccess,
     includes_billing: bool,
     product_ids: Sequence[uuid.UUID],
     payment_mode: PaymentMode,
+    by: Actor,
 ) -> Partnership:
     """The client changes what its partner may do; it applies on the partner's next request."""
     if partnership.ended_at is not None:
@@ -317,12 +360,12 @@ async def change_terms(
         partnership.client_organization_id,
         product_ids if access_type == PartnerAccess.limited else [],
     )
-    await _record_both(session, by, partnership, "partnership.updated")
+    await _record_both(session, organization, partnership, "partnership.updated", by=by)
     return partnership
 
 
 async def end(
-    session: AsyncSession, by: OrganizationAccess, partnership: Partnership
+    session: AsyncSession, organization: Organization, partnership: Partnership, *, by: Actor
 ) -> Partnership:
     """Ends the partnership (the client, or the partner): the partner's access stops at once."""
     if partnership.ended_at is not None:
@@ -330,15 +373,20 @@ async def end(
     now = clock.now()
     partnership.ended_at = now
     partnership.ended_by_account_id = by.account_id
-    partnership.ended_by_organization_id = by.organization.id
+    partnership.ended_by_organization_id = organization.id
     partnership.updated_at = now
     await session.flush()
-    await _record_both(session, by, partnership, "partnership.ended")
+    await _record_both(session, organization, partnership, "partnership.ended", by=by)
     return partnership
 
 
 async def _record_both(
-    session: AsyncSession, by: OrganizationAccess, partnership: Partnership, action: str
+    session: AsyncSession,
+    organization: Organization,
+    partnership: Partnership,
+    action: str,
+    *,
+    by: Actor,
 ) -> None:
     """Records and emits in the caller's organization and in the other side's."""
     read = await partnership_read(session, partnership)
@@ -349,25 +397,18 @@ async def _record_both(
         "payment_mode": str(partnership.payment_mode),
         "product_ids": [str(product_id) for product_id in read.product_ids],
     }
-    await audit.record(session, by, action, details=details)
+    await activity.record(session, by, action, organization_id=organization.id, details=details)
     other = (
         partnership.partner_organization_id
-        if by.organization.id == partnership.client_organization_id
+        if organization.id == partnership.client_organization_id
         else partnership.client_organization_id
     )
-    await activity.record_entry(
-        session,
-        action,
-        organization_id=other,
-        actor_account_id=by.account_id,
-        actor_organization_id=by.organization.id,
-        details=details,
-    )
+    await activity.record(session, by, action, organization_id=other, details=details)
     for organization_id in (
         partnership.client_organization_id,
         partnership.partner_organization_id,
     ):
-        await audit.emit(session, action, read, organization_id=organization_id)
+        await events.emit(session, action, read, organization_id=organization_id)
 
 
 async def partnership_reads(

@@ -1,18 +1,34 @@
 """/v1/organizations/{organization_id}: a partner's clients, and a client's partnership."""
 
 import uuid
-from typing import Any, Literal
+from typing import Any
 
 from fastapi import APIRouter, Response, status
-from sqlalchemy import select
 
 from app.core.db import Session
 from app.core.errors import problem_responses
 from app.core.idempotency import AppRoute
-from app.core.pagination import Page, Pagination, page_of, paginate
+from app.core.pagination import InvalidCursor, Page, Pagination, page_of, paginate
 from app.organizations import partners
+from app.organizations.errors import (
+    BillingNeedsFullAccess,
+    InvalidInvitation,
+    InvitationNotPending,
+    LimitedAccessNeedsProducts,
+    PartnerInvitationNotFound,
+    PartnerIsClient,
+    PartnershipEnded,
+    PartnershipExists,
+    PartnershipNotFound,
+    ProductNotInOrganization,
+)
 from app.organizations.models import PartnerInvitation, Partnership
+from app.organizations.partners import Status
 from app.organizations.permissions import (
+    MANAGER_ERRORS,
+    PARTNER_ERRORS,
+    READ,
+    WRITE,
     LegalRepresentative,
     Manager,
     PartnerLegalRepresentative,
@@ -28,23 +44,15 @@ from app.organizations.schemas import (
 
 router = APIRouter(tags=["partners"], route_class=AppRoute)
 NO_CONTENT = status.HTTP_204_NO_CONTENT
-Status = Literal["active", "ended", "all"]
-CSV_EXPORT_LIMIT = 10_000
-
-
-def _with_status(statement: Any, wanted: Status) -> Any:
-    if wanted == "active":
-        return statement.where(Partnership.ended_at.is_(None))
-    if wanted == "ended":
-        return statement.where(Partnership.ended_at.is_not(None))
-    return statement
+TERMS_ERRORS = (ProductNotInOrganization, LimitedAccessNeedsProducts)
 
 
 @router.post(
     "/{organization_id}/partner-invitations",
     operation_id="partners-invite_client",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 403, 404, 422),
+    dependencies=[WRITE],
+    responses=problem_responses(*PARTNER_ERRORS, BillingNeedsFullAccess, 422),
 )
 async def invite_client(
     body: PartnerInvitationCreate, access: PartnerLegalRepresentative, session: Session
@@ -59,6 +67,7 @@ async def invite_client(
         access_type=body.access_type,
         includes_billing=body.includes_billing,
         payment_mode=body.payment_mode,
+        by=access.actor,
     )
     return partners.partner_invitation_read(invitation)
 
@@ -67,16 +76,15 @@ async def invite_client(
     "/{organization_id}/partner-invitations",
     operation_id="partners-list_invitations",
     response_model=Page[PartnerInvitationRead],
-    responses=problem_responses(400, 401, 403, 404),
+    dependencies=[READ],
+    responses=problem_responses(*PARTNER_ERRORS, InvalidCursor),
 )
 async def list_partner_invitations(
     access: PartnerManager, session: Session, page: Pagination
 ) -> dict[str, Any]:
     rows, cursor = await paginate(
         session,
-        select(PartnerInvitation).where(
-            PartnerInvitation.partner_organization_id == access.organization.id
-        ),
+        partners.invitations_of(access.organization.id),
         page,
         created_at=PartnerInvitation.created_at,
         id=PartnerInvitation.id,
@@ -88,30 +96,29 @@ async def list_partner_invitations(
     "/{organization_id}/partner-invitations/{invitation_id}",
     operation_id="partners-revoke_invitation",
     status_code=NO_CONTENT,
-    responses=problem_responses(401, 403, 404, 409),
+    dependencies=[WRITE],
+    responses=problem_responses(*PARTNER_ERRORS, PartnerInvitationNotFound, InvitationNotPending),
 )
 async def revoke_partner_invitation(
     invitation_id: uuid.UUID, access: PartnerLegalRepresentative, session: Session
 ) -> None:
-    await partners.revoke_invitation(session, access, invitation_id)
+    await partners.revoke_invitation(session, access.organization, invitation_id, by=access.actor)
 
 
 @router.get(
     "/{organization_id}/clients",
     operation_id="partners-list_clients",
     response_model=Page[PartnershipRead],
-    responses=problem_responses(400, 401, 403, 404),
+    dependencies=[READ],
+    responses=problem_responses(*PARTNER_ERRORS, InvalidCursor),
 )
 async def list_clients(
     access: PartnerManager, session: Session, page: Pagination, status: Status = "active"
 ) -> dict[str, Any]:
     """The client organizations the partner manages (or managed); newest first."""
-    statement = select(Partnership).where(
-        Partnership.partner_organization_id == access.organization.id
-    )
     rows, cursor = await paginate(
         session,
-        _with_status(statement, status),
+        partners.clients_of(access.organization.id, status),
         page,
         created_at=Partnership.created_at,
         id=Partnership.id,
@@ -123,20 +130,14 @@ async def list_clients(
     "/{organization_id}/clients/export",
     operation_id="partners-export_clients",
     response_class=Response,
-    responses={200: {"content": {"text/csv": {}}}, **problem_responses(401, 403, 404, 422)},
+    dependencies=[READ],
+    responses={200: {"content": {"text/csv": {}}}, **problem_responses(*PARTNER_ERRORS, 422)},
 )
 async def export_clients(
     access: PartnerManager, session: Session, status: Status = "active"
 ) -> Response:
     """The clients as CSV (UTF-8, one line per partnership)."""
-    statement = (
-        select(Partnership)
-        .where(Partnership.partner_organization_id == access.organization.id)
-        .order_by(Partnership.created_at.desc(), Partnership.id.desc())
-        .limit(CSV_EXPORT_LIMIT)
-    )
-    rows = list(await session.scalars(_with_status(statement, status)))
-    body = partners.clients_csv(await partners.partnership_reads(session, rows))
+    body = await partners.clients_export(session, access.organization.id, status)
     return Response(
         body,
         media_type="text/csv; charset=utf-8",
@@ -147,16 +148,17 @@ async def export_clients(
 @router.post(
     "/{organization_id}/clients/{partnership_id}/end",
     operation_id="partners-end_client",
-    responses=problem_responses(401, 403, 404, 409),
+    dependencies=[WRITE],
+    responses=problem_responses(*PARTNER_ERRORS, PartnershipNotFound, PartnershipEnded),
 )
 async def end_client(
     partnership_id: uuid.UUID, access: PartnerLegalRepresentative, session: Session
 ) -> PartnershipRead:
     """The partner stops managing a client; its staff lose access at once."""
-    partnership = await partners.partnership_of_partner(
-        session, access.organization.id, partnership_id
+    partnership = await partners.get_partner_partnership(
+        session, access.organization.id, partnership_id, for_update=True
     )
-    await partners.end(session, access, partnership)
+    await partners.end(session, access.organization, partnership, by=access.actor)
     return await partners.partnership_read(session, partnership)
 
 
@@ -164,7 +166,15 @@ async def end_client(
     "/{organization_id}/partnerships",
     operation_id="partners-accept",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(400, 401, 403, 404, 409, 422),
+    dependencies=[WRITE],
+    responses=problem_responses(
+        *MANAGER_ERRORS,
+        InvalidInvitation,
+        PartnerIsClient,
+        PartnershipExists,
+        *TERMS_ERRORS,
+        422,
+    ),
 )
 async def accept(
     body: PartnershipAccept, access: LegalRepresentative, session: Session
@@ -174,12 +184,13 @@ async def accept(
     who pays."""
     partnership = await partners.accept(
         session,
-        access,
+        access.organization,
         body.token,
         access_type=body.access_type,
         includes_billing=body.includes_billing,
         product_ids=body.product_ids,
         payment_mode=body.payment_mode,
+        by=access.actor,
     )
     return await partners.partnership_read(session, partnership)
 
@@ -188,18 +199,16 @@ async def accept(
     "/{organization_id}/partnerships",
     operation_id="partners-list_partnerships",
     response_model=Page[PartnershipRead],
-    responses=problem_responses(400, 401, 403, 404),
+    dependencies=[READ],
+    responses=problem_responses(*MANAGER_ERRORS, InvalidCursor),
 )
 async def list_partnerships(
     access: Manager, session: Session, page: Pagination, status: Status = "all"
 ) -> dict[str, Any]:
     """The partners that manage (or managed) this organization."""
-    statement = select(Partnership).where(
-        Partnership.client_organization_id == access.organization.id
-    )
     rows, cursor = await paginate(
         session,
-        _with_status(statement, status),
+        partners.partnerships_of(access.organization.id, status),
         page,
         created_at=Partnership.created_at,
         id=Partnership.id,
@@ -210,7 +219,10 @@ async def list_partnerships(
 @router.put(
     "/{organization_id}/partnerships/{partnership_id}",
     operation_id="partners-change_terms",
-    responses=problem_responses(401, 403, 404, 409, 422),
+    dependencies=[WRITE],
+    responses=problem_responses(
+        *MANAGER_ERRORS, PartnershipNotFound, PartnershipEnded, *TERMS_ERRORS, 422
+    ),
 )
 async def change_terms(
     partnership_id: uuid.UUID,
@@ -219,17 +231,18 @@ async def change_terms(
     session: Session,
 ) -> PartnershipRead:
     """The client changes its partner's access or the payment mode."""
-    partnership = await partners.partnership_of_client(
-        session, access.organization.id, partnership_id
+    partnership = await partners.get_client_partnership(
+        session, access.organization.id, partnership_id, for_update=True
     )
     await partners.change_terms(
         session,
-        access,
+        access.organization,
         partnership,
         access_type=body.access_type,
         includes_billing=body.includes_billing,
         product_ids=body.product_ids,
         payment_mode=body.payment_mode,
+        by=access.actor,
     )
     return await partners.partnership_read(session, partnership)
 
@@ -237,15 +250,16 @@ async def change_terms(
 @router.post(
     "/{organization_id}/partnerships/{partnership_id}/end",
     operation_id="partners-end",
-    responses=problem_responses(401, 403, 404, 409),
+    dependencies=[WRITE],
+    responses=problem_responses(*MANAGER_ERRORS, PartnershipNotFound, PartnershipEnded),
 )
 async def end(
     partnership_id: uuid.UUID, access: LegalRepresentative, session: Session
 ) -> PartnershipRead:
     """The client ends the partnership, at any time and for free: the partner's staff lose
     access at once."""
-    partnership = await partners.partnership_of_client(
-        session, access.organization.id, partnership_id
+    partnership = await partners.get_client_partnership(
+        session, access.organization.id, partnership_id, for_update=True
     )
-    await partners.end(session, access, partnership)
+    await partners.end(session, access.organization, partnership, by=access.actor)
     return await partners.partnership_read(session, partnership)

@@ -19,14 +19,26 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import Depends, Request, params
+from fastapi import Depends, params
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.deps import CurrentPrincipal, Principal
+from app.accounts.deps import CurrentPrincipal, Principal, require_scope
+from app.accounts.errors import InsufficientScope
+from app.activity.types import Actor, Via
 from app.core import clock
 from app.core.db import Session
-from app.core.errors import Forbidden, NotFound
+from app.organizations.errors import (
+    MembershipRequired,
+    NotAPartner,
+    OrganizationNotFound,
+    PlatformStaffOnly,
+    ProductNotFound,
+    ProductRightMissing,
+    RoleForbidden,
+    SessionRequired,
+    TwoFactorEnrollmentRequired,
+)
 from app.organizations.models import (
     Grant,
     Membership,
@@ -47,6 +59,19 @@ from app.organizations.types import (
 )
 
 MANAGERS = frozenset({Role.legal_representative, Role.administrator})
+
+READ = require_scope("organizations:read")
+"""The scope of the organizations package's reads (personal access tokens need it)."""
+WRITE = require_scope("organizations:write")
+"""The scope of the organizations package's changes."""
+
+ACCESS_ERRORS = (401, 403, InsufficientScope, OrganizationNotFound, TwoFactorEnrollmentRequired)
+"""What reaching an organization can answer (``Member``): 403 also for an unconfirmed login."""
+MANAGER_ERRORS = (*ACCESS_ERRORS, RoleForbidden)
+"""``Manager``, ``LegalRepresentative`` and ``BillingManager`` refuse with ``RoleForbidden``."""
+OWN_MEMBER_ERRORS = (*ACCESS_ERRORS, MembershipRequired)
+PARTNER_ERRORS = (*MANAGER_ERRORS, NotAPartner, MembershipRequired)
+"""``PartnerManager`` and ``PartnerLegalRepresentative``."""
 
 
 class AccessVia(StrEnum):
@@ -100,24 +125,33 @@ class OrganizationAccess:
         partner = self.partner
         return partner.id if partner is not None else self.organization.id
 
+    @property
+    def actor(self) -> Actor:
+        """The caller as services and the activity log see it: its account, as whom it acts,
+        through what (member, partner or support staff), and whether with a token."""
+        return Actor(
+            account_id=self.account_id,
+            organization_id=self.actor_organization_id,
+            via=_VIA[self.via],
+            token=self.principal.session is None,
+        )
 
-class OrganizationNotFound(NotFound):
-    code = "organization_not_found"
 
-
-class RoleForbidden(Forbidden):
-    code = "role_forbidden"
+_VIA = {
+    AccessVia.membership: Via.member,
+    AccessVia.partner: Via.partner,
+    AccessVia.support: Via.support,
+}
 
 
 def _two_factor_missing(organization: Organization, principal: Principal) -> bool:
     return organization.require_two_factor and not principal.account.two_factor_enabled
 
 
-def _mfa_enrollment_required() -> Forbidden:
-    return Forbidden(
+def _mfa_enrollment_required() -> TwoFactorEnrollmentRequired:
+    return TwoFactorEnrollmentRequired(
         "This organization requires two-factor authentication: enable it first "
-        "(POST /v1/account/two-factor/enrollment).",
-        code="mfa_enrollment_required",
+        "(POST /v1/account/two-factor/enrollment)."
     )
 
 
@@ -275,7 +309,7 @@ LegalRepresentative = Annotated[OrganizationAccess, Depends(legal_representative
 async def own_member(access: Member) -> OrganizationAccess:
     """A member of the organization itself (not partner or support staff acting in it)."""
     if not access.is_member:
-        raise Forbidden("Only members of the organization can do this.", code="membership_required")
+        raise MembershipRequired("Only members of the organization can do this.")
     return access
 
 
@@ -301,9 +335,9 @@ BillingManager = Annotated[OrganizationAccess, Depends(billing_manager)]
 async def partner_manager(access: Manager) -> OrganizationAccess:
     """Managers of an organization flagged as partner, acting as its own members."""
     if not access.organization.is_partner:
-        raise Forbidden("This organization is not a partner.", code="not_a_partner")
+        raise NotAPartner("This organization is not a partner.")
     if not access.is_member:
-        raise Forbidden("Only members of the organization can do this.", code="membership_required")
+        raise MembershipRequired("Only members of the organization can do this.")
     return access
 
 
@@ -313,7 +347,7 @@ PartnerManager = Annotated[OrganizationAccess, Depends(partner_manager)]
 async def partner_legal_representative(access: LegalRepresentative) -> OrganizationAccess:
     """Legal representatives of a partner organization: they add and drop clients."""
     if not access.organization.is_partner:
-        raise Forbidden("This organization is not a partner.", code="not_a_partner")
+        raise NotAPartner("This organization is not a partner.")
     return access
 
 
@@ -327,28 +361,16 @@ def can_assign_role(access: OrganizationAccess, *, current: Role | None, new: Ro
     return access.is_manager
 
 
-def organization_scope(request: Request, principal: CurrentPrincipal) -> Principal:
-    """Personal access tokens need ``organizations:read`` to read, ``organizations:write`` else."""
-    scope = "organizations:read" if request.method in ("GET", "HEAD") else "organizations:write"
-    if not principal.allows(scope):
-        raise Forbidden(f"This token lacks the scope {scope}.", code="insufficient_scope")
-    return principal
-
-
 async def platform_staff(principal: CurrentPrincipal) -> Principal:
     """Platform staff (the provider's support team), in an interactive session."""
     if not principal.account.is_platform_staff:
-        raise Forbidden("Only platform staff can do this.", code="platform_staff_only")
+        raise PlatformStaffOnly("Only platform staff can do this.")
     if principal.session is None:
-        raise Forbidden("This needs a signed-in session, not a token.", code="session_required")
+        raise SessionRequired("This needs a signed-in session, not a token.")
     return principal
 
 
 PlatformStaff = Annotated[Principal, Depends(platform_staff)]
-
-
-class ProductNotFound(NotFound):
-    code = "product_not_found"
 
 
 def grant_covers(
@@ -442,9 +464,7 @@ async def product_with_right(
     held = await product_rights(session, access, product)
     if right not in held:
         if held:
-            raise Forbidden(
-                f"You lack the right {right} on this product.", code="product_right_missing"
-            )
+            raise ProductRightMissing(f"You lack the right {right} on this product.")
         raise ProductNotFound("No such product.")
     return product
 
@@ -474,7 +494,7 @@ def visible_product_ids(access: OrganizationAccess) -> Select[tuple[uuid.UUID]]:
     return visible_products(access).with_only_columns(Product.id)
 
 
-async def visible_product(
+async def get_visible_product(
     session: AsyncSession, access: OrganizationAccess, product_id: uuid.UUID
 ) -> Product:
     """A product the caller can see (holds any right on), else 404."""
@@ -500,7 +520,7 @@ ManagedProduct = Annotated[Product, Depends(product_manager)]
 
 
 async def readable_product(product_id: uuid.UUID, access: Member, session: Session) -> Product:
-    return await visible_product(session, access, product_id)
+    return await get_visible_product(session, access, product_id)
 
 
 VisibleProduct = Annotated[Product, Depends(readable_product)]

@@ -1,61 +1,77 @@
 """Products as things an organization owns: creation by its managers, management lock."""
 
+from sqlalchemy import Select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import directory
+from app.activity import service as activity
+from app.activity.types import Actor
 from app.core import clock
-from app.core.errors import Conflict
+from app.events import service as events
 from app.notifications.service import queue_mail
-from app.organizations import audit, service
-from app.organizations.models import Product
-from app.organizations.permissions import OrganizationAccess
+from app.organizations import members, service
+from app.organizations.errors import (
+    ProductAlreadyLocked,
+    ProductNotLocked,
+)
+from app.organizations.models import Organization, Product
+from app.organizations.permissions import OrganizationAccess, visible_products
 from app.organizations.schemas import ProductRead
 from app.organizations.types import ProductType
 
 
+def products_of(access: OrganizationAccess, *, type: ProductType | None = None) -> Select[Product]:
+    """The organization's products the caller reaches, optionally of one type."""
+    statement = visible_products(access)
+    if type is not None:
+        statement = statement.where(Product.type == type)
+    return statement
+
+
 async def create(
-    session: AsyncSession, by: OrganizationAccess, *, type: ProductType, name: str
+    session: AsyncSession, organization: Organization, *, type: ProductType, name: str, by: Actor
 ) -> Product:
     return await service.create_product(
-        session,
-        organization_id=by.organization.id,
-        type=type,
-        name=name,
-        actor_account_id=by.account_id,
-        actor_organization_id=by.actor_organization_id,
+        session, organization_id=organization.id, type=type, name=name, by=by
     )
 
 
 async def set_management_lock(
-    session: AsyncSession, by: OrganizationAccess, product: Product, *, locked: bool
+    session: AsyncSession, access: OrganizationAccess, product: Product, *, locked: bool, by: Actor
 ) -> Product:
     """Locks or unlocks a product's management and e-mails every member of the organization.
 
     While locked, only legal representatives and administrators manage it.
     """
     if product.management_locked == locked:
-        raise Conflict(
-            "The product's management is already " + ("locked." if locked else "unlocked."),
-            code="product_already_locked" if locked else "product_not_locked",
-        )
+        if locked:
+            raise ProductAlreadyLocked("The product's management is already locked.")
+        raise ProductNotLocked("The product's management is already unlocked.")
     product.management_locked = locked
     product.updated_at = clock.now()
     await session.flush()
     action = "product.locked" if locked else "product.unlocked"
-    await audit.record(session, by, action, product_id=product.id, details={"name": product.name})
-    await audit.emit(
-        session, action, ProductRead.model_validate(product), organization_id=by.organization.id
+    await activity.record(
+        session,
+        by,
+        action,
+        organization_id=access.organization.id,
+        product_id=product.id,
+        details={"name": product.name},
+    )
+    await events.emit(
+        session, action, ProductRead.model_validate(product), organization_id=access.organization.id
     )
     people = await directory.summaries(
-        session, await service.member_ids(session, by.organization.id)
+        session, await members.member_ids(session, access.organization.id)
     )
-    actor = by.principal.account.full_name
-    if by.partner is not None:
-        actor = f"{actor} ({by.partner.name})"
+    actor = access.principal.account.full_name
+    if access.partner is not None:
+        actor = f"{actor} ({access.partner.name})"
     for person in people.values():
         template_context = {
             "recipient_name": person.first_name,
-            "organization_name": by.organization.name,
+            "organization_name": access.organization.name,
             "product_name_locked": product.name,
             ("locked_by" if locked else "unlocked_by"): actor,
         }

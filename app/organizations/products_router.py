@@ -7,17 +7,21 @@ from fastapi import APIRouter, status
 from app.core.db import Session
 from app.core.errors import problem_responses
 from app.core.idempotency import AppRoute
-from app.core.pagination import Page, Pagination, page_of, paginate
+from app.core.pagination import InvalidCursor, Page, Pagination, page_of, paginate
 from app.organizations import products
+from app.organizations.errors import ProductAlreadyLocked, ProductNotFound, ProductNotLocked
 from app.organizations.models import Product
 from app.organizations.permissions import (
+    ACCESS_ERRORS,
+    MANAGER_ERRORS,
+    READ,
+    WRITE,
     ManagedProduct,
     Manager,
     Member,
     OrganizationAccess,
     VisibleProduct,
     product_rights,
-    visible_products,
 )
 from app.organizations.schemas import ProductCreate, ProductRead, ProductWithRights
 from app.organizations.types import ProductRight, ProductType
@@ -41,17 +45,19 @@ async def _with_rights(
     "/{organization_id}/products",
     operation_id="products-list",
     response_model=Page[ProductWithRights],
-    responses=problem_responses(400, 401, 403, 404),
+    dependencies=[READ],
+    responses=problem_responses(*ACCESS_ERRORS, InvalidCursor),
 )
 async def list_products(
     access: Member, session: Session, page: Pagination, type: ProductType | None = None
 ) -> dict[str, Any]:
     """The products the caller reaches, with what it may do with each; newest first."""
-    statement = visible_products(access)
-    if type is not None:
-        statement = statement.where(Product.type == type)
     rows, cursor = await paginate(
-        session, statement, page, created_at=Product.created_at, id=Product.id
+        session,
+        products.products_of(access, type=type),
+        page,
+        created_at=Product.created_at,
+        id=Product.id,
     )
     return page_of([await _with_rights(session, access, row) for row in rows], cursor)
 
@@ -60,21 +66,25 @@ async def list_products(
     "/{organization_id}/products",
     operation_id="products-create",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 403, 404),
+    dependencies=[WRITE],
+    responses=problem_responses(*MANAGER_ERRORS, 422),
 )
 async def create_product(
     body: ProductCreate, access: Manager, session: Session
 ) -> ProductWithRights:
     """Adds a product (administrators and legal representatives), so rights can be granted on
     it; ordering and renewals belong to billing."""
-    product = await products.create(session, access, type=body.type, name=body.name)
+    product = await products.create(
+        session, access.organization, type=body.type, name=body.name, by=access.actor
+    )
     return await _with_rights(session, access, product)
 
 
 @router.get(
     "/{organization_id}/products/{product_id}",
     operation_id="products-read",
-    responses=problem_responses(401, 403, 404),
+    dependencies=[READ],
+    responses=problem_responses(*ACCESS_ERRORS, ProductNotFound),
 )
 async def read_product(
     product: VisibleProduct, access: Member, session: Session
@@ -85,20 +95,22 @@ async def read_product(
 @router.post(
     "/{organization_id}/products/{product_id}/lock",
     operation_id="products-lock",
-    responses=problem_responses(401, 403, 404, 409),
+    dependencies=[WRITE],
+    responses=problem_responses(*MANAGER_ERRORS, ProductNotFound, ProductAlreadyLocked),
 )
 async def lock(product: ManagedProduct, access: Manager, session: Session) -> ProductWithRights:
     """Locks the product's management: collaborators and externals lose `manage` on it until
     an administrator or legal representative unlocks it. Members are e-mailed."""
-    await products.set_management_lock(session, access, product, locked=True)
+    await products.set_management_lock(session, access, product, locked=True, by=access.actor)
     return await _with_rights(session, access, product)
 
 
 @router.post(
     "/{organization_id}/products/{product_id}/unlock",
     operation_id="products-unlock",
-    responses=problem_responses(401, 403, 404, 409),
+    dependencies=[WRITE],
+    responses=problem_responses(*MANAGER_ERRORS, ProductNotFound, ProductNotLocked),
 )
 async def unlock(product: ManagedProduct, access: Manager, session: Session) -> ProductWithRights:
-    await products.set_management_lock(session, access, product, locked=False)
+    await products.set_management_lock(session, access, product, locked=False, by=access.actor)
     return await _with_rights(session, access, product)

@@ -2,40 +2,36 @@
 
 import uuid
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Select, delete, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.activity import service as activity
+from app.activity.types import Actor
 from app.core import clock
-from app.core.errors import Conflict, NotFound, Unprocessable
-from app.organizations import audit
-from app.organizations.members import membership
-from app.organizations.models import Grant, Product, Team, TeamMember
-from app.organizations.permissions import MANAGERS, OrganizationAccess, granted_rights
+from app.events import service as events
+from app.organizations.errors import (
+    GrantConflict,
+    GrantNotFound,
+    ProductNotFound,
+    RightNotApplicable,
+    TeamMemberNotFound,
+    TeamNameTaken,
+    TeamNotFound,
+)
+from app.organizations.members import get_membership
+from app.organizations.models import Grant, Organization, Product, Team, TeamMember
+from app.organizations.permissions import (
+    MANAGERS,
+    OrganizationAccess,
+    granted_rights,
+    product_rights,
+    visible_products,
+)
 from app.organizations.schemas import EffectiveRights, GrantRead, TeamRead
 from app.organizations.types import GrantScope, ProductRight, ProductType, Role, rights_of
 
 ALL_RIGHTS = list(ProductRight)
-
-
-class GrantNotFound(NotFound):
-    code = "grant_not_found"
-
-
-class TeamNotFound(NotFound):
-    code = "team_not_found"
-
-
-class ProductNotFoundForGrant(NotFound):
-    code = "product_not_found"
-
-
-class RightNotApplicable(Unprocessable):
-    code = "right_not_applicable"
-
-
-class TeamNameTaken(Conflict):
-    code = "team_name_taken"
 
 
 def _ordered(rights: list[ProductRight] | list[str]) -> list[str]:
@@ -43,13 +39,42 @@ def _ordered(rights: list[ProductRight] | list[str]) -> list[str]:
     return [right.value for right in ProductRight if right.value in wanted]
 
 
-async def team(session: AsyncSession, organization_id: uuid.UUID, team_id: uuid.UUID) -> Team:
-    found = await session.scalar(
-        select(Team).where(Team.id == team_id, Team.organization_id == organization_id)
-    )
+def teams_of(organization_id: uuid.UUID) -> Select[Team]:
+    return select(Team).where(Team.organization_id == organization_id)
+
+
+async def get_team(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    team_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+) -> Team:
+    statement = teams_of(organization_id).where(Team.id == team_id)
+    if for_update:
+        statement = statement.with_for_update()
+    found = await session.scalar(statement)
     if found is None:
         raise TeamNotFound("No such team.")
     return found
+
+
+def grants_of(
+    organization_id: uuid.UUID,
+    *,
+    account_id: uuid.UUID | None = None,
+    team_id: uuid.UUID | None = None,
+    product_id: uuid.UUID | None = None,
+) -> Select[Grant]:
+    """The organization's grants, optionally of one member, one team or on one product."""
+    statement = select(Grant).where(Grant.organization_id == organization_id)
+    if account_id is not None:
+        statement = statement.where(Grant.account_id == account_id)
+    if team_id is not None:
+        statement = statement.where(Grant.team_id == team_id)
+    if product_id is not None:
+        statement = statement.where(Grant.product_id == product_id)
+    return statement
 
 
 async def _check_subject(
@@ -59,9 +84,9 @@ async def _check_subject(
     team_id: uuid.UUID | None,
 ) -> None:
     if account_id is not None:
-        await membership(session, organization_id, account_id)
+        await get_membership(session, organization_id, account_id)
     if team_id is not None:
-        await team(session, organization_id, team_id)
+        await get_team(session, organization_id, team_id)
 
 
 async def _check_rights(
@@ -82,7 +107,7 @@ async def _check_rights(
             )
         )
         if product is None:
-            raise ProductNotFoundForGrant("No such product.")
+            raise ProductNotFound("No such product.")
         kind = ProductType(product.type)
     else:
         assert product_type is not None
@@ -97,7 +122,7 @@ async def _check_rights(
 
 async def grant(
     session: AsyncSession,
-    by: OrganizationAccess,
+    organization: Organization,
     *,
     account_id: uuid.UUID | None,
     team_id: uuid.UUID | None,
@@ -106,9 +131,10 @@ async def grant(
     product_type: ProductType | None = None,
     include_future: bool = False,
     rights: list[ProductRight],
+    by: Actor,
 ) -> Grant:
     """Sets the rights of a member or team on a target, replacing an earlier grant on it."""
-    organization_id = by.organization.id
+    organization_id = organization.id
     await _check_subject(session, organization_id, account_id, team_id)
     names = _ordered(rights)
     await _check_rights(
@@ -151,9 +177,7 @@ async def grant(
             async with session.begin_nested():
                 session.add(existing)
         except IntegrityError:
-            raise Conflict(
-                "The grant was changed at the same time; try again.", code="grant_conflict"
-            ) from None
+            raise GrantConflict("The grant was changed at the same time; try again.") from None
         action = "rights.granted"
     else:
         existing.rights = names
@@ -162,34 +186,41 @@ async def grant(
         existing.updated_at = now
         action = "rights.changed"
     await session.flush()
-    await _changed(session, by, existing, action)
+    await _changed(session, organization, existing, action, by=by)
     return existing
 
 
 async def full_access(
     session: AsyncSession,
-    by: OrganizationAccess,
+    organization: Organization,
     *,
     account_id: uuid.UUID | None,
     team_id: uuid.UUID | None,
+    by: Actor,
 ) -> Grant:
     """Every right on every product, present and future, in one grant."""
     return await grant(
         session,
-        by,
+        organization,
         account_id=account_id,
         team_id=team_id,
         scope=GrantScope.all,
         rights=ALL_RIGHTS,
+        by=by,
     )
 
 
-async def grant_of(session: AsyncSession, organization_id: uuid.UUID, grant_id: uuid.UUID) -> Grant:
-    found = await session.scalar(
-        select(Grant)
-        .where(Grant.id == grant_id, Grant.organization_id == organization_id)
-        .with_for_update()
-    )
+async def get_grant(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    grant_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+) -> Grant:
+    statement = grants_of(organization_id).where(Grant.id == grant_id)
+    if for_update:
+        statement = statement.with_for_update()
+    found = await session.scalar(statement)
     if found is None:
         raise GrantNotFound("No such grant.")
     return found
@@ -197,18 +228,19 @@ async def grant_of(session: AsyncSession, organization_id: uuid.UUID, grant_id: 
 
 async def update_grant(
     session: AsyncSession,
-    by: OrganizationAccess,
+    organization: Organization,
     grant_id: uuid.UUID,
     *,
     rights: list[ProductRight] | None,
     include_future: bool | None,
+    by: Actor,
 ) -> Grant:
-    found = await grant_of(session, by.organization.id, grant_id)
+    found = await get_grant(session, organization.id, grant_id, for_update=True)
     if rights is not None:
         names = _ordered(rights)
         await _check_rights(
             session,
-            by.organization.id,
+            organization.id,
             scope=GrantScope(found.scope),
             product_id=found.product_id,
             product_type=ProductType(found.product_type) if found.product_type else None,
@@ -220,28 +252,31 @@ async def update_grant(
     found.granted_by_account_id = by.account_id
     found.updated_at = clock.now()
     await session.flush()
-    await _changed(session, by, found, "rights.changed")
+    await _changed(session, organization, found, "rights.changed", by=by)
     return found
 
 
-async def revoke_grant(session: AsyncSession, by: OrganizationAccess, grant_id: uuid.UUID) -> None:
-    found = await grant_of(session, by.organization.id, grant_id)
+async def revoke_grant(
+    session: AsyncSession, organization: Organization, grant_id: uuid.UUID, *, by: Actor
+) -> None:
+    found = await get_grant(session, organization.id, grant_id, for_update=True)
     read = GrantRead.model_validate(found).model_copy(update={"rights": []})
     await session.delete(found)
     await session.flush()
-    await audit.record(
+    await activity.record(
         session,
         by,
         "rights.revoked",
+        organization_id=organization.id,
         account_id=found.account_id,
         product_id=found.product_id,
         details=_grant_details(found),
     )
-    await audit.emit(
+    await events.emit(
         session,
         "rights.changed",
         read,
-        organization_id=by.organization.id,
+        organization_id=organization.id,
         account_id=found.account_id,
     )
 
@@ -258,21 +293,22 @@ def _grant_details(found: Grant) -> dict[str, object]:
 
 
 async def _changed(
-    session: AsyncSession, by: OrganizationAccess, found: Grant, action: str
+    session: AsyncSession, organization: Organization, found: Grant, action: str, *, by: Actor
 ) -> None:
-    await audit.record(
+    await activity.record(
         session,
         by,
         action,
+        organization_id=organization.id,
         account_id=found.account_id,
         product_id=found.product_id,
         details=_grant_details(found),
     )
-    await audit.emit(
+    await events.emit(
         session,
         "rights.changed",
         GrantRead.model_validate(found),
-        organization_id=by.organization.id,
+        organization_id=organization.id,
         account_id=found.account_id,
     )
 
@@ -282,7 +318,7 @@ async def effective_rights(
 ) -> list[EffectiveRights]:
     """What a member can do with each product of the organization now (products it cannot
     reach at all are left out)."""
-    item = await membership(session, organization_id, account_id)
+    item = await get_membership(session, organization_id, account_id)
     products = await session.scalars(
         select(Product)
         .where(Product.organization_id == organization_id)
@@ -303,6 +339,26 @@ async def effective_rights(
                     product_id=product.id,
                     product_name=product.name,
                     product_type=ProductType(product.type),
+                    rights=[right for right in ProductRight if right in held],
+                )
+            )
+    return result
+
+
+async def my_rights(session: AsyncSession, access: OrganizationAccess) -> list[EffectiveRights]:
+    """What the caller can do with each product it reaches."""
+    products = await session.scalars(
+        visible_products(access).order_by(Product.created_at, Product.id)
+    )
+    result = []
+    for product in products:
+        held = await product_rights(session, access, product)
+        if held:
+            result.append(
+                EffectiveRights(
+                    product_id=product.id,
+                    product_name=product.name,
+                    product_type=product.type,
                     rights=[right for right in ProductRight if right in held],
                 )
             )
@@ -343,13 +399,18 @@ async def _name_free(
 
 
 async def create_team(
-    session: AsyncSession, by: OrganizationAccess, *, name: str, description: str | None
+    session: AsyncSession,
+    organization: Organization,
+    *,
+    name: str,
+    description: str | None,
+    by: Actor,
 ) -> Team:
-    await _name_free(session, by.organization.id, name)
+    await _name_free(session, organization.id, name)
     now = clock.now()
     found = Team(
         id=uuid.uuid4(),
-        organization_id=by.organization.id,
+        organization_id=organization.id,
         name=name,
         description=description,
         created_at=now,
@@ -360,75 +421,108 @@ async def create_team(
             session.add(found)
     except IntegrityError:
         raise TeamNameTaken("Another team has this name.") from None
-    await _team_changed(session, by, found, "team.created")
+    await _team_changed(session, organization, found, "team.created", by=by)
     return found
 
 
 async def update_team(
-    session: AsyncSession, by: OrganizationAccess, found: Team, changes: dict[str, object]
+    session: AsyncSession,
+    organization: Organization,
+    found: Team,
+    changes: dict[str, object],
+    *,
+    by: Actor,
 ) -> Team:
     if "name" in changes and changes["name"] is not None:
-        await _name_free(session, by.organization.id, str(changes["name"]), besides=found.id)
+        await _name_free(session, organization.id, str(changes["name"]), besides=found.id)
         found.name = str(changes["name"])
     if "description" in changes:
         found.description = changes["description"]  # type: ignore[assignment]
     found.updated_at = clock.now()
     await session.flush()
-    await _team_changed(session, by, found, "team.updated")
+    await _team_changed(session, organization, found, "team.updated", by=by)
     return found
 
 
-async def delete_team(session: AsyncSession, by: OrganizationAccess, found: Team) -> None:
+async def delete_team(
+    session: AsyncSession, organization: Organization, found: Team, *, by: Actor
+) -> None:
     read = await team_read(session, found)
     await session.execute(delete(Grant).where(Grant.team_id == found.id))
     await session.delete(found)
     await session.flush()
-    await audit.record(
-        session, by, "team.deleted", details={"team_id": str(found.id), "name": found.name}
+    await activity.record(
+        session,
+        by,
+        "team.deleted",
+        organization_id=organization.id,
+        details={"team_id": str(found.id), "name": found.name},
     )
-    await audit.emit(session, "team.deleted", read, organization_id=by.organization.id)
+    await events.emit(session, "team.deleted", read, organization_id=organization.id)
 
 
 async def add_team_member(
-    session: AsyncSession, by: OrganizationAccess, found: Team, account_id: uuid.UUID
+    session: AsyncSession,
+    organization: Organization,
+    found: Team,
+    account_id: uuid.UUID,
+    *,
+    by: Actor,
 ) -> None:
-    await membership(session, by.organization.id, account_id)
+    await get_membership(session, organization.id, account_id)
     if await session.get(TeamMember, (found.id, account_id)) is not None:
         return
     session.add(TeamMember(team_id=found.id, account_id=account_id, created_at=clock.now()))
     await session.flush()
-    await audit.record(
-        session, by, "team.member_added", account_id=account_id, details={"team_id": str(found.id)}
+    await activity.record(
+        session,
+        by,
+        "team.member_added",
+        organization_id=organization.id,
+        account_id=account_id,
+        details={"team_id": str(found.id)},
     )
-    await audit.emit(
-        session, "team.updated", await team_read(session, found), organization_id=by.organization.id
+    await events.emit(
+        session, "team.updated", await team_read(session, found), organization_id=organization.id
     )
 
 
 async def remove_team_member(
-    session: AsyncSession, by: OrganizationAccess, found: Team, account_id: uuid.UUID
+    session: AsyncSession,
+    organization: Organization,
+    found: Team,
+    account_id: uuid.UUID,
+    *,
+    by: Actor,
 ) -> None:
     link = await session.get(TeamMember, (found.id, account_id))
     if link is None:
-        raise NotFound("This member is not in the team.", code="team_member_not_found")
+        raise TeamMemberNotFound("This member is not in the team.")
     await session.delete(link)
     await session.flush()
-    await audit.record(
+    await activity.record(
         session,
         by,
         "team.member_removed",
+        organization_id=organization.id,
         account_id=account_id,
         details={"team_id": str(found.id)},
     )
-    await audit.emit(
-        session, "team.updated", await team_read(session, found), organization_id=by.organization.id
+    await events.emit(
+        session, "team.updated", await team_read(session, found), organization_id=organization.id
     )
 
 
 async def _team_changed(
-    session: AsyncSession, by: OrganizationAccess, found: Team, action: str
+    session: AsyncSession, organization: Organization, found: Team, action: str, *, by: Actor
 ) -> None:
-    await audit.record(session, by, action, details={"team_id": str(found.id), "name": found.name})
-    await audit.emit(
-        session, action, await team_read(session, found), organization_id=by.organization.id
+    await activity.record(
+        session,
+        by,
+        action,
+        organization_id=organization.id,
+        details={"team_id": str(found.id), "name": found.name},
+    )
+    await events.emit(
+        session, action, await team_read(session, found), organization_id=organization.id
     )

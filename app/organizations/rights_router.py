@@ -4,19 +4,30 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, status
-from sqlalchemy import select
 
 from app.core.db import Session
 from app.core.errors import problem_responses
 from app.core.idempotency import AppRoute
-from app.core.pagination import Page, Pagination, page_of, paginate
+from app.core.pagination import InvalidCursor, Page, Pagination, page_of, paginate
 from app.organizations import rights
-from app.organizations.models import Grant, Product, Team
+from app.organizations.errors import (
+    GrantConflict,
+    GrantNotFound,
+    MemberNotFound,
+    ProductNotFound,
+    RightNotApplicable,
+    TeamMemberNotFound,
+    TeamNameTaken,
+    TeamNotFound,
+)
+from app.organizations.models import Grant, Team
 from app.organizations.permissions import (
+    ACCESS_ERRORS,
+    MANAGER_ERRORS,
+    READ,
+    WRITE,
     Manager,
     Member,
-    product_rights,
-    visible_products,
 )
 from app.organizations.schemas import (
     EffectiveRights,
@@ -29,18 +40,19 @@ from app.organizations.schemas import (
     TeamUpdate,
     TeamWrite,
 )
-from app.organizations.types import ProductRight
 
 router = APIRouter(tags=["rights"], route_class=AppRoute)
 teams_router = APIRouter(tags=["teams"], route_class=AppRoute)
 NO_CONTENT = status.HTTP_204_NO_CONTENT
+SUBJECT_ERRORS = (MemberNotFound, TeamNotFound)
 
 
 @router.get(
     "/{organization_id}/grants",
     operation_id="rights-list_grants",
     response_model=Page[GrantRead],
-    responses=problem_responses(400, 401, 403, 404),
+    dependencies=[READ],
+    responses=problem_responses(*MANAGER_ERRORS, InvalidCursor),
 )
 async def list_grants(
     access: Manager,
@@ -50,13 +62,9 @@ async def list_grants(
     team_id: uuid.UUID | None = None,
     product_id: uuid.UUID | None = None,
 ) -> dict[str, Any]:
-    statement = select(Grant).where(Grant.organization_id == access.organization.id)
-    if account_id is not None:
-        statement = statement.where(Grant.account_id == account_id)
-    if team_id is not None:
-        statement = statement.where(Grant.team_id == team_id)
-    if product_id is not None:
-        statement = statement.where(Grant.product_id == product_id)
+    statement = rights.grants_of(
+        access.organization.id, account_id=account_id, team_id=team_id, product_id=product_id
+    )
     rows, cursor = await paginate(
         session, statement, page, created_at=Grant.created_at, id=Grant.id
     )
@@ -67,7 +75,10 @@ async def list_grants(
     "/{organization_id}/grants",
     operation_id="rights-grant",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 403, 404, 409, 422),
+    dependencies=[WRITE],
+    responses=problem_responses(
+        *MANAGER_ERRORS, *SUBJECT_ERRORS, ProductNotFound, GrantConflict, RightNotApplicable, 422
+    ),
 )
 async def grant(body: GrantCreate, access: Manager, session: Session) -> GrantRead:
     """Sets a member's or team's rights on a product, a product type (optionally with the
@@ -75,7 +86,7 @@ async def grant(body: GrantCreate, access: Manager, session: Session) -> GrantRe
     target. `sell` and `check` exist for ticket offices only."""
     found = await rights.grant(
         session,
-        access,
+        access.organization,
         account_id=body.account_id,
         team_id=body.team_id,
         scope=body.scope,
@@ -83,6 +94,7 @@ async def grant(body: GrantCreate, access: Manager, session: Session) -> GrantRe
         product_type=body.product_type,
         include_future=body.include_future,
         rights=body.rights,
+        by=access.actor,
     )
     return GrantRead.model_validate(found)
 
@@ -91,12 +103,17 @@ async def grant(body: GrantCreate, access: Manager, session: Session) -> GrantRe
     "/{organization_id}/grants/full-access",
     operation_id="rights-grant_full_access",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 403, 404, 409),
+    dependencies=[WRITE],
+    responses=problem_responses(*MANAGER_ERRORS, *SUBJECT_ERRORS, GrantConflict),
 )
 async def grant_full_access(body: FullAccess, access: Manager, session: Session) -> GrantRead:
     """Every right on every product, present and future, in one call."""
     found = await rights.full_access(
-        session, access, account_id=body.account_id, team_id=body.team_id
+        session,
+        access.organization,
+        account_id=body.account_id,
+        team_id=body.team_id,
+        by=access.actor,
     )
     return GrantRead.model_validate(found)
 
@@ -104,13 +121,19 @@ async def grant_full_access(body: FullAccess, access: Manager, session: Session)
 @router.patch(
     "/{organization_id}/grants/{grant_id}",
     operation_id="rights-update_grant",
-    responses=problem_responses(401, 403, 404, 422),
+    dependencies=[WRITE],
+    responses=problem_responses(*MANAGER_ERRORS, GrantNotFound, RightNotApplicable, 422),
 )
 async def update_grant(
     grant_id: uuid.UUID, body: GrantUpdate, access: Manager, session: Session
 ) -> GrantRead:
     found = await rights.update_grant(
-        session, access, grant_id, rights=body.rights, include_future=body.include_future
+        session,
+        access.organization,
+        grant_id,
+        rights=body.rights,
+        include_future=body.include_future,
+        by=access.actor,
     )
     return GrantRead.model_validate(found)
 
@@ -119,16 +142,18 @@ async def update_grant(
     "/{organization_id}/grants/{grant_id}",
     operation_id="rights-revoke_grant",
     status_code=NO_CONTENT,
-    responses=problem_responses(401, 403, 404),
+    dependencies=[WRITE],
+    responses=problem_responses(*MANAGER_ERRORS, GrantNotFound),
 )
 async def revoke_grant(grant_id: uuid.UUID, access: Manager, session: Session) -> None:
-    await rights.revoke_grant(session, access, grant_id)
+    await rights.revoke_grant(session, access.organization, grant_id, by=access.actor)
 
 
 @router.get(
     "/{organization_id}/members/{account_id}/rights",
     operation_id="rights-member_rights",
-    responses=problem_responses(401, 403, 404),
+    dependencies=[READ],
+    responses=problem_responses(*MANAGER_ERRORS, MemberNotFound),
 )
 async def member_rights(
     account_id: uuid.UUID, access: Manager, session: Session
@@ -140,38 +165,25 @@ async def member_rights(
 @router.get(
     "/{organization_id}/my-rights",
     operation_id="rights-my_rights",
-    responses=problem_responses(401, 403, 404),
+    dependencies=[READ],
+    responses=problem_responses(*ACCESS_ERRORS),
 )
 async def my_rights(access: Member, session: Session) -> list[EffectiveRights]:
     """What the caller can do with each product it reaches."""
-    products = await session.scalars(
-        visible_products(access).order_by(Product.created_at, Product.id)
-    )
-    result = []
-    for product in products:
-        held = await product_rights(session, access, product)
-        if held:
-            result.append(
-                EffectiveRights(
-                    product_id=product.id,
-                    product_name=product.name,
-                    product_type=product.type,
-                    rights=[right for right in ProductRight if right in held],
-                )
-            )
-    return result
+    return await rights.my_rights(session, access)
 
 
 @teams_router.get(
     "/{organization_id}/teams",
     operation_id="teams-list",
     response_model=Page[TeamRead],
-    responses=problem_responses(400, 401, 403, 404),
+    dependencies=[READ],
+    responses=problem_responses(*MANAGER_ERRORS, InvalidCursor),
 )
 async def list_teams(access: Manager, session: Session, page: Pagination) -> dict[str, Any]:
     rows, cursor = await paginate(
         session,
-        select(Team).where(Team.organization_id == access.organization.id),
+        rights.teams_of(access.organization.id),
         page,
         created_at=Team.created_at,
         id=Team.id,
@@ -183,34 +195,45 @@ async def list_teams(access: Manager, session: Session, page: Pagination) -> dic
     "/{organization_id}/teams",
     operation_id="teams-create",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 403, 404, 409),
+    dependencies=[WRITE],
+    responses=problem_responses(*MANAGER_ERRORS, TeamNameTaken),
 )
 async def create_team(body: TeamWrite, access: Manager, session: Session) -> TeamRead:
-    found = await rights.create_team(session, access, name=body.name, description=body.description)
+    found = await rights.create_team(
+        session,
+        access.organization,
+        name=body.name,
+        description=body.description,
+        by=access.actor,
+    )
     return await rights.team_read(session, found)
 
 
 @teams_router.get(
     "/{organization_id}/teams/{team_id}",
     operation_id="teams-read",
-    responses=problem_responses(401, 403, 404),
+    dependencies=[READ],
+    responses=problem_responses(*MANAGER_ERRORS, TeamNotFound),
 )
 async def read_team(team_id: uuid.UUID, access: Manager, session: Session) -> TeamRead:
     return await rights.team_read(
-        session, await rights.team(session, access.organization.id, team_id)
+        session, await rights.get_team(session, access.organization.id, team_id)
     )
 
 
 @teams_router.patch(
     "/{organization_id}/teams/{team_id}",
     operation_id="teams-update",
-    responses=problem_responses(401, 403, 404, 409),
+    dependencies=[WRITE],
+    responses=problem_responses(*MANAGER_ERRORS, TeamNotFound, TeamNameTaken),
 )
 async def update_team(
     team_id: uuid.UUID, body: TeamUpdate, access: Manager, session: Session
 ) -> TeamRead:
-    found = await rights.team(session, access.organization.id, team_id)
-    await rights.update_team(session, access, found, body.model_dump(exclude_unset=True))
+    found = await rights.get_team(session, access.organization.id, team_id)
+    await rights.update_team(
+        session, access.organization, found, body.model_dump(exclude_unset=True), by=access.actor
+    )
     return await rights.team_read(session, found)
 
 
@@ -218,24 +241,28 @@ async def update_team(
     "/{organization_id}/teams/{team_id}",
     operation_id="teams-delete",
     status_code=NO_CONTENT,
-    responses=problem_responses(401, 403, 404),
+    dependencies=[WRITE],
+    responses=problem_responses(*MANAGER_ERRORS, TeamNotFound),
 )
 async def delete_team(team_id: uuid.UUID, access: Manager, session: Session) -> None:
     """Deletes the team and its grants: its members keep only their own rights."""
-    found = await rights.team(session, access.organization.id, team_id)
-    await rights.delete_team(session, access, found)
+    found = await rights.get_team(session, access.organization.id, team_id)
+    await rights.delete_team(session, access.organization, found, by=access.actor)
 
 
 @teams_router.post(
     "/{organization_id}/teams/{team_id}/members",
     operation_id="teams-add_member",
-    responses=problem_responses(401, 403, 404),
+    dependencies=[WRITE],
+    responses=problem_responses(*MANAGER_ERRORS, TeamNotFound, MemberNotFound),
 )
 async def add_team_member(
     team_id: uuid.UUID, body: TeamMemberAdd, access: Manager, session: Session
 ) -> TeamRead:
-    found = await rights.team(session, access.organization.id, team_id)
-    await rights.add_team_member(session, access, found, body.account_id)
+    found = await rights.get_team(session, access.organization.id, team_id)
+    await rights.add_team_member(
+        session, access.organization, found, body.account_id, by=access.actor
+    )
     return await rights.team_read(session, found)
 
 
@@ -243,10 +270,13 @@ async def add_team_member(
     "/{organization_id}/teams/{team_id}/members/{account_id}",
     operation_id="teams-remove_member",
     status_code=NO_CONTENT,
-    responses=problem_responses(401, 403, 404),
+    dependencies=[WRITE],
+    responses=problem_responses(*MANAGER_ERRORS, TeamNotFound, TeamMemberNotFound),
 )
 async def remove_team_member(
     team_id: uuid.UUID, account_id: uuid.UUID, access: Manager, session: Session
 ) -> None:
-    found = await rights.team(session, access.organization.id, team_id)
-    await rights.remove_team_member(session, access, found, account_id)
+    found = await rights.get_team(session, access.organization.id, team_id)
+    await rights.remove_team_member(
+        session, access.organization, found, account_id, by=access.actor
+    )

@@ -5,19 +5,19 @@ import uuid
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response, UploadFile, status
-from sqlalchemy import select
+from fastapi import APIRouter, Query, Response, UploadFile, status
 
-from app.accounts import auth
 from app.accounts.deps import CurrentAccount
+from app.accounts.errors import InsufficientScope
 from app.activity import service as activity
 from app.core.db import Session
-from app.core.errors import NotFound, Unprocessable, problem_responses
+from app.core.errors import problem_responses
 from app.core.idempotency import AppRoute
-from app.core.pagination import Page, Pagination, page_of, paginate
+from app.core.pagination import InvalidCursor, Page, Pagination, page_of, paginate
 from app.organizations import (
-    audit,
+    details,
     invitations_router,
+    members,
     members_router,
     partners_router,
     platform_router,
@@ -26,14 +26,25 @@ from app.organizations import (
     service,
     support_router,
 )
-from app.organizations.models import BillingAddress, Membership, Organization
+from app.organizations.errors import (
+    BillingAddressNotFound,
+    FieldRequired,
+    LogoNotFound,
+    LogoTooLarge,
+    LogoTypeNotSupported,
+    MemberNotFound,
+)
+from app.organizations.models import BillingAddress, Organization
 from app.organizations.permissions import (
+    ACCESS_ERRORS,
+    MANAGER_ERRORS,
+    READ,
+    WRITE,
     BillingManager,
     LegalRepresentative,
     Manager,
     Member,
     OrganizationAccess,
-    organization_scope,
 )
 from app.organizations.schemas import (
     BillingAddressRead,
@@ -47,12 +58,6 @@ from app.organizations.schemas import (
 
 organizations_router = APIRouter(tags=["organizations"], route_class=AppRoute)
 NO_CONTENT = status.HTTP_204_NO_CONTENT
-LOGO_TYPES = {
-    b"\x89PNG\r\n\x1a\n": "image/png",
-    b"\xff\xd8\xff": "image/jpeg",
-    b"RIFF": "image/webp",
-}
-LOGO_MAX_BYTES = 1024 * 1024
 
 
 def my_organization(access: OrganizationAccess) -> MyOrganization:
@@ -69,7 +74,8 @@ def my_organization(access: OrganizationAccess) -> MyOrganization:
     "",
     operation_id="organizations-list",
     response_model=Page[MyOrganization],
-    responses=problem_responses(400, 401, 403),
+    dependencies=[READ],
+    responses=problem_responses(401, 403, InsufficientScope, InvalidCursor),
 )
 async def list_organizations(
     account: CurrentAccount, session: Session, page: Pagination
@@ -77,10 +83,7 @@ async def list_organizations(
     """The organizations the caller belongs to, with its role in each."""
     rows, cursor = await paginate(
         session,
-        select(Organization)
-        .join(Membership, Membership.organization_id == Organization.id)
-        .where(Membership.account_id == account.id, Organization.deleted_at.is_(None))
-        .add_columns(Membership.role),
+        details.organizations_of(account.id),
         page,
         created_at=Organization.created_at,
         id=Organization.id,
@@ -98,7 +101,8 @@ async def list_organizations(
     "",
     operation_id="organizations-create",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 403),
+    dependencies=[WRITE],
+    responses=problem_responses(401, 403, InsufficientScope),
 )
 async def create_organization(
     body: OrganizationCreate, account: CurrentAccount, session: Session
@@ -123,7 +127,8 @@ async def create_organization(
 @organizations_router.get(
     "/{organization_id}",
     operation_id="organizations-read",
-    responses=problem_responses(401, 403, 404),
+    dependencies=[READ],
+    responses=problem_responses(*ACCESS_ERRORS),
 )
 async def read_organization(access: Member) -> MyOrganization:
     return my_organization(access)
@@ -132,26 +137,17 @@ async def read_organization(access: Member) -> MyOrganization:
 @organizations_router.patch(
     "/{organization_id}",
     operation_id="organizations-update",
-    responses=problem_responses(401, 403, 404),
+    dependencies=[WRITE],
+    responses=problem_responses(*MANAGER_ERRORS, FieldRequired),
 )
 async def update_organization(
     body: OrganizationUpdate, access: LegalRepresentative, session: Session
 ) -> MyOrganization:
     """Name, type, postal address (its country sets the currency: CHF in CH and LI, else EUR)
     and phone; legal representatives only."""
-    changes = body.model_dump(exclude_unset=True)
-    for field in ("name", "kind", "address"):
-        if field in changes and changes[field] is None:
-            raise Unprocessable(f"{field} cannot be removed.", code="field_required")
-    changed = await service.update_details(session, access.organization, changes)
-    if changed:
-        await audit.record(session, access, "organization.updated", details={"fields": changed})
-        await audit.emit(
-            session,
-            "organization.updated",
-            OrganizationRead.model_validate(access.organization),
-            organization_id=access.organization.id,
-        )
+    await details.update_details(
+        session, access.organization, body.model_dump(exclude_unset=True), by=access.actor
+    )
     return my_organization(access)
 
 
@@ -159,39 +155,27 @@ async def update_organization(
     "/{organization_id}/logo",
     operation_id="organizations-set_logo",
     status_code=NO_CONTENT,
-    responses=problem_responses(401, 403, 404, 413, 422),
+    dependencies=[WRITE],
+    responses=problem_responses(*MANAGER_ERRORS, 413, LogoTooLarge, LogoTypeNotSupported),
 )
 async def set_logo(file: UploadFile, access: LegalRepresentative, session: Session) -> None:
     """A PNG, JPEG or WebP image of at most 1 MiB."""
-    data = await file.read(LOGO_MAX_BYTES + 1)
-    if len(data) > LOGO_MAX_BYTES:
-        raise Unprocessable("The image is larger than 1 MiB.", code="logo_too_large")
-    content_type = next(
-        (kind for magic, kind in LOGO_TYPES.items() if data.startswith(magic)), None
-    )
-    if content_type == "image/webp" and data[8:12] != b"WEBP":
-        content_type = None
-    if content_type is None:
-        raise Unprocessable(
-            "The logo must be a PNG, JPEG or WebP image.", code="logo_type_not_supported"
-        )
-    await service.set_logo(session, access.organization, content_type=content_type, data=data)
-    await audit.record(session, access, "organization.logo_updated", details={"bytes": len(data)})
+    data = await file.read(details.LOGO_MAX_BYTES + 1)
+    await details.set_logo(session, access.organization, data, by=access.actor)
 
 
 @organizations_router.get(
     "/{organization_id}/logo",
     operation_id="organizations-read_logo",
     response_class=Response,
+    dependencies=[READ],
     responses={
         200: {"content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}}},
-        **problem_responses(401, 403, 404),
+        **problem_responses(*ACCESS_ERRORS, LogoNotFound),
     },
 )
 async def read_logo(access: Member, session: Session) -> Response:
-    logo = await service.logo_of(session, access.organization.id)
-    if logo is None:
-        raise NotFound("No logo.", code="logo_not_found")
+    logo = await details.get_logo(session, access.organization.id)
     return Response(
         logo.data, media_type=logo.content_type, headers={"Cache-Control": "private, max-age=300"}
     )
@@ -201,26 +185,26 @@ async def read_logo(access: Member, session: Session) -> Response:
     "/{organization_id}/logo",
     operation_id="organizations-delete_logo",
     status_code=NO_CONTENT,
-    responses=problem_responses(401, 403, 404),
+    dependencies=[WRITE],
+    responses=problem_responses(*MANAGER_ERRORS, LogoNotFound),
 )
 async def delete_logo(access: LegalRepresentative, session: Session) -> None:
-    if not await service.remove_logo(session, access.organization):
-        raise NotFound("No logo.", code="logo_not_found")
-    await audit.record(session, access, "organization.logo_removed")
+    await details.remove_logo(session, access.organization, by=access.actor)
 
 
 @organizations_router.get(
     "/{organization_id}/billing-addresses",
     operation_id="organizations-list_billing_addresses",
     response_model=Page[BillingAddressRead],
-    responses=problem_responses(400, 401, 403, 404),
+    dependencies=[READ],
+    responses=problem_responses(*MANAGER_ERRORS, InvalidCursor),
 )
 async def list_billing_addresses(
     access: BillingManager, session: Session, page: Pagination
 ) -> dict[str, Any]:
     rows, cursor = await paginate(
         session,
-        select(BillingAddress).where(BillingAddress.organization_id == access.organization.id),
+        details.billing_addresses_of(access.organization.id),
         page,
         created_at=BillingAddress.created_at,
         id=BillingAddress.id,
@@ -232,16 +216,14 @@ async def list_billing_addresses(
     "/{organization_id}/billing-addresses",
     operation_id="organizations-add_billing_address",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 403, 404),
+    dependencies=[WRITE],
+    responses=problem_responses(*MANAGER_ERRORS),
 )
 async def add_billing_address(
     body: BillingAddressWrite, access: BillingManager, session: Session
 ) -> BillingAddressRead:
-    address = await service.add_billing_address(
-        session, access.organization.id, body.model_dump(mode="json")
-    )
-    await audit.record(
-        session, access, "billing_address.created", details={"billing_address_id": str(address.id)}
+    address = await details.add_billing_address(
+        session, access.organization, body.model_dump(mode="json"), by=access.actor
     )
     return BillingAddressRead.model_validate(address)
 
@@ -249,28 +231,31 @@ async def add_billing_address(
 @organizations_router.get(
     "/{organization_id}/billing-addresses/{address_id}",
     operation_id="organizations-read_billing_address",
-    responses=problem_responses(401, 403, 404),
+    dependencies=[READ],
+    responses=problem_responses(*MANAGER_ERRORS, BillingAddressNotFound),
 )
 async def read_billing_address(
     address_id: uuid.UUID, access: BillingManager, session: Session
 ) -> BillingAddressRead:
     return BillingAddressRead.model_validate(
-        await service.billing_address(session, access.organization.id, address_id)
+        await details.get_billing_address(session, access.organization.id, address_id)
     )
 
 
 @organizations_router.put(
     "/{organization_id}/billing-addresses/{address_id}",
     operation_id="organizations-replace_billing_address",
-    responses=problem_responses(401, 403, 404),
+    dependencies=[WRITE],
+    responses=problem_responses(*MANAGER_ERRORS, BillingAddressNotFound),
 )
 async def replace_billing_address(
     address_id: uuid.UUID, body: BillingAddressWrite, access: BillingManager, session: Session
 ) -> BillingAddressRead:
-    address = await service.billing_address(session, access.organization.id, address_id)
-    await service.update_billing_address(session, address, body.model_dump(mode="json"))
-    await audit.record(
-        session, access, "billing_address.updated", details={"billing_address_id": str(address.id)}
+    address = await details.get_billing_address(
+        session, access.organization.id, address_id, for_update=True
+    )
+    await details.update_billing_address(
+        session, address, body.model_dump(mode="json"), by=access.actor
     )
     return BillingAddressRead.model_validate(address)
 
@@ -279,23 +264,24 @@ async def replace_billing_address(
     "/{organization_id}/billing-addresses/{address_id}",
     operation_id="organizations-delete_billing_address",
     status_code=NO_CONTENT,
-    responses=problem_responses(401, 403, 404),
+    dependencies=[WRITE],
+    responses=problem_responses(*MANAGER_ERRORS, BillingAddressNotFound),
 )
 async def delete_billing_address(
     address_id: uuid.UUID, access: BillingManager, session: Session
 ) -> None:
-    address = await service.billing_address(session, access.organization.id, address_id)
-    await session.delete(address)
-    await audit.record(
-        session, access, "billing_address.deleted", details={"billing_address_id": str(address_id)}
+    address = await details.get_billing_address(
+        session, access.organization.id, address_id, for_update=True
     )
+    await details.delete_billing_address(session, address, by=access.actor)
 
 
 @organizations_router.get(
     "/{organization_id}/activity",
     operation_id="organizations-activity",
     response_model=Page[OrganizationActivityRead],
-    responses=problem_responses(400, 401, 403, 404),
+    dependencies=[READ],
+    responses=problem_responses(*MANAGER_ERRORS, InvalidCursor),
 )
 async def organization_activity(
     access: Manager,
@@ -337,18 +323,16 @@ async def organization_activity(
     "/{organization_id}/members/{account_id}/unlock",
     operation_id="organizations-unlock_member",
     status_code=NO_CONTENT,
-    responses=problem_responses(401, 403, 404),
+    dependencies=[WRITE],
+    responses=problem_responses(*MANAGER_ERRORS, MemberNotFound),
 )
 async def unlock_member(account_id: uuid.UUID, access: Manager, session: Session) -> None:
     """Unlocks a member's account locked after too many failed logins."""
-    if account_id not in await service.member_ids(session, access.organization.id):
-        raise NotFound("No such member.", code="member_not_found")
-    await auth.unlock_account(session, account_id, by=access.account_id)
-    await audit.record(session, access, "member.unlocked", account_id=account_id)
+    await members.unlock_member(session, access.organization, account_id, by=access.actor)
 
 
-router = APIRouter(route_class=AppRoute, dependencies=[Depends(organization_scope)])
-"""Everything under /v1/organizations; personal access tokens need the organizations scopes."""
+router = APIRouter(route_class=AppRoute)
+"""Everything under /v1/organizations; each route declares the organizations scope it needs."""
 for _scoped in (
     organizations_router,
     members_router.router,

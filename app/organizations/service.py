@@ -1,36 +1,43 @@
-"""Organizations: creation, details, logo, billing addresses, deletion; what other domains ask.
+"""What other packages may call about organizations (never their tables), and nothing else:
+creating one at sign-up, the account and organization deletion checks, products created by
+billing and ticketing, the partnership billing prices by, billing addresses, who to notify.
 
-Other domains call this module (never the tables): ``create_organization``, ``memberships_of``,
-``account_deletion_blockers``, ``leave_all``, ``create_product``, ``partnership_for_client``,
-``billing_address``, ``organization_deletion_blockers``.
+The organizations package's own use cases live in its topic modules (``details``, ``members``,
+``rights``, ``partners``, ``support``, ``products``, ``platform``).
 """
 
-import secrets
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import directory
+from app.accounts.types import Language
 from app.activity import service as activity
+from app.activity.types import Actor, Via
 from app.core import clock
-from app.core.errors import Conflict, NotFound
+from app.core.errors import Conflict
 from app.events import service as events
+from app.organizations.details import currency_for, get_billing_address
+from app.organizations.members import lock_organization as lock_organization
+from app.organizations.members import (
+    member_ids,
+    members_of,
+    remove_member_records,
+)
 from app.organizations.models import (
     BillingAddress,
-    Grant,
     Invitation,
     Membership,
     Organization,
-    OrganizationLogo,
     PartnerInvitation,
     Partnership,
     PartnershipProduct,
     Product,
     SupportAccessGrant,
-    Team,
-    TeamMember,
 )
 from app.organizations.schemas import OrganizationRead, ProductRead
 from app.organizations.types import (
@@ -39,20 +46,11 @@ from app.organizations.types import (
     PaymentMode,
     ProductStatus,
     ProductType,
+    Recipient,
     Role,
 )
 
-CHF_COUNTRIES = frozenset({"CH", "LI"})
 HELD_PRODUCT_STATUSES = frozenset(set(ProductStatus) - {ProductStatus.released})
-
-
-def currency_for(country: str) -> str:
-    """The invoicing currency set by the postal address's country."""
-    return "CHF" if country.upper() in CHF_COUNTRIES else "EUR"
-
-
-class BillingAddressNotFound(NotFound):
-    code = "billing_address_not_found"
 
 
 class OrganizationNotDeletable(Conflict):
@@ -99,12 +97,11 @@ async def create_organization(
         )
     )
     await session.flush()
-    await activity.record_entry(
+    await activity.record(
         session,
+        Actor(legal_representative_id, organization.id, Via.member),
         "organization.created",
         organization_id=organization.id,
-        actor_account_id=legal_representative_id,
-        actor_organization_id=organization.id,
         details={"name": name},
     )
     await events.emit(
@@ -116,109 +113,6 @@ async def create_organization(
     return organization
 
 
-async def lock_organization(session: AsyncSession, organization_id: uuid.UUID) -> None:
-    """Serializes changes to the organization's members (the last legal representative rule)."""
-    await session.execute(
-        select(Organization.id).where(Organization.id == organization_id).with_for_update()
-    )
-
-
-async def update_details(
-    session: AsyncSession, organization: Organization, changes: dict[str, Any]
-) -> list[str]:
-    """Applies ``changes`` (name, kind, address, phone); the address's country sets the
-    currency. Returns the fields that changed."""
-    changed = []
-    for field, value in changes.items():
-        if getattr(organization, field) != value:
-            setattr(organization, field, value)
-            changed.append(field)
-    if "address" in changed and organization.address:
-        organization.country = str(organization.address["country"]).upper()
-        organization.currency = currency_for(organization.country)
-    if changed:
-        organization.updated_at = clock.now()
-        await session.flush()
-    return changed
-
-
-async def set_logo(
-    session: AsyncSession, organization: Organization, *, content_type: str, data: bytes
-) -> None:
-    logo = await session.get(OrganizationLogo, organization.id)
-    now = clock.now()
-    if logo is None:
-        session.add(
-            OrganizationLogo(
-                organization_id=organization.id,
-                content_type=content_type,
-                data=data,
-                updated_at=now,
-            )
-        )
-    else:
-        logo.content_type, logo.data, logo.updated_at = content_type, data, now
-    organization.logo_updated_at = now
-    await session.flush()
-
-
-async def remove_logo(session: AsyncSession, organization: Organization) -> bool:
-    result = await session.execute(
-        delete(OrganizationLogo).where(OrganizationLogo.organization_id == organization.id)
-    )
-    organization.logo_updated_at = None
-    return bool(getattr(result, "rowcount", 0))
-
-
-async def logo_of(session: AsyncSession, organization_id: uuid.UUID) -> OrganizationLogo | None:
-    return await session.get(OrganizationLogo, organization_id)
-
-
-async def add_billing_address(
-    session: AsyncSession, organization_id: uuid.UUID, fields: dict[str, Any]
-) -> BillingAddress:
-    now = clock.now()
-    address = BillingAddress(
-        id=uuid.uuid4(), organization_id=organization_id, created_at=now, updated_at=now, **fields
-    )
-    session.add(address)
-    await session.flush()
-    return address
-
-
-async def billing_address(
-    session: AsyncSession, organization_id: uuid.UUID, address_id: uuid.UUID
-) -> BillingAddress:
-    """One of the organization's extra billing addresses (billing uses it per renewal)."""
-    address = await session.scalar(
-        select(BillingAddress).where(
-            BillingAddress.id == address_id, BillingAddress.organization_id == organization_id
-        )
-    )
-    if address is None:
-        raise BillingAddressNotFound("No such billing address.")
-    return address
-
-
-async def update_billing_address(
-    session: AsyncSession, address: BillingAddress, fields: dict[str, Any]
-) -> BillingAddress:
-    for field, value in fields.items():
-        setattr(address, field, value)
-    address.updated_at = clock.now()
-    await session.flush()
-    return address
-
-
-async def organization_exists(session: AsyncSession, organization_id: uuid.UUID) -> bool:
-    found = await session.scalar(
-        select(Organization.id).where(
-            Organization.id == organization_id, Organization.deleted_at.is_(None)
-        )
-    )
-    return found is not None
-
-
 async def memberships_of(session: AsyncSession, account_id: uuid.UUID) -> list[Membership]:
     statement = (
         select(Membership)
@@ -226,32 +120,6 @@ async def memberships_of(session: AsyncSession, account_id: uuid.UUID) -> list[M
         .where(Membership.account_id == account_id, Organization.deleted_at.is_(None))
     )
     return list(await session.scalars(statement))
-
-
-async def member_ids(session: AsyncSession, organization_id: uuid.UUID) -> list[uuid.UUID]:
-    return list(
-        await session.scalars(
-            select(Membership.account_id).where(Membership.organization_id == organization_id)
-        )
-    )
-
-
-async def is_administrator_of_any_organization_of(
-    session: AsyncSession, administrator_id: uuid.UUID, account_id: uuid.UUID
-) -> bool:
-    """True when ``administrator_id`` administers an organization that ``account_id`` belongs to."""
-    admin = Membership.__table__.alias("admin")
-    statement = (
-        select(func.count())
-        .select_from(Membership)
-        .join(admin, admin.c.organization_id == Membership.organization_id)
-        .where(
-            Membership.account_id == account_id,
-            admin.c.account_id == administrator_id,
-            admin.c.role.in_([Role.administrator, Role.legal_representative]),
-        )
-    )
-    return bool(await session.scalar(statement))
 
 
 async def _held_products(session: AsyncSession, organization_id: uuid.UUID) -> int:
@@ -290,27 +158,6 @@ async def account_deletion_blockers(session: AsyncSession, account_id: uuid.UUID
     return blockers
 
 
-async def remove_member_records(
-    session: AsyncSession, organization_id: uuid.UUID, account_id: uuid.UUID
-) -> None:
-    """Deletes the membership and everything that hangs on it in the organization: its own
-    grants and its team memberships."""
-    await session.execute(
-        delete(Grant).where(
-            Grant.organization_id == organization_id, Grant.account_id == account_id
-        )
-    )
-    teams = select(Team.id).where(Team.organization_id == organization_id)
-    await session.execute(
-        delete(TeamMember).where(TeamMember.account_id == account_id, TeamMember.team_id.in_(teams))
-    )
-    await session.execute(
-        delete(Membership).where(
-            Membership.organization_id == organization_id, Membership.account_id == account_id
-        )
-    )
-
-
 async def leave_all(session: AsyncSession, account_id: uuid.UUID) -> None:
     """Removes the account from its organizations; those left without members are deleted."""
     for membership in await memberships_of(session, account_id):
@@ -330,7 +177,7 @@ async def organization_deletion_blockers(
     session: AsyncSession, organization: Organization
 ) -> list[str]:
     """What in the organization itself blocks its deletion, as stable codes: products, other
-    members (``app.lifecycle.delete_organization`` adds billing's unpaid invoices and balance)."""
+    members (``app.lifecycle.organization_deletion_blockers`` adds billing's)."""
     blockers = []
     if await _held_products(session, organization.id):
         blockers.append("products")
@@ -379,12 +226,11 @@ async def close_organization(
     )
     for account_id in await member_ids(session, organization.id):
         await remove_member_records(session, organization.id, account_id)
-    await activity.record_entry(
+    await activity.record(
         session,
+        Actor(by_account_id, organization.id, Via.member),
         "organization.deleted",
         organization_id=organization.id,
-        actor_account_id=by_account_id,
-        actor_organization_id=organization.id,
     )
     await events.emit(
         session,
@@ -401,10 +247,10 @@ async def create_product(
     organization_id: uuid.UUID,
     type: ProductType,
     name: str,
-    actor_account_id: uuid.UUID | None = None,
-    actor_organization_id: uuid.UUID | None = None,
+    by: Actor | None = None,
 ) -> Product:
-    """Adds a product to the organization (billing calls this when an order is paid)."""
+    """Adds a product to the organization (billing calls this when an order is paid, ticketing
+    when an office opens; without ``by`` the service itself creates it)."""
     now = clock.now()
     product = Product(
         id=uuid.uuid4(),
@@ -418,13 +264,12 @@ async def create_product(
     )
     session.add(product)
     await session.flush()
-    await activity.record_entry(
+    await activity.record(
         session,
+        by or Actor.system(),
         "product.created",
         organization_id=organization_id,
         product_id=product.id,
-        actor_account_id=actor_account_id,
-        actor_organization_id=actor_organization_id,
         details={"type": str(type), "name": name},
     )
     await events.emit(
@@ -479,50 +324,46 @@ async def partnership_for_client(
     )
 
 
-class AffiliatePartnerConflict(Conflict):
-    code = "affiliate_partner_conflict"
-
-
-async def _new_vip_code(session: AsyncSession) -> str:
-    while True:
-        code = f"{secrets.randbelow(10**10):010d}"
-        if not await session.scalar(select(func.count()).where(Organization.vip_code == code)):
-            return code
-
-
-async def set_platform_flags(
-    session: AsyncSession,
-    organization: Organization,
-    *,
-    changes: dict[str, bool],
-    by_account_id: uuid.UUID,
-) -> Organization:
-    """Platform staff flag an organization as partner or affiliate (never both) or give it
-    premium support (which gives it a VIP code)."""
-    is_partner = changes.get("is_partner", organization.is_partner)
-    is_affiliate = changes.get("is_affiliate", organization.is_affiliate)
-    if is_partner and is_affiliate:
-        raise AffiliatePartnerConflict(
-            "An organization cannot be an affiliate and a partner at the same time."
+async def organization_exists(session: AsyncSession, organization_id: uuid.UUID) -> bool:
+    found = await session.scalar(
+        select(Organization.id).where(
+            Organization.id == organization_id, Organization.deleted_at.is_(None)
         )
-    changed = {
-        field: value for field, value in changes.items() if getattr(organization, field) != value
-    }
-    for field, value in changed.items():
-        setattr(organization, field, value)
-    if organization.premium_support and organization.vip_code is None:
-        organization.vip_code = await _new_vip_code(session)
-    if changed:
-        organization.updated_at = clock.now()
-        await activity.record_entry(
-            session,
-            "organization.platform_flags_changed",
-            organization_id=organization.id,
-            actor_account_id=by_account_id,
-            details=changed,
+    )
+    return found is not None
+
+
+async def billing_address(
+    session: AsyncSession, organization_id: uuid.UUID, address_id: uuid.UUID
+) -> BillingAddress:
+    """One of the organization's extra billing addresses (billing uses it per renewal)."""
+    return await get_billing_address(session, organization_id, address_id)
+
+
+async def recipients(
+    session: AsyncSession, organization_id: uuid.UUID, *, roles: Iterable[Role]
+) -> list[Recipient]:
+    """The members of the organization with one of ``roles`` to notify (billing's reminders,
+    webhooks' disabling notices), oldest member first; deleted accounts are left out."""
+    wanted = list(roles)
+    memberships = list(
+        await session.scalars(
+            members_of(organization_id)
+            .where(Membership.role.in_(wanted))
+            .order_by(Membership.created_at, Membership.id)
         )
-    await session.flush()
-    return organization
+    )
+    people = await directory.summaries(session, [item.account_id for item in memberships])
+    return [
+        Recipient(
+            account_id=person.id,
+            email=person.email,
+            name=person.full_name,
+            language=Language(person.language),
+        )
+        for item in memberships
+        if (person := people.get(item.account_id)) is not None
+    ]
 
 
 # --- used by ticketing ---

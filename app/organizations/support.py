@@ -3,19 +3,19 @@
 import uuid
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.activity import service as activity
+from app.activity.types import Actor
 from app.core import clock
-from app.core.errors import Conflict, NotFound
-from app.organizations import audit
-from app.organizations.models import SupportAccessGrant
-from app.organizations.permissions import OrganizationAccess
+from app.events import service as events
+from app.organizations.errors import (
+    SupportAccessEnded,
+    SupportAccessNotFound,
+)
+from app.organizations.models import Organization, SupportAccessGrant
 from app.organizations.schemas import SupportAccessRead
-
-
-class SupportAccessNotFound(NotFound):
-    code = "support_access_not_found"
 
 
 def is_active(grant: SupportAccessGrant) -> bool:
@@ -34,6 +34,27 @@ def support_access_read(grant: SupportAccessGrant) -> SupportAccessRead:
     )
 
 
+def grants_of(organization_id: uuid.UUID) -> Select[SupportAccessGrant]:
+    """Every support access the organization gave, running or ended."""
+    return select(SupportAccessGrant).where(SupportAccessGrant.organization_id == organization_id)
+
+
+async def get_grant(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    grant_id: uuid.UUID,
+    *,
+    for_update: bool = False,
+) -> SupportAccessGrant:
+    statement = grants_of(organization_id).where(SupportAccessGrant.id == grant_id)
+    if for_update:
+        statement = statement.with_for_update()
+    found = await session.scalar(statement)
+    if found is None:
+        raise SupportAccessNotFound("No such support access.")
+    return found
+
+
 async def active_grant(
     session: AsyncSession, organization_id: uuid.UUID
 ) -> SupportAccessGrant | None:
@@ -50,7 +71,7 @@ async def active_grant(
 
 
 async def grant(
-    session: AsyncSession, by: OrganizationAccess, *, hours: int, reason: str | None
+    session: AsyncSession, organization: Organization, *, hours: int, reason: str | None, by: Actor
 ) -> SupportAccessGrant:
     """Lets support staff reach the organization's products for ``hours``; an access still
     running is replaced."""
@@ -58,7 +79,7 @@ async def grant(
     await session.execute(
         update(SupportAccessGrant)
         .where(
-            SupportAccessGrant.organization_id == by.organization.id,
+            SupportAccessGrant.organization_id == organization.id,
             SupportAccessGrant.revoked_at.is_(None),
             SupportAccessGrant.expires_at > now,
         )
@@ -66,7 +87,7 @@ async def grant(
     )
     created = SupportAccessGrant(
         id=uuid.uuid4(),
-        organization_id=by.organization.id,
+        organization_id=organization.id,
         reason=reason,
         granted_by_account_id=by.account_id,
         created_at=now,
@@ -75,39 +96,37 @@ async def grant(
     session.add(created)
     await session.flush()
     read = support_access_read(created)
-    await audit.record(
+    await activity.record(
         session,
         by,
         "support_access.granted",
+        organization_id=organization.id,
         details={"grant_id": str(created.id), "expires_at": created.expires_at.isoformat()},
     )
-    await audit.emit(session, "support_access.granted", read, organization_id=by.organization.id)
+    await events.emit(session, "support_access.granted", read, organization_id=organization.id)
     return created
 
 
 async def revoke(
-    session: AsyncSession, by: OrganizationAccess, grant_id: uuid.UUID
+    session: AsyncSession, organization: Organization, grant_id: uuid.UUID, *, by: Actor
 ) -> SupportAccessGrant:
-    found = await session.scalar(
-        select(SupportAccessGrant)
-        .where(
-            SupportAccessGrant.id == grant_id,
-            SupportAccessGrant.organization_id == by.organization.id,
-        )
-        .with_for_update()
-    )
-    if found is None:
-        raise SupportAccessNotFound("No such support access.")
+    found = await get_grant(session, organization.id, grant_id, for_update=True)
     if not is_active(found):
-        raise Conflict("This support access has already ended.", code="support_access_ended")
+        raise SupportAccessEnded("This support access has already ended.")
     found.revoked_at = clock.now()
     found.revoked_by_account_id = by.account_id
     await session.flush()
-    await audit.record(session, by, "support_access.revoked", details={"grant_id": str(found.id)})
-    await audit.emit(
+    await activity.record(
+        session,
+        by,
+        "support_access.revoked",
+        organization_id=organization.id,
+        details={"grant_id": str(found.id)},
+    )
+    await events.emit(
         session,
         "support_access.revoked",
         support_access_read(found),
-        organization_id=by.organization.id,
+        organization_id=organization.id,
     )
     return found

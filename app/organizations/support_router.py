@@ -4,15 +4,15 @@ import uuid
 from typing import Any
 
 from fastapi import APIRouter, status
-from sqlalchemy import select
 
 from app.core.db import Session
 from app.core.errors import problem_responses
 from app.core.idempotency import AppRoute
-from app.core.pagination import Page, Pagination, page_of, paginate
+from app.core.pagination import InvalidCursor, Page, Pagination, page_of, paginate
 from app.organizations import support
+from app.organizations.errors import SupportAccessEnded, SupportAccessNotFound
 from app.organizations.models import SupportAccessGrant
-from app.organizations.permissions import Manager
+from app.organizations.permissions import MANAGER_ERRORS, READ, WRITE, Manager
 from app.organizations.schemas import SupportAccessCreate, SupportAccessRead, SupportInfo
 
 router = APIRouter(tags=["support"], route_class=AppRoute)
@@ -21,7 +21,8 @@ router = APIRouter(tags=["support"], route_class=AppRoute)
 @router.get(
     "/{organization_id}/support",
     operation_id="support-read",
-    responses=problem_responses(401, 403, 404),
+    dependencies=[READ],
+    responses=problem_responses(*MANAGER_ERRORS),
 )
 async def read_support(access: Manager, session: Session) -> SupportInfo:
     """The VIP code (with premium support) and the support access running, if any."""
@@ -38,14 +39,17 @@ async def read_support(access: Manager, session: Session) -> SupportInfo:
     "/{organization_id}/support-access",
     operation_id="support-grant_access",
     status_code=status.HTTP_201_CREATED,
-    responses=problem_responses(401, 403, 404),
+    dependencies=[WRITE],
+    responses=problem_responses(*MANAGER_ERRORS, 422),
 )
 async def grant_access(
     body: SupportAccessCreate, access: Manager, session: Session
 ) -> SupportAccessRead:
     """Lets support staff reach the organization's products for `hours` (replacing an access
     still running)."""
-    created = await support.grant(session, access, hours=body.hours, reason=body.reason)
+    created = await support.grant(
+        session, access.organization, hours=body.hours, reason=body.reason, by=access.actor
+    )
     return support.support_access_read(created)
 
 
@@ -53,14 +57,13 @@ async def grant_access(
     "/{organization_id}/support-access",
     operation_id="support-list_access",
     response_model=Page[SupportAccessRead],
-    responses=problem_responses(400, 401, 403, 404),
+    dependencies=[READ],
+    responses=problem_responses(*MANAGER_ERRORS, InvalidCursor),
 )
 async def list_access(access: Manager, session: Session, page: Pagination) -> dict[str, Any]:
     rows, cursor = await paginate(
         session,
-        select(SupportAccessGrant).where(
-            SupportAccessGrant.organization_id == access.organization.id
-        ),
+        support.grants_of(access.organization.id),
         page,
         created_at=SupportAccessGrant.created_at,
         id=SupportAccessGrant.id,
@@ -71,10 +74,12 @@ async def list_access(access: Manager, session: Session, page: Pagination) -> di
 @router.post(
     "/{organization_id}/support-access/{grant_id}/revoke",
     operation_id="support-revoke_access",
-    responses=problem_responses(401, 403, 404, 409),
+    dependencies=[WRITE],
+    responses=problem_responses(*MANAGER_ERRORS, SupportAccessNotFound, SupportAccessEnded),
 )
 async def revoke_access(
     grant_id: uuid.UUID, access: Manager, session: Session
 ) -> SupportAccessRead:
     """Ends support staff access now."""
-    return support.support_access_read(await support.revoke(session, access, grant_id))
+    revoked = await support.revoke(session, access.organization, grant_id, by=access.actor)
+    return support.support_access_read(revoked)

@@ -1,6 +1,10 @@
 """The organizations domain's enums and value rules, which other domains may import."""
 
+import uuid
+from dataclasses import dataclass
 from enum import StrEnum
+
+from app.accounts.types import Language
 
 
 class Role(StrEnum):
@@ -75,3 +79,13 @@ class PartnerAccess(StrEnum):
 class PaymentMode(StrEnum):
     client_pays = "client_pays"
     partner_pays = "partner_pays"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """A member to notify: where, by which name, in which language."""
+
+    account_id: uuid.UUID
+    email: str
+    name: str
+    language: Language

@@ -16,13 +16,8 @@ from app.core.idempotency import (
 )
 from app.core.pagination import Page, Pagination, page_of, paginate
 from app.organizations import permissions
-from app.organizations.permissions import (
-    Manager,
-    Member,
-    OrganizationNotFound,
-    ProductNotFound,
-    RoleForbidden,
-)
+from app.organizations.errors import OrganizationNotFound, ProductNotFound, RoleForbidden
+from app.organizations.permissions import Manager, Member
 from app.ticketing import control, offices, orders, reports
 from app.ticketing.deps import (
     READ,

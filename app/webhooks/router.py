@@ -19,7 +19,8 @@ from app.core.idempotency import AppRoute
 from app.core.pagination import InvalidCursor, Page, Pagination, page_of, paginate
 from app.events import service as events
 from app.events.catalog import EVENT_TYPES
-from app.organizations.permissions import Manager, Member, OrganizationNotFound, RoleForbidden
+from app.organizations.errors import OrganizationNotFound, RoleForbidden
+from app.organizations.permissions import Manager, Member
 from app.webhooks import patterns, service
 from app.webhooks.deps import LockedSubscription, ManagedSubscription, ManagerActor, actor_of
 from app.webhooks.errors import (

@@ -12,6 +12,7 @@ from app.core.db import Database
 from app.core.settings import Settings
 from app.events.models import DomainEvent
 from app.main import create_app
+from app.organizations import service
 from app.organizations.models import Grant, Membership
 from app.organizations.types import Role
 from tests.factories import PASSWORD, enable_two_factor, log_in, signed_in_user, unique_email
@@ -353,3 +354,22 @@ async def test_two_legal_representatives_leaving_at_once_leave_one_behind(
             )
         )
     assert representatives == 1
+
+
+async def test_recipients_are_the_members_holding_the_roles_asked_oldest_first(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    roster = await organization_with_roles(client, db)
+    async with db.sessionmaker() as session:
+        managers = await service.recipients(
+            session,
+            roster.organization_id,
+            roles=(Role.legal_representative, Role.administrator),
+        )
+        nobody = await service.recipients(session, roster.organization_id, roles=())
+    assert [(r.account_id, r.email) for r in managers] == [
+        (roster.legal.account_id, roster.legal.email),
+        (roster.admin.account_id, roster.admin.email),
+    ]
+    assert all(r.name and r.language for r in managers)
+    assert nobody == []
