@@ -48,18 +48,17 @@ class AppError(Exception):
         self,
         detail: str | None = None,
         *,
-        code: str | None = None,
         status: int | None = None,
         headers: dict[str, str] | None = None,
         keep_changes: bool | None = None,
         **extra: Any,
     ) -> None:
-        super().__init__(detail or code or self.code)
+        if "code" in extra:
+            raise TypeError("an error's code is its class: declare a subclass with that code")
+        super().__init__(detail or self.code)
         if keep_changes is not None:
             self.keep_changes = keep_changes
         self.detail = detail
-        if code:
-            self.code = code
         if status:
             self.status = status
         self.headers = headers
