@@ -7,12 +7,14 @@ Other domains call this module (never the tables): ``create_organization``, ``me
 
 import secrets
 import uuid
+from collections.abc import Collection
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import directory
 from app.activity import service as activity
 from app.billing import service as billing
 from app.core import clock
@@ -545,3 +547,38 @@ async def set_platform_flags(
         )
     await session.flush()
     return organization
+
+
+# --- used by webhooks ---
+
+
+@dataclass(frozen=True)
+class Recipient:
+    """Someone of an organization to write to."""
+
+    email: str
+    name: str
+    language: str
+
+
+async def organization_name(session: AsyncSession, organization_id: uuid.UUID) -> str | None:
+    return await session.scalar(select(Organization.name).where(Organization.id == organization_id))
+
+
+async def recipients(
+    session: AsyncSession,
+    organization_id: uuid.UUID,
+    *,
+    roles: Collection[Role] = (Role.legal_representative, Role.administrator),
+) -> list[Recipient]:
+    """The organization's members with one of ``roles`` (managers by default), not deleted."""
+    account_ids = await session.scalars(
+        select(Membership.account_id).where(
+            Membership.organization_id == organization_id, Membership.role.in_(list(roles))
+        )
+    )
+    found = await directory.summaries(session, account_ids)
+    return [
+        Recipient(email=account.email, name=account.full_name, language=account.language)
+        for account in sorted(found.values(), key=lambda account: account.email)
+    ]

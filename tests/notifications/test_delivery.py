@@ -14,11 +14,12 @@ import time_machine
 
 from app.core import clock
 from app.core.db import Database
+from app.core.jobs import Service
 from app.core.settings import Settings
-from app.notifications.delivery import MAX_ATTEMPTS, RETRY_DELAYS, deliver_due, retry_delay
+from app.notifications.delivery import MAIL, MAX_ATTEMPTS, RETRY_DELAYS, deliver_due, retry_delay
 from app.notifications.models import MailStatus
 from app.notifications.transport import SmtpTransport
-from app.worker import JOBS
+from app.worker import JOBS, KINDS
 from tests.mail import Mailbox
 from tests.notifications.samples import outbox_by_address, queue_samples
 
@@ -222,6 +223,7 @@ async def test_without_smtp_host_mails_are_written_as_eml_files(
     assert (await outbox_by_address(db))["ada@example.test"].status == MailStatus.sent
 
 
-def test_the_worker_runs_delivery() -> None:
-    [job] = [job for job in JOBS if job.name == "notifications.deliver_due"]
-    assert job.run is deliver_due
+def test_the_worker_runs_the_outbox_for_mail_sms_and_webhooks() -> None:
+    assert [job.name for job in JOBS if isinstance(job, Service)] == ["outbox"]
+    assert [kind.name for kind in KINDS] == ["mail", "sms", "webhooks"]
+    assert MAIL in KINDS
