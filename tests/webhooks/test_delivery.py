@@ -10,7 +10,14 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from app.core import clock, outbox
 from app.core.db import Database
 from app.core.settings import Settings
-from app.webhooks.delivery import LEASE, MAX_ATTEMPTS, RETRY_DELAYS, WEBHOOKS, deliver_due
+from app.webhooks.delivery import (
+    LEASE,
+    MAX_ATTEMPTS,
+    PER_SUBSCRIPTION,
+    RETRY_DELAYS,
+    WEBHOOKS,
+    deliver_due,
+)
 from app.webhooks.fanout import fan_out
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
 from tests.factories import User
@@ -439,3 +446,21 @@ async def test_failed_deliveries_since_a_date_can_be_redelivered(
     await run_worker(db, settings)
     assert receiver.ids() == {str(gone): 2}
     assert (await _delivery(db, gone)).status == "succeeded"
+
+
+async def test_a_claim_takes_at_most_the_cap_of_one_subscription_and_none_of_a_busy_one(
+    client: httpx.AsyncClient, db: Database, settings: Settings, manager: User, receiver: Receiver
+) -> None:
+    crowded = await subscribe(client, manager, receiver.url + "/crowded", ["member.*"])
+    other = await subscribe(client, manager, receiver.url + "/other", ["product.*"])
+    for _ in range(PER_SUBSCRIPTION + 2):
+        await emit_event(db, manager.organization_id, "member.added")
+    await emit_event(db, manager.organization_id, "product.created")
+    await fan_out(db.sessionmaker)
+
+    async with db.sessionmaker.begin() as session:
+        busy = frozenset({crowded["id"]})
+        [claim] = await outbox.claim_due(WEBHOOKS, session, settings, limit=50, busy=busy)
+        assert claim.target == other["id"]
+        claims = await outbox.claim_due(WEBHOOKS, session, settings, limit=50)
+    assert [c.target for c in claims] == [crowded["id"]] * PER_SUBSCRIPTION
