@@ -330,14 +330,19 @@ class Dispatcher:
         state.queue.append(claim)
         state.in_flight += 1
         self.in_flight += 1
+        self._open_lanes(kind, claim.target, state)
+
+    def _open_lanes(self, kind: Kind[Any], target: str, state: _Target) -> None:
+        # Claims being sent count too: a lane held by a slow one must not hold back the next.
         wanted = min(kind.per_target, math.ceil(state.in_flight / kind.lane_size))
-        while state.lanes < wanted:
+        while state.queue and state.lanes < wanted:
             state.lanes += 1
-            task = asyncio.create_task(self._lane(kind, claim.target, state))
+            task = asyncio.create_task(self._lane(kind, target, state))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
 
     async def _lane(self, kind: Kind[Any], target: str, state: _Target) -> None:
+        taking = True
         try:
             async with kind.lane(target, self.settings) as send:
                 while state.queue:
@@ -346,22 +351,34 @@ class Dispatcher:
                         outcome = await self._attempt(kind, send, claim)
                         await self._record(kind, claim, outcome)
                     finally:
-                        state.in_flight -= 1
-                        self.in_flight -= 1
-                        if self._on_done is not None:
-                            self._on_done(kind)
-        except Exception:
-            # Opening or closing the lane failed: what is left stays leased, and is retried
-            # as interrupted when the lease ends.
+                        self._finished(kind, state)
+                # Closing the lane may take a while: claims dispatched meanwhile go to a new one.
+                taking = False
+                state.lanes -= 1
+                self._open_lanes(kind, target, state)
+        except Exception as error:
+            # Opening or closing the lane failed: what it would have sent is a failed attempt.
             log.exception("outbox_lane_failed", kind=kind.name, target=target)
-            while state.queue:
-                state.queue.popleft()
-                state.in_flight -= 1
-                self.in_flight -= 1
+            if taking:
+                while state.queue:
+                    claim = state.queue.popleft()
+                    try:
+                        failure = Outcome(error=f"{type(error).__name__}: {error}")
+                        await self._record(kind, claim, failure)
+                    finally:
+                        self._finished(kind, state)
         finally:
-            state.lanes -= 1
-            if not state.lanes and not state.queue and not state.in_flight:
-                self._targets.pop((kind.name, target), None)
+            if taking:
+                state.lanes -= 1
+            key = (kind.name, target)
+            if not state.lanes and not state.in_flight and self._targets.get(key) is state:
+                del self._targets[key]
+
+    def _finished(self, kind: Kind[Any], state: _Target) -> None:
+        state.in_flight -= 1
+        self.in_flight -= 1
+        if self._on_done is not None:
+            self._on_done(kind)
 
     async def _attempt(self, kind: Kind[Any], send: Sender[Any], claim: Claim[Any]) -> Outcome:
         try:
