@@ -18,6 +18,7 @@ from app.events.service import emit
 from app.main import create_app
 from app.notifications.models import MailMessage, MailStatus
 from app.notifications.service import queue_mail
+from app.webhooks.delivery import PER_SUBSCRIPTION
 from app.webhooks.models import DeliveryStatus, WebhookDelivery
 from app.worker import KINDS
 from tests.factories import signed_in_user
@@ -158,3 +159,29 @@ async def test_a_notification_wakes_the_runner_before_its_poll(
 
     print(f"mail woken by NOTIFY after {arrived - queued:.3f} s")  # noqa: T201
     assert arrived - queued < 1.0
+
+
+async def test_a_slow_subscription_gets_at_most_its_cap_of_requests_at_once(
+    committed_client: httpx.AsyncClient, committed_db: Database, mailbox: Mailbox
+) -> None:
+    receiver = Receiver(delay_seconds=1.0).start()
+    try:
+        user = await signed_in_user(committed_client, committed_db)
+        await subscribe(committed_client, user, receiver.url + "/hooks")
+        async with _running(committed_db, mailbox.settings):
+            await _until(lambda: _idle(committed_db), within=10)
+            async with committed_db.sessionmaker.begin() as session:
+                for number in range(PER_SUBSCRIPTION + 2):
+                    await emit(
+                        session, "member.added", {"n": number}, organization_id=user.organization_id
+                    )
+            await _until(lambda: len(receiver.received) == PER_SUBSCRIPTION + 2, within=10)
+            await _until(lambda: _idle(committed_db), within=10)
+    finally:
+        receiver.stop()
+
+    arrivals = sorted(request.at for request in receiver.received)
+    assert len(arrivals) == PER_SUBSCRIPTION + 2
+    first = arrivals[0]
+    assert all(at - first < 0.9 for at in arrivals[:PER_SUBSCRIPTION])  # sent together
+    assert all(at - first >= 0.9 for at in arrivals[PER_SUBSCRIPTION:])  # waited for a slot
