@@ -70,7 +70,8 @@ def serve(
 
 @cli.command()
 def worker() -> None:
-    """Run the background jobs loop (outbox delivery, periodic sweeps). Several may run."""
+    """Run the outbox runner (mail, SMS, webhooks; woken by NOTIFY) and the periodic jobs, each
+    its own task. Several workers may run."""
     from app.worker import run_forever
 
     settings = get_settings()

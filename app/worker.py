@@ -1,39 +1,51 @@
-"""The background worker: runs every domain's periodic jobs. Several workers may run at once."""
+"""The background worker: the outbox runner (mail, SMS, webhooks) and every domain's periodic
+jobs, each its own asyncio task. Several workers may run at once."""
 
 import asyncio
 import signal
+from typing import Any
 
 import structlog
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.accounts import auth as accounts_auth
 from app.billing import jobs as billing_jobs
-from app.core import idempotency, ratelimit
+from app.core import idempotency, outbox, ratelimit
 from app.core.db import Database
-from app.core.jobs import Job, run_loop
-from app.core.settings import Settings
-from app.notifications import delivery
+from app.core.jobs import Job, Service, run_loop
+from app.core.settings import Settings, get_settings
+from app.notifications import delivery as mail_delivery
 from app.notifications import sms as sms_delivery
 from app.payments import jobs as payments_jobs
 from app.ticketing import jobs as ticketing_jobs
 from app.webhooks import delivery as webhook_delivery
-from app.webhooks import fanout as webhook_fanout
 
 log = structlog.get_logger("app.worker")
 
-JOBS: tuple[Job, ...] = (
+KINDS: tuple[outbox.Kind[Any], ...] = (
+    mail_delivery.MAIL,
+    sms_delivery.SMS,
+    webhook_delivery.WEBHOOKS,
+)
+"""What the outbox runner sends (each module registers its kind when imported)."""
+
+
+async def run_outbox(sessionmaker: async_sessionmaker[AsyncSession], stop: asyncio.Event) -> None:
+    """Claims and sends mail, SMS and webhooks until ``stop``."""
+    await outbox.Runner(sessionmaker, get_settings(), kinds=KINDS).run(stop)
+
+
+JOBS: tuple[Job | Service, ...] = (
+    Service("outbox", run=run_outbox),
     Job("idempotency.purge_expired", every_seconds=3600, run=idempotency.purge_expired),
     Job("ratelimit.purge_old_windows", every_seconds=3600, run=ratelimit.purge_old_windows),
     Job(
         "accounts.purge_expired_tokens", every_seconds=3600, run=accounts_auth.purge_expired_tokens
     ),
-    Job("notifications.deliver_due", every_seconds=1, run=delivery.deliver_due),
-    Job("notifications.deliver_sms_due", every_seconds=1, run=sms_delivery.deliver_due),
     Job("billing.renew_due", every_seconds=60, run=billing_jobs.renew_due),
     Job("billing.renewal_reminders", every_seconds=300, run=billing_jobs.send_renewal_reminders),
     Job("billing.invoice_reminders", every_seconds=300, run=billing_jobs.send_invoice_reminders),
     Job("billing.release_domains", every_seconds=300, run=billing_jobs.release_domains),
-    Job("webhooks.fan_out", every_seconds=1, run=webhook_fanout.fan_out),
-    Job("webhooks.deliver_due", every_seconds=1, run=webhook_delivery.deliver_due),
     Job(
         "ticketing.invoice_deadlines", every_seconds=60, run=ticketing_jobs.sweep_invoice_deadlines
     ),
@@ -42,16 +54,16 @@ JOBS: tuple[Job, ...] = (
 
 
 async def run_forever(database_url: str, settings: Settings) -> None:
-    """Runs the jobs until SIGINT or SIGTERM."""
+    """Runs the outbox and the jobs until SIGINT or SIGTERM."""
     from app.core.logging import configure_logging
 
     configure_logging(settings.log_level, json=settings.log_json)
-    database = Database.connect(database_url, pool_size=4, max_overflow=0)
+    database = Database.connect(database_url, pool_size=8, max_overflow=4)
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
-    log.info("worker_started", jobs=[job.name for job in JOBS])
+    log.info("worker_started", jobs=[job.name for job in JOBS], kinds=[k.name for k in KINDS])
     try:
         await run_loop(
             JOBS,

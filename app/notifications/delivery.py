@@ -1,24 +1,38 @@
-"""The worker job that sends due mails from the outbox, retrying failures with backoff.
+"""Sending the mail outbox: the ``mail`` kind of the outbox runner (``app.core.outbox``).
 
-A batch is claimed with ``FOR UPDATE SKIP LOCKED`` and its rows stay locked until each mail is
-sent and marked, in one transaction: two workers never send the same mail. Should that
-transaction fail to commit after sending, the mails are sent again (at least once, never lost).
+A due mail is leased in a short claiming transaction, sent outside it over an SMTP connection
+(one per lane; at most ``PER_SERVER`` lanes to the server), and its outcome recorded in another
+short transaction. Two workers never send the same attempt; a worker killed mid-flight leaves a
+mail that is retried (counted as an interrupted attempt) once its lease ends: at least once,
+never lost.
 """
 
-from datetime import timedelta
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from datetime import datetime, timedelta
+from typing import Any
 
 import structlog
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.core import clock
+from app.core import clock, outbox
 from app.core.settings import Settings, get_settings
 from app.notifications.models import MailMessage, MailStatus
-from app.notifications.transport import TransportUnavailable, build_message, open_transport
+from app.notifications.transport import (
+    OutgoingMail,
+    TransportUnavailable,
+    build_message,
+    open_transport,
+)
 
 log = structlog.get_logger("app.notifications")
 
 BATCH_SIZE = 50
+PER_SERVER = 2
+"""SMTP connections open at once to the server."""
+PER_CONNECTION = 25
+"""Mails one connection takes before a second one is opened."""
+LEASE = timedelta(minutes=10)
 # The wait after the 1st, 2nd… failed attempt; the attempt after the last one is the final one.
 RETRY_DELAYS = (
     timedelta(minutes=1),
@@ -29,8 +43,104 @@ RETRY_DELAYS = (
     timedelta(hours=12),
     timedelta(hours=24),
 )
-MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
+POLICY = outbox.RetryPolicy(RETRY_DELAYS)
+MAX_ATTEMPTS = POLICY.max_attempts
 ERROR_MAX_LENGTH = 2000
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """How long to wait after the ``attempts``-th failed attempt."""
+    return POLICY.delay(attempts)
+
+
+def _error(error: Exception) -> str:
+    return f"{type(error).__name__}: {error}"[:ERROR_MAX_LENGTH]
+
+
+async def _prepare(
+    session: AsyncSession, mails: Sequence[MailMessage], settings: Settings
+) -> list[OutgoingMail]:
+    return [OutgoingMail.of(mail) for mail in mails]
+
+
+def _target(mail: OutgoingMail, settings: Settings) -> str:
+    if settings.smtp_host:
+        return f"smtp://{settings.smtp_host}:{settings.smtp_port}"
+    return "files"
+
+
+@asynccontextmanager
+async def _lane(target: str, settings: Settings) -> AsyncIterator[outbox.Sender[OutgoingMail]]:
+    """One connection to the server; once it is unreachable, the lane's other mails are not
+    tried (each is postponed with the same error)."""
+    async with open_transport(settings) as transport:
+        unavailable: TransportUnavailable | None = None
+
+        async def send(claim: outbox.Claim[OutgoingMail]) -> outbox.Outcome:
+            nonlocal unavailable
+            if unavailable is not None:
+                return outbox.Outcome(error=_error(unavailable))
+            message = build_message(claim.payload, sender=settings.mail_from, now=clock.now())
+            try:
+                await transport.send(message)
+            except TransportUnavailable as error:
+                unavailable = error
+                return outbox.Outcome(error=_error(error))
+            except Exception as error:
+                return outbox.Outcome(error=_error(error))
+            return outbox.Outcome()
+
+        yield send
+
+
+async def _recorded(
+    session: AsyncSession,
+    mail: MailMessage,
+    claim: outbox.Claim[Any],
+    outcome: outbox.Outcome,
+    now: datetime,
+) -> None:
+    if outcome.succeeded:
+        mail.sent_at = now
+        log.info("mail_sent", mail_id=str(mail.id), template=mail.template, attempts=mail.attempts)
+    elif mail.status == MailStatus.failed:
+        log.error(
+            "mail_failed",
+            mail_id=str(mail.id),
+            template=mail.template,
+            attempts=mail.attempts,
+            error=mail.last_error,
+        )
+    else:
+        log.warning(
+            "mail_retry_scheduled",
+            mail_id=str(mail.id),
+            template=mail.template,
+            attempts=mail.attempts,
+            next_attempt_at=mail.next_attempt_at.isoformat(),
+            error=mail.last_error,
+        )
+
+
+MAIL: outbox.Kind[OutgoingMail] = outbox.register(
+    outbox.Kind(
+        name="mail",
+        model=MailMessage,
+        policy=POLICY,
+        prepare=_prepare,
+        target=_target,
+        lane=_lane,
+        done=MailStatus.sent,
+        pending=MailStatus.pending,
+        failed=MailStatus.failed,
+        lease=LEASE,
+        per_target=PER_SERVER,
+        lane_size=PER_CONNECTION,
+        batch_size=BATCH_SIZE,
+        on_recorded=_recorded,
+        error_max_length=ERROR_MAX_LENGTH,
+    )
+)
 
 
 async def deliver_due(
@@ -39,76 +149,10 @@ async def deliver_due(
     *,
     batch_size: int = BATCH_SIZE,
 ) -> int:
-    """Sends up to ``batch_size`` due mails; returns how many were attempted (sent or not)."""
-    settings = settings or get_settings()
-    async with sessionmaker.begin() as session:
-        mails = (
-            await session.scalars(
-                select(MailMessage)
-                .where(
-                    MailMessage.status == MailStatus.pending,
-                    MailMessage.next_attempt_at <= clock.now(),
-                )
-                .order_by(MailMessage.next_attempt_at)
-                .limit(batch_size)
-                .with_for_update(skip_locked=True)
-            )
-        ).all()
-        if not mails:
-            return 0
-        async with open_transport(settings) as transport:
-            unavailable: TransportUnavailable | None = None
-            for mail in mails:
-                if unavailable is not None:
-                    # Not tried: the transport already failed for this batch.
-                    _record_failure(mail, unavailable)
-                    continue
-                try:
-                    await transport.send(
-                        build_message(mail, sender=settings.mail_from, now=clock.now())
-                    )
-                except TransportUnavailable as error:
-                    unavailable = error
-                    _record_failure(mail, error)
-                except Exception as error:
-                    _record_failure(mail, error)
-                else:
-                    _record_sent(mail)
-    return len(mails)
+    """Sends up to ``batch_size`` due mails once; returns how many were attempted (sent or not).
 
-
-def retry_delay(attempts: int) -> timedelta:
-    """How long to wait after the ``attempts``-th failed attempt."""
-    return RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
-
-
-def _record_sent(mail: MailMessage) -> None:
-    mail.attempts += 1
-    mail.status = MailStatus.sent
-    mail.sent_at = clock.now()
-    mail.last_error = None
-    log.info("mail_sent", mail_id=str(mail.id), template=mail.template, attempts=mail.attempts)
-
-
-def _record_failure(mail: MailMessage, error: Exception) -> None:
-    mail.attempts += 1
-    mail.last_error = f"{type(error).__name__}: {error}"[:ERROR_MAX_LENGTH]
-    if mail.attempts >= MAX_ATTEMPTS:
-        mail.status = MailStatus.failed
-        log.error(
-            "mail_failed",
-            mail_id=str(mail.id),
-            template=mail.template,
-            attempts=mail.attempts,
-            error=mail.last_error,
-        )
-        return
-    mail.next_attempt_at = clock.now() + retry_delay(mail.attempts)
-    log.warning(
-        "mail_retry_scheduled",
-        mail_id=str(mail.id),
-        template=mail.template,
-        attempts=mail.attempts,
-        next_attempt_at=mail.next_attempt_at.isoformat(),
-        error=mail.last_error,
+    The worker runs the ``MAIL`` kind continuously (``outbox.Runner``); this is one round of it.
+    """
+    return await outbox.run_once(
+        MAIL, sessionmaker, settings or get_settings(), batch_size=batch_size
     )

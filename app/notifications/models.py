@@ -36,6 +36,8 @@ class MailMessage(IdMixin, Base):
     status: Mapped[MailStatus] = mapped_column(String(10), default=MailStatus.pending)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=clock.now)
+    lease_token: Mapped[uuid.UUID | None]
+    """Set while a worker attempts it; ``next_attempt_at`` is then the lease's end."""
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     sent_at: Mapped[datetime | None]
@@ -59,6 +61,8 @@ class SmsMessage(IdMixin, Base):
     status: Mapped[MailStatus] = mapped_column(String(10), default=MailStatus.pending)
     attempts: Mapped[int] = mapped_column(default=0)
     next_attempt_at: Mapped[datetime] = mapped_column(default=clock.now)
+    lease_token: Mapped[uuid.UUID | None]
+    """Set while a worker attempts it; ``next_attempt_at`` is then the lease's end."""
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     sent_at: Mapped[datetime | None]

@@ -6,20 +6,28 @@ messages are written as files in ``data_dir/sms`` so a newcomer sees them.
 """
 
 import uuid
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
 
 import httpx
 import structlog
-from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.core import clock
+from app.core import clock, outbox
 from app.core.settings import Settings, get_settings
-from app.notifications.delivery import MAX_ATTEMPTS, RETRY_DELAYS
+from app.notifications.delivery import POLICY
 from app.notifications.models import MailStatus, SmsMessage
 
 log = structlog.get_logger("app.notifications.sms")
 
 BATCH_SIZE = 50
+TIMEOUT_SECONDS = 15.0
+PER_GATEWAY = 4
+"""Requests in flight at once to the gateway."""
+PER_LANE = 10
 TEXTS = {
     "recovery_phone_code": {
         "fr": "Votre code de confirmation Manager : {code}. Il expire dans 15 minutes.",
@@ -50,45 +58,83 @@ async def queue_sms(
     )
 
 
+@dataclass(frozen=True)
+class OutgoingSms:
+    id: uuid.UUID
+    to_number: str
+    text: str
+
+
+async def _prepare(
+    session: AsyncSession, messages: Sequence[SmsMessage], settings: Settings
+) -> list[OutgoingSms]:
+    return [OutgoingSms(message.id, message.to_number, message.text) for message in messages]
+
+
+def _target(message: OutgoingSms, settings: Settings) -> str:
+    return settings.sms_gateway_url or "files"
+
+
+@asynccontextmanager
+async def _lane(target: str, settings: Settings) -> AsyncIterator[outbox.Sender[OutgoingSms]]:
+    async with httpx.AsyncClient(timeout=TIMEOUT_SECONDS, follow_redirects=False) as client:
+
+        async def send(claim: outbox.Claim[OutgoingSms]) -> outbox.Outcome:
+            try:
+                await _send(client, settings, claim.payload)
+            except Exception as error:  # any failure is retried: a message is never lost
+                log.warning("sms_failed", sms_id=str(claim.id), error=str(error))
+                return outbox.Outcome(error=str(error) or type(error).__name__)
+            return outbox.Outcome()
+
+        yield send
+
+
+async def _recorded(
+    session: AsyncSession,
+    message: SmsMessage,
+    claim: outbox.Claim[Any],
+    outcome: outbox.Outcome,
+    now: datetime,
+) -> None:
+    if outcome.succeeded:
+        message.sent_at = now
+
+
+SMS: outbox.Kind[OutgoingSms] = outbox.register(
+    outbox.Kind(
+        name="sms",
+        model=SmsMessage,
+        policy=POLICY,
+        prepare=_prepare,
+        target=_target,
+        lane=_lane,
+        done=MailStatus.sent,
+        pending=MailStatus.pending,
+        failed=MailStatus.failed,
+        lease=timedelta(seconds=120),
+        per_target=PER_GATEWAY,
+        lane_size=PER_LANE,
+        batch_size=BATCH_SIZE,
+        on_recorded=_recorded,
+    )
+)
+
+
 async def deliver_due(
-    sessionmaker: async_sessionmaker[AsyncSession], settings: Settings | None = None
+    sessionmaker: async_sessionmaker[AsyncSession],
+    settings: Settings | None = None,
+    *,
+    batch_size: int = BATCH_SIZE,
 ) -> int:
-    """Sends the due messages (claimed with SKIP LOCKED); failures are retried with backoff."""
-    settings = settings or get_settings()
-    async with sessionmaker.begin() as session:
-        messages = (
-            await session.scalars(
-                select(SmsMessage)
-                .where(
-                    SmsMessage.status == MailStatus.pending,
-                    SmsMessage.next_attempt_at <= clock.now(),
-                )
-                .order_by(SmsMessage.next_attempt_at)
-                .limit(BATCH_SIZE)
-                .with_for_update(skip_locked=True)
-            )
-        ).all()
-        if not messages:
-            return 0
-        async with httpx.AsyncClient(timeout=15, follow_redirects=False) as client:
-            for message in messages:
-                message.attempts += 1
-                try:
-                    await _send(client, settings, message)
-                except Exception as error:  # any failure is retried: a message is never lost
-                    log.warning("sms_failed", sms_id=str(message.id), error=str(error))
-                    message.last_error = str(error)[:2000]
-                    if message.attempts >= MAX_ATTEMPTS:
-                        message.status = MailStatus.failed
-                    else:
-                        message.next_attempt_at = clock.now() + RETRY_DELAYS[message.attempts - 1]
-                    continue
-                message.status = MailStatus.sent
-                message.sent_at = clock.now()
-    return len(messages)
+    """Sends the due messages once (the worker runs the ``SMS`` kind continuously); failures are
+    retried on the mail schedule. Returns how many were attempted."""
+    return await outbox.run_once(
+        SMS, sessionmaker, settings or get_settings(), batch_size=batch_size
+    )
 
 
-async def _send(client: httpx.AsyncClient, settings: Settings, message: SmsMessage) -> None:
+async def _send(client: httpx.AsyncClient, settings: Settings, message: OutgoingSms) -> None:
     if settings.sms_gateway_url is None:
         folder = settings.data_dir / "sms"
         folder.mkdir(parents=True, exist_ok=True)

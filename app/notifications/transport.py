@@ -1,8 +1,10 @@
 """Handing messages over: to an SMTP server, or to .eml files when no server is configured."""
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
 from email.utils import format_datetime, parseaddr
@@ -20,6 +22,31 @@ class TransportUnavailable(Exception):
     """No message can be handed over now (e.g. the SMTP server cannot be reached)."""
 
 
+@dataclass(frozen=True)
+class OutgoingMail:
+    """What a claimed outbox mail needs to be sent, read in the claiming transaction."""
+
+    id: uuid.UUID
+    to_address: str
+    subject: str
+    text_body: str
+    html_body: str | None
+    language: str
+    template: str
+
+    @classmethod
+    def of(cls, mail: MailMessage) -> "OutgoingMail":
+        return cls(
+            id=mail.id,
+            to_address=mail.to_address,
+            subject=mail.subject,
+            text_body=mail.text_body,
+            html_body=mail.html_body,
+            language=mail.language,
+            template=mail.template,
+        )
+
+
 class Transport(Protocol):
     async def send(self, message: EmailMessage) -> None:
         """Hands ``message`` over; raises on failure."""
@@ -27,7 +54,7 @@ class Transport(Protocol):
     async def close(self) -> None: ...
 
 
-def build_message(mail: MailMessage, *, sender: str, now: datetime) -> EmailMessage:
+def build_message(mail: OutgoingMail | MailMessage, *, sender: str, now: datetime) -> EmailMessage:
     """The MIME message for ``mail``: text, and HTML as an alternative when it has one."""
     message = EmailMessage()
     message["From"] = sender

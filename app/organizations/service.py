@@ -440,3 +440,10 @@ async def product_name(session: AsyncSession, product_id: uuid.UUID) -> str:
     """The product's name ("" when there is none), for invoice lines."""
     name = await session.scalar(select(Product.name).where(Product.id == product_id))
     return name or ""
+
+
+# --- used by webhooks ---
+
+
+async def organization_name(session: AsyncSession, organization_id: uuid.UUID) -> str | None:
+    return await session.scalar(select(Organization.name).where(Organization.id == organization_id))

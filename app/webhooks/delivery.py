@@ -1,34 +1,39 @@
-"""The worker job that sends due deliveries, per Standard Webhooks, with retries.
+"""Sending webhook deliveries, per Standard Webhooks: the ``webhooks`` kind of the outbox runner.
 
-No transaction stays open during an HTTP call. A batch is claimed with ``FOR UPDATE SKIP LOCKED``
-in a short transaction that gives each delivery a lease (a token, and ``next_attempt_at`` moved to
-the lease's end) and commits; the requests are sent; the results are recorded in another short
-transaction, only for deliveries still holding the same token. A request is bounded by
-``TIMEOUT_SECONDS``, well inside ``LEASE``: two live workers never send the same attempt, and a
-worker killed mid-delivery leaves a delivery that is due again once its lease ends (at least once).
+No transaction stays open during an HTTP call (``app.core.outbox``): due deliveries are leased in a
+short claiming transaction, sent, and each result recorded in its own short transaction, only for
+a delivery still holding the same lease. A request is bounded by ``TIMEOUT_SECONDS``, well inside
+``LEASE``: two live workers never send the same attempt, and a worker killed mid-delivery leaves
+a delivery that is retried (its attempt logged as interrupted) once its lease ends.
+
+Each subscription is its own target: at most ``PER_SUBSCRIPTION`` requests to it at once, so a
+slow or dead receiver only delays its own deliveries. New events are fanned out into deliveries
+just before each claim (``fanout.fan_out``).
 """
 
 import asyncio
 import email.utils
-import random
 import ssl
 import time
 import uuid
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import certifi
 import httpx
 import structlog
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.core import clock
+from app.core import clock, outbox
 from app.core.settings import Settings, get_settings
-from app.events.models import DomainEvent
-from app.webhooks import signing
+from app.events import service as events_service
+from app.events.types import Event
+from app.webhooks import service, signing
 from app.webhooks.disabling import disable, failing_since, mark_failing, mark_succeeding
+from app.webhooks.fanout import fan_out
 from app.webhooks.models import (
     DeliveryStatus,
     DisabledReason,
@@ -37,7 +42,6 @@ from app.webhooks.models import (
     WebhookSubscription,
 )
 from app.webhooks.schemas import WebhookEvent
-from app.webhooks.service import event_body, signing_secrets
 from app.webhooks.targets import TargetNotAllowed, resolve
 
 log = structlog.get_logger("app.webhooks")
@@ -57,8 +61,11 @@ RETRY_DELAYS = (
     timedelta(hours=20),
     timedelta(hours=24),
 )
-MAX_ATTEMPTS = len(RETRY_DELAYS) + 1
 JITTER = 0.1
+POLICY = outbox.RetryPolicy(RETRY_DELAYS, jitter=JITTER)
+MAX_ATTEMPTS = POLICY.max_attempts
+PER_SUBSCRIPTION = 4
+"""Requests in flight at once to one subscription."""
 """Up to this fraction of the delay is added at random, so retries of a burst spread out."""
 RETRY_AFTER_STATUSES = frozenset({429, 503})
 RETRY_AFTER_MAX = timedelta(hours=24)
@@ -71,6 +78,8 @@ _SSL_CONTEXT = ssl.create_default_context(cafile=certifi.where())
 
 @dataclass(frozen=True)
 class Claim:
+    """One leased delivery, with what its request needs."""
+
     delivery_id: uuid.UUID
     lease_token: uuid.UUID
     subscription_id: uuid.UUID
@@ -95,6 +104,174 @@ class Result:
     def succeeded(self) -> bool:
         return self.status_code is not None and 200 <= self.status_code < 300
 
+    def outcome(self) -> outbox.Outcome:
+        if self.succeeded:
+            return outbox.Outcome(detail=self)
+        return outbox.Outcome(
+            error=self.error or f"HTTP {self.status_code}",
+            retry_after=self.retry_after if self.status_code in RETRY_AFTER_STATUSES else None,
+            final=self.status_code == 410,
+            detail=self,
+        )
+
+
+def _body(event: Event, organization_id: uuid.UUID) -> str:
+    """The same representation as the polling feed's."""
+    return WebhookEvent.model_validate(
+        service.event_body(event, organization_id=organization_id)
+    ).model_dump_json()
+
+
+def _active() -> Sequence[ColumnElement[bool]]:
+    return (
+        WebhookDelivery.subscription_id.in_(
+            select(WebhookSubscription.id).where(WebhookSubscription.active.is_(True))
+        ),
+    )
+
+
+def _claimed(delivery: WebhookDelivery, now: datetime) -> None:
+    delivery.updated_at = now
+
+
+async def _prepare(
+    session: AsyncSession, deliveries: Sequence[WebhookDelivery], settings: Settings
+) -> list[Claim]:
+    subscriptions = {
+        subscription.id: subscription
+        for subscription in await session.scalars(
+            select(WebhookSubscription).where(
+                WebhookSubscription.id.in_({d.subscription_id for d in deliveries})
+            )
+        )
+    }
+    events = await events_service.events_by_id(session, {d.event_id for d in deliveries})
+    claims = []
+    for delivery in deliveries:
+        subscription = subscriptions[delivery.subscription_id]
+        event = events[delivery.event_id]
+        assert delivery.lease_token is not None
+        claims.append(
+            Claim(
+                delivery_id=delivery.id,
+                lease_token=delivery.lease_token,
+                subscription_id=subscription.id,
+                event_id=event.id,
+                event_type=event.type,
+                target_url=subscription.target_url,
+                body=_body(event, subscription.organization_id),
+                secrets=tuple(service.signing_secrets(subscription)),
+            )
+        )
+    return claims
+
+
+def _target(claim: Claim, settings: Settings) -> str:
+    return str(claim.subscription_id)
+
+
+@asynccontextmanager
+async def _lane(target: str, settings: Settings) -> AsyncIterator[outbox.Sender[Claim]]:
+    clients: dict[str, httpx.AsyncClient] = {}
+    try:
+
+        async def send_one(claim: outbox.Claim[Claim]) -> outbox.Outcome:
+            return (await send(claim.payload, settings, clients)).outcome()
+
+        yield send_one
+    finally:
+        await asyncio.gather(*(client.aclose() for client in clients.values()))
+
+
+async def _interrupted(session: AsyncSession, delivery: WebhookDelivery, now: datetime) -> None:
+    """Logs the interrupted attempt, as the receiver may have got it."""
+    target_url = await session.scalar(
+        select(WebhookSubscription.target_url).where(
+            WebhookSubscription.id == delivery.subscription_id
+        )
+    )
+    started = delivery.next_attempt_at - LEASE
+    session.add(
+        WebhookAttempt(
+            id=uuid.uuid4(),
+            delivery_id=delivery.id,
+            subscription_id=delivery.subscription_id,
+            event_id=delivery.event_id,
+            event_type=delivery.event_type,
+            target_url=target_url or "",
+            succeeded=False,
+            status_code=None,
+            duration_ms=max(0, round((now - started).total_seconds() * 1000)),
+            response_excerpt=None,
+            error=outbox.INTERRUPTED,
+            created_at=started,
+        )
+    )
+    delivery.last_attempt_at = started
+    delivery.last_status_code = None
+    delivery.updated_at = now
+
+
+async def _recorded(
+    session: AsyncSession,
+    delivery: WebhookDelivery,
+    claim: outbox.Claim[Claim],
+    outcome: outbox.Outcome,
+    now: datetime,
+) -> None:
+    """The attempt log, the delivery's last result, and the subscription's health."""
+    result: Result = outcome.detail
+    session.add(_attempt(result))
+    delivery.last_attempt_at = result.attempted_at
+    delivery.last_status_code = result.status_code
+    delivery.last_error = result.error
+    delivery.updated_at = now
+    if result.succeeded:
+        delivery.delivered_at = now
+    else:
+        log.info(
+            "webhook_attempt_failed",
+            delivery_id=str(delivery.id),
+            attempts=delivery.attempts,
+            status=delivery.status,
+            status_code=result.status_code,
+            error=result.error,
+        )
+    await session.flush()
+    subscription_id = result.claim.subscription_id
+    if result.status_code == 410:
+        await disable(session, subscription_id, DisabledReason.gone, "410 Gone")
+    elif result.succeeded:
+        await mark_succeeding(session, subscription_id)
+    else:
+        await _note_failure(session, result, now)
+
+
+WEBHOOKS: outbox.Kind[Claim] = outbox.register(
+    outbox.Kind(
+        name="webhooks",
+        model=WebhookDelivery,
+        policy=POLICY,
+        prepare=_prepare,
+        target=_target,
+        lane=_lane,
+        done=DeliveryStatus.succeeded,
+        pending=DeliveryStatus.pending,
+        failed=DeliveryStatus.failed,
+        lease=LEASE,
+        per_target=PER_SUBSCRIPTION,
+        batch_size=BATCH_SIZE,
+        target_column=WebhookDelivery.subscription_id,
+        claimable=_active,
+        on_claimed=_claimed,
+        on_interrupted=_interrupted,
+        on_recorded=_recorded,
+        feed=fan_out,
+        wakes_on=("events_domain_events",),
+        error_max_length=ERROR_MAX_LENGTH,
+    )
+)
+
 
 async def deliver_due(
     sessionmaker: async_sessionmaker[AsyncSession],
@@ -102,67 +279,11 @@ async def deliver_due(
     *,
     batch_size: int = BATCH_SIZE,
 ) -> int:
-    """Sends up to ``batch_size`` due deliveries; returns how many were attempted."""
-    settings = settings or get_settings()
-    claims = await claim_due(sessionmaker, batch_size=batch_size)
-    if not claims:
-        return 0
-    results = await send_all(claims, settings)
-    await record(sessionmaker, results)
-    return len(claims)
-
-
-async def claim_due(
-    sessionmaker: async_sessionmaker[AsyncSession], *, batch_size: int = BATCH_SIZE
-) -> list[Claim]:
-    """Leases up to ``batch_size`` due deliveries of active subscriptions, and commits."""
-    async with sessionmaker.begin() as session:
-        now = clock.now()
-        rows = (
-            await session.execute(
-                select(WebhookDelivery, WebhookSubscription, DomainEvent)
-                .join(
-                    WebhookSubscription, WebhookSubscription.id == WebhookDelivery.subscription_id
-                )
-                .join(DomainEvent, DomainEvent.id == WebhookDelivery.event_id)
-                .where(
-                    WebhookDelivery.status == DeliveryStatus.pending,
-                    WebhookDelivery.next_attempt_at <= now,
-                    WebhookSubscription.active.is_(True),
-                )
-                .order_by(WebhookDelivery.next_attempt_at)
-                .limit(batch_size)
-                .with_for_update(of=WebhookDelivery, skip_locked=True)
-            )
-        ).all()
-        claims = []
-        for delivery, subscription, event in rows:
-            delivery.lease_token = uuid.uuid4()
-            delivery.next_attempt_at = now + LEASE
-            delivery.updated_at = now
-            body = event_body(event, organization_id=subscription.organization_id)
-            claims.append(
-                Claim(
-                    delivery_id=delivery.id,
-                    lease_token=delivery.lease_token,
-                    subscription_id=subscription.id,
-                    event_id=event.id,
-                    event_type=event.type,
-                    target_url=subscription.target_url,
-                    body=WebhookEvent.model_validate(body).model_dump_json(),
-                    secrets=tuple(signing_secrets(subscription)),
-                )
-            )
-    return claims
-
-
-async def send_all(claims: Sequence[Claim], settings: Settings) -> list[Result]:
-    """Sends the claims concurrently, one connection pool per target host."""
-    clients: dict[str, httpx.AsyncClient] = {}
-    try:
-        return list(await asyncio.gather(*(send(claim, settings, clients) for claim in claims)))
-    finally:
-        await asyncio.gather(*(client.aclose() for client in clients.values()))
+    """Sends up to ``batch_size`` due deliveries once (the worker runs the ``WEBHOOKS`` kind
+    continuously); returns how many were attempted."""
+    return await outbox.run_once(
+        WEBHOOKS, sessionmaker, settings or get_settings(), batch_size=batch_size
+    )
 
 
 async def send(claim: Claim, settings: Settings, clients: dict[str, httpx.AsyncClient]) -> Result:
@@ -257,57 +378,8 @@ def retry_after(value: str | None) -> timedelta | None:
 def next_delay(attempts: int, result: Result) -> timedelta:
     """The wait after the ``attempts``-th failed attempt: the receiver's ``Retry-After`` on 429
     and 503, otherwise the schedule plus jitter."""
-    if result.status_code in RETRY_AFTER_STATUSES and result.retry_after is not None:
-        return result.retry_after
-    delay = RETRY_DELAYS[min(attempts, len(RETRY_DELAYS)) - 1]
-    return delay * (1 + random.uniform(0, JITTER))  # noqa: S311 - jitter, not a secret
-
-
-async def record(sessionmaker: async_sessionmaker[AsyncSession], results: Sequence[Result]) -> None:
-    """Writes the attempts and moves each delivery on, in one transaction; a delivery whose lease
-    was taken over meanwhile is left alone. Rows are locked in id order (no deadlocks)."""
-    if not results:
-        return
-    by_delivery = {result.claim.delivery_id: result for result in results}
-    async with sessionmaker.begin() as session:
-        deliveries = (
-            await session.scalars(
-                select(WebhookDelivery)
-                .where(WebhookDelivery.id.in_(by_delivery))
-                .order_by(WebhookDelivery.id)
-                .with_for_update()
-            )
-        ).all()
-        held = [d for d in deliveries if d.lease_token == by_delivery[d.id].claim.lease_token]
-        for lost in by_delivery.keys() - {delivery.id for delivery in held}:
-            # The lease ended and another worker took the delivery over, or it was deleted.
-            log.warning("webhook_lease_lost", delivery_id=str(lost))
-        now = clock.now()
-        succeeded: set[uuid.UUID] = set()
-        failed: dict[uuid.UUID, Result] = {}
-        gone: set[uuid.UUID] = set()
-        for delivery in held:
-            result = by_delivery[delivery.id]
-            session.add(_attempt(result))
-            _move_on(delivery, result, now)
-            subscription_id = result.claim.subscription_id
-            if result.succeeded:
-                succeeded.add(subscription_id)
-            elif result.status_code == 410:
-                gone.add(subscription_id)
-            elif (
-                subscription_id not in failed
-                or result.attempted_at < failed[subscription_id].attempted_at
-            ):
-                failed[subscription_id] = result
-        await session.flush()
-        for subscription_id in sorted(succeeded | failed.keys() | gone):
-            if subscription_id in gone:
-                await disable(session, subscription_id, DisabledReason.gone, "410 Gone")
-            elif subscription_id in succeeded:
-                await mark_succeeding(session, subscription_id)
-            else:
-                await _note_failure(session, failed[subscription_id], now)
+    outcome = result.outcome()
+    return POLICY.delay(attempts, retry_after=outcome.retry_after)
 
 
 def _attempt(result: Result) -> WebhookAttempt:
@@ -326,32 +398,6 @@ def _attempt(result: Result) -> WebhookAttempt:
         error=result.error,
         created_at=result.attempted_at,
     )
-
-
-def _move_on(delivery: WebhookDelivery, result: Result, now: datetime) -> None:
-    """Succeeded, failed for good (410, or the last attempt), or due again later."""
-    delivery.attempts += 1
-    delivery.lease_token = None
-    delivery.last_attempt_at = result.attempted_at
-    delivery.last_status_code = result.status_code
-    delivery.last_error = result.error
-    delivery.updated_at = now
-    if result.succeeded:
-        delivery.status = DeliveryStatus.succeeded
-        delivery.delivered_at = now
-    elif result.status_code == 410 or delivery.attempts >= MAX_ATTEMPTS:
-        delivery.status = DeliveryStatus.failed
-    else:
-        delivery.next_attempt_at = now + next_delay(delivery.attempts, result)
-    if not result.succeeded:
-        log.info(
-            "webhook_attempt_failed",
-            delivery_id=str(delivery.id),
-            attempts=delivery.attempts,
-            status=delivery.status,
-            status_code=result.status_code,
-            error=result.error,
-        )
 
 
 async def _note_failure(session: AsyncSession, result: Result, now: datetime) -> None:

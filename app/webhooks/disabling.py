@@ -6,12 +6,12 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.models import Account
 from app.activity import service as activity
+from app.activity.types import Actor
 from app.core import clock
 from app.notifications.service import queue_mail
-from app.organizations.models import Membership, Organization
-from app.organizations.permissions import MANAGERS
+from app.organizations import service as organizations
+from app.organizations.types import Role
 from app.webhooks.models import DeliveryStatus, DisabledReason, WebhookDelivery, WebhookSubscription
 
 
@@ -86,40 +86,27 @@ async def disable(
         return False
     organization_id, target_url = row
     await fail_pending(session, subscription_id, f"Subscription disabled: {detail}")
-    await activity.record_entry(
+    await activity.record(
         session,
+        Actor.system(),
         "webhooks.subscription_disabled",
         organization_id=organization_id,
         details={"subscription_id": str(subscription_id), "reason": reason, "detail": detail},
     )
-    organization_name = await session.scalar(
-        select(Organization.name).where(Organization.id == organization_id)
-    )
-    for account in await _managers(session, organization_id):
+    organization_name = await organizations.organization_name(session, organization_id)
+    for recipient in await organizations.recipients(
+        session, organization_id, roles=(Role.legal_representative, Role.administrator)
+    ):
         await queue_mail(
             session,
-            to=account.email,
+            to=recipient.email,
             template="webhook_subscription_disabled",
-            language=account.language,
+            language=recipient.language,
             context={
-                "recipient_name": f"{account.first_name} {account.last_name}".strip(),
+                "recipient_name": recipient.name,
                 "organization_name": organization_name or "",
                 "target_url": target_url,
                 "reason": detail,
             },
         )
     return True
-
-
-async def _managers(session: AsyncSession, organization_id: uuid.UUID) -> list[Account]:
-    return list(
-        await session.scalars(
-            select(Account)
-            .join(Membership, Membership.account_id == Account.id)
-            .where(
-                Membership.organization_id == organization_id,
-                Membership.role.in_(list(MANAGERS)),
-                Account.deleted_at.is_(None),
-            )
-        )
-    )

@@ -12,13 +12,14 @@ after it was emitted would be missed (request transactions last seconds).
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, exists, func, select
+from sqlalchemy import ColumnElement, delete, exists, func, select
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core import clock
-from app.events.models import DomainEvent
+from app.events import service as events_service
 from app.webhooks import patterns
 from app.webhooks.models import (
     DeliveryStatus,
@@ -39,24 +40,15 @@ async def fan_out(
     """Fans out up to ``batch_size`` new events; returns how many events it handled."""
     async with sessionmaker.begin() as session:
         horizon = await _horizon(session)
-        query = (
-            select(DomainEvent)
-            .where(
-                DomainEvent.organization_id.is_not(None),
-                ~exists().where(WebhookEventFanout.event_id == DomainEvent.id),
-            )
-            .order_by(DomainEvent.created_at, DomainEvent.id)
-            .limit(batch_size)
-            .with_for_update(skip_locked=True)
-        )
         if horizon is not None:
-            query = query.where(DomainEvent.created_at >= horizon)
             await session.execute(
                 delete(WebhookEventFanout).where(
                     WebhookEventFanout.event_created_at < horizon - MARKERS_KEPT
                 )
             )
-        events = (await session.scalars(query)).all()
+        events = await events_service.claim_organization_events(
+            session, unhandled=_not_fanned_out, since=horizon, limit=batch_size
+        )
         if not events:
             return 0
         now = clock.now()
@@ -101,6 +93,10 @@ async def fan_out(
             .on_conflict_do_nothing(index_elements=["event_id"])
         )
     return len(events)
+
+
+def _not_fanned_out(event_id: Any) -> ColumnElement[bool]:
+    return ~exists().where(WebhookEventFanout.event_id == event_id)
 
 
 async def _horizon(session: AsyncSession) -> datetime | None:

@@ -1,7 +1,7 @@
 """payments: one table of card authorizations (authorized, then captured or voided).
 
 Revision ID: 2a97d8cdf92c
-Revises: b7e1c2d3a4f5
+Revises: 649fbe00eba8
 Create Date: 2026-12-04 01:05:00+00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "2a97d8cdf92c"
-down_revision: str | None = "b7e1c2d3a4f5"
+down_revision: str | None = "649fbe00eba8"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

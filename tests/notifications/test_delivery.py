@@ -12,13 +12,21 @@ import aiosmtplib
 import pytest
 import time_machine
 
-from app.core import clock
+from app.core import clock, outbox
 from app.core.db import Database
+from app.core.jobs import Service
 from app.core.settings import Settings
-from app.notifications.delivery import MAX_ATTEMPTS, RETRY_DELAYS, deliver_due, retry_delay
+from app.notifications.delivery import (
+    LEASE,
+    MAIL,
+    MAX_ATTEMPTS,
+    RETRY_DELAYS,
+    deliver_due,
+    retry_delay,
+)
 from app.notifications.models import MailStatus
 from app.notifications.transport import SmtpTransport
-from app.worker import JOBS
+from app.worker import JOBS, KINDS
 from tests.mail import Mailbox
 from tests.notifications.samples import outbox_by_address, queue_samples
 
@@ -222,6 +230,34 @@ async def test_without_smtp_host_mails_are_written_as_eml_files(
     assert (await outbox_by_address(db))["ada@example.test"].status == MailStatus.sent
 
 
-def test_the_worker_runs_delivery() -> None:
-    [job] = [job for job in JOBS if job.name == "notifications.deliver_due"]
-    assert job.run is deliver_due
+def test_the_worker_runs_the_outbox_for_mail_sms_and_webhooks() -> None:
+    assert [job.name for job in JOBS if isinstance(job, Service)] == ["outbox"]
+    assert [kind.name for kind in KINDS] == ["mail", "sms", "webhooks"]
+    assert MAIL in KINDS
+
+
+async def test_a_mail_whose_attempt_was_interrupted_is_counted_and_sent_after_its_lease(
+    db: Database, mailbox: Mailbox, traveller: time_machine.Traveller
+) -> None:
+    await queue_samples(db, "ada@example.test")
+    async with db.sessionmaker.begin() as session:  # a worker claims it, then dies mid-send
+        [claim] = await outbox.claim_due(MAIL, session, mailbox.settings, limit=10)
+
+    traveller.shift(LEASE - timedelta(seconds=1))
+    assert await mailbox.deliver(db.sessionmaker) == 0  # still leased: nobody else sends it
+
+    traveller.shift(timedelta(seconds=2))
+    async with db.sessionmaker.begin() as session:  # the next worker finds the lease expired
+        [retry] = await outbox.claim_due(MAIL, session, mailbox.settings, limit=10)
+    interrupted = (await outbox_by_address(db))["ada@example.test"]
+    assert (interrupted.attempts, interrupted.last_error) == (1, "interrupted")
+    assert retry.attempt == 2
+    assert retry.lease_token != claim.lease_token
+
+    async with db.sessionmaker.begin() as session:  # the dead worker's late outcome is ignored
+        assert not await outbox.record(MAIL, session, claim, outbox.Outcome())
+    traveller.shift(LEASE + timedelta(seconds=1))  # that worker died too
+    assert await mailbox.deliver(db.sessionmaker) == 1
+    mail = (await outbox_by_address(db))["ada@example.test"]
+    assert (mail.status, mail.attempts, mail.last_error) == (MailStatus.sent, 3, None)
+    assert len(mailbox.messages_to("ada@example.test")) == 1

@@ -4,20 +4,19 @@ from datetime import timedelta
 import httpx
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import select, update
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-from app.core import clock
+from app.core import clock, outbox
 from app.core.db import Database
 from app.core.settings import Settings
 from app.webhooks.delivery import (
     LEASE,
     MAX_ATTEMPTS,
+    PER_SUBSCRIPTION,
     RETRY_DELAYS,
-    Result,
-    claim_due,
+    WEBHOOKS,
     deliver_due,
-    record,
 )
 from app.webhooks.fanout import fan_out
 from app.webhooks.models import WebhookDelivery, WebhookSubscription
@@ -303,27 +302,63 @@ async def test_a_success_ends_the_run_of_failures(
         assert (await _subscription(db, subscription["id"])).active is True
 
 
-async def test_a_worker_killed_mid_delivery_leaves_it_to_be_delivered_after_its_lease(
+async def test_an_attempt_interrupted_mid_flight_is_logged_as_such_and_retried_after_its_lease(
     client: httpx.AsyncClient, db: Database, settings: Settings, manager: User, receiver: Receiver
 ) -> None:
-    await subscribe(client, manager, receiver.url + "/hooks")
+    subscription = await subscribe(client, manager, receiver.url + "/hooks")
     event_id = await emit_event(db, manager.organization_id)
     await fan_out(db.sessionmaker)
 
-    [abandoned] = await claim_due(db.sessionmaker)  # the worker dies before sending
+    async with db.sessionmaker.begin() as session:  # the worker dies before any outcome
+        [abandoned] = await outbox.claim_due(WEBHOOKS, session, settings, limit=10)
     assert await deliver_due(db.sessionmaker, settings) == 0  # leased: nobody else sends it
 
     with time_machine.travel(clock.now() + LEASE + timedelta(seconds=1), tick=True):
         assert await deliver_due(db.sessionmaker, settings) == 1
         # The dead worker's result, should it ever be written, no longer counts.
-        await record(
-            db.sessionmaker, [Result(abandoned, clock.now(), 1, status_code=500, error=None)]
-        )
+        async with db.sessionmaker.begin() as session:
+            assert not await outbox.record(
+                WEBHOOKS, session, abandoned, outbox.Outcome(error="HTTP 500")
+            )
 
     assert receiver.ids() == {str(event_id): 1}
     delivery = await _delivery(db, event_id)
     assert delivery.status == "succeeded"
-    assert delivery.attempts == 1
+    assert delivery.attempts == 2  # the interrupted one counts
+    log = await client.get(
+        f"{subscriptions_url(manager)}/{subscription['id']}/attempts", headers=manager.headers
+    )
+    attempts = log.json()["data"]
+    assert [(a["succeeded"], a["error"]) for a in attempts] == [
+        (True, None),
+        (False, "interrupted"),
+    ]
+
+
+async def test_an_attempt_interrupted_on_the_last_try_fails_the_delivery(
+    client: httpx.AsyncClient, db: Database, settings: Settings, manager: User, receiver: Receiver
+) -> None:
+    await subscribe(client, manager, receiver.url + "/hooks")
+    event_id = await emit_event(db, manager.organization_id)
+    await fan_out(db.sessionmaker)
+    async with db.sessionmaker.begin() as session:
+        await session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.event_id == event_id)
+            .values(attempts=MAX_ATTEMPTS - 1)
+        )
+        await outbox.claim_due(WEBHOOKS, session, settings, limit=10)
+
+    with time_machine.travel(clock.now() + LEASE + timedelta(seconds=1), tick=True):
+        assert await deliver_due(db.sessionmaker, settings) == 0
+
+    delivery = await _delivery(db, event_id)
+    assert (delivery.status, delivery.attempts, delivery.last_error) == (
+        "failed",
+        MAX_ATTEMPTS,
+        "interrupted",
+    )
+    assert receiver.received == []
 
 
 async def test_targets_on_private_addresses_are_refused_in_production(
@@ -411,3 +446,21 @@ async def test_failed_deliveries_since_a_date_can_be_redelivered(
     await run_worker(db, settings)
     assert receiver.ids() == {str(gone): 2}
     assert (await _delivery(db, gone)).status == "succeeded"
+
+
+async def test_a_claim_takes_at_most_the_cap_of_one_subscription_and_none_of_a_busy_one(
+    client: httpx.AsyncClient, db: Database, settings: Settings, manager: User, receiver: Receiver
+) -> None:
+    crowded = await subscribe(client, manager, receiver.url + "/crowded", ["member.*"])
+    other = await subscribe(client, manager, receiver.url + "/other", ["product.*"])
+    for _ in range(PER_SUBSCRIPTION + 2):
+        await emit_event(db, manager.organization_id, "member.added")
+    await emit_event(db, manager.organization_id, "product.created")
+    await fan_out(db.sessionmaker)
+
+    async with db.sessionmaker.begin() as session:
+        busy = frozenset({crowded["id"]})
+        [claim] = await outbox.claim_due(WEBHOOKS, session, settings, limit=50, busy=busy)
+        assert claim.target == other["id"]
+        claims = await outbox.claim_due(WEBHOOKS, session, settings, limit=50)
+    assert [c.target for c in claims] == [crowded["id"]] * PER_SUBSCRIPTION
