@@ -49,34 +49,6 @@ async def record(
     return entry
 
 
-async def record_entry(
-    session: AsyncSession,
-    action: str,
-    *,
-    account_id: uuid.UUID | None = None,
-    organization_id: uuid.UUID | None = None,
-    product_id: uuid.UUID | None = None,
-    actor_account_id: uuid.UUID | None = None,
-    actor_organization_id: uuid.UUID | None = None,
-    ip: str | None = None,
-    details: dict[str, Any] | None = None,
-) -> ActivityEntry:
-    """Transitional form of ``record`` with the actor spelled out; being replaced by ``record``."""
-    via = Via.system if actor_account_id is None else Via.account
-    by = Actor(actor_account_id, actor_organization_id, via, ip=ip)
-    entry = await record(
-        session,
-        by,
-        action,
-        account_id=account_id,
-        organization_id=organization_id,
-        product_id=product_id,
-        details=details,
-    )
-    entry.details = dict(details or {})
-    return entry
-
-
 def query(
     *,
     account_id: uuid.UUID | None = None,

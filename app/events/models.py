@@ -2,7 +2,7 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Index, String
+from sqlalchemy import Index, String, text
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -16,6 +16,13 @@ class DomainEvent(IdMixin, Base):
     __tablename__ = "events_domain_events"
     __table_args__ = (
         Index("ix_events_domain_events_organization_feed", "organization_id", "created_at", "id"),
+        # Delivery (webhooks' fan-out) reads organization events in creation order.
+        Index(
+            "ix_events_domain_events_webhook_fanout",
+            "created_at",
+            "id",
+            postgresql_where=text("organization_id IS NOT NULL"),
+        ),
     )
 
     type: Mapped[str] = mapped_column(String(100))

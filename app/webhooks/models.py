@@ -8,15 +8,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import clock
 from app.core.db import Base, IdMixin, TimestampMixin
-from app.events.models import DomainEvent
-
-# The fan-out scans recent organization events in creation order.
-Index(
-    "ix_events_domain_events_webhook_fanout",
-    DomainEvent.created_at,
-    DomainEvent.id,
-    postgresql_where=DomainEvent.organization_id.is_not(None),
-)
 
 
 class DisabledReason(StrEnum):
