@@ -19,7 +19,7 @@ from app.core.db import Session
 from app.core.errors import problem_responses
 from app.core.idempotency import AppRoute
 from app.core.ratelimit import per_ip
-from app.organizations.permissions import LegalRepresentative
+from app.organizations.permissions import MANAGER_ERRORS, LegalRepresentative
 from app.organizations.schemas import PasswordConfirmation
 from app.organizations.service import OrganizationNotDeletable
 
@@ -64,7 +64,7 @@ async def delete_account(
     operation_id="organizations-delete",
     status_code=NO_CONTENT,
     dependencies=[require_scope("organizations:write")],
-    responses=problem_responses(OrganizationNotDeletable, 401, 403, 404),
+    responses=problem_responses(*MANAGER_ERRORS, WrongPassword, OrganizationNotDeletable),
 )
 async def delete_organization(
     body: PasswordConfirmation, access: LegalRepresentative, session: Session

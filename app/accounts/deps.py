@@ -23,6 +23,7 @@ from app.accounts.models import Account, AuthSession
 from app.activity.types import Actor, Via
 from app.core import clock
 from app.core.db import Session
+from app.core.errors import raises
 from app.core.ratelimit import client_ip
 from app.core.security.jwt import InvalidToken, KeyRing, keyring
 from app.core.settings import Settings
@@ -65,6 +66,7 @@ AppKeyRing = Annotated[KeyRing, Depends(app_keyring)]
 RequestClient = Annotated[Client, Depends(request_client)]
 
 
+@raises(NotAuthenticated, InvalidAccessToken, SessionEnded)
 async def authenticate(
     session: Session,
     ring: AppKeyRing,
@@ -97,6 +99,7 @@ async def authenticate(
 AnyPrincipal = Annotated[Principal, Depends(authenticate)]
 
 
+@raises(EmailNotConfirmed)
 async def confirmed_principal(principal: AnyPrincipal) -> Principal:
     """A caller whose login e-mail is confirmed: all others may only confirm or resend."""
     if principal.account.email_confirmed_at is None:
@@ -114,6 +117,7 @@ async def current_account(principal: CurrentPrincipal) -> Account:
 CurrentAccount = Annotated[Account, Depends(current_account)]
 
 
+@raises(InsufficientScope)
 class ScopeCheck:
     """A route's declared token scope: a personal access token needs one of ``scopes``;
     interactive sessions have them all. Every route declares exactly one of these (or
@@ -146,6 +150,7 @@ PUBLIC = params.Depends(PublicRoute())
 """Declares a route callable without authentication (sign-up, login, the shop, discovery)."""
 
 
+@raises(SessionRequired)
 async def interactive_session(principal: CurrentPrincipal) -> AuthSession:
     """The caller's signed-in session (personal access tokens cannot do this)."""
     if principal.session is None:
@@ -153,6 +158,7 @@ async def interactive_session(principal: CurrentPrincipal) -> AuthSession:
     return principal.session
 
 
+@raises(ReauthenticationRequired)
 async def recent_session(
     auth_session: Annotated[AuthSession, Depends(interactive_session)], settings: AppSettings
 ) -> AuthSession:
