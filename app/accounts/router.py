@@ -40,7 +40,7 @@ from app.accounts.errors import (
     TwoFactorEnrollmentMissing,
     WrongPassword,
 )
-from app.accounts.models import AuthSession, LoginAttempt, PersonalAccessToken
+from app.accounts.models import AuthSession
 from app.accounts.password_policy import WeakPassword
 from app.accounts.schemas import (
     AccountRead,
@@ -355,8 +355,6 @@ async def list_sessions(
         session,
         auth.sessions_of(account.id),
         page,
-        created_at=AuthSession.created_at,
-        id=AuthSession.id,
     )
     return page_of([_session_read(row, auth_session.id) for row in rows], cursor)
 
@@ -417,8 +415,6 @@ async def login_history(
         session,
         auth.login_attempts_of(account.id),
         page,
-        created_at=LoginAttempt.created_at,
-        id=LoginAttempt.id,
     )
     return page_of([LoginAttemptRead.model_validate(row) for row in rows], cursor)
 
@@ -574,8 +570,6 @@ async def list_tokens(
         session,
         pats.active_of(account.id),
         page,
-        created_at=PersonalAccessToken.created_at,
-        id=PersonalAccessToken.id,
     )
     return page_of([PersonalAccessTokenRead.model_validate(row) for row in rows], cursor)
 

@@ -79,9 +79,7 @@ async def page(
     session: AsyncSession, statement: Select[ActivityEntry], params: PageParams
 ) -> tuple[Sequence[ActivityEntry], str | None]:
     """One page of a ``query(...)``, newest first."""
-    return await paginate(
-        session, statement, params, created_at=ActivityEntry.created_at, id=ActivityEntry.id
-    )
+    return await paginate(session, statement, params)
 
 
 def by_actor(

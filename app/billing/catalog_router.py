@@ -7,7 +7,6 @@ from fastapi import APIRouter, Query
 from app.accounts.deps import PUBLIC
 from app.billing import catalog
 from app.billing.errors import PlanNotFound
-from app.billing.models import Plan, VatRate
 from app.billing.schemas import PlanRead, VatRateRead
 from app.core.db import Session
 from app.core.errors import problem_responses
@@ -35,8 +34,6 @@ async def list_plans(
         session,
         catalog.plans_on_sale(product_type),
         page,
-        created_at=Plan.created_at,
-        id=Plan.id,
     )
     return page_of([await catalog.plan_read(session, plan) for plan in rows], cursor)
 
@@ -55,7 +52,5 @@ async def read_plan(code: str, session: Session) -> PlanRead:
     responses=problem_responses(400),
 )
 async def list_vat_rates(session: Session, page: Pagination) -> dict[str, Any]:
-    rows, cursor = await paginate(
-        session, catalog.vat_rates(), page, created_at=VatRate.created_at, id=VatRate.id
-    )
+    rows, cursor = await paginate(session, catalog.vat_rates(), page)
     return page_of(list(rows), cursor)

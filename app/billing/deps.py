@@ -9,27 +9,10 @@ from fastapi import Depends
 
 from app.activity.types import Actor, Via
 from app.organizations.permissions import (
-    AccessVia,
     BillingManager,
     OrganizationAccess,
     PlatformStaff,
 )
-
-_VIA = {
-    AccessVia.membership: Via.member,
-    AccessVia.partner: Via.partner,
-    AccessVia.support: Via.support,
-}
-
-
-def actor_of(access: OrganizationAccess) -> Actor:
-    """The caller as the activity log shows it: partner staff act as their partner."""
-    return Actor(
-        account_id=access.account_id,
-        organization_id=access.actor_organization_id,
-        via=_VIA[access.via],
-        token=access.principal.session is None,
-    )
 
 
 @dataclass(frozen=True)
@@ -49,7 +32,7 @@ class BillingAccess:
 
 
 async def billing_access(access: BillingManager) -> BillingAccess:
-    return BillingAccess(access, actor_of(access))
+    return BillingAccess(access, access.actor)
 
 
 Billing = Annotated[BillingAccess, Depends(billing_access)]

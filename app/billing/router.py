@@ -41,14 +41,7 @@ from app.billing.errors import (
 )
 from app.billing.fulfilment import subscription_read
 from app.billing.models import (
-    CartItem,
-    Invoice,
     InvoiceStatus,
-    Order,
-    Payment,
-    PaymentProfile,
-    PrepaidAccount,
-    PrepaidEntry,
     Subscription,
 )
 from app.billing.schemas import (
@@ -109,8 +102,6 @@ async def list_cart(billing: Billing, session: Session, page: Pagination) -> dic
         session,
         orders.cart_of(billing.organization_id),
         page,
-        created_at=CartItem.created_at,
-        id=CartItem.id,
     )
     return page_of(list(rows), cursor)
 
@@ -186,8 +177,6 @@ async def list_orders(billing: Billing, session: Session, page: Pagination) -> d
         session,
         orders.orders_of(billing.organization_id),
         page,
-        created_at=Order.created_at,
-        id=Order.id,
     )
     return page_of(list(rows), cursor)
 
@@ -244,8 +233,6 @@ async def list_invoices(
             issued_until=issued_until,
         ),
         page,
-        created_at=Invoice.created_at,
-        id=Invoice.id,
     )
     return page_of([InvoiceSummary.model_validate(row) for row in rows], cursor)
 
@@ -382,8 +369,6 @@ async def list_payments(billing: Billing, session: Session, page: Pagination) ->
         session,
         payments.payments_of(billing.organization_id),
         page,
-        created_at=Payment.created_at,
-        id=Payment.id,
     )
     return page_of(list(rows), cursor)
 
@@ -406,8 +391,6 @@ async def list_prepaid_accounts(
         session,
         await ledger.accounts_of(session, billing.organization_id, own_currency=billing.currency),
         page,
-        created_at=PrepaidAccount.created_at,
-        id=PrepaidAccount.id,
     )
     return page_of(list(rows), cursor)
 
@@ -426,8 +409,6 @@ async def list_prepaid_entries(
         session,
         ledger.entries_query(billing.organization_id, currency),
         page,
-        created_at=PrepaidEntry.created_at,
-        id=PrepaidEntry.id,
     )
     return page_of(list(rows), cursor)
 
@@ -496,8 +477,6 @@ async def list_payment_profiles(
         session,
         payments.profiles_of(billing.organization_id),
         page,
-        created_at=PaymentProfile.created_at,
-        id=PaymentProfile.id,
     )
     return page_of(list(rows), cursor)
 

@@ -26,7 +26,6 @@ from app.billing.errors import (
     TransferNotFound,
     UnsupportedMediaType,
 )
-from app.billing.models import BankTransfer, PromoCode
 from app.billing.schemas import (
     BankTransferRead,
     FreeGrantCreate,
@@ -119,9 +118,7 @@ async def create_promo_code(body: PromoCodeCreate, by: Staff, session: Session) 
     responses=problem_responses(400, *STAFF_ERRORS),
 )
 async def list_promo_codes(by: Staff, session: Session, page: Pagination) -> dict[str, Any]:
-    rows, cursor = await paginate(
-        session, catalog.promo_codes(), page, created_at=PromoCode.created_at, id=PromoCode.id
-    )
+    rows, cursor = await paginate(session, catalog.promo_codes(), page)
     return page_of(list(rows), cursor)
 
 
@@ -184,8 +181,6 @@ async def list_bank_transfers(
         session,
         transfers.transfers_of(outcome),
         page,
-        created_at=BankTransfer.created_at,
-        id=BankTransfer.id,
     )
     return page_of(list(rows), cursor)
 

@@ -77,13 +77,17 @@ async def paginate(
     query: Select[Any],
     params: PageParams,
     *,
-    created_at: InstrumentedAttribute[datetime],
-    id: InstrumentedAttribute[uuid.UUID],
+    created_at: InstrumentedAttribute[datetime] | None = None,
+    id: InstrumentedAttribute[uuid.UUID] | None = None,
 ) -> tuple[Sequence[Any], str | None]:
-    """One page of ``query`` and the cursor of the next, if any.
+    """One page of ``query`` and the cursor of the next, if any, newest first.
 
-    ``query`` selects an entity, or an entity first and other columns after (rows are then tuples).
+    ``query`` selects an entity, or an entity first and other columns after (rows are then tuples);
+    the order and the cursor are that entity's ``created_at`` and ``id`` unless given.
     """
+    entity_class = query.column_descriptions[0]["entity"]
+    created_at = created_at if created_at is not None else entity_class.created_at
+    id = id if id is not None else entity_class.id
     if params.cursor:
         after_created, after_id = decode_cursor(params.cursor)
         query = query.where(tuple_(created_at, id) < tuple_(after_created, after_id))

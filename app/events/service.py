@@ -129,7 +129,5 @@ async def events_page(
     session: AsyncSession, statement: Select[DomainEvent], params: PageParams
 ) -> tuple[list[Event], str | None]:
     """One page of an ``organization_events(...)`` statement, newest first."""
-    rows, next_cursor = await paginate(
-        session, statement, params, created_at=DomainEvent.created_at, id=DomainEvent.id
-    )
+    rows, next_cursor = await paginate(session, statement, params)
     return [event_of(event) for event in rows], next_cursor

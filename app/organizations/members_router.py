@@ -22,7 +22,6 @@ from app.organizations.errors import (
     PartnerStaffNeedsPartner,
     TwoFactorNotEnabled,
 )
-from app.organizations.models import Invitation, Membership
 from app.organizations.permissions import (
     MANAGER_ERRORS,
     OWN_MEMBER_ERRORS,
@@ -71,8 +70,6 @@ async def list_members(
             access.organization.id, role=role, without_two_factor=without_two_factor
         ),
         page,
-        created_at=Membership.created_at,
-        id=Membership.id,
     )
     return page_of(await members.member_reads(session, rows), cursor)
 
@@ -191,8 +188,6 @@ async def list_invitations(access: Manager, session: Session, page: Pagination) 
         session,
         members.invitations_of(access.organization.id),
         page,
-        created_at=Invitation.created_at,
-        id=Invitation.id,
     )
     return page_of([members.invitation_read(row) for row in rows], cursor)
 

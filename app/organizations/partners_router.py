@@ -22,7 +22,6 @@ from app.organizations.errors import (
     PartnershipNotFound,
     ProductNotInOrganization,
 )
-from app.organizations.models import PartnerInvitation, Partnership
 from app.organizations.partners import Status
 from app.organizations.permissions import (
     MANAGER_ERRORS,
@@ -86,8 +85,6 @@ async def list_partner_invitations(
         session,
         partners.invitations_of(access.organization.id),
         page,
-        created_at=PartnerInvitation.created_at,
-        id=PartnerInvitation.id,
     )
     return page_of([partners.partner_invitation_read(row) for row in rows], cursor)
 
@@ -120,8 +117,6 @@ async def list_clients(
         session,
         partners.clients_of(access.organization.id, status),
         page,
-        created_at=Partnership.created_at,
-        id=Partnership.id,
     )
     return page_of(await partners.partnership_reads(session, rows), cursor)
 
@@ -210,8 +205,6 @@ async def list_partnerships(
         session,
         partners.partnerships_of(access.organization.id, status),
         page,
-        created_at=Partnership.created_at,
-        id=Partnership.id,
     )
     return page_of(await partners.partnership_reads(session, rows), cursor)
 

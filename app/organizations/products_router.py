@@ -56,8 +56,6 @@ async def list_products(
         session,
         products.products_of(access, type=type),
         page,
-        created_at=Product.created_at,
-        id=Product.id,
     )
     return page_of([await _with_rights(session, access, row) for row in rows], cursor)
 

@@ -20,7 +20,6 @@ from app.organizations.errors import (
     TeamNameTaken,
     TeamNotFound,
 )
-from app.organizations.models import Grant, Team
 from app.organizations.permissions import (
     ACCESS_ERRORS,
     MANAGER_ERRORS,
@@ -65,9 +64,7 @@ async def list_grants(
     statement = rights.grants_of(
         access.organization.id, account_id=account_id, team_id=team_id, product_id=product_id
     )
-    rows, cursor = await paginate(
-        session, statement, page, created_at=Grant.created_at, id=Grant.id
-    )
+    rows, cursor = await paginate(session, statement, page)
     return page_of([GrantRead.model_validate(row) for row in rows], cursor)
 
 
@@ -185,8 +182,6 @@ async def list_teams(access: Manager, session: Session, page: Pagination) -> dic
         session,
         rights.teams_of(access.organization.id),
         page,
-        created_at=Team.created_at,
-        id=Team.id,
     )
     return page_of([await rights.team_read(session, row) for row in rows], cursor)
 

@@ -34,7 +34,6 @@ from app.organizations.errors import (
     LogoTypeNotSupported,
     MemberNotFound,
 )
-from app.organizations.models import BillingAddress, Organization
 from app.organizations.permissions import (
     ACCESS_ERRORS,
     MANAGER_ERRORS,
@@ -85,8 +84,6 @@ async def list_organizations(
         session,
         details.organizations_of(account.id),
         page,
-        created_at=Organization.created_at,
-        id=Organization.id,
     )
     data = [
         MyOrganization.model_validate(
@@ -206,8 +203,6 @@ async def list_billing_addresses(
         session,
         details.billing_addresses_of(access.organization.id),
         page,
-        created_at=BillingAddress.created_at,
-        id=BillingAddress.id,
     )
     return page_of([BillingAddressRead.model_validate(row) for row in rows], cursor)
 

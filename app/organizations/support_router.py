@@ -11,7 +11,6 @@ from app.core.idempotency import AppRoute
 from app.core.pagination import InvalidCursor, Page, Pagination, page_of, paginate
 from app.organizations import support
 from app.organizations.errors import SupportAccessEnded, SupportAccessNotFound
-from app.organizations.models import SupportAccessGrant
 from app.organizations.permissions import MANAGER_ERRORS, READ, WRITE, Manager
 from app.organizations.schemas import SupportAccessCreate, SupportAccessRead, SupportInfo
 
@@ -65,8 +64,6 @@ async def list_access(access: Manager, session: Session, page: Pagination) -> di
         session,
         support.grants_of(access.organization.id),
         page,
-        created_at=SupportAccessGrant.created_at,
-        id=SupportAccessGrant.id,
     )
     return page_of([support.support_access_read(row) for row in rows], cursor)
 

@@ -8,10 +8,10 @@ from typing import Annotated
 from fastapi import Depends, params
 
 from app.accounts.deps import RequestClient, require_scope
-from app.activity.types import Actor, Via
+from app.activity.types import Actor
 from app.core.db import Session
 from app.organizations import permissions
-from app.organizations.permissions import AccessVia, Member, OrganizationAccess
+from app.organizations.permissions import Member, OrganizationAccess
 from app.organizations.types import ProductRight
 from app.ticketing import offices
 from app.ticketing.models import TicketOffice
@@ -21,27 +21,9 @@ READ = require_scope("ticketing:read")
 WRITE = require_scope("ticketing:write")
 """Declared by the routes that change something: a token needs ``ticketing:write``."""
 
-_VIA = {
-    AccessVia.membership: Via.member,
-    AccessVia.partner: Via.partner,
-    AccessVia.support: Via.support,
-}
-
-
-def actor_of(access: OrganizationAccess, ip: str | None = None) -> Actor:
-    """The caller inside an organization, as the activity log shows it: partner staff act as
-    the partner, members as the organization; a personal access token is marked."""
-    return Actor(
-        account_id=access.account_id,
-        organization_id=access.actor_organization_id,
-        via=_VIA[access.via],
-        token=access.principal.session is None,
-        ip=ip,
-    )
-
 
 async def organization_actor(access: Member, client: RequestClient) -> Actor:
-    return actor_of(access, client.ip)
+    return access.actor.with_ip(client.ip)
 
 
 async def customer_actor(client: RequestClient) -> Actor:

@@ -53,7 +53,7 @@ from app.ticketing.errors import (
     UnknownTicket,
     UnknownTicketChoice,
 )
-from app.ticketing.models import Channel, Event, TicketOffice, TicketOrder, TicketOrderStatus
+from app.ticketing.models import Channel, TicketOrderStatus
 from app.ticketing.schemas import (
     BoxOfficeOrderCreate,
     CancellationCreate,
@@ -130,8 +130,6 @@ async def list_offices(access: Member, session: Session, page: Pagination) -> di
         session,
         offices.offices_of(access.organization.id, permissions.visible_product_ids(access)),
         page,
-        created_at=TicketOffice.created_at,
-        id=TicketOffice.id,
     )
     return page_of([TicketOfficeRead.model_validate(office) for office in rows], cursor)
 
@@ -190,8 +188,6 @@ async def list_events(office: OfficeUser, session: Session, page: Pagination) ->
         session,
         offices.events_of(office.office.id),
         page,
-        created_at=Event.created_at,
-        id=Event.id,
     )
     return page_of(
         await offices.event_reads(session, rows, {office.office.id: office.office.currency}), cursor
@@ -382,8 +378,6 @@ async def list_orders(
         session,
         orders.orders_of(office.office.id, status=order_status, event_id=event_id, q=q),
         page,
-        created_at=TicketOrder.created_at,
-        id=TicketOrder.id,
     )
     return page_of(await orders.order_reads(session, rows), cursor)
 

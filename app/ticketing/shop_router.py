@@ -38,7 +38,7 @@ from app.ticketing.errors import (
     TicketOfficeNotFound,
     UnknownTicketChoice,
 )
-from app.ticketing.models import Channel, Event
+from app.ticketing.models import Channel
 from app.ticketing.router import pdf_response
 from app.ticketing.schemas import (
     EventRead,
@@ -68,8 +68,6 @@ async def list_events(
         session,
         offices.events_of(office.id, published_only=True),
         page,
-        created_at=Event.created_at,
-        id=Event.id,
     )
     return page_of(await offices.event_reads(session, rows, {office.id: office.currency}), cursor)
 

@@ -5,32 +5,15 @@ from typing import Annotated
 
 from fastapi import Depends
 
-from app.activity.types import Actor, Via
+from app.activity.types import Actor
 from app.core.db import Session
-from app.organizations.permissions import AccessVia, Manager, OrganizationAccess
+from app.organizations.permissions import Manager
 from app.webhooks import service
 from app.webhooks.models import WebhookSubscription
 
-_VIA = {
-    AccessVia.membership: Via.member,
-    AccessVia.partner: Via.partner,
-    AccessVia.support: Via.support,
-}
-
-
-def actor_of(access: OrganizationAccess) -> Actor:
-    """The caller acting in ``access.organization``: as that organization (or as the partner it
-    acts for), through its membership, a partnership or support access, by session or token."""
-    return Actor(
-        account_id=access.account_id,
-        organization_id=access.actor_organization_id,
-        via=_VIA[access.via],
-        token=access.principal.session is None,
-    )
-
 
 async def manager_actor(access: Manager) -> Actor:
-    return actor_of(access)
+    return access.actor
 
 
 ManagerActor = Annotated[Actor, Depends(manager_actor)]

@@ -22,7 +22,7 @@ from app.events.catalog import EVENT_TYPES
 from app.organizations.errors import OrganizationNotFound, RoleForbidden
 from app.organizations.permissions import Manager, Member
 from app.webhooks import patterns, service
-from app.webhooks.deps import LockedSubscription, ManagedSubscription, ManagerActor, actor_of
+from app.webhooks.deps import LockedSubscription, ManagedSubscription, ManagerActor
 from app.webhooks.errors import (
     EventNotFound,
     InvalidEventTypePattern,
@@ -32,7 +32,6 @@ from app.webhooks.errors import (
 )
 from app.webhooks.models import (
     DeliveryStatus,
-    WebhookAttempt,
     WebhookDelivery,
     WebhookSubscription,
 )
@@ -146,7 +145,7 @@ async def create_subscription(
         active=body.active,
         require_https=settings.production,
         allow_private=settings.webhook_private_targets_allowed,
-        by=actor_of(access),
+        by=access.actor,
     )
     read = WebhookSubscriptionRead.model_validate(subscription)
     return WebhookSubscriptionCreated(**read.model_dump(), secret=secret)
@@ -164,8 +163,6 @@ async def list_subscriptions(access: Manager, session: Session, page: Pagination
         session,
         service.subscriptions_of(access.organization.id),
         page,
-        created_at=WebhookSubscription.created_at,
-        id=WebhookSubscription.id,
     )
     return page_of(rows, next_cursor)
 
@@ -253,8 +250,6 @@ async def list_deliveries(
         session,
         service.deliveries_of(subscription.id, status=delivery_status),
         page,
-        created_at=WebhookDelivery.created_at,
-        id=WebhookDelivery.id,
     )
     return page_of([delivery_read(row) for row in rows], next_cursor)
 
@@ -277,8 +272,6 @@ async def list_attempts(
         session,
         service.attempts_of(subscription.id, delivery_id=delivery_id),
         page,
-        created_at=WebhookAttempt.created_at,
-        id=WebhookAttempt.id,
     )
     return page_of(rows, next_cursor)
 
