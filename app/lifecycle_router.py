@@ -16,7 +16,7 @@ from app.accounts.password_policy import WeakPassword
 from app.accounts.profile import account_read
 from app.accounts.schemas import AccountDeletion, AccountRead, SignUp
 from app.core.db import Session
-from app.core.errors import problem_responses
+from app.core.errors import TooManyRequests, problem_responses
 from app.core.idempotency import AppRoute
 from app.core.ratelimit import per_ip
 from app.organizations.permissions import MANAGER_ERRORS, LegalRepresentative
@@ -34,7 +34,7 @@ organizations_router = APIRouter(tags=["organizations"], route_class=AppRoute)
     operation_id="accounts-sign_up",
     status_code=status.HTTP_201_CREATED,
     dependencies=[PUBLIC, Depends(per_ip("signup", limit=10, per_seconds=3600))],
-    responses=problem_responses(EmailTaken, WeakPassword, 422, 429),
+    responses=problem_responses(EmailTaken, WeakPassword, 422, TooManyRequests),
 )
 async def sign_up(body: SignUp, session: Session) -> AccountRead:
     """Creates an account and an organization it represents; a confirmation link is e-mailed."""

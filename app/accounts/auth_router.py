@@ -21,7 +21,7 @@ from app.accounts.errors import (
 )
 from app.accounts.schemas import Jwks, Login, LoginResult, MfaLogin, Reauthenticate, Refresh, Tokens
 from app.core.db import Session
-from app.core.errors import problem_responses
+from app.core.errors import TooManyRequests, problem_responses
 from app.core.idempotency import AppRoute
 from app.core.ratelimit import per_ip
 
@@ -45,7 +45,7 @@ def _tokens(issued: auth.IssuedTokens) -> Tokens:
     "/login",
     operation_id="auth-login",
     dependencies=[PUBLIC, login_limit],
-    responses=problem_responses(InvalidCredentials, 429),
+    responses=problem_responses(InvalidCredentials, TooManyRequests),
 )
 async def login(
     body: Login, session: Session, client: RequestClient, ring: AppKeyRing, settings: AppSettings
@@ -71,7 +71,7 @@ async def login(
     "/mfa",
     operation_id="auth-mfa",
     dependencies=[PUBLIC, mfa_limit],
-    responses=problem_responses(InvalidCredentials, 429),
+    responses=problem_responses(InvalidCredentials, TooManyRequests),
 )
 async def mfa(
     body: MfaLogin, session: Session, client: RequestClient, ring: AppKeyRing, settings: AppSettings
@@ -93,7 +93,7 @@ async def mfa(
     "/refresh",
     operation_id="auth-refresh",
     dependencies=[PUBLIC, login_limit],
-    responses=problem_responses(InvalidRefreshToken, 429),
+    responses=problem_responses(InvalidRefreshToken, TooManyRequests),
 )
 async def refresh(
     body: Refresh, session: Session, ring: AppKeyRing, settings: AppSettings
@@ -123,7 +123,9 @@ async def logout(session: Session, auth_session: InteractiveSession) -> None:
     operation_id="auth-reauthenticate",
     status_code=status.HTTP_204_NO_CONTENT,
     dependencies=[require_scope("account:write"), mfa_limit],
-    responses=problem_responses(*SESSION_ERRORS, WrongPassword, SecondFactorRequired, 429),
+    responses=problem_responses(
+        *SESSION_ERRORS, WrongPassword, SecondFactorRequired, TooManyRequests
+    ),
 )
 async def reauthenticate(
     body: Reauthenticate,

@@ -70,7 +70,7 @@ from app.accounts.schemas import (
 from app.activity import service as activity
 from app.core import ratelimit
 from app.core.db import Session, database_of
-from app.core.errors import problem_responses
+from app.core.errors import TooManyRequests, problem_responses
 from app.core.idempotency import AppRoute
 from app.core.pagination import Page, Pagination, page_of, paginate
 from app.core.ratelimit import per_ip
@@ -91,7 +91,7 @@ account_read = profile.account_read
     operation_id="accounts-request_password_reset",
     status_code=ACCEPTED,
     dependencies=[PUBLIC, Depends(per_ip("password_reset", limit=10, per_seconds=3600))],
-    responses=problem_responses(429),
+    responses=problem_responses(TooManyRequests),
 )
 async def request_password_reset(body: PasswordResetRequest, session: Session) -> None:
     """E-mails a reset link if the address belongs to an account; answers the same either way."""
@@ -103,7 +103,9 @@ async def request_password_reset(body: PasswordResetRequest, session: Session) -
     operation_id="accounts-reset_password",
     status_code=NO_CONTENT,
     dependencies=[PUBLIC, Depends(per_ip("password_reset_confirm", limit=20, per_seconds=3600))],
-    responses=problem_responses(InvalidLinkToken, SecondFactorRequired, WeakPassword, 422, 429),
+    responses=problem_responses(
+        InvalidLinkToken, SecondFactorRequired, WeakPassword, 422, TooManyRequests
+    ),
 )
 async def reset_password(
     body: PasswordResetConfirm, session: Session, client: RequestClient
@@ -300,7 +302,7 @@ async def set_recovery_phone(
     operation_id="accounts-confirm_recovery_phone",
     status_code=NO_CONTENT,
     dependencies=[write_scope],
-    responses=problem_responses(*CALLER_ERRORS, InvalidLinkToken, 429),
+    responses=problem_responses(*CALLER_ERRORS, InvalidLinkToken, TooManyRequests),
 )
 async def confirm_recovery_phone(
     body: RecoveryPhoneConfirm, account: CurrentAccount, session: Session, request: Request

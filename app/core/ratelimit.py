@@ -12,7 +12,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import clock
 from app.core.db import Base, database_of
-from app.core.errors import TooManyRequests
+from app.core.errors import TooManyRequests, raises
 
 
 class RateLimitCounter(Base):
@@ -62,7 +62,7 @@ def per_ip(name: str, *, limit: int, per_seconds: int) -> Callable[[Request], Aw
             per_seconds=per_seconds,
         )
 
-    return limit_by_ip
+    return raises(TooManyRequests)(limit_by_ip)
 
 
 async def purge_old_windows(sessionmaker: async_sessionmaker[AsyncSession]) -> int:

@@ -6,7 +6,7 @@ from app.accounts import directory
 from app.accounts.deps import PUBLIC, CurrentAccount
 from app.accounts.errors import InsufficientScope
 from app.core.db import Session
-from app.core.errors import problem_responses
+from app.core.errors import TooManyRequests, problem_responses
 from app.core.idempotency import AppRoute
 from app.core.ratelimit import per_ip
 from app.organizations import members, partners
@@ -29,7 +29,7 @@ token_limit = Depends(per_ip("invitation_token", limit=30, per_seconds=60))
     "/invitations/preview",
     operation_id="invitations-preview",
     dependencies=[PUBLIC, token_limit],
-    responses=problem_responses(InvalidInvitation, 422, 429),
+    responses=problem_responses(InvalidInvitation, 422, TooManyRequests),
 )
 async def preview(body: InvitationToken, session: Session) -> InvitationPreview:
     """What an invitation link offers, and whether its address already has an account."""
@@ -57,7 +57,7 @@ async def preview(body: InvitationToken, session: Session) -> InvitationPreview:
         InvitationForAnotherAddress,
         AlreadyMember,
         422,
-        429,
+        TooManyRequests,
     ),
 )
 async def accept(
@@ -79,7 +79,7 @@ async def accept(
         token_limit,
         Depends(per_ip("invitation_sign_up", limit=10, per_seconds=3600)),
     ],
-    responses=problem_responses(InvalidInvitation, AlreadyMember, 409, 422, 429),
+    responses=problem_responses(InvalidInvitation, AlreadyMember, 409, 422, TooManyRequests),
 )
 async def accept_with_sign_up(body: InvitationSignUp, session: Session) -> InvitationAccepted:
     """Creates the account of an invited address that has none (its e-mail counts as
@@ -105,7 +105,9 @@ async def accept_with_sign_up(body: InvitationSignUp, session: Session) -> Invit
     "/partner-invitations/preview",
     operation_id="invitations-preview_partner_invitation",
     dependencies=[WRITE, token_limit],
-    responses=problem_responses(401, 403, InsufficientScope, InvalidInvitation, 422, 429),
+    responses=problem_responses(
+        401, 403, InsufficientScope, InvalidInvitation, 422, TooManyRequests
+    ),
 )
 async def preview_partner_invitation(
     body: InvitationToken, account: CurrentAccount, session: Session

@@ -28,6 +28,10 @@ class Receipt(BaseModel):
     amount: int
 
 
+class NegativeAmount(Conflict):
+    code = "negative_amount"
+
+
 def build_app(settings: Settings, db: Database, gate: asyncio.Event | None = None) -> FastAPI:
     app = create_app(settings, database=db)
 
@@ -36,7 +40,7 @@ def build_app(settings: Settings, db: Database, gate: asyncio.Event | None = Non
         if gate is not None:
             await gate.wait()
         if body.amount < 0:
-            raise Conflict("negative", code="negative_amount")
+            raise NegativeAmount("negative")
         receipt_id = uuid.uuid4()
         await session.execute(
             text("INSERT INTO idem_test_transfers (id, amount) VALUES (:id, :amount)"),

@@ -44,16 +44,15 @@ async def test_an_organization_feed_is_newest_first_and_filters_types(db: Databa
         second = await events.emit(session, "webhook.test", {}, organization_id=organization_id)
         await events.emit(session, "member.added", {}, organization_id=uuid.uuid4())
     async with db.sessionmaker() as session:
-        page, cursor = await events.organization_events_page(
-            session, organization_id, PageParams(limit=10)
+        page, cursor = await events.events_page(
+            session, events.organization_events(organization_id), PageParams(limit=10)
         )
         assert [event.id for event in page] == [second.id, first.id]
         assert cursor is None
-        only, _ = await events.organization_events_page(
+        only, _ = await events.events_page(
             session,
-            organization_id,
+            events.organization_events(organization_id, types=["member.added"]),
             PageParams(limit=10),
-            types=lambda column: column == "member.added",
         )
         assert [event.id for event in only] == [first.id]
 
