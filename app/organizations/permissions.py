@@ -28,6 +28,7 @@ from app.accounts.errors import InsufficientScope
 from app.activity.types import Actor, Via
 from app.core import clock
 from app.core.db import Session
+from app.core.errors import raises
 from app.organizations.errors import (
     MembershipRequired,
     NotAPartner,
@@ -361,6 +362,7 @@ def can_assign_role(access: OrganizationAccess, *, current: Role | None, new: Ro
     return access.is_manager
 
 
+@raises(PlatformStaffOnly, SessionRequired)
 async def platform_staff(principal: CurrentPrincipal) -> Principal:
     """Platform staff (the provider's support team), in an interactive session."""
     if not principal.account.is_platform_staff:

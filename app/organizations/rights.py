@@ -474,16 +474,14 @@ async def add_team_member(
         return
     session.add(TeamMember(team_id=found.id, account_id=account_id, created_at=clock.now()))
     await session.flush()
-    await activity.record(
+    await _team_changed(
         session,
-        by,
+        organization,
+        found,
         "team.member_added",
-        organization_id=organization.id,
+        by=by,
+        event="team.updated",
         account_id=account_id,
-        details={"team_id": str(found.id)},
-    )
-    await events.emit(
-        session, "team.updated", await team_read(session, found), organization_id=organization.id
     )
 
 
@@ -500,29 +498,40 @@ async def remove_team_member(
         raise TeamMemberNotFound("This member is not in the team.")
     await session.delete(link)
     await session.flush()
-    await activity.record(
+    await _team_changed(
         session,
-        by,
+        organization,
+        found,
         "team.member_removed",
-        organization_id=organization.id,
+        by=by,
+        event="team.updated",
         account_id=account_id,
-        details={"team_id": str(found.id)},
-    )
-    await events.emit(
-        session, "team.updated", await team_read(session, found), organization_id=organization.id
     )
 
 
 async def _team_changed(
-    session: AsyncSession, organization: Organization, found: Team, action: str, *, by: Actor
+    session: AsyncSession,
+    organization: Organization,
+    found: Team,
+    action: str,
+    *,
+    by: Actor,
+    event: str | None = None,
+    account_id: uuid.UUID | None = None,
 ) -> None:
+    """Records ``action`` on the team (and on ``account_id``, a member added or removed), then
+    emits ``event`` (``action`` itself unless told) with the team as it is now."""
+    details = (
+        {"team_id": str(found.id)} if account_id else {"team_id": str(found.id), "name": found.name}
+    )
     await activity.record(
         session,
         by,
         action,
         organization_id=organization.id,
-        details={"team_id": str(found.id), "name": found.name},
+        account_id=account_id,
+        details=details,
     )
     await events.emit(
-        session, action, await team_read(session, found), organization_id=organization.id
+        session, event or action, await team_read(session, found), organization_id=organization.id
     )
