@@ -23,6 +23,7 @@ from app.accounts.types import TokenPurpose
 from app.activity import service as activity
 from app.activity.types import Actor
 from app.core import clock
+from app.core.db import one_or_raise
 from app.core.security import passwords
 from app.core.security.jwt import InvalidToken, KeyRing
 from app.core.security.tokens import digest, new_token
@@ -311,12 +312,9 @@ async def get_session(
         AuthSession.account_id == account_id,
         AuthSession.ended_at.is_(None),
     )
-    if for_update:
-        statement = statement.with_for_update()
-    found = await session.scalar(statement)
-    if found is None:
-        raise SessionNotFound("No such active session.")
-    return found
+    return await one_or_raise(
+        session, statement, SessionNotFound("No such active session."), for_update=for_update
+    )
 
 
 async def end_sessions(

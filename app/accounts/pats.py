@@ -11,6 +11,7 @@ from app.accounts.models import Account, PersonalAccessToken
 from app.activity import service as activity
 from app.activity.types import Actor
 from app.core import clock
+from app.core.db import one_or_raise
 from app.core.security.tokens import digest, new_token
 
 PREFIX = "mgr_pat_"
@@ -66,12 +67,9 @@ async def get_token(
         PersonalAccessToken.account_id == account_id,
         PersonalAccessToken.revoked_at.is_(None),
     )
-    if for_update:
-        statement = statement.with_for_update()
-    token = await session.scalar(statement)
-    if token is None:
-        raise TokenNotFound("No such token.")
-    return token
+    return await one_or_raise(
+        session, statement, TokenNotFound("No such token."), for_update=for_update
+    )
 
 
 async def revoke(

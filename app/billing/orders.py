@@ -44,6 +44,7 @@ from app.billing.models import (
 from app.billing.pricing import allocate_amount, percent_off, price_line, tier_discount_bp
 from app.billing.schemas import CartItemCreate, Checkout, OrderRead
 from app.core import clock
+from app.core.db import one_or_raise
 from app.core.money import scale
 from app.events.service import emit
 from app.organizations import service as organizations
@@ -409,12 +410,9 @@ async def get_order(
     for_update: bool = False,
 ) -> Order:
     statement = select(Order).where(Order.id == order_id, Order.organization_id == organization_id)
-    if for_update:
-        statement = statement.with_for_update()
-    order = await session.scalar(statement)
-    if order is None:
-        raise OrderNotFound("No such order.")
-    return order
+    return await one_or_raise(
+        session, statement, OrderNotFound("No such order."), for_update=for_update
+    )
 
 
 async def cancel(session: AsyncSession, order: Order, *, by: Actor) -> Order:

@@ -32,6 +32,7 @@ from app.billing.models import (
 )
 from app.billing.schemas import InvoicePaymentCreate, PaymentProfileCreate, PaymentRead
 from app.core import clock
+from app.core.db import one_or_raise
 from app.core.money import format_amount
 from app.events.service import emit
 from app.payments import service as card_payments
@@ -415,12 +416,9 @@ async def get_profile(
         PaymentProfile.organization_id == organization_id,
         PaymentProfile.deleted_at.is_(None),
     )
-    if for_update:
-        statement = statement.with_for_update()
-    profile = await session.scalar(statement)
-    if profile is None:
-        raise ProfileNotFound("No such payment profile.")
-    return profile
+    return await one_or_raise(
+        session, statement, ProfileNotFound("No such payment profile."), for_update=for_update
+    )
 
 
 async def make_default(session: AsyncSession, profile: PaymentProfile) -> None:

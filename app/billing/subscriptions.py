@@ -46,6 +46,7 @@ from app.billing.orders import RENEWAL_WARRANTY_PLAN, active_count
 from app.billing.pricing import price_line, tier_discount_bp
 from app.billing.schemas import Proforma, SubscriptionUpdate
 from app.core import clock
+from app.core.db import one_or_raise
 from app.core.errors import AppError
 from app.core.money import scale
 from app.events.service import emit
@@ -74,12 +75,12 @@ async def get_subscription(
     statement = select(Subscription).where(
         Subscription.product_id == product_id, Subscription.organization_id == organization_id
     )
-    if for_update:
-        statement = statement.with_for_update()
-    subscription = await session.scalar(statement)
-    if subscription is None:
-        raise SubscriptionNotFound("No such product subscription.")
-    return subscription
+    return await one_or_raise(
+        session,
+        statement,
+        SubscriptionNotFound("No such product subscription."),
+        for_update=for_update,
+    )
 
 
 def next_period(subscription: Subscription, now: datetime) -> BillingPeriod:

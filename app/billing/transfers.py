@@ -31,6 +31,7 @@ from app.billing.models import (
 from app.billing.notify import mail_organization
 from app.billing.schemas import BankTransferRead, TransferImport
 from app.core import clock
+from app.core.db import one_or_raise
 from app.core.money import format_amount, parse_decimal_text
 from app.organizations import service as organizations
 from app.organizations.errors import OrganizationNotFound
@@ -332,12 +333,9 @@ async def get_transfer(
     session: AsyncSession, transfer_id: uuid.UUID, *, for_update: bool = False
 ) -> BankTransfer:
     statement = select(BankTransfer).where(BankTransfer.id == transfer_id)
-    if for_update:
-        statement = statement.with_for_update()
-    transfer = await session.scalar(statement)
-    if transfer is None:
-        raise TransferNotFound("No such bank transfer.")
-    return transfer
+    return await one_or_raise(
+        session, statement, TransferNotFound("No such bank transfer."), for_update=for_update
+    )
 
 
 async def assign(

@@ -5,11 +5,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 import structlog
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, MetaData, text
+from sqlalchemy import DateTime, MetaData, Select, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -31,6 +31,9 @@ NAMING_CONVENTION = {
     "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
     "pk": "pk_%(table_name)s",
 }
+
+
+T = TypeVar("T")
 
 
 class Base(DeclarativeBase):
@@ -175,3 +178,20 @@ async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 Session = Annotated[AsyncSession, Depends(request_session, scope="function")]
+
+
+async def one_or_raise(
+    session: AsyncSession,
+    statement: Select[T],
+    missing: AppError,
+    *,
+    for_update: bool = False,
+) -> T:
+    """The one row ``statement`` selects, locked when ``for_update``; ``missing`` when none (the
+    shape of every ``get_<thing>`` loader)."""
+    if for_update:
+        statement = statement.with_for_update()
+    found = await session.scalar(statement)
+    if found is None:
+        raise missing
+    return found

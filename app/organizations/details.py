@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.activity import service as activity
 from app.activity.types import Actor
 from app.core import clock
+from app.core.db import one_or_raise
 from app.events import service as events
 from app.organizations.errors import (
     BillingAddressNotFound,
@@ -158,12 +159,12 @@ async def get_billing_address(
 ) -> BillingAddress:
     """One of the organization's extra billing addresses."""
     statement = billing_addresses_of(organization_id).where(BillingAddress.id == address_id)
-    if for_update:
-        statement = statement.with_for_update()
-    address = await session.scalar(statement)
-    if address is None:
-        raise BillingAddressNotFound("No such billing address.")
-    return address
+    return await one_or_raise(
+        session,
+        statement,
+        BillingAddressNotFound("No such billing address."),
+        for_update=for_update,
+    )
 
 
 async def add_billing_address(

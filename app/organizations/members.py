@@ -15,6 +15,7 @@ from app.accounts import service as accounts
 from app.activity import service as activity
 from app.activity.types import Actor, Via
 from app.core import clock
+from app.core.db import one_or_raise
 from app.core.security.tokens import digest, new_token
 from app.core.settings import get_settings
 from app.events import service as events
@@ -117,12 +118,9 @@ async def get_membership(
     statement = select(Membership).where(
         Membership.organization_id == organization_id, Membership.account_id == account_id
     )
-    if for_update:
-        statement = statement.with_for_update()
-    found = await session.scalar(statement)
-    if found is None:
-        raise MemberNotFound("No such member.")
-    return found
+    return await one_or_raise(
+        session, statement, MemberNotFound("No such member."), for_update=for_update
+    )
 
 
 async def get_member(

@@ -15,6 +15,7 @@ from app.accounts import directory
 from app.activity import service as activity
 from app.activity.types import Actor
 from app.core import clock
+from app.core.db import one_or_raise
 from app.core.security.tokens import digest, new_token
 from app.core.settings import get_settings
 from app.events import service as events
@@ -292,12 +293,9 @@ async def _get_partnership(
     session: AsyncSession, side: Any, partnership_id: uuid.UUID, for_update: bool
 ) -> Partnership:
     statement = select(Partnership).where(Partnership.id == partnership_id, side)
-    if for_update:
-        statement = statement.with_for_update()
-    found = await session.scalar(statement)
-    if found is None:
-        raise PartnershipNotFound("No such partnership.")
-    return found
+    return await one_or_raise(
+        session, statement, PartnershipNotFound("No such partnership."), for_update=for_update
+    )
 
 
 def invitations_of(partner_id: uuid.UUID) -> Select[PartnerInvitation]:

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.activity import service as activity
 from app.activity.types import Actor
 from app.core import clock
+from app.core.db import one_or_raise
 from app.organizations.errors import AffiliatePartnerConflict, OrganizationNotFound
 from app.organizations.models import Organization
 
@@ -21,12 +22,9 @@ async def get_organization(
     statement = select(Organization).where(
         Organization.id == organization_id, Organization.deleted_at.is_(None)
     )
-    if for_update:
-        statement = statement.with_for_update()
-    organization = await session.scalar(statement)
-    if organization is None:
-        raise OrganizationNotFound("No such organization.")
-    return organization
+    return await one_or_raise(
+        session, statement, OrganizationNotFound("No such organization."), for_update=for_update
+    )
 
 
 def with_vip_code(vip_code: str) -> Select[Organization]:

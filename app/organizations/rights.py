@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.activity import service as activity
 from app.activity.types import Actor
 from app.core import clock
+from app.core.db import one_or_raise
 from app.events import service as events
 from app.organizations.errors import (
     GrantConflict,
@@ -51,12 +52,9 @@ async def get_team(
     for_update: bool = False,
 ) -> Team:
     statement = teams_of(organization_id).where(Team.id == team_id)
-    if for_update:
-        statement = statement.with_for_update()
-    found = await session.scalar(statement)
-    if found is None:
-        raise TeamNotFound("No such team.")
-    return found
+    return await one_or_raise(
+        session, statement, TeamNotFound("No such team."), for_update=for_update
+    )
 
 
 def grants_of(
@@ -218,12 +216,9 @@ async def get_grant(
     for_update: bool = False,
 ) -> Grant:
     statement = grants_of(organization_id).where(Grant.id == grant_id)
-    if for_update:
-        statement = statement.with_for_update()
-    found = await session.scalar(statement)
-    if found is None:
-        raise GrantNotFound("No such grant.")
-    return found
+    return await one_or_raise(
+        session, statement, GrantNotFound("No such grant."), for_update=for_update
+    )
 
 
 async def update_grant(

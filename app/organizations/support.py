@@ -9,6 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.activity import service as activity
 from app.activity.types import Actor
 from app.core import clock
+from app.core.db import one_or_raise
 from app.events import service as events
 from app.organizations.errors import (
     SupportAccessEnded,
@@ -47,12 +48,9 @@ async def get_grant(
     for_update: bool = False,
 ) -> SupportAccessGrant:
     statement = grants_of(organization_id).where(SupportAccessGrant.id == grant_id)
-    if for_update:
-        statement = statement.with_for_update()
-    found = await session.scalar(statement)
-    if found is None:
-        raise SupportAccessNotFound("No such support access.")
-    return found
+    return await one_or_raise(
+        session, statement, SupportAccessNotFound("No such support access."), for_update=for_update
+    )
 
 
 async def active_grant(

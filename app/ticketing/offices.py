@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.activity import service as activity
 from app.activity.types import Actor
 from app.core import clock
+from app.core.db import one_or_raise
 from app.organizations import service as organizations
 from app.organizations.types import ProductType
 from app.ticketing.errors import EventIncomplete, EventNotFound, TicketOfficeNotFound
@@ -268,12 +269,9 @@ async def get_office(
     session: AsyncSession, office_id: uuid.UUID, *, for_update: bool = False
 ) -> TicketOffice:
     statement = select(TicketOffice).where(TicketOffice.id == office_id)
-    if for_update:
-        statement = statement.with_for_update()
-    office = await session.scalar(statement)
-    if office is None:
-        raise TicketOfficeNotFound("No such ticket office.")
-    return office
+    return await one_or_raise(
+        session, statement, TicketOfficeNotFound("No such ticket office."), for_update=for_update
+    )
 
 
 async def get_event(
@@ -281,12 +279,9 @@ async def get_event(
 ) -> Event:
     """The office's event (published or not)."""
     statement = select(Event).where(Event.id == event_id, Event.ticket_office_id == office_id)
-    if for_update:
-        statement = statement.with_for_update()
-    event = await session.scalar(statement)
-    if event is None:
-        raise EventNotFound("No such event.")
-    return event
+    return await one_or_raise(
+        session, statement, EventNotFound("No such event."), for_update=for_update
+    )
 
 
 async def get_published_event(

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.activity import service as activity
 from app.activity.types import Actor
 from app.core import clock
+from app.core.db import one_or_raise
 from app.core.money import format_minor, share
 from app.core.security.encryption import decrypt, encrypt
 from app.core.security.tokens import digest, new_token
@@ -373,12 +374,9 @@ async def get_order(
     statement = select(TicketOrder).where(
         TicketOrder.id == order_id, TicketOrder.ticket_office_id == office_id
     )
-    if for_update:
-        statement = statement.with_for_update()
-    order = await session.scalar(statement)
-    if order is None:
-        raise OrderNotFound("No such order.")
-    return order
+    return await one_or_raise(
+        session, statement, OrderNotFound("No such order."), for_update=for_update
+    )
 
 
 async def get_order_by_access_key(
@@ -386,12 +384,9 @@ async def get_order_by_access_key(
 ) -> TicketOrder:
     """The order the customer's secret link leads to."""
     statement = select(TicketOrder).where(TicketOrder.access_key_digest == digest(access_key))
-    if for_update:
-        statement = statement.with_for_update()
-    order = await session.scalar(statement)
-    if order is None:
-        raise OrderNotFound("No such order.")
-    return order
+    return await one_or_raise(
+        session, statement, OrderNotFound("No such order."), for_update=for_update
+    )
 
 
 async def cancel(

@@ -13,6 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.activity import service as activity
 from app.activity.types import Actor
 from app.core import clock
+from app.core.db import one_or_raise
 from app.events import service as events
 from app.webhooks import patterns, signing
 from app.webhooks.disabling import fail_pending
@@ -78,12 +79,12 @@ async def get_subscription(
     """The organization's subscription ``subscription_id``; ``SubscriptionNotFound`` otherwise
     (another organization's included)."""
     statement = subscriptions_of(organization_id).where(WebhookSubscription.id == subscription_id)
-    if for_update:
-        statement = statement.with_for_update()
-    subscription = await session.scalar(statement)
-    if subscription is None:
-        raise SubscriptionNotFound("No such webhook subscription.")
-    return subscription
+    return await one_or_raise(
+        session,
+        statement,
+        SubscriptionNotFound("No such webhook subscription."),
+        for_update=for_update,
+    )
 
 
 async def create_subscription(
