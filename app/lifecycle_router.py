@@ -16,9 +16,9 @@ from app.accounts.password_policy import WeakPassword
 from app.accounts.profile import account_read
 from app.accounts.schemas import AccountDeletion, AccountRead, SignUp
 from app.core.db import Session
-from app.core.errors import TooManyRequests, problem_responses
-from app.core.idempotency import AppRoute
+from app.core.errors import TooManyRequests
 from app.core.ratelimit import per_ip
+from app.core.routing import AppRoute, declares
 from app.organizations.permissions import MANAGER_ERRORS, LegalRepresentative
 from app.organizations.schemas import PasswordConfirmation
 from app.organizations.service import OrganizationNotDeletable
@@ -31,24 +31,18 @@ organizations_router = APIRouter(tags=["organizations"], route_class=AppRoute)
 
 @accounts_router.post(
     "/accounts",
-    operation_id="accounts-sign_up",
     status_code=status.HTTP_201_CREATED,
-    dependencies=[PUBLIC, Depends(per_ip("signup", limit=10, per_seconds=3600))],
-    responses=problem_responses(EmailTaken, WeakPassword, 422, TooManyRequests),
+    dependencies=[Depends(per_ip("signup", limit=10, per_seconds=3600))],
 )
+@declares(PUBLIC, EmailTaken, WeakPassword, 422, TooManyRequests)
 async def sign_up(body: SignUp, session: Session) -> AccountRead:
     """Creates an account and an organization it represents; a confirmation link is e-mailed."""
     account = await lifecycle.sign_up(session, body)
     return await account_read(session, account)
 
 
-@accounts_router.post(
-    "/account/deletion",
-    operation_id="accounts-delete",
-    status_code=NO_CONTENT,
-    dependencies=[require_scope("account:write")],
-    responses=problem_responses(*SESSION_ERRORS, WrongPassword, SoleLegalRepresentative),
-)
+@accounts_router.post("/account/deletion", operation_id="accounts-delete", status_code=NO_CONTENT)
+@declares(require_scope("account:write"), *SESSION_ERRORS, WrongPassword, SoleLegalRepresentative)
 async def delete_account(
     body: AccountDeletion,
     account: CurrentAccount,
@@ -63,8 +57,9 @@ async def delete_account(
     "/organizations/{organization_id}/deletion",
     operation_id="organizations-delete",
     status_code=NO_CONTENT,
-    dependencies=[require_scope("organizations:write")],
-    responses=problem_responses(*MANAGER_ERRORS, WrongPassword, OrganizationNotDeletable),
+)
+@declares(
+    require_scope("organizations:write"), *MANAGER_ERRORS, WrongPassword, OrganizationNotDeletable
 )
 async def delete_organization(
     body: PasswordConfirmation, access: LegalRepresentative, session: Session

@@ -17,10 +17,10 @@ from app.billing import staff_router as billing_staff
 from app.core import health
 from app.core.db import Database
 from app.core.errors import install_error_handlers
-from app.core.idempotency import AppRoute
 from app.core.jobs import run_loop
 from app.core.logging import configure_logging
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
+from app.core.routing import AppRoute
 from app.core.settings import Settings, get_settings
 from app.organizations import router as organizations
 from app.ticketing import router as ticketing

@@ -21,9 +21,9 @@ from app.accounts.errors import (
 )
 from app.accounts.schemas import Jwks, Login, LoginResult, MfaLogin, Reauthenticate, Refresh, Tokens
 from app.core.db import Session
-from app.core.errors import TooManyRequests, problem_responses
-from app.core.idempotency import AppRoute
+from app.core.errors import TooManyRequests
 from app.core.ratelimit import per_ip
+from app.core.routing import AppRoute, declares
 
 router = APIRouter(prefix="/auth", tags=["auth"], route_class=AppRoute)
 keys_router = APIRouter(tags=["auth"], route_class=AppRoute)
@@ -41,12 +41,8 @@ def _tokens(issued: auth.IssuedTokens) -> Tokens:
     )
 
 
-@router.post(
-    "/login",
-    operation_id="auth-login",
-    dependencies=[PUBLIC, login_limit],
-    responses=problem_responses(InvalidCredentials, TooManyRequests),
-)
+@router.post("/login", dependencies=[login_limit])
+@declares(PUBLIC, InvalidCredentials, TooManyRequests)
 async def login(
     body: Login, session: Session, client: RequestClient, ring: AppKeyRing, settings: AppSettings
 ) -> LoginResult:
@@ -67,12 +63,8 @@ async def login(
     return LoginResult(status="authenticated", tokens=_tokens(outcome.tokens))
 
 
-@router.post(
-    "/mfa",
-    operation_id="auth-mfa",
-    dependencies=[PUBLIC, mfa_limit],
-    responses=problem_responses(InvalidCredentials, TooManyRequests),
-)
+@router.post("/mfa", dependencies=[mfa_limit])
+@declares(PUBLIC, InvalidCredentials, TooManyRequests)
 async def mfa(
     body: MfaLogin, session: Session, client: RequestClient, ring: AppKeyRing, settings: AppSettings
 ) -> Tokens:
@@ -89,12 +81,8 @@ async def mfa(
     return _tokens(issued)
 
 
-@router.post(
-    "/refresh",
-    operation_id="auth-refresh",
-    dependencies=[PUBLIC, login_limit],
-    responses=problem_responses(InvalidRefreshToken, TooManyRequests),
-)
+@router.post("/refresh", dependencies=[login_limit])
+@declares(PUBLIC, InvalidRefreshToken, TooManyRequests)
 async def refresh(
     body: Refresh, session: Session, ring: AppKeyRing, settings: AppSettings
 ) -> Tokens:
@@ -106,26 +94,20 @@ async def refresh(
     )
 
 
-@router.post(
-    "/logout",
-    operation_id="auth-logout",
-    status_code=status.HTTP_204_NO_CONTENT,
-    dependencies=[require_scope("account:write")],
-    responses=problem_responses(*SESSION_ERRORS),
-)
+@router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
+@declares(require_scope("account:write"), *SESSION_ERRORS)
 async def logout(session: Session, auth_session: InteractiveSession) -> None:
     """Ends this session: its access and refresh tokens stop working at once."""
     await auth.end_session(session, auth_session, reason="logout")
 
 
-@router.post(
-    "/reauthenticate",
-    operation_id="auth-reauthenticate",
-    status_code=status.HTTP_204_NO_CONTENT,
-    dependencies=[require_scope("account:write"), mfa_limit],
-    responses=problem_responses(
-        *SESSION_ERRORS, WrongPassword, SecondFactorRequired, TooManyRequests
-    ),
+@router.post("/reauthenticate", status_code=status.HTTP_204_NO_CONTENT, dependencies=[mfa_limit])
+@declares(
+    require_scope("account:write"),
+    *SESSION_ERRORS,
+    WrongPassword,
+    SecondFactorRequired,
+    TooManyRequests,
 )
 async def reauthenticate(
     body: Reauthenticate,
@@ -144,7 +126,8 @@ async def reauthenticate(
     )
 
 
-@keys_router.get("/.well-known/jwks.json", operation_id="auth-jwks", dependencies=[PUBLIC])
+@keys_router.get("/.well-known/jwks.json")
+@declares(PUBLIC)
 async def jwks(ring: AppKeyRing) -> Jwks:
     """The public keys that verify access tokens (several during a key rotation)."""
     return Jwks.model_validate(ring.jwks())

@@ -71,9 +71,9 @@ from app.activity import service as activity
 from app.core import ratelimit
 from app.core.db import Session, database_of
 from app.core.errors import TooManyRequests, problem_responses
-from app.core.idempotency import AppRoute
 from app.core.pagination import Page, Pagination, page_of, paginate
 from app.core.ratelimit import per_ip
+from app.core.routing import AppRoute, declares
 
 signup_router = APIRouter(tags=["accounts"], route_class=AppRoute)
 router = APIRouter(prefix="/account", tags=["accounts"], route_class=AppRoute)
@@ -88,11 +88,10 @@ account_read = profile.account_read
 
 @signup_router.post(
     "/password-resets",
-    operation_id="accounts-request_password_reset",
     status_code=ACCEPTED,
-    dependencies=[PUBLIC, Depends(per_ip("password_reset", limit=10, per_seconds=3600))],
-    responses=problem_responses(TooManyRequests),
+    dependencies=[Depends(per_ip("password_reset", limit=10, per_seconds=3600))],
 )
+@declares(PUBLIC, TooManyRequests)
 async def request_password_reset(body: PasswordResetRequest, session: Session) -> None:
     """E-mails a reset link if the address belongs to an account; answers the same either way."""
     await credentials.request_password_reset(session, body.email)
@@ -100,13 +99,10 @@ async def request_password_reset(body: PasswordResetRequest, session: Session) -
 
 @signup_router.post(
     "/password-resets/confirm",
-    operation_id="accounts-reset_password",
     status_code=NO_CONTENT,
-    dependencies=[PUBLIC, Depends(per_ip("password_reset_confirm", limit=20, per_seconds=3600))],
-    responses=problem_responses(
-        InvalidLinkToken, SecondFactorRequired, WeakPassword, 422, TooManyRequests
-    ),
+    dependencies=[Depends(per_ip("password_reset_confirm", limit=20, per_seconds=3600))],
 )
+@declares(PUBLIC, InvalidLinkToken, SecondFactorRequired, WeakPassword, 422, TooManyRequests)
 async def reset_password(
     body: PasswordResetConfirm, session: Session, client: RequestClient
 ) -> None:
@@ -121,22 +117,14 @@ async def reset_password(
     )
 
 
-@router.get(
-    "",
-    operation_id="accounts-read",
-    dependencies=[read_scope],
-    responses=problem_responses(*CALLER_ERRORS),
-)
+@router.get("", operation_id="accounts-read")
+@declares(read_scope, *CALLER_ERRORS)
 async def read_account(account: CurrentAccount, session: Session) -> AccountRead:
     return await account_read(session, account)
 
 
-@router.patch(
-    "",
-    operation_id="accounts-update",
-    dependencies=[write_scope],
-    responses=problem_responses(*CALLER_ERRORS),
-)
+@router.patch("", operation_id="accounts-update")
+@declares(write_scope, *CALLER_ERRORS)
 async def update_account(
     body: ProfileUpdate, account: CurrentAccount, by: AccountActor, session: Session
 ) -> AccountRead:
@@ -148,48 +136,28 @@ async def update_account(
     return await account_read(session, account)
 
 
-@router.post(
-    "/email-confirmation",
-    operation_id="accounts-confirm_email",
-    status_code=NO_CONTENT,
-    dependencies=[PUBLIC],
-    responses=problem_responses(InvalidLinkToken),
-)
+@router.post("/email-confirmation", status_code=NO_CONTENT)
+@declares(PUBLIC, InvalidLinkToken)
 async def confirm_email(body: TokenBody, session: Session, client: RequestClient) -> None:
     """Confirms the login e-mail with the token of the link mailed at sign-up."""
     await profile.confirm_email(session, body.token, ip=client.ip)
 
 
-@router.post(
-    "/email-confirmation/resend",
-    operation_id="accounts-resend_confirmation",
-    status_code=ACCEPTED,
-    dependencies=[write_scope],
-    responses=problem_responses(*CALLER_ERRORS, EmailAlreadyConfirmed),
-)
+@router.post("/email-confirmation/resend", status_code=ACCEPTED)
+@declares(write_scope, *CALLER_ERRORS, EmailAlreadyConfirmed)
 async def resend_confirmation(principal: AnyPrincipal, session: Session) -> None:
     await profile.send_confirmation(session, principal.account)
 
 
-@router.post(
-    "/unlock",
-    operation_id="accounts-unlock",
-    status_code=NO_CONTENT,
-    dependencies=[PUBLIC],
-    responses=problem_responses(InvalidLinkToken),
-)
+@router.post("/unlock", status_code=NO_CONTENT)
+@declares(PUBLIC, InvalidLinkToken)
 async def unlock(body: TokenBody, session: Session, client: RequestClient) -> None:
     """Unlocks a locked account with the token of the link mailed when it locked."""
     await auth.unlock_with_token(session, body.token, ip=client.ip)
 
 
-@router.post(
-    "/password",
-    operation_id="accounts-change_password",
-    status_code=NO_CONTENT,
-    dependencies=[write_scope],
-    responses=problem_responses(*SESSION_ERRORS, WrongPassword, WeakPassword, 422),
-)
+@router.post("/password", status_code=NO_CONTENT)
+@declares(write_scope, *SESSION_ERRORS, WrongPassword, WeakPassword, 422)
 async def change_password(
     body: PasswordChange,
     account: CurrentAccount,
@@ -208,20 +176,16 @@ async def change_password(
     )
 
 
-@router.post(
-    "/login-email",
-    operation_id="accounts-change_login_email",
-    status_code=ACCEPTED,
-    dependencies=[write_scope],
-    responses=problem_responses(
-        *SESSION_ERRORS,
-        WrongPassword,
-        EmailTaken,
-        EmailConfirmationMismatch,
-        EmailUnchanged,
-        EmailIsRecoveryEmail,
-        422,
-    ),
+@router.post("/login-email", status_code=ACCEPTED)
+@declares(
+    write_scope,
+    *SESSION_ERRORS,
+    WrongPassword,
+    EmailTaken,
+    EmailConfirmationMismatch,
+    EmailUnchanged,
+    EmailIsRecoveryEmail,
+    422,
 )
 async def change_login_email(
     body: LoginEmailChange,
@@ -239,24 +203,14 @@ async def change_login_email(
     )
 
 
-@router.post(
-    "/login-email/confirm",
-    operation_id="accounts-confirm_login_email",
-    status_code=NO_CONTENT,
-    dependencies=[PUBLIC],
-    responses=problem_responses(InvalidLinkToken, EmailTaken),
-)
+@router.post("/login-email/confirm", status_code=NO_CONTENT)
+@declares(PUBLIC, InvalidLinkToken, EmailTaken)
 async def confirm_login_email(body: TokenBody, session: Session, client: RequestClient) -> None:
     await credentials.confirm_login_email_change(session, body.token, ip=client.ip)
 
 
-@router.put(
-    "/recovery-email",
-    operation_id="accounts-set_recovery_email",
-    status_code=ACCEPTED,
-    dependencies=[write_scope],
-    responses=problem_responses(*RECENT_SESSION_ERRORS, EmailIsLoginEmail, 422),
-)
+@router.put("/recovery-email", status_code=ACCEPTED)
+@declares(write_scope, *RECENT_SESSION_ERRORS, EmailIsLoginEmail, 422)
 async def set_recovery_email(
     body: RecoveryEmail,
     account: CurrentAccount,
@@ -268,24 +222,14 @@ async def set_recovery_email(
     await credentials.set_recovery_email(session, account, str(body.email), by=by)
 
 
-@router.post(
-    "/recovery-email/confirm",
-    operation_id="accounts-confirm_recovery_email",
-    status_code=NO_CONTENT,
-    dependencies=[PUBLIC],
-    responses=problem_responses(InvalidLinkToken),
-)
+@router.post("/recovery-email/confirm", status_code=NO_CONTENT)
+@declares(PUBLIC, InvalidLinkToken)
 async def confirm_recovery_email(body: TokenBody, session: Session) -> None:
     await credentials.confirm_recovery_email(session, body.token)
 
 
-@router.put(
-    "/recovery-phone",
-    operation_id="accounts-set_recovery_phone",
-    status_code=ACCEPTED,
-    dependencies=[write_scope],
-    responses=problem_responses(*RECENT_SESSION_ERRORS, 422),
-)
+@router.put("/recovery-phone", status_code=ACCEPTED)
+@declares(write_scope, *RECENT_SESSION_ERRORS, 422)
 async def set_recovery_phone(
     body: RecoveryPhone,
     account: CurrentAccount,
@@ -297,13 +241,8 @@ async def set_recovery_phone(
     await credentials.set_recovery_phone(session, account, body.phone, by=by)
 
 
-@router.post(
-    "/recovery-phone/confirm",
-    operation_id="accounts-confirm_recovery_phone",
-    status_code=NO_CONTENT,
-    dependencies=[write_scope],
-    responses=problem_responses(*CALLER_ERRORS, InvalidLinkToken, TooManyRequests),
-)
+@router.post("/recovery-phone/confirm", status_code=NO_CONTENT)
+@declares(write_scope, *CALLER_ERRORS, InvalidLinkToken, TooManyRequests)
 async def confirm_recovery_phone(
     body: RecoveryPhoneConfirm, account: CurrentAccount, session: Session, request: Request
 ) -> None:
@@ -314,22 +253,14 @@ async def confirm_recovery_phone(
     await credentials.confirm_recovery_phone(session, account, body.code)
 
 
-@router.get(
-    "/security",
-    operation_id="accounts-read_security",
-    dependencies=[read_scope],
-    responses=problem_responses(*CALLER_ERRORS),
-)
+@router.get("/security")
+@declares(read_scope, *CALLER_ERRORS)
 async def read_security(account: CurrentAccount) -> SecuritySettings:
     return SecuritySettings.model_validate(account)
 
 
-@router.patch(
-    "/security",
-    operation_id="accounts-update_security",
-    dependencies=[write_scope],
-    responses=problem_responses(*RECENT_SESSION_ERRORS),
-)
+@router.patch("/security")
+@declares(write_scope, *RECENT_SESSION_ERRORS)
 async def update_security(
     body: SecuritySettingsUpdate,
     account: CurrentAccount,
@@ -342,13 +273,8 @@ async def update_security(
     return await profile.update_security(session, account, changes, by=by)
 
 
-@router.get(
-    "/sessions",
-    operation_id="accounts-list_sessions",
-    response_model=Page[SessionRead],
-    dependencies=[read_scope],
-    responses=problem_responses(*SESSION_ERRORS),
-)
+@router.get("/sessions", response_model=Page[SessionRead])
+@declares(read_scope, *SESSION_ERRORS)
 async def list_sessions(
     account: CurrentAccount, auth_session: InteractiveSession, session: Session, page: Pagination
 ) -> dict[str, Any]:
@@ -372,13 +298,8 @@ def _session_read(row: AuthSession, current_id: uuid.UUID) -> SessionRead:
     )
 
 
-@router.delete(
-    "/sessions/{session_id}",
-    operation_id="accounts-end_session",
-    status_code=NO_CONTENT,
-    dependencies=[write_scope],
-    responses=problem_responses(*SESSION_ERRORS, SessionNotFound),
-)
+@router.delete("/sessions/{session_id}", status_code=NO_CONTENT)
+@declares(write_scope, *SESSION_ERRORS, SessionNotFound)
 async def end_session(
     session_id: uuid.UUID,
     account: CurrentAccount,
@@ -389,26 +310,16 @@ async def end_session(
     await auth.end_session(session, target, reason="ended_by_user")
 
 
-@router.post(
-    "/sessions/end-others",
-    operation_id="accounts-end_other_sessions",
-    status_code=NO_CONTENT,
-    dependencies=[write_scope],
-    responses=problem_responses(*SESSION_ERRORS),
-)
+@router.post("/sessions/end-others", status_code=NO_CONTENT)
+@declares(write_scope, *SESSION_ERRORS)
 async def end_other_sessions(
     account: CurrentAccount, auth_session: InteractiveSession, session: Session
 ) -> None:
     await auth.end_sessions(session, account.id, reason="ended_by_user", keep=auth_session.id)
 
 
-@router.get(
-    "/login-history",
-    operation_id="accounts-login_history",
-    response_model=Page[LoginAttemptRead],
-    dependencies=[read_scope],
-    responses=problem_responses(*CALLER_ERRORS),
-)
+@router.get("/login-history", response_model=Page[LoginAttemptRead])
+@declares(read_scope, *CALLER_ERRORS)
 async def login_history(
     account: CurrentAccount, session: Session, page: Pagination
 ) -> dict[str, Any]:
@@ -421,13 +332,8 @@ async def login_history(
     return page_of([LoginAttemptRead.model_validate(row) for row in rows], cursor)
 
 
-@router.get(
-    "/activity",
-    operation_id="accounts-activity",
-    response_model=Page[ActivityRead],
-    dependencies=[read_scope],
-    responses=problem_responses(*CALLER_ERRORS, 400),
-)
+@router.get("/activity", operation_id="accounts-activity", response_model=Page[ActivityRead])
+@declares(read_scope, *CALLER_ERRORS, 400)
 async def account_activity(
     account: CurrentAccount,
     session: Session,
@@ -450,12 +356,8 @@ async def account_activity(
     return page_of([ActivityRead.model_validate(row) for row in rows], cursor)
 
 
-@router.post(
-    "/two-factor/enrollment",
-    operation_id="accounts-begin_two_factor",
-    dependencies=[write_scope],
-    responses=problem_responses(*RECENT_SESSION_ERRORS, TwoFactorAlreadyEnabled),
-)
+@router.post("/two-factor/enrollment")
+@declares(write_scope, *RECENT_SESSION_ERRORS, TwoFactorAlreadyEnabled)
 async def begin_two_factor(
     account: CurrentAccount, auth_session: RecentSession
 ) -> TwoFactorEnrollment:
@@ -464,16 +366,13 @@ async def begin_two_factor(
     return TwoFactorEnrollment(secret=secret, otpauth_uri=uri)
 
 
-@router.post(
-    "/two-factor/enrollment/confirm",
-    operation_id="accounts-confirm_two_factor",
-    dependencies=[write_scope],
-    responses=problem_responses(
-        *RECENT_SESSION_ERRORS,
-        TwoFactorAlreadyEnabled,
-        TwoFactorEnrollmentMissing,
-        InvalidTwoFactorCode,
-    ),
+@router.post("/two-factor/enrollment/confirm")
+@declares(
+    write_scope,
+    *RECENT_SESSION_ERRORS,
+    TwoFactorAlreadyEnabled,
+    TwoFactorEnrollmentMissing,
+    InvalidTwoFactorCode,
 )
 async def confirm_two_factor(
     body: TwoFactorCode,
@@ -487,13 +386,8 @@ async def confirm_two_factor(
     return EmergencyCodes(emergency_codes=codes)
 
 
-@router.post(
-    "/two-factor/disable",
-    operation_id="accounts-disable_two_factor",
-    status_code=NO_CONTENT,
-    dependencies=[write_scope],
-    responses=problem_responses(*SESSION_ERRORS, WrongPassword, SecondFactorRequired),
-)
+@router.post("/two-factor/disable", status_code=NO_CONTENT)
+@declares(write_scope, *SESSION_ERRORS, WrongPassword, SecondFactorRequired)
 async def disable_two_factor(
     body: TwoFactorDisable,
     account: CurrentAccount,
@@ -512,12 +406,8 @@ async def disable_two_factor(
     )
 
 
-@router.post(
-    "/two-factor/emergency-codes",
-    operation_id="accounts-regenerate_emergency_codes",
-    dependencies=[write_scope],
-    responses=problem_responses(*RECENT_SESSION_ERRORS, SecondFactorRequired),
-)
+@router.post("/two-factor/emergency-codes")
+@declares(write_scope, *RECENT_SESSION_ERRORS, SecondFactorRequired)
 async def regenerate_emergency_codes(
     body: SecondFactor,
     account: CurrentAccount,
@@ -530,13 +420,8 @@ async def regenerate_emergency_codes(
     return EmergencyCodes(emergency_codes=codes)
 
 
-@router.post(
-    "/tokens",
-    operation_id="accounts-create_token",
-    status_code=status.HTTP_201_CREATED,
-    dependencies=[write_scope],
-    responses=problem_responses(*RECENT_SESSION_ERRORS, ExpiryInPast, 422),
-)
+@router.post("/tokens", status_code=status.HTTP_201_CREATED)
+@declares(write_scope, *RECENT_SESSION_ERRORS, ExpiryInPast, 422)
 async def create_token(
     body: PersonalAccessTokenCreate,
     account: CurrentAccount,
@@ -558,13 +443,8 @@ async def create_token(
     )
 
 
-@router.get(
-    "/tokens",
-    operation_id="accounts-list_tokens",
-    response_model=Page[PersonalAccessTokenRead],
-    dependencies=[read_scope],
-    responses=problem_responses(*SESSION_ERRORS),
-)
+@router.get("/tokens", response_model=Page[PersonalAccessTokenRead])
+@declares(read_scope, *SESSION_ERRORS)
 async def list_tokens(
     account: CurrentAccount, auth_session: InteractiveSession, session: Session, page: Pagination
 ) -> dict[str, Any]:
@@ -576,13 +456,8 @@ async def list_tokens(
     return page_of([PersonalAccessTokenRead.model_validate(row) for row in rows], cursor)
 
 
-@router.delete(
-    "/tokens/{token_id}",
-    operation_id="accounts-revoke_token",
-    status_code=NO_CONTENT,
-    dependencies=[write_scope],
-    responses=problem_responses(*SESSION_ERRORS, TokenNotFound),
-)
+@router.delete("/tokens/{token_id}", status_code=NO_CONTENT)
+@declares(write_scope, *SESSION_ERRORS, TokenNotFound)
 async def revoke_token(
     token_id: uuid.UUID,
     account: CurrentAccount,
@@ -593,13 +468,8 @@ async def revoke_token(
     await pats.revoke(session, account.id, token_id, by=by)
 
 
-@router.put(
-    "/avatar",
-    operation_id="accounts-set_avatar",
-    status_code=NO_CONTENT,
-    dependencies=[write_scope],
-    responses=problem_responses(*CALLER_ERRORS, AvatarTooLarge, AvatarTypeNotSupported, 413, 422),
-)
+@router.put("/avatar", status_code=NO_CONTENT)
+@declares(write_scope, *CALLER_ERRORS, AvatarTooLarge, AvatarTypeNotSupported, 413, 422)
 async def set_avatar(
     file: UploadFile, account: CurrentAccount, by: AccountActor, session: Session
 ) -> None:
@@ -610,14 +480,13 @@ async def set_avatar(
 
 @router.get(
     "/avatar",
-    operation_id="accounts-read_avatar",
     response_class=Response,
-    dependencies=[read_scope],
     responses={
         200: {"content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}}},
         **problem_responses(*CALLER_ERRORS, AvatarNotFound),
     },
 )
+@declares(read_scope)
 async def read_avatar(account: CurrentAccount, session: Session) -> Response:
     avatar = await profile.get_avatar(session, account.id)
     return Response(

@@ -9,21 +9,14 @@ from app.billing import catalog
 from app.billing.errors import PlanNotFound
 from app.billing.schemas import PlanRead, VatRateRead
 from app.core.db import Session
-from app.core.errors import problem_responses
-from app.core.idempotency import AppRoute
 from app.core.pagination import Page, Pagination, page_of, paginate
+from app.core.routing import AppRoute, declares
 
-catalog_router = APIRouter(
-    prefix="/catalog", tags=["catalog"], route_class=AppRoute, dependencies=[PUBLIC]
-)
+catalog_router = APIRouter(prefix="/catalog", tags=["catalog"], route_class=AppRoute)
 
 
-@catalog_router.get(
-    "/plans",
-    operation_id="catalog-list_plans",
-    response_model=Page[PlanRead],
-    responses=problem_responses(400),
-)
+@catalog_router.get("/plans", response_model=Page[PlanRead])
+@declares(PUBLIC, 400)
 async def list_plans(
     session: Session,
     page: Pagination,
@@ -38,19 +31,14 @@ async def list_plans(
     return page_of([await catalog.plan_read(session, plan) for plan in rows], cursor)
 
 
-@catalog_router.get(
-    "/plans/{code}", operation_id="catalog-read_plan", responses=problem_responses(PlanNotFound)
-)
+@catalog_router.get("/plans/{code}")
+@declares(PUBLIC, PlanNotFound)
 async def read_plan(code: str, session: Session) -> PlanRead:
     return await catalog.plan_read(session, await catalog.get_plan(session, code))
 
 
-@catalog_router.get(
-    "/vat-rates",
-    operation_id="catalog-list_vat_rates",
-    response_model=Page[VatRateRead],
-    responses=problem_responses(400),
-)
+@catalog_router.get("/vat-rates", response_model=Page[VatRateRead])
+@declares(PUBLIC, 400)
 async def list_vat_rates(session: Session, page: Pagination) -> dict[str, Any]:
     rows, cursor = await paginate(session, catalog.vat_rates(), page)
     return page_of(list(rows), cursor)

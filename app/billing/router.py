@@ -71,8 +71,8 @@ from app.billing.schemas import (
 )
 from app.core.db import Session
 from app.core.errors import problem_responses
-from app.core.idempotency import AppRoute
 from app.core.pagination import Page, Pagination, page_of, paginate
+from app.core.routing import AppRoute, declares
 from app.organizations.errors import BillingAddressNotFound, OrganizationNotFound, RoleForbidden
 
 router = APIRouter(
@@ -90,13 +90,8 @@ ACCESS_ERRORS = (401, 403, InsufficientScope, RoleForbidden, OrganizationNotFoun
 # An organization's cart and orders
 
 
-@router.get(
-    "/cart",
-    operation_id="billing-list_cart",
-    response_model=Page[CartItemRead],
-    dependencies=[read_scope],
-    responses=problem_responses(400, *ACCESS_ERRORS),
-)
+@router.get("/cart", response_model=Page[CartItemRead])
+@declares(read_scope, 400, *ACCESS_ERRORS)
 async def list_cart(billing: Billing, session: Session, page: Pagination) -> dict[str, Any]:
     rows, cursor = await paginate(
         session,
@@ -106,13 +101,8 @@ async def list_cart(billing: Billing, session: Session, page: Pagination) -> dic
     return page_of(list(rows), cursor)
 
 
-@router.post(
-    "/cart/items",
-    operation_id="billing-add_to_cart",
-    status_code=CREATED,
-    dependencies=[write_scope],
-    responses=problem_responses(*ACCESS_ERRORS, PlanNotFound, PlanNotOrderable, 422),
-)
+@router.post("/cart/items", status_code=CREATED)
+@declares(write_scope, *ACCESS_ERRORS, PlanNotFound, PlanNotOrderable, 422)
 async def add_to_cart(body: CartItemCreate, billing: Billing, session: Session) -> CartItemRead:
     item = await orders.add_to_cart(
         session, organization_id=billing.organization_id, body=body, by=billing.by
@@ -120,36 +110,27 @@ async def add_to_cart(body: CartItemCreate, billing: Billing, session: Session) 
     return CartItemRead.model_validate(item)
 
 
-@router.delete(
-    "/cart/items/{item_id}",
-    operation_id="billing-remove_from_cart",
-    status_code=NO_CONTENT,
-    dependencies=[write_scope],
-    responses=problem_responses(*ACCESS_ERRORS, CartItemNotFound),
-)
+@router.delete("/cart/items/{item_id}", status_code=NO_CONTENT)
+@declares(write_scope, *ACCESS_ERRORS, CartItemNotFound)
 async def remove_from_cart(item_id: uuid.UUID, billing: Billing, session: Session) -> None:
     await orders.remove_from_cart(
         session, organization_id=billing.organization_id, item_id=item_id, by=billing.by
     )
 
 
-@router.post(
-    "/cart/checkout",
-    operation_id="billing-checkout",
-    status_code=CREATED,
-    dependencies=[write_scope],
-    responses=problem_responses(
-        *ACCESS_ERRORS,
-        BillingAddressNotFound,
-        CartEmpty,
-        PlanNotFound,
-        PriceNotFound,
-        PartnerCannotPay,
-        FreeGrantInvalid,
-        *PROMO_CODE_ERRORS,
-        409,
-        422,
-    ),
+@router.post("/cart/checkout", status_code=CREATED)
+@declares(
+    write_scope,
+    *ACCESS_ERRORS,
+    BillingAddressNotFound,
+    CartEmpty,
+    PlanNotFound,
+    PriceNotFound,
+    PartnerCannotPay,
+    FreeGrantInvalid,
+    *PROMO_CODE_ERRORS,
+    409,
+    422,
 )
 async def checkout(body: Checkout, billing: Billing, session: Session) -> OrderPlaced:
     """Turns the cart into an order and its invoice; promo codes and free grants apply at the end.
@@ -165,13 +146,8 @@ async def checkout(body: Checkout, billing: Billing, session: Session) -> OrderP
     )
 
 
-@router.get(
-    "/orders",
-    operation_id="billing-list_orders",
-    response_model=Page[OrderRead],
-    dependencies=[read_scope],
-    responses=problem_responses(400, *ACCESS_ERRORS),
-)
+@router.get("/orders", response_model=Page[OrderRead])
+@declares(read_scope, 400, *ACCESS_ERRORS)
 async def list_orders(billing: Billing, session: Session, page: Pagination) -> dict[str, Any]:
     rows, cursor = await paginate(
         session,
@@ -181,24 +157,16 @@ async def list_orders(billing: Billing, session: Session, page: Pagination) -> d
     return page_of(list(rows), cursor)
 
 
-@router.get(
-    "/orders/{order_id}",
-    operation_id="billing-read_order",
-    dependencies=[read_scope],
-    responses=problem_responses(*ACCESS_ERRORS, OrderNotFound),
-)
+@router.get("/orders/{order_id}")
+@declares(read_scope, *ACCESS_ERRORS, OrderNotFound)
 async def read_order(order_id: uuid.UUID, billing: Billing, session: Session) -> OrderRead:
     return OrderRead.model_validate(
         await orders.get_order(session, billing.organization_id, order_id)
     )
 
 
-@router.post(
-    "/orders/{order_id}/cancel",
-    operation_id="billing-cancel_order",
-    dependencies=[write_scope],
-    responses=problem_responses(*ACCESS_ERRORS, OrderNotFound, OrderNotCancellable, 409),
-)
+@router.post("/orders/{order_id}/cancel")
+@declares(write_scope, *ACCESS_ERRORS, OrderNotFound, OrderNotCancellable, 409)
 async def cancel_order(order_id: uuid.UUID, billing: Billing, session: Session) -> OrderRead:
     """Cancels an unpaid order; anything already paid on it goes to the prepaid account."""
     order = await orders.get_order(session, billing.organization_id, order_id, for_update=True)
@@ -208,13 +176,8 @@ async def cancel_order(order_id: uuid.UUID, billing: Billing, session: Session) 
 # Invoices
 
 
-@router.get(
-    "/invoices",
-    operation_id="billing-list_invoices",
-    response_model=Page[InvoiceSummary],
-    dependencies=[read_scope],
-    responses=problem_responses(400, *ACCESS_ERRORS),
-)
+@router.get("/invoices", response_model=Page[InvoiceSummary])
+@declares(read_scope, 400, *ACCESS_ERRORS)
 async def list_invoices(
     billing: Billing,
     session: Session,
@@ -239,14 +202,13 @@ async def list_invoices(
 
 @router.get(
     "/invoices/export.csv",
-    operation_id="billing-export_invoices",
-    dependencies=[read_scope],
     response_class=Response,
     responses={
         200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
         **problem_responses(*ACCESS_ERRORS),
     },
 )
+@declares(read_scope)
 async def export_invoices(
     billing: Billing,
     session: Session,
@@ -269,12 +231,8 @@ async def export_invoices(
     )
 
 
-@router.get(
-    "/invoices/{invoice_id}",
-    operation_id="billing-read_invoice",
-    dependencies=[read_scope],
-    responses=problem_responses(*ACCESS_ERRORS, InvoiceNotFound),
-)
+@router.get("/invoices/{invoice_id}")
+@declares(read_scope, *ACCESS_ERRORS, InvoiceNotFound)
 async def read_invoice(invoice_id: uuid.UUID, billing: Billing, session: Session) -> InvoiceRead:
     invoice = await invoices.get_invoice(
         session, invoice_id, organization_id=billing.organization_id
@@ -284,14 +242,13 @@ async def read_invoice(invoice_id: uuid.UUID, billing: Billing, session: Session
 
 @router.get(
     "/invoices/{invoice_id}/pdf",
-    operation_id="billing-download_invoice",
-    dependencies=[read_scope],
     response_class=Response,
     responses={
         200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
         **problem_responses(*ACCESS_ERRORS, InvoiceNotFound, InvoiceNotPaid),
     },
 )
+@declares(read_scope)
 async def download_invoice(invoice_id: uuid.UUID, billing: Billing, session: Session) -> Response:
     """The final invoice (paid invoices and credit notes), with the Swiss QR-bill for CHF."""
     invoice = await invoices.get_invoice(
@@ -305,23 +262,19 @@ async def download_invoice(invoice_id: uuid.UUID, billing: Billing, session: Ses
     )
 
 
-@router.post(
-    "/invoices/{invoice_id}/payments",
-    operation_id="billing-pay_invoice",
-    status_code=CREATED,
-    dependencies=[write_scope],
-    responses=problem_responses(
-        *ACCESS_ERRORS,
-        PaymentDeclined,
-        InvoiceNotFound,
-        ProfileNotFound,
-        InvoiceNotPayable,
-        InsufficientBalance,
-        AmountTooHigh,
-        NoCardProfile,
-        409,
-        422,
-    ),
+@router.post("/invoices/{invoice_id}/payments", status_code=CREATED)
+@declares(
+    write_scope,
+    *ACCESS_ERRORS,
+    PaymentDeclined,
+    InvoiceNotFound,
+    ProfileNotFound,
+    InvoiceNotPayable,
+    InsufficientBalance,
+    AmountTooHigh,
+    NoCardProfile,
+    409,
+    422,
 )
 async def pay_invoice(
     invoice_id: uuid.UUID, body: InvoicePaymentCreate, billing: Billing, session: Session
@@ -340,16 +293,8 @@ async def pay_invoice(
     )
 
 
-@router.post(
-    "/proforma",
-    operation_id="billing-proforma",
-    # A POST: read-only tokens call no POST, so this one (which stores nothing) needs the write
-    # scope like every other POST.
-    dependencies=[write_scope],
-    responses=problem_responses(
-        *ACCESS_ERRORS, SubscriptionNotFound, PlanNotFound, PriceNotFound, 422
-    ),
-)
+@router.post("/proforma")
+@declares(write_scope, *ACCESS_ERRORS, SubscriptionNotFound, PlanNotFound, PriceNotFound, 422)
 async def proforma(body: ProformaRequest, billing: Billing, session: Session) -> Proforma:
     """What renewing the selected products would cost; no invoice is created."""
     return await subscriptions.proforma(
@@ -357,13 +302,8 @@ async def proforma(body: ProformaRequest, billing: Billing, session: Session) ->
     )
 
 
-@router.get(
-    "/payments",
-    operation_id="billing-list_payments",
-    response_model=Page[PaymentRead],
-    dependencies=[read_scope],
-    responses=problem_responses(400, *ACCESS_ERRORS),
-)
+@router.get("/payments", response_model=Page[PaymentRead])
+@declares(read_scope, 400, *ACCESS_ERRORS)
 async def list_payments(billing: Billing, session: Session, page: Pagination) -> dict[str, Any]:
     rows, cursor = await paginate(
         session,
@@ -376,13 +316,8 @@ async def list_payments(billing: Billing, session: Session, page: Pagination) ->
 # Prepaid account
 
 
-@router.get(
-    "/prepaid",
-    operation_id="billing-list_prepaid_accounts",
-    response_model=Page[PrepaidAccountRead],
-    dependencies=[read_scope],
-    responses=problem_responses(400, *ACCESS_ERRORS),
-)
+@router.get("/prepaid", response_model=Page[PrepaidAccountRead])
+@declares(read_scope, 400, *ACCESS_ERRORS)
 async def list_prepaid_accounts(
     billing: Billing, session: Session, page: Pagination
 ) -> dict[str, Any]:
@@ -395,13 +330,8 @@ async def list_prepaid_accounts(
     return page_of(list(rows), cursor)
 
 
-@router.get(
-    "/prepaid/{currency}/entries",
-    operation_id="billing-list_prepaid_entries",
-    response_model=Page[PrepaidEntryRead],
-    dependencies=[read_scope],
-    responses=problem_responses(400, *ACCESS_ERRORS),
-)
+@router.get("/prepaid/{currency}/entries", response_model=Page[PrepaidEntryRead])
+@declares(read_scope, 400, *ACCESS_ERRORS)
 async def list_prepaid_entries(
     currency: Currency, billing: Billing, session: Session, page: Pagination
 ) -> dict[str, Any]:
@@ -413,15 +343,8 @@ async def list_prepaid_entries(
     return page_of(list(rows), cursor)
 
 
-@router.post(
-    "/prepaid/{currency}/top-ups",
-    operation_id="billing-top_up_prepaid",
-    status_code=CREATED,
-    dependencies=[write_scope],
-    responses=problem_responses(
-        *ACCESS_ERRORS, PaymentDeclined, ProfileNotFound, NoCardProfile, 422
-    ),
-)
+@router.post("/prepaid/{currency}/top-ups", status_code=CREATED)
+@declares(write_scope, *ACCESS_ERRORS, PaymentDeclined, ProfileNotFound, NoCardProfile, 422)
 async def top_up_prepaid(
     currency: Currency, body: TopUpCreate, billing: Billing, session: Session
 ) -> PrepaidAccountRead:
@@ -439,13 +362,8 @@ async def top_up_prepaid(
     return PrepaidAccountRead.model_validate(account)
 
 
-@router.post(
-    "/prepaid/{currency}/withdrawals",
-    operation_id="billing-withdraw_prepaid",
-    status_code=CREATED,
-    dependencies=[write_scope],
-    responses=problem_responses(*ACCESS_ERRORS, InsufficientBalance, 422),
-)
+@router.post("/prepaid/{currency}/withdrawals", status_code=CREATED)
+@declares(write_scope, *ACCESS_ERRORS, InsufficientBalance, 422)
 async def withdraw_prepaid(
     currency: Currency, body: WithdrawalCreate, billing: Billing, session: Session
 ) -> WithdrawalRead:
@@ -463,13 +381,8 @@ async def withdraw_prepaid(
 # Payment profiles
 
 
-@router.get(
-    "/payment-profiles",
-    operation_id="billing-list_payment_profiles",
-    response_model=Page[PaymentProfileRead],
-    dependencies=[read_scope],
-    responses=problem_responses(400, *ACCESS_ERRORS),
-)
+@router.get("/payment-profiles", response_model=Page[PaymentProfileRead])
+@declares(read_scope, 400, *ACCESS_ERRORS)
 async def list_payment_profiles(
     billing: Billing, session: Session, page: Pagination
 ) -> dict[str, Any]:
@@ -481,13 +394,8 @@ async def list_payment_profiles(
     return page_of(list(rows), cursor)
 
 
-@router.post(
-    "/payment-profiles",
-    operation_id="billing-add_payment_profile",
-    status_code=CREATED,
-    dependencies=[write_scope],
-    responses=problem_responses(*ACCESS_ERRORS, InvalidCard, CardExpired, 422),
-)
+@router.post("/payment-profiles", status_code=CREATED)
+@declares(write_scope, *ACCESS_ERRORS, InvalidCard, CardExpired, 422)
 async def add_payment_profile(
     body: PaymentProfileCreate, billing: Billing, session: Session
 ) -> PaymentProfileRead:
@@ -499,12 +407,8 @@ async def add_payment_profile(
     return PaymentProfileRead.model_validate(profile)
 
 
-@router.post(
-    "/payment-profiles/{profile_id}/default",
-    operation_id="billing-make_default_payment_profile",
-    dependencies=[write_scope],
-    responses=problem_responses(*ACCESS_ERRORS, ProfileNotFound),
-)
+@router.post("/payment-profiles/{profile_id}/default")
+@declares(write_scope, *ACCESS_ERRORS, ProfileNotFound)
 async def make_default_payment_profile(
     profile_id: uuid.UUID, billing: Billing, session: Session
 ) -> PaymentProfileRead:
@@ -514,13 +418,8 @@ async def make_default_payment_profile(
     return PaymentProfileRead.model_validate(profile)
 
 
-@router.delete(
-    "/payment-profiles/{profile_id}",
-    operation_id="billing-remove_payment_profile",
-    status_code=NO_CONTENT,
-    dependencies=[write_scope],
-    responses=problem_responses(*ACCESS_ERRORS, ProfileNotFound),
-)
+@router.delete("/payment-profiles/{profile_id}", status_code=NO_CONTENT)
+@declares(write_scope, *ACCESS_ERRORS, ProfileNotFound)
 async def remove_payment_profile(profile_id: uuid.UUID, billing: Billing, session: Session) -> None:
     await payments.remove_profile(
         session, organization_id=billing.organization_id, profile_id=profile_id, by=billing.by
@@ -530,13 +429,8 @@ async def remove_payment_profile(profile_id: uuid.UUID, billing: Billing, sessio
 # Subscriptions (renewal state of the organization's products)
 
 
-@router.get(
-    "/subscriptions",
-    operation_id="billing-list_subscriptions",
-    response_model=Page[SubscriptionRead],
-    dependencies=[read_scope],
-    responses=problem_responses(400, *ACCESS_ERRORS),
-)
+@router.get("/subscriptions", response_model=Page[SubscriptionRead])
+@declares(read_scope, 400, *ACCESS_ERRORS)
 async def list_subscriptions(
     billing: Billing, session: Session, page: Pagination
 ) -> dict[str, Any]:
@@ -550,12 +444,8 @@ async def list_subscriptions(
     return page_of([subscription_read(row) for row in rows], cursor)
 
 
-@router.get(
-    "/subscriptions/{product_id}",
-    operation_id="billing-read_subscription",
-    dependencies=[read_scope],
-    responses=problem_responses(*ACCESS_ERRORS, SubscriptionNotFound),
-)
+@router.get("/subscriptions/{product_id}")
+@declares(read_scope, *ACCESS_ERRORS, SubscriptionNotFound)
 async def read_subscription(
     product_id: uuid.UUID, billing: Billing, session: Session
 ) -> SubscriptionRead:
@@ -564,12 +454,8 @@ async def read_subscription(
     )
 
 
-@router.patch(
-    "/subscriptions/{product_id}",
-    operation_id="billing-update_subscription",
-    dependencies=[write_scope],
-    responses=problem_responses(*ACCESS_ERRORS, SubscriptionNotFound, BillingAddressNotFound, 422),
-)
+@router.patch("/subscriptions/{product_id}")
+@declares(write_scope, *ACCESS_ERRORS, SubscriptionNotFound, BillingAddressNotFound, 422)
 async def update_subscription(
     product_id: uuid.UUID, body: SubscriptionUpdate, billing: Billing, session: Session
 ) -> SubscriptionRead:
@@ -595,13 +481,8 @@ RENEWAL_ERRORS = (
 )
 
 
-@router.post(
-    "/subscriptions/{product_id}/renewals",
-    operation_id="billing-renew_subscription",
-    status_code=CREATED,
-    dependencies=[write_scope],
-    responses=problem_responses(*ACCESS_ERRORS, *RENEWAL_ERRORS, 409, 422),
-)
+@router.post("/subscriptions/{product_id}/renewals", status_code=CREATED)
+@declares(write_scope, *ACCESS_ERRORS, *RENEWAL_ERRORS, 409, 422)
 async def renew_subscription(
     product_id: uuid.UUID, billing: Billing, session: Session
 ) -> InvoiceRead:
@@ -612,13 +493,8 @@ async def renew_subscription(
     return await invoices.invoice_read(session, invoice)
 
 
-@router.post(
-    "/subscriptions/{product_id}/restore",
-    operation_id="billing-restore_subscription",
-    status_code=CREATED,
-    dependencies=[write_scope],
-    responses=problem_responses(*ACCESS_ERRORS, *RENEWAL_ERRORS, 409, 422),
-)
+@router.post("/subscriptions/{product_id}/restore", status_code=CREATED)
+@declares(write_scope, *ACCESS_ERRORS, *RENEWAL_ERRORS, 409, 422)
 async def restore_subscription(
     product_id: uuid.UUID, billing: Billing, session: Session
 ) -> InvoiceRead:
@@ -629,22 +505,18 @@ async def restore_subscription(
     return await invoices.invoice_read(session, invoice)
 
 
-@router.post(
-    "/subscriptions/{product_id}/plan",
-    operation_id="billing-change_plan",
-    status_code=CREATED,
-    dependencies=[write_scope],
-    responses=problem_responses(
-        *ACCESS_ERRORS,
-        SubscriptionNotFound,
-        NotRenewable,
-        PlanNotFound,
-        PlanNotCompatible,
-        DowngradeRefused,
-        PriceNotFound,
-        409,
-        422,
-    ),
+@router.post("/subscriptions/{product_id}/plan", status_code=CREATED)
+@declares(
+    write_scope,
+    *ACCESS_ERRORS,
+    SubscriptionNotFound,
+    NotRenewable,
+    PlanNotFound,
+    PlanNotCompatible,
+    DowngradeRefused,
+    PriceNotFound,
+    409,
+    422,
 )
 async def change_plan(
     product_id: uuid.UUID, body: PlanChange, billing: Billing, session: Session

@@ -43,9 +43,8 @@ from app.billing.schemas import (
     VatRateWrite,
 )
 from app.core.db import Session
-from app.core.errors import problem_responses
-from app.core.idempotency import AppRoute
 from app.core.pagination import Page, Pagination, page_of, paginate
+from app.core.routing import AppRoute, declares
 from app.organizations.errors import OrganizationNotFound
 
 staff_router = APIRouter(prefix="/admin", tags=["billing_admin"], route_class=AppRoute)
@@ -57,38 +56,25 @@ STAFF_ERRORS = (401, 403, InsufficientScope)
 """What the staff dependency answers: no session (401), not staff or a token (403)."""
 
 
-@staff_router.post(
-    "/catalog/plans",
-    operation_id="billing_admin-create_plan",
-    status_code=CREATED,
-    dependencies=[write_scope],
-    responses=problem_responses(
-        *STAFF_ERRORS, PlanExists, InvalidProductType, DuplicatePrice, DuplicateTier, 422
-    ),
+@staff_router.post("/catalog/plans", status_code=CREATED)
+@declares(
+    write_scope, *STAFF_ERRORS, PlanExists, InvalidProductType, DuplicatePrice, DuplicateTier, 422
 )
 async def create_plan(body: PlanCreate, by: Staff, session: Session) -> PlanRead:
     return await catalog.plan_read(session, await catalog.create_plan(session, body, by=by))
 
 
-@staff_router.patch(
-    "/catalog/plans/{code}",
-    operation_id="billing_admin-update_plan",
-    dependencies=[write_scope],
-    responses=problem_responses(
-        *STAFF_ERRORS, PlanNotFound, InvalidProductType, DuplicatePrice, DuplicateTier, 422
-    ),
+@staff_router.patch("/catalog/plans/{code}")
+@declares(
+    write_scope, *STAFF_ERRORS, PlanNotFound, InvalidProductType, DuplicatePrice, DuplicateTier, 422
 )
 async def update_plan(code: str, body: PlanUpdate, by: Staff, session: Session) -> PlanRead:
     plan = await catalog.get_plan(session, code, for_update=True)
     return await catalog.plan_read(session, await catalog.update_plan(session, plan, body, by=by))
 
 
-@staff_router.put(
-    "/catalog/vat-rates/{country}",
-    operation_id="billing_admin-set_vat_rate",
-    dependencies=[write_scope],
-    responses=problem_responses(*STAFF_ERRORS, 422),
-)
+@staff_router.put("/catalog/vat-rates/{country}")
+@declares(write_scope, *STAFF_ERRORS, 422)
 async def set_vat_rate(
     country: Annotated[str, Path(pattern=r"^[A-Za-z]{2}$")],
     body: VatRateWrite,
@@ -99,36 +85,21 @@ async def set_vat_rate(
     return VatRateRead.model_validate(rate)
 
 
-@staff_router.post(
-    "/promo-codes",
-    operation_id="billing_admin-create_promo_code",
-    status_code=CREATED,
-    dependencies=[write_scope],
-    responses=problem_responses(*STAFF_ERRORS, PromoCodeExists, InvalidPromoCode, 422),
-)
+@staff_router.post("/promo-codes", status_code=CREATED)
+@declares(write_scope, *STAFF_ERRORS, PromoCodeExists, InvalidPromoCode, 422)
 async def create_promo_code(body: PromoCodeCreate, by: Staff, session: Session) -> PromoCodeRead:
     return PromoCodeRead.model_validate(await catalog.create_promo_code(session, body, by=by))
 
 
-@staff_router.get(
-    "/promo-codes",
-    operation_id="billing_admin-list_promo_codes",
-    response_model=Page[PromoCodeRead],
-    dependencies=[read_scope],
-    responses=problem_responses(400, *STAFF_ERRORS),
-)
+@staff_router.get("/promo-codes", response_model=Page[PromoCodeRead])
+@declares(read_scope, 400, *STAFF_ERRORS)
 async def list_promo_codes(by: Staff, session: Session, page: Pagination) -> dict[str, Any]:
     rows, cursor = await paginate(session, catalog.promo_codes(), page)
     return page_of(list(rows), cursor)
 
 
-@staff_router.post(
-    "/organizations/{organization_id}/free-grants",
-    operation_id="billing_admin-grant_free_product",
-    status_code=CREATED,
-    dependencies=[write_scope],
-    responses=problem_responses(*STAFF_ERRORS, OrganizationNotFound, PlanNotFound, 422),
-)
+@staff_router.post("/organizations/{organization_id}/free-grants", status_code=CREATED)
+@declares(write_scope, *STAFF_ERRORS, OrganizationNotFound, PlanNotFound, 422)
 async def grant_free_product(
     organization_id: uuid.UUID, body: FreeGrantCreate, by: Staff, session: Session
 ) -> FreeGrantRead:
@@ -140,15 +111,6 @@ async def grant_free_product(
 
 @staff_router.post(
     "/bank-transfers",
-    operation_id="billing_admin-import_bank_transfers",
-    dependencies=[write_scope],
-    responses=problem_responses(
-        400,
-        *STAFF_ERRORS,
-        413,
-        UnsupportedMediaType,
-        InvalidNotification,
-    ),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -156,6 +118,7 @@ async def grant_free_product(
         }
     },
 )
+@declares(write_scope, 400, *STAFF_ERRORS, 413, UnsupportedMediaType, InvalidNotification)
 async def import_bank_transfers(request: Request, by: Staff, session: Session) -> TransferImport:
     """Imports an ISO 20022 camt.054 or camt.053 file (the raw XML as the request body)."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip()
@@ -164,13 +127,8 @@ async def import_bank_transfers(request: Request, by: Staff, session: Session) -
     return await transfers.import_transfers(session, await request.body(), by=by)
 
 
-@staff_router.get(
-    "/bank-transfers",
-    operation_id="billing_admin-list_bank_transfers",
-    response_model=Page[BankTransferRead],
-    dependencies=[read_scope],
-    responses=problem_responses(400, *STAFF_ERRORS),
-)
+@staff_router.get("/bank-transfers", response_model=Page[BankTransferRead])
+@declares(read_scope, 400, *STAFF_ERRORS)
 async def list_bank_transfers(
     by: Staff,
     session: Session,
@@ -185,13 +143,9 @@ async def list_bank_transfers(
     return page_of(list(rows), cursor)
 
 
-@staff_router.post(
-    "/bank-transfers/{transfer_id}/assign",
-    operation_id="billing_admin-assign_bank_transfer",
-    dependencies=[write_scope],
-    responses=problem_responses(
-        *STAFF_ERRORS, OrganizationNotFound, TransferNotFound, TransferAlreadyAssigned
-    ),
+@staff_router.post("/bank-transfers/{transfer_id}/assign")
+@declares(
+    write_scope, *STAFF_ERRORS, OrganizationNotFound, TransferNotFound, TransferAlreadyAssigned
 )
 async def assign_bank_transfer(
     transfer_id: uuid.UUID, body: TransferAssignment, by: Staff, session: Session
@@ -203,15 +157,8 @@ async def assign_bank_transfer(
     return BankTransferRead.model_validate(transfer)
 
 
-@staff_router.post(
-    "/invoices/{invoice_id}/corrections",
-    operation_id="billing_admin-correct_invoice",
-    status_code=CREATED,
-    dependencies=[write_scope],
-    responses=problem_responses(
-        *STAFF_ERRORS, InvoiceNotFound, InvoiceNotCorrectable, AlreadyPosted, 422
-    ),
-)
+@staff_router.post("/invoices/{invoice_id}/corrections", status_code=CREATED)
+@declares(write_scope, *STAFF_ERRORS, InvoiceNotFound, InvoiceNotCorrectable, AlreadyPosted, 422)
 async def correct_invoice(
     invoice_id: uuid.UUID, body: InvoiceCorrection, by: Staff, session: Session
 ) -> InvoiceCorrected:

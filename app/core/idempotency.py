@@ -15,7 +15,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from fastapi import Request, Response
-from fastapi.routing import APIRoute
 from sqlalchemy import LargeBinary, String, UniqueConstraint, delete, select, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -23,7 +22,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import clock
 from app.core.db import Base, IdMixin, database_of
-from app.core.errors import AppError, dependency_problems, with_problems
+from app.core.errors import AppError
 from app.core.settings import get_settings
 
 HEADER = "Idempotency-Key"
@@ -182,57 +181,54 @@ _DOCUMENTED_HEADER = {
 }
 
 
-class AppRoute(APIRoute):
-    """The route class of every router: adds ``Idempotency-Key`` handling to POST operations."""
+IDEMPOTENCY_ERRORS: tuple[type[AppError], ...] = (
+    IdempotencyKeyInvalid,
+    IdempotencyKeyInProgress,
+    IdempotencyKeyReused,
+)
+"""What a POST operation can answer because of its ``Idempotency-Key``."""
 
-    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
-        super().__init__(path, endpoint, **kwargs)
-        problems = dependency_problems(self.dependant)
-        if "POST" in (self.methods or ()):
-            problems += [IdempotencyKeyInvalid, IdempotencyKeyInProgress, IdempotencyKeyReused]
-        self.responses = with_problems(self.responses, problems)
-        if "POST" in (self.methods or ()):
-            extra = dict(self.openapi_extra or {})
-            # Routers nest (domain router, /v1, app): each include copies the route again.
-            parameters = [p for p in extra.get("parameters", []) if p != _DOCUMENTED_HEADER]
-            extra["parameters"] = [*parameters, _DOCUMENTED_HEADER]
-            self.openapi_extra = extra
 
-    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-        handler = super().get_route_handler()
-        if "POST" not in (self.methods or ()):
-            return handler
+def document_header(openapi_extra: dict[str, Any] | None) -> dict[str, Any]:
+    """``openapi_extra`` with the ``Idempotency-Key`` header parameter listed once."""
+    extra = dict(openapi_extra or {})
+    # Routers nest (domain router, /v1, app): each include copies the route again.
+    parameters = [p for p in extra.get("parameters", []) if p != _DOCUMENTED_HEADER]
+    extra["parameters"] = [*parameters, _DOCUMENTED_HEADER]
+    return extra
 
-        async def idempotent_handler(request: Request) -> Response:
-            key = request.headers.get(HEADER)
-            if key is None:
-                return await handler(request)
-            if not 1 <= len(key) <= 255 or not key.isprintable():
-                raise IdempotencyKeyInvalid(
-                    "Idempotency-Key must be 1 to 255 printable characters."
-                )
-            principal = _principal(request)
-            fingerprint = _fingerprint(request, await request.body())
-            async with database_of(request).sessionmaker.begin() as session:
-                stored = await _claim(
-                    session, principal=principal, key=key, fingerprint=fingerprint
-                )
-            if stored is not None:
-                return _replay(stored)
-            try:
-                response = await handler(request)
-            except BaseException:
-                await _release(request, principal, key)
-                raise
-            request_session: AsyncSession | None = getattr(request.state, "db_session", None)
-            storable = response.status_code < 400 and hasattr(response, "body")
-            if request_session is None or not storable:
-                await _release(request, principal, key)
-            else:
-                await _store(request_session, principal, key, response)
-            return response
 
-        return idempotent_handler
+def idempotent(
+    handler: Callable[[Request], Coroutine[Any, Any, Response]],
+) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+    """``handler`` replaying the stored response of a request sent again with its key."""
+
+    async def idempotent_handler(request: Request) -> Response:
+        key = request.headers.get(HEADER)
+        if key is None:
+            return await handler(request)
+        if not 1 <= len(key) <= 255 or not key.isprintable():
+            raise IdempotencyKeyInvalid("Idempotency-Key must be 1 to 255 printable characters.")
+        principal = _principal(request)
+        fingerprint = _fingerprint(request, await request.body())
+        async with database_of(request).sessionmaker.begin() as session:
+            stored = await _claim(session, principal=principal, key=key, fingerprint=fingerprint)
+        if stored is not None:
+            return _replay(stored)
+        try:
+            response = await handler(request)
+        except BaseException:
+            await _release(request, principal, key)
+            raise
+        request_session: AsyncSession | None = getattr(request.state, "db_session", None)
+        storable = response.status_code < 400 and hasattr(response, "body")
+        if request_session is None or not storable:
+            await _release(request, principal, key)
+        else:
+            await _store(request_session, principal, key, response)
+        return response
+
+    return idempotent_handler
 
 
 async def purge_expired(sessionmaker: async_sessionmaker[AsyncSession]) -> int:

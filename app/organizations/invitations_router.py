@@ -6,9 +6,9 @@ from app.accounts import directory
 from app.accounts.deps import PUBLIC, CurrentAccount
 from app.accounts.errors import InsufficientScope
 from app.core.db import Session
-from app.core.errors import TooManyRequests, problem_responses
-from app.core.idempotency import AppRoute
+from app.core.errors import TooManyRequests
 from app.core.ratelimit import per_ip
+from app.core.routing import AppRoute, declares
 from app.organizations import members, partners
 from app.organizations.errors import AlreadyMember, InvalidInvitation, InvitationForAnotherAddress
 from app.organizations.permissions import WRITE
@@ -25,12 +25,8 @@ router = APIRouter(tags=["invitations"], route_class=AppRoute)
 token_limit = Depends(per_ip("invitation_token", limit=30, per_seconds=60))
 
 
-@router.post(
-    "/invitations/preview",
-    operation_id="invitations-preview",
-    dependencies=[PUBLIC, token_limit],
-    responses=problem_responses(InvalidInvitation, 422, TooManyRequests),
-)
+@router.post("/invitations/preview", dependencies=[token_limit])
+@declares(PUBLIC, InvalidInvitation, 422, TooManyRequests)
 async def preview(body: InvitationToken, session: Session) -> InvitationPreview:
     """What an invitation link offers, and whether its address already has an account."""
     invitation, organization = await members.get_pending_invitation(session, body.token)
@@ -45,20 +41,17 @@ async def preview(body: InvitationToken, session: Session) -> InvitationPreview:
     )
 
 
-@router.post(
-    "/invitations/accept",
-    operation_id="invitations-accept",
-    dependencies=[WRITE, token_limit],
-    responses=problem_responses(
-        401,
-        403,
-        InsufficientScope,
-        InvalidInvitation,
-        InvitationForAnotherAddress,
-        AlreadyMember,
-        422,
-        TooManyRequests,
-    ),
+@router.post("/invitations/accept", dependencies=[token_limit])
+@declares(
+    WRITE,
+    401,
+    403,
+    InsufficientScope,
+    InvalidInvitation,
+    InvitationForAnotherAddress,
+    AlreadyMember,
+    422,
+    TooManyRequests,
 )
 async def accept(
     body: InvitationToken, account: CurrentAccount, session: Session
@@ -72,15 +65,10 @@ async def accept(
 
 @router.post(
     "/invitations/accept-with-sign-up",
-    operation_id="invitations-accept_with_sign_up",
     status_code=status.HTTP_201_CREATED,
-    dependencies=[
-        PUBLIC,
-        token_limit,
-        Depends(per_ip("invitation_sign_up", limit=10, per_seconds=3600)),
-    ],
-    responses=problem_responses(InvalidInvitation, AlreadyMember, 409, 422, TooManyRequests),
+    dependencies=[token_limit, Depends(per_ip("invitation_sign_up", limit=10, per_seconds=3600))],
 )
+@declares(PUBLIC, InvalidInvitation, AlreadyMember, 409, 422, TooManyRequests)
 async def accept_with_sign_up(body: InvitationSignUp, session: Session) -> InvitationAccepted:
     """Creates the account of an invited address that has none (its e-mail counts as
     confirmed: the link proves it) and joins the organization; then log in as usual."""
@@ -101,14 +89,8 @@ async def accept_with_sign_up(body: InvitationSignUp, session: Session) -> Invit
     )
 
 
-@router.post(
-    "/partner-invitations/preview",
-    operation_id="invitations-preview_partner_invitation",
-    dependencies=[WRITE, token_limit],
-    responses=problem_responses(
-        401, 403, InsufficientScope, InvalidInvitation, 422, TooManyRequests
-    ),
-)
+@router.post("/partner-invitations/preview", dependencies=[token_limit])
+@declares(WRITE, 401, 403, InsufficientScope, InvalidInvitation, 422, TooManyRequests)
 async def preview_partner_invitation(
     body: InvitationToken, account: CurrentAccount, session: Session
 ) -> PartnerInvitationPreview:

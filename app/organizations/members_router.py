@@ -7,9 +7,8 @@ from fastapi import APIRouter, Query, status
 
 from app.accounts.errors import WrongPassword
 from app.core.db import Session
-from app.core.errors import problem_responses
-from app.core.idempotency import AppRoute
 from app.core.pagination import InvalidCursor, Page, Pagination, page_of, paginate
+from app.core.routing import AppRoute, declares
 from app.organizations import members
 from app.organizations.errors import (
     AlreadyMember,
@@ -48,12 +47,9 @@ NO_CONTENT = status.HTTP_204_NO_CONTENT
 
 
 @router.get(
-    "/{organization_id}/members",
-    operation_id="members-list",
-    response_model=Page[MemberRead],
-    dependencies=[READ],
-    responses=problem_responses(*MANAGER_ERRORS, InvalidCursor),
+    "/{organization_id}/members", operation_id="members-list", response_model=Page[MemberRead]
 )
+@declares(READ, *MANAGER_ERRORS, InvalidCursor)
 async def list_members(
     access: Manager,
     session: Session,
@@ -74,24 +70,14 @@ async def list_members(
     return page_of(await members.member_reads(session, rows), cursor)
 
 
-@router.get(
-    "/{organization_id}/members/{account_id}",
-    operation_id="members-read",
-    dependencies=[READ],
-    responses=problem_responses(*MANAGER_ERRORS, MemberNotFound),
-)
+@router.get("/{organization_id}/members/{account_id}", operation_id="members-read")
+@declares(READ, *MANAGER_ERRORS, MemberNotFound)
 async def read_member(account_id: uuid.UUID, access: Manager, session: Session) -> MemberRead:
     return await members.get_member(session, access.organization.id, account_id)
 
 
-@router.patch(
-    "/{organization_id}/members/{account_id}",
-    operation_id="members-update",
-    dependencies=[WRITE],
-    responses=problem_responses(
-        *MANAGER_ERRORS, MemberNotFound, LastLegalRepresentative, PartnerStaffNeedsPartner
-    ),
-)
+@router.patch("/{organization_id}/members/{account_id}", operation_id="members-update")
+@declares(WRITE, *MANAGER_ERRORS, MemberNotFound, LastLegalRepresentative, PartnerStaffNeedsPartner)
 async def update_member(
     account_id: uuid.UUID, body: MemberUpdate, access: Manager, session: Session
 ) -> MemberRead:
@@ -112,11 +98,8 @@ async def update_member(
     "/{organization_id}/members/{account_id}/removal",
     operation_id="members-remove",
     status_code=NO_CONTENT,
-    dependencies=[WRITE],
-    responses=problem_responses(
-        *MANAGER_ERRORS, WrongPassword, MemberNotFound, LastLegalRepresentative
-    ),
 )
+@declares(WRITE, *MANAGER_ERRORS, WrongPassword, MemberNotFound, LastLegalRepresentative)
 async def remove_member(
     account_id: uuid.UUID, body: PasswordConfirmation, access: Manager, session: Session
 ) -> None:
@@ -127,13 +110,8 @@ async def remove_member(
     )
 
 
-@router.post(
-    "/{organization_id}/leave",
-    operation_id="members-leave",
-    status_code=NO_CONTENT,
-    dependencies=[WRITE],
-    responses=problem_responses(*OWN_MEMBER_ERRORS, NotAMember, LastLegalRepresentative),
-)
+@router.post("/{organization_id}/leave", status_code=NO_CONTENT)
+@declares(WRITE, *OWN_MEMBER_ERRORS, NotAMember, LastLegalRepresentative)
 async def leave(access: OwnMember, session: Session) -> None:
     """The caller leaves the organization (not as its last legal representative)."""
     await members.leave(session, access, by=access.actor)
@@ -142,9 +120,8 @@ async def leave(access: OwnMember, session: Session) -> None:
 @router.post(
     "/{organization_id}/legal-representation/handover",
     operation_id="members-hand_over_legal_representation",
-    dependencies=[WRITE],
-    responses=problem_responses(*MANAGER_ERRORS, WrongPassword, HandoverToSelf, MemberNotFound),
 )
+@declares(WRITE, *MANAGER_ERRORS, WrongPassword, HandoverToSelf, MemberNotFound)
 async def hand_over(
     body: LegalRepresentationHandover, access: LegalRepresentative, session: Session
 ) -> MemberRead:
@@ -160,13 +137,8 @@ async def hand_over(
     return (await members.member_reads(session, [item]))[0]
 
 
-@router.post(
-    "/{organization_id}/invitations",
-    operation_id="members-invite",
-    status_code=status.HTTP_201_CREATED,
-    dependencies=[WRITE],
-    responses=problem_responses(*MANAGER_ERRORS, AlreadyMember, 422),
-)
+@router.post("/{organization_id}/invitations", status_code=status.HTTP_201_CREATED)
+@declares(WRITE, *MANAGER_ERRORS, AlreadyMember, 422)
 async def invite(body: InvitationCreate, access: Manager, session: Session) -> InvitationRead:
     """Mails an invitation to join with a role; an account is created on acceptance if the
     address has none."""
@@ -176,13 +148,8 @@ async def invite(body: InvitationCreate, access: Manager, session: Session) -> I
     return members.invitation_read(invitation)
 
 
-@router.get(
-    "/{organization_id}/invitations",
-    operation_id="members-list_invitations",
-    response_model=Page[InvitationRead],
-    dependencies=[READ],
-    responses=problem_responses(*MANAGER_ERRORS, InvalidCursor),
-)
+@router.get("/{organization_id}/invitations", response_model=Page[InvitationRead])
+@declares(READ, *MANAGER_ERRORS, InvalidCursor)
 async def list_invitations(access: Manager, session: Session, page: Pagination) -> dict[str, Any]:
     rows, cursor = await paginate(
         session,
@@ -192,23 +159,14 @@ async def list_invitations(access: Manager, session: Session, page: Pagination) 
     return page_of([members.invitation_read(row) for row in rows], cursor)
 
 
-@router.delete(
-    "/{organization_id}/invitations/{invitation_id}",
-    operation_id="members-revoke_invitation",
-    status_code=NO_CONTENT,
-    dependencies=[WRITE],
-    responses=problem_responses(*MANAGER_ERRORS, InvitationNotFound, InvitationNotPending),
-)
+@router.delete("/{organization_id}/invitations/{invitation_id}", status_code=NO_CONTENT)
+@declares(WRITE, *MANAGER_ERRORS, InvitationNotFound, InvitationNotPending)
 async def revoke_invitation(invitation_id: uuid.UUID, access: Manager, session: Session) -> None:
     await members.revoke_invitation(session, access.organization, invitation_id, by=access.actor)
 
 
-@router.put(
-    "/{organization_id}/two-factor-requirement",
-    operation_id="members-set_two_factor_requirement",
-    dependencies=[WRITE],
-    responses=problem_responses(*MANAGER_ERRORS, TwoFactorNotEnabled),
-)
+@router.put("/{organization_id}/two-factor-requirement")
+@declares(WRITE, *MANAGER_ERRORS, TwoFactorNotEnabled)
 async def set_two_factor_requirement(
     body: TwoFactorRequirement, access: Manager, session: Session
 ) -> TwoFactorRequirement:
@@ -220,12 +178,8 @@ async def set_two_factor_requirement(
     return TwoFactorRequirement(required=organization.require_two_factor)
 
 
-@router.post(
-    "/{organization_id}/two-factor-alerts",
-    operation_id="members-send_two_factor_alerts",
-    dependencies=[WRITE],
-    responses=problem_responses(*MANAGER_ERRORS),
-)
+@router.post("/{organization_id}/two-factor-alerts")
+@declares(WRITE, *MANAGER_ERRORS)
 async def send_two_factor_alerts(access: Manager, session: Session) -> TwoFactorAlertsSent:
     """E-mails a security alert to every member without 2FA."""
     sent = await members.send_two_factor_alerts(session, access.organization, by=access.actor)

@@ -7,8 +7,8 @@ from fastapi import APIRouter, Response, status
 
 from app.core.db import Session
 from app.core.errors import problem_responses
-from app.core.idempotency import AppRoute
 from app.core.pagination import InvalidCursor, Page, Pagination, page_of, paginate
+from app.core.routing import AppRoute, declares
 from app.organizations import partners
 from app.organizations.errors import (
     BillingNeedsFullAccess,
@@ -46,13 +46,8 @@ NO_CONTENT = status.HTTP_204_NO_CONTENT
 TERMS_ERRORS = (ProductNotInOrganization, LimitedAccessNeedsProducts)
 
 
-@router.post(
-    "/{organization_id}/partner-invitations",
-    operation_id="partners-invite_client",
-    status_code=status.HTTP_201_CREATED,
-    dependencies=[WRITE],
-    responses=problem_responses(*PARTNER_ERRORS, BillingNeedsFullAccess, 422),
-)
+@router.post("/{organization_id}/partner-invitations", status_code=status.HTTP_201_CREATED)
+@declares(WRITE, *PARTNER_ERRORS, BillingNeedsFullAccess, 422)
 async def invite_client(
     body: PartnerInvitationCreate, access: PartnerLegalRepresentative, session: Session
 ) -> PartnerInvitationRead:
@@ -75,9 +70,8 @@ async def invite_client(
     "/{organization_id}/partner-invitations",
     operation_id="partners-list_invitations",
     response_model=Page[PartnerInvitationRead],
-    dependencies=[READ],
-    responses=problem_responses(*PARTNER_ERRORS, InvalidCursor),
 )
+@declares(READ, *PARTNER_ERRORS, InvalidCursor)
 async def list_partner_invitations(
     access: PartnerManager, session: Session, page: Pagination
 ) -> dict[str, Any]:
@@ -93,22 +87,16 @@ async def list_partner_invitations(
     "/{organization_id}/partner-invitations/{invitation_id}",
     operation_id="partners-revoke_invitation",
     status_code=NO_CONTENT,
-    dependencies=[WRITE],
-    responses=problem_responses(*PARTNER_ERRORS, PartnerInvitationNotFound, InvitationNotPending),
 )
+@declares(WRITE, *PARTNER_ERRORS, PartnerInvitationNotFound, InvitationNotPending)
 async def revoke_partner_invitation(
     invitation_id: uuid.UUID, access: PartnerLegalRepresentative, session: Session
 ) -> None:
     await partners.revoke_invitation(session, access.organization, invitation_id, by=access.actor)
 
 
-@router.get(
-    "/{organization_id}/clients",
-    operation_id="partners-list_clients",
-    response_model=Page[PartnershipRead],
-    dependencies=[READ],
-    responses=problem_responses(*PARTNER_ERRORS, InvalidCursor),
-)
+@router.get("/{organization_id}/clients", response_model=Page[PartnershipRead])
+@declares(READ, *PARTNER_ERRORS, InvalidCursor)
 async def list_clients(
     access: PartnerManager, session: Session, page: Pagination, status: Status = "active"
 ) -> dict[str, Any]:
@@ -123,11 +111,10 @@ async def list_clients(
 
 @router.get(
     "/{organization_id}/clients/export",
-    operation_id="partners-export_clients",
     response_class=Response,
-    dependencies=[READ],
     responses={200: {"content": {"text/csv": {}}}, **problem_responses(*PARTNER_ERRORS, 422)},
 )
+@declares(READ)
 async def export_clients(
     access: PartnerManager, session: Session, status: Status = "active"
 ) -> Response:
@@ -140,12 +127,8 @@ async def export_clients(
     )
 
 
-@router.post(
-    "/{organization_id}/clients/{partnership_id}/end",
-    operation_id="partners-end_client",
-    dependencies=[WRITE],
-    responses=problem_responses(*PARTNER_ERRORS, PartnershipNotFound, PartnershipEnded),
-)
+@router.post("/{organization_id}/clients/{partnership_id}/end")
+@declares(WRITE, *PARTNER_ERRORS, PartnershipNotFound, PartnershipEnded)
 async def end_client(
     partnership_id: uuid.UUID, access: PartnerLegalRepresentative, session: Session
 ) -> PartnershipRead:
@@ -157,19 +140,15 @@ async def end_client(
     return await partners.partnership_read(session, partnership)
 
 
-@router.post(
-    "/{organization_id}/partnerships",
-    operation_id="partners-accept",
-    status_code=status.HTTP_201_CREATED,
-    dependencies=[WRITE],
-    responses=problem_responses(
-        *MANAGER_ERRORS,
-        InvalidInvitation,
-        PartnerIsClient,
-        PartnershipExists,
-        *TERMS_ERRORS,
-        422,
-    ),
+@router.post("/{organization_id}/partnerships", status_code=status.HTTP_201_CREATED)
+@declares(
+    WRITE,
+    *MANAGER_ERRORS,
+    InvalidInvitation,
+    PartnerIsClient,
+    PartnershipExists,
+    *TERMS_ERRORS,
+    422,
 )
 async def accept(
     body: PartnershipAccept, access: LegalRepresentative, session: Session
@@ -190,13 +169,8 @@ async def accept(
     return await partners.partnership_read(session, partnership)
 
 
-@router.get(
-    "/{organization_id}/partnerships",
-    operation_id="partners-list_partnerships",
-    response_model=Page[PartnershipRead],
-    dependencies=[READ],
-    responses=problem_responses(*MANAGER_ERRORS, InvalidCursor),
-)
+@router.get("/{organization_id}/partnerships", response_model=Page[PartnershipRead])
+@declares(READ, *MANAGER_ERRORS, InvalidCursor)
 async def list_partnerships(
     access: Manager, session: Session, page: Pagination, status: Status = "all"
 ) -> dict[str, Any]:
@@ -209,14 +183,8 @@ async def list_partnerships(
     return page_of(await partners.partnership_reads(session, rows), cursor)
 
 
-@router.put(
-    "/{organization_id}/partnerships/{partnership_id}",
-    operation_id="partners-change_terms",
-    dependencies=[WRITE],
-    responses=problem_responses(
-        *MANAGER_ERRORS, PartnershipNotFound, PartnershipEnded, *TERMS_ERRORS, 422
-    ),
-)
+@router.put("/{organization_id}/partnerships/{partnership_id}")
+@declares(WRITE, *MANAGER_ERRORS, PartnershipNotFound, PartnershipEnded, *TERMS_ERRORS, 422)
 async def change_terms(
     partnership_id: uuid.UUID,
     body: PartnershipTerms,
@@ -240,12 +208,8 @@ async def change_terms(
     return await partners.partnership_read(session, partnership)
 
 
-@router.post(
-    "/{organization_id}/partnerships/{partnership_id}/end",
-    operation_id="partners-end",
-    dependencies=[WRITE],
-    responses=problem_responses(*MANAGER_ERRORS, PartnershipNotFound, PartnershipEnded),
-)
+@router.post("/{organization_id}/partnerships/{partnership_id}/end")
+@declares(WRITE, *MANAGER_ERRORS, PartnershipNotFound, PartnershipEnded)
 async def end(
     partnership_id: uuid.UUID, access: LegalRepresentative, session: Session
 ) -> PartnershipRead:

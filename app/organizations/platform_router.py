@@ -9,8 +9,7 @@ from fastapi import APIRouter, Query
 from app.accounts.errors import InsufficientScope
 from app.activity.types import Actor
 from app.core.db import Session
-from app.core.errors import problem_responses
-from app.core.idempotency import AppRoute
+from app.core.routing import AppRoute, declares
 from app.organizations import platform
 from app.organizations.errors import (
     AffiliatePartnerConflict,
@@ -25,12 +24,8 @@ router = APIRouter(prefix="/platform", tags=["platform"], route_class=AppRoute)
 STAFF_ERRORS = (401, InsufficientScope, PlatformStaffOnly, SessionRequired)
 
 
-@router.get(
-    "/organizations",
-    operation_id="platform-find_organizations",
-    dependencies=[READ],
-    responses=problem_responses(*STAFF_ERRORS),
-)
+@router.get("/organizations")
+@declares(READ, *STAFF_ERRORS)
 async def find_organizations(
     staff: PlatformStaff,
     session: Session,
@@ -41,12 +36,8 @@ async def find_organizations(
     return [PlatformOrganizationRead.model_validate(row) for row in rows]
 
 
-@router.get(
-    "/organizations/{organization_ref}",
-    operation_id="platform-read_organization",
-    dependencies=[READ],
-    responses=problem_responses(*STAFF_ERRORS, OrganizationNotFound),
-)
+@router.get("/organizations/{organization_ref}")
+@declares(READ, *STAFF_ERRORS, OrganizationNotFound)
 async def read_organization(
     organization_ref: uuid.UUID, staff: PlatformStaff, session: Session
 ) -> PlatformOrganizationRead:
@@ -54,12 +45,8 @@ async def read_organization(
     return PlatformOrganizationRead.model_validate(organization)
 
 
-@router.patch(
-    "/organizations/{organization_ref}",
-    operation_id="platform-update_organization",
-    dependencies=[WRITE],
-    responses=problem_responses(*STAFF_ERRORS, OrganizationNotFound, AffiliatePartnerConflict),
-)
+@router.patch("/organizations/{organization_ref}")
+@declares(WRITE, *STAFF_ERRORS, OrganizationNotFound, AffiliatePartnerConflict)
 async def update_organization(
     organization_ref: uuid.UUID,
     body: PlatformOrganizationUpdate,

@@ -5,9 +5,8 @@ from typing import Any
 from fastapi import APIRouter, status
 
 from app.core.db import Session
-from app.core.errors import problem_responses
-from app.core.idempotency import AppRoute
 from app.core.pagination import InvalidCursor, Page, Pagination, page_of, paginate
+from app.core.routing import AppRoute, declares
 from app.organizations import products
 from app.organizations.errors import ProductAlreadyLocked, ProductNotFound, ProductNotLocked
 from app.organizations.models import Product
@@ -45,9 +44,8 @@ async def _with_rights(
     "/{organization_id}/products",
     operation_id="products-list",
     response_model=Page[ProductWithRights],
-    dependencies=[READ],
-    responses=problem_responses(*ACCESS_ERRORS, InvalidCursor),
 )
+@declares(READ, *ACCESS_ERRORS, InvalidCursor)
 async def list_products(
     access: Member, session: Session, page: Pagination, type: ProductType | None = None
 ) -> dict[str, Any]:
@@ -64,9 +62,8 @@ async def list_products(
     "/{organization_id}/products",
     operation_id="products-create",
     status_code=status.HTTP_201_CREATED,
-    dependencies=[WRITE],
-    responses=problem_responses(*MANAGER_ERRORS, 422),
 )
+@declares(WRITE, *MANAGER_ERRORS, 422)
 async def create_product(
     body: ProductCreate, access: Manager, session: Session
 ) -> ProductWithRights:
@@ -78,24 +75,16 @@ async def create_product(
     return await _with_rights(session, access, product)
 
 
-@router.get(
-    "/{organization_id}/products/{product_id}",
-    operation_id="products-read",
-    dependencies=[READ],
-    responses=problem_responses(*ACCESS_ERRORS, ProductNotFound),
-)
+@router.get("/{organization_id}/products/{product_id}", operation_id="products-read")
+@declares(READ, *ACCESS_ERRORS, ProductNotFound)
 async def read_product(
     product: VisibleProduct, access: Member, session: Session
 ) -> ProductWithRights:
     return await _with_rights(session, access, product)
 
 
-@router.post(
-    "/{organization_id}/products/{product_id}/lock",
-    operation_id="products-lock",
-    dependencies=[WRITE],
-    responses=problem_responses(*MANAGER_ERRORS, ProductNotFound, ProductAlreadyLocked),
-)
+@router.post("/{organization_id}/products/{product_id}/lock")
+@declares(WRITE, *MANAGER_ERRORS, ProductNotFound, ProductAlreadyLocked)
 async def lock(product: ManagedProduct, access: Manager, session: Session) -> ProductWithRights:
     """Locks the product's management: collaborators and externals lose `manage` on it until
     an administrator or legal representative unlocks it. Members are e-mailed."""
@@ -103,12 +92,8 @@ async def lock(product: ManagedProduct, access: Manager, session: Session) -> Pr
     return await _with_rights(session, access, product)
 
 
-@router.post(
-    "/{organization_id}/products/{product_id}/unlock",
-    operation_id="products-unlock",
-    dependencies=[WRITE],
-    responses=problem_responses(*MANAGER_ERRORS, ProductNotFound, ProductNotLocked),
-)
+@router.post("/{organization_id}/products/{product_id}/unlock")
+@declares(WRITE, *MANAGER_ERRORS, ProductNotFound, ProductNotLocked)
 async def unlock(product: ManagedProduct, access: Manager, session: Session) -> ProductWithRights:
     await products.set_management_lock(session, access, product, locked=False, by=access.actor)
     return await _with_rights(session, access, product)

@@ -6,9 +6,8 @@ from typing import Any
 from fastapi import APIRouter, status
 
 from app.core.db import Session
-from app.core.errors import problem_responses
-from app.core.idempotency import AppRoute
 from app.core.pagination import InvalidCursor, Page, Pagination, page_of, paginate
+from app.core.routing import AppRoute, declares
 from app.organizations import rights
 from app.organizations.errors import (
     GrantConflict,
@@ -46,13 +45,8 @@ NO_CONTENT = status.HTTP_204_NO_CONTENT
 SUBJECT_ERRORS = (MemberNotFound, TeamNotFound)
 
 
-@router.get(
-    "/{organization_id}/grants",
-    operation_id="rights-list_grants",
-    response_model=Page[GrantRead],
-    dependencies=[READ],
-    responses=problem_responses(*MANAGER_ERRORS, InvalidCursor),
-)
+@router.get("/{organization_id}/grants", response_model=Page[GrantRead])
+@declares(READ, *MANAGER_ERRORS, InvalidCursor)
 async def list_grants(
     access: Manager,
     session: Session,
@@ -68,14 +62,9 @@ async def list_grants(
     return page_of([GrantRead.model_validate(row) for row in rows], cursor)
 
 
-@router.post(
-    "/{organization_id}/grants",
-    operation_id="rights-grant",
-    status_code=status.HTTP_201_CREATED,
-    dependencies=[WRITE],
-    responses=problem_responses(
-        *MANAGER_ERRORS, *SUBJECT_ERRORS, ProductNotFound, GrantConflict, RightNotApplicable, 422
-    ),
+@router.post("/{organization_id}/grants", status_code=status.HTTP_201_CREATED)
+@declares(
+    WRITE, *MANAGER_ERRORS, *SUBJECT_ERRORS, ProductNotFound, GrantConflict, RightNotApplicable, 422
 )
 async def grant(body: GrantCreate, access: Manager, session: Session) -> GrantRead:
     """Sets a member's or team's rights on a product, a product type (optionally with the
@@ -96,13 +85,8 @@ async def grant(body: GrantCreate, access: Manager, session: Session) -> GrantRe
     return GrantRead.model_validate(found)
 
 
-@router.post(
-    "/{organization_id}/grants/full-access",
-    operation_id="rights-grant_full_access",
-    status_code=status.HTTP_201_CREATED,
-    dependencies=[WRITE],
-    responses=problem_responses(*MANAGER_ERRORS, *SUBJECT_ERRORS, GrantConflict),
-)
+@router.post("/{organization_id}/grants/full-access", status_code=status.HTTP_201_CREATED)
+@declares(WRITE, *MANAGER_ERRORS, *SUBJECT_ERRORS, GrantConflict)
 async def grant_full_access(body: FullAccess, access: Manager, session: Session) -> GrantRead:
     """Every right on every product, present and future, in one call."""
     found = await rights.full_access(
@@ -115,12 +99,8 @@ async def grant_full_access(body: FullAccess, access: Manager, session: Session)
     return GrantRead.model_validate(found)
 
 
-@router.patch(
-    "/{organization_id}/grants/{grant_id}",
-    operation_id="rights-update_grant",
-    dependencies=[WRITE],
-    responses=problem_responses(*MANAGER_ERRORS, GrantNotFound, RightNotApplicable, 422),
-)
+@router.patch("/{organization_id}/grants/{grant_id}")
+@declares(WRITE, *MANAGER_ERRORS, GrantNotFound, RightNotApplicable, 422)
 async def update_grant(
     grant_id: uuid.UUID, body: GrantUpdate, access: Manager, session: Session
 ) -> GrantRead:
@@ -135,23 +115,14 @@ async def update_grant(
     return GrantRead.model_validate(found)
 
 
-@router.delete(
-    "/{organization_id}/grants/{grant_id}",
-    operation_id="rights-revoke_grant",
-    status_code=NO_CONTENT,
-    dependencies=[WRITE],
-    responses=problem_responses(*MANAGER_ERRORS, GrantNotFound),
-)
+@router.delete("/{organization_id}/grants/{grant_id}", status_code=NO_CONTENT)
+@declares(WRITE, *MANAGER_ERRORS, GrantNotFound)
 async def revoke_grant(grant_id: uuid.UUID, access: Manager, session: Session) -> None:
     await rights.revoke_grant(session, access.organization, grant_id, by=access.actor)
 
 
-@router.get(
-    "/{organization_id}/members/{account_id}/rights",
-    operation_id="rights-member_rights",
-    dependencies=[READ],
-    responses=problem_responses(*MANAGER_ERRORS, MemberNotFound),
-)
+@router.get("/{organization_id}/members/{account_id}/rights")
+@declares(READ, *MANAGER_ERRORS, MemberNotFound)
 async def member_rights(
     account_id: uuid.UUID, access: Manager, session: Session
 ) -> list[EffectiveRights]:
@@ -159,24 +130,17 @@ async def member_rights(
     return await rights.effective_rights(session, access.organization.id, account_id)
 
 
-@router.get(
-    "/{organization_id}/my-rights",
-    operation_id="rights-my_rights",
-    dependencies=[READ],
-    responses=problem_responses(*ACCESS_ERRORS),
-)
+@router.get("/{organization_id}/my-rights")
+@declares(READ, *ACCESS_ERRORS)
 async def my_rights(access: Member, session: Session) -> list[EffectiveRights]:
     """What the caller can do with each product it reaches."""
     return await rights.my_rights(session, access)
 
 
 @teams_router.get(
-    "/{organization_id}/teams",
-    operation_id="teams-list",
-    response_model=Page[TeamRead],
-    dependencies=[READ],
-    responses=problem_responses(*MANAGER_ERRORS, InvalidCursor),
+    "/{organization_id}/teams", operation_id="teams-list", response_model=Page[TeamRead]
 )
+@declares(READ, *MANAGER_ERRORS, InvalidCursor)
 async def list_teams(access: Manager, session: Session, page: Pagination) -> dict[str, Any]:
     rows, cursor = await paginate(
         session,
@@ -187,12 +151,9 @@ async def list_teams(access: Manager, session: Session, page: Pagination) -> dic
 
 
 @teams_router.post(
-    "/{organization_id}/teams",
-    operation_id="teams-create",
-    status_code=status.HTTP_201_CREATED,
-    dependencies=[WRITE],
-    responses=problem_responses(*MANAGER_ERRORS, TeamNameTaken),
+    "/{organization_id}/teams", operation_id="teams-create", status_code=status.HTTP_201_CREATED
 )
+@declares(WRITE, *MANAGER_ERRORS, TeamNameTaken)
 async def create_team(body: TeamWrite, access: Manager, session: Session) -> TeamRead:
     found = await rights.create_team(
         session,
@@ -204,24 +165,16 @@ async def create_team(body: TeamWrite, access: Manager, session: Session) -> Tea
     return await rights.team_read(session, found)
 
 
-@teams_router.get(
-    "/{organization_id}/teams/{team_id}",
-    operation_id="teams-read",
-    dependencies=[READ],
-    responses=problem_responses(*MANAGER_ERRORS, TeamNotFound),
-)
+@teams_router.get("/{organization_id}/teams/{team_id}", operation_id="teams-read")
+@declares(READ, *MANAGER_ERRORS, TeamNotFound)
 async def read_team(team_id: uuid.UUID, access: Manager, session: Session) -> TeamRead:
     return await rights.team_read(
         session, await rights.get_team(session, access.organization.id, team_id)
     )
 
 
-@teams_router.patch(
-    "/{organization_id}/teams/{team_id}",
-    operation_id="teams-update",
-    dependencies=[WRITE],
-    responses=problem_responses(*MANAGER_ERRORS, TeamNotFound, TeamNameTaken),
-)
+@teams_router.patch("/{organization_id}/teams/{team_id}", operation_id="teams-update")
+@declares(WRITE, *MANAGER_ERRORS, TeamNotFound, TeamNameTaken)
 async def update_team(
     team_id: uuid.UUID, body: TeamUpdate, access: Manager, session: Session
 ) -> TeamRead:
@@ -233,24 +186,17 @@ async def update_team(
 
 
 @teams_router.delete(
-    "/{organization_id}/teams/{team_id}",
-    operation_id="teams-delete",
-    status_code=NO_CONTENT,
-    dependencies=[WRITE],
-    responses=problem_responses(*MANAGER_ERRORS, TeamNotFound),
+    "/{organization_id}/teams/{team_id}", operation_id="teams-delete", status_code=NO_CONTENT
 )
+@declares(WRITE, *MANAGER_ERRORS, TeamNotFound)
 async def delete_team(team_id: uuid.UUID, access: Manager, session: Session) -> None:
     """Deletes the team and its grants: its members keep only their own rights."""
     found = await rights.get_team(session, access.organization.id, team_id)
     await rights.delete_team(session, access.organization, found, by=access.actor)
 
 
-@teams_router.post(
-    "/{organization_id}/teams/{team_id}/members",
-    operation_id="teams-add_member",
-    dependencies=[WRITE],
-    responses=problem_responses(*MANAGER_ERRORS, TeamNotFound, MemberNotFound),
-)
+@teams_router.post("/{organization_id}/teams/{team_id}/members", operation_id="teams-add_member")
+@declares(WRITE, *MANAGER_ERRORS, TeamNotFound, MemberNotFound)
 async def add_team_member(
     team_id: uuid.UUID, body: TeamMemberAdd, access: Manager, session: Session
 ) -> TeamRead:
@@ -265,9 +211,8 @@ async def add_team_member(
     "/{organization_id}/teams/{team_id}/members/{account_id}",
     operation_id="teams-remove_member",
     status_code=NO_CONTENT,
-    dependencies=[WRITE],
-    responses=problem_responses(*MANAGER_ERRORS, TeamNotFound, TeamMemberNotFound),
 )
+@declares(WRITE, *MANAGER_ERRORS, TeamNotFound, TeamMemberNotFound)
 async def remove_team_member(
     team_id: uuid.UUID, account_id: uuid.UUID, access: Manager, session: Session
 ) -> None:

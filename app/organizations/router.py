@@ -12,8 +12,8 @@ from app.accounts.errors import InsufficientScope
 from app.activity import service as activity
 from app.core.db import Session
 from app.core.errors import problem_responses
-from app.core.idempotency import AppRoute
 from app.core.pagination import InvalidCursor, Page, Pagination, page_of, paginate
+from app.core.routing import AppRoute, declares
 from app.organizations import (
     details,
     invitations_router,
@@ -70,12 +70,9 @@ def my_organization(access: OrganizationAccess) -> MyOrganization:
 
 
 @organizations_router.get(
-    "",
-    operation_id="organizations-list",
-    response_model=Page[MyOrganization],
-    dependencies=[READ],
-    responses=problem_responses(401, 403, InsufficientScope, InvalidCursor),
+    "", operation_id="organizations-list", response_model=Page[MyOrganization]
 )
+@declares(READ, 401, 403, InsufficientScope, InvalidCursor)
 async def list_organizations(
     account: CurrentAccount, session: Session, page: Pagination
 ) -> dict[str, Any]:
@@ -95,12 +92,9 @@ async def list_organizations(
 
 
 @organizations_router.post(
-    "",
-    operation_id="organizations-create",
-    status_code=status.HTTP_201_CREATED,
-    dependencies=[WRITE],
-    responses=problem_responses(401, 403, InsufficientScope),
+    "", operation_id="organizations-create", status_code=status.HTTP_201_CREATED
 )
+@declares(WRITE, 401, 403, InsufficientScope)
 async def create_organization(
     body: OrganizationCreate, account: CurrentAccount, session: Session
 ) -> MyOrganization:
@@ -121,22 +115,14 @@ async def create_organization(
     )
 
 
-@organizations_router.get(
-    "/{organization_id}",
-    operation_id="organizations-read",
-    dependencies=[READ],
-    responses=problem_responses(*ACCESS_ERRORS),
-)
+@organizations_router.get("/{organization_id}", operation_id="organizations-read")
+@declares(READ, *ACCESS_ERRORS)
 async def read_organization(access: Member) -> MyOrganization:
     return my_organization(access)
 
 
-@organizations_router.patch(
-    "/{organization_id}",
-    operation_id="organizations-update",
-    dependencies=[WRITE],
-    responses=problem_responses(*MANAGER_ERRORS, FieldRequired),
-)
+@organizations_router.patch("/{organization_id}", operation_id="organizations-update")
+@declares(WRITE, *MANAGER_ERRORS, FieldRequired)
 async def update_organization(
     body: OrganizationUpdate, access: LegalRepresentative, session: Session
 ) -> MyOrganization:
@@ -148,13 +134,8 @@ async def update_organization(
     return my_organization(access)
 
 
-@organizations_router.put(
-    "/{organization_id}/logo",
-    operation_id="organizations-set_logo",
-    status_code=NO_CONTENT,
-    dependencies=[WRITE],
-    responses=problem_responses(*MANAGER_ERRORS, 413, LogoTooLarge, LogoTypeNotSupported),
-)
+@organizations_router.put("/{organization_id}/logo", status_code=NO_CONTENT)
+@declares(WRITE, *MANAGER_ERRORS, 413, LogoTooLarge, LogoTypeNotSupported)
 async def set_logo(file: UploadFile, access: LegalRepresentative, session: Session) -> None:
     """A PNG, JPEG or WebP image of at most 1 MiB."""
     data = await file.read(details.LOGO_MAX_BYTES + 1)
@@ -163,14 +144,13 @@ async def set_logo(file: UploadFile, access: LegalRepresentative, session: Sessi
 
 @organizations_router.get(
     "/{organization_id}/logo",
-    operation_id="organizations-read_logo",
     response_class=Response,
-    dependencies=[READ],
     responses={
         200: {"content": {"image/png": {}, "image/jpeg": {}, "image/webp": {}}},
         **problem_responses(*ACCESS_ERRORS, LogoNotFound),
     },
 )
+@declares(READ)
 async def read_logo(access: Member, session: Session) -> Response:
     logo = await details.get_logo(session, access.organization.id)
     return Response(
@@ -178,24 +158,16 @@ async def read_logo(access: Member, session: Session) -> Response:
     )
 
 
-@organizations_router.delete(
-    "/{organization_id}/logo",
-    operation_id="organizations-delete_logo",
-    status_code=NO_CONTENT,
-    dependencies=[WRITE],
-    responses=problem_responses(*MANAGER_ERRORS, LogoNotFound),
-)
+@organizations_router.delete("/{organization_id}/logo", status_code=NO_CONTENT)
+@declares(WRITE, *MANAGER_ERRORS, LogoNotFound)
 async def delete_logo(access: LegalRepresentative, session: Session) -> None:
     await details.remove_logo(session, access.organization, by=access.actor)
 
 
 @organizations_router.get(
-    "/{organization_id}/billing-addresses",
-    operation_id="organizations-list_billing_addresses",
-    response_model=Page[BillingAddressRead],
-    dependencies=[READ],
-    responses=problem_responses(*MANAGER_ERRORS, InvalidCursor),
+    "/{organization_id}/billing-addresses", response_model=Page[BillingAddressRead]
 )
+@declares(READ, *MANAGER_ERRORS, InvalidCursor)
 async def list_billing_addresses(
     access: BillingManager, session: Session, page: Pagination
 ) -> dict[str, Any]:
@@ -208,12 +180,9 @@ async def list_billing_addresses(
 
 
 @organizations_router.post(
-    "/{organization_id}/billing-addresses",
-    operation_id="organizations-add_billing_address",
-    status_code=status.HTTP_201_CREATED,
-    dependencies=[WRITE],
-    responses=problem_responses(*MANAGER_ERRORS),
+    "/{organization_id}/billing-addresses", status_code=status.HTTP_201_CREATED
 )
+@declares(WRITE, *MANAGER_ERRORS)
 async def add_billing_address(
     body: BillingAddressWrite, access: BillingManager, session: Session
 ) -> BillingAddressRead:
@@ -223,12 +192,8 @@ async def add_billing_address(
     return BillingAddressRead.model_validate(address)
 
 
-@organizations_router.get(
-    "/{organization_id}/billing-addresses/{address_id}",
-    operation_id="organizations-read_billing_address",
-    dependencies=[READ],
-    responses=problem_responses(*MANAGER_ERRORS, BillingAddressNotFound),
-)
+@organizations_router.get("/{organization_id}/billing-addresses/{address_id}")
+@declares(READ, *MANAGER_ERRORS, BillingAddressNotFound)
 async def read_billing_address(
     address_id: uuid.UUID, access: BillingManager, session: Session
 ) -> BillingAddressRead:
@@ -237,12 +202,8 @@ async def read_billing_address(
     )
 
 
-@organizations_router.put(
-    "/{organization_id}/billing-addresses/{address_id}",
-    operation_id="organizations-replace_billing_address",
-    dependencies=[WRITE],
-    responses=problem_responses(*MANAGER_ERRORS, BillingAddressNotFound),
-)
+@organizations_router.put("/{organization_id}/billing-addresses/{address_id}")
+@declares(WRITE, *MANAGER_ERRORS, BillingAddressNotFound)
 async def replace_billing_address(
     address_id: uuid.UUID, body: BillingAddressWrite, access: BillingManager, session: Session
 ) -> BillingAddressRead:
@@ -256,12 +217,9 @@ async def replace_billing_address(
 
 
 @organizations_router.delete(
-    "/{organization_id}/billing-addresses/{address_id}",
-    operation_id="organizations-delete_billing_address",
-    status_code=NO_CONTENT,
-    dependencies=[WRITE],
-    responses=problem_responses(*MANAGER_ERRORS, BillingAddressNotFound),
+    "/{organization_id}/billing-addresses/{address_id}", status_code=NO_CONTENT
 )
+@declares(WRITE, *MANAGER_ERRORS, BillingAddressNotFound)
 async def delete_billing_address(
     address_id: uuid.UUID, access: BillingManager, session: Session
 ) -> None:
@@ -275,9 +233,8 @@ async def delete_billing_address(
     "/{organization_id}/activity",
     operation_id="organizations-activity",
     response_model=Page[OrganizationActivityRead],
-    dependencies=[READ],
-    responses=problem_responses(*MANAGER_ERRORS, InvalidCursor),
 )
+@declares(READ, *MANAGER_ERRORS, InvalidCursor)
 async def organization_activity(
     access: Manager,
     session: Session,
@@ -314,13 +271,8 @@ async def organization_activity(
     return page_of([OrganizationActivityRead.model_validate(row) for row in rows], cursor)
 
 
-@organizations_router.post(
-    "/{organization_id}/members/{account_id}/unlock",
-    operation_id="organizations-unlock_member",
-    status_code=NO_CONTENT,
-    dependencies=[WRITE],
-    responses=problem_responses(*MANAGER_ERRORS, MemberNotFound),
-)
+@organizations_router.post("/{organization_id}/members/{account_id}/unlock", status_code=NO_CONTENT)
+@declares(WRITE, *MANAGER_ERRORS, MemberNotFound)
 async def unlock_member(account_id: uuid.UUID, access: Manager, session: Session) -> None:
     """Unlocks a member's account locked after too many failed logins."""
     await members.unlock_member(session, access.organization, account_id, by=access.actor)

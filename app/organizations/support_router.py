@@ -6,9 +6,8 @@ from typing import Any
 from fastapi import APIRouter, status
 
 from app.core.db import Session
-from app.core.errors import problem_responses
-from app.core.idempotency import AppRoute
 from app.core.pagination import InvalidCursor, Page, Pagination, page_of, paginate
+from app.core.routing import AppRoute, declares
 from app.organizations import support
 from app.organizations.errors import SupportAccessEnded, SupportAccessNotFound
 from app.organizations.permissions import MANAGER_ERRORS, READ, WRITE, Manager
@@ -17,12 +16,8 @@ from app.organizations.schemas import SupportAccessCreate, SupportAccessRead, Su
 router = APIRouter(tags=["support"], route_class=AppRoute)
 
 
-@router.get(
-    "/{organization_id}/support",
-    operation_id="support-read",
-    dependencies=[READ],
-    responses=problem_responses(*MANAGER_ERRORS),
-)
+@router.get("/{organization_id}/support", operation_id="support-read")
+@declares(READ, *MANAGER_ERRORS)
 async def read_support(access: Manager, session: Session) -> SupportInfo:
     """The VIP code (with premium support) and the support access running, if any."""
     organization = access.organization
@@ -34,13 +29,8 @@ async def read_support(access: Manager, session: Session) -> SupportInfo:
     )
 
 
-@router.post(
-    "/{organization_id}/support-access",
-    operation_id="support-grant_access",
-    status_code=status.HTTP_201_CREATED,
-    dependencies=[WRITE],
-    responses=problem_responses(*MANAGER_ERRORS, 422),
-)
+@router.post("/{organization_id}/support-access", status_code=status.HTTP_201_CREATED)
+@declares(WRITE, *MANAGER_ERRORS, 422)
 async def grant_access(
     body: SupportAccessCreate, access: Manager, session: Session
 ) -> SupportAccessRead:
@@ -52,13 +42,8 @@ async def grant_access(
     return support.support_access_read(created)
 
 
-@router.get(
-    "/{organization_id}/support-access",
-    operation_id="support-list_access",
-    response_model=Page[SupportAccessRead],
-    dependencies=[READ],
-    responses=problem_responses(*MANAGER_ERRORS, InvalidCursor),
-)
+@router.get("/{organization_id}/support-access", response_model=Page[SupportAccessRead])
+@declares(READ, *MANAGER_ERRORS, InvalidCursor)
 async def list_access(access: Manager, session: Session, page: Pagination) -> dict[str, Any]:
     rows, cursor = await paginate(
         session,
@@ -68,12 +53,8 @@ async def list_access(access: Manager, session: Session, page: Pagination) -> di
     return page_of([support.support_access_read(row) for row in rows], cursor)
 
 
-@router.post(
-    "/{organization_id}/support-access/{grant_id}/revoke",
-    operation_id="support-revoke_access",
-    dependencies=[WRITE],
-    responses=problem_responses(*MANAGER_ERRORS, SupportAccessNotFound, SupportAccessEnded),
-)
+@router.post("/{organization_id}/support-access/{grant_id}/revoke")
+@declares(WRITE, *MANAGER_ERRORS, SupportAccessNotFound, SupportAccessEnded)
 async def revoke_access(
     grant_id: uuid.UUID, access: Manager, session: Session
 ) -> SupportAccessRead:

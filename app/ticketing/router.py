@@ -8,13 +8,8 @@ from fastapi import APIRouter, Query, Response, status
 from app.accounts.errors import InsufficientScope, NotAuthenticated
 from app.core.db import Session
 from app.core.errors import AppError, problem_responses
-from app.core.idempotency import (
-    AppRoute,
-    IdempotencyKeyInProgress,
-    IdempotencyKeyInvalid,
-    IdempotencyKeyReused,
-)
 from app.core.pagination import Page, Pagination, page_of, paginate
+from app.core.routing import AppRoute, declares
 from app.organizations import permissions
 from app.organizations.errors import OrganizationNotFound, ProductNotFound, RoleForbidden
 from app.organizations.permissions import Manager, Member
@@ -91,17 +86,11 @@ CALLER: tuple[Raised, ...] = (NotAuthenticated, 401, InsufficientScope, 403, Org
 scope (or another refusal of the caller: e-mail not confirmed, 2FA required), no access."""
 OFFICE: tuple[Raised, ...] = (*CALLER, ProductNotFound, TicketOfficeNotFound)
 """… and, for a route on one ticket office, the office out of reach or a right missing (403)."""
-POSTED: tuple[Raised, ...] = (IdempotencyKeyInvalid, IdempotencyKeyReused, IdempotencyKeyInProgress)
 """What the ``Idempotency-Key`` handling of a POST may answer."""
 
 
-@router.post(
-    "",
-    operation_id="ticketing-create_office",
-    status_code=CREATED,
-    dependencies=[WRITE],
-    responses=problem_responses(*CALLER, *POSTED, RoleForbidden, 422),
-)
+@router.post("", status_code=CREATED)
+@declares(WRITE, *CALLER, RoleForbidden, 422)
 async def create_office(
     body: TicketOfficeCreate, access: Manager, by: OrganizationActor, session: Session
 ) -> TicketOfficeRead:
@@ -117,13 +106,8 @@ async def create_office(
     return TicketOfficeRead.model_validate(office)
 
 
-@router.get(
-    "",
-    operation_id="ticketing-list_offices",
-    response_model=Page[TicketOfficeRead],
-    dependencies=[READ],
-    responses=problem_responses(*CALLER, 422),
-)
+@router.get("", response_model=Page[TicketOfficeRead])
+@declares(READ, *CALLER, 422)
 async def list_offices(access: Member, session: Session, page: Pagination) -> dict[str, Any]:
     """The ticket offices the caller holds a right on."""
     rows, cursor = await paginate(
@@ -134,22 +118,14 @@ async def list_offices(access: Member, session: Session, page: Pagination) -> di
     return page_of([TicketOfficeRead.model_validate(office) for office in rows], cursor)
 
 
-@router.get(
-    "/{ticket_office_id}",
-    operation_id="ticketing-read_office",
-    dependencies=[READ],
-    responses=problem_responses(*OFFICE),
-)
+@router.get("/{ticket_office_id}")
+@declares(READ, *OFFICE)
 async def read_office(office: OfficeUser) -> TicketOfficeRead:
     return TicketOfficeRead.model_validate(office.office)
 
 
-@router.patch(
-    "/{ticket_office_id}",
-    operation_id="ticketing-update_office",
-    dependencies=[WRITE],
-    responses=problem_responses(*OFFICE, 422),
-)
+@router.patch("/{ticket_office_id}")
+@declares(WRITE, *OFFICE, 422)
 async def update_office(
     body: TicketOfficeSettings, office: OfficeManager, session: Session
 ) -> TicketOfficeRead:
@@ -163,26 +139,16 @@ async def update_office(
     return TicketOfficeRead.model_validate(updated)
 
 
-@router.post(
-    "/{ticket_office_id}/events",
-    operation_id="ticketing-create_event",
-    status_code=CREATED,
-    dependencies=[WRITE],
-    responses=problem_responses(*OFFICE, *POSTED, 422),
-)
+@router.post("/{ticket_office_id}/events", status_code=CREATED)
+@declares(WRITE, *OFFICE, 422)
 async def create_event(body: EventCreate, office: OfficeManager, session: Session) -> EventRead:
     """An event with its performances and price categories (unpublished until published)."""
     event = await offices.create_event(session, office.office, body=body, by=office.actor)
     return await offices.event_read(session, event, office.office)
 
 
-@router.get(
-    "/{ticket_office_id}/events",
-    operation_id="ticketing-list_events",
-    response_model=Page[EventRead],
-    dependencies=[READ],
-    responses=problem_responses(*OFFICE, 422),
-)
+@router.get("/{ticket_office_id}/events", response_model=Page[EventRead])
+@declares(READ, *OFFICE, 422)
 async def list_events(office: OfficeUser, session: Session, page: Pagination) -> dict[str, Any]:
     rows, cursor = await paginate(
         session,
@@ -194,23 +160,15 @@ async def list_events(office: OfficeUser, session: Session, page: Pagination) ->
     )
 
 
-@router.get(
-    "/{ticket_office_id}/events/{event_id}",
-    operation_id="ticketing-read_event",
-    dependencies=[READ],
-    responses=problem_responses(*OFFICE, EventNotFound),
-)
+@router.get("/{ticket_office_id}/events/{event_id}")
+@declares(READ, *OFFICE, EventNotFound)
 async def read_event(event_id: uuid.UUID, office: OfficeUser, session: Session) -> EventRead:
     event = await offices.get_event(session, office.office.id, event_id)
     return await offices.event_read(session, event, office.office)
 
 
-@router.patch(
-    "/{ticket_office_id}/events/{event_id}",
-    operation_id="ticketing-update_event",
-    dependencies=[WRITE],
-    responses=problem_responses(*OFFICE, EventNotFound, 422),
-)
+@router.patch("/{ticket_office_id}/events/{event_id}")
+@declares(WRITE, *OFFICE, EventNotFound, 422)
 async def update_event(
     event_id: uuid.UUID, body: EventUpdate, office: OfficeManager, session: Session
 ) -> EventRead:
@@ -225,12 +183,8 @@ async def update_event(
     return await offices.event_read(session, event, office.office)
 
 
-@router.post(
-    "/{ticket_office_id}/events/{event_id}/publish",
-    operation_id="ticketing-publish_event",
-    dependencies=[WRITE],
-    responses=problem_responses(*OFFICE, *POSTED, EventNotFound, EventIncomplete),
-)
+@router.post("/{ticket_office_id}/events/{event_id}/publish")
+@declares(WRITE, *OFFICE, EventNotFound, EventIncomplete)
 async def publish_event(event_id: uuid.UUID, office: OfficeManager, session: Session) -> EventRead:
     """Shows the event in the online shop (it needs a performance and a price category)."""
     event = await offices.get_event(session, office.office.id, event_id, for_update=True)
@@ -240,12 +194,8 @@ async def publish_event(event_id: uuid.UUID, office: OfficeManager, session: Ses
     return await offices.event_read(session, event, office.office)
 
 
-@router.post(
-    "/{ticket_office_id}/events/{event_id}/unpublish",
-    operation_id="ticketing-unpublish_event",
-    dependencies=[WRITE],
-    responses=problem_responses(*OFFICE, *POSTED, EventNotFound),
-)
+@router.post("/{ticket_office_id}/events/{event_id}/unpublish")
+@declares(WRITE, *OFFICE, EventNotFound)
 async def unpublish_event(
     event_id: uuid.UUID, office: OfficeManager, session: Session
 ) -> EventRead:
@@ -256,13 +206,8 @@ async def unpublish_event(
     return await offices.event_read(session, event, office.office)
 
 
-@router.post(
-    "/{ticket_office_id}/events/{event_id}/performances",
-    operation_id="ticketing-add_performance",
-    status_code=CREATED,
-    dependencies=[WRITE],
-    responses=problem_responses(*OFFICE, *POSTED, EventNotFound, 422),
-)
+@router.post("/{ticket_office_id}/events/{event_id}/performances", status_code=CREATED)
+@declares(WRITE, *OFFICE, EventNotFound, 422)
 async def add_performance(
     event_id: uuid.UUID, body: PerformanceCreate, office: OfficeManager, session: Session
 ) -> PerformanceRead:
@@ -273,13 +218,8 @@ async def add_performance(
     return offices.performance_read(performance)
 
 
-@router.post(
-    "/{ticket_office_id}/events/{event_id}/price-categories",
-    operation_id="ticketing-add_price_category",
-    status_code=CREATED,
-    dependencies=[WRITE],
-    responses=problem_responses(*OFFICE, *POSTED, EventNotFound, 422),
-)
+@router.post("/{ticket_office_id}/events/{event_id}/price-categories", status_code=CREATED)
+@declares(WRITE, *OFFICE, EventNotFound, 422)
 async def add_price_category(
     event_id: uuid.UUID, body: PriceCategoryCreate, office: OfficeManager, session: Session
 ) -> PriceCategoryRead:
@@ -290,12 +230,8 @@ async def add_price_category(
     return PriceCategoryRead.model_validate(category)
 
 
-@router.get(
-    "/{ticket_office_id}/events/{event_id}/report",
-    operation_id="ticketing-event_report",
-    dependencies=[READ],
-    responses=problem_responses(*OFFICE, EventNotFound),
-)
+@router.get("/{ticket_office_id}/events/{event_id}/report")
+@declares(READ, *OFFICE, EventNotFound)
 async def event_report(event_id: uuid.UUID, office: OfficeAnalyst, session: Session) -> EventReport:
     """Sold, cancelled, checked-in, revenue by payment method and channel, commissions due."""
     event = await offices.get_event(session, office.office.id, event_id)
@@ -304,14 +240,13 @@ async def event_report(event_id: uuid.UUID, office: OfficeAnalyst, session: Sess
 
 @router.get(
     "/{ticket_office_id}/events/{event_id}/report.csv",
-    operation_id="ticketing-event_report_csv",
     response_class=Response,
-    dependencies=[READ],
     responses={
         200: {"content": {"text/csv": {}}, "description": "The report per performance."},
         **problem_responses(*OFFICE, EventNotFound),
     },
 )
+@declares(READ)
 async def event_report_csv(
     event_id: uuid.UUID, office: OfficeAnalyst, session: Session
 ) -> Response:
@@ -324,24 +259,19 @@ async def event_report_csv(
     )
 
 
-@router.post(
-    "/{ticket_office_id}/events/{event_id}/orders",
-    operation_id="ticketing-sell",
-    status_code=CREATED,
-    dependencies=[WRITE],
-    responses=problem_responses(
-        *OFFICE,
-        *POSTED,
-        EventNotFound,
-        PaymentDeclined,
-        SoldOut,
-        PaymentMethodNotOffered,
-        CardTokenRequired,
-        InsuranceNotOffered,
-        UnknownTicketChoice,
-        PerformanceStarted,
-        422,
-    ),
+@router.post("/{ticket_office_id}/events/{event_id}/orders", status_code=CREATED)
+@declares(
+    WRITE,
+    *OFFICE,
+    EventNotFound,
+    PaymentDeclined,
+    SoldOut,
+    PaymentMethodNotOffered,
+    CardTokenRequired,
+    InsuranceNotOffered,
+    UnknownTicketChoice,
+    PerformanceStarted,
+    422,
 )
 async def sell(
     event_id: uuid.UUID, body: BoxOfficeOrderCreate, office: OfficeSeller, session: Session
@@ -357,13 +287,8 @@ async def sell(
     )
 
 
-@router.get(
-    "/{ticket_office_id}/orders",
-    operation_id="ticketing-list_orders",
-    response_model=Page[TicketOrderRead],
-    dependencies=[READ],
-    responses=problem_responses(*OFFICE, 422),
-)
+@router.get("/{ticket_office_id}/orders", response_model=Page[TicketOrderRead])
+@declares(READ, *OFFICE, 422)
 async def list_orders(
     office: OfficeSeller,
     session: Session,
@@ -382,12 +307,8 @@ async def list_orders(
     return page_of(await orders.order_reads(session, rows), cursor)
 
 
-@router.get(
-    "/{ticket_office_id}/orders/{order_id}",
-    operation_id="ticketing-read_order",
-    dependencies=[READ],
-    responses=problem_responses(*OFFICE, OrderNotFound),
-)
+@router.get("/{ticket_office_id}/orders/{order_id}")
+@declares(READ, *OFFICE, OrderNotFound)
 async def read_order(
     order_id: uuid.UUID, office: OfficeSeller, session: Session
 ) -> TicketOrderRead:
@@ -396,14 +317,8 @@ async def read_order(
     )
 
 
-@router.post(
-    "/{ticket_office_id}/orders/{order_id}/mark-paid",
-    operation_id="ticketing-mark_paid",
-    dependencies=[WRITE],
-    responses=problem_responses(
-        *OFFICE, *POSTED, OrderNotFound, OrderCancelled, OrderAlreadyPaid, 422
-    ),
-)
+@router.post("/{ticket_office_id}/orders/{order_id}/mark-paid")
+@declares(WRITE, *OFFICE, OrderNotFound, OrderCancelled, OrderAlreadyPaid, 422)
 async def mark_paid(
     order_id: uuid.UUID, body: MarkPaid, office: OfficeSeller, session: Session
 ) -> TicketOrderRead:
@@ -413,20 +328,16 @@ async def mark_paid(
     return await orders.order_read(session, order)
 
 
-@router.post(
-    "/{ticket_office_id}/orders/{order_id}/cancel",
-    operation_id="ticketing-cancel_order",
-    dependencies=[WRITE],
-    responses=problem_responses(
-        *OFFICE,
-        *POSTED,
-        OrderNotFound,
-        OrderAlreadyCancelled,
-        InvoiceOrderPartialCancel,
-        TicketAlreadyCancelled,
-        UnknownTicket,
-        422,
-    ),
+@router.post("/{ticket_office_id}/orders/{order_id}/cancel")
+@declares(
+    WRITE,
+    *OFFICE,
+    OrderNotFound,
+    OrderAlreadyCancelled,
+    InvoiceOrderPartialCancel,
+    TicketAlreadyCancelled,
+    UnknownTicket,
+    422,
 )
 async def cancel_order(
     order_id: uuid.UUID, body: CancellationCreate, office: OfficeSeller, session: Session
@@ -447,23 +358,19 @@ async def cancel_order(
     return orders.cancellation_read(cancellation, tickets)
 
 
-@router.post(
-    "/{ticket_office_id}/orders/{order_id}/tickets/{ticket_id}/exchange",
-    operation_id="ticketing-exchange_ticket",
-    dependencies=[WRITE],
-    responses=problem_responses(
-        *OFFICE,
-        *POSTED,
-        OrderNotFound,
-        TicketNotFound,
-        OrderAlreadyCancelled,
-        OrderNotPaid,
-        TicketNotExchangeable,
-        SoldOut,
-        UnknownTicketChoice,
-        ExchangeUnchanged,
-        422,
-    ),
+@router.post("/{ticket_office_id}/orders/{order_id}/tickets/{ticket_id}/exchange")
+@declares(
+    WRITE,
+    *OFFICE,
+    OrderNotFound,
+    TicketNotFound,
+    OrderAlreadyCancelled,
+    OrderNotPaid,
+    TicketNotExchangeable,
+    SoldOut,
+    UnknownTicketChoice,
+    ExchangeUnchanged,
+    422,
 )
 async def exchange_ticket(
     order_id: uuid.UUID,
@@ -489,9 +396,7 @@ async def exchange_ticket(
 
 @router.get(
     "/{ticket_office_id}/orders/{order_id}/tickets.pdf",
-    operation_id="ticketing-order_tickets_pdf",
     response_class=Response,
-    dependencies=[READ],
     responses={
         200: {
             "content": {"application/pdf": {}},
@@ -500,6 +405,7 @@ async def exchange_ticket(
         **problem_responses(*OFFICE, OrderNotFound, TicketNotFound),
     },
 )
+@declares(READ)
 async def order_tickets_pdf(
     order_id: uuid.UUID, office: OfficeSeller, session: Session
 ) -> Response:
@@ -515,12 +421,8 @@ def pdf_response(pdf: bytes, filename: str) -> Response:
     )
 
 
-@router.post(
-    "/{ticket_office_id}/scans",
-    operation_id="ticketing-scan",
-    dependencies=[WRITE],
-    responses=problem_responses(*OFFICE, *POSTED, PerformanceNotFound, 422),
-)
+@router.post("/{ticket_office_id}/scans")
+@declares(WRITE, *OFFICE, PerformanceNotFound, 422)
 async def scan(body: ScanCreate, office: OfficeController, session: Session) -> ScanRead:
     """Ticket control: valid → marked used; otherwise refused with the reason (`result`)."""
     return await control.scan(

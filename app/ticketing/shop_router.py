@@ -9,14 +9,9 @@ from fastapi import APIRouter, Depends, Response, status
 from app.accounts.deps import PUBLIC
 from app.core.db import Session
 from app.core.errors import TooManyRequests, problem_responses
-from app.core.idempotency import (
-    AppRoute,
-    IdempotencyKeyInProgress,
-    IdempotencyKeyInvalid,
-    IdempotencyKeyReused,
-)
 from app.core.pagination import Page, Pagination, page_of, paginate
 from app.core.ratelimit import per_ip
+from app.core.routing import AppRoute, declares
 from app.ticketing import offices, orders
 from app.ticketing.deps import ShopCustomer
 from app.ticketing.errors import (
@@ -49,16 +44,11 @@ from app.ticketing.schemas import (
     TicketOrderRead,
 )
 
-router = APIRouter(prefix="/shop", tags=["shop"], route_class=AppRoute, dependencies=[PUBLIC])
-POSTED = (IdempotencyKeyInvalid, IdempotencyKeyReused, IdempotencyKeyInProgress)
+router = APIRouter(prefix="/shop", tags=["shop"], route_class=AppRoute)
 
 
-@router.get(
-    "/ticket-offices/{ticket_office_id}/events",
-    operation_id="shop-list_events",
-    response_model=Page[EventRead],
-    responses=problem_responses(TicketOfficeNotFound, 422),
-)
+@router.get("/ticket-offices/{ticket_office_id}/events", response_model=Page[EventRead])
+@declares(PUBLIC, TicketOfficeNotFound, 422)
 async def list_events(
     ticket_office_id: uuid.UUID, session: Session, page: Pagination
 ) -> dict[str, Any]:
@@ -72,11 +62,8 @@ async def list_events(
     return page_of(await offices.event_reads(session, rows, {office.id: office.currency}), cursor)
 
 
-@router.get(
-    "/events/{event_id}",
-    operation_id="shop-read_event",
-    responses=problem_responses(EventNotFound, 422),
-)
+@router.get("/events/{event_id}")
+@declares(PUBLIC, EventNotFound, 422)
 async def read_event(event_id: uuid.UUID, session: Session) -> EventRead:
     event, office = await offices.get_published_event(session, event_id)
     return await offices.event_read(session, event, office)
@@ -84,22 +71,21 @@ async def read_event(event_id: uuid.UUID, session: Session) -> EventRead:
 
 @router.post(
     "/events/{event_id}/orders",
-    operation_id="shop-place_order",
     status_code=status.HTTP_201_CREATED,
     dependencies=[Depends(per_ip("shop_order", limit=20, per_seconds=60))],
-    responses=problem_responses(
-        *POSTED,
-        EventNotFound,
-        PaymentDeclined,
-        SoldOut,
-        PaymentMethodNotOffered,
-        CardTokenRequired,
-        InsuranceNotOffered,
-        UnknownTicketChoice,
-        PerformanceStarted,
-        422,
-        TooManyRequests,
-    ),
+)
+@declares(
+    PUBLIC,
+    EventNotFound,
+    PaymentDeclined,
+    SoldOut,
+    PaymentMethodNotOffered,
+    CardTokenRequired,
+    InsuranceNotOffered,
+    UnknownTicketChoice,
+    PerformanceStarted,
+    422,
+    TooManyRequests,
 )
 async def place_order(
     event_id: uuid.UUID, body: TicketOrderCreate, by: ShopCustomer, session: Session
@@ -117,11 +103,8 @@ async def place_order(
     )
 
 
-@router.get(
-    "/orders/{access_key}",
-    operation_id="shop-read_order",
-    responses=problem_responses(OrderNotFound),
-)
+@router.get("/orders/{access_key}")
+@declares(PUBLIC, OrderNotFound)
 async def read_order(access_key: str, session: Session) -> TicketOrderRead:
     """The customer's view of the order, from the secret link."""
     return await orders.order_read(
@@ -131,13 +114,13 @@ async def read_order(access_key: str, session: Session) -> TicketOrderRead:
 
 @router.get(
     "/orders/{access_key}/tickets.pdf",
-    operation_id="shop-download_tickets",
     response_class=Response,
     responses={
         200: {"content": {"application/pdf": {}}, "description": "Every valid ticket."},
         **problem_responses(OrderNotFound, TicketNotFound),
     },
 )
+@declares(PUBLIC)
 async def download_tickets(access_key: str, session: Session) -> Response:
     order = await orders.get_order_by_access_key(session, access_key)
     office = await offices.get_office(session, order.ticket_office_id)
@@ -146,36 +129,33 @@ async def download_tickets(access_key: str, session: Session) -> Response:
 
 @router.get(
     "/orders/{access_key}/tickets/{ticket_number}.pdf",
-    operation_id="shop-download_ticket",
     response_class=Response,
     responses={
         200: {"content": {"application/pdf": {}}, "description": "One ticket."},
         **problem_responses(OrderNotFound, TicketNotFound),
     },
 )
+@declares(PUBLIC)
 async def download_ticket(access_key: str, ticket_number: str, session: Session) -> Response:
     order = await orders.get_order_by_access_key(session, access_key)
     office = await offices.get_office(session, order.ticket_office_id)
     return pdf_response(*await orders.tickets_pdf(session, office, order, ticket_number))
 
 
-@router.post(
-    "/orders/{access_key}/tickets/{ticket_id}/exchange",
-    operation_id="shop-exchange_ticket",
-    responses=problem_responses(
-        *POSTED,
-        OrderNotFound,
-        TicketNotFound,
-        OrderAlreadyCancelled,
-        OrderNotPaid,
-        TicketNotExchangeable,
-        OnlineExchangeNotAllowed,
-        ExchangeCutoffPassed,
-        SoldOut,
-        UnknownTicketChoice,
-        ExchangeUnchanged,
-        422,
-    ),
+@router.post("/orders/{access_key}/tickets/{ticket_id}/exchange")
+@declares(
+    PUBLIC,
+    OrderNotFound,
+    TicketNotFound,
+    OrderAlreadyCancelled,
+    OrderNotPaid,
+    TicketNotExchangeable,
+    OnlineExchangeNotAllowed,
+    ExchangeCutoffPassed,
+    SoldOut,
+    UnknownTicketChoice,
+    ExchangeUnchanged,
+    422,
 )
 async def exchange_ticket(
     access_key: str, ticket_id: uuid.UUID, body: ExchangeCreate, by: ShopCustomer, session: Session

@@ -14,9 +14,9 @@ from fastapi import APIRouter, Query, Response, status
 from app.accounts.deps import PUBLIC, AppSettings, require_scope
 from app.accounts.errors import InsufficientScope, NotAuthenticated
 from app.core.db import Session
-from app.core.errors import AppError, problem_responses
-from app.core.idempotency import AppRoute
+from app.core.errors import AppError
 from app.core.pagination import InvalidCursor, Page, Pagination, page_of, paginate
+from app.core.routing import AppRoute, declares
 from app.events import service as events
 from app.events.catalog import EVENT_TYPES
 from app.organizations.errors import OrganizationNotFound, RoleForbidden
@@ -73,12 +73,8 @@ def delivery_read(delivery: WebhookDelivery) -> WebhookDeliveryRead:
     return read
 
 
-@router.get(
-    "/webhooks/event-types",
-    operation_id="webhooks-list_event_types",
-    dependencies=[PUBLIC],
-    responses=problem_responses(),
-)
+@router.get("/webhooks/event-types")
+@declares(PUBLIC)
 async def list_event_types() -> EventTypeList:
     """Every event type the service sends (public): what subscriptions and the feed filter on."""
     return EventTypeList(
@@ -86,13 +82,8 @@ async def list_event_types() -> EventTypeList:
     )
 
 
-@router.get(
-    "/organizations/{organization_id}/events",
-    operation_id="webhooks-list_events",
-    response_model=Page[WebhookEvent],
-    dependencies=[READ_FEED],
-    responses=problem_responses(InvalidCursor, *_MEMBER, InvalidEventTypePattern, 422),
-)
+@router.get("/organizations/{organization_id}/events", response_model=Page[WebhookEvent])
+@declares(READ_FEED, InvalidCursor, *_MEMBER, InvalidEventTypePattern, 422)
 async def list_events(
     access: Member,
     session: Session,
@@ -114,15 +105,8 @@ async def list_events(
     return page_of([service.event_body(event) for event in rows], next_cursor)
 
 
-@router.post(
-    SUBSCRIPTIONS,
-    operation_id="webhooks-create_subscription",
-    status_code=status.HTTP_201_CREATED,
-    dependencies=[MANAGE],
-    responses=problem_responses(
-        *_MANAGER, TooManySubscriptions, InvalidEventTypePattern, TargetNotAllowed, 422
-    ),
-)
+@router.post(SUBSCRIPTIONS, status_code=status.HTTP_201_CREATED)
+@declares(MANAGE, *_MANAGER, TooManySubscriptions, InvalidEventTypePattern, TargetNotAllowed, 422)
 async def create_subscription(
     body: WebhookSubscriptionCreate, access: Manager, session: Session, settings: AppSettings
 ) -> WebhookSubscriptionCreated:
@@ -151,13 +135,8 @@ async def create_subscription(
     return WebhookSubscriptionCreated(**read.model_dump(), secret=secret)
 
 
-@router.get(
-    SUBSCRIPTIONS,
-    operation_id="webhooks-list_subscriptions",
-    response_model=Page[WebhookSubscriptionRead],
-    dependencies=[MANAGE],
-    responses=problem_responses(InvalidCursor, *_MANAGER, 422),
-)
+@router.get(SUBSCRIPTIONS, response_model=Page[WebhookSubscriptionRead])
+@declares(MANAGE, InvalidCursor, *_MANAGER, 422)
 async def list_subscriptions(access: Manager, session: Session, page: Pagination) -> dict[str, Any]:
     rows, next_cursor = await paginate(
         session,
@@ -167,24 +146,14 @@ async def list_subscriptions(access: Manager, session: Session, page: Pagination
     return page_of(rows, next_cursor)
 
 
-@router.get(
-    SUBSCRIPTION,
-    operation_id="webhooks-get_subscription",
-    response_model=WebhookSubscriptionRead,
-    dependencies=[MANAGE],
-    responses=problem_responses(*_SUBSCRIPTION, 422),
-)
+@router.get(SUBSCRIPTION, response_model=WebhookSubscriptionRead)
+@declares(MANAGE, *_SUBSCRIPTION, 422)
 async def get_subscription(subscription: ManagedSubscription) -> WebhookSubscription:
     return subscription
 
 
-@router.patch(
-    SUBSCRIPTION,
-    operation_id="webhooks-update_subscription",
-    response_model=WebhookSubscriptionRead,
-    dependencies=[MANAGE],
-    responses=problem_responses(*_SUBSCRIPTION, InvalidEventTypePattern, TargetNotAllowed, 422),
-)
+@router.patch(SUBSCRIPTION, response_model=WebhookSubscriptionRead)
+@declares(MANAGE, *_SUBSCRIPTION, InvalidEventTypePattern, TargetNotAllowed, 422)
 async def update_subscription(
     body: WebhookSubscriptionUpdate,
     subscription: LockedSubscription,
@@ -204,14 +173,8 @@ async def update_subscription(
     )
 
 
-@router.delete(
-    SUBSCRIPTION,
-    operation_id="webhooks-delete_subscription",
-    status_code=status.HTTP_204_NO_CONTENT,
-    response_class=Response,
-    dependencies=[MANAGE],
-    responses=problem_responses(*_SUBSCRIPTION, 422),
-)
+@router.delete(SUBSCRIPTION, status_code=status.HTTP_204_NO_CONTENT, response_class=Response)
+@declares(MANAGE, *_SUBSCRIPTION, 422)
 async def delete_subscription(
     subscription: LockedSubscription, by: ManagerActor, session: Session
 ) -> None:
@@ -219,12 +182,8 @@ async def delete_subscription(
     await service.delete_subscription(session, subscription, by=by)
 
 
-@router.post(
-    SUBSCRIPTION + "/secret/rotate",
-    operation_id="webhooks-rotate_secret",
-    dependencies=[MANAGE],
-    responses=problem_responses(*_SUBSCRIPTION, 422),
-)
+@router.post(SUBSCRIPTION + "/secret/rotate")
+@declares(MANAGE, *_SUBSCRIPTION, 422)
 async def rotate_secret(
     subscription: LockedSubscription, by: ManagerActor, session: Session
 ) -> WebhookSecret:
@@ -233,13 +192,8 @@ async def rotate_secret(
     return WebhookSecret(secret=secret, previous_secret_expires_at=previous_expires_at)
 
 
-@router.get(
-    SUBSCRIPTION + "/deliveries",
-    operation_id="webhooks-list_deliveries",
-    response_model=Page[WebhookDeliveryRead],
-    dependencies=[MANAGE],
-    responses=problem_responses(InvalidCursor, *_SUBSCRIPTION, 422),
-)
+@router.get(SUBSCRIPTION + "/deliveries", response_model=Page[WebhookDeliveryRead])
+@declares(MANAGE, InvalidCursor, *_SUBSCRIPTION, 422)
 async def list_deliveries(
     subscription: ManagedSubscription,
     session: Session,
@@ -254,13 +208,8 @@ async def list_deliveries(
     return page_of([delivery_read(row) for row in rows], next_cursor)
 
 
-@router.get(
-    SUBSCRIPTION + "/attempts",
-    operation_id="webhooks-list_attempts",
-    response_model=Page[WebhookAttemptRead],
-    dependencies=[MANAGE],
-    responses=problem_responses(InvalidCursor, *_SUBSCRIPTION, 422),
-)
+@router.get(SUBSCRIPTION + "/attempts", response_model=Page[WebhookAttemptRead])
+@declares(MANAGE, InvalidCursor, *_SUBSCRIPTION, 422)
 async def list_attempts(
     subscription: ManagedSubscription,
     session: Session,
@@ -276,13 +225,8 @@ async def list_attempts(
     return page_of(rows, next_cursor)
 
 
-@router.post(
-    SUBSCRIPTION + "/events/{event_id}/redeliver",
-    operation_id="webhooks-redeliver_event",
-    status_code=ACCEPTED,
-    dependencies=[MANAGE],
-    responses=problem_responses(*_SUBSCRIPTION, EventNotFound, 422),
-)
+@router.post(SUBSCRIPTION + "/events/{event_id}/redeliver", status_code=ACCEPTED)
+@declares(MANAGE, *_SUBSCRIPTION, EventNotFound, 422)
 async def redeliver_event(
     event_id: uuid.UUID, subscription: ManagedSubscription, by: ManagerActor, session: Session
 ) -> WebhookDeliveryRead:
@@ -292,13 +236,8 @@ async def redeliver_event(
     return delivery_read(delivery)
 
 
-@router.post(
-    SUBSCRIPTION + "/redeliver-failed",
-    operation_id="webhooks-redeliver_failed",
-    status_code=ACCEPTED,
-    dependencies=[MANAGE],
-    responses=problem_responses(*_SUBSCRIPTION, 422),
-)
+@router.post(SUBSCRIPTION + "/redeliver-failed", status_code=ACCEPTED)
+@declares(MANAGE, *_SUBSCRIPTION, 422)
 async def redeliver_failed(
     body: WebhookRedeliverFailed,
     subscription: ManagedSubscription,
@@ -310,13 +249,8 @@ async def redeliver_failed(
     return WebhookRedeliveryCount(queued=queued)
 
 
-@router.post(
-    SUBSCRIPTION + "/test",
-    operation_id="webhooks-send_test",
-    status_code=ACCEPTED,
-    dependencies=[MANAGE],
-    responses=problem_responses(*_SUBSCRIPTION, 422),
-)
+@router.post(SUBSCRIPTION + "/test", status_code=ACCEPTED)
+@declares(MANAGE, *_SUBSCRIPTION, 422)
 async def send_test(
     subscription: ManagedSubscription, by: ManagerActor, session: Session
 ) -> WebhookDeliveryRead:

@@ -1,0 +1,67 @@
+"""How a route is declared: one line for its path and status, one for its scope and errors.
+
+Every router uses ``AppRoute``. A route's operation id is ``<first tag>-<function name>``
+unless it names one; ``@declares(scope, *errors)`` above the function states the token scope
+the route needs (a route-table test holds that each route has exactly one) and the errors it
+raises. The OpenAPI document lists those errors, the ones its dependencies declare
+(``core.errors.raises``) and, on POST, those of the ``Idempotency-Key``.
+"""
+
+from collections.abc import Callable, Coroutine
+from typing import Any, TypeVar
+
+from fastapi import Request, Response, params
+from fastapi.routing import APIRoute
+
+from app.core import idempotency
+from app.core.errors import AppError, dependency_problems, with_problems
+
+_Endpoint = TypeVar("_Endpoint", bound=Callable[..., Any])
+
+_DECLARATIONS: dict[
+    Callable[..., Any], tuple[params.Depends, tuple[int | type[AppError], ...]]
+] = {}
+
+
+def declares(
+    scope: params.Depends, *errors: int | type[AppError]
+) -> Callable[[_Endpoint], _Endpoint]:
+    """The token scope a route needs (``require_scope(…)`` or ``PUBLIC``) and what it raises
+    (error classes, or bare statuses such as 422)."""
+
+    def declare(endpoint: _Endpoint) -> _Endpoint:
+        _DECLARATIONS[endpoint] = (scope, errors)
+        return endpoint
+
+    return declare
+
+
+class AppRoute(APIRoute):
+    """The route class of every router: declared scope and errors, derived operation id,
+    ``Idempotency-Key`` handling on POST."""
+
+    def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
+        declared = _DECLARATIONS.get(endpoint)
+        errors: tuple[int | type[AppError], ...] = ()
+        if declared is not None:
+            scope, errors = declared
+            dependencies = list(kwargs.get("dependencies") or [])
+            if scope not in dependencies:  # routers nest: each include builds the route again
+                dependencies.append(scope)
+            kwargs["dependencies"] = dependencies
+        if kwargs.get("operation_id") is None and kwargs.get("tags"):
+            kwargs["operation_id"] = f"{kwargs['tags'][0]}-{endpoint.__name__}"
+        super().__init__(path, endpoint, **kwargs)
+        problems: list[int | type[AppError]] = [*errors, *dependency_problems(self.dependant)]
+        if self.posts:
+            problems += idempotency.IDEMPOTENCY_ERRORS
+            self.openapi_extra = idempotency.document_header(self.openapi_extra)
+        self.responses = with_problems(self.responses, problems)
+
+    @property
+    def posts(self) -> bool:
+        return "POST" in (self.methods or ())
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+        return idempotency.idempotent(handler) if self.posts else handler
