@@ -1,8 +1,11 @@
 """The base of every request and response schema."""
 
-from typing import Annotated, Any
+import dataclasses
+from typing import Annotated, Any, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator
+
+T = TypeVar("T")
 
 
 class Schema(BaseModel):
@@ -20,3 +23,19 @@ class Schema(BaseModel):
 
 IPAddress = Annotated[str, BeforeValidator(lambda value: value if value is None else str(value))]
 """An IP address as text (PostgreSQL ``inet`` columns load as ``ipaddress`` objects)."""
+
+
+def from_attributes(cls: type[T], source: object, **values: Any) -> T:
+    """A ``cls`` (a dataclass or a schema) whose fields are ``values``, the others read from
+    ``source``'s attributes of the same names (a row into what a response or another domain sees).
+    """
+    factory: Any = cls
+    names = (
+        [field.name for field in dataclasses.fields(factory)]
+        if dataclasses.is_dataclass(cls)
+        else list(factory.model_fields)
+    )
+    built: T = factory(
+        **{name: getattr(source, name) for name in names if name not in values}, **values
+    )
+    return built
