@@ -7,7 +7,7 @@
   on-site day: up to 8 h) caps the amount of each started 8 hours; a quarter hour started off
   hours costs 20 % more, i.e. the surcharge is 20 % of the share of the amount its off-hours
   quarter hours make up.
-- **Travel** without a signed quote: distance × the per-km rate, plus the travel time (started
+- **Travel** without a signed quote: distance x the per-km rate, plus the travel time (started
   quarter hours) at the hourly rate.
 - **VAT** at the rate in force in the partner's country.
 - **Late payment** (France, B2B: Code de commerce L441-10): interest at the ECB rate + 10
@@ -17,7 +17,7 @@
 
 import math
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 
 from app.core.money import scale, share
 from app.partner_services.timing import Quarters, quarters_of_minutes
@@ -119,4 +119,4 @@ def late_payment(
     return LatePayment(days, rate, interest, RECOVERY_INDEMNITY_MINOR.get(country.upper(), 0))
 
 
-_ONE_DAY = date(2000, 1, 2) - date(2000, 1, 1)
+_ONE_DAY = timedelta(days=1)

@@ -1,7 +1,7 @@
 """Partner services' request and response models (amounts in minor units of ``currency``)."""
 
 import uuid
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from typing import Annotated
 from zoneinfo import available_timezones
 
@@ -264,4 +264,4 @@ class ReminderRead(Schema):
     created_at: datetime
 
 
-_LONGEST = datetime(2000, 1, 2) - datetime(2000, 1, 1)
+_LONGEST = timedelta(hours=24)

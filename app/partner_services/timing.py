@@ -7,7 +7,7 @@
   inside them. Business hours are Monday to Friday, 08:00 (included) to 19:00 (excluded), in the
   partner's time zone, public holidays of the partner's country (and region) excluded.
   So Monday 18:30-19:30 is four quarter hours: 18:30 and 18:45 at the normal rate, 19:00 and
-  19:15 surcharged; 18:50-19:05 is two quarter hours, 18:50 normal, 19:05 surcharged.
+  19:15 surcharged; 18:50-19:06 is two quarter hours, 18:50 normal, 19:05 surcharged.
 - Time cut off (a stop requested by the client) is cut before counting quarter hours.
 """
 
