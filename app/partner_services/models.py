@@ -96,11 +96,12 @@ class RequestStep(IdMixin, Base):
     """One step of a request the client sees, with the time spent on it so far."""
 
     __tablename__ = "partner_services_request_steps"
-    __table_args__ = (Index("ix_partner_services_request_steps_request", "request_id", "at"),)
+    __table_args__ = (UniqueConstraint("request_id", "position"),)
 
     request_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("partner_services_requests.id", ondelete="CASCADE")
     )
+    position: Mapped[int]
     kind: Mapped[StepKind] = mapped_column(String(20))
     status: Mapped[RequestStatus] = mapped_column(String(30))
     message: Mapped[str | None] = mapped_column(String(5000))

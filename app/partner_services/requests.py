@@ -11,7 +11,7 @@ shown to the client with the time spent so far, and mailed to it in each reader'
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.activity.types import Actor
@@ -79,7 +79,7 @@ async def read(
             await session.scalars(
                 select(RequestStep)
                 .where(RequestStep.request_id == request.id)
-                .order_by(RequestStep.at, RequestStep.id)
+                .order_by(RequestStep.position)
             )
         )
     return RequestRead.model_validate(
@@ -108,10 +108,12 @@ async def add_step(
     """Records the step, logs it in both organizations, emits ``event`` and mails the client."""
     await session.flush()
     spent = await time_spent(session, request)
+    steps = await session.scalar(select(func.count()).where(RequestStep.request_id == request.id))
     session.add(
         RequestStep(
             id=uuid.uuid4(),
             request_id=request.id,
+            position=(steps or 0) + 1,
             kind=kind,
             status=request.status,
             message=message,
@@ -139,7 +141,7 @@ async def add_step(
         {
             "subject": request.subject,
             "step": kind.value,
-            "status": request.status.value,
+            "status": str(request.status),
             "time_spent_minutes": spent,
             "request_url": journal.link(f"/partner-services/requests/{request.id}"),
         },

@@ -264,6 +264,7 @@ def upgrade() -> None:
     op.create_table(
         "partner_services_request_steps",
         sa.Column("request_id", sa.UUID(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
         sa.Column("kind", sa.String(length=20), nullable=False),
         sa.Column("status", sa.String(length=30), nullable=False),
         sa.Column("message", sa.String(length=5000), nullable=True),
@@ -283,12 +284,11 @@ def upgrade() -> None:
             ondelete="CASCADE",
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_partner_services_request_steps")),
-    )
-    op.create_index(
-        "ix_partner_services_request_steps_request",
-        "partner_services_request_steps",
-        ["request_id", "at"],
-        unique=False,
+        sa.UniqueConstraint(
+            "request_id",
+            "position",
+            name=op.f("uq_partner_services_request_steps_request_id_position"),
+        ),
     )
     op.create_table(
         "partner_services_interventions",
@@ -429,9 +429,6 @@ def downgrade() -> None:
         "ix_partner_services_interventions_request", table_name="partner_services_interventions"
     )
     op.drop_table("partner_services_interventions")
-    op.drop_index(
-        "ix_partner_services_request_steps_request", table_name="partner_services_request_steps"
-    )
     op.drop_table("partner_services_request_steps")
     op.drop_index("ix_partner_services_reminders_invoice", table_name="partner_services_reminders")
     op.drop_table("partner_services_reminders")

@@ -126,7 +126,10 @@ def test_french_late_payment_is_ecb_plus_10_points_and_40_euros() -> None:
     assert (late.days_late, late.rate_bp, late.interest_minor) == (15, 1215, 56)
     assert late.indemnity_minor == 4000
     on_time = rules.late_payment(
-        country="FR", amount_minor=11250, due_on=date(2026, 12, 31), paid_on=date(2026, 12, 31),
+        country="FR",
+        amount_minor=11250,
+        due_on=date(2026, 12, 31),
+        paid_on=date(2026, 12, 31),
         ecb_rate_bp=215,
     )
     assert on_time.total_minor == 0
