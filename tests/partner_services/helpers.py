@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from app.core.db import Database
-from tests.factories import User
+from tests.factories import User, log_in
 from tests.mail import Mailbox
 from tests.organizations.test_partners import Partnership, accept, invited
 
@@ -114,3 +114,11 @@ def lines(invoice: dict[str, Any], kind: str) -> list[dict[str, Any]]:
 
 def ids(*values: str) -> list[uuid.UUID]:
     return [uuid.UUID(value) for value in values]
+
+
+async def relogin(client: httpx.AsyncClient, *users: User) -> None:
+    """New sessions once the clock has moved past the old ones' end."""
+    for user in users:
+        response = await log_in(client, user.email)
+        assert response.status_code == 200, response.text
+        user.access_token = response.json()["tokens"]["access_token"]
