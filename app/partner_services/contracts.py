@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.activity.types import Actor
 from app.partner_services import journal, rate_cards, rules
 from app.partner_services.models import Contract, InvoiceLine, RateCard
-from app.partner_services.schemas import ContractCreate, ContractRead
+from app.partner_services.schemas import ContractCreate, ContractRead, read_model
 from app.partner_services.types import LineKind
 
 
@@ -23,16 +23,7 @@ def contracts_of(partner_id: uuid.UUID, client_id: uuid.UUID) -> Select[Contract
 
 
 def read(contract: Contract, card: RateCard) -> ContractRead:
-    return ContractRead.model_validate(
-        {
-            **{
-                key: getattr(contract, key)
-                for key in ContractRead.model_fields
-                if key != "commitment"
-            },
-            "commitment": commits(contract, card),
-        }
-    )
+    return read_model(ContractRead, contract, commitment=commits(contract, card))
 
 
 def commits(contract: Contract, card: RateCard) -> bool:

@@ -14,7 +14,7 @@ from app.activity.types import Actor
 from app.partner_services import quotes, rate_cards, requests
 from app.partner_services.errors import QuoteNotForRequest, RequestClosed, WorkAfterStop
 from app.partner_services.models import Intervention, SupportRequest
-from app.partner_services.schemas import InterventionCreate, InterventionRead
+from app.partner_services.schemas import InterventionCreate, InterventionRead, read_model
 from app.partner_services.types import Location, RequestStatus, StepKind
 
 
@@ -29,18 +29,12 @@ async def read(
         await rate_cards.card_of(session, item.partner_organization_id)
     )
     due = requests.due_quarters(item, request, calendar)
-    return InterventionRead.model_validate(
-        {
-            **{key: getattr(item, key) for key in _COLUMNS},
-            "due_minutes": due.minutes,
-            "off_hours_minutes": 15 * due.off_hours_count,
-        }
+    return read_model(
+        InterventionRead,
+        item,
+        due_minutes=due.minutes,
+        off_hours_minutes=15 * due.off_hours_count,
     )
-
-
-_COLUMNS = tuple(
-    key for key in InterventionRead.model_fields if key not in ("due_minutes", "off_hours_minutes")
-)
 
 
 async def log(

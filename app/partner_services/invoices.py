@@ -37,7 +37,12 @@ from app.partner_services.models import (
     SupportRequest,
 )
 from app.partner_services.pdf import invoice_pdf
-from app.partner_services.schemas import InvoiceLineRead, PartnerInvoiceRead, ReminderRead
+from app.partner_services.schemas import (
+    InvoiceLineRead,
+    PartnerInvoiceRead,
+    ReminderRead,
+    read_model,
+)
 from app.partner_services.timing import Calendar
 from app.partner_services.types import InvoiceStatus, LineKind, Location, QuoteStatus
 
@@ -79,22 +84,15 @@ async def lines_of(session: AsyncSession, invoice_id: uuid.UUID) -> list[Invoice
 
 async def read(session: AsyncSession, invoice: PartnerInvoice) -> PartnerInvoiceRead:
     lines = await lines_of(session, invoice.id)
-    return PartnerInvoiceRead.model_validate(
-        {
-            **{
-                key: getattr(invoice, key)
-                for key in PartnerInvoiceRead.model_fields
-                if key != "lines"
-            },
-            "lines": [InvoiceLineRead.model_validate(line) for line in lines],
-        }
+    return read_model(
+        PartnerInvoiceRead,
+        invoice,
+        lines=[InvoiceLineRead.model_validate(line) for line in lines],
     )
 
 
 def summary(invoice: PartnerInvoice) -> PartnerInvoiceRead:
-    return PartnerInvoiceRead.model_validate(
-        {key: getattr(invoice, key) for key in PartnerInvoiceRead.model_fields if key != "lines"}
-    )
+    return read_model(PartnerInvoiceRead, invoice, lines=[])
 
 
 # --- building the lines ---

@@ -20,7 +20,7 @@ from app.core.db import one_or_raise
 from app.partner_services import journal, rate_cards
 from app.partner_services.errors import RequestClosed, RequestNotFound
 from app.partner_services.models import Intervention, RequestStep, SupportRequest
-from app.partner_services.schemas import RequestCreate, RequestRead, StepRead
+from app.partner_services.schemas import RequestCreate, RequestRead, StepRead, read_model
 from app.partner_services.timing import Calendar, Quarters, quarters
 from app.partner_services.types import Channel, Location, RequestStatus, StepKind
 
@@ -82,18 +82,12 @@ async def read(
                 .order_by(RequestStep.position)
             )
         )
-    return RequestRead.model_validate(
-        {
-            **{key: getattr(request, key) for key in _COLUMNS},
-            "time_spent_minutes": await time_spent(session, request),
-            "steps": [StepRead.model_validate(step) for step in found],
-        }
+    return read_model(
+        RequestRead,
+        request,
+        time_spent_minutes=await time_spent(session, request),
+        steps=[StepRead.model_validate(step) for step in found],
     )
-
-
-_COLUMNS = tuple(
-    key for key in RequestRead.model_fields if key not in ("time_spent_minutes", "steps")
-)
 
 
 async def add_step(

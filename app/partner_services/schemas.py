@@ -2,7 +2,7 @@
 
 import uuid
 from datetime import date, datetime, timedelta
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 from zoneinfo import available_timezones
 
 from pydantic import Field, field_validator, model_validator
@@ -265,3 +265,12 @@ class ReminderRead(Schema):
 
 
 _LONGEST = timedelta(hours=24)
+
+S = TypeVar("S", bound=Schema)
+
+
+def read_model(schema: type[S], row: object, **derived: Any) -> S:
+    """``schema`` from the row's attributes, but for the ``derived`` values given."""
+    return schema.model_validate(
+        {**{key: getattr(row, key) for key in schema.model_fields if key not in derived}, **derived}
+    )

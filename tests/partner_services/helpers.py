@@ -104,6 +104,36 @@ async def work(
     )
 
 
+async def quote_for(
+    client: httpx.AsyncClient, m: Managed, request_id: str, quote_lines: list[dict[str, Any]]
+) -> dict[str, Any]:
+    return await call(
+        client,
+        "POST",
+        m.path("/quotes"),
+        m.staff,
+        {"request_id": request_id, "title": "Server install", "lines": quote_lines},
+    )
+
+
+async def on_site(
+    client: httpx.AsyncClient, m: Managed, request_id: str, quote_id: str
+) -> dict[str, Any]:
+    """A day on site on Tuesday 1 December 2026, 30 km and 40 minutes away."""
+    day = date(2026, 12, 1)
+    return await work(
+        client,
+        m,
+        request_id,
+        at(day, 9),
+        at(day, 17),
+        location="on_site",
+        quote_id=quote_id,
+        distance_km=30,
+        travel_minutes=40,
+    )
+
+
 async def invoice(client: httpx.AsyncClient, m: Managed, **expect: int) -> Any:
     return await call(client, "POST", m.path("/invoices"), m.staff, **expect)
 

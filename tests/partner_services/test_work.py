@@ -8,7 +8,10 @@ import httpx
 import time_machine
 
 from app.core.db import Database
+from app.organizations.types import Role
+from tests.factories import signed_in_user
 from tests.mail import Mailbox
+from tests.organizations.helpers import add_member
 from tests.partner_services.helpers import (
     at,
     call,
@@ -16,6 +19,8 @@ from tests.partner_services.helpers import (
     invoice,
     lines,
     managed,
+    on_site,
+    quote_for,
     request,
     work,
 )
@@ -190,33 +195,28 @@ async def test_no_time_after_the_stop_is_invoiced(
     assert again["code"] == "service_request_closed"
 
 
+async def test_a_client_member_cannot_sign_a_quote_unless_a_manager(
+    client: httpx.AsyncClient, db: Database, mailbox: Mailbox, traveller: time_machine.Traveller
+) -> None:
+    m = await managed(client, db, mailbox)
+    opened = await request(client, m)
+    quote = await quote_for(client, m, opened["id"], [{"description": "Day", "unit_minor": 75000}])
+    await call(client, "POST", m.path(f"/quotes/{quote['id']}/send"), m.staff, status=200)
+    collaborator = await signed_in_user(client, db)
+    await add_member(db, m.p.client_id, collaborator, Role.collaborator)
+    refused = await call(
+        client, "POST", m.path(f"/quotes/{quote['id']}/accept"), collaborator, status=403
+    )
+    assert refused["code"] == "quote_signatory_required"
+
+
 async def test_on_site_without_a_signed_quote_only_the_trip_is_invoiced(
     client: httpx.AsyncClient, db: Database, mailbox: Mailbox, traveller: time_machine.Traveller
 ) -> None:
     m = await managed(client, db, mailbox)
     opened = await request(client, m)
-    quote = await call(
-        client,
-        "POST",
-        m.path("/quotes"),
-        m.staff,
-        {
-            "request_id": opened["id"],
-            "title": "Server install",
-            "lines": [{"description": "Day", "unit_minor": 75000}],
-        },
-    )
-    await work(
-        client,
-        m,
-        opened["id"],
-        at(TUESDAY, 9),
-        at(TUESDAY, 15),
-        location="on_site",
-        quote_id=quote["id"],
-        distance_km=30,
-        travel_minutes=40,
-    )
+    quote = await quote_for(client, m, opened["id"], [{"description": "Day", "unit_minor": 75000}])
+    await on_site(client, m, opened["id"], quote["id"])
     issued = await invoice(client, m)
     [line] = issued["lines"]
     # 30 km x 0.50 + 45 min at 90.00 an hour
@@ -229,19 +229,14 @@ async def test_on_site_with_a_signed_quote_invoices_the_quote(
 ) -> None:
     m = await managed(client, db, mailbox)
     opened = await request(client, m)
-    quote = await call(
+    quote = await quote_for(
         client,
-        "POST",
-        m.path("/quotes"),
-        m.staff,
-        {
-            "request_id": opened["id"],
-            "title": "Server install",
-            "lines": [
-                {"description": "On-site day", "unit_minor": 75000},
-                {"description": "Cables", "quantity": 3, "unit_minor": 1250},
-            ],
-        },
+        m,
+        opened["id"],
+        [
+            {"description": "On-site day", "unit_minor": 75000},
+            {"description": "Cables", "quantity": 3, "unit_minor": 1250},
+        ],
     )
     assert quote["net_minor"] == 78750
     accept = m.path(f"/quotes/{quote['id']}/accept")
@@ -250,19 +245,8 @@ async def test_on_site_with_a_signed_quote_invoices_the_quote(
     await call(client, "POST", m.path(f"/quotes/{quote['id']}/send"), m.staff, status=200)
     by_staff = await call(client, "POST", accept, m.staff, status=403)
     assert by_staff["code"] == "client_member_only"
-    collaborator = m.p.client_admin  # an administrator may sign
-    signed = await call(client, "POST", accept, collaborator, status=200)
+    signed = await call(client, "POST", accept, m.p.client_admin, status=200)  # an administrator
     assert signed["status"] == "accepted"
-    await work(
-        client,
-        m,
-        opened["id"],
-        at(TUESDAY, 9),
-        at(TUESDAY, 17),
-        location="on_site",
-        quote_id=quote["id"],
-        distance_km=30,
-        travel_minutes=40,
-    )
+    await on_site(client, m, opened["id"], quote["id"])
     [line] = (await invoice(client, m))["lines"]
     assert (line["kind"], line["amount_minor"]) == ("quote", 78750)
