@@ -63,7 +63,7 @@ EVENT_TYPES: dict[str, str] = {
     "service_request.stopped": "The client asked the partner to stop (payload: the request).",
     "service_request.closed": "The partner closed a support request (payload: the request).",
     "intervention.logged": "Partner staff logged time on a support request (payload: the "
-    "request with its steps and time spent).",
+    "intervention with the minutes due).",
     "quote.accepted": "The client signed a partner's on-site quote (payload: the quote).",
     "partner_invoice.issued": "A partner invoiced its client (payload: it, with its lines).",
     "partner_invoice.paid": "A partner invoice was paid by bank transfer (payload: it).",

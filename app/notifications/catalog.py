@@ -46,6 +46,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "renewal_reminder": ("product_name_renewed", "expires_at", "renew_url"),
     # Partner services (a partner's own work for its clients)
     "service_request_updated": ("subject", "step", "status", "time_spent_minutes", "request_url"),
+    "partner_quote_sent": ("partner_name", "quote_title", "total", "quote_url"),
     "partner_invoice_issued": (
         "partner_name",
         "invoice_number",

@@ -65,6 +65,8 @@ async def log(
         travel_minutes=body.travel_minutes,
     )
     session.add(item)
+    await session.flush()
+    logged = await read(session, item, request)
     await requests.add_step(
         session,
         request,
@@ -72,5 +74,6 @@ async def log(
         by=by,
         message=body.description or None,
         event="intervention.logged",
+        payload=logged,
     )
-    return await read(session, item, request)
+    return logged

@@ -10,6 +10,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.activity.types import Actor
 from app.core import clock
 from app.core.db import one_or_raise
+from app.core.money import format_minor
+from app.organizations import service as organizations
 from app.partner_services import journal, rate_cards
 from app.partner_services.errors import QuoteAlreadyAccepted, QuoteNotFound, QuoteNotSent
 from app.partner_services.models import Quote, SupportRequest
@@ -74,6 +76,18 @@ async def send(session: AsyncSession, quote: Quote, *, by: Actor) -> QuoteRead:
     quote.sent_at = quote.updated_at = clock.now()
     await session.flush()
     await _journal(session, quote, by, "quote_sent")
+    partner = await organizations.organization_name(session, quote.partner_organization_id)
+    await journal.mail_client(
+        session,
+        quote.client_organization_id,
+        "partner_quote_sent",
+        {
+            "partner_name": partner or "",
+            "quote_title": quote.title,
+            "total": format_minor(quote.net_minor, quote.currency),
+            "quote_url": journal.link(f"/partner-services/quotes/{quote.id}"),
+        },
+    )
     return read(quote)
 
 

@@ -10,6 +10,7 @@ shown to the client with the time spent so far, and mailed to it in each reader'
 
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -98,8 +99,10 @@ async def add_step(
     by: Actor,
     message: str | None = None,
     event: str,
+    payload: Any = None,
 ) -> RequestRead:
-    """Records the step, logs it in both organizations, emits ``event`` and mails the client."""
+    """Records the step, logs it in both organizations, emits ``event`` (with ``payload``, by
+    default the request with its steps) and mails the client."""
     await session.flush()
     spent = await time_spent(session, request)
     steps = await session.scalar(select(func.count()).where(RequestStep.request_id == request.id))
@@ -126,7 +129,7 @@ async def add_step(
         client_id=request.client_organization_id,
         details={"request_id": str(request.id), "status": str(request.status)},
         event=event,
-        payload=result,
+        payload=result if payload is None else payload,
     )
     await journal.mail_client(
         session,

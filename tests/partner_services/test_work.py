@@ -243,6 +243,8 @@ async def test_on_site_with_a_signed_quote_invoices_the_quote(
     not_sent = await call(client, "POST", accept, m.client_legal, status=409)
     assert not_sent["code"] == "quote_not_sent"
     await call(client, "POST", m.path(f"/quotes/{quote['id']}/send"), m.staff, status=200)
+    await mailbox.deliver(db.sessionmaker)
+    assert "787.50" in mailbox.text(mailbox.last_to(m.client_legal.email))
     by_staff = await call(client, "POST", accept, m.staff, status=403)
     assert by_staff["code"] == "client_member_only"
     signed = await call(client, "POST", accept, m.p.client_admin, status=200)  # an administrator
