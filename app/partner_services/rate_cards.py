@@ -36,12 +36,14 @@ DEFAULTS = {
 async def card_of(
     session: AsyncSession, partner_id: uuid.UUID, *, for_update: bool = False
 ) -> RateCard:
-    """The partner's rate card (created with the defaults the first time it is needed)."""
+    """The partner's rate card; the defaults, not stored, while it never changed them (a
+    ``for_update`` caller gets them stored, to change them)."""
     card = await session.get(RateCard, partner_id, with_for_update=for_update)
     if card is None:
         card = RateCard(partner_organization_id=partner_id, updated_at=clock.now(), **DEFAULTS)
-        session.add(card)
-        await session.flush()
+        if for_update:
+            session.add(card)
+            await session.flush()
     return card
 
 
