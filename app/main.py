@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
-from app import lifecycle_router
+from app import lifecycle_router, ticket_sales_router
 from app.accounts import auth_router as accounts_auth
 from app.accounts import router as accounts
 from app.accounts.deps import PUBLIC
@@ -46,6 +46,9 @@ def api_router() -> APIRouter:
     router.include_router(webhooks.router)
     router.include_router(ticketing.router)
     router.include_router(ticketing_shop.router)
+    router.include_router(ticket_sales_router.shop_router)
+    router.include_router(ticket_sales_router.office_router)
+    router.include_router(ticket_sales_router.staff_router)
     return router
 
 

@@ -5,7 +5,29 @@ import uuid
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.billing import ticket_invoices, transfers
+from app.billing.creditors import Creditor
 from app.billing.models import PAYABLE, Invoice, InvoiceKind, PrepaidAccount
+from app.billing.ticket_invoices import SaleLine, TicketInvoice
+
+__all__ = [
+    "Creditor",
+    "SaleLine",
+    "TicketInvoice",
+    "cancel_ticket_invoice",
+    "import_transfers",
+    "issue_ticket_invoice",
+    "paid_ticket_orders",
+    "record_ticket_payment",
+    "ticket_invoice_pdf",
+]
+
+issue_ticket_invoice = ticket_invoices.issue
+cancel_ticket_invoice = ticket_invoices.cancel
+record_ticket_payment = ticket_invoices.record_payment
+ticket_invoice_pdf = ticket_invoices.pdf_of
+paid_ticket_orders = ticket_invoices.paid_orders
+import_transfers = transfers.import_transfers
 
 
 async def has_unpaid_invoices(session: AsyncSession, organization_id: uuid.UUID) -> bool:
@@ -16,6 +38,7 @@ async def has_unpaid_invoices(session: AsyncSession, organization_id: uuid.UUID)
                     Invoice.organization_id == organization_id,
                     Invoice.kind == InvoiceKind.invoice,
                     Invoice.status.in_(list(PAYABLE)),
+                    Invoice.ticket_office_id.is_(None),
                 )
             )
         )

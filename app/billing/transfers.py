@@ -248,6 +248,12 @@ async def _apply_to_invoice(
         transfer.outcome = TransferOutcome.invoice_paid
         await session.flush()
         return
+    if invoice.is_ticket_invoice:
+        # A ticket customer's money belongs to no prepaid account: staff return it.
+        transfer.organization_id = invoice.organization_id
+        transfer.reason = reason
+        await session.flush()
+        return
     await _credit(
         session,
         transfer,

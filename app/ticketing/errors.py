@@ -17,6 +17,7 @@ __all__ = [
     "OrderCancelled",
     "OrderNotFound",
     "OrderNotPaid",
+    "OrderWithoutInvoice",
     "PaymentDeclined",
     "PaymentMethodNotOffered",
     "PerformanceNotFound",
@@ -46,6 +47,10 @@ class PerformanceNotFound(NotFound):
 
 class OrderNotFound(NotFound):
     code = "order_not_found"
+
+
+class OrderWithoutInvoice(NotFound):
+    code = "order_invoice_not_found"
 
 
 class TicketNotFound(NotFound):

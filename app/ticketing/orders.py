@@ -89,6 +89,15 @@ def link_of(order: TicketOrder) -> str:
     return order_link(decrypt(order.access_key_encrypted, purpose=ACCESS_KEY_PURPOSE))
 
 
+def invoice_link(access_key: str) -> str:
+    """The customer's link to the invoice PDF of an order on invoice (the API serves it)."""
+    return f"{get_settings().public_url.rstrip('/')}/v1/shop/orders/{access_key}/invoice.pdf"
+
+
+def invoice_link_of(order: TicketOrder) -> str:
+    return invoice_link(decrypt(order.access_key_encrypted, purpose=ACCESS_KEY_PURPOSE))
+
+
 async def reserve(session: AsyncSession, quantities: dict[uuid.UUID, int]) -> None:
     """Takes seats on each performance or none: raises SoldOut, and the transaction rolls back."""
     for performance_id in sorted(quantities):  # a fixed order, so concurrent orders never deadlock
@@ -248,6 +257,7 @@ async def place_order(
             "order_url": order_link(access_key),
             "total": format_minor(order.total_minor, order.currency),
             "payment_due_at": _date(order.payment_due_at),
+            "invoice_url": invoice_link(access_key) if method == PaymentMethod.invoice else "",
         },
     )
     # Last: every sale of a performance waits for the lock on its row until this transaction
@@ -349,8 +359,11 @@ def _read(order: TicketOrder, tickets: Sequence[Ticket]) -> TicketOrderRead:
             **{
                 field: getattr(order, field)
                 for field in TicketOrderRead.model_fields
-                if field != "tickets"
+                if field not in ("tickets", "invoice")
             },
+            "invoice": {**order.invoice, "pdf_url": invoice_link_of(order)}
+            if order.invoice
+            else None,
             "tickets": [TicketRead.model_validate(ticket) for ticket in tickets],
         }
     )
