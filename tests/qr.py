@@ -2,6 +2,7 @@
 rasterized by pdftoppm (Debian poppler-utils) and decoded by zxing-cpp."""
 
 import io
+import shutil
 import subprocess
 import tempfile
 from pathlib import Path
@@ -16,11 +17,13 @@ def qr_codes(pdf: bytes, page: int) -> list[str]:
     with tempfile.TemporaryDirectory() as folder:
         source = Path(folder) / "document.pdf"
         source.write_bytes(pdf)
-        subprocess.run(
+        pdftoppm = shutil.which("pdftoppm")
+        assert pdftoppm, "pdftoppm (Debian poppler-utils) is needed to read QR codes back"
+        subprocess.run(  # noqa: S603 - our own PDF, a fixed command
             [
-                "pdftoppm",
+                pdftoppm,
                 "-r",
-                "200",
+                "150",
                 "-f",
                 str(page),
                 "-l",
