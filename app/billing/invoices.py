@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.activity import service as activity
 from app.activity.types import Actor
-from app.billing import catalog, counters, creditors, ledger, pdf
+from app.billing import cashback, catalog, counters, creditors, ledger, pdf
 from app.billing.creditors import Creditor
 from app.billing.errors import (
     InvoiceNotCorrectable,
@@ -486,6 +486,8 @@ async def correct(
             invoice_id=invoice.id,
         )
     was_paid = invoice.status == InvoiceStatus.paid
+    if was_paid:
+        await cashback.reverse(session, invoice)
     invoice.status = InvoiceStatus.refunded if was_paid else InvoiceStatus.void
     invoice.closed_at = clock.now()
     invoice.next_reminder_at = None

@@ -423,6 +423,7 @@ class EntryKind(StrEnum):
     invoice_refund = "invoice_refund"
     withdrawal = "withdrawal"
     cashback = "cashback"
+    cashback_reversal = "cashback_reversal"
 
 
 class PrepaidEntry(IdMixin, Base):
