@@ -557,3 +557,21 @@ class Counter(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger)
+
+
+class InvoiceArchiveGrant(IdMixin, Base):
+    """A former legal representative of a deleted organization may still download its invoices
+    and credit notes until ``until`` (the legal retention period)."""
+
+    __tablename__ = "billing_invoice_archive_grants"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "account_id"),
+        Index("ix_billing_invoice_archive_grants_account", "account_id"),
+    )
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
+    account_id: Mapped[uuid.UUID]
+    """No foreign key: the grant outlives nothing but itself (an erased account simply never
+    calls again)."""
+    until: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)

@@ -5,7 +5,7 @@ import uuid
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.billing import ticket_invoices, transfers
+from app.billing import archive, ticket_invoices, transfers
 from app.billing.creditors import Creditor
 from app.billing.models import PAYABLE, Invoice, InvoiceKind, PrepaidAccount
 from app.billing.ticket_invoices import SaleLine, TicketInvoice
@@ -17,6 +17,7 @@ __all__ = [
     "cancel_ticket_invoice",
     "import_transfers",
     "issue_ticket_invoice",
+    "keep_invoices_for",
     "paid_ticket_orders",
     "record_ticket_payment",
     "ticket_invoice_pdf",
@@ -28,6 +29,7 @@ record_ticket_payment = ticket_invoices.record_payment
 ticket_invoice_pdf = ticket_invoices.pdf_of
 paid_ticket_orders = ticket_invoices.paid_orders
 import_transfers = transfers.import_transfers
+keep_invoices_for = archive.keep_for
 
 
 async def has_unpaid_invoices(session: AsyncSession, organization_id: uuid.UUID) -> bool:

@@ -1,5 +1,6 @@
 """ticket invoices: the creditor, date of supply and ticket order of an invoice (all immutable once
-issued), the payee of a ticket office, the invoice of a ticket order.
+issued), the payee of a ticket office, the invoice of a ticket order; the archive grants that keep
+a deleted organization's invoices for its former legal representatives.
 
 Revision ID: 5c1d7e9a2b40
 Revises: 2a97d8cdf92c
@@ -73,9 +74,37 @@ def upgrade() -> None:
         "ticketing_orders",
         sa.Column("invoice", postgresql.JSONB(astext_type=sa.Text()), nullable=True),
     )
+    op.create_table(
+        "billing_invoice_archive_grants",
+        sa.Column("organization_id", sa.Uuid(), nullable=False),
+        sa.Column("account_id", sa.Uuid(), nullable=False),
+        sa.Column("until", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organization_id"],
+            ["organizations.id"],
+            name=op.f("fk_billing_invoice_archive_grants_organization_id_organizations"),
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_billing_invoice_archive_grants")),
+        sa.UniqueConstraint(
+            "organization_id",
+            "account_id",
+            name=op.f("uq_billing_invoice_archive_grants_organization_id_account_id"),
+        ),
+    )
+    op.create_index(
+        "ix_billing_invoice_archive_grants_account",
+        "billing_invoice_archive_grants",
+        ["account_id"],
+    )
 
 
 def downgrade() -> None:
+    op.drop_index(
+        "ix_billing_invoice_archive_grants_account", table_name="billing_invoice_archive_grants"
+    )
+    op.drop_table("billing_invoice_archive_grants")
     op.drop_column("ticketing_orders", "invoice")
     op.drop_column("ticketing_offices", "payee")
     op.execute(_refuse_change(PROTECTED))
