@@ -22,6 +22,7 @@ from tests.billing.test_transfers import camt054, transaction
 from tests.qr import all_qr_codes, qr_codes, text_of
 from tests.ticketing.helpers import Shop, buy, fresh_headers, open_shop
 
+UNICODE_NAME = "Rom\u00e9o \u2013 Juliette (\u03a9)"
 START = datetime(2027, 1, 4, 9, 0, tzinfo=clock.now().tzinfo)
 PAYEE = {
     "name": "Théâtre du Lac",
@@ -250,3 +251,27 @@ async def test_a_payee_needs_valid_accounts(client: httpx.AsyncClient, db: Datab
             shop.office_path, json={"payee": PAYEE | wrong}, headers=shop.organizer.headers
         )
         assert response.status_code == 422, wrong
+
+
+async def test_tickets_print_every_character_and_say_unpaid_until_the_invoice_is_paid(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    shop = await invoice_shop(client, db)
+    renamed = await client.patch(
+        f"{shop.office_path}/events/{shop.event_id}",
+        json={"name": UNICODE_NAME},
+        headers=shop.organizer.headers,
+    )
+    assert renamed.status_code == 200, renamed.text
+    order = await buy(client, shop, method="invoice", quantity=1)
+    tickets = await client.get(f"/v1/shop/orders/{order['access_key']}/tickets.pdf")
+    content = text_of(tickets.content)
+    assert UNICODE_NAME in content
+    assert "UNPAID - not valid until the invoice is paid" in content
+    await client.post(
+        f"{shop.office_path}/orders/{order['id']}/mark-paid",
+        json={},
+        headers=shop.organizer.headers,
+    )
+    paid = await client.get(f"/v1/shop/orders/{order['access_key']}/tickets.pdf")
+    assert "UNPAID" not in text_of(paid.content)
