@@ -134,6 +134,7 @@ async def cancel(
         reason=body.reason,
         notify_customer=body.notify_customer,
         by=by,
+        include_checked_in=body.include_checked_in,
     )
     if cancellation.whole_order:
         await cancel_invoices(session, [order], reason=body.reason, by=by)

@@ -33,6 +33,7 @@ from app.ticketing.errors import (
     PerformanceStarted,
     SoldOut,
     TicketAlreadyCancelled,
+    TicketCheckedIn,
     UnknownTicket,
     UnknownTicketChoice,
 )
@@ -145,6 +146,7 @@ async def mark_paid(
     OrderAlreadyCancelled,
     InvoiceOrderPartialCancel,
     TicketAlreadyCancelled,
+    TicketCheckedIn,
     UnknownTicket,
     422,
 )
@@ -152,7 +154,7 @@ async def cancel_order(
     order_id: uuid.UUID, body: CancellationCreate, office: OfficeSeller, session: Session
 ) -> CancellationRead:
     """Cancels the whole order (and its invoice, by a credit note) or chosen tickets of a paid
-    one; refunds are only recorded."""
+    one; refunds are only recorded. Tickets already checked in need `include_checked_in`."""
     order = await orders.get_order(session, office.office.id, order_id, for_update=True)
     cancellation = await ticket_sales.cancel(session, order, body=body, by=office.actor)
     tickets = (await orders.tickets_of(session, [order.id]))[order.id]

@@ -24,6 +24,7 @@ __all__ = [
     "PerformanceStarted",
     "SoldOut",
     "TicketAlreadyCancelled",
+    "TicketCheckedIn",
     "TicketNotExchangeable",
     "TicketNotFound",
     "TicketOfficeNotFound",
@@ -47,6 +48,10 @@ class PerformanceNotFound(NotFound):
 
 class OrderNotFound(NotFound):
     code = "order_not_found"
+
+
+class TicketCheckedIn(Conflict):
+    code = "ticket_checked_in"
 
 
 class OrderWithoutInvoice(NotFound):

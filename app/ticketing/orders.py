@@ -38,6 +38,7 @@ from app.ticketing.errors import (
     PerformanceStarted,
     SoldOut,
     TicketAlreadyCancelled,
+    TicketCheckedIn,
     TicketNotExchangeable,
     TicketNotFound,
     UnknownTicket,
@@ -413,6 +414,7 @@ async def cancel(
     notify_customer: bool,
     by: Actor,
     automatic: bool = False,
+    include_checked_in: bool = False,
 ) -> Cancellation:
     """Cancels the whole order or chosen tickets of a paid one. Seats are freed, tickets become
     invalid at control, the commission stays due. Refunds are the organizer's: only recorded."""
@@ -438,6 +440,11 @@ async def cancel(
             raise TicketAlreadyCancelled("A ticket is already cancelled.")
     else:
         chosen = valid
+    if not include_checked_in and any(ticket.checked_in_at for ticket in chosen):
+        raise TicketCheckedIn(
+            "A ticket was already checked in: cancel it with include_checked_in.",
+            tickets=[ticket.number for ticket in chosen if ticket.checked_in_at],
+        )
     whole = len(chosen) == len(valid)
     now = clock.now()
     cancellation = Cancellation(
@@ -597,6 +604,17 @@ def cancellation_read(cancellation: Cancellation, tickets: Sequence[Ticket]) -> 
             ],
         }
     )
+
+
+async def cancellations_of(session: AsyncSession, order: TicketOrder) -> list[CancellationRead]:
+    """The order's cancellations, oldest first: what was cancelled, refunded how, why, by whom."""
+    found = await session.scalars(
+        select(Cancellation)
+        .where(Cancellation.order_id == order.id)
+        .order_by(Cancellation.created_at, Cancellation.id)
+    )
+    tickets = (await tickets_of(session, [order.id]))[order.id]
+    return [cancellation_read(cancellation, tickets) for cancellation in found]
 
 
 async def exchange(

@@ -40,6 +40,7 @@ from app.ticketing.errors import (
 )
 from app.ticketing.models import Channel, TicketOrderStatus
 from app.ticketing.schemas import (
+    CancellationRead,
     EventCreate,
     EventRead,
     EventReport,
@@ -272,6 +273,16 @@ async def read_order(
     return await orders.order_read(
         session, await orders.get_order(session, office.office.id, order_id)
     )
+
+
+@router.get("/{ticket_office_id}/orders/{order_id}/cancellations")
+@declares(READ, *OFFICE, OrderNotFound)
+async def list_cancellations(
+    order_id: uuid.UUID, office: OfficeSeller, session: Session
+) -> list[CancellationRead]:
+    """The order's cancellations, oldest first: tickets, refund amount and method, reason, who."""
+    order = await orders.get_order(session, office.office.id, order_id)
+    return await orders.cancellations_of(session, order)
 
 
 @router.post("/{ticket_office_id}/orders/{order_id}/tickets/{ticket_id}/exchange")

@@ -258,6 +258,10 @@ class CancellationCreate(Schema):
     refund_amount_minor: Money = 0
     reason: Annotated[str, Field(min_length=1, max_length=500)]
     notify_customer: bool = True
+    include_checked_in: bool = Field(
+        default=False,
+        description="Cancel tickets already checked in too (otherwise refused: 409).",
+    )
 
 
 class CancellationRead(Schema):
