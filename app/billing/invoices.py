@@ -178,11 +178,13 @@ async def create(
     ticket_order_id: uuid.UUID | None = None,
     supplied_at: datetime | None = None,
     due_at: datetime | None = None,
+    vat_country: str | None = None,
 ) -> Invoice:
-    """A draft invoice with its lines (VAT by the billing address's country unless
-    ``vat_rate_bp`` is given), issued at once unless ``issue_now`` is false. The creditor is the
-    platform unless given (a ticket office's payee)."""
-    country = str(billing_address["country"]).upper()
+    """A draft invoice with its lines, issued at once unless ``issue_now`` is false. VAT follows
+    the payer's seat (the organization's country), whatever billing address is printed, unless
+    ``vat_country`` or ``vat_rate_bp`` is given. The creditor is the platform unless given (a
+    ticket office's payee)."""
+    country = (vat_country or await seat_of(session, organization_id, billing_address)).upper()
     rows, _ = await priced_lines(session, lines, country, vat_rate_bp)
     now = clock.now()
     invoice = Invoice(
@@ -220,6 +222,16 @@ async def create(
     if issue_now:
         await issue(session, invoice)
     return invoice
+
+
+async def seat_of(
+    session: AsyncSession, organization_id: uuid.UUID, billing_address: dict[str, Any]
+) -> str:
+    """The country whose VAT an organization pays: where it has its seat."""
+    organization = await organizations.billing_details(session, organization_id)
+    if organization is None:
+        return str(billing_address["country"])
+    return organization.country
 
 
 async def issue(session: AsyncSession, invoice: Invoice) -> None:
@@ -508,6 +520,7 @@ async def correct(
             billing_address=invoice.billing_address,
             lines=replacement_lines,
             corrects_invoice_id=invoice.id,
+            vat_country=invoice.vat_country,
         )
     await activity.record(
         session,
@@ -529,6 +542,7 @@ def same_issuer(invoice: Invoice, lines: Sequence[InvoiceLine]) -> dict[str, Any
     its VAT rate and its date of supply."""
     return {
         "creditor": creditors.of_invoice(invoice.creditor, invoice.currency),
+        "vat_country": invoice.vat_country,
         "ticket_office_id": invoice.ticket_office_id,
         "supplied_at": invoice.supplied_at,
         "vat_rate_bp": lines[0].vat_rate_bp if lines else None,

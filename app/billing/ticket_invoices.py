@@ -99,6 +99,7 @@ async def issue(
         ],
         creditor=creditor,
         vat_rate_bp=0,
+        vat_country=(creditor or creditors.platform(currency)).country,
         ticket_office_id=ticket_office_id,
         ticket_order_id=ticket_order_id,
         supplied_at=supplied_at,
