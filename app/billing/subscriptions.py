@@ -597,6 +597,9 @@ async def expire(session: AsyncSession, subscription: Subscription) -> None:
         await organizations.set_product_status(
             session, subscription.product_id, ProductStatus.expired
         )
+        # Its unpaid renewal ends with it: not chased by reminders, and a late payment cannot
+        # revive the product from the old date (a renewal asked for later starts from then).
+        await _void_open_renewals(session, subscription, reason="product expired unpaid")
         event = "product.expired"
     subscription.updated_at = now
     await session.flush()

@@ -128,6 +128,12 @@ async def test_without_payment_or_warranty_the_product_expires(
         product = await session.get(Product, sub["product_id"])
         assert product is not None
         assert product.status == "expired"
+        # Its unpaid renewal invoice ended with it: no reminders, no late revival.
+        renewal = await session.scalar(
+            select(Invoice).where(Invoice.status != "paid").order_by(Invoice.created_at.desc())
+        )
+        assert renewal is not None
+        assert (renewal.status, renewal.next_reminder_at) == ("void", None)
 
 
 async def test_domain_reminder_once_then_redemption_restore_with_fee(
