@@ -130,7 +130,9 @@ async def test_without_payment_or_warranty_the_product_expires(
         assert product.status == "expired"
         # Its unpaid renewal invoice ended with it: no reminders, no late revival.
         renewal = await session.scalar(
-            select(Invoice).where(Invoice.status != "paid").order_by(Invoice.created_at.desc())
+            select(Invoice)
+            .where(Invoice.organization_id == user.organization_id, Invoice.status != "paid")
+            .order_by(Invoice.created_at.desc())
         )
         assert renewal is not None
         assert (renewal.status, renewal.next_reminder_at) == ("void", None)
