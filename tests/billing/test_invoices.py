@@ -24,14 +24,7 @@ DOMAIN = {"plan_code": "domain.ch", "period": "yearly", "product_name": "example
 
 async def paid_invoice(client: httpx.AsyncClient, db: Database, user: object) -> dict:  # type: ignore[type-arg]
     invoice = (await order(client, user, DOMAIN))["invoice"]  # type: ignore[arg-type]
-    await credit_prepaid(db, user, invoice["total_minor"])  # type: ignore[arg-type]
-    response = await client.post(
-        path(user, f"/invoices/{invoice['id']}/payments"),  # type: ignore[arg-type]
-        json={"method": "prepaid"},
-        headers=user.headers,  # type: ignore[attr-defined]
-    )
-    assert response.status_code == 201, response.text
-    return response.json()["invoice"]  # type: ignore[no-any-return]
+    return await pay_from_prepaid(client, db, user, invoice, invoice["total_minor"])
 
 
 async def pay_from_prepaid(

@@ -3,6 +3,7 @@ partner's prepaid account, once per client payment, per the access type."""
 
 import dataclasses
 import uuid
+from typing import Any
 
 import httpx
 from sqlalchemy import func, select, update
@@ -57,6 +58,19 @@ async def make_partner(db: Database, partner: User) -> None:
             .where(Organization.id == partner.organization_id)
             .values(is_partner=True)
         )
+
+
+async def paid_order(client: httpx.AsyncClient, db: Database, managed: User) -> dict[str, Any]:
+    """The client orders the hostings and pays them from its prepaid account."""
+    invoice: dict[str, Any] = (await order(client, managed, HOSTINGS))["invoice"]
+    await credit_prepaid(db, managed, invoice["total_minor"])
+    paid = await client.post(
+        path(managed, f"/invoices/{invoice['id']}/payments"),
+        json={"method": "prepaid"},
+        headers=managed.headers,
+    )
+    assert paid.status_code == 201, paid.text
+    return invoice
 
 
 def test_pricing_rules_per_access_type() -> None:
@@ -146,13 +160,7 @@ async def test_limited_access_new_orders_earn_no_cashback(
     await partnership(
         db, partner, managed, access=PartnerAccess.limited, mode=PaymentMode.client_pays
     )
-    invoice = (await order(client, managed, HOSTINGS))["invoice"]
-    await credit_prepaid(db, managed, invoice["total_minor"])
-    await client.post(
-        path(managed, f"/invoices/{invoice['id']}/payments"),
-        json={"method": "prepaid"},
-        headers=managed.headers,
-    )
+    await paid_order(client, db, managed)
     assert await cashback_entries(db, partner.organization_id) == 0
 
 
@@ -225,13 +233,7 @@ async def test_a_refunded_client_payment_takes_the_partner_cashback_back_once(
     partner = await customer(client, db)
     managed = await customer(client, db)
     await partnership(db, partner, managed, access=PartnerAccess.full, mode=PaymentMode.client_pays)
-    invoice = (await order(client, managed, HOSTINGS))["invoice"]
-    await credit_prepaid(db, managed, invoice["total_minor"])
-    await client.post(
-        path(managed, f"/invoices/{invoice['id']}/payments"),
-        json={"method": "prepaid"},
-        headers=managed.headers,
-    )
+    invoice = await paid_order(client, db, managed)
     assert await balance(db, partner.organization_id) == 5208
     corrected = await client.post(
         f"/v1/admin/invoices/{invoice['id']}/corrections",
