@@ -19,6 +19,7 @@ from qrbill import QRBill
 from app.billing import creditors, references
 from app.billing.creditors import Creditor
 from app.billing.models import PAYABLE, Invoice, InvoiceKind, InvoiceLine, InvoiceStatus
+from app.core.fonts import Typeface, typeface
 from app.core.money import to_decimal_text
 
 _REPLACEMENTS = {
@@ -134,12 +135,21 @@ def _date(moment: datetime | None) -> str:
     return moment.date().isoformat() if moment else ""
 
 
+class InvoicePdf(FPDF):
+    """An A4 page in mm with the Unicode typeface for the invoice's text (the payment part of a
+    QR-bill keeps Helvetica, as the Swiss Payment Standards require)."""
+
+    def __init__(self) -> None:
+        super().__init__(format="A4", unit="mm")
+        self.face: Typeface = typeface(self)
+
+
 def render(document: Document) -> bytes:
-    pdf = FPDF(format="A4", unit="mm")
+    pdf = InvoicePdf()
     pdf.set_auto_page_break(auto=True, margin=20)
     invoice = document.invoice
     title = "Credit note" if invoice.kind == InvoiceKind.credit_note else "Invoice"
-    pdf.set_title(_latin1(f"{title} {invoice.number}"))
+    pdf.set_title(f"{title} {invoice.number}")
     pdf.add_page()
     _header(pdf, document)
     _lines_table(pdf, document)
@@ -157,12 +167,14 @@ def invoice_pdf(
     return render(Document(invoice, lines, corrects_number))
 
 
-def _text(document: FPDF, text: str, *, size: float = 10, bold: bool = False, h: float = 5) -> None:
-    document.set_font("helvetica", "B" if bold else "", size)
-    document.cell(0, h, _latin1(text), new_x="LMARGIN", new_y="NEXT")
+def _text(
+    document: InvoicePdf, text: str, *, size: float = 10, bold: bool = False, h: float = 5
+) -> None:
+    document.set_font(document.face.family, "B" if bold else "", size)
+    document.cell(0, h, document.face.text(text), new_x="LMARGIN", new_y="NEXT")
 
 
-def _header(pdf: FPDF, document: Document) -> None:
+def _header(pdf: InvoicePdf, document: Document) -> None:
     invoice = document.invoice
     creditor = document.creditor
     _text(pdf, creditor.name, size=12, bold=True)
@@ -208,17 +220,18 @@ def _period(line: InvoiceLine) -> str:
     return f"{_date(line.period_start)} - {_date(line.period_end)}"
 
 
-def _lines_table(pdf: FPDF, document: Document) -> None:
+def _lines_table(pdf: InvoicePdf, document: Document) -> None:
     invoice, sign = document.invoice, document.sign
+    face = pdf.face
     widths = (70, 30, 12, 22, 16, 30)
-    pdf.set_font("helvetica", "B", 9)
+    pdf.set_font(face.family, "B", 9)
     headings = ("Description", "Service period", "Qty", "Net", "VAT", f"Total {invoice.currency}")
     for width, heading in zip(widths, headings, strict=True):
         pdf.cell(width, 6, heading, border="B")
     pdf.ln()
-    pdf.set_font("helvetica", "", 8)
+    pdf.set_font(face.family, "", 8)
     for line in document.lines:
-        pdf.cell(widths[0], 6, _latin1(line.description)[:48])
+        pdf.cell(widths[0], 6, face.text(line.description)[:48])
         pdf.cell(widths[1], 6, _period(line))
         pdf.cell(widths[2], 6, str(line.quantity), align="R")
         pdf.cell(widths[3], 6, to_decimal_text(sign * line.net_minor), align="R")
@@ -226,7 +239,7 @@ def _lines_table(pdf: FPDF, document: Document) -> None:
         pdf.cell(widths[5], 6, to_decimal_text(sign * line.total_minor), align="R")
         pdf.ln()
     pdf.ln(3)
-    pdf.set_font("helvetica", "", 9)
+    pdf.set_font(face.family, "", 9)
     totals = [
         ("Subtotal (excl. VAT)", invoice.subtotal_minor),
         (f"VAT ({invoice.vat_country})", invoice.vat_minor),
@@ -239,7 +252,7 @@ def _lines_table(pdf: FPDF, document: Document) -> None:
         pdf.cell(widths[5], 6, to_decimal_text(sign * amount), align="R")
         pdf.ln()
     if invoice.kind == InvoiceKind.invoice and invoice.status in PAYABLE:
-        pdf.set_font("helvetica", "B", 10)
+        pdf.set_font(face.family, "B", 10)
         pdf.cell(sum(widths[:5]), 7, f"Amount due {invoice.currency}", align="R")
         pdf.cell(widths[5], 7, to_decimal_text(invoice.amount_due_minor), align="R")
         pdf.ln()
@@ -252,7 +265,7 @@ def _qr_image(code: segno.QRCode) -> io.BytesIO:
     return buffer
 
 
-def _sepa_details(pdf: FPDF, invoice: Invoice) -> None:
+def _sepa_details(pdf: InvoicePdf, invoice: Invoice) -> None:
     """IBAN, BIC and RF reference of a EUR invoice, with its EPC QR code."""
     creditor = creditors.of_invoice(invoice.creditor, invoice.currency)
     pdf.ln(6)
