@@ -267,6 +267,7 @@ async def test_tickets_print_every_character_and_say_unpaid_until_the_invoice_is
     tickets = await client.get(f"/v1/shop/orders/{order['access_key']}/tickets.pdf")
     content = text_of(tickets.content)
     assert UNICODE_NAME in content
+    assert UNICODE_NAME in text_of(await invoice_pdf(client, order))
     assert "UNPAID - not valid until the invoice is paid" in content
     await client.post(
         f"{shop.office_path}/orders/{order['id']}/mark-paid",
