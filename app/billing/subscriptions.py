@@ -595,11 +595,15 @@ async def _mail_declined(
                 session, subscription.product_id
             ),
             "amount": format_amount(invoice.amount_due_minor, invoice.currency),
-            "renew_url": link(
-                f"/organizations/{subscription.organization_id}/subscriptions/"
-                f"{subscription.product_id}"
-            ),
+            "renew_url": subscription_url(subscription),
         },
+    )
+
+
+def subscription_url(subscription: Subscription) -> str:
+    """The customer's page of the product's subscription (where it is renewed)."""
+    return link(
+        f"/organizations/{subscription.organization_id}/subscriptions/{subscription.product_id}"
     )
 
 
