@@ -79,7 +79,8 @@ async def delete_organization(
     session: AsyncSession, organization: Organization, *, by: Account, password: str
 ) -> None:
     """Deletes the organization, ``by`` confirming with its password, when it holds no products,
-    no other members, no unpaid invoice and no prepaid balance (409 listing the blockers)."""
+    no other members, no unpaid invoice and no prepaid balance (409 listing the blockers). Its
+    legal representatives keep its invoices for the legal retention period."""
     await accounts.require_password(by, password)
     await organizations.lock_organization(session, organization.id)
     blockers = await organization_deletion_blockers(session, organization)
@@ -88,4 +89,9 @@ async def delete_organization(
             "The organization cannot be deleted yet: " + ", ".join(blockers) + ".",
             blockers=blockers,
         )
+    await billing.keep_invoices_for(
+        session,
+        organization.id,
+        await organizations.legal_representative_ids(session, organization.id),
+    )
     await organizations.close_organization(session, organization, by_account_id=by.id)

@@ -7,10 +7,11 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
-from app import lifecycle, lifecycle_router
+from app import lifecycle, lifecycle_router, ticket_sales_router
 from app.accounts import auth_router as accounts_auth
 from app.accounts import router as accounts
 from app.accounts.deps import PUBLIC
+from app.billing import archive_router as billing_archive
 from app.billing import catalog_router as billing_catalog
 from app.billing import router as billing
 from app.billing import staff_router as billing_staff
@@ -44,10 +45,14 @@ def api_router() -> APIRouter:
     router.include_router(billing_catalog.catalog_router)
     router.include_router(billing.router)
     router.include_router(billing_staff.staff_router)
+    router.include_router(billing_archive.router)
     router.include_router(webhooks.router)
     router.include_router(ticketing.router)
     router.include_router(ticketing_shop.router)
     router.include_router(partner_services.router)
+    router.include_router(ticket_sales_router.shop_router)
+    router.include_router(ticket_sales_router.office_router)
+    router.include_router(ticket_sales_router.staff_router)
     return router
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from app import ticket_sales
 from app.accounts import auth as accounts_auth
 from app.billing import jobs as billing_jobs
 from app.core import idempotency, outbox, ratelimit
@@ -18,7 +19,6 @@ from app.notifications import delivery as mail_delivery
 from app.notifications import sms as sms_delivery
 from app.partner_services import jobs as partner_services_jobs
 from app.payments import jobs as payments_jobs
-from app.ticketing import jobs as ticketing_jobs
 from app.webhooks import delivery as webhook_delivery
 
 log = structlog.get_logger("app.worker")
@@ -47,9 +47,7 @@ JOBS: tuple[Job | Service, ...] = (
     Job("billing.renewal_reminders", every_seconds=300, run=billing_jobs.send_renewal_reminders),
     Job("billing.invoice_reminders", every_seconds=300, run=billing_jobs.send_invoice_reminders),
     Job("billing.release_domains", every_seconds=300, run=billing_jobs.release_domains),
-    Job(
-        "ticketing.invoice_deadlines", every_seconds=60, run=ticketing_jobs.sweep_invoice_deadlines
-    ),
+    Job("ticketing.invoice_deadlines", every_seconds=60, run=ticket_sales.sweep_invoice_deadlines),
     Job("payments.recover", every_seconds=60, run=payments_jobs.recover),
     Job(
         "partner_services.contract_months",

@@ -115,10 +115,6 @@ class InvoiceNotCorrectable(Conflict):
     code = "invoice_not_correctable"
 
 
-class InvoiceNotPaid(Conflict):
-    code = "invoice_not_paid"
-
-
 # Prepaid account and payments
 
 

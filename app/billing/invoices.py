@@ -4,7 +4,7 @@ immutable except for their payment state."""
 import csv
 import io
 import uuid
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -14,11 +14,11 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.activity import service as activity
 from app.activity.types import Actor
-from app.billing import catalog, counters, ledger, pdf, references
+from app.billing import cashback, catalog, counters, creditors, ledger, pdf
+from app.billing.creditors import Creditor
 from app.billing.errors import (
     InvoiceNotCorrectable,
     InvoiceNotFound,
-    InvoiceNotPaid,
     InvoiceNotPayable,
 )
 from app.billing.models import (
@@ -122,10 +122,11 @@ async def chosen_address(
 
 
 async def priced_lines(
-    session: AsyncSession, lines: Sequence[DraftLine], country: str
+    session: AsyncSession, lines: Sequence[DraftLine], country: str, rate_bp: int | None = None
 ) -> tuple[list[InvoiceLine], int]:
-    """Invoice line rows (not yet attached) with the VAT of ``country``, and the rate used."""
-    rate = await catalog.vat_rate_bp(session, country)
+    """Invoice line rows (not yet attached) with the VAT of ``country`` (or ``rate_bp``), and the
+    rate used."""
+    rate = rate_bp if rate_bp is not None else await catalog.vat_rate_bp(session, country)
     rows = []
     for position, line in enumerate(lines, start=1):
         net = line.net_minor
@@ -170,11 +171,20 @@ async def create(
     kind: InvoiceKind = InvoiceKind.invoice,
     corrects_invoice_id: uuid.UUID | None = None,
     issue_now: bool = True,
+    creditor: Creditor | None = None,
+    vat_rate_bp: int | None = None,
+    ticket_office_id: uuid.UUID | None = None,
+    ticket_order_id: uuid.UUID | None = None,
+    supplied_at: datetime | None = None,
+    due_at: datetime | None = None,
+    vat_country: str | None = None,
 ) -> Invoice:
-    """A draft invoice with its lines (VAT by the billing address's country), issued at once
-    unless ``issue_now`` is false."""
-    country = str(billing_address["country"]).upper()
-    rows, _ = await priced_lines(session, lines, country)
+    """A draft invoice with its lines, issued at once unless ``issue_now`` is false. VAT follows
+    the payer's seat (the organization's country), whatever billing address is printed, unless
+    ``vat_country`` or ``vat_rate_bp`` is given. The creditor is the platform unless given (a
+    ticket office's payee)."""
+    country = (vat_country or await seat_of(session, organization_id, billing_address)).upper()
+    rows, _ = await priced_lines(session, lines, country, vat_rate_bp)
     invoice = Invoice(
         organization_id=organization_id,
         beneficiary_organization_id=beneficiary_organization_id or organization_id,
@@ -192,6 +202,11 @@ async def create(
         order_id=order_id,
         corrects_invoice_id=corrects_invoice_id,
         reminder_count=0,
+        creditor=(creditor or creditors.platform(currency)).snapshot(),
+        supplied_at=supplied_at,
+        ticket_office_id=ticket_office_id,
+        ticket_order_id=ticket_order_id,
+        due_at=due_at,
     )
     session.add(invoice)
     await session.flush()
@@ -202,6 +217,16 @@ async def create(
     if issue_now:
         await issue(session, invoice)
     return invoice
+
+
+async def seat_of(
+    session: AsyncSession, organization_id: uuid.UUID, billing_address: dict[str, Any]
+) -> str:
+    """The country whose VAT an organization pays: where it has its seat."""
+    organization = await organizations.billing_details(session, organization_id)
+    if organization is None:
+        return str(billing_address["country"])
+    return organization.country
 
 
 async def issue(session: AsyncSession, invoice: Invoice) -> None:
@@ -217,12 +242,17 @@ async def issue(session: AsyncSession, invoice: Invoice) -> None:
         sequence = await counters.next_value(session, f"invoice-{year}")
         invoice.number = f"{year}-{sequence:06d}"
         # 14 digits: year and sequence. Prepaid accounts' references have 17 (see ledger).
-        invoice.payment_reference = references.for_currency(
-            invoice.currency, year * 10**10 + sequence
+        invoice.payment_reference = creditors.reference(
+            creditors.of_invoice(invoice.creditor, invoice.currency),
+            invoice.currency,
+            year * 10**10 + sequence,
         )
         invoice.status = InvoiceStatus.open
-        invoice.due_at = now + timedelta(days=get_settings().billing_payment_terms_days)
-        invoice.next_reminder_at = invoice.due_at + FIRST_REMINDER_AFTER_DUE
+        if invoice.due_at is None:
+            invoice.due_at = now + timedelta(days=get_settings().billing_payment_terms_days)
+        # A ticket order's reminders are the ticket office's (its own policy), not dunning's.
+        if not invoice.is_ticket_invoice:
+            invoice.next_reminder_at = invoice.due_at + FIRST_REMINDER_AFTER_DUE
     invoice.issued_at = now
     invoice.updated_at = now
     await session.flush()
@@ -232,7 +262,11 @@ async def issue(session: AsyncSession, invoice: Invoice) -> None:
         await invoice_read(session, invoice),
         organization_id=invoice.organization_id,
     )
-    if invoice.kind == InvoiceKind.invoice and invoice.total_minor > 0:
+    if (
+        invoice.kind == InvoiceKind.invoice
+        and invoice.total_minor > 0
+        and not invoice.is_ticket_invoice
+    ):
         await mail_organization(
             session,
             invoice.organization_id,
@@ -282,8 +316,10 @@ async def get_invoice(
     for_update: bool = False,
 ) -> Invoice:
     statement = select(Invoice).where(Invoice.id == invoice_id)
-    if organization_id is not None:
-        statement = statement.where(Invoice.organization_id == organization_id)
+    if organization_id is not None:  # the organization's own invoices, not its customers'
+        statement = statement.where(
+            Invoice.organization_id == organization_id, Invoice.ticket_office_id.is_(None)
+        )
     if for_update:
         statement = statement.with_for_update().execution_options(populate_existing=True)
     invoice = await session.scalar(statement)
@@ -301,7 +337,9 @@ def history_query(
 ) -> Select[Invoice]:
     """The organization's invoices and credit notes (drafts excluded), filtered."""
     statement = select(Invoice).where(
-        Invoice.organization_id == organization_id, Invoice.status != InvoiceStatus.draft
+        Invoice.organization_id == organization_id,
+        Invoice.status != InvoiceStatus.draft,
+        Invoice.ticket_office_id.is_(None),
     )
     if statuses:
         statement = statement.where(Invoice.status.in_(list(statuses)))
@@ -325,11 +363,18 @@ CSV_COLUMNS = (
     "total",
     "paid",
     "payment_reference",
+    "corrects",
 )
 
 
-def to_csv(invoices: Sequence[Invoice]) -> str:
-    """Amounts in major units with two decimals (what accounting tools import)."""
+def signed(invoice: Invoice, amount_minor: int) -> int:
+    """How an amount is exported: negative on a credit note, so a month's columns add up."""
+    return -amount_minor if invoice.kind == InvoiceKind.credit_note else amount_minor
+
+
+def to_csv(invoices: Sequence[Invoice], corrected: Mapping[uuid.UUID, str]) -> str:
+    """Amounts in major units with two decimals (what accounting tools import); a credit note's
+    are negative and it names the invoice it corrects (``corrected``: number by id)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_COLUMNS)
@@ -343,11 +388,14 @@ def to_csv(invoices: Sequence[Invoice]) -> str:
                 invoice.due_at.isoformat() if invoice.due_at else "",
                 invoice.paid_at.isoformat() if invoice.paid_at else "",
                 invoice.currency,
-                to_decimal_text(invoice.subtotal_minor),
-                to_decimal_text(invoice.vat_minor),
-                to_decimal_text(invoice.total_minor),
-                to_decimal_text(invoice.paid_minor),
+                to_decimal_text(signed(invoice, invoice.subtotal_minor)),
+                to_decimal_text(signed(invoice, invoice.vat_minor)),
+                to_decimal_text(signed(invoice, invoice.total_minor)),
+                to_decimal_text(signed(invoice, invoice.paid_minor)),
                 invoice.payment_reference or "",
+                corrected.get(invoice.corrects_invoice_id, "")
+                if invoice.corrects_invoice_id
+                else "",
             ]
         )
     return buffer.getvalue()
@@ -399,6 +447,8 @@ async def correct(
         InvoiceStatus.paid,
     ):
         raise InvoiceNotCorrectable("Only an issued, not yet corrected invoice can be corrected.")
+    if invoice.is_ticket_invoice and replacement_lines:
+        raise InvoiceNotCorrectable("A ticket order's invoice is replaced by a new order.")
     original_lines = await lines_of(session, invoice.id)
     credit_lines = [
         DraftLine(
@@ -427,9 +477,11 @@ async def correct(
         lines=credit_lines,
         kind=InvoiceKind.credit_note,
         corrects_invoice_id=invoice.id,
+        **same_issuer(invoice, original_lines),
     )
     paid = invoice.paid_minor
-    if paid:
+    # A ticket customer's money is the organizer's to refund: nothing goes to a prepaid account.
+    if paid and not invoice.is_ticket_invoice:
         await ledger.post(
             session,
             organization_id=invoice.organization_id,
@@ -441,6 +493,8 @@ async def correct(
             invoice_id=invoice.id,
         )
     was_paid = invoice.status == InvoiceStatus.paid
+    if was_paid:
+        await cashback.reverse(session, invoice)
     invoice.status = InvoiceStatus.refunded if was_paid else InvoiceStatus.void
     invoice.closed_at = clock.now()
     invoice.next_reminder_at = None
@@ -461,6 +515,7 @@ async def correct(
             billing_address=invoice.billing_address,
             lines=replacement_lines,
             corrects_invoice_id=invoice.id,
+            vat_country=invoice.vat_country,
         )
     await activity.record(
         session,
@@ -477,6 +532,18 @@ async def correct(
     return credit_note, replacement
 
 
+def same_issuer(invoice: Invoice, lines: Sequence[InvoiceLine]) -> dict[str, Any]:
+    """What a credit note takes from the invoice it corrects: its creditor, its ticket office,
+    its VAT rate and its date of supply."""
+    return {
+        "creditor": creditors.of_invoice(invoice.creditor, invoice.currency),
+        "vat_country": invoice.vat_country,
+        "ticket_office_id": invoice.ticket_office_id,
+        "supplied_at": invoice.supplied_at,
+        "vat_rate_bp": lines[0].vat_rate_bp if lines else None,
+    }
+
+
 async def order_of(session: AsyncSession, invoice: Invoice) -> Order | None:
     if invoice.order_id is None:
         return None
@@ -488,13 +555,19 @@ async def is_for_cancelled_order(session: AsyncSession, invoice: Invoice) -> boo
     return order is not None and order.status == OrderStatus.cancelled
 
 
-async def final_pdf(session: AsyncSession, invoice: Invoice) -> bytes:
-    """The final invoice (paid invoices and credit notes), with the Swiss QR-bill for CHF."""
-    if invoice.status not in (InvoiceStatus.paid, InvoiceStatus.refunded):
-        raise InvoiceNotPaid(
-            "Final invoices can be downloaded once paid; pay it with its reference first."
-        )
-    return pdf.invoice_pdf(invoice, await lines_of(session, invoice.id))
+async def document_pdf(session: AsyncSession, invoice: Invoice) -> bytes:
+    """The issued invoice or credit note as a PDF: an unpaid invoice carries its payment slip for
+    the amount due, a paid one is stamped paid."""
+    if invoice.status == InvoiceStatus.draft:
+        raise InvoiceNotFound("No such invoice.")
+    corrects = await numbers_of(session, {invoice.corrects_invoice_id})
+    return pdf.invoice_pdf(
+        invoice,
+        await lines_of(session, invoice.id),
+        corrects_number=corrects.get(invoice.corrects_invoice_id)
+        if invoice.corrects_invoice_id
+        else None,
+    )
 
 
 async def export_csv(
@@ -511,7 +584,18 @@ async def export_csv(
             organization_id, statuses=statuses, issued_from=issued_from, issued_until=issued_until
         ).order_by(Invoice.issued_at, Invoice.id)
     )
-    return to_csv(list(rows))
+    found = list(rows)
+    return to_csv(found, await numbers_of(session, {row.corrects_invoice_id for row in found}))
+
+
+async def numbers_of(
+    session: AsyncSession, invoice_ids: set[uuid.UUID | None]
+) -> dict[uuid.UUID, str]:
+    wanted = [invoice_id for invoice_id in invoice_ids if invoice_id is not None]
+    if not wanted:
+        return {}
+    rows = await session.execute(select(Invoice.id, Invoice.number).where(Invoice.id.in_(wanted)))
+    return {row.id: row.number or "" for row in rows}
 
 
 async def correct_invoice(

@@ -24,7 +24,7 @@ from app.billing.models import (
     Subscription,
     SubscriptionStatus,
 )
-from app.billing.notify import link, mail_organization
+from app.billing.notify import mail_organization
 from app.billing.schemas import InvoiceSummary
 from app.core import clock
 from app.core.db import transaction
@@ -99,10 +99,7 @@ async def send_renewal_reminders(sessionmaker: async_sessionmaker[AsyncSession])
                 {
                     "product_name_renewed": name,
                     "expires_at": subscription.expires_at.date().isoformat(),
-                    "renew_url": link(
-                        f"/organizations/{subscription.organization_id}/subscriptions/"
-                        f"{subscription.product_id}"
-                    ),
+                    "renew_url": subscriptions.subscription_url(subscription),
                 },
             )
     return len(due)

@@ -220,6 +220,7 @@ class Invoice(IdMixin, TimestampMixin, Base):
     __tablename__ = "billing_invoices"
     __table_args__ = (
         Index("ix_billing_invoices_organization", "organization_id", "created_at", "id"),
+        Index("ix_billing_invoices_ticket_office", "ticket_office_id", "created_at", "id"),
         Index(
             "ix_billing_invoices_reminders",
             "next_reminder_at",
@@ -260,6 +261,19 @@ class Invoice(IdMixin, TimestampMixin, Base):
     fulfilled_at: Mapped[datetime | None]
     reminder_count: Mapped[int] = mapped_column(default=0)
     next_reminder_at: Mapped[datetime | None]
+    creditor: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    """Who is paid, as printed when issued: name, address, account (IBAN or QR-IBAN), BIC, VAT
+    number. Empty on invoices issued before it was recorded: the platform's settings apply."""
+    supplied_at: Mapped[datetime | None]
+    """The date of supply (MWSTG Art. 26): the issue date unless the lines say otherwise."""
+    ticket_office_id: Mapped[uuid.UUID | None]
+    """Set on the invoice of a ticket order: the office is the creditor, the order's customer the
+    debtor; ``organization_id`` is the organizer's. None: the platform invoices an organization."""
+    ticket_order_id: Mapped[uuid.UUID | None] = mapped_column(unique=True)
+
+    @property
+    def is_ticket_invoice(self) -> bool:
+        return self.ticket_office_id is not None
 
     @property
     def amount_due_minor(self) -> int:
@@ -273,6 +287,8 @@ class LineKind(StrEnum):
     restore = "restore"
     renewal_warranty = "renewal_warranty"
     correction = "correction"
+    ticket = "ticket"
+    ticket_insurance = "ticket_insurance"
 
 
 class InvoiceLine(IdMixin, Base):
@@ -317,6 +333,8 @@ class BillingPaymentMethod(StrEnum):
     card = "card"
     prepaid = "prepaid"
     bank_transfer = "bank_transfer"
+    manual = "manual"
+    """Recorded by the payee by hand (an organizer marking a ticket order paid)."""
 
 
 # The OpenAPI document needs one schema name per model: ticketing has its own PaymentMethod.
@@ -405,6 +423,7 @@ class EntryKind(StrEnum):
     invoice_refund = "invoice_refund"
     withdrawal = "withdrawal"
     cashback = "cashback"
+    cashback_reversal = "cashback_reversal"
 
 
 class PrepaidEntry(IdMixin, Base):
@@ -539,3 +558,21 @@ class Counter(Base):
 
     name: Mapped[str] = mapped_column(String(40), primary_key=True)
     value: Mapped[int] = mapped_column(BigInteger)
+
+
+class InvoiceArchiveGrant(IdMixin, Base):
+    """A former legal representative of a deleted organization may still download its invoices
+    and credit notes until ``until`` (the legal retention period)."""
+
+    __tablename__ = "billing_invoice_archive_grants"
+    __table_args__ = (
+        UniqueConstraint("organization_id", "account_id"),
+        Index("ix_billing_invoice_archive_grants_account", "account_id"),
+    )
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
+    account_id: Mapped[uuid.UUID]
+    """No foreign key: the grant outlives nothing but itself (an erased account simply never
+    calls again)."""
+    until: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)

@@ -325,6 +325,9 @@ async def checkout(
         raise CartEmpty("The cart is empty.")
     terms = await partners.terms_for(session, organization.id)
     pricing = partners.pricing_for(terms, paid_by_partner=body.paid_by_partner)
+    if pricing == partners.Pricing.partner_price:
+        assert terms is not None
+        partners.require_partner_staff(terms, by)
     payer = organization
     if pricing == partners.Pricing.partner_price:
         assert terms is not None

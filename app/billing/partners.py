@@ -2,12 +2,14 @@
 
 - Full access, the partner's means: the partner ordering or renewing for the client pays the
   partner price (20 % off, then the volume tier); orders the client places itself pay the public
-  price and earn the partner the cashback.
+  price and earn the partner the cashback. Only the partner's staff order on the partner's
+  account: a client asking for it is refused.
 - Full access, the client's means: every order and renewal (by the client, or by the partner with
   the client's means) earns the cashback.
 - Limited access: renewals of the products the partner manages earn the cashback.
 The cashback is public price minus partner price, credited to the partner's prepaid account once the
-client has paid (``payments.credit_cashback``).
+client has paid (``cashback.credit``), and taken back, once, when that payment is
+refunded (``cashback.reverse``).
 """
 
 import uuid
@@ -17,6 +19,7 @@ from enum import StrEnum
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.activity.types import Actor, Via
 from app.billing.errors import PartnerCannotPay
 from app.organizations import service as organizations
 from app.organizations.types import PartnerAccess, PaymentMode
@@ -57,6 +60,16 @@ def pricing_for(
     if product_ids and all(pid in terms.managed_product_ids for pid in product_ids):
         return Pricing.public_with_cashback
     return Pricing.public
+
+
+def require_partner_staff(terms: PartnerTerms, by: Actor) -> None:
+    """Only the partner's staff order on the partner's account at the partner price: a client
+    cannot bill its partner."""
+    if by.via != Via.partner or by.organization_id != terms.partner_organization_id:
+        raise PartnerCannotPay(
+            "Only the partner's staff can order on the partner's account; order with your own "
+            "means."
+        )
 
 
 async def terms_for(

@@ -10,7 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.activity import service as activity
 from app.activity.types import Actor
-from app.billing import fulfilment, invoices, ledger
+from app.billing import cashback, fulfilment, invoices, ledger
 from app.billing.errors import (
     AmountTooHigh,
     CardExpired,
@@ -134,26 +134,7 @@ async def mark_paid(session: AsyncSession, invoice: Invoice) -> None:
         organization_id=invoice.organization_id,
     )
     await fulfilment.on_invoice_paid(session, invoice)
-    await credit_cashback(session, invoice)
-
-
-async def credit_cashback(session: AsyncSession, invoice: Invoice) -> None:
-    """The partner's cashback on a paid client invoice, at most once (unique ledger reference)."""
-    if invoice.partner_organization_id is None or invoice.cashback_minor <= 0:
-        return
-    reference = f"cashback:{invoice.id}"
-    if await ledger.already_posted(session, reference):
-        return
-    await ledger.post(
-        session,
-        organization_id=invoice.partner_organization_id,
-        currency=invoice.currency,
-        kind=EntryKind.cashback,
-        amount_minor=invoice.cashback_minor,
-        reference=reference,
-        description=f"Cashback on invoice {invoice.number}",
-        invoice_id=invoice.id,
-    )
+    await cashback.credit(session, invoice)
 
 
 async def pay_from_prepaid(

@@ -23,7 +23,6 @@ from app.billing.errors import (
     InsufficientBalance,
     InvalidCard,
     InvoiceNotFound,
-    InvoiceNotPaid,
     InvoiceNotPayable,
     NoCardProfile,
     NotRenewable,
@@ -245,16 +244,18 @@ async def read_invoice(invoice_id: uuid.UUID, billing: Billing, session: Session
     response_class=Response,
     responses={
         200: {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}},
-        **problem_responses(*ACCESS_ERRORS, InvoiceNotFound, InvoiceNotPaid),
+        **problem_responses(*ACCESS_ERRORS, InvoiceNotFound),
     },
 )
 @declares(read_scope)
 async def download_invoice(invoice_id: uuid.UUID, billing: Billing, session: Session) -> Response:
-    """The final invoice (paid invoices and credit notes), with the Swiss QR-bill for CHF."""
+    """The invoice or credit note: unpaid, with its payment slip for the amount still due (the
+    Swiss QR-bill for CHF; IBAN, BIC, RF reference and EPC QR code for EUR); paid, stamped paid
+    and without a slip."""
     invoice = await invoices.get_invoice(
         session, invoice_id, organization_id=billing.organization_id
     )
-    document = await invoices.final_pdf(session, invoice)
+    document = await invoices.document_pdf(session, invoice)
     return Response(
         document,
         media_type="application/pdf",

@@ -239,9 +239,17 @@ class InvoiceRead(Schema):
     order_id: uuid.UUID | None
     corrects_invoice_id: uuid.UUID | None
     issued_at: datetime | None
+    supplied_at: datetime | None
     due_at: datetime | None
     paid_at: datetime | None
     created_at: datetime
+    creditor: dict[str, Any] | None = Field(
+        description="Who is paid: name, address, account (IBAN or QR-IBAN), BIC, VAT number."
+    )
+    ticket_office_id: uuid.UUID | None = Field(
+        description="Set on a ticket order's invoice: the office is the creditor."
+    )
+    ticket_order_id: uuid.UUID | None
     lines: list[InvoiceLineRead] = Field(default_factory=list)
 
 

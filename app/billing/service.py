@@ -2,38 +2,38 @@
 the hook through which another domain's invoices are paid by the camt import."""
 
 import uuid
-from collections.abc import Awaitable
-from typing import Protocol
 
 from sqlalchemy import exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.billing import archive, ticket_invoices, transfers
+from app.billing.creditors import Creditor
 from app.billing.models import PAYABLE, Invoice, InvoiceKind, PrepaidAccount
+from app.billing.settlers import TransferSettler, register_transfer_settler
+from app.billing.ticket_invoices import SaleLine, TicketInvoice
 
+__all__ = [
+    "Creditor",
+    "SaleLine",
+    "TicketInvoice",
+    "TransferSettler",
+    "cancel_ticket_invoice",
+    "import_transfers",
+    "issue_ticket_invoice",
+    "keep_invoices_for",
+    "paid_ticket_orders",
+    "record_ticket_payment",
+    "register_transfer_settler",
+    "ticket_invoice_pdf",
+]
 
-class TransferSettler(Protocol):
-    """Given a bank credit whose reference names no platform invoice nor prepaid account:
-    None when the reference is not one of its own, ``"paid"`` when it paid the document the
-    reference names, else why it did not (the transfer then waits for staff)."""
-
-    def __call__(
-        self,
-        session: AsyncSession,
-        *,
-        reference: str,
-        amount_minor: int,
-        currency: str,
-        bank_reference: str,
-    ) -> Awaitable[str | None]: ...
-
-
-TRANSFER_SETTLERS: list[TransferSettler] = []
-"""Asked in turn by the camt import (``app.lifecycle.connect_domains`` fills it)."""
-
-
-def register_transfer_settler(settler: TransferSettler) -> None:
-    if settler not in TRANSFER_SETTLERS:
-        TRANSFER_SETTLERS.append(settler)
+issue_ticket_invoice = ticket_invoices.issue
+cancel_ticket_invoice = ticket_invoices.cancel
+record_ticket_payment = ticket_invoices.record_payment
+ticket_invoice_pdf = ticket_invoices.pdf_of
+paid_ticket_orders = ticket_invoices.paid_orders
+import_transfers = transfers.import_transfers
+keep_invoices_for = archive.keep_for
 
 
 async def has_unpaid_invoices(session: AsyncSession, organization_id: uuid.UUID) -> bool:
@@ -44,6 +44,7 @@ async def has_unpaid_invoices(session: AsyncSession, organization_id: uuid.UUID)
                     Invoice.organization_id == organization_id,
                     Invoice.kind == InvoiceKind.invoice,
                     Invoice.status.in_(list(PAYABLE)),
+                    Invoice.ticket_office_id.is_(None),
                 )
             )
         )

@@ -4,7 +4,7 @@ assign bank transfers, correct invoices."""
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query, Request, status
+from fastapi import APIRouter, Path, Query, status
 
 from app.accounts.deps import require_scope
 from app.accounts.errors import InsufficientScope
@@ -14,7 +14,6 @@ from app.billing.errors import (
     AlreadyPosted,
     DuplicatePrice,
     DuplicateTier,
-    InvalidNotification,
     InvalidProductType,
     InvalidPromoCode,
     InvoiceNotCorrectable,
@@ -24,7 +23,6 @@ from app.billing.errors import (
     PromoCodeExists,
     TransferAlreadyAssigned,
     TransferNotFound,
-    UnsupportedMediaType,
 )
 from app.billing.schemas import (
     BankTransferRead,
@@ -38,7 +36,6 @@ from app.billing.schemas import (
     PromoCodeCreate,
     PromoCodeRead,
     TransferAssignment,
-    TransferImport,
     VatRateRead,
     VatRateWrite,
 )
@@ -107,24 +104,6 @@ async def grant_free_product(
         session, organization_id=organization_id, body=body, by=by
     )
     return FreeGrantRead.model_validate(grant)
-
-
-@staff_router.post(
-    "/bank-transfers",
-    openapi_extra={
-        "requestBody": {
-            "required": True,
-            "content": {"application/xml": {"schema": {"type": "string"}}},
-        }
-    },
-)
-@declares(write_scope, 400, *STAFF_ERRORS, 413, UnsupportedMediaType, InvalidNotification)
-async def import_bank_transfers(request: Request, by: Staff, session: Session) -> TransferImport:
-    """Imports an ISO 20022 camt.054 or camt.053 file (the raw XML as the request body)."""
-    content_type = request.headers.get("content-type", "").split(";")[0].strip()
-    if content_type not in ("application/xml", "text/xml"):
-        raise UnsupportedMediaType("Send the camt file as application/xml.")
-    return await transfers.import_transfers(session, await request.body(), by=by)
 
 
 @staff_router.get("/bank-transfers", response_model=Page[BankTransferRead])

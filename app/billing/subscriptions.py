@@ -42,13 +42,14 @@ from app.billing.models import (
     Subscription,
     SubscriptionStatus,
 )
+from app.billing.notify import link, mail_organization
 from app.billing.orders import RENEWAL_WARRANTY_PLAN, active_count
 from app.billing.pricing import price_line, tier_discount_bp
 from app.billing.schemas import Proforma, SubscriptionUpdate
 from app.core import clock
 from app.core.db import one_or_raise
 from app.core.errors import AppError
-from app.core.money import scale
+from app.core.money import format_amount, scale
 from app.events.service import emit
 from app.organizations import service as organizations
 from app.organizations.service import BillingDetails
@@ -567,6 +568,8 @@ async def renew_due_one(session: AsyncSession, subscription: Subscription, *, by
     paid = locked.status == "paid"
     if not paid and subscription.auto_renew and locked.status in ("open", "partially_paid"):
         paid = await charge_automatically(session, locked, renewal, by=by)
+        if not paid:
+            await _mail_declined(session, subscription, locked)
     if paid:
         await apply_renewal(session, subscription.product_id, renewal.period_start)
         return "renewed"
@@ -575,6 +578,31 @@ async def renew_due_one(session: AsyncSession, subscription: Subscription, *, by
         return "renewed_unpaid"
     await expire(session, subscription)
     return "expired"
+
+
+async def _mail_declined(
+    session: AsyncSession, subscription: Subscription, invoice: Invoice
+) -> None:
+    """The payer is told its renewal charge was declined (before the product expires)."""
+    await mail_organization(
+        session,
+        invoice.organization_id,
+        "renewal_charge_declined",
+        {
+            "product_name_renewed": await organizations.product_name(
+                session, subscription.product_id
+            ),
+            "amount": format_amount(invoice.amount_due_minor, invoice.currency),
+            "renew_url": subscription_url(subscription),
+        },
+    )
+
+
+def subscription_url(subscription: Subscription) -> str:
+    """The customer's page of the product's subscription (where it is renewed)."""
+    return link(
+        f"/organizations/{subscription.organization_id}/subscriptions/{subscription.product_id}"
+    )
 
 
 async def expire(session: AsyncSession, subscription: Subscription) -> None:
@@ -595,6 +623,9 @@ async def expire(session: AsyncSession, subscription: Subscription) -> None:
         await organizations.set_product_status(
             session, subscription.product_id, ProductStatus.expired
         )
+        # Its unpaid renewal ends with it: not chased by reminders, and a late payment cannot
+        # revive the product from the old date (a renewal asked for later starts from then).
+        await _void_open_renewals(session, subscription, reason="product expired unpaid")
         event = "product.expired"
     subscription.updated_at = now
     await session.flush()

@@ -30,7 +30,7 @@ from app.billing.models import (
 )
 from app.billing.notify import mail_organization
 from app.billing.schemas import BankTransferRead, TransferImport
-from app.billing.service import TRANSFER_SETTLERS
+from app.billing.settlers import TRANSFER_SETTLERS
 from app.core import clock
 from app.core.db import one_or_raise
 from app.core.money import format_amount, parse_decimal_text
@@ -270,6 +270,12 @@ async def _apply_to_invoice(
         )
         transfer.organization_id = invoice.organization_id
         transfer.outcome = TransferOutcome.invoice_paid
+        await session.flush()
+        return
+    if invoice.is_ticket_invoice:
+        # A ticket customer's money belongs to no prepaid account: staff return it.
+        transfer.organization_id = invoice.organization_id
+        transfer.reason = reason
         await session.flush()
         return
     await _credit(

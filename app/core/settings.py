@@ -75,6 +75,11 @@ class Settings(BaseSettings):
     billing_eur_iban: str = Field(
         default="CH9300762011623852957", description="IBAN receiving EUR invoices (RF references)."
     )
+    billing_eur_bic: str = Field(default="UBSWCHZH80A", description="BIC of the EUR account.")
+    billing_vat_number: str = Field(
+        default="CHE-123.456.789 MWST",
+        description="The platform's VAT number (UID-MWST), printed on its invoices.",
+    )
     billing_payment_terms_days: int = 30
     partner_services_ecb_rate_bp: int = Field(
         default=215,

@@ -28,7 +28,14 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "two_factor_required_alert": ("organization_name", "enroll_url"),
     "partner_invitation": ("partner_name", "client_name", "accept_url"),
     # Ticketing (customers of a ticket office)
-    "order_confirmation": ("order_number", "event_name", "order_url", "total", "payment_due_at"),
+    "order_confirmation": (
+        "order_number",
+        "event_name",
+        "order_url",
+        "total",
+        "payment_due_at",
+        "invoice_url",
+    ),
     "order_payment_reminder": (
         "order_number",
         "event_name",
@@ -36,6 +43,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "total",
         "reminder_number",
         "cancel_on",
+        "invoice_url",
     ),
     "order_auto_cancelled": ("order_number", "event_name", "total"),
     "order_cancelled": ("order_number", "event_name", "ticket_numbers", "reason"),
@@ -65,6 +73,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "amount_due",
         "invoice_url",
     ),
+    "renewal_charge_declined": ("product_name_renewed", "amount", "renew_url"),
     # Webhooks
     "webhook_subscription_disabled": ("organization_name", "target_url", "reason"),
 }

@@ -183,6 +183,19 @@ async def organization_deletion_blockers(
     return blockers
 
 
+async def legal_representative_ids(
+    session: AsyncSession, organization_id: uuid.UUID
+) -> list[uuid.UUID]:
+    return list(
+        await session.scalars(
+            select(Membership.account_id).where(
+                Membership.organization_id == organization_id,
+                Membership.role == Role.legal_representative,
+            )
+        )
+    )
+
+
 async def close_organization(
     session: AsyncSession, organization: Organization, *, by_account_id: uuid.UUID
 ) -> None:

@@ -1,4 +1,5 @@
-"""Tickets as PDF: one page per ticket with its number as a QR code (drawn as vector squares)."""
+"""Tickets as PDF: one page per ticket with its number as a QR code (drawn as vector squares), in
+a Unicode font (``core.fonts``) so every character of the event's name prints."""
 
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -6,6 +7,7 @@ from zoneinfo import ZoneInfo
 import segno
 from fpdf import FPDF
 
+from app.core.fonts import typeface
 from app.core.money import format_minor
 from app.ticketing.models import (
     Event,
@@ -14,14 +16,10 @@ from app.ticketing.models import (
     Ticket,
     TicketOffice,
     TicketOrder,
+    TicketOrderStatus,
 )
 
 QR_SIZE_MM = 50.0
-
-
-def _latin(text: str) -> str:
-    """The core PDF fonts are Latin-1: keep what they can show, replace the rest."""
-    return text.replace("\u2019", "'").encode("latin-1", "replace").decode("latin-1")
 
 
 def _draw_qr(pdf: FPDF, payload: str, x: float, y: float, size: float) -> None:
@@ -35,6 +33,13 @@ def _draw_qr(pdf: FPDF, payload: str, x: float, y: float, size: float) -> None:
                 pdf.rect(x + column * module, y + row * module, module, module, style="F")
 
 
+def _unpaid_notice(office: TicketOffice) -> str:
+    """What a ticket of an order whose invoice is unpaid says (control honours the same rule)."""
+    if office.unpaid_invoice_tickets_valid:
+        return "UNPAID - invoice pending"
+    return "UNPAID - not valid until the invoice is paid"
+
+
 def _local(moment: datetime, time_zone: str) -> str:
     return moment.astimezone(ZoneInfo(time_zone)).strftime("%d.%m.%Y %H:%M")
 
@@ -46,13 +51,14 @@ def tickets_pdf(
     tickets: list[tuple[Ticket, Performance, PriceCategory]],
 ) -> bytes:
     pdf = FPDF(format="A4")
-    pdf.set_title(_latin(f"{event.name} - {order.number}"))
+    face = typeface(pdf)
+    pdf.set_title(f"{event.name} - {order.number}")
     pdf.set_auto_page_break(auto=False)
     for ticket, performance, category in tickets:
         pdf.add_page()
-        pdf.set_font("Helvetica", "B", 20)
-        pdf.cell(0, 12, _latin(event.name), new_x="LMARGIN", new_y="NEXT")
-        pdf.set_font("Helvetica", "", 12)
+        pdf.set_font(face.family, "B", 20)
+        pdf.cell(0, 12, face.text(event.name), new_x="LMARGIN", new_y="NEXT")
+        pdf.set_font(face.family, "", 12)
         lines = [
             f"{_local(performance.starts_at, office.time_zone)} - {performance.venue}",
             f"{category.name}: {format_minor(ticket.price_minor, order.currency)}",
@@ -61,6 +67,9 @@ def tickets_pdf(
             office.name,
         ]
         for line in lines:
-            pdf.cell(0, 8, _latin(line), new_x="LMARGIN", new_y="NEXT")
+            pdf.cell(0, 8, face.text(line), new_x="LMARGIN", new_y="NEXT")
+        if order.status == TicketOrderStatus.pending_payment:
+            pdf.set_font(face.family, "B", 14)
+            pdf.cell(0, 10, face.text(_unpaid_notice(office)), new_x="LMARGIN", new_y="NEXT")
         _draw_qr(pdf, ticket.number, x=pdf.l_margin, y=pdf.get_y() + 8, size=QR_SIZE_MM)
     return bytes(pdf.output())

@@ -17,12 +17,14 @@ __all__ = [
     "OrderCancelled",
     "OrderNotFound",
     "OrderNotPaid",
+    "OrderWithoutInvoice",
     "PaymentDeclined",
     "PaymentMethodNotOffered",
     "PerformanceNotFound",
     "PerformanceStarted",
     "SoldOut",
     "TicketAlreadyCancelled",
+    "TicketCheckedIn",
     "TicketNotExchangeable",
     "TicketNotFound",
     "TicketOfficeNotFound",
@@ -46,6 +48,14 @@ class PerformanceNotFound(NotFound):
 
 class OrderNotFound(NotFound):
     code = "order_not_found"
+
+
+class TicketCheckedIn(Conflict):
+    code = "ticket_checked_in"
+
+
+class OrderWithoutInvoice(NotFound):
+    code = "order_invoice_not_found"
 
 
 class TicketNotFound(NotFound):

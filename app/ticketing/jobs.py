@@ -6,6 +6,8 @@ take the same order, a worker killed half-way leaves nothing half-done, and a la
 what is still due.
 """
 
+from collections.abc import Awaitable, Callable, Sequence
+
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -20,9 +22,20 @@ from app.ticketing.models import Event, TicketOrder, TicketOrderStatus
 BATCH_SIZE = 200
 AUTO_CANCEL_REASON = "Not paid by the deadline of its invoice."
 
+Expired = Callable[[AsyncSession, Sequence[TicketOrder]], Awaitable[None]]
+"""What else happens, in the same transaction, to orders the sweep cancelled (their invoices are
+cancelled by ``app.lifecycle``, which passes this)."""
+
+
+async def _nothing(session: AsyncSession, expired: Sequence[TicketOrder]) -> None:
+    return None
+
 
 async def sweep_invoice_deadlines(
-    sessionmaker: async_sessionmaker[AsyncSession], *, batch_size: int = BATCH_SIZE
+    sessionmaker: async_sessionmaker[AsyncSession],
+    *,
+    batch_size: int = BATCH_SIZE,
+    on_expired: Expired = _nothing,
 ) -> int:
     """Handles every order whose reminder or cancellation is due; returns how many."""
     handled = 0
@@ -30,7 +43,7 @@ async def sweep_invoice_deadlines(
         async with sessionmaker.begin() as session:
             batch = await _claim_due(session, batch_size)
             if batch:
-                await _handle(session, batch)
+                await _handle(session, batch, on_expired)
         handled += len(batch)
         if len(batch) < batch_size:
             return handled
@@ -52,7 +65,7 @@ async def _claim_due(session: AsyncSession, limit: int) -> list[TicketOrder]:
     )
 
 
-async def _handle(session: AsyncSession, batch: list[TicketOrder]) -> None:
+async def _handle(session: AsyncSession, batch: list[TicketOrder], on_expired: Expired) -> None:
     now = clock.now()
     event_ids = {order.event_id for order in batch}
     names = await session.execute(select(Event.id, Event.name).where(Event.id.in_(event_ids)))
@@ -88,6 +101,7 @@ async def _handle(session: AsyncSession, batch: list[TicketOrder]) -> None:
                 "order_number": order.number,
                 "event_name": event_names.get(order.event_id, ""),
                 "order_url": orders.link_of(order),
+                "invoice_url": orders.invoice_link_of(order) if order.invoice else "",
                 "total": format_minor(order.total_minor, order.currency),
                 "reminder_number": number,
                 "cancel_on": order.auto_cancel_at.strftime("%Y-%m-%d")
@@ -98,5 +112,6 @@ async def _handle(session: AsyncSession, batch: list[TicketOrder]) -> None:
     await orders.expire_unpaid(
         session, expiring, reason=AUTO_CANCEL_REASON, event_names=event_names, by=Actor.system()
     )
+    await on_expired(session, expiring)
     for order, read in zip(reminded, await orders.order_reads(session, reminded), strict=True):
         await events.emit(session, "order.reminded", read, organization_id=order.organization_id)

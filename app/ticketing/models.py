@@ -75,6 +75,9 @@ class TicketOffice(TimestampMixin, Base):
     exchange_cutoff_hours: Mapped[int] = mapped_column(default=24)
     invoice_first_reminder_days: Mapped[int] = mapped_column(default=10)
     invoice_reminder_count: Mapped[int] = mapped_column(default=2)
+    payee: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    """Who the customers of orders on invoice pay: name, address, IBAN, QR-IBAN, BIC, VAT
+    number (``schemas.Payee``). Unset: the platform collects for the organizer."""
 
 
 class Event(IdMixin, TimestampMixin, Base):
@@ -160,6 +163,8 @@ class TicketOrder(IdMixin, Base):
     auto_cancel_at: Mapped[datetime | None]
     next_deadline_at: Mapped[datetime | None]
     """The earlier of next_reminder_at and auto_cancel_at: what the deadline sweep looks at."""
+    invoice: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    """The invoice of an order on invoice, as billing issued it (``schemas.OrderInvoice``)."""
 
 
 class Cancellation(IdMixin, Base):

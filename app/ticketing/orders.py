@@ -38,6 +38,7 @@ from app.ticketing.errors import (
     PerformanceStarted,
     SoldOut,
     TicketAlreadyCancelled,
+    TicketCheckedIn,
     TicketNotExchangeable,
     TicketNotFound,
     UnknownTicket,
@@ -87,6 +88,15 @@ def order_link(access_key: str) -> str:
 def link_of(order: TicketOrder) -> str:
     """The customer's link to the order, for the mails that follow the confirmation."""
     return order_link(decrypt(order.access_key_encrypted, purpose=ACCESS_KEY_PURPOSE))
+
+
+def invoice_link(access_key: str) -> str:
+    """The customer's link to the invoice PDF of an order on invoice (the API serves it)."""
+    return f"{get_settings().public_url.rstrip('/')}/v1/shop/orders/{access_key}/invoice.pdf"
+
+
+def invoice_link_of(order: TicketOrder) -> str:
+    return invoice_link(decrypt(order.access_key_encrypted, purpose=ACCESS_KEY_PURPOSE))
 
 
 async def reserve(session: AsyncSession, quantities: dict[uuid.UUID, int]) -> None:
@@ -244,6 +254,7 @@ async def place_order(
             "order_url": order_link(access_key),
             "total": format_minor(order.total_minor, order.currency),
             "payment_due_at": _date(order.payment_due_at),
+            "invoice_url": invoice_link(access_key) if method == PaymentMethod.invoice else "",
         },
     )
     # Last: every sale of a performance waits for the lock on its row until this transaction
@@ -345,8 +356,11 @@ def _read(order: TicketOrder, tickets: Sequence[Ticket]) -> TicketOrderRead:
             **{
                 field: getattr(order, field)
                 for field in TicketOrderRead.model_fields
-                if field != "tickets"
+                if field not in ("tickets", "invoice")
             },
+            "invoice": {**order.invoice, "pdf_url": invoice_link_of(order)}
+            if order.invoice
+            else None,
             "tickets": [TicketRead.model_validate(ticket) for ticket in tickets],
         }
     )
@@ -396,6 +410,7 @@ async def cancel(
     notify_customer: bool,
     by: Actor,
     automatic: bool = False,
+    include_checked_in: bool = False,
 ) -> Cancellation:
     """Cancels the whole order or chosen tickets of a paid one. Seats are freed, tickets become
     invalid at control, the commission stays due. Refunds are the organizer's: only recorded."""
@@ -421,6 +436,11 @@ async def cancel(
             raise TicketAlreadyCancelled("A ticket is already cancelled.")
     else:
         chosen = valid
+    if not include_checked_in and any(ticket.checked_in_at for ticket in chosen):
+        raise TicketCheckedIn(
+            "A ticket was already checked in: cancel it with include_checked_in.",
+            tickets=[ticket.number for ticket in chosen if ticket.checked_in_at],
+        )
     whole = len(chosen) == len(valid)
     cancellation = Cancellation(
         order_id=order.id,
@@ -574,6 +594,17 @@ def cancellation_read(cancellation: Cancellation, tickets: Sequence[Ticket]) -> 
             ],
         }
     )
+
+
+async def cancellations_of(session: AsyncSession, order: TicketOrder) -> list[CancellationRead]:
+    """The order's cancellations, oldest first: what was cancelled, refunded how, why, by whom."""
+    found = await session.scalars(
+        select(Cancellation)
+        .where(Cancellation.order_id == order.id)
+        .order_by(Cancellation.created_at, Cancellation.id)
+    )
+    tickets = (await tickets_of(session, [order.id]))[order.id]
+    return [cancellation_read(cancellation, tickets) for cancellation in found]
 
 
 async def exchange(

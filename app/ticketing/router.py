@@ -25,33 +25,21 @@ from app.ticketing.deps import (
     OrganizationActor,
 )
 from app.ticketing.errors import (
-    CardTokenRequired,
     EventIncomplete,
     EventNotFound,
     ExchangeUnchanged,
-    InsuranceNotOffered,
-    InvoiceOrderPartialCancel,
     OrderAlreadyCancelled,
-    OrderAlreadyPaid,
-    OrderCancelled,
     OrderNotFound,
     OrderNotPaid,
-    PaymentDeclined,
-    PaymentMethodNotOffered,
     PerformanceNotFound,
-    PerformanceStarted,
     SoldOut,
-    TicketAlreadyCancelled,
     TicketNotExchangeable,
     TicketNotFound,
     TicketOfficeNotFound,
-    UnknownTicket,
     UnknownTicketChoice,
 )
 from app.ticketing.models import Channel, TicketOrderStatus
 from app.ticketing.schemas import (
-    BoxOfficeOrderCreate,
-    CancellationCreate,
     CancellationRead,
     EventCreate,
     EventRead,
@@ -59,10 +47,8 @@ from app.ticketing.schemas import (
     EventUpdate,
     ExchangeCreate,
     ExchangeRead,
-    MarkPaid,
     PerformanceCreate,
     PerformanceRead,
-    PlacedTicketOrder,
     PriceCategoryCreate,
     PriceCategoryRead,
     ScanCreate,
@@ -259,34 +245,6 @@ async def event_report_csv(
     )
 
 
-@router.post("/{ticket_office_id}/events/{event_id}/orders", status_code=CREATED)
-@declares(
-    WRITE,
-    *OFFICE,
-    EventNotFound,
-    PaymentDeclined,
-    SoldOut,
-    PaymentMethodNotOffered,
-    CardTokenRequired,
-    InsuranceNotOffered,
-    UnknownTicketChoice,
-    PerformanceStarted,
-    422,
-)
-async def sell(
-    event_id: uuid.UUID, body: BoxOfficeOrderCreate, office: OfficeSeller, session: Session
-) -> PlacedTicketOrder:
-    """An order at the box office (or for a reseller channel), by a member with the `sell` right."""
-    event = await offices.get_event(session, office.office.id, event_id)
-    channel = body.channel if body.channel != Channel.online else Channel.box_office
-    order, access_key = await orders.place_order(
-        session, office.office, event, body=body, channel=channel, by=office.actor
-    )
-    return PlacedTicketOrder.model_validate(
-        {**(await orders.order_read(session, order)).model_dump(), "access_key": access_key}
-    )
-
-
 @router.get("/{ticket_office_id}/orders", response_model=Page[TicketOrderRead])
 @declares(READ, *OFFICE, 422)
 async def list_orders(
@@ -317,45 +275,14 @@ async def read_order(
     )
 
 
-@router.post("/{ticket_office_id}/orders/{order_id}/mark-paid")
-@declares(WRITE, *OFFICE, OrderNotFound, OrderCancelled, OrderAlreadyPaid, 422)
-async def mark_paid(
-    order_id: uuid.UUID, body: MarkPaid, office: OfficeSeller, session: Session
-) -> TicketOrderRead:
-    """Records the payment of an order on invoice: its reminders and cancellation are off."""
-    order = await orders.get_order(session, office.office.id, order_id, for_update=True)
-    await orders.mark_paid(session, order, reference=body.payment_reference, by=office.actor)
-    return await orders.order_read(session, order)
-
-
-@router.post("/{ticket_office_id}/orders/{order_id}/cancel")
-@declares(
-    WRITE,
-    *OFFICE,
-    OrderNotFound,
-    OrderAlreadyCancelled,
-    InvoiceOrderPartialCancel,
-    TicketAlreadyCancelled,
-    UnknownTicket,
-    422,
-)
-async def cancel_order(
-    order_id: uuid.UUID, body: CancellationCreate, office: OfficeSeller, session: Session
-) -> CancellationRead:
-    """Cancels the whole order or chosen tickets of a paid one; refunds are only recorded."""
-    order = await orders.get_order(session, office.office.id, order_id, for_update=True)
-    cancellation = await orders.cancel(
-        session,
-        order,
-        ticket_ids=body.ticket_ids,
-        refund_method=body.refund_method,
-        refund_amount_minor=body.refund_amount_minor,
-        reason=body.reason,
-        notify_customer=body.notify_customer,
-        by=office.actor,
-    )
-    tickets = (await orders.tickets_of(session, [order.id]))[order.id]
-    return orders.cancellation_read(cancellation, tickets)
+@router.get("/{ticket_office_id}/orders/{order_id}/cancellations")
+@declares(READ, *OFFICE, OrderNotFound)
+async def list_cancellations(
+    order_id: uuid.UUID, office: OfficeSeller, session: Session
+) -> list[CancellationRead]:
+    """The order's cancellations, oldest first: tickets, refund amount and method, reason, who."""
+    order = await orders.get_order(session, office.office.id, order_id)
+    return await orders.cancellations_of(session, order)
 
 
 @router.post("/{ticket_office_id}/orders/{order_id}/tickets/{ticket_id}/exchange")

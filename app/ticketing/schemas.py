@@ -2,8 +2,9 @@ import uuid
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import EmailStr, Field, model_validator
+from pydantic import EmailStr, Field, field_validator, model_validator
 
+from app.core import iban
 from app.core.schemas import Schema
 from app.ticketing.models import (
     Channel,
@@ -26,6 +27,42 @@ class TicketOfficeCreate(Schema):
     time_zone: str = "Europe/Zurich"
 
 
+class Payee(Schema):
+    """The creditor printed on the invoices of an office's orders on invoice and on their QR-bill:
+    a CHF office is paid with a QR reference on its QR-IBAN if it gives one, else with an RF
+    reference on its IBAN; a EUR office with an RF reference on its IBAN (with the BIC)."""
+
+    name: Annotated[str, Field(min_length=1, max_length=70)]
+    street: Annotated[str, Field(min_length=1, max_length=70)]
+    building: Annotated[str, Field(max_length=16)] = ""
+    postal_code: Annotated[str, Field(min_length=1, max_length=16)]
+    town: Annotated[str, Field(min_length=1, max_length=35)]
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
+    iban: str = Field(description="The account's IBAN.")
+    qr_iban: str | None = Field(default=None, description="A QR-IBAN, for QR references (CHF).")
+    bic: Annotated[str, Field(pattern=r"^[A-Z0-9]{8}([A-Z0-9]{3})?$")] | None = None
+    vat_number: Annotated[str, Field(max_length=30)] | None = Field(
+        default=None, description="The organizer's VAT number (UID-MWST), printed on invoices."
+    )
+
+    @field_validator("iban", "qr_iban")
+    @classmethod
+    def _valid_iban(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        if not iban.is_valid(value):
+            raise ValueError("not a valid IBAN")
+        return iban.compact(value)
+
+    @model_validator(mode="after")
+    def _qr_iban_is_one(self) -> "Payee":
+        if self.qr_iban is not None and not iban.is_qr_iban(self.qr_iban):
+            raise ValueError("qr_iban is not a QR-IBAN (institution id 30000-31999)")
+        if iban.is_qr_iban(self.iban):
+            raise ValueError("iban is a QR-IBAN: give it as qr_iban, with the account's IBAN")
+        return self
+
+
 class TicketOfficeSettings(Schema):
     payment_methods: list[PaymentMethod] | None = Field(default=None, min_length=1)
     commission_per_ticket_minor: Money | None = None
@@ -41,6 +78,9 @@ class TicketOfficeSettings(Schema):
     )
     invoice_reminder_count: Annotated[int, Field(ge=0, le=10)] | None = Field(
         default=None, description="n: reminders before the order is cancelled on day (n+1)·d."
+    )
+    payee: Payee | None = Field(
+        default=None, description="Who customers paying on invoice pay (the office's account)."
     )
 
 
@@ -59,6 +99,7 @@ class TicketOfficeRead(Schema):
     exchange_cutoff_hours: int
     invoice_first_reminder_days: int
     invoice_reminder_count: int
+    payee: Payee | None
     created_at: datetime
 
 
@@ -159,6 +200,24 @@ class TicketRead(Schema):
     checked_in_at: datetime | None
 
 
+class OrderInvoice(Schema):
+    """The invoice of an order on invoice: what the customer pays, to whom, with which
+    reference; the PDF (with the QR-bill while unpaid) is at ``pdf_url``."""
+
+    id: uuid.UUID
+    number: str
+    payment_reference: str
+    currency: str
+    total_minor: int
+    due_at: datetime | None
+    payee_name: str
+    payee_address: str
+    payee_country: str
+    account: str = Field(description="The IBAN or QR-IBAN to pay to.")
+    bic: str | None
+    pdf_url: str
+
+
 class TicketOrderRead(Schema):
     id: uuid.UUID
     number: str
@@ -181,6 +240,7 @@ class TicketOrderRead(Schema):
     next_reminder_at: datetime | None
     auto_cancel_at: datetime | None
     reminders_sent: int
+    invoice: OrderInvoice | None = None
     tickets: list[TicketRead]
 
 
@@ -198,6 +258,10 @@ class CancellationCreate(Schema):
     refund_amount_minor: Money = 0
     reason: Annotated[str, Field(min_length=1, max_length=500)]
     notify_customer: bool = True
+    include_checked_in: bool = Field(
+        default=False,
+        description="Cancel tickets already checked in too (otherwise refused: 409).",
+    )
 
 
 class CancellationRead(Schema):

@@ -4,29 +4,23 @@ in; a customer orders with an e-mail address and then reaches the order through 
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, Depends, Response, status
+from fastapi import APIRouter, Response
 
 from app.accounts.deps import PUBLIC
 from app.core.db import Session
-from app.core.errors import TooManyRequests, problem_responses
+from app.core.errors import problem_responses
 from app.core.pagination import Page, Pagination, page_of, paginate
-from app.core.ratelimit import per_ip
 from app.core.routing import AppRoute, declares
 from app.ticketing import offices, orders
 from app.ticketing.deps import ShopCustomer
 from app.ticketing.errors import (
-    CardTokenRequired,
     EventNotFound,
     ExchangeCutoffPassed,
     ExchangeUnchanged,
-    InsuranceNotOffered,
     OnlineExchangeNotAllowed,
     OrderAlreadyCancelled,
     OrderNotFound,
     OrderNotPaid,
-    PaymentDeclined,
-    PaymentMethodNotOffered,
-    PerformanceStarted,
     SoldOut,
     TicketNotExchangeable,
     TicketNotFound,
@@ -39,8 +33,6 @@ from app.ticketing.schemas import (
     EventRead,
     ExchangeCreate,
     ExchangeRead,
-    PlacedTicketOrder,
-    TicketOrderCreate,
     TicketOrderRead,
 )
 
@@ -67,40 +59,6 @@ async def list_events(
 async def read_event(event_id: uuid.UUID, session: Session) -> EventRead:
     event, office = await offices.get_published_event(session, event_id)
     return await offices.event_read(session, event, office)
-
-
-@router.post(
-    "/events/{event_id}/orders",
-    status_code=status.HTTP_201_CREATED,
-    dependencies=[Depends(per_ip("shop_order", limit=20, per_seconds=60))],
-)
-@declares(
-    PUBLIC,
-    EventNotFound,
-    PaymentDeclined,
-    SoldOut,
-    PaymentMethodNotOffered,
-    CardTokenRequired,
-    InsuranceNotOffered,
-    UnknownTicketChoice,
-    PerformanceStarted,
-    422,
-    TooManyRequests,
-)
-async def place_order(
-    event_id: uuid.UUID, body: TicketOrderCreate, by: ShopCustomer, session: Session
-) -> PlacedTicketOrder:
-    """Orders tickets with just an e-mail address; the confirmation mail carries the order's link.
-
-    Paid by card at once, or on invoice (reminders, then automatic cancellation when unpaid).
-    """
-    event, office = await offices.get_published_event(session, event_id)
-    order, access_key = await orders.place_order(
-        session, office, event, body=body, channel=Channel.online, by=by
-    )
-    return PlacedTicketOrder.model_validate(
-        {**(await orders.order_read(session, order)).model_dump(), "access_key": access_key}
-    )
 
 
 @router.get("/orders/{access_key}")

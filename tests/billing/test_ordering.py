@@ -191,7 +191,7 @@ async def test_cancelling_a_partly_paid_order_refunds_to_prepaid(
     assert invoice.json()["status"] == "void"
 
 
-async def test_invoice_goes_to_a_chosen_extra_billing_address_with_its_country_vat(
+async def test_an_extra_billing_address_changes_what_is_printed_not_the_vat_of_the_seat(
     client: httpx.AsyncClient, db: Database, catalog: None
 ) -> None:
     import uuid
@@ -217,9 +217,10 @@ async def test_invoice_goes_to_a_chosen_extra_billing_address_with_its_country_v
         await order(client, user, HOSTING, checkout={"billing_address_id": str(address_id)})
     )["invoice"]
     assert invoice["billing_address"]["name"] == "Ada GmbH"
-    assert invoice["vat_country"] == "DE"
-    assert invoice["lines"][0]["vat_rate_bp"] == 1900
-    assert invoice["vat_minor"] == 188  # 19 % of 9.92 = 1.8848
+    assert invoice["billing_address"]["country"] == "DE"
+    assert invoice["vat_country"] == "CH"  # the organization's seat
+    assert invoice["lines"][0]["vat_rate_bp"] == 810
+    assert invoice["vat_minor"] == 80  # 8.1 % of 9.92 = 0.80352
     await client.post(path(user, "/cart/items"), json=HOSTING, headers=user.headers)
     unknown = await client.post(
         path(user, "/cart/checkout"),
@@ -227,3 +228,14 @@ async def test_invoice_goes_to_a_chosen_extra_billing_address_with_its_country_v
         headers=user.headers,
     )
     assert unknown.status_code == 404
+
+
+async def test_a_swiss_organization_typing_a_us_address_still_pays_swiss_vat(
+    client: httpx.AsyncClient, db: Database, catalog: None
+) -> None:
+    user = await customer(client, db)
+    address = {"name": "Ada Inc.", "line1": "1 Main St", "postal_code": "10001",
+               "city": "New York", "country": "US"}  # fmt: skip
+    invoice = (await order(client, user, HOSTING, checkout={"billing_address": address}))["invoice"]
+    assert invoice["billing_address"]["country"] == "US"
+    assert (invoice["vat_country"], invoice["lines"][0]["vat_rate_bp"]) == ("CH", 810)

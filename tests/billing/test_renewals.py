@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from app.billing import jobs
 from app.billing.models import Invoice, Payment, Subscription
 from app.core.db import Database
+from app.notifications.models import MailMessage
 from app.organizations.models import Product
 from tests.billing.conftest import (
     DECLINED_CARD,
@@ -128,6 +129,22 @@ async def test_without_payment_or_warranty_the_product_expires(
         product = await session.get(Product, sub["product_id"])
         assert product is not None
         assert product.status == "expired"
+        # Its unpaid renewal invoice ended with it: no reminders, no late revival.
+        renewal = await session.scalar(
+            select(Invoice)
+            .where(Invoice.organization_id == user.organization_id, Invoice.status != "paid")
+            .order_by(Invoice.created_at.desc())
+        )
+        assert renewal is not None
+        assert (renewal.status, renewal.next_reminder_at) == ("void", None)
+        declined = await session.scalar(
+            select(MailMessage).where(
+                MailMessage.template == "renewal_charge_declined",
+                MailMessage.to_address == user.email,
+            )
+        )
+        assert declined is not None
+        assert "declined" in declined.text_body
 
 
 async def test_domain_reminder_once_then_redemption_restore_with_fee(
