@@ -9,6 +9,7 @@ from fastapi.routing import APIRoute
 
 from app import lifecycle_router
 from app.accounts import auth_router as accounts_auth
+from app.accounts import passkeys_router as accounts_passkeys
 from app.accounts import router as accounts
 from app.accounts.deps import PUBLIC
 from app.billing import catalog_router as billing_catalog
@@ -38,6 +39,8 @@ def api_router() -> APIRouter:
     router.include_router(lifecycle_router.organizations_router)
     router.include_router(accounts.router)
     router.include_router(accounts_auth.router)
+    router.include_router(accounts_passkeys.account_router)
+    router.include_router(accounts_passkeys.auth_router)
     router.include_router(organizations.router)
     router.include_router(organizations.public_router)
     router.include_router(billing_catalog.catalog_router)

@@ -17,6 +17,7 @@ from app.accounts.models import (
     AuthSession,
     ConsumedToken,
     LoginAttempt,
+    Passkey,
     RefreshToken,
 )
 from app.accounts.types import TokenPurpose
@@ -64,6 +65,7 @@ class IssuedTokens:
 class LoginOutcome:
     tokens: IssuedTokens | None = None
     mfa_token: str | None = None
+    second_factors: tuple[str, ...] = ()
 
 
 async def account_by_email(
@@ -104,22 +106,21 @@ async def login(
         raise InvalidCredentials
     if passwords.needs_rehash(account.password_hash):
         account.password_hash = await passwords.hash_password(password)
-    if account.two_factor_enabled:
+    factors = await second_factors(session, account)
+    if factors:
         mfa_token = keyring.issue("mfa", account.id, timedelta(minutes=settings.mfa_token_minutes))
-        return LoginOutcome(mfa_token=mfa_token)
+        return LoginOutcome(mfa_token=mfa_token, second_factors=factors)
     return LoginOutcome(tokens=await _signed_in(session, account, client, keyring, settings))
 
 
-async def complete_mfa(
-    session: AsyncSession,
-    *,
-    mfa_token: str,
-    code: str | None,
-    emergency_code: str | None,
-    client: Client,
-    keyring: KeyRing,
-    settings: Settings,
-) -> IssuedTokens:
+async def second_factors(session: AsyncSession, account: Account) -> tuple[str, ...]:
+    """The second factors the account has: ``totp`` (with emergency codes), ``passkey``."""
+    has_passkey = await session.scalar(select(exists().where(Passkey.account_id == account.id)))
+    return (("totp",) if account.two_factor_enabled else ()) + (("passkey",) if has_passkey else ())
+
+
+async def mfa_account(session: AsyncSession, mfa_token: str, keyring: KeyRing) -> Account:
+    """The account (locked for update) of a valid, unused ``mfa_token`` that may still log in."""
     try:
         claims = keyring.decode(mfa_token, "mfa")
     except InvalidToken:
@@ -133,14 +134,35 @@ async def complete_mfa(
         raise InvalidCredentials
     if await session.get(ConsumedToken, claims["jti"]) is not None:
         raise InvalidCredentials
+    return account
+
+
+def consume_token(session: AsyncSession, claims: Mapping[str, object]) -> None:
+    """Marks a single-use JWT used (its ``jti`` is remembered until it expires)."""
+    session.add(
+        ConsumedToken(
+            jti=str(claims["jti"]), expires_at=clock.from_timestamp(int(str(claims["exp"])))
+        )
+    )
+
+
+async def complete_mfa(
+    session: AsyncSession,
+    *,
+    mfa_token: str,
+    code: str | None,
+    emergency_code: str | None,
+    client: Client,
+    keyring: KeyRing,
+    settings: Settings,
+) -> IssuedTokens:
+    account = await mfa_account(session, mfa_token, keyring)
     if not await totp.verify_second_factor(
         session, account, code=code, emergency_code=emergency_code
     ):
         await _failed(session, account, client, reason="wrong_code")
         raise InvalidCredentials
-    session.add(
-        ConsumedToken(jti=claims["jti"], expires_at=clock.from_timestamp(int(claims["exp"])))
-    )
+    consume_token(session, keyring.decode(mfa_token, "mfa"))
     return await _signed_in(session, account, client, keyring, settings)
 
 
@@ -191,6 +213,21 @@ async def _signed_in(
     elif account.notify_login_success:
         await _mail(session, account, "login_succeeded", details)
     return await _tokens_for(session, auth_session, keyring, settings)
+
+
+async def sign_in(
+    session: AsyncSession, account: Account, client: Client, keyring: KeyRing, settings: Settings
+) -> IssuedTokens:
+    """Opens a session for an account that proved who it is (password and second factor, a
+    passkey, or its organization's single sign-on)."""
+    return await _signed_in(session, account, client, keyring, settings)
+
+
+async def record_failure(
+    session: AsyncSession, account: Account, client: Client, *, reason: str
+) -> None:
+    """Counts a failed login of ``account`` (alerts, and locks at its threshold)."""
+    await _failed(session, account, client, reason=reason)
 
 
 async def _tokens_for(

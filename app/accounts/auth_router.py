@@ -32,7 +32,7 @@ login_limit = Depends(per_ip("login", limit=30, per_seconds=60))
 mfa_limit = Depends(per_ip("mfa", limit=30, per_seconds=60))
 
 
-def _tokens(issued: auth.IssuedTokens) -> Tokens:
+def issued_tokens(issued: auth.IssuedTokens) -> Tokens:
     return Tokens(
         access_token=issued.access_token,
         refresh_token=issued.refresh_token,
@@ -59,8 +59,12 @@ async def login(
         settings=settings,
     )
     if outcome.tokens is None:
-        return LoginResult(status="mfa_required", mfa_token=outcome.mfa_token)
-    return LoginResult(status="authenticated", tokens=_tokens(outcome.tokens))
+        return LoginResult(
+            status="mfa_required",
+            mfa_token=outcome.mfa_token,
+            second_factors=list(outcome.second_factors),
+        )
+    return LoginResult(status="authenticated", tokens=issued_tokens(outcome.tokens))
 
 
 @router.post("/mfa", dependencies=[mfa_limit])
@@ -78,7 +82,7 @@ async def mfa(
         keyring=ring,
         settings=settings,
     )
-    return _tokens(issued)
+    return issued_tokens(issued)
 
 
 @router.post("/refresh", dependencies=[login_limit])
@@ -87,7 +91,7 @@ async def refresh(
     body: Refresh, session: Session, ring: AppKeyRing, settings: AppSettings
 ) -> Tokens:
     """Rotates the refresh token. Presenting a used one again ends the whole session."""
-    return _tokens(
+    return issued_tokens(
         await auth.refresh(
             session, refresh_token=body.refresh_token, keyring=ring, settings=settings
         )

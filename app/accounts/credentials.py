@@ -238,4 +238,8 @@ async def reauthenticate(
     await require_password(account, password)
     if account.two_factor_enabled:
         await require_second_factor(session, account, code=code, emergency_code=emergency_code)
+    elif await auth.second_factors(session, account):
+        raise SecondFactorRequired(
+            "Confirm with a passkey instead (POST /v1/auth/reauthenticate/passkey)."
+        )
     auth_session.authenticated_at = clock.now()

@@ -141,3 +141,20 @@ class SoleLegalRepresentative(Conflict):
     ``organizations``): raised by the account deletion use case."""
 
     code = "sole_legal_representative"
+
+
+# --- passkeys (passkeys.py) ---
+
+
+class PasskeyNotFound(NotFound):
+    code = "passkey_not_found"
+
+
+class PasskeyAlreadyRegistered(Conflict):
+    code = "passkey_already_registered"
+
+
+class InvalidPasskey(Unprocessable):
+    """The authenticator's answer failed the ceremony's checks (challenge, origin, signature)."""
+
+    code = "invalid_passkey_response"

@@ -1,6 +1,6 @@
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import available_timezones
 
 from pydantic import EmailStr, Field, field_validator
@@ -127,7 +127,12 @@ class LoginResult(Schema):
     status: Literal["authenticated", "mfa_required"]
     tokens: Tokens | None = None
     mfa_token: str | None = Field(
-        default=None, description="With mfa_required: send it with a code to /v1/auth/mfa."
+        default=None,
+        description="With mfa_required: send it with a code to /v1/auth/mfa, or with a passkey "
+        "assertion to /v1/auth/mfa/passkey.",
+    )
+    second_factors: list[Literal["totp", "passkey"]] = Field(
+        default_factory=list, description="With mfa_required: the second factors the account has."
     )
 
 
@@ -267,3 +272,52 @@ class PersonalAccessTokenCreated(PersonalAccessTokenRead):
 
 class Jwks(Schema):
     keys: list[dict[str, str]]
+
+
+# --- passkeys ---
+
+PublicKeyCredential = Annotated[
+    dict[str, Any],
+    Field(
+        description="The authenticator's answer (`PublicKeyCredential.toJSON()`): id, rawId, "
+        "type and response, binary fields base64url-encoded."
+    ),
+]
+
+
+class Ceremony(Schema):
+    options: dict[str, Any] = Field(
+        description="For `navigator.credentials.create()` / `.get()` (JSON form, base64url)."
+    )
+    ceremony_token: str = Field(description="Send it back with the authenticator's answer.")
+
+
+class PasskeyRegistration(Schema):
+    name: str = Field(min_length=1, max_length=100)
+    ceremony_token: str = Field(min_length=10, max_length=2000)
+    credential: PublicKeyCredential
+
+
+class PasskeyRename(Schema):
+    name: str = Field(min_length=1, max_length=100)
+
+
+class PasskeyRead(Schema):
+    id: uuid.UUID
+    name: str
+    backed_up: bool = Field(description="Synced to other devices by its provider.")
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class PasskeyAssertion(Schema):
+    ceremony_token: str = Field(min_length=10, max_length=2000)
+    credential: PublicKeyCredential
+
+
+class MfaToken(Schema):
+    mfa_token: str = Field(min_length=10, max_length=2000)
+
+
+class PasskeyMfaLogin(PasskeyAssertion):
+    mfa_token: str = Field(min_length=10, max_length=2000)

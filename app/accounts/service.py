@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import auth, password_policy, totp
+from app.accounts import auth, passkeys, password_policy, totp
 from app.accounts.credentials import email_in_use, require_password
 from app.accounts.directory import (
     AccountSummary,
@@ -123,6 +123,7 @@ async def erase_account(session: AsyncSession, account: Account) -> None:
     account.first_name = ""
     account.last_name = ""
     await totp.disable(session, account)
+    await passkeys.remove_all(session, account.id)
     avatar = await session.get(AccountAvatar, account.id)
     if avatar is not None:
         await session.delete(avatar)
