@@ -9,6 +9,7 @@ from fastapi.routing import APIRoute
 
 from app import lifecycle_router
 from app.accounts import auth_router as accounts_auth
+from app.accounts import login_policies
 from app.accounts import passkeys_router as accounts_passkeys
 from app.accounts import router as accounts
 from app.accounts.deps import PUBLIC
@@ -24,6 +25,9 @@ from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddlewar
 from app.core.routing import AppRoute
 from app.core.settings import Settings, get_settings
 from app.organizations import router as organizations
+from app.sso import router as sso
+from app.sso import service as sso_service
+from app.sso.dns import DnsPythonResolver
 from app.ticketing import router as ticketing
 from app.ticketing import shop_router as ticketing_shop
 from app.webhooks import router as webhooks
@@ -47,6 +51,8 @@ def api_router() -> APIRouter:
     router.include_router(billing.router)
     router.include_router(billing_staff.staff_router)
     router.include_router(webhooks.router)
+    router.include_router(sso.router)
+    router.include_router(sso.auth_router)
     router.include_router(ticketing.router)
     router.include_router(ticketing_shop.router)
     return router
@@ -101,6 +107,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         generate_unique_id_function=_operation_id,
     )
     app.state.settings = settings
+    app.state.dns_resolver = DnsPythonResolver()
+    login_policies.refuse_password_login_when("sso", sso_service.password_login_refusal)
     if database is not None:
         app.state.database = database
     app.router.route_class = AppRoute

@@ -8,6 +8,7 @@ from app.accounts.models import (
     ConsumedToken,
     EmergencyCode,
     LoginAttempt,
+    Passkey,
     PersonalAccessToken,
     RefreshToken,
 )
@@ -55,6 +56,7 @@ from app.organizations.models import (
     TeamMember,
 )
 from app.payments.models import PaymentAuthorization
+from app.sso.models import SsoConnection, SsoDomain, SsoLogin
 from app.ticketing.models import (
     Cancellation,
     Event,
@@ -106,6 +108,7 @@ __all__ = [
     "PartnerInvitation",
     "Partnership",
     "PartnershipProduct",
+    "Passkey",
     "Payment",
     "PaymentAuthorization",
     "PaymentProfile",
@@ -124,6 +127,9 @@ __all__ = [
     "Renewal",
     "Scan",
     "SmsMessage",
+    "SsoConnection",
+    "SsoDomain",
+    "SsoLogin",
     "Subscription",
     "SupportAccessGrant",
     "Team",

@@ -9,8 +9,13 @@ from sqlalchemy import Select, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from user_agents import parse as parse_user_agent
 
-from app.accounts import tokens, totp
-from app.accounts.errors import InvalidCredentials, InvalidRefreshToken, SessionNotFound
+from app.accounts import login_policies, tokens, totp
+from app.accounts.errors import (
+    InvalidCredentials,
+    InvalidRefreshToken,
+    PasswordLoginRefused,
+    SessionNotFound,
+)
 from app.accounts.models import (
     Account,
     AccountToken,
@@ -104,6 +109,10 @@ async def login(
     if not password_ok:
         await _failed(session, account, client, reason="wrong_password")
         raise InvalidCredentials
+    refusal = await login_policies.password_login_refusal(session, account.id, account.email)
+    if refusal is not None:
+        await _record_attempt(session, account, client, succeeded=False, reason="sso_required")
+        raise PasswordLoginRefused(refusal)
     if passwords.needs_rehash(account.password_hash):
         account.password_hash = await passwords.hash_password(password)
     factors = await second_factors(session, account)

@@ -16,6 +16,7 @@ from app.accounts.deps import (
 from app.accounts.errors import (
     InvalidCredentials,
     InvalidRefreshToken,
+    PasswordLoginRefused,
     SecondFactorRequired,
     WrongPassword,
 )
@@ -42,7 +43,7 @@ def issued_tokens(issued: auth.IssuedTokens) -> Tokens:
 
 
 @router.post("/login", dependencies=[login_limit])
-@declares(PUBLIC, InvalidCredentials, TooManyRequests)
+@declares(PUBLIC, InvalidCredentials, PasswordLoginRefused, TooManyRequests)
 async def login(
     body: Login, session: Session, client: RequestClient, ring: AppKeyRing, settings: AppSettings
 ) -> LoginResult:

@@ -158,3 +158,10 @@ class InvalidPasskey(Unprocessable):
     """The authenticator's answer failed the ceremony's checks (challenge, origin, signature)."""
 
     code = "invalid_passkey_response"
+
+
+class PasswordLoginRefused(Forbidden):
+    """The account's organization requires single sign-on: log in through its provider."""
+
+    code = "single_sign_on_required"
+    keep_changes = True

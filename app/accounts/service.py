@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import auth, passkeys, password_policy, totp
+from app.accounts import auth, federated, passkeys, password_policy, totp
+from app.accounts.auth import Client, IssuedTokens
 from app.accounts.credentials import email_in_use, require_password
 from app.accounts.directory import (
     AccountSummary,
@@ -27,15 +28,22 @@ from app.accounts.directory import (
 from app.accounts.errors import EmailTaken
 from app.accounts.models import Account, AccountAvatar
 from app.accounts.profile import send_confirmation
+from app.accounts.types import Language
 from app.activity import service as activity
 from app.activity.types import Actor
 from app.core import clock
 from app.core.security import passwords
+from app.core.security.tokens import new_token
 
 __all__ = [
     "AccountSummary",
+    "Client",
+    "IssuedTokens",
+    "account_id_for_email",
     "by_email",
+    "create_federated_account",
     "erase_account",
+    "federated_sign_in",
     "last_logins",
     "purge_expired_tokens",
     "require_password",
@@ -47,6 +55,8 @@ __all__ = [
     "without_two_factor",
 ]
 purge_expired_tokens = auth.purge_expired_tokens
+federated_sign_in = federated.sign_in
+account_id_for_email = federated.account_id_for
 
 
 async def _new_support_code(session: AsyncSession) -> str:
@@ -106,6 +116,26 @@ async def sign_up(
     else:
         await send_confirmation(session, account)
     return account
+
+
+async def create_federated_account(
+    session: AsyncSession, *, email: str, first_name: str, last_name: str, language: str
+) -> Account:
+    """A new account for an address an organization's identity provider verified (confirmed
+    already). Its password is random and unknown: it logs in through the provider, or sets one
+    through a reset link."""
+    return await sign_up(
+        session,
+        first_name=first_name or email.split("@", 1)[0],
+        last_name=last_name,
+        email=email,
+        password=new_token("sso_"),
+        phone=None,
+        address=None,
+        language=language if language in set(Language) else Language.en,
+        time_zone="Europe/Zurich",
+        email_confirmed=True,
+    )
 
 
 async def erase_account(session: AsyncSession, account: Account) -> None:

@@ -27,6 +27,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "product_management_unlocked": ("organization_name", "product_name_locked", "unlocked_by"),
     "two_factor_required_alert": ("organization_name", "enroll_url"),
     "partner_invitation": ("partner_name", "client_name", "accept_url"),
+    "sso_domain_verification": ("organization_name", "domain", "code"),
     # Ticketing (customers of a ticket office)
     "order_confirmation": ("order_number", "event_name", "order_url", "total", "payment_due_at"),
     "order_payment_reminder": (
