@@ -10,6 +10,7 @@ from fastapi.routing import APIRoute
 from app import lifecycle_router
 from app.accounts import auth_router as accounts_auth
 from app.accounts import login_policies
+from app.accounts import onboarding_router as accounts_onboarding
 from app.accounts import passkeys_router as accounts_passkeys
 from app.accounts import router as accounts
 from app.accounts.deps import PUBLIC
@@ -45,6 +46,8 @@ def api_router() -> APIRouter:
     router.include_router(accounts_auth.router)
     router.include_router(accounts_passkeys.account_router)
     router.include_router(accounts_passkeys.auth_router)
+    router.include_router(accounts_onboarding.account_router)
+    router.include_router(accounts_onboarding.auth_router)
     router.include_router(organizations.router)
     router.include_router(organizations.public_router)
     router.include_router(billing_catalog.catalog_router)

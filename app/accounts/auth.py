@@ -11,6 +11,7 @@ from user_agents import parse as parse_user_agent
 
 from app.accounts import login_policies, tokens, totp
 from app.accounts.errors import (
+    AccountNotActivated,
     InvalidCredentials,
     InvalidRefreshToken,
     PasswordLoginRefused,
@@ -71,6 +72,8 @@ class LoginOutcome:
     tokens: IssuedTokens | None = None
     mfa_token: str | None = None
     second_factors: tuple[str, ...] = ()
+    setup_token: str | None = None
+    setup_steps: tuple[str, ...] = ()
 
 
 async def account_by_email(
@@ -115,11 +118,34 @@ async def login(
         raise PasswordLoginRefused(refusal)
     if passwords.needs_rehash(account.password_hash):
         account.password_hash = await passwords.hash_password(password)
+    if account.activation_required:
+        raise AccountNotActivated(
+            "Activate the account first: follow the mailed link and enter the texted code."
+        )
     factors = await second_factors(session, account)
     if factors:
         mfa_token = keyring.issue("mfa", account.id, timedelta(minutes=settings.mfa_token_minutes))
         return LoginOutcome(mfa_token=mfa_token, second_factors=factors)
+    steps = setup_steps(account)
+    if steps:
+        setup_token = keyring.issue("setup", account.id, timedelta(minutes=SETUP_MINUTES))
+        return LoginOutcome(setup_token=setup_token, setup_steps=tuple(steps))
     return LoginOutcome(tokens=await _signed_in(session, account, client, keyring, settings))
+
+
+CHANGE_PASSWORD = "change_password"
+ENROLL_TWO_FACTOR = "enroll_two_factor"
+SETUP_MINUTES = 15
+
+
+def setup_steps(account: Account) -> list[str]:
+    """What a first login must do before the account gets a session (``onboarding``)."""
+    steps = []
+    if account.password_change_required:
+        steps.append(CHANGE_PASSWORD)
+    if account.two_factor_enrollment_required and not account.two_factor_enabled:
+        steps.append(ENROLL_TWO_FACTOR)
+    return steps
 
 
 async def second_factors(session: AsyncSession, account: Account) -> tuple[str, ...]:

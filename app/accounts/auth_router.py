@@ -14,6 +14,7 @@ from app.accounts.deps import (
     require_scope,
 )
 from app.accounts.errors import (
+    AccountNotActivated,
     InvalidCredentials,
     InvalidRefreshToken,
     PasswordLoginRefused,
@@ -43,11 +44,13 @@ def issued_tokens(issued: auth.IssuedTokens) -> Tokens:
 
 
 @router.post("/login", dependencies=[login_limit])
-@declares(PUBLIC, InvalidCredentials, PasswordLoginRefused, TooManyRequests)
+@declares(PUBLIC, InvalidCredentials, PasswordLoginRefused, AccountNotActivated, TooManyRequests)
 async def login(
     body: Login, session: Session, client: RequestClient, ring: AppKeyRing, settings: AppSettings
 ) -> LoginResult:
-    """Password step. With 2FA on, answers `mfa_required` and a short-lived token for /auth/mfa.
+    """Password step. With 2FA on, answers `mfa_required` and a short-lived token for /auth/mfa;
+    at a first login with steps pending (an initial password to replace, 2FA to enrol),
+    `setup_required` and a token for /auth/setup.
 
     An unknown e-mail, a wrong password and a locked account get the same 401.
     """
@@ -59,6 +62,12 @@ async def login(
         keyring=ring,
         settings=settings,
     )
+    if outcome.setup_token is not None:
+        return LoginResult(
+            status="setup_required",
+            setup_token=outcome.setup_token,
+            setup_steps=list(outcome.setup_steps),
+        )
     if outcome.tokens is None:
         return LoginResult(
             status="mfa_required",

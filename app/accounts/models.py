@@ -2,7 +2,16 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import BigInteger, ForeignKey, Index, LargeBinary, String, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, INET, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -45,6 +54,17 @@ class Account(IdMixin, TimestampMixin, Base):
     notify_login_failure: Mapped[bool] = mapped_column(default=True)
     is_platform_staff: Mapped[bool] = mapped_column(default=False)
     deleted_at: Mapped[datetime | None]
+    phone_confirmed_at: Mapped[datetime | None]
+    terms_version: Mapped[str | None] = mapped_column(String(20))
+    terms_accepted_at: Mapped[datetime | None]
+    activation_required: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Opened by a partner: the e-mail and the phone must both be confirmed before first use."""
+    password_change_required: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """The password was set by someone else: the first login replaces it."""
+    two_factor_enrollment_required: Mapped[bool] = mapped_column(
+        default=False, server_default=false()
+    )
+    """2FA on by default: the first login leads straight to enrolment."""
 
     @property
     def full_name(self) -> str:

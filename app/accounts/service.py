@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import auth, federated, passkeys, password_policy, totp
+from app.accounts import auth, federated, onboarding, passkeys, password_policy, totp
 from app.accounts.auth import Client, IssuedTokens
 from app.accounts.credentials import email_in_use, require_password
 from app.accounts.directory import (
@@ -45,8 +45,11 @@ __all__ = [
     "erase_account",
     "federated_sign_in",
     "last_logins",
+    "open_account_for_client",
     "purge_expired_tokens",
     "require_password",
+    "send_activation",
+    "send_phone_code",
     "sign_up",
     "summaries",
     "summary",
@@ -56,6 +59,8 @@ __all__ = [
 ]
 purge_expired_tokens = auth.purge_expired_tokens
 federated_sign_in = federated.sign_in
+send_activation = onboarding.send_activation
+send_phone_code = onboarding.send_phone_code
 account_id_for_email = federated.account_id_for
 
 
@@ -78,12 +83,14 @@ async def sign_up(
     language: str,
     time_zone: str,
     email_confirmed: bool = False,
+    mail_confirmation: bool = True,
 ) -> Account:
     """Creates the account (its organization, unless it is invited, comes from
     ``app.lifecycle.sign_up``).
 
     The address is confirmed by a mailed link, unless the caller already proved it
-    (``email_confirmed``: an invitation link reached that address).
+    (``email_confirmed``: an invitation link reached that address) or mails its own link
+    (``mail_confirmation`` off: an account a partner opens is activated by another mail).
     """
     password_policy.check(password, email=email)
     if await email_in_use(session, email):
@@ -113,8 +120,49 @@ async def sign_up(
     await activity.record(session, Actor(account.id), "account.created", account_id=account.id)
     if email_confirmed:
         account.email_confirmed_at = now
-    else:
+    elif mail_confirmation:
         await send_confirmation(session, account)
+    return account
+
+
+async def open_account_for_client(
+    session: AsyncSession,
+    *,
+    first_name: str,
+    last_name: str,
+    email: str,
+    phone: str,
+    address: dict[str, Any] | None,
+    language: str,
+    initial_password: str | None,
+    by: Actor,
+) -> Account:
+    """An account a partner opens in its client's name (``app.lifecycle``): unusable until the
+    client activates it (mailed link and texted code), its password the client's own (an initial
+    one set by the partner must be changed at the first login), 2FA enrolled at the first login.
+    The activation goes out with ``send_activation`` once the organization exists."""
+    account = await sign_up(
+        session,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        password=initial_password or new_token("unset_"),
+        phone=phone,
+        address=address,
+        language=language,
+        time_zone="Europe/Zurich",
+        mail_confirmation=False,
+    )
+    account.activation_required = True
+    account.password_change_required = initial_password is not None
+    account.two_factor_enrollment_required = True
+    await activity.record(
+        session,
+        by,
+        "account.opened_by_partner",
+        account_id=account.id,
+        details={"initial_password_set": initial_password is not None},
+    )
     return account
 
 

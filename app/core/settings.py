@@ -54,6 +54,12 @@ class Settings(BaseSettings):
         default_factory=list,
         description="Origins passkey ceremonies may come from; default: the links base.",
     )
+    terms_version: str = Field(
+        default="2026-01", description="The provider's terms in force, accepted at activation."
+    )
+    signup_phone_confirmation: bool = Field(
+        default=False, description="Sign-up texts a code that confirms the phone number."
+    )
     password_time_cost: int = 2
     password_memory_kib: int = 19456
     password_parallelism: int = 1

@@ -21,6 +21,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "new_location_login": ("ip", "device", "at"),
     "two_factor_enabled": ("at",),
     "two_factor_disabled": ("at",),
+    "account_opened_by_partner": ("partner_name", "organization_name", "activation_url"),
     # Organizations
     "organization_invitation": ("organization_name", "inviter_name", "role", "accept_url"),
     "product_management_locked": ("organization_name", "product_name_locked", "locked_by"),

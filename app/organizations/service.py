@@ -42,6 +42,9 @@ from app.organizations.models import (
     Product,
     SupportAccessGrant,
 )
+from app.organizations.partners import (
+    start_partnership_for_opened_client as start_partnership_for_opened_client,
+)
 from app.organizations.schemas import OrganizationRead, ProductRead
 from app.organizations.types import (
     OrganizationKind,
