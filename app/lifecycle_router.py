@@ -34,6 +34,7 @@ NO_CONTENT = status.HTTP_204_NO_CONTENT
 
 accounts_router = APIRouter(tags=["accounts"], route_class=AppRoute)
 organizations_router = APIRouter(tags=["organizations"], route_class=AppRoute)
+partners_router = APIRouter(tags=["partners"], route_class=AppRoute)
 
 
 @accounts_router.post(
@@ -51,10 +52,8 @@ async def sign_up(body: SignUp, session: Session, settings: AppSettings) -> Acco
     return await account_read(session, account)
 
 
-@organizations_router.post(
-    "/organizations/{organization_id}/clients/accounts",
-    operation_id="partners-open_client_account",
-    status_code=status.HTTP_201_CREATED,
+@partners_router.post(
+    "/organizations/{organization_id}/clients/accounts", status_code=status.HTTP_201_CREATED
 )
 @declares(require_scope("organizations:write"), *PARTNER_ERRORS, EmailTaken, WeakPassword, 422)
 async def open_client_account(

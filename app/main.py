@@ -42,6 +42,7 @@ def api_router() -> APIRouter:
     router.include_router(accounts.signup_router)
     router.include_router(lifecycle_router.accounts_router)
     router.include_router(lifecycle_router.organizations_router)
+    router.include_router(lifecycle_router.partners_router)
     router.include_router(accounts.router)
     router.include_router(accounts_auth.router)
     router.include_router(accounts_passkeys.account_router)
