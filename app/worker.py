@@ -17,6 +17,7 @@ from app.core.settings import Settings, get_settings
 from app.notifications import delivery as mail_delivery
 from app.notifications import sms as sms_delivery
 from app.payments import jobs as payments_jobs
+from app.sso import jobs as sso_jobs
 from app.ticketing import jobs as ticketing_jobs
 from app.webhooks import delivery as webhook_delivery
 
@@ -50,6 +51,7 @@ JOBS: tuple[Job | Service, ...] = (
         "ticketing.invoice_deadlines", every_seconds=60, run=ticketing_jobs.sweep_invoice_deadlines
     ),
     Job("payments.recover", every_seconds=60, run=payments_jobs.recover),
+    Job("sso.purge_expired_logins", every_seconds=3600, run=sso_jobs.purge_expired_logins),
 )
 
 

@@ -20,6 +20,7 @@ from app.core.db import Database
 from app.core.security.encryption import decrypt
 from app.core.settings import Settings
 from app.sso.connections import SECRET_PURPOSE
+from app.sso.jobs import purge_expired_logins
 from app.sso.models import SsoConnection
 from tests.factories import User, log_in, signed_in_user
 from tests.sso.provider import LocalProvider, ServedProvider
@@ -127,15 +128,23 @@ async def organization(
     return admin, domain
 
 
+@pytest.fixture
+def grace(provider: LocalProvider, organization: tuple[User, str]) -> str:
+    """A person of the organization's domain whom the provider knows (no account yet)."""
+    email = f"grace@{organization[1]}"
+    provider.add_user(email)
+    return email
+
+
 async def test_new_person_of_the_domain_logs_in_and_joins_just_in_time(
     client: httpx.AsyncClient,
     provider: LocalProvider,
     organization: tuple[User, str],
     settings: Settings,
+    grace: str,
 ) -> None:
-    admin, domain = organization
-    email = f"grace@{domain}"
-    provider.add_user(email)
+    admin, _ = organization
+    email = grace
     response = await sso_login(client, email, settings)
     assert response.status_code == 200, response.text
     headers = {"Authorization": f"Bearer {response.json()['access_token']}"}
@@ -173,10 +182,9 @@ async def test_replayed_state_is_refused(
     provider: LocalProvider,
     organization: tuple[User, str],
     settings: Settings,
+    grace: str,
 ) -> None:
-    _, domain = organization
-    email = f"grace@{domain}"
-    provider.add_user(email)
+    email = grace
     state, code = await authorize(client, email, settings)
     body = {"state": state, "code": code}
     assert (await client.post("/v1/auth/sso/callback", json=body)).status_code == 200
@@ -209,10 +217,9 @@ async def test_id_token_failing_a_check_is_refused(
     settings: Settings,
     tamper: dict[str, object],
     why: str,
+    grace: str,
 ) -> None:
-    _, domain = organization
-    email = f"grace@{domain}"
-    provider.add_user(email)
+    email = grace
     provider.tamper = tamper
     response = await sso_login(client, email, settings)
     assert response.status_code == 401, (why, response.text)
@@ -396,11 +403,19 @@ async def test_expired_login_is_refused(
     provider: LocalProvider,
     organization: tuple[User, str],
     settings: Settings,
+    grace: str,
 ) -> None:
-    _, domain = organization
-    email = f"grace@{domain}"
-    provider.add_user(email)
+    email = grace
     state, code = await authorize(client, email, settings)
     with time_machine.travel(clock.now() + timedelta(minutes=11), tick=False):
         late = await client.post("/v1/auth/sso/callback", json={"state": state, "code": code})
     assert late.status_code == 401
+
+
+async def test_old_authorization_requests_are_purged(
+    client: httpx.AsyncClient, db: Database, settings: Settings, grace: str
+) -> None:
+    await authorize(client, grace, settings)
+    assert await purge_expired_logins(db.sessionmaker) == 0
+    with time_machine.travel(clock.now() + timedelta(days=2), tick=False):
+        assert await purge_expired_logins(db.sessionmaker) == 1
