@@ -1,9 +1,13 @@
-"""The use cases that span domains, above all of them: sign-up with its organization, account
-deletion, organization deletion. A domain never calls upward; what needs two layers lives here.
+"""The use cases that span domains, above all of them: sign-up with its organization, an account
+a partner opens for its client, account deletion, organization deletion. A domain never calls
+upward; what needs two layers lives here.
 
 Each function is one use case in the request's transaction; the domains' services do the work
 and record their own activity entries and events.
 """
+
+import uuid
+from dataclasses import dataclass
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -14,6 +18,8 @@ from app.accounts.schemas import SignUp
 from app.billing import service as billing
 from app.organizations import service as organizations
 from app.organizations.models import Organization
+from app.organizations.permissions import OrganizationAccess
+from app.organizations.schemas import ClientAccountOpen
 from app.partner_services import service as partner_services
 
 
@@ -22,8 +28,9 @@ def connect_domains() -> None:
     billing.register_transfer_settler(partner_services.settle_transfer)
 
 
-async def sign_up(session: AsyncSession, form: SignUp) -> Account:
-    """A new account and the organization it represents; a confirmation link is mailed."""
+async def sign_up(session: AsyncSession, form: SignUp, *, confirm_phone: bool = False) -> Account:
+    """A new account and the organization it represents; a confirmation link is mailed (and,
+    with ``confirm_phone``, a code texted to the phone number)."""
     address = form.address.model_dump() if form.address else None
     account = await accounts.sign_up(
         session,
@@ -43,6 +50,8 @@ async def sign_up(session: AsyncSession, form: SignUp) -> Account:
         address=address,
         phone=form.phone,
     )
+    if confirm_phone and account.phone:
+        await accounts.send_phone_code(session, account)
     return account
 
 
@@ -95,3 +104,55 @@ async def delete_organization(
         await organizations.legal_representative_ids(session, organization.id),
     )
     await organizations.close_organization(session, organization, by_account_id=by.id)
+
+
+@dataclass(frozen=True)
+class OpenedClient:
+    account: Account
+    organization: Organization
+    partnership_id: uuid.UUID
+
+
+async def open_client_account(
+    session: AsyncSession, partner: OrganizationAccess, form: ClientAccountOpen
+) -> OpenedClient:
+    """A partner opens its client's account in the client's name and the organization it
+    represents (its legal representative and owner), and manages it with full access from the
+    start. The client activates it (mailed link and texted code), chooses its password, accepts
+    the terms, and enrols 2FA at its first login; it may end the partnership at any time."""
+    address = form.address.model_dump() if form.address else None
+    account = await accounts.open_account_for_client(
+        session,
+        first_name=form.first_name,
+        last_name=form.last_name,
+        email=str(form.email),
+        phone=form.phone,
+        address=address,
+        language=form.language,
+        initial_password=form.initial_password,
+        by=partner.actor,
+    )
+    organization = await organizations.create_organization(
+        session,
+        name=form.organization_name,
+        legal_representative_id=account.id,
+        kind=form.organization_kind,
+        address=address,
+        phone=form.phone,
+    )
+    partnership = await organizations.start_partnership_for_opened_client(
+        session,
+        partner.organization,
+        organization,
+        includes_billing=form.includes_billing,
+        payment_mode=form.payment_mode,
+        by=partner.actor,
+    )
+    await accounts.send_activation(
+        session,
+        account,
+        partner_name=partner.organization.name,
+        organization_name=organization.name,
+        password_set=form.initial_password is not None,
+    )
+    return OpenedClient(account, organization, partnership.id)

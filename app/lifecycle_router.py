@@ -1,5 +1,6 @@
-"""The routes of the use cases that span domains (``app.lifecycle``): sign-up, deleting an
-account, deleting an organization. Paths and operation ids are those of their domains."""
+"""The routes of the use cases that span domains (``app.lifecycle``): sign-up, an account a
+partner opens for its client, deleting an account, deleting an organization. Paths and operation
+ids are those of their domains."""
 
 from fastapi import APIRouter, Depends, status
 
@@ -7,6 +8,7 @@ from app import lifecycle
 from app.accounts.deps import (
     PUBLIC,
     SESSION_ERRORS,
+    AppSettings,
     CurrentAccount,
     InteractiveSession,
     require_scope,
@@ -19,14 +21,20 @@ from app.core.db import Session
 from app.core.errors import TooManyRequests
 from app.core.ratelimit import per_ip
 from app.core.routing import AppRoute, declares
-from app.organizations.permissions import MANAGER_ERRORS, LegalRepresentative
-from app.organizations.schemas import PasswordConfirmation
+from app.organizations.permissions import (
+    MANAGER_ERRORS,
+    PARTNER_ERRORS,
+    LegalRepresentative,
+    PartnerManager,
+)
+from app.organizations.schemas import ClientAccountOpen, ClientAccountOpened, PasswordConfirmation
 from app.organizations.service import OrganizationNotDeletable
 
 NO_CONTENT = status.HTTP_204_NO_CONTENT
 
 accounts_router = APIRouter(tags=["accounts"], route_class=AppRoute)
 organizations_router = APIRouter(tags=["organizations"], route_class=AppRoute)
+partners_router = APIRouter(tags=["partners"], route_class=AppRoute)
 
 
 @accounts_router.post(
@@ -35,10 +43,33 @@ organizations_router = APIRouter(tags=["organizations"], route_class=AppRoute)
     dependencies=[Depends(per_ip("signup", limit=10, per_seconds=3600))],
 )
 @declares(PUBLIC, EmailTaken, WeakPassword, 422, TooManyRequests)
-async def sign_up(body: SignUp, session: Session) -> AccountRead:
-    """Creates an account and an organization it represents; a confirmation link is e-mailed."""
-    account = await lifecycle.sign_up(session, body)
+async def sign_up(body: SignUp, session: Session, settings: AppSettings) -> AccountRead:
+    """Creates an account and an organization it represents; a confirmation link is e-mailed
+    (and, when the service is set so, a code texted to confirm the phone number)."""
+    account = await lifecycle.sign_up(
+        session, body, confirm_phone=settings.signup_phone_confirmation
+    )
     return await account_read(session, account)
+
+
+@partners_router.post(
+    "/organizations/{organization_id}/clients/accounts", status_code=status.HTTP_201_CREATED
+)
+@declares(require_scope("organizations:write"), *PARTNER_ERRORS, EmailTaken, WeakPassword, 422)
+async def open_client_account(
+    body: ClientAccountOpen, partner: PartnerManager, session: Session
+) -> ClientAccountOpened:
+    """Opens a client's account in the client's name with its organization (the client its
+    legal representative and owner), managed by the partner with full access from the start.
+    The client receives an activation e-mail and an SMS code, both needed before first use;
+    it chooses its own password, accepts the terms and enrols 2FA at its first login."""
+    opened = await lifecycle.open_client_account(session, partner, body)
+    return ClientAccountOpened(
+        account_id=opened.account.id,
+        organization_id=opened.organization.id,
+        partnership_id=opened.partnership_id,
+        email=opened.account.email,
+    )
 
 
 @accounts_router.post("/account/deletion", operation_id="accounts-delete", status_code=NO_CONTENT)

@@ -9,6 +9,9 @@ from fastapi.routing import APIRoute
 
 from app import lifecycle, lifecycle_router, ticket_sales_router
 from app.accounts import auth_router as accounts_auth
+from app.accounts import login_policies
+from app.accounts import onboarding_router as accounts_onboarding
+from app.accounts import passkeys_router as accounts_passkeys
 from app.accounts import router as accounts
 from app.accounts.deps import PUBLIC
 from app.billing import archive_router as billing_archive
@@ -25,6 +28,9 @@ from app.core.routing import AppRoute
 from app.core.settings import Settings, get_settings
 from app.organizations import router as organizations
 from app.partner_services import router as partner_services
+from app.sso import router as sso
+from app.sso import service as sso_service
+from app.sso.dns import DnsPythonResolver
 from app.ticketing import router as ticketing
 from app.ticketing import shop_router as ticketing_shop
 from app.webhooks import router as webhooks
@@ -38,8 +44,13 @@ def api_router() -> APIRouter:
     router.include_router(accounts.signup_router)
     router.include_router(lifecycle_router.accounts_router)
     router.include_router(lifecycle_router.organizations_router)
+    router.include_router(lifecycle_router.partners_router)
     router.include_router(accounts.router)
     router.include_router(accounts_auth.router)
+    router.include_router(accounts_passkeys.account_router)
+    router.include_router(accounts_passkeys.auth_router)
+    router.include_router(accounts_onboarding.account_router)
+    router.include_router(accounts_onboarding.auth_router)
     router.include_router(organizations.router)
     router.include_router(organizations.public_router)
     router.include_router(billing_catalog.catalog_router)
@@ -47,6 +58,8 @@ def api_router() -> APIRouter:
     router.include_router(billing_staff.staff_router)
     router.include_router(billing_archive.router)
     router.include_router(webhooks.router)
+    router.include_router(sso.router)
+    router.include_router(sso.auth_router)
     router.include_router(ticketing.router)
     router.include_router(ticketing_shop.router)
     router.include_router(partner_services.router)
@@ -106,6 +119,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     )
     app.state.settings = settings
     lifecycle.connect_domains()
+    app.state.dns_resolver = DnsPythonResolver()
+    login_policies.refuse_password_login_when("sso", sso_service.password_login_refusal)
     if database is not None:
         app.state.database = database
     app.router.route_class = AppRoute

@@ -8,6 +8,7 @@ from app.accounts.models import (
     ConsumedToken,
     EmergencyCode,
     LoginAttempt,
+    Passkey,
     PersonalAccessToken,
     RefreshToken,
 )
@@ -67,6 +68,7 @@ from app.partner_services.models import (
 )
 from app.partner_services.models import InvoiceLine as PartnerServicesInvoiceLine
 from app.payments.models import PaymentAuthorization
+from app.sso.models import SsoConnection, SsoDomain, SsoLogin
 from app.ticketing.models import (
     Cancellation,
     Event,
@@ -123,6 +125,7 @@ __all__ = [
     "PartnerServicesInvoiceLine",
     "Partnership",
     "PartnershipProduct",
+    "Passkey",
     "Payment",
     "PaymentAuthorization",
     "PaymentProfile",
@@ -145,6 +148,9 @@ __all__ = [
     "RequestStep",
     "Scan",
     "SmsMessage",
+    "SsoConnection",
+    "SsoDomain",
+    "SsoLogin",
     "Subscription",
     "SupportAccessGrant",
     "SupportRequest",

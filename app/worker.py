@@ -19,6 +19,7 @@ from app.notifications import delivery as mail_delivery
 from app.notifications import sms as sms_delivery
 from app.partner_services import jobs as partner_services_jobs
 from app.payments import jobs as payments_jobs
+from app.sso import jobs as sso_jobs
 from app.webhooks import delivery as webhook_delivery
 
 log = structlog.get_logger("app.worker")
@@ -59,6 +60,7 @@ JOBS: tuple[Job | Service, ...] = (
         every_seconds=3600,
         run=partner_services_jobs.assess_late_payments,
     ),
+    Job("sso.purge_expired_logins", every_seconds=3600, run=sso_jobs.purge_expired_logins),
 )
 
 

@@ -9,14 +9,21 @@ from sqlalchemy import Select, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from user_agents import parse as parse_user_agent
 
-from app.accounts import tokens, totp
-from app.accounts.errors import InvalidCredentials, InvalidRefreshToken, SessionNotFound
+from app.accounts import login_policies, tokens, totp
+from app.accounts.errors import (
+    AccountNotActivated,
+    InvalidCredentials,
+    InvalidRefreshToken,
+    PasswordLoginRefused,
+    SessionNotFound,
+)
 from app.accounts.models import (
     Account,
     AccountToken,
     AuthSession,
     ConsumedToken,
     LoginAttempt,
+    Passkey,
     RefreshToken,
 )
 from app.accounts.types import TokenPurpose
@@ -64,6 +71,9 @@ class IssuedTokens:
 class LoginOutcome:
     tokens: IssuedTokens | None = None
     mfa_token: str | None = None
+    second_factors: tuple[str, ...] = ()
+    setup_token: str | None = None
+    setup_steps: tuple[str, ...] = ()
 
 
 async def account_by_email(
@@ -102,24 +112,50 @@ async def login(
     if not password_ok:
         await _failed(session, account, client, reason="wrong_password")
         raise InvalidCredentials
+    refusal = await login_policies.password_login_refusal(session, account.id, account.email)
+    if refusal is not None:
+        await _record_attempt(session, account, client, succeeded=False, reason="sso_required")
+        raise PasswordLoginRefused(refusal)
     if passwords.needs_rehash(account.password_hash):
         account.password_hash = await passwords.hash_password(password)
-    if account.two_factor_enabled:
+    if account.activation_required:
+        raise AccountNotActivated(
+            "Activate the account first: follow the mailed link and enter the texted code."
+        )
+    factors = await second_factors(session, account)
+    if factors:
         mfa_token = keyring.issue("mfa", account.id, timedelta(minutes=settings.mfa_token_minutes))
-        return LoginOutcome(mfa_token=mfa_token)
+        return LoginOutcome(mfa_token=mfa_token, second_factors=factors)
+    steps = setup_steps(account)
+    if steps:
+        setup_token = keyring.issue("setup", account.id, timedelta(minutes=SETUP_MINUTES))
+        return LoginOutcome(setup_token=setup_token, setup_steps=tuple(steps))
     return LoginOutcome(tokens=await _signed_in(session, account, client, keyring, settings))
 
 
-async def complete_mfa(
-    session: AsyncSession,
-    *,
-    mfa_token: str,
-    code: str | None,
-    emergency_code: str | None,
-    client: Client,
-    keyring: KeyRing,
-    settings: Settings,
-) -> IssuedTokens:
+CHANGE_PASSWORD = "change_password"
+ENROLL_TWO_FACTOR = "enroll_two_factor"
+SETUP_MINUTES = 15
+
+
+def setup_steps(account: Account) -> list[str]:
+    """What a first login must do before the account gets a session (``onboarding``)."""
+    steps = []
+    if account.password_change_required:
+        steps.append(CHANGE_PASSWORD)
+    if account.two_factor_enrollment_required and not account.two_factor_enabled:
+        steps.append(ENROLL_TWO_FACTOR)
+    return steps
+
+
+async def second_factors(session: AsyncSession, account: Account) -> tuple[str, ...]:
+    """The second factors the account has: ``totp`` (with emergency codes), ``passkey``."""
+    has_passkey = await session.scalar(select(exists().where(Passkey.account_id == account.id)))
+    return (("totp",) if account.two_factor_enabled else ()) + (("passkey",) if has_passkey else ())
+
+
+async def mfa_account(session: AsyncSession, mfa_token: str, keyring: KeyRing) -> Account:
+    """The account (locked for update) of a valid, unused ``mfa_token`` that may still log in."""
     try:
         claims = keyring.decode(mfa_token, "mfa")
     except InvalidToken:
@@ -133,14 +169,35 @@ async def complete_mfa(
         raise InvalidCredentials
     if await session.get(ConsumedToken, claims["jti"]) is not None:
         raise InvalidCredentials
+    return account
+
+
+def consume_token(session: AsyncSession, claims: Mapping[str, object]) -> None:
+    """Marks a single-use JWT used (its ``jti`` is remembered until it expires)."""
+    session.add(
+        ConsumedToken(
+            jti=str(claims["jti"]), expires_at=clock.from_timestamp(int(str(claims["exp"])))
+        )
+    )
+
+
+async def complete_mfa(
+    session: AsyncSession,
+    *,
+    mfa_token: str,
+    code: str | None,
+    emergency_code: str | None,
+    client: Client,
+    keyring: KeyRing,
+    settings: Settings,
+) -> IssuedTokens:
+    account = await mfa_account(session, mfa_token, keyring)
     if not await totp.verify_second_factor(
         session, account, code=code, emergency_code=emergency_code
     ):
         await _failed(session, account, client, reason="wrong_code")
         raise InvalidCredentials
-    session.add(
-        ConsumedToken(jti=claims["jti"], expires_at=clock.from_timestamp(int(claims["exp"])))
-    )
+    consume_token(session, keyring.decode(mfa_token, "mfa"))
     return await _signed_in(session, account, client, keyring, settings)
 
 
@@ -189,6 +246,21 @@ async def _signed_in(
     elif account.notify_login_success:
         await _mail(session, account, "login_succeeded", details)
     return await _tokens_for(session, auth_session, keyring, settings)
+
+
+async def sign_in(
+    session: AsyncSession, account: Account, client: Client, keyring: KeyRing, settings: Settings
+) -> IssuedTokens:
+    """Opens a session for an account that proved who it is (password and second factor, a
+    passkey, or its organization's single sign-on)."""
+    return await _signed_in(session, account, client, keyring, settings)
+
+
+async def record_failure(
+    session: AsyncSession, account: Account, client: Client, *, reason: str
+) -> None:
+    """Counts a failed login of ``account`` (alerts, and locks at its threshold)."""
+    await _failed(session, account, client, reason=reason)
 
 
 async def _tokens_for(

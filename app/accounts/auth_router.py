@@ -14,8 +14,10 @@ from app.accounts.deps import (
     require_scope,
 )
 from app.accounts.errors import (
+    AccountNotActivated,
     InvalidCredentials,
     InvalidRefreshToken,
+    PasswordLoginRefused,
     SecondFactorRequired,
     WrongPassword,
 )
@@ -32,7 +34,7 @@ login_limit = Depends(per_ip("login", limit=30, per_seconds=60))
 mfa_limit = Depends(per_ip("mfa", limit=30, per_seconds=60))
 
 
-def _tokens(issued: auth.IssuedTokens) -> Tokens:
+def issued_tokens(issued: auth.IssuedTokens) -> Tokens:
     return Tokens(
         access_token=issued.access_token,
         refresh_token=issued.refresh_token,
@@ -42,11 +44,13 @@ def _tokens(issued: auth.IssuedTokens) -> Tokens:
 
 
 @router.post("/login", dependencies=[login_limit])
-@declares(PUBLIC, InvalidCredentials, TooManyRequests)
+@declares(PUBLIC, InvalidCredentials, PasswordLoginRefused, AccountNotActivated, TooManyRequests)
 async def login(
     body: Login, session: Session, client: RequestClient, ring: AppKeyRing, settings: AppSettings
 ) -> LoginResult:
-    """Password step. With 2FA on, answers `mfa_required` and a short-lived token for /auth/mfa.
+    """Password step. With 2FA on, answers `mfa_required` and a short-lived token for /auth/mfa;
+    at a first login with steps pending (an initial password to replace, 2FA to enrol),
+    `setup_required` and a token for /auth/setup.
 
     An unknown e-mail, a wrong password and a locked account get the same 401.
     """
@@ -58,9 +62,19 @@ async def login(
         keyring=ring,
         settings=settings,
     )
+    if outcome.setup_token is not None:
+        return LoginResult(
+            status="setup_required",
+            setup_token=outcome.setup_token,
+            setup_steps=list(outcome.setup_steps),
+        )
     if outcome.tokens is None:
-        return LoginResult(status="mfa_required", mfa_token=outcome.mfa_token)
-    return LoginResult(status="authenticated", tokens=_tokens(outcome.tokens))
+        return LoginResult(
+            status="mfa_required",
+            mfa_token=outcome.mfa_token,
+            second_factors=list(outcome.second_factors),
+        )
+    return LoginResult(status="authenticated", tokens=issued_tokens(outcome.tokens))
 
 
 @router.post("/mfa", dependencies=[mfa_limit])
@@ -78,7 +92,7 @@ async def mfa(
         keyring=ring,
         settings=settings,
     )
-    return _tokens(issued)
+    return issued_tokens(issued)
 
 
 @router.post("/refresh", dependencies=[login_limit])
@@ -87,7 +101,7 @@ async def refresh(
     body: Refresh, session: Session, ring: AppKeyRing, settings: AppSettings
 ) -> Tokens:
     """Rotates the refresh token. Presenting a used one again ends the whole session."""
-    return _tokens(
+    return issued_tokens(
         await auth.refresh(
             session, refresh_token=body.refresh_token, keyring=ring, settings=settings
         )

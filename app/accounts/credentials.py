@@ -14,6 +14,7 @@ from app.accounts.errors import (
     EmailTaken,
     EmailUnchanged,
     InvalidLinkToken,
+    PasswordUnchanged,
     SecondFactorRequired,
     WrongPassword,
 )
@@ -63,6 +64,15 @@ async def change_password(
     await require_password(account, current)
     await _set_password(session, account, new, by=by)
     await auth.end_sessions(session, account.id, reason="password_changed", keep=keep_session)
+
+
+async def replace_password(session: AsyncSession, account: Account, new: str, *, by: Actor) -> None:
+    """Sets ``new`` for an account that proved itself otherwise (a first login replacing the
+    initial password, an activation choosing one); must differ from the current one."""
+    if await passwords.verify_password(account.password_hash, new):
+        raise PasswordUnchanged("Choose a password other than the current one.")
+    await _set_password(session, account, new, by=by)
+    account.password_change_required = False
 
 
 async def _set_password(session: AsyncSession, account: Account, new: str, *, by: Actor) -> None:
@@ -203,7 +213,7 @@ async def set_recovery_phone(
         account.id,
         TokenPurpose.recovery_phone,
         {"phone": phone},
-        raw=_phone_code_key(account, code),
+        raw=phone_code_key(account, code),
     )
     await queue_sms(
         session, to=phone, text="recovery_phone_code", language=account.language, code=code
@@ -211,14 +221,14 @@ async def set_recovery_phone(
     await activity.record(session, by, "security.recovery_phone_set", account_id=account.id)
 
 
-def _phone_code_key(account: Account, code: str) -> str:
+def phone_code_key(account: Account, code: str) -> str:
     # A 6-digit code is only unique per account: the stored digest covers both.
     return f"{account.id}:{code}"
 
 
 async def confirm_recovery_phone(session: AsyncSession, account: Account, code: str) -> None:
     token = await tokens.consume(
-        session, _phone_code_key(account, code), TokenPurpose.recovery_phone, account_id=account.id
+        session, phone_code_key(account, code), TokenPurpose.recovery_phone, account_id=account.id
     )
     if token.data.get("phone") != account.recovery_phone:
         raise InvalidLinkToken("This code is no longer valid.")
@@ -238,4 +248,8 @@ async def reauthenticate(
     await require_password(account, password)
     if account.two_factor_enabled:
         await require_second_factor(session, account, code=code, emergency_code=emergency_code)
+    elif await auth.second_factors(session, account):
+        raise SecondFactorRequired(
+            "Confirm with a passkey instead (POST /v1/auth/reauthenticate/passkey)."
+        )
     auth_session.authenticated_at = clock.now()

@@ -141,3 +141,64 @@ class SoleLegalRepresentative(Conflict):
     ``organizations``): raised by the account deletion use case."""
 
     code = "sole_legal_representative"
+
+
+# --- passkeys (passkeys.py) ---
+
+
+class PasskeyNotFound(NotFound):
+    code = "passkey_not_found"
+
+
+class PasskeyAlreadyRegistered(Conflict):
+    code = "passkey_already_registered"
+
+
+class InvalidPasskey(Unprocessable):
+    """The authenticator's answer failed the ceremony's checks (challenge, origin, signature)."""
+
+    code = "invalid_passkey_response"
+
+
+class PasswordLoginRefused(Forbidden):
+    """The account's organization requires single sign-on: log in through its provider."""
+
+    code = "single_sign_on_required"
+    keep_changes = True
+
+
+# --- accounts opened by a partner, first login (onboarding.py) ---
+
+
+class AccountNotActivated(Forbidden):
+    """Opened by a partner: confirm the e-mail and the texted code first (the activation)."""
+
+    code = "account_not_activated"
+
+
+class PhoneNotSet(Unprocessable):
+    code = "phone_not_set"
+
+
+class PhoneAlreadyConfirmed(Conflict):
+    code = "phone_already_confirmed"
+
+
+class PasswordRequired(Unprocessable):
+    """Nobody set a password for this account yet: choose one."""
+
+    code = "password_required"
+
+
+class PasswordUnchanged(Unprocessable):
+    code = "password_unchanged"
+
+
+class TermsVersionOutdated(Unprocessable):
+    """The terms accepted are not the current version: read and accept the current ones."""
+
+    code = "terms_version_outdated"
+
+
+class InvalidSetupToken(Unauthorized):
+    code = "invalid_setup_token"

@@ -2,7 +2,16 @@ import uuid
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, LargeBinary, String, UniqueConstraint, text
+from sqlalchemy import (
+    BigInteger,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, INET, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -45,6 +54,17 @@ class Account(IdMixin, TimestampMixin, Base):
     notify_login_failure: Mapped[bool] = mapped_column(default=True)
     is_platform_staff: Mapped[bool] = mapped_column(default=False)
     deleted_at: Mapped[datetime | None]
+    phone_confirmed_at: Mapped[datetime | None]
+    terms_version: Mapped[str | None] = mapped_column(String(20))
+    terms_accepted_at: Mapped[datetime | None]
+    activation_required: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Opened by a partner: the e-mail and the phone must both be confirmed before first use."""
+    password_change_required: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """The password was set by someone else: the first login replaces it."""
+    two_factor_enrollment_required: Mapped[bool] = mapped_column(
+        default=False, server_default=false()
+    )
+    """2FA on by default: the first login leads straight to enrolment."""
 
     @property
     def full_name(self) -> str:
@@ -164,3 +184,21 @@ class PersonalAccessToken(IdMixin, Base):
     expires_at: Mapped[datetime | None]
     last_used_at: Mapped[datetime | None]
     revoked_at: Mapped[datetime | None]
+
+
+class Passkey(IdMixin, Base):
+    """A WebAuthn credential of the account: a second factor, or the whole login."""
+
+    __tablename__ = "accounts_passkeys"
+    __table_args__ = (Index("ix_accounts_passkeys_account", "account_id", "created_at", "id"),)
+
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(100))
+    credential_id: Mapped[bytes] = mapped_column(LargeBinary, unique=True)
+    public_key: Mapped[bytes] = mapped_column(LargeBinary)
+    sign_count: Mapped[int] = mapped_column(BigInteger, default=0)
+    transports: Mapped[list[str]] = mapped_column(ARRAY(String(20)), default=list)
+    aaguid: Mapped[str] = mapped_column(String(36))
+    backed_up: Mapped[bool] = mapped_column(default=False)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    last_used_at: Mapped[datetime | None]

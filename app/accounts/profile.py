@@ -41,6 +41,7 @@ async def account_read(session: AsyncSession, account: Account) -> AccountRead:
             "email_confirmed": account.email_confirmed_at is not None,
             "recovery_email_confirmed": account.recovery_email_confirmed_at is not None,
             "recovery_phone_confirmed": account.recovery_phone_confirmed_at is not None,
+            "phone_confirmed": account.phone_confirmed_at is not None,
             "two_factor_enabled": account.two_factor_enabled,
             "has_avatar": await has_avatar(session, account.id),
         }
@@ -77,6 +78,8 @@ async def confirm_email(session: AsyncSession, raw: str, *, ip: str | None = Non
 async def update_profile(
     session: AsyncSession, account: Account, changes: dict[str, Any], *, by: Actor
 ) -> Account:
+    if "phone" in changes and changes["phone"] != account.phone:
+        account.phone_confirmed_at = None
     for field, value in changes.items():
         setattr(account, field, value)
     account.updated_at = clock.now()

@@ -1,6 +1,6 @@
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import available_timezones
 
 from pydantic import EmailStr, Field, field_validator
@@ -79,6 +79,7 @@ class AccountRead(Schema):
     first_name: str
     last_name: str
     phone: str | None
+    phone_confirmed: bool = Field(description="The phone number was confirmed by a texted code.")
     address: PostalAddress | None
     language: Language
     time_zone: str
@@ -128,10 +129,23 @@ class Tokens(Schema):
 
 
 class LoginResult(Schema):
-    status: Literal["authenticated", "mfa_required"]
+    status: Literal["authenticated", "mfa_required", "setup_required"]
     tokens: Tokens | None = None
     mfa_token: str | None = Field(
-        default=None, description="With mfa_required: send it with a code to /v1/auth/mfa."
+        default=None,
+        description="With mfa_required: send it with a code to /v1/auth/mfa, or with a passkey "
+        "assertion to /v1/auth/mfa/passkey.",
+    )
+    second_factors: list[Literal["totp", "passkey"]] = Field(
+        default_factory=list, description="With mfa_required: the second factors the account has."
+    )
+    setup_token: str | None = Field(
+        default=None,
+        description="With setup_required (a first login): send it to /v1/auth/setup with what "
+        "`setup_steps` asks.",
+    )
+    setup_steps: list[Literal["change_password", "enroll_two_factor"]] = Field(
+        default_factory=list, description="With setup_required: what the first login must do."
     )
 
 
@@ -271,3 +285,97 @@ class PersonalAccessTokenCreated(PersonalAccessTokenRead):
 
 class Jwks(Schema):
     keys: list[dict[str, str]]
+
+
+# --- passkeys ---
+
+PublicKeyCredential = Annotated[
+    dict[str, Any],
+    Field(
+        description="The authenticator's answer (`PublicKeyCredential.toJSON()`): id, rawId, "
+        "type and response, binary fields base64url-encoded."
+    ),
+]
+
+
+class Ceremony(Schema):
+    options: dict[str, Any] = Field(
+        description="For `navigator.credentials.create()` / `.get()` (JSON form, base64url)."
+    )
+    ceremony_token: str = Field(description="Send it back with the authenticator's answer.")
+
+
+class PasskeyRegistration(Schema):
+    name: str = Field(min_length=1, max_length=100)
+    ceremony_token: str = Field(min_length=10, max_length=2000)
+    credential: PublicKeyCredential
+
+
+class PasskeyRename(Schema):
+    name: str = Field(min_length=1, max_length=100)
+
+
+class PasskeyRead(Schema):
+    id: uuid.UUID
+    name: str
+    backed_up: bool = Field(description="Synced to other devices by its provider.")
+    created_at: datetime
+    last_used_at: datetime | None
+
+
+class PasskeyAssertion(Schema):
+    ceremony_token: str = Field(min_length=10, max_length=2000)
+    credential: PublicKeyCredential
+
+
+class MfaToken(Schema):
+    mfa_token: str = Field(min_length=10, max_length=2000)
+
+
+class PasskeyMfaLogin(PasskeyAssertion):
+    mfa_token: str = Field(min_length=10, max_length=2000)
+
+
+# --- accounts opened by a partner; first login; phone confirmation ---
+
+SmsCode = Annotated[str, Field(pattern=r"^[0-9]{6}$")]
+
+
+class Activation(Schema):
+    token: str = Field(min_length=10, max_length=200, description="From the mailed link.")
+    sms_code: SmsCode = Field(description="The code texted to the account's phone.")
+    password: Password | None = Field(
+        default=None,
+        description="Your own password: required unless the partner set an initial one (which "
+        "must then be changed at the first login).",
+    )
+    accept_terms_version: str = Field(
+        min_length=1, max_length=20, description="The version of the terms you accept."
+    )
+
+
+class PhoneConfirmation(Schema):
+    code: SmsCode
+
+
+class SetupToken(Schema):
+    setup_token: str = Field(min_length=10, max_length=2000)
+
+
+class FirstLoginSetup(SetupToken):
+    new_password: Password | None = Field(
+        default=None, description="With the step change_password: replaces the initial one."
+    )
+    code: str | None = Field(
+        default=None,
+        pattern=r"^[0-9]{6}$",
+        description="With the step enroll_two_factor: a first code of the secret from "
+        "/v1/auth/setup/two-factor.",
+    )
+
+
+class FirstLoginResult(Schema):
+    tokens: Tokens
+    emergency_codes: list[str] = Field(
+        default_factory=list, description="With 2FA enrolled now: shown once, each works once."
+    )

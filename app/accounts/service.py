@@ -13,7 +13,8 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import auth, password_policy, totp
+from app.accounts import auth, federated, onboarding, passkeys, password_policy, totp
+from app.accounts.auth import Client, IssuedTokens
 from app.accounts.credentials import email_in_use, require_password
 from app.accounts.directory import (
     AccountSummary,
@@ -27,18 +28,28 @@ from app.accounts.directory import (
 from app.accounts.errors import EmailTaken
 from app.accounts.models import Account, AccountAvatar
 from app.accounts.profile import send_confirmation
+from app.accounts.types import Language
 from app.activity import service as activity
 from app.activity.types import Actor
 from app.core import clock
 from app.core.security import passwords
+from app.core.security.tokens import new_token
 
 __all__ = [
     "AccountSummary",
+    "Client",
+    "IssuedTokens",
+    "account_id_for_email",
     "by_email",
+    "create_federated_account",
     "erase_account",
+    "federated_sign_in",
     "last_logins",
+    "open_account_for_client",
     "purge_expired_tokens",
     "require_password",
+    "send_activation",
+    "send_phone_code",
     "sign_up",
     "summaries",
     "summary",
@@ -47,6 +58,10 @@ __all__ = [
     "without_two_factor",
 ]
 purge_expired_tokens = auth.purge_expired_tokens
+federated_sign_in = federated.sign_in
+send_activation = onboarding.send_activation
+send_phone_code = onboarding.send_phone_code
+account_id_for_email = federated.account_id_for
 
 
 async def _new_support_code(session: AsyncSession) -> str:
@@ -68,12 +83,14 @@ async def sign_up(
     language: str,
     time_zone: str,
     email_confirmed: bool = False,
+    mail_confirmation: bool = True,
 ) -> Account:
     """Creates the account (its organization, unless it is invited, comes from
     ``app.lifecycle.sign_up``).
 
     The address is confirmed by a mailed link, unless the caller already proved it
-    (``email_confirmed``: an invitation link reached that address).
+    (``email_confirmed``: an invitation link reached that address) or mails its own link
+    (``mail_confirmation`` off: an account a partner opens is activated by another mail).
     """
     password_policy.check(password, email=email)
     if await email_in_use(session, email):
@@ -100,9 +117,70 @@ async def sign_up(
     await activity.record(session, Actor(account.id), "account.created", account_id=account.id)
     if email_confirmed:
         account.email_confirmed_at = now
-    else:
+    elif mail_confirmation:
         await send_confirmation(session, account)
     return account
+
+
+async def open_account_for_client(
+    session: AsyncSession,
+    *,
+    first_name: str,
+    last_name: str,
+    email: str,
+    phone: str,
+    address: dict[str, Any] | None,
+    language: str,
+    initial_password: str | None,
+    by: Actor,
+) -> Account:
+    """An account a partner opens in its client's name (``app.lifecycle``): unusable until the
+    client activates it (mailed link and texted code), its password the client's own (an initial
+    one set by the partner must be changed at the first login), 2FA enrolled at the first login.
+    The activation goes out with ``send_activation`` once the organization exists."""
+    account = await sign_up(
+        session,
+        first_name=first_name,
+        last_name=last_name,
+        email=email,
+        password=initial_password or new_token("unset_"),
+        phone=phone,
+        address=address,
+        language=language,
+        time_zone="Europe/Zurich",
+        mail_confirmation=False,
+    )
+    account.activation_required = True
+    account.password_change_required = initial_password is not None
+    account.two_factor_enrollment_required = True
+    await activity.record(
+        session,
+        by,
+        "account.opened_by_partner",
+        account_id=account.id,
+        details={"initial_password_set": initial_password is not None},
+    )
+    return account
+
+
+async def create_federated_account(
+    session: AsyncSession, *, email: str, first_name: str, last_name: str, language: str
+) -> Account:
+    """A new account for an address an organization's identity provider verified (confirmed
+    already). Its password is random and unknown: it logs in through the provider, or sets one
+    through a reset link."""
+    return await sign_up(
+        session,
+        first_name=first_name or email.split("@", 1)[0],
+        last_name=last_name,
+        email=email,
+        password=new_token("sso_"),
+        phone=None,
+        address=None,
+        language=language if language in set(Language) else Language.en,
+        time_zone="Europe/Zurich",
+        email_confirmed=True,
+    )
 
 
 async def erase_account(session: AsyncSession, account: Account) -> None:
@@ -120,6 +198,7 @@ async def erase_account(session: AsyncSession, account: Account) -> None:
     account.first_name = ""
     account.last_name = ""
     await totp.disable(session, account)
+    await passkeys.remove_all(session, account.id)
     avatar = await session.get(AccountAvatar, account.id)
     if avatar is not None:
         await session.delete(avatar)

@@ -21,6 +21,8 @@ LIFETIMES = {
     TokenPurpose.recovery_email: timedelta(days=7),
     TokenPurpose.login_email_change: timedelta(days=1),
     TokenPurpose.recovery_phone: timedelta(minutes=15),
+    TokenPurpose.phone_confirmation: timedelta(minutes=15),
+    TokenPurpose.account_activation: timedelta(days=14),
 }
 PATHS = {
     TokenPurpose.confirm_email: "/account/confirm-email",
@@ -28,6 +30,7 @@ PATHS = {
     TokenPurpose.unlock: "/account/unlock",
     TokenPurpose.recovery_email: "/account/confirm-recovery-email",
     TokenPurpose.login_email_change: "/account/confirm-login-email",
+    TokenPurpose.account_activation: "/account/activate",
 }
 
 
@@ -65,6 +68,18 @@ async def issue(
 
 def link(purpose: TokenPurpose, raw: str) -> str:
     return f"{get_settings().links_base}{PATHS[purpose]}?token={raw}"
+
+
+async def peek(session: AsyncSession, raw: str, purpose: TokenPurpose) -> AccountToken:
+    """The token, still usable, without using it up (locked until the transaction ends)."""
+    token = await session.scalar(
+        select(AccountToken)
+        .where(AccountToken.token_digest == digest(raw), AccountToken.purpose == purpose)
+        .with_for_update()
+    )
+    if token is None or token.used_at is not None or token.expires_at <= clock.now():
+        raise InvalidLinkToken("This link is invalid, expired or already used.")
+    return token
 
 
 async def consume(

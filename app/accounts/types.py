@@ -18,3 +18,5 @@ class TokenPurpose(StrEnum):
     recovery_email = "recovery_email"
     login_email_change = "login_email_change"
     recovery_phone = "recovery_phone"
+    phone_confirmation = "phone_confirmation"
+    account_activation = "account_activation"

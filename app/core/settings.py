@@ -3,6 +3,7 @@
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -45,6 +46,20 @@ class Settings(BaseSettings):
     refresh_token_days: int = 30
     mfa_token_minutes: int = 5
     reauthentication_minutes: int = 10
+    passkey_rp_id: str | None = Field(
+        default=None,
+        description="WebAuthn relying party id (a domain); default: the host of the links base.",
+    )
+    passkey_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins passkey ceremonies may come from; default: the links base.",
+    )
+    terms_version: str = Field(
+        default="2026-01", description="The provider's terms in force, accepted at activation."
+    )
+    signup_phone_confirmation: bool = Field(
+        default=False, description="Sign-up texts a code that confirms the phone number."
+    )
     password_time_cost: int = 2
     password_memory_kib: int = 19456
     password_parallelism: int = 1
@@ -103,6 +118,14 @@ class Settings(BaseSettings):
     @property
     def links_base(self) -> str:
         return (self.frontend_url or self.public_url).rstrip("/")
+
+    @property
+    def webauthn_rp_id(self) -> str:
+        return self.passkey_rp_id or (urlsplit(self.links_base).hostname or "localhost")
+
+    @property
+    def webauthn_origins(self) -> list[str]:
+        return self.passkey_origins or [self.links_base]
 
     @property
     def production(self) -> bool:

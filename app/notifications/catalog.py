@@ -21,12 +21,14 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "new_location_login": ("ip", "device", "at"),
     "two_factor_enabled": ("at",),
     "two_factor_disabled": ("at",),
+    "account_opened_by_partner": ("partner_name", "organization_name", "activation_url"),
     # Organizations
     "organization_invitation": ("organization_name", "inviter_name", "role", "accept_url"),
     "product_management_locked": ("organization_name", "product_name_locked", "locked_by"),
     "product_management_unlocked": ("organization_name", "product_name_locked", "unlocked_by"),
     "two_factor_required_alert": ("organization_name", "enroll_url"),
     "partner_invitation": ("partner_name", "client_name", "accept_url"),
+    "sso_domain_verification": ("organization_name", "domain", "code"),
     # Ticketing (customers of a ticket office)
     "order_confirmation": (
         "order_number",

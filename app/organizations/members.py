@@ -406,6 +406,51 @@ async def accept_with_sign_up(
     return await _join(session, invitation, organization, account.id)
 
 
+async def join_through_identity_provider(
+    session: AsyncSession, organization_id: uuid.UUID, account_id: uuid.UUID, *, role: Role
+) -> bool:
+    """Just-in-time membership: the organization's identity provider vouched for an account of
+    one of its domains, which joins with the configured ``role`` (never legal representative).
+    False when it is a member already."""
+    if role == Role.legal_representative:
+        raise ValueError("a legal representative is never made just in time")
+    if await session.scalar(
+        select(Membership.id).where(
+            Membership.organization_id == organization_id, Membership.account_id == account_id
+        )
+    ):
+        return False
+    item = Membership(
+        id=uuid.uuid4(),
+        organization_id=organization_id,
+        account_id=account_id,
+        role=role,
+        acts_for_clients=False,
+        created_at=clock.now(),
+    )
+    try:
+        async with session.begin_nested():
+            session.add(item)
+    except IntegrityError:
+        return False
+    await activity.record(
+        session,
+        Actor(account_id, organization_id, Via.member),
+        "member.joined",
+        organization_id=organization_id,
+        account_id=account_id,
+        details={"via": "single_sign_on", "role": str(role)},
+    )
+    await events.emit(
+        session,
+        "member.added",
+        await _member_read(session, item),
+        organization_id=organization_id,
+        account_id=account_id,
+    )
+    return True
+
+
 # Roles, removal, leaving
 
 

@@ -258,6 +258,36 @@ async def accept(
     return partnership
 
 
+async def start_partnership_for_opened_client(
+    session: AsyncSession,
+    partner: Organization,
+    client: Organization,
+    *,
+    includes_billing: bool,
+    payment_mode: PaymentMode,
+    by: Actor,
+) -> Partnership:
+    """The partner manages, with full access from the start, the client organization it has
+    just opened in the client's name; the client (its legal representative) sees it, changes it
+    and ends it like any partnership."""
+    now = clock.now()
+    partnership = Partnership(
+        id=uuid.uuid4(),
+        partner_organization_id=partner.id,
+        client_organization_id=client.id,
+        access_type=PartnerAccess.full,
+        includes_billing=includes_billing,
+        payment_mode=payment_mode,
+        accepted_by_account_id=None,
+        created_at=now,
+        updated_at=now,
+    )
+    session.add(partnership)
+    await session.flush()
+    await _record_both(session, partner, partnership, "partnership.started", by=by)
+    return partnership
+
+
 async def get_client_partnership(
     session: AsyncSession,
     client_id: uuid.UUID,

@@ -416,3 +416,30 @@ class PlatformOrganizationRead(Schema):
     premium_support: bool
     vip_code: str | None
     created_at: datetime
+
+
+class ClientAccountOpen(Schema):
+    """A partner opens its client's account in the client's name, with its organization."""
+
+    first_name: str = Field(min_length=1, max_length=100)
+    last_name: str = Field(min_length=1, max_length=100)
+    email: EmailStr = Field(max_length=320, description="The client's own address: its login.")
+    phone: PhoneNumber = Field(description="The client's mobile: the activation code goes there.")
+    language: Language = Language.en
+    organization_name: str = Field(min_length=1, max_length=200)
+    organization_kind: OrganizationKind = OrganizationKind.private
+    address: PostalAddress | None = None
+    initial_password: Password | None = Field(
+        default=None,
+        description="Leave out so that only the client ever knows its password; when set, the "
+        "client must change it at its first login.",
+    )
+    includes_billing: bool = False
+    payment_mode: PaymentMode = PaymentMode.client_pays
+
+
+class ClientAccountOpened(Schema):
+    account_id: uuid.UUID
+    organization_id: uuid.UUID
+    partnership_id: uuid.UUID
+    email: str

@@ -22,6 +22,9 @@ from app.core import clock
 from app.core.errors import Conflict
 from app.events import service as events
 from app.organizations.details import currency_for, get_billing_address
+from app.organizations.members import (
+    join_through_identity_provider as join_through_identity_provider,
+)
 from app.organizations.members import lock_organization as lock_organization
 from app.organizations.members import (
     member_ids,
@@ -38,6 +41,9 @@ from app.organizations.models import (
     PartnershipProduct,
     Product,
     SupportAccessGrant,
+)
+from app.organizations.partners import (
+    start_partnership_for_opened_client as start_partnership_for_opened_client,
 )
 from app.organizations.schemas import OrganizationRead, ProductRead
 from app.organizations.types import (
@@ -410,6 +416,19 @@ async def billing_details(
         address=dict(organization.address) if organization.address else None,
         country=organization.country,
         currency=organization.currency,
+    )
+
+
+async def is_member(
+    session: AsyncSession, organization_id: uuid.UUID, account_id: uuid.UUID
+) -> bool:
+    return bool(
+        await session.scalar(
+            select(func.count()).where(
+                Membership.organization_id == organization_id,
+                Membership.account_id == account_id,
+            )
+        )
     )
 
 

@@ -109,6 +109,7 @@ RULES: dict[str, frozenset[Role]] = {
     "partners-list_partnerships": MANAGERS,
     "partners-change_terms": LEGAL,
     "partners-end": LEGAL,
+    "partners-open_client_account": MANAGERS,
     "support-read": MANAGERS,
     "support-grant_access": MANAGERS,
     "support-list_access": MANAGERS,
@@ -339,6 +340,15 @@ def request_body(operation_id: str, world: World) -> dict[str, Any]:
         "partners-invite_client": {"json": {"email": unique_email("c"), "client_name": "Bakery"}},
         "partners-accept": {"json": {"token": world.partner_token, "access_type": "full"}},
         "partners-change_terms": {"json": {"access_type": "full", "includes_billing": True}},
+        "partners-open_client_account": {
+            "json": {
+                "first_name": "Chloé",
+                "last_name": "Favre",
+                "email": unique_email("opened"),
+                "phone": "+41 79 555 00 11",
+                "organization_name": "Boulangerie Favre",
+            }
+        },
         "support-grant_access": {"json": {"hours": 4}},
     }
     return bodies.get(operation_id, {})

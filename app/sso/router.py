@@ -1,0 +1,175 @@
+"""/v1/organizations/{id}/sso (the provider, its policy, the claimed domains: managers only)
+and /v1/auth/sso (the login through it). Thin routes over ``sso.connections`` and
+``sso.login``."""
+
+import uuid
+from typing import Any
+
+from fastapi import APIRouter, Depends, status
+
+from app.accounts.auth_router import issued_tokens
+from app.accounts.deps import PUBLIC, AppKeyRing, AppSettings, RequestClient, require_scope
+from app.accounts.errors import InvalidCredentials
+from app.accounts.schemas import Tokens
+from app.core.db import Session
+from app.core.errors import TooManyRequests
+from app.core.pagination import Page, Pagination, page_of, paginate
+from app.core.ratelimit import per_ip
+from app.core.routing import AppRoute, declares
+from app.organizations.permissions import MANAGER_ERRORS, Manager
+from app.sso import connections, login
+from app.sso.deps import Resolver
+from app.sso.errors import (
+    BreakGlassNotLegalRepresentative,
+    ConnectionNotFound,
+    DomainAlreadyClaimed,
+    DomainNotFound,
+    DomainNotProven,
+    MailboxNotInDomain,
+    ProviderUnreachable,
+    SingleSignOnFailed,
+    SingleSignOnUnavailable,
+    WrongDomainCode,
+)
+from app.sso.schemas import (
+    SsoCallback,
+    SsoConnectionRead,
+    SsoConnectionWrite,
+    SsoDomainClaim,
+    SsoDomainRead,
+    SsoDomainVerification,
+    SsoRedirect,
+    SsoStart,
+)
+
+router = APIRouter(
+    prefix="/organizations/{organization_id}/sso", tags=["sso"], route_class=AppRoute
+)
+auth_router = APIRouter(prefix="/auth/sso", tags=["sso"], route_class=AppRoute)
+
+read_scope = require_scope("organizations:read")
+write_scope = require_scope("organizations:write")
+sso_limit = Depends(per_ip("sso", limit=30, per_seconds=60))
+domain_code_limit = Depends(per_ip("sso_domain_code", limit=10, per_seconds=900))
+NO_CONTENT = status.HTTP_204_NO_CONTENT
+
+
+@router.get("")
+@declares(read_scope, *MANAGER_ERRORS, ConnectionNotFound)
+async def read_connection(
+    access: Manager, session: Session, settings: AppSettings
+) -> SsoConnectionRead:
+    """The organization's OpenID Connect provider (its client secret is never shown)."""
+    connection = await connections.get_connection(session, access.organization.id)
+    return connections.connection_read(connection, settings)
+
+
+@router.put("")
+@declares(
+    write_scope,
+    *MANAGER_ERRORS,
+    ConnectionNotFound,
+    ProviderUnreachable,
+    BreakGlassNotLegalRepresentative,
+    422,
+)
+async def configure_connection(
+    body: SsoConnectionWrite, access: Manager, session: Session, settings: AppSettings
+) -> SsoConnectionRead:
+    """Connects or changes the provider (its discovery document is read first) and the policy:
+    just-in-time membership, and SSO required with a break-glass legal representative."""
+    connection = await connections.configure(session, access.organization.id, body, by=access.actor)
+    return connections.connection_read(connection, settings)
+
+
+@router.delete("", status_code=NO_CONTENT)
+@declares(write_scope, *MANAGER_ERRORS, ConnectionNotFound)
+async def remove_connection(access: Manager, session: Session) -> None:
+    connection = await connections.get_connection(session, access.organization.id, for_update=True)
+    await connections.remove_connection(session, connection, by=access.actor)
+
+
+@router.get("/domains", response_model=Page[SsoDomainRead])
+@declares(read_scope, *MANAGER_ERRORS)
+async def list_domains(access: Manager, session: Session, page: Pagination) -> dict[str, Any]:
+    """The claimed e-mail domains, proven or not, newest first."""
+    rows, cursor = await paginate(session, connections.domains_of(access.organization.id), page)
+    return page_of([connections.domain_read(row) for row in rows], cursor)
+
+
+@router.post("/domains", status_code=status.HTTP_201_CREATED)
+@declares(write_scope, *MANAGER_ERRORS, DomainAlreadyClaimed, MailboxNotInDomain, 422)
+async def claim_domain(body: SsoDomainClaim, access: Manager, session: Session) -> SsoDomainRead:
+    """Claims a domain: publish the TXT record shown, or enter the code mailed to the mailbox."""
+    claim = await connections.claim_domain(
+        session,
+        access.organization.id,
+        domain=body.domain,
+        proof=body.proof,
+        mailbox=body.mailbox,
+        by=access.actor,
+    )
+    return connections.domain_read(claim)
+
+
+@router.post("/domains/{domain_id}/verification", dependencies=[domain_code_limit])
+@declares(
+    write_scope,
+    *MANAGER_ERRORS,
+    DomainNotFound,
+    DomainNotProven,
+    WrongDomainCode,
+    DomainAlreadyClaimed,
+    TooManyRequests,
+)
+async def verify_domain(
+    domain_id: uuid.UUID,
+    body: SsoDomainVerification,
+    access: Manager,
+    session: Session,
+    resolver: Resolver,
+) -> SsoDomainRead:
+    """Proves the claim: looks the TXT record up, or checks the mailed code."""
+    claim = await connections.get_domain(
+        session, access.organization.id, domain_id, for_update=True
+    )
+    verified = await connections.verify_domain(
+        session, claim, code=body.code, resolver=resolver, by=access.actor
+    )
+    return connections.domain_read(verified)
+
+
+@router.delete("/domains/{domain_id}", status_code=NO_CONTENT)
+@declares(write_scope, *MANAGER_ERRORS, DomainNotFound)
+async def remove_domain(domain_id: uuid.UUID, access: Manager, session: Session) -> None:
+    claim = await connections.get_domain(
+        session, access.organization.id, domain_id, for_update=True
+    )
+    await connections.remove_domain(session, claim, by=access.actor)
+
+
+@auth_router.post("", dependencies=[sso_limit])
+@declares(PUBLIC, SingleSignOnUnavailable, ProviderUnreachable, TooManyRequests)
+async def start_sso(body: SsoStart, session: Session, settings: AppSettings) -> SsoRedirect:
+    """Starts a login through the provider of the organization that proved the e-mail's domain:
+    send the browser to `authorization_url`; the provider comes back to the redirect URI."""
+    url = await login.start(session, email=body.email, settings=settings)
+    return SsoRedirect(authorization_url=url)
+
+
+@auth_router.post("/callback", dependencies=[sso_limit])
+@declares(PUBLIC, SingleSignOnFailed, ProviderUnreachable, InvalidCredentials, TooManyRequests)
+async def complete_sso(
+    body: SsoCallback,
+    session: Session,
+    client: RequestClient,
+    ring: AppKeyRing,
+    settings: AppSettings,
+) -> Tokens:
+    """The provider's `state` and `code`: once the ID token is verified, the service's own
+    tokens, as any login gives. A replayed `state`, a wrong `nonce`, a token for another
+    audience or an e-mail outside the organization's domains get 401."""
+    issued = await login.complete(
+        session, state=body.state, code=body.code, client=client, keyring=ring, settings=settings
+    )
+    return issued_tokens(issued)
