@@ -11,13 +11,16 @@ from app.accounts import service as accounts
 from app.accounts.errors import SoleLegalRepresentative
 from app.accounts.models import Account
 from app.accounts.schemas import SignUp
+from app.affiliates import service as affiliates
 from app.billing import service as billing
 from app.organizations import service as organizations
 from app.organizations.models import Organization
 
 
-async def sign_up(session: AsyncSession, form: SignUp) -> Account:
-    """A new account and the organization it represents; a confirmation link is mailed."""
+async def sign_up(session: AsyncSession, form: SignUp, *, ip: str | None = None) -> Account:
+    """A new account and the organization it represents; a confirmation link is mailed. With
+    an affiliate attribution token from a visit in the last 30 days, the new organization is
+    the affiliate's referral (no token, or a stale one: no attribution, the sign-up goes on)."""
     address = form.address.model_dump() if form.address else None
     account = await accounts.sign_up(
         session,
@@ -30,12 +33,19 @@ async def sign_up(session: AsyncSession, form: SignUp) -> Account:
         language=form.language,
         time_zone=form.time_zone,
     )
-    await organizations.create_organization(
+    organization = await organizations.create_organization(
         session,
         name=account.full_name,
         legal_representative_id=account.id,
         address=address,
         phone=form.phone,
+    )
+    await affiliates.attribute_sign_up(
+        session,
+        token=form.attribution_token,
+        account_id=account.id,
+        organization_id=organization.id,
+        ip=ip,
     )
     return account
 

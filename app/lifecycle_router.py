@@ -9,6 +9,7 @@ from app.accounts.deps import (
     SESSION_ERRORS,
     CurrentAccount,
     InteractiveSession,
+    RequestClient,
     require_scope,
 )
 from app.accounts.errors import EmailTaken, SoleLegalRepresentative, WrongPassword
@@ -35,9 +36,11 @@ organizations_router = APIRouter(tags=["organizations"], route_class=AppRoute)
     dependencies=[Depends(per_ip("signup", limit=10, per_seconds=3600))],
 )
 @declares(PUBLIC, EmailTaken, WeakPassword, 422, TooManyRequests)
-async def sign_up(body: SignUp, session: Session) -> AccountRead:
-    """Creates an account and an organization it represents; a confirmation link is e-mailed."""
-    account = await lifecycle.sign_up(session, body)
+async def sign_up(body: SignUp, session: Session, client: RequestClient) -> AccountRead:
+    """Creates an account and an organization it represents; a confirmation link is e-mailed.
+    An ``attribution_token`` (from /v1/affiliate-visits, within 30 days) refers it to that
+    affiliate; an unknown or expired one is ignored."""
+    account = await lifecycle.sign_up(session, body, ip=client.ip)
     return await account_read(session, account)
 
 

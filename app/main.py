@@ -11,6 +11,8 @@ from app import lifecycle_router
 from app.accounts import auth_router as accounts_auth
 from app.accounts import router as accounts
 from app.accounts.deps import PUBLIC
+from app.affiliates import router as affiliates
+from app.affiliates import staff_router as affiliates_staff
 from app.billing import catalog_router as billing_catalog
 from app.billing import router as billing
 from app.billing import staff_router as billing_staff
@@ -43,6 +45,9 @@ def api_router() -> APIRouter:
     router.include_router(billing_catalog.catalog_router)
     router.include_router(billing.router)
     router.include_router(billing_staff.staff_router)
+    router.include_router(affiliates.router)
+    router.include_router(affiliates.visits_router)
+    router.include_router(affiliates_staff.staff_router)
     router.include_router(webhooks.router)
     router.include_router(ticketing.router)
     router.include_router(ticketing_shop.router)

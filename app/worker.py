@@ -9,6 +9,7 @@ import structlog
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.accounts import auth as accounts_auth
+from app.affiliates import jobs as affiliates_jobs
 from app.billing import jobs as billing_jobs
 from app.core import idempotency, outbox, ratelimit
 from app.core.db import Database
@@ -50,6 +51,17 @@ JOBS: tuple[Job | Service, ...] = (
         "ticketing.invoice_deadlines", every_seconds=60, run=ticketing_jobs.sweep_invoice_deadlines
     ),
     Job("payments.recover", every_seconds=60, run=payments_jobs.recover),
+    Job(
+        "affiliates.read_billing_events",
+        every_seconds=60,
+        run=affiliates_jobs.read_billing_events,
+    ),
+    Job(
+        "affiliates.validate_commissions",
+        every_seconds=3600,
+        run=affiliates_jobs.validate_commissions,
+    ),
+    Job("affiliates.pay_affiliates", every_seconds=3600, run=affiliates_jobs.pay_affiliates),
 )
 
 

@@ -25,6 +25,8 @@ SCOPES = (
     "ticketing:write",
     "billing:read",
     "billing:write",
+    "affiliates:read",
+    "affiliates:write",
     "webhooks:manage",
 )
 Scope = Literal[
@@ -36,6 +38,8 @@ Scope = Literal[
     "ticketing:write",
     "billing:read",
     "billing:write",
+    "affiliates:read",
+    "affiliates:write",
     "webhooks:manage",
 ]
 NewsletterTopic = Literal["product_news", "events", "tips", "offers"]
@@ -64,6 +68,11 @@ class SignUp(Schema):
     address: PostalAddress | None = None
     language: Language = Language.en
     time_zone: str = "Europe/Zurich"
+    attribution_token: str | None = Field(
+        default=None,
+        max_length=100,
+        description="The affiliate attribution token from /v1/affiliate-visits, if any.",
+    )
 
     _time_zone = field_validator("time_zone")(_valid_time_zone)
 

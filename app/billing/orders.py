@@ -342,6 +342,7 @@ async def checkout(
         status=OrderStatus.pending_payment,
         currency=currency,
         placed_by=by.account_id,
+        placed_from_ip=by.ip,
         created_at=now,
         updated_at=now,
     )

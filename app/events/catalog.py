@@ -55,4 +55,12 @@ EVENT_TYPES: dict[str, str] = {
     "product.released": "A domain's redemption ended and it was released (payload: it).",
     "product.plan_changed": "A product moved to a higher plan (payload: its subscription).",
     "product.subscription_changed": "Renewal settings changed (payload: the subscription).",
+    "affiliate.joined": "An organization joined the affiliate programme (payload: it).",
+    "affiliate.commission_earned": "A referred customer's order earned a commission, pending for "
+    "30 days (payload: the commission, without the customer).",
+    "affiliate.commission_validated": "A commission passed its 30-day hold (payload: it).",
+    "affiliate.commission_voided": "An order refunded or cancelled within its hold earns nothing "
+    "(payload: the commission).",
+    "affiliate.payout_made": "An affiliate's validated commissions were paid out (payload: the "
+    "payout).",
 }

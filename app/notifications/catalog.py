@@ -44,6 +44,8 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "invoice_reminder": ("invoice_number", "total", "due_date", "invoice_url", "reminder_number"),
     "transfer_credited_to_prepaid": ("amount", "reference", "reason"),
     "renewal_reminder": ("product_name_renewed", "expires_at", "renew_url"),
+    # Affiliate programme
+    "affiliate_payout": ("amount", "month", "method", "commission_count"),
     # Webhooks
     "webhook_subscription_disabled": ("organization_name", "target_url", "reason"),
 }
