@@ -137,15 +137,12 @@ async def commissions_csv(session: AsyncSession, affiliate: Affiliate) -> str:
 async def staff_rows(session: AsyncSession, rows: Sequence[Affiliate]) -> list[dict[str, Any]]:
     """The staff's view of each affiliate: its organization's name and its earnings."""
     ids = [row.id for row in rows]
-    paid: dict[uuid.UUID, int] = dict(
-        (
-            await session.execute(
-                select(Payout.affiliate_id, func.sum(Payout.amount_minor))
-                .where(Payout.affiliate_id.in_(ids))
-                .group_by(Payout.affiliate_id)
-            )
-        ).tuples()
+    totals = await session.execute(
+        select(Payout.affiliate_id, func.sum(Payout.amount_minor))
+        .where(Payout.affiliate_id.in_(ids))
+        .group_by(Payout.affiliate_id)
     )
+    paid: dict[uuid.UUID, int] = {affiliate_id: int(total) for affiliate_id, total in totals}
     result = []
     for row in rows:
         result.append(
