@@ -16,7 +16,7 @@ from app.affiliates import jobs
 from app.affiliates.models import Commission
 from app.core.db import Database
 from tests.billing.conftest import catalog, credit_prepaid, order, path
-from tests.factories import User, confirm_directly, log_in, sign_up, signed_in_user
+from tests.factories import User, confirm_directly, log_in, sign_up
 
 AFFILIATE_IP = "203.0.113.7"
 CUSTOMER_IP = "198.51.100.20"
@@ -61,10 +61,15 @@ class Affiliate:
 
 
 async def join(
-    client: httpx.AsyncClient, db: Database, *, currency: str = "CHF", **payout: Any
+    client: httpx.AsyncClient,
+    db: Database,
+    *,
+    currency: str = "CHF",
+    language: str = "en",
+    **payout: Any,
 ) -> Affiliate:
     """A new organization (signed in from ``client``'s IP) joined to the programme."""
-    user = await signed_in_user(client, db)
+    user = await sign_up_with(client, db, None, language=language)
     body = {"currency": currency, "payout_method": "prepaid"} | payout
     response = await client.post(path(user, "/affiliate"), json=body, headers=user.headers)
     assert response.status_code == 201, response.text
