@@ -15,6 +15,7 @@ from app.billing import jobs as billing_jobs
 from app.billing.models import Plan, Subscription
 from app.core import clock
 from app.core.db import Database
+from app.events.models import DomainEvent
 from app.organizations.models import Partnership
 from tests.affiliates.conftest import (
     CLOUD,
@@ -147,6 +148,26 @@ async def test_a_refund_on_day_29_voids_the_commission_and_on_day_31_does_not(
         )
     ).json()
     assert standing["cumulative_minor"] == 3_75  # the voided 8.75 no longer counts
+    async with db.sessionmaker() as session:
+        voided = list(
+            await session.scalars(
+                select(DomainEvent).where(DomainEvent.type == "affiliate.commission_voided")
+            )
+        )
+    assert [event.organization_id for event in voided] == [affiliate.user.organization_id]
+    assert voided[0].data["order_number"] == early["number"]
+    assert str(customer.organization_id) not in str(voided[0].data)
+
+
+async def test_webhooks_offer_the_programme_events(client: httpx.AsyncClient) -> None:
+    listed = (await client.get("/v1/webhooks/event-types")).json()["data"]
+    names = {entry["type"] for entry in listed}
+    assert {
+        "affiliate.commission_earned",
+        "affiliate.commission_validated",
+        "affiliate.commission_voided",
+        "affiliate.payout_made",
+    } <= names
 
 
 async def test_excluded_products_earn_nothing_and_mixed_orders_earn_on_the_rest(
