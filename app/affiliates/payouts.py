@@ -170,6 +170,14 @@ async def pay(session: AsyncSession, affiliate: Affiliate, month: date) -> Payou
     return payout
 
 
+def _shown(payout: Payout) -> str:
+    """Where the money went, for the mail: the PayPal address, the IBAN's last four
+    characters, or "" for the prepaid account."""
+    if payout.method == PayoutMethod.bank_transfer and payout.destination:
+        return f"IBAN …{payout.destination[-4:]}"
+    return payout.destination or ""
+
+
 async def _mail(session: AsyncSession, affiliate: Affiliate, payout: Payout, lines: int) -> None:
     """The payout notice, to the legal representatives, each in their language."""
     recipients = await organizations.recipients(
@@ -185,8 +193,8 @@ async def _mail(session: AsyncSession, affiliate: Affiliate, payout: Payout, lin
                 "recipient_name": recipient.name,
                 "amount": format_minor(payout.amount_minor, payout.currency),
                 "month": f"{payout.month:%Y-%m}",
-                "method": str(payout.method),
                 "commission_count": lines,
+                "destination": _shown(payout),
             },
         )
 

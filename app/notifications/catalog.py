@@ -45,7 +45,7 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "transfer_credited_to_prepaid": ("amount", "reference", "reason"),
     "renewal_reminder": ("product_name_renewed", "expires_at", "renew_url"),
     # Affiliate programme
-    "affiliate_payout": ("amount", "month", "method", "commission_count"),
+    "affiliate_payout": ("amount", "month", "commission_count", "destination"),
     # Webhooks
     "webhook_subscription_disabled": ("organization_name", "target_url", "reason"),
 }
