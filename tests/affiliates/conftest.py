@@ -15,8 +15,8 @@ from sqlalchemy import select
 from app.affiliates import jobs
 from app.affiliates.models import Commission
 from app.core.db import Database
-from tests.billing.conftest import catalog, credit_prepaid, order, path
-from tests.factories import User, confirm_directly, log_in, sign_up
+from tests.billing.conftest import catalog, credit_prepaid, make_staff, order, path
+from tests.factories import User, signed_in_user
 
 AFFILIATE_IP = "203.0.113.7"
 CUSTOMER_IP = "198.51.100.20"
@@ -50,6 +50,14 @@ async def affiliate_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 async def customer_client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
     async with client_from(app, CUSTOMER_IP) as client:
         yield client
+
+
+@pytest.fixture
+async def staff(client: httpx.AsyncClient, db: Database) -> User:
+    """A signed-in member of the provider's staff."""
+    user = await signed_in_user(client, db)
+    await make_staff(db, user)
+    return user
 
 
 @dataclass
@@ -87,27 +95,7 @@ async def sign_up_with(
     client: httpx.AsyncClient, db: Database, token: str | None, **extra: Any
 ) -> User:
     """Signs up presenting ``token`` (or none), confirms and signs in."""
-    account = await sign_up(client, attribution_token=token, **extra)
-    account_id = uuid.UUID(account["id"])
-    await confirm_directly(db, account_id)
-    response = await log_in(client, account["email"])
-    assert response.status_code == 200, response.text
-    tokens = response.json()["tokens"]
-    from app.organizations.models import Membership
-
-    async with db.sessionmaker() as session:
-        organization_id = await session.scalar(
-            select(Membership.organization_id).where(Membership.account_id == account_id)
-        )
-    assert organization_id is not None
-    return User(
-        account_id=account_id,
-        email=account["email"],
-        password=account.get("password", ""),
-        organization_id=organization_id,
-        access_token=tokens["access_token"],
-        refresh_token=tokens["refresh_token"],
-    )
+    return await signed_in_user(client, db, attribution_token=token, **extra)
 
 
 async def referred(client: httpx.AsyncClient, db: Database, tag: str) -> User:

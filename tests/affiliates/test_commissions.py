@@ -118,13 +118,13 @@ async def test_a_renewal_on_day_364_earns_and_on_day_366_does_not(
 
 
 async def test_a_refund_on_day_29_voids_the_commission_and_on_day_31_does_not(
-    affiliate_client: httpx.AsyncClient, client: httpx.AsyncClient, db: Database, catalog: None
+    affiliate_client: httpx.AsyncClient,
+    client: httpx.AsyncClient,
+    db: Database,
+    catalog: None,
+    staff: User,
 ) -> None:
     affiliate = await join(affiliate_client, db)
-    staff = await signed_in_user(client, db)
-    from tests.billing.conftest import make_staff
-
-    await make_staff(db, staff)
     with time_machine.travel(START, tick=False):
         customer = await referred(client, db, affiliate.tag)
         early = await buy(client, db, customer, item(CLOUD))
@@ -265,13 +265,13 @@ async def test_an_organization_managed_by_a_partner_earns_nothing(
 
 
 async def test_a_suspended_affiliate_earns_no_new_commissions(
-    affiliate_client: httpx.AsyncClient, client: httpx.AsyncClient, db: Database, catalog: None
+    affiliate_client: httpx.AsyncClient,
+    client: httpx.AsyncClient,
+    db: Database,
+    catalog: None,
+    staff: User,
 ) -> None:
     affiliate = await join(affiliate_client, db)
-    staff = await signed_in_user(client, db)
-    from tests.organizations.helpers import make_platform_staff
-
-    await make_platform_staff(db, staff)
     customer = await referred(client, db, affiliate.tag)
     await buy(client, db, customer, item(CLOUD))
     suspended = await client.put(

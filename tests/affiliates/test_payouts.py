@@ -22,8 +22,8 @@ from app.events.models import DomainEvent
 from app.notifications.models import MailMessage
 from app.organizations.models import Organization
 from tests.affiliates.conftest import CLOUD, buy, commissions_of, days_after, item, join, referred
-from tests.billing.conftest import balance, make_staff, path, sign_in_again
-from tests.factories import signed_in_user
+from tests.billing.conftest import balance, path, sign_in_again
+from tests.factories import User
 
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -112,13 +112,15 @@ async def test_below_50_nothing_is_paid_and_the_balance_carries_over(
 
 
 async def test_paypal_payouts_are_instructions_staff_mark_paid_out(
-    affiliate_client: httpx.AsyncClient, client: httpx.AsyncClient, db: Database, catalog: None
+    affiliate_client: httpx.AsyncClient,
+    client: httpx.AsyncClient,
+    db: Database,
+    catalog: None,
+    staff: User,
 ) -> None:
     affiliate = await join(
         affiliate_client, db, payout_method="paypal", paypal_email="writer@example.org"
     )
-    staff = await signed_in_user(client, db)
-    await make_staff(db, staff)
     with time_machine.travel(START, tick=False):
         customer = await referred(client, db, affiliate.tag)
         await buy(client, db, customer, item(CLOUD, "yearly"))
@@ -140,11 +142,13 @@ async def test_paypal_payouts_are_instructions_staff_mark_paid_out(
 
 
 async def test_another_currency_is_converted_at_the_rate_of_the_validation_day(
-    affiliate_client: httpx.AsyncClient, client: httpx.AsyncClient, db: Database, catalog: None
+    affiliate_client: httpx.AsyncClient,
+    client: httpx.AsyncClient,
+    db: Database,
+    catalog: None,
+    staff: User,
 ) -> None:
     affiliate = await join(affiliate_client, db, currency="EUR")
-    staff = await signed_in_user(client, db)
-    await make_staff(db, staff)
     for valid_from, rate in (("2027-03-01", "0.95"), ("2027-03-31", "0.9387")):
         response = await client.put(
             "/v1/platform/affiliate-exchange-rates",
@@ -218,11 +222,13 @@ async def test_the_affiliate_sees_orders_never_customers_with_monthly_totals_and
 
 
 async def test_staff_list_affiliates_and_adjust_with_a_reason_that_is_audited(
-    affiliate_client: httpx.AsyncClient, client: httpx.AsyncClient, db: Database, catalog: None
+    affiliate_client: httpx.AsyncClient,
+    client: httpx.AsyncClient,
+    db: Database,
+    catalog: None,
+    staff: User,
 ) -> None:
     affiliate = await join(affiliate_client, db)
-    staff = await signed_in_user(client, db)
-    await make_staff(db, staff)
     adjusted = await client.post(
         f"/v1/platform/affiliates/{affiliate.id}/adjustments",
         json={"amount_minor": 60_00, "reason": "missed commission on order 1042"},
