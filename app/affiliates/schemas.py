@@ -6,7 +6,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Literal
 
-from pydantic import EmailStr, Field
+from pydantic import EmailStr, Field, field_validator
 
 from app.affiliates.types import (
     AffiliateStatus,
@@ -131,6 +131,13 @@ class Adjustment(Schema):
         ge=-100_000_00, le=100_000_00, description="In the affiliate's currency; not zero."
     )
     reason: str = Field(min_length=1, max_length=500)
+
+    @field_validator("amount_minor")
+    @classmethod
+    def _moves_money(cls, value: int) -> int:
+        if value == 0:
+            raise ValueError("an adjustment moves money: not zero")
+        return value
 
 
 class ExchangeRateWrite(Schema):

@@ -229,6 +229,12 @@ async def test_staff_list_affiliates_and_adjust_with_a_reason_that_is_audited(
     staff: User,
 ) -> None:
     affiliate = await join(affiliate_client, db)
+    zero = await client.post(
+        f"/v1/platform/affiliates/{affiliate.id}/adjustments",
+        json={"amount_minor": 0, "reason": "nothing"},
+        headers=staff.headers,
+    )
+    assert zero.status_code == 422
     adjusted = await client.post(
         f"/v1/platform/affiliates/{affiliate.id}/adjustments",
         json={"amount_minor": 60_00, "reason": "missed commission on order 1042"},
