@@ -15,6 +15,7 @@ from app.accounts import service as accounts
 from app.accounts.errors import SoleLegalRepresentative
 from app.accounts.models import Account
 from app.accounts.schemas import SignUp
+from app.affiliates import service as affiliates
 from app.billing import service as billing
 from app.organizations import service as organizations
 from app.organizations.models import Organization
@@ -28,9 +29,17 @@ def connect_domains() -> None:
     billing.register_transfer_settler(partner_services.settle_transfer)
 
 
-async def sign_up(session: AsyncSession, form: SignUp, *, confirm_phone: bool = False) -> Account:
+async def sign_up(
+    session: AsyncSession,
+    form: SignUp,
+    *,
+    ip: str | None = None,
+    confirm_phone: bool = False,
+) -> Account:
     """A new account and the organization it represents; a confirmation link is mailed (and,
-    with ``confirm_phone``, a code texted to the phone number)."""
+    with ``confirm_phone``, a code texted to the phone number). With an affiliate attribution
+    token from a visit in the last 30 days, the new organization is the affiliate's referral (no
+    token, or a stale one: no attribution, the sign-up goes on)."""
     address = form.address.model_dump() if form.address else None
     account = await accounts.sign_up(
         session,
@@ -43,7 +52,7 @@ async def sign_up(session: AsyncSession, form: SignUp, *, confirm_phone: bool = 
         language=form.language,
         time_zone=form.time_zone,
     )
-    await organizations.create_organization(
+    organization = await organizations.create_organization(
         session,
         name=account.full_name,
         legal_representative_id=account.id,
@@ -52,6 +61,13 @@ async def sign_up(session: AsyncSession, form: SignUp, *, confirm_phone: bool = 
     )
     if confirm_phone and account.phone:
         await accounts.send_phone_code(session, account)
+    await affiliates.attribute_sign_up(
+        session,
+        token=form.attribution_token,
+        account_id=account.id,
+        organization_id=organization.id,
+        ip=ip,
+    )
     return account
 
 

@@ -11,6 +11,7 @@ from app.accounts.deps import (
     AppSettings,
     CurrentAccount,
     InteractiveSession,
+    RequestClient,
     require_scope,
 )
 from app.accounts.errors import EmailTaken, SoleLegalRepresentative, WrongPassword
@@ -43,11 +44,15 @@ partners_router = APIRouter(tags=["partners"], route_class=AppRoute)
     dependencies=[Depends(per_ip("signup", limit=10, per_seconds=3600))],
 )
 @declares(PUBLIC, EmailTaken, WeakPassword, 422, TooManyRequests)
-async def sign_up(body: SignUp, session: Session, settings: AppSettings) -> AccountRead:
+async def sign_up(
+    body: SignUp, session: Session, settings: AppSettings, client: RequestClient
+) -> AccountRead:
     """Creates an account and an organization it represents; a confirmation link is e-mailed
-    (and, when the service is set so, a code texted to confirm the phone number)."""
+    (and, when the service is set so, a code texted to confirm the phone number). An
+    ``attribution_token`` (from /v1/affiliate-visits, within 30 days) refers it to that
+    affiliate; an unknown or expired one is ignored."""
     account = await lifecycle.sign_up(
-        session, body, confirm_phone=settings.signup_phone_confirmation
+        session, body, ip=client.ip, confirm_phone=settings.signup_phone_confirmation
     )
     return await account_read(session, account)
 

@@ -14,6 +14,8 @@ from app.accounts import onboarding_router as accounts_onboarding
 from app.accounts import passkeys_router as accounts_passkeys
 from app.accounts import router as accounts
 from app.accounts.deps import PUBLIC
+from app.affiliates import router as affiliates
+from app.affiliates import staff_router as affiliates_staff
 from app.billing import archive_router as billing_archive
 from app.billing import catalog_router as billing_catalog
 from app.billing import router as billing
@@ -57,6 +59,9 @@ def api_router() -> APIRouter:
     router.include_router(billing.router)
     router.include_router(billing_staff.staff_router)
     router.include_router(billing_archive.router)
+    router.include_router(affiliates.router)
+    router.include_router(affiliates.visits_router)
+    router.include_router(affiliates_staff.staff_router)
     router.include_router(webhooks.router)
     router.include_router(sso.router)
     router.include_router(sso.auth_router)

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app import ticket_sales
 from app.accounts import auth as accounts_auth
+from app.affiliates import jobs as affiliates_jobs
 from app.billing import jobs as billing_jobs
 from app.core import idempotency, outbox, ratelimit
 from app.core.db import Database
@@ -61,6 +62,17 @@ JOBS: tuple[Job | Service, ...] = (
         run=partner_services_jobs.assess_late_payments,
     ),
     Job("sso.purge_expired_logins", every_seconds=3600, run=sso_jobs.purge_expired_logins),
+    Job(
+        "affiliates.read_billing_events",
+        every_seconds=60,
+        run=affiliates_jobs.read_billing_events,
+    ),
+    Job(
+        "affiliates.validate_commissions",
+        every_seconds=3600,
+        run=affiliates_jobs.validate_commissions,
+    ),
+    Job("affiliates.pay_affiliates", every_seconds=3600, run=affiliates_jobs.pay_affiliates),
 )
 
 

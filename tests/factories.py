@@ -74,10 +74,11 @@ async def log_in(
 
 
 async def signed_in_user(
-    client: httpx.AsyncClient, db: Database, *, email: str | None = None
+    client: httpx.AsyncClient, db: Database, *, email: str | None = None, **extra: object
 ) -> User:
-    """A confirmed account, signed in, with its personal organization."""
-    account = await sign_up(client, email=email)
+    """A confirmed account, signed in, with its personal organization (``extra``: more sign-up
+    fields)."""
+    account = await sign_up(client, email=email, **extra)
     account_id = uuid.UUID(account["id"])
     await confirm_directly(db, account_id)
     response = await log_in(client, account["email"])

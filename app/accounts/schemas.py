@@ -27,6 +27,8 @@ SCOPES = (
     "billing:write",
     "partner_services:read",
     "partner_services:write",
+    "affiliates:read",
+    "affiliates:write",
     "webhooks:manage",
 )
 Scope = Literal[
@@ -40,6 +42,8 @@ Scope = Literal[
     "billing:write",
     "partner_services:read",
     "partner_services:write",
+    "affiliates:read",
+    "affiliates:write",
     "webhooks:manage",
 ]
 NewsletterTopic = Literal["product_news", "events", "tips", "offers"]
@@ -68,6 +72,11 @@ class SignUp(Schema):
     address: PostalAddress | None = None
     language: Language = Language.en
     time_zone: str = "Europe/Zurich"
+    attribution_token: str | None = Field(
+        default=None,
+        max_length=100,
+        description="The affiliate attribution token from /v1/affiliate-visits, if any.",
+    )
 
     _time_zone = field_validator("time_zone")(_valid_time_zone)
 

@@ -7,6 +7,7 @@ import secrets
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
@@ -26,7 +27,7 @@ from app.accounts.directory import (
     without_two_factor,
 )
 from app.accounts.errors import EmailTaken
-from app.accounts.models import Account, AccountAvatar
+from app.accounts.models import Account, AccountAvatar, LoginAttempt
 from app.accounts.profile import send_confirmation
 from app.accounts.types import Language
 from app.activity import service as activity
@@ -242,3 +243,28 @@ async def recipients(session: AsyncSession, account_ids: Sequence[uuid.UUID]) ->
         )
         for account in accounts
     ]
+
+
+async def logged_in_from(
+    session: AsyncSession, account_ids: Sequence[uuid.UUID], ip: str | None
+) -> bool:
+    """Whether one of ``account_ids`` has ever signed in successfully from ``ip`` (the
+    affiliate programme does not pay an affiliate for its own orders)."""
+    if not ip or not account_ids:
+        return False
+    found = await session.scalar(
+        select(LoginAttempt.id)
+        .where(
+            LoginAttempt.account_id.in_(list(account_ids)),
+            LoginAttempt.succeeded.is_(True),
+            LoginAttempt.ip == ip,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+async def created_before(session: AsyncSession, account_id: uuid.UUID, moment: datetime) -> bool:
+    """Whether the account existed before ``moment`` (an affiliate earns on new customers only)."""
+    created_at = await session.scalar(select(Account.created_at).where(Account.id == account_id))
+    return created_at is not None and created_at < moment

@@ -160,6 +160,7 @@ async def create_plan(session: AsyncSession, body: PlanCreate, *, by: Actor) -> 
         storage_gb=body.storage_gb,
         redemption_days=body.redemption_days,
         active=True,
+        affiliate_excluded=body.affiliate_excluded,
     )
     session.add(plan)
     await session.flush()
@@ -176,6 +177,8 @@ async def update_plan(session: AsyncSession, plan: Plan, body: PlanUpdate, *, by
         plan.name = body.name
     if body.active is not None:
         plan.active = body.active
+    if body.affiliate_excluded is not None:
+        plan.affiliate_excluded = body.affiliate_excluded
     if body.prices is not None:
         _check_plan(plan.product_type, body.prices)
         await _replace_prices(session, plan.id, body.prices)

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import Depends
 
+from app.accounts.deps import RequestClient
 from app.activity.types import Actor, Via
 from app.organizations.permissions import (
     BillingManager,
@@ -31,8 +32,8 @@ class BillingAccess:
         return self.access.organization.currency
 
 
-async def billing_access(access: BillingManager) -> BillingAccess:
-    return BillingAccess(access, access.actor)
+async def billing_access(access: BillingManager, client: RequestClient) -> BillingAccess:
+    return BillingAccess(access, access.actor.with_ip(client.ip))
 
 
 Billing = Annotated[BillingAccess, Depends(billing_access)]

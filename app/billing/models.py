@@ -17,9 +17,10 @@ from sqlalchemy import (
     Index,
     String,
     UniqueConstraint,
+    false,
     text,
 )
-from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import ARRAY, INET, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import clock
@@ -58,6 +59,8 @@ class Plan(IdMixin, TimestampMixin, Base):
     redemption_days: Mapped[int | None]
     """Domains: how long an expired domain can still be restored before it is released."""
     active: Mapped[bool] = mapped_column(default=True)
+    affiliate_excluded: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Orders of this plan earn affiliates nothing (domains, Renewal Warranty, housing…)."""
 
 
 class PlanPrice(IdMixin, Base):
@@ -191,6 +194,8 @@ class Order(IdMixin, TimestampMixin, Base):
     currency: Mapped[str] = mapped_column(String(3))
     invoice_id: Mapped[uuid.UUID | None]
     placed_by: Mapped[uuid.UUID | None]
+    placed_from_ip: Mapped[str | None] = mapped_column(INET)
+    """The IP address the order was placed from (the affiliate programme excludes its own)."""
     paid_at: Mapped[datetime | None]
     cancelled_at: Mapped[datetime | None]
 
@@ -424,6 +429,7 @@ class EntryKind(StrEnum):
     withdrawal = "withdrawal"
     cashback = "cashback"
     cashback_reversal = "cashback_reversal"
+    affiliate_payout = "affiliate_payout"
 
 
 class PrepaidEntry(IdMixin, Base):

@@ -341,6 +341,7 @@ async def checkout(
         status=OrderStatus.pending_payment,
         currency=currency,
         placed_by=by.account_id,
+        placed_from_ip=by.ip,
     )
     session.add(order)
     await session.flush()

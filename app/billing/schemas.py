@@ -61,6 +61,7 @@ class PlanRead(Schema):
     storage_gb: int | None
     redemption_days: int | None
     active: bool
+    affiliate_excluded: bool
     prices: list[PriceRead]
     volume_tiers: list[TierRead]
     created_at: datetime
@@ -86,6 +87,9 @@ class PlanCreate(Schema):
     users: int | None = Field(default=None, ge=1)
     storage_gb: int | None = Field(default=None, ge=1)
     redemption_days: int | None = Field(default=None, ge=1, le=365)
+    affiliate_excluded: bool = Field(
+        default=False, description="Orders of this plan earn affiliates no commission."
+    )
     prices: list[PriceWrite] = Field(min_length=1, max_length=20)
     volume_tiers: list[TierWrite] = Field(default_factory=list, max_length=20)
 
@@ -93,6 +97,7 @@ class PlanCreate(Schema):
 class PlanUpdate(Schema):
     name: str | None = Field(default=None, min_length=1, max_length=200)
     active: bool | None = None
+    affiliate_excluded: bool | None = None
     prices: list[PriceWrite] | None = Field(
         default=None, max_length=20, description="Replaces every price."
     )

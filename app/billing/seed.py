@@ -2,6 +2,7 @@
 
 Idempotent: plans and rates that exist are left as staff edited them. The web hosting prices give
 the domain's figures: 35 hostings at CHF 9.92 / EUR 5.75 a month are CHF 347.20 / EUR 201.25.
+Domains and Renewal Warranty are flagged ``affiliate_excluded`` (they earn affiliates nothing).
 """
 
 from dataclasses import dataclass, field
@@ -27,6 +28,7 @@ class SeedPlan:
     storage_gb: int | None = None
     redemption_days: int | None = None
     tiers: tuple[tuple[int, int], ...] = field(default_factory=tuple)
+    affiliate_excluded: bool = False
 
 
 def _recurring(
@@ -112,13 +114,28 @@ PLANS = (
     ),
     SeedPlan("streaming.basic", "streaming", "Streaming", _recurring(1500, 1400, 15000, 14000)),
     SeedPlan(
-        "domain.ch", "domain", "Domain .ch", _domain(1100, 1000, 9000, 8500), redemption_days=40
+        "domain.ch",
+        "domain",
+        "Domain .ch",
+        _domain(1100, 1000, 9000, 8500),
+        redemption_days=40,
+        affiliate_excluded=True,
     ),
     SeedPlan(
-        "domain.com", "domain", "Domain .com", _domain(1600, 1450, 9900, 9200), redemption_days=30
+        "domain.com",
+        "domain",
+        "Domain .com",
+        _domain(1600, 1450, 9900, 9200),
+        redemption_days=30,
+        affiliate_excluded=True,
     ),
     SeedPlan(
-        "domain.fr", "domain", "Domain .fr", _domain(1200, 1100, 8000, 7500), redemption_days=30
+        "domain.fr",
+        "domain",
+        "Domain .fr",
+        _domain(1200, 1100, 8000, 7500),
+        redemption_days=30,
+        affiliate_excluded=True,
     ),
     SeedPlan(
         "renewal_warranty",
@@ -126,6 +143,7 @@ PLANS = (
         "Renewal Warranty",
         _recurring(100, 90, 1000, 900),
         kind=PlanKind.option,
+        affiliate_excluded=True,
     ),
 )
 
@@ -153,6 +171,7 @@ async def seed_catalog(session: AsyncSession) -> int:
             storage_gb=seed.storage_gb,
             redemption_days=seed.redemption_days,
             active=True,
+            affiliate_excluded=seed.affiliate_excluded,
         )
         session.add(plan)
         for currency, periods in seed.prices.items():

@@ -67,4 +67,12 @@ EVENT_TYPES: dict[str, str] = {
     "quote.accepted": "The client signed a partner's on-site quote (payload: the quote).",
     "partner_invoice.issued": "A partner invoiced its client (payload: it, with its lines).",
     "partner_invoice.paid": "A partner invoice was paid by bank transfer (payload: it).",
+    "affiliate.joined": "An organization joined the affiliate programme (payload: it).",
+    "affiliate.commission_earned": "A referred customer's order earned a commission, pending for "
+    "30 days (payload: the commission, without the customer).",
+    "affiliate.commission_validated": "A commission passed its 30-day hold (payload: it).",
+    "affiliate.commission_voided": "An order refunded or cancelled within its hold earns nothing "
+    "(payload: the commission).",
+    "affiliate.payout_made": "An affiliate's validated commissions were paid out (payload: the "
+    "payout).",
 }

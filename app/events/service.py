@@ -82,9 +82,11 @@ async def claim_organization_events(
     unhandled: IdFilter,
     since: datetime | None,
     limit: int,
+    types: Collection[str] | None = None,
 ) -> list[Event]:
     """Locks (skipping rows other workers hold) and returns up to ``limit`` organization events,
-    oldest first, that pass ``unhandled``, created at ``since`` or later when given."""
+    oldest first, that pass ``unhandled``, created at ``since`` or later when given, of one of
+    ``types`` when given."""
     statement = (
         select(DomainEvent)
         .where(DomainEvent.organization_id.is_not(None), unhandled(DomainEvent.id))
@@ -94,6 +96,8 @@ async def claim_organization_events(
     )
     if since is not None:
         statement = statement.where(DomainEvent.created_at >= since)
+    if types is not None:
+        statement = statement.where(DomainEvent.type.in_(list(types)))
     return [event_of(row) for row in await session.scalars(statement)]
 
 

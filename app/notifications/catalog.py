@@ -76,6 +76,8 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "invoice_url",
     ),
     "renewal_charge_declined": ("product_name_renewed", "amount", "renew_url"),
+    # Affiliate programme
+    "affiliate_payout": ("amount", "month", "commission_count", "destination"),
     # Webhooks
     "webhook_subscription_disabled": ("organization_name", "target_url", "reason"),
 }

@@ -53,8 +53,8 @@ async def update_organization(
     staff: PlatformStaff,
     session: Session,
 ) -> PlatformOrganizationRead:
-    """Flags an organization as partner or affiliate (never both) and turns premium support
-    (with its VIP code) on or off."""
+    """Flags an organization as partner (never while it is an affiliate) and turns premium
+    support (with its VIP code) on or off."""
     organization = await platform.get_organization(session, organization_ref)
     await platform.set_platform_flags(
         session,

@@ -403,8 +403,9 @@ class PartnershipRead(Schema):
 
 
 class PlatformOrganizationUpdate(Schema):
+    """(An organization becomes an affiliate by joining the programme, ``/affiliate``.)"""
+
     is_partner: bool | None = None
-    is_affiliate: bool | None = None
     premium_support: bool | None = None
 
 

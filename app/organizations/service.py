@@ -9,6 +9,7 @@ The organizations package's own use cases live in its topic modules (``details``
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select, update
@@ -21,6 +22,7 @@ from app.activity.types import Actor, Via
 from app.core import clock
 from app.core.errors import Conflict
 from app.events import service as events
+from app.organizations import platform
 from app.organizations.details import currency_for, get_billing_address
 from app.organizations.members import (
     join_through_identity_provider as join_through_identity_provider,
@@ -464,8 +466,40 @@ async def product_name(session: AsyncSession, product_id: uuid.UUID) -> str:
     return name or ""
 
 
+# --- used by the affiliate programme ---
+
+
+async def set_affiliate_flag(
+    session: AsyncSession, organization_id: uuid.UUID, *, is_affiliate: bool, by: Actor
+) -> None:
+    """Marks the organization as an affiliate (or no longer one); a partner cannot be one
+    (``AffiliatePartnerConflict``). The organization row is locked."""
+    organization = await platform.get_organization(session, organization_id, for_update=True)
+    await platform.set_platform_flags(
+        session, organization, changes={"is_affiliate": is_affiliate}, by=by
+    )
+
+
+async def member_account_ids(session: AsyncSession, organization_id: uuid.UUID) -> list[uuid.UUID]:
+    """Every member account of the organization."""
+    return await member_ids(session, organization_id)
+
+
+async def is_managed_by_partner(session: AsyncSession, organization_id: uuid.UUID) -> bool:
+    """Whether a partner manages the organization now."""
+    return await partnership_for_client(session, organization_id) is not None
+
+
 # --- used by webhooks ---
 
 
 async def organization_name(session: AsyncSession, organization_id: uuid.UUID) -> str | None:
     return await session.scalar(select(Organization.name).where(Organization.id == organization_id))
+
+
+async def organization_created_at(
+    session: AsyncSession, organization_id: uuid.UUID
+) -> datetime | None:
+    return await session.scalar(
+        select(Organization.created_at).where(Organization.id == organization_id)
+    )
