@@ -21,6 +21,7 @@ __all__ = [
     "PaymentMethodNotOffered",
     "PerformanceNotFound",
     "PerformanceStarted",
+    "RefundExceedsTickets",
     "SoldOut",
     "TicketAlreadyCancelled",
     "TicketNotExchangeable",
@@ -116,6 +117,10 @@ class UnknownTicketChoice(Unprocessable):
 
 class PerformanceStarted(Unprocessable):
     code = "performance_started"
+
+
+class RefundExceedsTickets(Unprocessable):
+    code = "refund_exceeds_tickets"
 
 
 class UnknownTicket(Unprocessable):

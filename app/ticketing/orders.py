@@ -36,6 +36,7 @@ from app.ticketing.errors import (
     OrderNotPaid,
     PaymentMethodNotOffered,
     PerformanceStarted,
+    RefundExceedsTickets,
     SoldOut,
     TicketAlreadyCancelled,
     TicketNotExchangeable,
@@ -425,6 +426,12 @@ async def cancel(
             raise TicketAlreadyCancelled("A ticket is already cancelled.")
     else:
         chosen = valid
+    cost = sum(ticket.price_minor for ticket in chosen)
+    if refund_amount_minor > cost:
+        raise RefundExceedsTickets(
+            f"The refund cannot exceed what the cancelled tickets cost ({cost} minor units).",
+            maximum_minor=cost,
+        )
     whole = len(chosen) == len(valid)
     now = clock.now()
     cancellation = Cancellation(

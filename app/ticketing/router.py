@@ -40,6 +40,7 @@ from app.ticketing.errors import (
     PaymentMethodNotOffered,
     PerformanceNotFound,
     PerformanceStarted,
+    RefundExceedsTickets,
     SoldOut,
     TicketAlreadyCancelled,
     TicketNotExchangeable,
@@ -337,6 +338,7 @@ async def mark_paid(
     InvoiceOrderPartialCancel,
     TicketAlreadyCancelled,
     UnknownTicket,
+    RefundExceedsTickets,
     422,
 )
 async def cancel_order(
