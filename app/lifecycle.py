@@ -16,8 +16,12 @@ from app.organizations import service as organizations
 from app.organizations.models import Organization
 
 
-async def sign_up(session: AsyncSession, form: SignUp) -> Account:
-    """A new account and the organization it represents; a confirmation link is mailed."""
+async def sign_up(session: AsyncSession, form: SignUp) -> None:
+    """A new account and the organization it represents; a confirmation link is mailed. For
+    an address that already has an account, its owner is mailed instead and nothing else
+    happens: the caller cannot tell which it was."""
+    if await accounts.sign_up_taken(session, email=str(form.email), password=form.password):
+        return
     address = form.address.model_dump() if form.address else None
     account = await accounts.sign_up(
         session,
@@ -37,7 +41,6 @@ async def sign_up(session: AsyncSession, form: SignUp) -> Account:
         address=address,
         phone=form.phone,
     )
-    return account
 
 
 async def delete_account(session: AsyncSession, account: Account, *, password: str) -> None:

@@ -11,10 +11,9 @@ from app.accounts.deps import (
     InteractiveSession,
     require_scope,
 )
-from app.accounts.errors import EmailTaken, SoleLegalRepresentative, WrongPassword
+from app.accounts.errors import SoleLegalRepresentative, WrongPassword
 from app.accounts.password_policy import WeakPassword
-from app.accounts.profile import account_read
-from app.accounts.schemas import AccountDeletion, AccountRead, SignUp
+from app.accounts.schemas import AccountDeletion, SignUp, SignUpAccepted
 from app.core.db import Session
 from app.core.errors import TooManyRequests
 from app.core.ratelimit import per_ip
@@ -31,14 +30,16 @@ organizations_router = APIRouter(tags=["organizations"], route_class=AppRoute)
 
 @accounts_router.post(
     "/accounts",
-    status_code=status.HTTP_201_CREATED,
+    status_code=status.HTTP_202_ACCEPTED,
     dependencies=[Depends(per_ip("signup", limit=10, per_seconds=3600))],
 )
-@declares(PUBLIC, EmailTaken, WeakPassword, 422, TooManyRequests)
-async def sign_up(body: SignUp, session: Session) -> AccountRead:
-    """Creates an account and an organization it represents; a confirmation link is e-mailed."""
-    account = await lifecycle.sign_up(session, body)
-    return await account_read(session, account)
+@declares(PUBLIC, WeakPassword, 422, TooManyRequests)
+async def sign_up(body: SignUp, session: Session) -> SignUpAccepted:
+    """Creates an account and an organization it represents; a confirmation link is e-mailed.
+    For an address that already has an account, its owner is mailed instead: the answer is the
+    same, so it tells nobody who has an account."""
+    await lifecycle.sign_up(session, body)
+    return SignUpAccepted(email=str(body.email))
 
 
 @accounts_router.post("/account/deletion", operation_id="accounts-delete", status_code=NO_CONTENT)

@@ -260,7 +260,10 @@ async def live_session(
             select(AuthSession, Account)
             .join(Account, Account.id == AuthSession.account_id)
             .where(
-                AuthSession.id == session_id, Account.id == account_id, Account.deleted_at.is_(None)
+                AuthSession.id == session_id,
+                Account.id == account_id,
+                Account.deleted_at.is_(None),
+                Account.locked_at.is_(None),
             )
         )
     ).one_or_none()

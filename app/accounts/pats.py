@@ -1,4 +1,6 @@
-"""Personal access tokens (application passwords) for integrators and sync tools."""
+"""Personal access tokens (application passwords) for integrators and sync tools.
+
+A token works only while its account is neither locked nor deleted."""
 
 import uuid
 from datetime import datetime, timedelta
@@ -87,6 +89,19 @@ async def revoke(
     return token
 
 
+async def revoke_all(session: AsyncSession, account_id: uuid.UUID) -> None:
+    """Revokes every token of the account (it is being deleted)."""
+    await session.execute(
+        update(PersonalAccessToken)
+        .where(
+            PersonalAccessToken.account_id == account_id,
+            PersonalAccessToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def authenticate(
     session: AsyncSession, raw: str
 ) -> tuple[PersonalAccessToken, Account] | None:
@@ -98,6 +113,7 @@ async def authenticate(
                 PersonalAccessToken.token_digest == digest(raw),
                 PersonalAccessToken.revoked_at.is_(None),
                 Account.deleted_at.is_(None),
+                Account.locked_at.is_(None),
             )
         )
     ).one_or_none()

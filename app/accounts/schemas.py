@@ -68,6 +68,14 @@ class SignUp(Schema):
     _time_zone = field_validator("time_zone")(_valid_time_zone)
 
 
+class SignUpAccepted(Schema):
+    """The answer to a sign-up, the same whether the address was new or already an account's
+    login (its owner is mailed then): the next step is in the mailbox."""
+
+    email: str
+    detail: str = "Check your mailbox: we have sent you a message to go on."
+
+
 class AccountRead(Schema):
     id: uuid.UUID
     email: str

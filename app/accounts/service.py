@@ -13,7 +13,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import auth, password_policy, totp
+from app.accounts import auth, password_policy, pats, totp
 from app.accounts.credentials import email_in_use, require_password
 from app.accounts.directory import (
     AccountSummary,
@@ -25,12 +25,14 @@ from app.accounts.directory import (
     without_two_factor,
 )
 from app.accounts.errors import EmailTaken
+from app.accounts.mail import mail_account
 from app.accounts.models import Account, AccountAvatar
 from app.accounts.profile import send_confirmation
 from app.activity import service as activity
 from app.activity.types import Actor
 from app.core import clock
 from app.core.security import passwords
+from app.core.settings import get_settings
 
 __all__ = [
     "AccountSummary",
@@ -40,6 +42,7 @@ __all__ = [
     "purge_expired_tokens",
     "require_password",
     "sign_up",
+    "sign_up_taken",
     "summaries",
     "summary",
     "unlock_account",
@@ -108,10 +111,30 @@ async def sign_up(
     return account
 
 
+async def sign_up_taken(session: AsyncSession, *, email: str, password: str) -> bool:
+    """When ``email`` is already an account's login: mails its owner (sign in or reset the
+    password) instead of telling the caller, and returns True. It spends the time of the
+    password hash a new account would, so the answer does not tell either."""
+    password_policy.check(password, email=email)
+    account = await auth.account_by_email(session, email)
+    if account is None:
+        return False
+    await passwords.hash_password(password)
+    base = get_settings().links_base
+    await mail_account(
+        session,
+        account,
+        "signup_address_taken",
+        {"login_url": f"{base}/login", "reset_url": f"{base}/account/forgot-password"},
+    )
+    return True
+
+
 async def erase_account(session: AsyncSession, account: Account) -> None:
     """Ends the account's sessions and erases its personal data (``app.lifecycle.delete_account``
     checks first that it may go and takes it out of its organizations)."""
     await auth.end_sessions(session, account.id, reason="account_deleted")
+    await pats.revoke_all(session, account.id)
     now = clock.now()
     account.deleted_at = now
     account.email = f"deleted+{account.id}@invalid"

@@ -330,7 +330,7 @@ async def test_a_refund_cannot_exceed_what_the_cancelled_tickets_cost(
     client: httpx.AsyncClient, db: Database
 ) -> None:
     shop = await open_shop(client, db)
-    order = await buy(client, shop, quantity=2)  # 2 × 50.00
+    order = await buy(client, shop, quantity=2)  # 2 tickets at 50.00
     cancel = f"{shop.office_path}/orders/{order['id']}/cancel"
     first = order["tickets"][0]["id"]
     too_much = await client.post(
