@@ -21,7 +21,7 @@ from app.accounts.errors import (
 )
 from app.accounts.models import Account, AuthSession
 from app.activity.types import Actor, Via
-from app.core import clock
+from app.core import clock, idempotency
 from app.core.db import Session
 from app.core.errors import raises
 from app.core.ratelimit import client_ip
@@ -68,6 +68,7 @@ RequestClient = Annotated[Client, Depends(request_client)]
 
 @raises(NotAuthenticated, InvalidAccessToken, SessionEnded)
 async def authenticate(
+    request: Request,
     session: Session,
     ring: AppKeyRing,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -82,6 +83,7 @@ async def authenticate(
         if found is None:
             raise InvalidAccessToken("The token is not valid.", headers=challenge)
         token, account = found
+        idempotency.set_principal(request, f"account:{account.id}")
         return Principal(account, None, frozenset(token.scopes))
     try:
         claims = ring.decode(raw, "access")
@@ -93,6 +95,7 @@ async def authenticate(
     if live is None:
         raise SessionEnded("The session has ended.", headers=challenge)
     auth_session, account = live
+    idempotency.set_principal(request, f"account:{account.id}")
     return Principal(account, auth_session, None)
 
 

@@ -1,6 +1,6 @@
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, ClassVar, Literal
 from zoneinfo import available_timezones
 
 from pydantic import EmailStr, Field, field_validator
@@ -124,6 +124,8 @@ class Login(Schema):
 
 
 class Tokens(Schema):
+    carries_credentials: ClassVar[bool] = True
+
     access_token: str
     refresh_token: str
     token_type: Literal["Bearer"] = "Bearer"
@@ -132,6 +134,8 @@ class Tokens(Schema):
 
 
 class LoginResult(Schema):
+    carries_credentials: ClassVar[bool] = True
+
     status: Literal["authenticated", "mfa_required"]
     tokens: Tokens | None = None
     mfa_token: str | None = Field(
@@ -201,6 +205,8 @@ class SecuritySettingsUpdate(Schema):
 
 
 class TwoFactorEnrollment(Schema):
+    carries_credentials: ClassVar[bool] = True
+
     secret: str = Field(description="Base32 secret, for manual entry.")
     otpauth_uri: str = Field(description="Show as a QR code to the authenticator app.")
 
@@ -210,6 +216,8 @@ class TwoFactorCode(Schema):
 
 
 class EmergencyCodes(Schema):
+    carries_credentials: ClassVar[bool] = True
+
     emergency_codes: list[str] = Field(description="Shown once: each works one time.")
 
 
@@ -270,6 +278,8 @@ class PersonalAccessTokenRead(Schema):
 
 
 class PersonalAccessTokenCreated(PersonalAccessTokenRead):
+    carries_credentials: ClassVar[bool] = True
+
     token: str = Field(description="Shown once; use it as `Authorization: Bearer <token>`.")
 
 

@@ -1,9 +1,8 @@
 """TOTP: enrolment, two-step login, one use per time step (also concurrently), emergency codes."""
 
 import asyncio
-from datetime import timedelta
-
 import uuid
+from datetime import timedelta
 
 import httpx
 import time_machine
@@ -11,7 +10,6 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from app.accounts.models import EmergencyCode
-
 from app.core import clock
 from app.core.db import Database
 from app.core.security.tokens import digest, keyed
