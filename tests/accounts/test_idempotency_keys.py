@@ -22,7 +22,8 @@ async def test_a_login_response_is_never_stored_nor_replayed(
     assert first.json()["tokens"]["refresh_token"] not in again.text
     async with db.sessionmaker() as session:
         stored = (await session.scalars(select(IdempotencyKey.response_body))).all()
-    assert stored and all(body is None for body in stored)
+    assert stored
+    assert all(body is None for body in stored)
     # Without the key, the caller simply logs in again.
     assert (await log_in(client, user.email)).status_code == 200
 
