@@ -100,7 +100,7 @@ async def login(
         await _record_attempt(session, account, client, succeeded=False, reason="locked")
         raise InvalidCredentials
     if not password_ok:
-        await _failed(session, account, client, reason="wrong_password")
+        await count_failure(session, account, client, reason="wrong_password")
         raise InvalidCredentials
     if passwords.needs_rehash(account.password_hash):
         account.password_hash = await passwords.hash_password(password)
@@ -136,7 +136,7 @@ async def complete_mfa(
     if not await totp.verify_second_factor(
         session, account, code=code, emergency_code=emergency_code
     ):
-        await _failed(session, account, client, reason="wrong_code")
+        await count_failure(session, account, client, reason="wrong_code")
         raise InvalidCredentials
     session.add(
         ConsumedToken(jti=claims["jti"], expires_at=clock.from_timestamp(int(claims["exp"])))
@@ -359,8 +359,11 @@ async def _record_attempt(
     await session.flush()
 
 
-async def _failed(session: AsyncSession, account: Account, client: Client, *, reason: str) -> None:
-    """Counts a failed attempt, alerts when asked, and locks the account at its threshold."""
+async def count_failure(
+    session: AsyncSession, account: Account, client: Client, *, reason: str
+) -> None:
+    """Counts a failed attempt (a login, or a password or code checked behind a session),
+    alerts when asked, and locks the account at its threshold."""
     account.failed_login_count += 1
     await _record_attempt(session, account, client, succeeded=False, reason=reason)
     details = {"ip": client.ip or "unknown", "device": client.device, "at": _stamp()}

@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import auth, password_policy, tokens, totp
+from app.accounts.auth import Client
 from app.accounts.errors import (
     EmailConfirmationMismatch,
     EmailIsLoginEmail,
@@ -41,26 +42,44 @@ async def require_password(account: Account, password: str) -> None:
         raise WrongPassword("The password is not correct.")
 
 
-async def require_second_factor(
-    session: AsyncSession, account: Account, *, code: str | None, emergency_code: str | None
+async def confirm_secrets(
+    session: AsyncSession,
+    account: Account,
+    client: Client,
+    *,
+    password: str,
+    second_factor: bool = False,
+    code: str | None = None,
+    emergency_code: str | None = None,
 ) -> None:
-    """A valid TOTP code or emergency code of the account, or ``SecondFactorRequired``."""
+    """The password (and, when ``second_factor``, a code) of a signed-in caller. A wrong one
+    counts as a failed login (alert, lockout at the account's threshold) and is kept though
+    the request fails: guesses behind a session are no cheaper than at the login."""
+    if not await passwords.verify_password(account.password_hash, password):
+        await auth.count_failure(session, account, client, reason="wrong_password")
+        raise WrongPassword("The password is not correct.", keep_changes=True)
+    if not second_factor:
+        return
+    if not code and not emergency_code:
+        raise SecondFactorRequired("A valid two-factor code is required.")
     if not await totp.verify_second_factor(
         session, account, code=code, emergency_code=emergency_code
     ):
-        raise SecondFactorRequired("A valid two-factor code is required.")
+        await auth.count_failure(session, account, client, reason="wrong_code")
+        raise SecondFactorRequired("A valid two-factor code is required.", keep_changes=True)
 
 
 async def change_password(
     session: AsyncSession,
     account: Account,
+    client: Client,
     *,
     current: str,
     new: str,
     keep_session: uuid.UUID | None,
     by: Actor,
 ) -> None:
-    await require_password(account, current)
+    await confirm_secrets(session, account, client, password=current)
     await _set_password(session, account, new, by=by)
     await auth.end_sessions(session, account.id, reason="password_changed", keep=keep_session)
 
@@ -229,13 +248,20 @@ async def reauthenticate(
     session: AsyncSession,
     account: Account,
     auth_session: AuthSession,
+    client: Client,
     *,
     password: str,
     code: str | None,
     emergency_code: str | None,
 ) -> None:
     """Confirms the password (and a code with 2FA on): the session counts as fresh again."""
-    await require_password(account, password)
-    if account.two_factor_enabled:
-        await require_second_factor(session, account, code=code, emergency_code=emergency_code)
+    await confirm_secrets(
+        session,
+        account,
+        client,
+        password=password,
+        second_factor=account.two_factor_enabled,
+        code=code,
+        emergency_code=emergency_code,
+    )
     auth_session.authenticated_at = clock.now()
