@@ -6,7 +6,7 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import auth, password_policy, tokens, totp
+from app.accounts import auth, password_policy, pats, tokens, totp
 from app.accounts.auth import Client
 from app.accounts.errors import (
     EmailConfirmationMismatch,
@@ -97,8 +97,12 @@ async def request_password_reset(session: AsyncSession, email: str) -> None:
     account = await auth.account_by_email(session, email)
     if account is None:
         return
+    confirmed_recovery = account.recovery_email if account.recovery_email_confirmed_at else None
+    await _mail_reset_link(session, account, to=confirmed_recovery or account.email)
+
+
+async def _mail_reset_link(session: AsyncSession, account: Account, *, to: str) -> None:
     raw = await tokens.issue(session, account.id, TokenPurpose.password_reset)
-    to = account.recovery_email if account.recovery_email_confirmed_at else account.email
     await mail_account(
         session,
         account,
@@ -177,7 +181,47 @@ async def confirm_login_email_change(
         account_id=account.id,
         details={"from": old_email, "to": new_email},
     )
+    undo = await tokens.issue(
+        session, account.id, TokenPurpose.login_email_undo, {"email": old_email}
+    )
+    await mail_account(
+        session,
+        account,
+        "login_email_changed",
+        {
+            "new_email": new_email,
+            "undo_url": tokens.link(TokenPurpose.login_email_undo, undo),
+            "at": stamp(),
+        },
+        to=old_email,
+    )
     return account
+
+
+async def undo_login_email_change(session: AsyncSession, raw: str, *, ip: str | None) -> None:
+    """The link mailed to the former login address: it is the login again, every session
+    ends, every personal access token is revoked and a password reset link goes to it (the
+    change may have been someone else's, who may know the password)."""
+    token = await tokens.consume(session, raw, TokenPurpose.login_email_undo)
+    account = await session.get(Account, token.account_id, with_for_update=True)
+    if account is None or account.deleted_at is not None:
+        raise InvalidLinkToken("This link is no longer valid.")
+    old_email = str(token.data["email"])
+    if await email_in_use(session, old_email, besides=account.id):
+        raise EmailTaken("Another account uses this e-mail address.")
+    changed_to = account.email
+    account.email = old_email
+    account.email_confirmed_at = clock.now()
+    await auth.end_sessions(session, account.id, reason="login_email_change_undone")
+    await pats.revoke_all(session, account.id)
+    await activity.record(
+        session,
+        Actor(account.id, ip=ip),
+        "security.login_email_change_undone",
+        account_id=account.id,
+        details={"from": changed_to, "to": old_email},
+    )
+    await _mail_reset_link(session, account, to=old_email)
 
 
 async def set_recovery_email(
@@ -194,6 +238,9 @@ async def set_recovery_email(
         "recovery_email_confirm",
         {"confirm_url": tokens.link(TokenPurpose.recovery_email, raw)},
         to=email,
+    )
+    await mail_account(
+        session, account, "recovery_email_changed", {"recovery_email": email, "at": stamp()}
     )
     await activity.record(session, by, "security.recovery_email_set", account_id=account.id)
 

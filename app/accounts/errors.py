@@ -141,3 +141,7 @@ class SoleLegalRepresentative(Conflict):
     ``organizations``): raised by the account deletion use case."""
 
     code = "sole_legal_representative"
+
+
+class AccountNotFound(NotFound):
+    code = "account_not_found"

@@ -9,6 +9,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.errors import ExpiryInPast, TokenNotFound
+from app.accounts.mail import mail_account, stamp
 from app.accounts.models import Account, PersonalAccessToken
 from app.activity import service as activity
 from app.activity.types import Actor
@@ -50,6 +51,12 @@ async def create(
         "security.token_created",
         account_id=account.id,
         details={"token_id": str(token.id), "name": token.name, "scopes": token.scopes},
+    )
+    await mail_account(
+        session,
+        account,
+        "token_created",
+        {"token_name": token.name, "scopes": ", ".join(token.scopes), "at": stamp()},
     )
     return token, raw
 

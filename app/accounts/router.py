@@ -213,6 +213,19 @@ async def confirm_login_email(body: TokenBody, session: Session, client: Request
     await credentials.confirm_login_email_change(session, body.token, ip=client.ip)
 
 
+@router.post(
+    "/login-email/undo",
+    status_code=NO_CONTENT,
+    dependencies=[Depends(per_ip("login_email_undo", limit=20, per_seconds=3600))],
+)
+@declares(PUBLIC, InvalidLinkToken, EmailTaken, TooManyRequests)
+async def undo_login_email(body: TokenBody, session: Session, client: RequestClient) -> None:
+    """The link mailed to the former address after a login e-mail change: that address is the
+    login again, every session ends, every personal access token is revoked, and a password
+    reset link is mailed to it."""
+    await credentials.undo_login_email_change(session, body.token, ip=client.ip)
+
+
 @router.put("/recovery-email", status_code=ACCEPTED)
 @declares(write_scope, *RECENT_SESSION_ERRORS, EmailIsLoginEmail, 422)
 async def set_recovery_email(

@@ -24,7 +24,7 @@ from app.accounts.directory import (
     with_two_factor,
     without_two_factor,
 )
-from app.accounts.errors import EmailTaken
+from app.accounts.errors import AccountNotFound, EmailTaken
 from app.accounts.mail import mail_account
 from app.accounts.models import Account, AccountAvatar
 from app.accounts.profile import send_confirmation
@@ -37,6 +37,7 @@ from app.core.settings import get_settings
 __all__ = [
     "AccountSummary",
     "by_email",
+    "end_account_sessions",
     "erase_account",
     "last_logins",
     "purge_expired_tokens",
@@ -150,6 +151,20 @@ async def erase_account(session: AsyncSession, account: Account) -> None:
     if avatar is not None:
         await session.delete(avatar)
     await activity.record(session, Actor(account.id), "account.deleted", account_id=account.id)
+
+
+async def end_account_sessions(session: AsyncSession, account_id: uuid.UUID, *, by: Actor) -> int:
+    """Ends every session of the account on behalf of ``by`` (an administrator of one of its
+    organizations, or platform staff); returns how many ended. Its personal access tokens
+    stay (the account revokes them)."""
+    account = await auth.find_account(session, account_id)
+    if account is None or account.deleted_at is not None:
+        raise AccountNotFound("No such account.")
+    ended = await auth.end_sessions(session, account_id, reason="ended_by_administrator")
+    await activity.record(
+        session, by, "security.sessions_ended", account_id=account_id, details={"sessions": ended}
+    )
+    return ended
 
 
 async def unlock_account(session: AsyncSession, account_id: uuid.UUID, *, by: Actor) -> None:

@@ -20,6 +20,7 @@ LIFETIMES = {
     TokenPurpose.unlock: timedelta(days=1),
     TokenPurpose.recovery_email: timedelta(days=7),
     TokenPurpose.login_email_change: timedelta(days=1),
+    TokenPurpose.login_email_undo: timedelta(days=7),
     TokenPurpose.recovery_phone: timedelta(minutes=15),
 }
 PATHS = {
@@ -28,6 +29,7 @@ PATHS = {
     TokenPurpose.unlock: "/account/unlock",
     TokenPurpose.recovery_email: "/account/confirm-recovery-email",
     TokenPurpose.login_email_change: "/account/confirm-login-email",
+    TokenPurpose.login_email_undo: "/account/undo-login-email",
 }
 
 

@@ -17,4 +17,5 @@ class TokenPurpose(StrEnum):
     unlock = "unlock"
     recovery_email = "recovery_email"
     login_email_change = "login_email_change"
+    login_email_undo = "login_email_undo"
     recovery_phone = "recovery_phone"
