@@ -122,3 +122,16 @@ def current_code(user: User, offset_steps: int = 0) -> str:
     assert user.totp_secret
     totp = pyotp.TOTP(user.totp_secret)
     return totp.at(clock.now().timestamp() + 30 * offset_steps)
+
+
+async def personal_access_token(
+    client: httpx.AsyncClient, user: User, *scopes: str, name: str = "sync"
+) -> dict[str, str]:
+    """The headers of a new personal access token of ``user`` (``account:read`` by default)."""
+    created = await client.post(
+        "/v1/account/tokens",
+        json={"name": name, "scopes": list(scopes or ["account:read"])},
+        headers=user.headers,
+    )
+    assert created.status_code == 201, created.text
+    return {"Authorization": f"Bearer {created.json()['token']}"}

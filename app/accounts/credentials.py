@@ -161,26 +161,39 @@ async def request_login_email_change(
     )
 
 
-async def confirm_login_email_change(
-    session: AsyncSession, raw: str, *, ip: str | None = None
-) -> Account:
-    token = await tokens.consume(session, raw, TokenPurpose.login_email_change)
+async def _switch_login_email(
+    session: AsyncSession, raw: str, purpose: TokenPurpose, *, action: str, ip: str | None
+) -> tuple[Account, str]:
+    """Makes the address a mailed link carries the account's confirmed login, recorded as
+    ``action``; returns the account and the address it had."""
+    token = await tokens.consume(session, raw, purpose)
     account = await session.get(Account, token.account_id, with_for_update=True)
-    new_email = str(token.data["email"])
-    if account is None:
+    if account is None or account.deleted_at is not None:
         raise InvalidLinkToken("This link is no longer valid.")
-    if await email_in_use(session, new_email, besides=account.id):
+    email = str(token.data["email"])
+    if await email_in_use(session, email, besides=account.id):
         raise EmailTaken("Another account uses this e-mail address.")
-    old_email = account.email
-    account.email = new_email
+    previous = account.email
+    account.email = email
     account.email_confirmed_at = clock.now()
     await activity.record(
         session,
         Actor(account.id, ip=ip),
-        "security.login_email_changed",
+        action,
         account_id=account.id,
-        details={"from": old_email, "to": new_email},
+        details={"from": previous, "to": email},
     )
+    return account, previous
+
+
+async def confirm_login_email_change(
+    session: AsyncSession, raw: str, *, ip: str | None = None
+) -> Account:
+    """The new address becomes the login; the old one is mailed a link to undo it."""
+    account, old_email = await _switch_login_email(
+        session, raw, TokenPurpose.login_email_change, action="security.login_email_changed", ip=ip
+    )
+    new_email = account.email
     undo = await tokens.issue(
         session, account.id, TokenPurpose.login_email_undo, {"email": old_email}
     )
@@ -202,26 +215,16 @@ async def undo_login_email_change(session: AsyncSession, raw: str, *, ip: str | 
     """The link mailed to the former login address: it is the login again, every session
     ends, every personal access token is revoked and a password reset link goes to it (the
     change may have been someone else's, who may know the password)."""
-    token = await tokens.consume(session, raw, TokenPurpose.login_email_undo)
-    account = await session.get(Account, token.account_id, with_for_update=True)
-    if account is None or account.deleted_at is not None:
-        raise InvalidLinkToken("This link is no longer valid.")
-    old_email = str(token.data["email"])
-    if await email_in_use(session, old_email, besides=account.id):
-        raise EmailTaken("Another account uses this e-mail address.")
-    changed_to = account.email
-    account.email = old_email
-    account.email_confirmed_at = clock.now()
+    account, _ = await _switch_login_email(
+        session,
+        raw,
+        TokenPurpose.login_email_undo,
+        action="security.login_email_change_undone",
+        ip=ip,
+    )
     await auth.end_sessions(session, account.id, reason="login_email_change_undone")
     await pats.revoke_all(session, account.id)
-    await activity.record(
-        session,
-        Actor(account.id, ip=ip),
-        "security.login_email_change_undone",
-        account_id=account.id,
-        details={"from": changed_to, "to": old_email},
-    )
-    await _mail_reset_link(session, account, to=old_email)
+    await _mail_reset_link(session, account, to=account.email)
 
 
 async def set_recovery_email(

@@ -15,10 +15,10 @@ from app.organizations.models import Membership, Organization
 from app.organizations.types import Role
 from tests.factories import (
     PASSWORD,
-    User,
     current_code,
     enable_two_factor,
     log_in,
+    personal_access_token,
     sign_up,
     signed_in_user,
     unique_email,
@@ -474,21 +474,11 @@ async def test_failed_login_alert_when_asked(
     assert len(mailbox.messages_to(user.email)) == before + 2
 
 
-async def _token(client: httpx.AsyncClient, user: User, *scopes: str) -> dict[str, str]:
-    created = await client.post(
-        "/v1/account/tokens",
-        json={"name": "sync", "scopes": list(scopes or ["account:read"])},
-        headers=user.headers,
-    )
-    assert created.status_code == 201, created.text
-    return {"Authorization": f"Bearer {created.json()['token']}"}
-
-
 async def test_a_locked_account_s_personal_access_tokens_are_refused_until_unlocked(
     client: httpx.AsyncClient, db: Database
 ) -> None:
     user = await signed_in_user(client, db)
-    pat = await _token(client, user)
+    pat = await personal_access_token(client, user)
     await client.patch("/v1/account/security", json={"lockout_threshold": 3}, headers=user.headers)
     for _ in range(3):
         assert (await log_in(client, user.email, "not the password")).status_code == 401
@@ -505,7 +495,7 @@ async def test_deleting_an_account_revokes_its_personal_access_tokens(
     client: httpx.AsyncClient, db: Database
 ) -> None:
     user = await signed_in_user(client, db)
-    pat = await _token(client, user)
+    pat = await personal_access_token(client, user)
     deleted = await client.post(
         "/v1/account/deletion", json={"password": PASSWORD}, headers=user.headers
     )

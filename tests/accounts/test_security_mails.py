@@ -5,20 +5,16 @@ organization's administrators and platform staff end a member's sessions."""
 import httpx
 
 from app.core.db import Database
-from app.organizations.types import Role
-from tests.factories import PASSWORD, User, log_in, signed_in_user, unique_email
+from tests.factories import (
+    PASSWORD,
+    User,
+    log_in,
+    personal_access_token,
+    signed_in_user,
+    unique_email,
+)
 from tests.mail import Mailbox
-from tests.organizations.helpers import add_member, make_platform_staff, url
-
-
-async def _token(client: httpx.AsyncClient, user: User) -> dict[str, str]:
-    created = await client.post(
-        "/v1/account/tokens",
-        json={"name": "backup script", "scopes": ["account:read"]},
-        headers=user.headers,
-    )
-    assert created.status_code == 201, created.text
-    return {"Authorization": f"Bearer {created.json()['token']}"}
+from tests.organizations.helpers import make_platform_staff, organization_with_roles, url
 
 
 def _token_of(link: str) -> str:
@@ -29,7 +25,7 @@ async def test_a_login_email_change_is_mailed_to_the_old_address_which_can_undo_
     client: httpx.AsyncClient, db: Database, mailbox: Mailbox
 ) -> None:
     user = await signed_in_user(client, db)
-    pat = await _token(client, user)
+    pat = await personal_access_token(client, user)
     new_email = unique_email("thief")
     requested = await client.post(
         "/v1/account/login-email",
@@ -70,7 +66,7 @@ async def test_a_new_personal_access_token_and_a_recovery_email_change_are_maile
     client: httpx.AsyncClient, db: Database, mailbox: Mailbox
 ) -> None:
     user = await signed_in_user(client, db)
-    await _token(client, user)
+    await personal_access_token(client, user, name="backup script")
     await mailbox.deliver(db.sessionmaker)
     told = mailbox.last_to(user.email)
     assert "backup script" in mailbox.text(told)
@@ -88,12 +84,9 @@ async def test_a_new_personal_access_token_and_a_recovery_email_change_are_maile
 async def test_administrators_and_platform_staff_end_a_member_s_sessions(
     client: httpx.AsyncClient, db: Database
 ) -> None:
-    legal = await signed_in_user(client, db)
-    admin = await signed_in_user(client, db)
-    member = await signed_in_user(client, db)
-    organization_id = legal.organization_id
-    await add_member(db, organization_id, admin, Role.administrator)
-    await add_member(db, organization_id, member, Role.collaborator)
+    roster = await organization_with_roles(client, db)
+    organization_id, legal, admin = roster.organization_id, roster.legal, roster.admin
+    member = roster.collaborator
 
     def sessions_of(user: User) -> str:
         return url(organization_id, f"/members/{user.account_id}/sessions")
@@ -109,7 +102,7 @@ async def test_administrators_and_platform_staff_end_a_member_s_sessions(
     assert (await client.get("/v1/account", headers=member.headers)).status_code == 401
     assert (await log_in(client, member.email)).status_code == 200  # the account itself stays
 
-    stranger = await signed_in_user(client, db)
+    stranger = roster.outsider
     assert (await client.delete(sessions_of(stranger), headers=admin.headers)).status_code == 404
 
     staff = await signed_in_user(client, db)
