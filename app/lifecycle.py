@@ -14,6 +14,12 @@ from app.accounts.schemas import SignUp
 from app.billing import service as billing
 from app.organizations import service as organizations
 from app.organizations.models import Organization
+from app.partner_services import service as partner_services
+
+
+def connect_domains() -> None:
+    """Hooks between domains of one layer: billing's camt import pays partner invoices."""
+    billing.register_transfer_settler(partner_services.settle_transfer)
 
 
 async def sign_up(session: AsyncSession, form: SignUp) -> None:

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
-from app import lifecycle_router
+from app import lifecycle, lifecycle_router
 from app.accounts import auth_router as accounts_auth
 from app.accounts import router as accounts
 from app.accounts.deps import PUBLIC
@@ -23,6 +23,7 @@ from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddlewar
 from app.core.routing import AppRoute
 from app.core.settings import Settings, get_settings
 from app.organizations import router as organizations
+from app.partner_services import router as partner_services
 from app.ticketing import router as ticketing
 from app.ticketing import shop_router as ticketing_shop
 from app.webhooks import router as webhooks
@@ -46,6 +47,7 @@ def api_router() -> APIRouter:
     router.include_router(webhooks.router)
     router.include_router(ticketing.router)
     router.include_router(ticketing_shop.router)
+    router.include_router(partner_services.router)
     return router
 
 
@@ -98,6 +100,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         generate_unique_id_function=_operation_id,
     )
     app.state.settings = settings
+    lifecycle.connect_domains()
     if database is not None:
         app.state.database = database
     app.router.route_class = AppRoute

@@ -54,6 +54,18 @@ from app.organizations.models import (
     Team,
     TeamMember,
 )
+from app.partner_services.models import Contract as PartnerServicesContract
+from app.partner_services.models import Counter as PartnerServicesCounter
+from app.partner_services.models import (
+    Intervention,
+    PartnerInvoice,
+    Quote,
+    RateCard,
+    Reminder,
+    RequestStep,
+    SupportRequest,
+)
+from app.partner_services.models import InvoiceLine as PartnerServicesInvoiceLine
 from app.payments.models import PaymentAuthorization
 from app.ticketing.models import (
     Cancellation,
@@ -95,6 +107,7 @@ __all__ = [
     "FreeGrant",
     "Grant",
     "IdempotencyKey",
+    "Intervention",
     "Invitation",
     "Invoice",
     "InvoiceLine",
@@ -104,6 +117,10 @@ __all__ = [
     "Organization",
     "OrganizationLogo",
     "PartnerInvitation",
+    "PartnerInvoice",
+    "PartnerServicesContract",
+    "PartnerServicesCounter",
+    "PartnerServicesInvoiceLine",
     "Partnership",
     "PartnershipProduct",
     "Payment",
@@ -119,13 +136,18 @@ __all__ = [
     "Product",
     "PromoCode",
     "PromoRedemption",
+    "Quote",
+    "RateCard",
     "RateLimitCounter",
     "RefreshToken",
+    "Reminder",
     "Renewal",
+    "RequestStep",
     "Scan",
     "SmsMessage",
     "Subscription",
     "SupportAccessGrant",
+    "SupportRequest",
     "Team",
     "TeamMember",
     "Ticket",

@@ -16,6 +16,7 @@ from app.core.jobs import Job, Service, run_loop
 from app.core.settings import Settings, get_settings
 from app.notifications import delivery as mail_delivery
 from app.notifications import sms as sms_delivery
+from app.partner_services import jobs as partner_services_jobs
 from app.payments import jobs as payments_jobs
 from app.ticketing import jobs as ticketing_jobs
 from app.webhooks import delivery as webhook_delivery
@@ -50,6 +51,16 @@ JOBS: tuple[Job | Service, ...] = (
         "ticketing.invoice_deadlines", every_seconds=60, run=ticketing_jobs.sweep_invoice_deadlines
     ),
     Job("payments.recover", every_seconds=60, run=payments_jobs.recover),
+    Job(
+        "partner_services.contract_months",
+        every_seconds=3600,
+        run=partner_services_jobs.invoice_contract_months,
+    ),
+    Job(
+        "partner_services.late_payments",
+        every_seconds=3600,
+        run=partner_services_jobs.assess_late_payments,
+    ),
 )
 
 

@@ -166,12 +166,10 @@ async def _signed_in(
     account.failed_login_count = 0
     await _record_attempt(session, account, client, succeeded=True)
     auth_session = AuthSession(
-        id=uuid.uuid4(),
         account_id=account.id,
         ip=client.ip,
         user_agent=(client.user_agent or "")[:500] or None,
         device=client.device,
-        created_at=now,
         last_used_at=now,
         authenticated_at=now,
         expires_at=now + timedelta(days=settings.refresh_token_days),
@@ -199,10 +197,8 @@ async def _tokens_for(
     refresh = new_token(REFRESH_PREFIX)
     session.add(
         RefreshToken(
-            id=uuid.uuid4(),
             session_id=auth_session.id,
             token_digest=digest(refresh),
-            created_at=clock.now(),
         )
     )
     await session.flush()
@@ -346,14 +342,12 @@ async def _record_attempt(
 ) -> None:
     session.add(
         LoginAttempt(
-            id=uuid.uuid4(),
             account_id=account.id,
             succeeded=succeeded,
             reason=reason,
             ip=client.ip,
             user_agent=(client.user_agent or "")[:500] or None,
             device=client.device,
-            created_at=clock.now(),
         )
     )
     await session.flush()

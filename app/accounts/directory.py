@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.models import Account, LoginAttempt
+from app.core.schemas import from_attributes
 
 
 @dataclass(frozen=True)
@@ -28,15 +29,7 @@ class AccountSummary:
 
 
 def _summary(account: Account) -> AccountSummary:
-    return AccountSummary(
-        id=account.id,
-        email=account.email,
-        first_name=account.first_name,
-        last_name=account.last_name,
-        language=account.language,
-        two_factor_enabled=account.two_factor_enabled,
-        locked=account.locked_at is not None,
-    )
+    return from_attributes(AccountSummary, account, locked=account.locked_at is not None)
 
 
 async def summaries(

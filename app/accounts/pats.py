@@ -34,13 +34,11 @@ async def create(
         raise ExpiryInPast("The expiry must be in the future.")
     raw = new_token(PREFIX)
     token = PersonalAccessToken(
-        id=uuid.uuid4(),
         account_id=account.id,
         name=name,
         scopes=sorted(set(scopes)),
         token_digest=digest(raw),
         prefix=raw[: len(PREFIX) + 4],
-        created_at=clock.now(),
         expires_at=expires_at,
     )
     session.add(token)

@@ -75,6 +75,7 @@ from app.core.errors import TooManyRequests, problem_responses
 from app.core.pagination import Page, Pagination, page_of, paginate
 from app.core.ratelimit import per_ip
 from app.core.routing import AppRoute, declares
+from app.core.schemas import from_attributes
 
 signup_router = APIRouter(tags=["accounts"], route_class=AppRoute)
 router = APIRouter(prefix="/account", tags=["accounts"], route_class=AppRoute)
@@ -305,14 +306,7 @@ async def list_sessions(
 
 
 def _session_read(row: AuthSession, current_id: uuid.UUID) -> SessionRead:
-    return SessionRead(
-        id=row.id,
-        device=row.device,
-        ip=row.ip,
-        created_at=row.created_at,
-        last_used_at=row.last_used_at,
-        current=row.id == current_id,
-    )
+    return from_attributes(SessionRead, row, current=row.id == current_id)
 
 
 @router.delete("/sessions/{session_id}", status_code=NO_CONTENT)

@@ -25,6 +25,8 @@ SCOPES = (
     "ticketing:write",
     "billing:read",
     "billing:write",
+    "partner_services:read",
+    "partner_services:write",
     "webhooks:manage",
 )
 Scope = Literal[
@@ -36,6 +38,8 @@ Scope = Literal[
     "ticketing:write",
     "billing:read",
     "billing:write",
+    "partner_services:read",
+    "partner_services:write",
     "webhooks:manage",
 ]
 NewsletterTopic = Literal["product_news", "events", "tips", "offers"]

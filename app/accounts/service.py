@@ -84,7 +84,6 @@ async def sign_up(
         raise EmailTaken("An account already uses this e-mail address.")
     now = clock.now()
     account = Account(
-        id=uuid.uuid4(),
         email=email,
         password_hash=await passwords.hash_password(password),
         password_changed_at=now,
@@ -96,8 +95,6 @@ async def sign_up(
         time_zone=time_zone,
         newsletter_topics=[],
         support_code=await _new_support_code(session),
-        created_at=now,
-        updated_at=now,
     )
     session.add(account)
     try:

@@ -54,12 +54,10 @@ async def issue(
     raw = raw or new_token()
     session.add(
         AccountToken(
-            id=uuid.uuid4(),
             account_id=account_id,
             purpose=purpose,
             token_digest=digest(raw),
             data=data or {},
-            created_at=now,
             expires_at=now + LIFETIMES[purpose],
         )
     )

@@ -1,7 +1,6 @@
 """TOTP (RFC 6238) second factor: enrolment, codes accepted once per time step, emergency codes."""
 
 import secrets
-import uuid
 
 import pyotp
 from sqlalchemy import delete, or_, update
@@ -130,10 +129,8 @@ async def replace_emergency_codes(session: AsyncSession, account: Account) -> li
         codes.append(f"{raw[:5]}-{raw[5:]}")
         session.add(
             EmergencyCode(
-                id=uuid.uuid4(),
                 account_id=account.id,
                 code_digest=_code_digest(raw),
-                created_at=clock.now(),
             )
         )
     await session.flush()

@@ -10,7 +10,6 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.activity.models import ActivityEntry
 from app.activity.types import Actor, Via
-from app.core import clock
 from app.core.pagination import PageParams, paginate
 
 _UNMARKED = frozenset({Via.account, Via.member, Via.customer})
@@ -34,7 +33,6 @@ async def record(
     if by.token:
         entry_details["token"] = True
     entry = ActivityEntry(
-        id=uuid.uuid4(),
         action=action,
         account_id=account_id,
         organization_id=organization_id,
@@ -43,7 +41,6 @@ async def record(
         actor_organization_id=by.organization_id,
         ip=by.ip if by.ip and by.ip != "unknown" else None,
         details=entry_details,
-        created_at=clock.now(),
     )
     session.add(entry)
     return entry

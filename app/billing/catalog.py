@@ -122,7 +122,6 @@ async def _replace_prices(
     for price in prices:
         session.add(
             PlanPrice(
-                id=uuid.uuid4(),
                 plan_id=plan_id,
                 currency=price.currency,
                 period=price.period,
@@ -140,7 +139,6 @@ async def _replace_tiers(
     for tier in tiers:
         session.add(
             VolumeTier(
-                id=uuid.uuid4(),
                 plan_id=plan_id,
                 min_quantity=tier.min_quantity,
                 discount_bp=tier.discount_bp,
@@ -152,9 +150,7 @@ async def create_plan(session: AsyncSession, body: PlanCreate, *, by: Actor) -> 
     _check_plan(body.product_type, body.prices)
     if await session.scalar(select(func.count()).where(Plan.code == body.code)):
         raise PlanExists(f"A plan {body.code!r} exists already.")
-    now = clock.now()
     plan = Plan(
-        id=uuid.uuid4(),
         code=body.code,
         kind=body.kind,
         product_type=body.product_type,
@@ -164,8 +160,6 @@ async def create_plan(session: AsyncSession, body: PlanCreate, *, by: Actor) -> 
         storage_gb=body.storage_gb,
         redemption_days=body.redemption_days,
         active=True,
-        created_at=now,
-        updated_at=now,
     )
     session.add(plan)
     await session.flush()
@@ -227,9 +221,7 @@ async def create_promo_code(
         raise InvalidPromoCode(
             "A percent code needs percent_bp; an amount code needs amount_minor and currency."
         )
-    now = clock.now()
     promo = PromoCode(
-        id=uuid.uuid4(),
         code=code,
         kind=body.kind,
         percent_bp=body.percent_bp,
@@ -240,8 +232,6 @@ async def create_promo_code(
         valid_until=body.valid_until,
         max_uses=body.max_uses,
         uses=0,
-        created_at=now,
-        updated_at=now,
     )
     session.add(promo)
     await session.flush()
@@ -257,12 +247,10 @@ async def grant_free_product(
         raise OrganizationNotFound("No such organization.")
     plan = await get_plan(session, body.plan_code, for_sale=True)
     grant = FreeGrant(
-        id=uuid.uuid4(),
         organization_id=organization_id,
         plan_id=plan.id,
         reason=body.reason,
         granted_by=by.account_id,
-        created_at=clock.now(),
     )
     session.add(grant)
     await session.flush()

@@ -132,7 +132,6 @@ async def priced_lines(
         line_vat = vat(net, rate)
         rows.append(
             InvoiceLine(
-                id=uuid.uuid4(),
                 position=position,
                 kind=line.kind,
                 description=line.description,
@@ -176,9 +175,7 @@ async def create(
     unless ``issue_now`` is false."""
     country = str(billing_address["country"]).upper()
     rows, _ = await priced_lines(session, lines, country)
-    now = clock.now()
     invoice = Invoice(
-        id=uuid.uuid4(),
         organization_id=organization_id,
         beneficiary_organization_id=beneficiary_organization_id or organization_id,
         partner_organization_id=partner_organization_id,
@@ -195,8 +192,6 @@ async def create(
         order_id=order_id,
         corrects_invoice_id=corrects_invoice_id,
         reminder_count=0,
-        created_at=now,
-        updated_at=now,
     )
     session.add(invoice)
     await session.flush()

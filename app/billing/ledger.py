@@ -114,7 +114,6 @@ async def post(
             f"The prepaid balance does not cover {format_amount(-amount_minor, currency)}."
         )
     entry = PrepaidEntry(
-        id=uuid.uuid4(),
         account_id=account.id,
         organization_id=organization_id,
         currency=currency,
@@ -124,7 +123,6 @@ async def post(
         reference=reference,
         invoice_id=invoice_id,
         description=description,
-        created_at=now,
     )
     session.add(entry)
     await session.flush()
@@ -185,7 +183,6 @@ async def withdraw(
         iban="".join(body.iban.split()),
         account_holder=body.account_holder,
         requested_by=by.account_id,
-        created_at=clock.now(),
     )
     session.add(withdrawal)
     await session.flush()

@@ -448,6 +448,7 @@ class Withdrawal(IdMixin, Base):
 
 class TransferOutcome(StrEnum):
     invoice_paid = "invoice_paid"
+    partner_invoice_paid = "partner_invoice_paid"
     prepaid_top_up = "prepaid_top_up"
     credited_to_prepaid = "credited_to_prepaid"
     unassigned = "unassigned"

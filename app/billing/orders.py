@@ -67,7 +67,6 @@ async def add_to_cart(
     if plan.kind != PlanKind.product or plan.product_type is None:
         raise PlanNotOrderable("Options are chosen on a product, not ordered alone.")
     item = CartItem(
-        id=uuid.uuid4(),
         organization_id=organization_id,
         plan_id=plan.id,
         period=body.period,
@@ -75,7 +74,6 @@ async def add_to_cart(
         product_name=body.product_name,
         auto_renew=body.auto_renew,
         renewal_warranty=body.renewal_warranty,
-        created_at=clock.now(),
     )
     session.add(item)
     await session.flush()
@@ -334,16 +332,12 @@ async def checkout(
         assert partner is not None
         payer = partner
     currency = payer.currency
-    now = clock.now()
     order = Order(
-        id=uuid.uuid4(),
         organization_id=organization.id,
         payer_organization_id=payer.id,
         status=OrderStatus.pending_payment,
         currency=currency,
         placed_by=by.account_id,
-        created_at=now,
-        updated_at=now,
     )
     session.add(order)
     await session.flush()

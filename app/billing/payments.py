@@ -63,7 +63,6 @@ async def _record(
     failure_code: str | None = None,
 ) -> Payment:
     payment = Payment(
-        id=uuid.uuid4(),
         organization_id=organization_id,
         invoice_id=invoice.id if invoice else None,
         method=method,
@@ -73,7 +72,6 @@ async def _record(
         payment_profile_id=profile_id,
         provider_reference=provider_reference,
         failure_code=failure_code,
-        created_at=clock.now(),
     )
     session.add(payment)
     await session.flush()
@@ -361,11 +359,9 @@ async def add_profile(
     """Saves a card (tokenized by the payment provider) or the prepaid account as a profile; the
     first profile becomes the default."""
     profile = PaymentProfile(
-        id=uuid.uuid4(),
         organization_id=organization_id,
         kind=body.kind,
         is_default=False,
-        created_at=clock.now(),
     )
     if body.kind == ProfileKind.card:
         if not (body.card_number and body.expiry_month and body.expiry_year and body.cvc):

@@ -432,6 +432,7 @@ class TransferImport(Schema):
     imported: int
     duplicates: int
     invoice_paid: int
+    partner_invoice_paid: int = 0
     credited_to_prepaid: int
     prepaid_top_up: int
     unassigned: int

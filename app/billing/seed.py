@@ -4,14 +4,12 @@ Idempotent: plans and rates that exist are left as staff edited them. The web ho
 the domain's figures: 35 hostings at CHF 9.92 / EUR 5.75 a month are CHF 347.20 / EUR 201.25.
 """
 
-import uuid
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.billing.models import Plan, PlanKind, PlanPrice, VatRate, VolumeTier
-from app.core import clock
 
 HOSTING_TIERS = ((5, 1000), (15, 1500), (25, 2000), (35, 2500))
 
@@ -140,14 +138,12 @@ VAT_RATES = {
 
 async def seed_catalog(session: AsyncSession) -> int:
     """Adds what is missing; returns how many plans were added."""
-    now = clock.now()
     existing = set(await session.scalars(select(Plan.code)))
     added = 0
     for seed in PLANS:
         if seed.code in existing:
             continue
         plan = Plan(
-            id=uuid.uuid4(),
             code=seed.code,
             kind=seed.kind,
             product_type=seed.product_type,
@@ -157,15 +153,12 @@ async def seed_catalog(session: AsyncSession) -> int:
             storage_gb=seed.storage_gb,
             redemption_days=seed.redemption_days,
             active=True,
-            created_at=now,
-            updated_at=now,
         )
         session.add(plan)
         for currency, periods in seed.prices.items():
             for period, amount in periods.items():
                 session.add(
                     PlanPrice(
-                        id=uuid.uuid4(),
                         plan_id=plan.id,
                         currency=currency,
                         period=period,
@@ -175,7 +168,6 @@ async def seed_catalog(session: AsyncSession) -> int:
         for min_quantity, discount_bp in seed.tiers:
             session.add(
                 VolumeTier(
-                    id=uuid.uuid4(),
                     plan_id=plan.id,
                     min_quantity=min_quantity,
                     discount_bp=discount_bp,
@@ -187,11 +179,8 @@ async def seed_catalog(session: AsyncSession) -> int:
         if country not in countries:
             session.add(
                 VatRate(
-                    id=uuid.uuid4(),
                     country=country,
                     rate_bp=rate_bp,
-                    created_at=now,
-                    updated_at=now,
                 )
             )
     await session.flush()

@@ -439,13 +439,11 @@ async def restore(
     )
     session.add(
         Renewal(
-            id=uuid.uuid4(),
             product_id=subscription.product_id,
             period=period,
             period_start=start,
             period_end=renewal[0].period_end,
             invoice_id=invoice.id,
-            created_at=clock.now(),
         )
     )
     await session.flush()

@@ -30,6 +30,7 @@ from app.billing.models import (
 )
 from app.billing.notify import mail_organization
 from app.billing.schemas import BankTransferRead, TransferImport
+from app.billing.service import TRANSFER_SETTLERS
 from app.core import clock
 from app.core.db import one_or_raise
 from app.core.money import format_amount, parse_decimal_text
@@ -219,6 +220,29 @@ async def _apply(session: AsyncSession, transfer: BankTransfer) -> None:
             reason=None,
             notify=False,
         )
+        return
+    await _settle_elsewhere(session, transfer, reference)
+
+
+async def _settle_elsewhere(session: AsyncSession, transfer: BankTransfer, reference: str) -> None:
+    """Another domain's invoice (a partner's) named by the reference: paid, or left for staff
+    with the reason."""
+    for settle in TRANSFER_SETTLERS:
+        outcome = await settle(
+            session,
+            reference=reference,
+            amount_minor=transfer.amount_minor,
+            currency=transfer.currency,
+            bank_reference=transfer.entry_reference,
+        )
+        if outcome is None:
+            continue
+        if outcome == "paid":
+            transfer.outcome = TransferOutcome.partner_invoice_paid
+        else:
+            transfer.reason = f"partner_invoice_{outcome}"[:50]
+        await session.flush()
+        return
 
 
 async def _apply_to_invoice(
@@ -322,6 +346,7 @@ async def import_transfers(session: AsyncSession, document: bytes, *, by: Actor)
         imported=len(imported),
         duplicates=duplicates,
         invoice_paid=outcomes.count(TransferOutcome.invoice_paid),
+        partner_invoice_paid=outcomes.count(TransferOutcome.partner_invoice_paid),
         credited_to_prepaid=outcomes.count(TransferOutcome.credited_to_prepaid),
         prepaid_top_up=outcomes.count(TransferOutcome.prepaid_top_up),
         unassigned=outcomes.count(TransferOutcome.unassigned),

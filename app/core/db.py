@@ -5,11 +5,11 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, TypeVar
 
 import structlog
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, MetaData, Select, text
+from sqlalchemy import DateTime, MetaData, Select, event, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -45,7 +45,15 @@ class Base(DeclarativeBase):
 
 
 class IdMixin:
+    """A UUID primary key, assigned when the object is built (so that rows can reference each
+    other before the flush)."""
+
     id: Mapped[uuid.UUID] = mapped_column(primary_key=True, default=uuid.uuid4)
+
+
+@event.listens_for(IdMixin, "init", propagate=True)
+def _assign_id(target: IdMixin, args: tuple[Any, ...], kwargs: dict[str, Any]) -> None:
+    kwargs.setdefault("id", uuid.uuid4())
 
 
 class TimestampMixin:

@@ -115,6 +115,8 @@ class Kind(Generic[P]):
     lane: Callable[[str, Settings], AbstractAsyncContextManager[Sender[P]]]
     """Opens a lane to a target (a connection, a client): a function sending one claim."""
     done: str
+    done_at: str | None = None
+    """The column stamped with the time of the successful attempt (mail and SMS: ``sent_at``)."""
     pending: str = "pending"
     failed: str = "failed"
     lease: timedelta = timedelta(seconds=60)
@@ -248,6 +250,8 @@ async def record(kind: Kind[P], session: AsyncSession, claim: Claim[P], outcome:
     if outcome.succeeded:
         row.status = kind.done
         row.last_error = None
+        if kind.done_at is not None:
+            setattr(row, kind.done_at, now)
     else:
         row.last_error = (outcome.error or "failed")[: kind.error_max_length]
         if outcome.final or row.attempts >= kind.policy.max_attempts:

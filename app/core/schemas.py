@@ -1,8 +1,11 @@
 """The base of every request and response schema."""
 
-from typing import Annotated, Any, ClassVar, get_args
+import dataclasses
+from typing import Annotated, Any, ClassVar, TypeVar, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator
+
+T = TypeVar("T")
 
 
 class Schema(BaseModel):
@@ -33,3 +36,19 @@ def carries_credentials(annotation: Any) -> bool:
 
 IPAddress = Annotated[str, BeforeValidator(lambda value: value if value is None else str(value))]
 """An IP address as text (PostgreSQL ``inet`` columns load as ``ipaddress`` objects)."""
+
+
+def from_attributes(cls: type[T], source: object, **values: Any) -> T:
+    """A ``cls`` (a dataclass or a schema) whose fields are ``values``, the others read from
+    ``source``'s attributes of the same names (a row into what a response or another domain sees).
+    """
+    factory: Any = cls
+    names = (
+        [field.name for field in dataclasses.fields(factory)]
+        if dataclasses.is_dataclass(cls)
+        else list(factory.model_fields)
+    )
+    built: T = factory(
+        **{name: getattr(source, name) for name in names if name not in values}, **values
+    )
+    return built

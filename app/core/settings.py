@@ -76,6 +76,11 @@ class Settings(BaseSettings):
         default="CH9300762011623852957", description="IBAN receiving EUR invoices (RF references)."
     )
     billing_payment_terms_days: int = 30
+    partner_services_ecb_rate_bp: int = Field(
+        default=215,
+        description="The ECB's main refinancing rate in basis points, for French late-payment "
+        "interest on partner invoices (that rate + 10 points).",
+    )
     run_worker_in_process: bool | None = Field(
         default=None,
         description="Run the job loop inside `manager serve`; default: on when embedded.",

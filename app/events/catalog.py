@@ -55,4 +55,16 @@ EVENT_TYPES: dict[str, str] = {
     "product.released": "A domain's redemption ended and it was released (payload: it).",
     "product.plan_changed": "A product moved to a higher plan (payload: its subscription).",
     "product.subscription_changed": "Renewal settings changed (payload: the subscription).",
+    "service_request.opened": "A support request to a partner was opened or recorded from a "
+    "call or a chat (payload: the request with its steps).",
+    "service_request.confirmed": "The client confirmed a phone or chat request in writing "
+    "(payload: the request).",
+    "service_request.replied": "A message was added to a support request (payload: it).",
+    "service_request.stopped": "The client asked the partner to stop (payload: the request).",
+    "service_request.closed": "The partner closed a support request (payload: the request).",
+    "intervention.logged": "Partner staff logged time on a support request (payload: the "
+    "intervention with the minutes due).",
+    "quote.accepted": "The client signed a partner's on-site quote (payload: the quote).",
+    "partner_invoice.issued": "A partner invoiced its client (payload: it, with its lines).",
+    "partner_invoice.paid": "A partner invoice was paid by bank transfer (payload: it).",
 }

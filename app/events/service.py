@@ -11,8 +11,8 @@ from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from app.core import clock
 from app.core.pagination import PageParams, paginate
+from app.core.schemas import from_attributes
 from app.events.catalog import EVENT_TYPES
 from app.events.models import DomainEvent
 from app.events.types import Event, Readable
@@ -36,26 +36,17 @@ async def emit(
     if type not in EVENT_TYPES:
         raise ValueError(f"unknown event type {type!r}: add it to app/events/catalog.py")
     event = DomainEvent(
-        id=uuid.uuid4(),
         type=type,
         organization_id=organization_id,
         account_id=account_id,
         data=jsonable_encoder(data),
-        created_at=clock.now(),
     )
     session.add(event)
     return event
 
 
 def event_of(row: DomainEvent) -> Event:
-    return Event(
-        id=row.id,
-        type=row.type,
-        organization_id=row.organization_id,
-        account_id=row.account_id,
-        data=row.data,
-        created_at=row.created_at,
-    )
+    return from_attributes(Event, row)
 
 
 async def find_event(

@@ -48,6 +48,27 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "invoice_reminder": ("invoice_number", "total", "due_date", "invoice_url", "reminder_number"),
     "transfer_credited_to_prepaid": ("amount", "reference", "reason"),
     "renewal_reminder": ("product_name_renewed", "expires_at", "renew_url"),
+    # Partner services (a partner's own work for its clients)
+    "service_request_updated": ("subject", "step", "status", "time_spent_minutes", "request_url"),
+    "partner_quote_sent": ("partner_name", "quote_title", "total", "quote_url"),
+    "partner_invoice_issued": (
+        "partner_name",
+        "invoice_number",
+        "total",
+        "due_date",
+        "invoice_url",
+    ),
+    "partner_invoice_reminder": (
+        "partner_name",
+        "invoice_number",
+        "total",
+        "due_date",
+        "days_late",
+        "interest",
+        "indemnity",
+        "amount_due",
+        "invoice_url",
+    ),
     # Webhooks
     "webhook_subscription_disabled": ("organization_name", "target_url", "reason"),
 }

@@ -101,7 +101,6 @@ async def _recorded(
     now: datetime,
 ) -> None:
     if outcome.succeeded:
-        mail.sent_at = now
         log.info("mail_sent", mail_id=str(mail.id), template=mail.template, attempts=mail.attempts)
     elif mail.status == MailStatus.failed:
         log.error(
@@ -131,8 +130,7 @@ MAIL: outbox.Kind[OutgoingMail] = outbox.register(
         target=_target,
         lane=_lane,
         done=MailStatus.sent,
-        pending=MailStatus.pending,
-        failed=MailStatus.failed,
+        done_at="sent_at",
         lease=LEASE,
         per_target=PER_SERVER,
         lane_size=PER_CONNECTION,

@@ -1,7 +1,6 @@
 """What other packages may call: queueing e-mails and text messages. Call within the
 transaction that makes the change the message speaks of."""
 
-import uuid
 from collections.abc import Mapping
 from typing import Any
 
@@ -37,7 +36,6 @@ async def queue_mail(
     now = clock.now()
     session.add(
         MailMessage(
-            id=uuid.uuid4(),
             to_address=address,
             template=template,
             language=mail.language,
@@ -47,7 +45,6 @@ async def queue_mail(
             status=MailStatus.pending,
             attempts=0,
             next_attempt_at=now,
-            created_at=now,
         )
     )
 

@@ -9,8 +9,7 @@ import uuid
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from typing import Any
+from datetime import timedelta
 
 import httpx
 import structlog
@@ -47,13 +46,11 @@ async def queue_sms(
     body = versions.get(language, versions["en"]).format(**values)
     session.add(
         SmsMessage(
-            id=uuid.uuid4(),
             to_number=to,
             text=body,
             status=MailStatus.pending,
             attempts=0,
             next_attempt_at=clock.now(),
-            created_at=clock.now(),
         )
     )
 
@@ -90,17 +87,6 @@ async def _lane(target: str, settings: Settings) -> AsyncIterator[outbox.Sender[
         yield send
 
 
-async def _recorded(
-    session: AsyncSession,
-    message: SmsMessage,
-    claim: outbox.Claim[Any],
-    outcome: outbox.Outcome,
-    now: datetime,
-) -> None:
-    if outcome.succeeded:
-        message.sent_at = now
-
-
 SMS: outbox.Kind[OutgoingSms] = outbox.register(
     outbox.Kind(
         name="sms",
@@ -110,13 +96,11 @@ SMS: outbox.Kind[OutgoingSms] = outbox.register(
         target=_target,
         lane=_lane,
         done=MailStatus.sent,
-        pending=MailStatus.pending,
-        failed=MailStatus.failed,
+        done_at="sent_at",
         lease=timedelta(seconds=120),
         per_target=PER_GATEWAY,
         lane_size=PER_LANE,
         batch_size=BATCH_SIZE,
-        on_recorded=_recorded,
     )
 )
 

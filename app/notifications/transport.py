@@ -14,6 +14,7 @@ from typing import Protocol
 import aiosmtplib
 
 from app.core import clock
+from app.core.schemas import from_attributes
 from app.core.settings import Settings
 from app.notifications.models import MailMessage
 
@@ -36,15 +37,7 @@ class OutgoingMail:
 
     @classmethod
     def of(cls, mail: MailMessage) -> "OutgoingMail":
-        return cls(
-            id=mail.id,
-            to_address=mail.to_address,
-            subject=mail.subject,
-            text_body=mail.text_body,
-            html_body=mail.html_body,
-            language=mail.language,
-            template=mail.template,
-        )
+        return from_attributes(cls, mail)
 
 
 class Transport(Protocol):

@@ -110,7 +110,6 @@ async def set_logo(
                 organization_id=organization.id,
                 content_type=content_type,
                 data=data,
-                updated_at=now,
             )
         )
     else:

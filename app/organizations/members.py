@@ -288,13 +288,11 @@ async def invite(
     )
     raw = new_token()
     invitation = Invitation(
-        id=uuid.uuid4(),
         organization_id=organization.id,
         email=email,
         role=role,
         token_digest=digest(raw),
         invited_by_account_id=access.account_id,
-        created_at=now,
         expires_at=now + INVITATION_LIFETIME,
     )
     session.add(invitation)
@@ -370,12 +368,10 @@ async def _join(
 ) -> Membership:
     now = clock.now()
     item = Membership(
-        id=uuid.uuid4(),
         organization_id=organization.id,
         account_id=account_id,
         role=Role(invitation.role),
         acts_for_clients=False,
-        created_at=now,
     )
     try:
         async with session.begin_nested():

@@ -80,7 +80,6 @@ async def invite_client(
     now = clock.now()
     raw = new_token()
     invitation = PartnerInvitation(
-        id=uuid.uuid4(),
         partner_organization_id=access.organization.id,
         email=email,
         client_name=client_name,
@@ -89,7 +88,6 @@ async def invite_client(
         payment_mode=payment_mode,
         token_digest=digest(raw),
         invited_by_account_id=access.account_id,
-        created_at=now,
         expires_at=now + PARTNER_INVITATION_LIFETIME,
     )
     session.add(invitation)
@@ -239,15 +237,12 @@ async def accept(
         raise PartnershipExists("A partner already manages this organization: end it first.")
     now = clock.now()
     partnership = Partnership(
-        id=uuid.uuid4(),
         partner_organization_id=partner.id,
         client_organization_id=client.id,
         access_type=access_type,
         includes_billing=includes_billing and access_type == PartnerAccess.full,
         payment_mode=payment_mode,
         accepted_by_account_id=by.account_id,
-        created_at=now,
-        updated_at=now,
     )
     try:
         async with session.begin_nested():

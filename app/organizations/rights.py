@@ -10,6 +10,7 @@ from app.activity import service as activity
 from app.activity.types import Actor
 from app.core import clock
 from app.core.db import one_or_raise
+from app.core.schemas import from_attributes
 from app.events import service as events
 from app.organizations.errors import (
     GrantConflict,
@@ -158,7 +159,6 @@ async def grant(
     now = clock.now()
     if existing is None:
         existing = Grant(
-            id=uuid.uuid4(),
             organization_id=organization_id,
             account_id=account_id,
             team_id=team_id,
@@ -168,8 +168,6 @@ async def grant(
             include_future=include_future,
             rights=names,
             granted_by_account_id=by.account_id,
-            created_at=now,
-            updated_at=now,
         )
         try:
             async with session.begin_nested():
@@ -371,14 +369,7 @@ async def team_read(session: AsyncSession, found: Team) -> TeamRead:
             .order_by(TeamMember.created_at, TeamMember.account_id)
         )
     )
-    return TeamRead(
-        id=found.id,
-        name=found.name,
-        description=found.description,
-        member_ids=member_ids,
-        created_at=found.created_at,
-        updated_at=found.updated_at,
-    )
+    return from_attributes(TeamRead, found, member_ids=member_ids)
 
 
 async def _name_free(
@@ -402,14 +393,10 @@ async def create_team(
     by: Actor,
 ) -> Team:
     await _name_free(session, organization.id, name)
-    now = clock.now()
     found = Team(
-        id=uuid.uuid4(),
         organization_id=organization.id,
         name=name,
         description=description,
-        created_at=now,
-        updated_at=now,
     )
     try:
         async with session.begin_nested():

@@ -68,9 +68,7 @@ async def create_organization(
 ) -> Organization:
     """A new organization whose legal representative is ``legal_representative_id``."""
     country = str((address or {}).get("country") or "CH").upper()
-    now = clock.now()
     organization = Organization(
-        id=uuid.uuid4(),
         name=name,
         kind=kind,
         address=address,
@@ -81,19 +79,15 @@ async def create_organization(
         is_affiliate=False,
         require_two_factor=False,
         premium_support=False,
-        created_at=now,
-        updated_at=now,
     )
     session.add(organization)
     await session.flush()
     session.add(
         Membership(
-            id=uuid.uuid4(),
             organization_id=organization.id,
             account_id=legal_representative_id,
             role=Role.legal_representative,
             acts_for_clients=False,
-            created_at=now,
         )
     )
     await session.flush()
@@ -251,16 +245,12 @@ async def create_product(
 ) -> Product:
     """Adds a product to the organization (billing calls this when an order is paid, ticketing
     when an office opens; without ``by`` the service itself creates it)."""
-    now = clock.now()
     product = Product(
-        id=uuid.uuid4(),
         organization_id=organization_id,
         type=type,
         name=name,
         status=ProductStatus.active,
         management_locked=False,
-        created_at=now,
-        updated_at=now,
     )
     session.add(product)
     await session.flush()

@@ -10,6 +10,7 @@ from app.activity import service as activity
 from app.activity.types import Actor
 from app.core import clock
 from app.core.db import one_or_raise
+from app.core.schemas import from_attributes
 from app.events import service as events
 from app.organizations.errors import (
     SupportAccessEnded,
@@ -24,15 +25,7 @@ def is_active(grant: SupportAccessGrant) -> bool:
 
 
 def support_access_read(grant: SupportAccessGrant) -> SupportAccessRead:
-    return SupportAccessRead(
-        id=grant.id,
-        reason=grant.reason,
-        granted_by_account_id=grant.granted_by_account_id,
-        created_at=grant.created_at,
-        expires_at=grant.expires_at,
-        revoked_at=grant.revoked_at,
-        active=is_active(grant),
-    )
+    return from_attributes(SupportAccessRead, grant, active=is_active(grant))
 
 
 def grants_of(organization_id: uuid.UUID) -> Select[SupportAccessGrant]:
@@ -84,11 +77,9 @@ async def grant(
         .values(revoked_at=now, revoked_by_account_id=by.account_id)
     )
     created = SupportAccessGrant(
-        id=uuid.uuid4(),
         organization_id=organization.id,
         reason=reason,
         granted_by_account_id=by.account_id,
-        created_at=now,
         expires_at=now + timedelta(hours=hours),
     )
     session.add(created)

@@ -81,7 +81,6 @@ async def authorize(
 
     # Registered before the row is written: should writing it fail, the rollback voids.
     on_rollback(session, void_after_rollback)
-    now = clock.now()
     session.add(
         PaymentAuthorization(
             key=key,
@@ -90,8 +89,6 @@ async def authorize(
             amount_minor=amount_minor,
             currency=currency,
             status=AuthorizationStatus.authorized,
-            created_at=now,
-            updated_at=now,
         )
     )
     await session.flush()

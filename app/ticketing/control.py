@@ -58,13 +58,11 @@ async def scan(
         first_scanned_at = now
     session.add(
         Scan(
-            id=uuid.uuid4(),
             performance_id=performance.id,
             ticket_id=ticket.id if ticket else None,
             number=normalized[:64],
             result=result,
             by_account_id=by.account_id,
-            created_at=now,
             details={},
         )
     )

@@ -11,6 +11,7 @@ from app.activity import service as activity
 from app.activity.types import Actor
 from app.core import clock
 from app.core.db import one_or_raise
+from app.core.schemas import from_attributes
 from app.organizations import service as organizations
 from app.organizations.types import ProductType
 from app.ticketing.errors import EventIncomplete, EventNotFound, TicketOfficeNotFound
@@ -56,7 +57,6 @@ async def create_office(
     product = await organizations.create_product(
         session, organization_id=organization_id, type=ProductType.ticket_office, name=name
     )
-    now = clock.now()
     office = TicketOffice(
         id=product.id,
         organization_id=organization_id,
@@ -71,8 +71,6 @@ async def create_office(
         exchange_cutoff_hours=24,
         invoice_first_reminder_days=10,
         invoice_reminder_count=2,
-        created_at=now,
-        updated_at=now,
     )
     session.add(office)
     await session.flush()
@@ -101,15 +99,11 @@ async def create_event(
     session: AsyncSession, office: TicketOffice, *, body: EventCreate, by: Actor
 ) -> Event:
     """An event with its performances and price categories, unpublished."""
-    now = clock.now()
     event = Event(
-        id=uuid.uuid4(),
         ticket_office_id=office.id,
         name=body.name,
         description=body.description,
         published=False,
-        created_at=now,
-        updated_at=now,
     )
     session.add(event)
     await session.flush()
@@ -159,14 +153,12 @@ async def _add_performance(
     session: AsyncSession, event: Event, body: PerformanceCreate
 ) -> Performance:
     performance = Performance(
-        id=uuid.uuid4(),
         event_id=event.id,
         starts_at=body.starts_at,
         ends_at=body.ends_at,
         venue=body.venue,
         capacity=body.capacity,
         sold=0,
-        created_at=clock.now(),
     )
     session.add(performance)
     await session.flush()
@@ -201,11 +193,9 @@ async def _add_price_category(
     session: AsyncSession, event: Event, body: PriceCategoryCreate
 ) -> PriceCategory:
     category = PriceCategory(
-        id=uuid.uuid4(),
         event_id=event.id,
         name=body.name,
         price_minor=body.price_minor,
-        created_at=clock.now(),
     )
     session.add(category)
     await session.flush()
@@ -317,14 +307,8 @@ def events_of(office_id: uuid.UUID, *, published_only: bool = False) -> Select[E
 
 
 def performance_read(performance: Performance) -> PerformanceRead:
-    return PerformanceRead(
-        id=performance.id,
-        starts_at=performance.starts_at,
-        ends_at=performance.ends_at,
-        venue=performance.venue,
-        capacity=performance.capacity,
-        sold=performance.sold,
-        available=performance.capacity - performance.sold,
+    return from_attributes(
+        PerformanceRead, performance, available=performance.capacity - performance.sold
     )
 
 
@@ -341,17 +325,7 @@ async def event_reads(
             .where(Performance.event_id.in_(ids))
             .order_by(Performance.starts_at, Performance.id)
         ):
-            performances[performance.event_id].append(
-                PerformanceRead(
-                    id=performance.id,
-                    starts_at=performance.starts_at,
-                    ends_at=performance.ends_at,
-                    venue=performance.venue,
-                    capacity=performance.capacity,
-                    sold=performance.sold,
-                    available=performance.capacity - performance.sold,
-                )
-            )
+            performances[performance.event_id].append(performance_read(performance))
         for category in await session.scalars(
             select(PriceCategory)
             .where(PriceCategory.event_id.in_(ids))

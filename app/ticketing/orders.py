@@ -168,7 +168,6 @@ async def place_order(
 
     access_key = new_token(nbytes=24)
     order = TicketOrder(
-        id=uuid.uuid4(),
         ticket_office_id=office.id,
         organization_id=office.organization_id,
         event_id=event.id,
@@ -186,7 +185,6 @@ async def place_order(
         access_key_digest=digest(access_key),
         access_key_encrypted=encrypt(access_key, purpose=ACCESS_KEY_PURPOSE),
         sold_by_account_id=sold_by,
-        created_at=now,
         reminders_sent=0,
     )
     session.add(order)
@@ -200,7 +198,6 @@ async def place_order(
         for _ in range(item.quantity):
             tickets.append(
                 Ticket(
-                    id=uuid.uuid4(),
                     order_id=order.id,
                     performance_id=item.performance_id,
                     price_category_id=item.price_category_id,
@@ -208,7 +205,6 @@ async def place_order(
                     price_minor=price,
                     commission_minor=commission,
                     status=TicketStatus.valid,
-                    created_at=now,
                 )
             )
     session.add_all(tickets)
@@ -433,9 +429,7 @@ async def cancel(
             maximum_minor=cost,
         )
     whole = len(chosen) == len(valid)
-    now = clock.now()
     cancellation = Cancellation(
-        id=uuid.uuid4(),
         order_id=order.id,
         whole_order=whole,
         automatic=automatic,
@@ -444,7 +438,6 @@ async def cancel(
         reason=reason,
         by_account_id=by.account_id,
         customer_notified=notify_customer,
-        created_at=now,
     )
     session.add(cancellation)
     await session.flush()
@@ -472,11 +465,9 @@ async def expire_unpaid(
     few statements for the whole batch: the deadline sweep's cancellations."""
     if not due:
         return
-    now = clock.now()
     tickets = await tickets_of(session, [order.id for order in due])
     cancellations = [
         Cancellation(
-            id=uuid.uuid4(),
             order_id=order.id,
             whole_order=True,
             automatic=True,
@@ -485,7 +476,6 @@ async def expire_unpaid(
             reason=reason,
             by_account_id=by.account_id,
             customer_notified=True,
-            created_at=now,
         )
         for order in due
     ]
@@ -642,7 +632,6 @@ async def exchange(
         await reserve(session, {new_performance.id: 1})
         await release(session, {ticket.performance_id: 1})
     replacement = Ticket(
-        id=uuid.uuid4(),
         order_id=order.id,
         performance_id=new_performance.id,
         price_category_id=category.id,
@@ -651,20 +640,17 @@ async def exchange(
         commission_minor=ticket.commission_minor,
         status=TicketStatus.valid,
         exchanged_from_id=ticket.id,
-        created_at=now,
     )
     ticket.status = TicketStatus.cancelled
     session.add(replacement)
     await session.flush()
     record = Exchange(
-        id=uuid.uuid4(),
         order_id=order.id,
         old_ticket_id=ticket.id,
         new_ticket_id=replacement.id,
         price_difference_minor=replacement.price_minor - ticket.price_minor,
         channel=channel,
         by_account_id=by.account_id,
-        created_at=now,
     )
     session.add(record)
     await session.flush()

@@ -193,7 +193,6 @@ async def _interrupted(session: AsyncSession, delivery: WebhookDelivery, now: da
     started = delivery.next_attempt_at - LEASE
     session.add(
         WebhookAttempt(
-            id=uuid.uuid4(),
             delivery_id=delivery.id,
             subscription_id=delivery.subscription_id,
             event_id=delivery.event_id,
@@ -256,8 +255,6 @@ WEBHOOKS: outbox.Kind[Claim] = outbox.register(
         target=_target,
         lane=_lane,
         done=DeliveryStatus.succeeded,
-        pending=DeliveryStatus.pending,
-        failed=DeliveryStatus.failed,
         lease=LEASE,
         per_target=PER_SUBSCRIPTION,
         batch_size=BATCH_SIZE,
@@ -385,7 +382,6 @@ def next_delay(attempts: int, result: Result) -> timedelta:
 def _attempt(result: Result) -> WebhookAttempt:
     claim = result.claim
     return WebhookAttempt(
-        id=uuid.uuid4(),
         delivery_id=claim.delivery_id,
         subscription_id=claim.subscription_id,
         event_id=claim.event_id,

@@ -112,9 +112,7 @@ async def create_subscription(
             f"An organization has at most {MAX_SUBSCRIPTIONS} webhook subscriptions."
         )
     secret = signing.new_secret()
-    now = clock.now()
     subscription = WebhookSubscription(
-        id=uuid.uuid4(),
         organization_id=organization_id,
         target_url=target_url,
         event_types=patterns.checked(event_types, known_only=True),
@@ -122,8 +120,6 @@ async def create_subscription(
         active=active,
         secret_encrypted=signing.seal(secret),
         created_by_account_id=by.account_id,
-        created_at=now,
-        updated_at=now,
     )
     session.add(subscription)
     await session.flush()

@@ -14,7 +14,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.events.catalog import EVENT_TYPES
 from app.events.types import Readable
 from app.organizations import permissions
-from app.organizations.permissions import OrganizationAccess
+from app.organizations.permissions import AccessVia, OrganizationAccess
 from app.organizations.types import ProductRight
 from app.webhooks import patterns
 from app.webhooks.errors import EventTypeNotReadable
@@ -29,6 +29,10 @@ class Reader(StrEnum):
     """Who handles billing (``permissions.handles_billing``)."""
     product = "product"
     """Who holds ``right`` (any right when None) on the product named in the payload."""
+    partner_services = "partner_services"
+    """The client's members and its partner's staff (not platform support staff)."""
+    partner_invoices = "partner_invoices"
+    """The client's managers and its partner's staff."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,8 @@ _BILLING = Rule(Reader.billing)
 _PRODUCT = Rule(Reader.product)
 _ORDERS = Rule(Reader.product, ProductRight.sell, "ticket_office_id")
 _CONTROL = Rule(Reader.product, ProductRight.check, "ticket_office_id")
+_PARTNER_SERVICES = Rule(Reader.partner_services)
+_PARTNER_INVOICES = Rule(Reader.partner_invoices)
 
 RULES: dict[str, Rule] = {
     "account.created": _MANAGER,
@@ -96,6 +102,15 @@ RULES: dict[str, Rule] = {
     "product.released": _BILLING,
     "product.plan_changed": _BILLING,
     "product.subscription_changed": _BILLING,
+    "service_request.opened": _PARTNER_SERVICES,
+    "service_request.confirmed": _PARTNER_SERVICES,
+    "service_request.replied": _PARTNER_SERVICES,
+    "service_request.stopped": _PARTNER_SERVICES,
+    "service_request.closed": _PARTNER_SERVICES,
+    "intervention.logged": _PARTNER_SERVICES,
+    "quote.accepted": _PARTNER_SERVICES,
+    "partner_invoice.issued": _PARTNER_INVOICES,
+    "partner_invoice.paid": _PARTNER_INVOICES,
 }
 
 
@@ -107,6 +122,10 @@ def _reads_whole(access: OrganizationAccess, rule: Rule) -> bool:
         return access.is_manager
     if rule.reader == Reader.billing:
         return permissions.handles_billing(access)
+    if rule.reader == Reader.partner_services:
+        return access.via != AccessVia.support
+    if rule.reader == Reader.partner_invoices:
+        return access.via == AccessVia.partner or (access.is_member and access.is_manager)
     return permissions.reaches_every_product(access)
 
 

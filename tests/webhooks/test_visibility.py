@@ -28,6 +28,10 @@ def _object_of(type: str) -> str:
     """What an event of ``type`` describes, as the test reads it through the API."""
     if type.startswith(("organization.", "security.")):
         return "organization"
+    if type.startswith(("service_request.", "intervention.", "quote.")):
+        return "partner_services"
+    if type.startswith("partner_invoice."):
+        return "partner_invoices"
     if type in {"product.created", "product.locked", "product.unlocked"}:
         return "product"
     if type == "ticket.scanned":
@@ -49,6 +53,8 @@ async def _reads(
         "billing": "/invoices",
         "product": f"/products/{office}",
         "orders": f"/ticket-offices/{office}/orders",
+        "partner_services": "/partner-services/requests",
+        "partner_invoices": "/partner-services/invoices",
     }
     readable = {
         name
@@ -166,7 +172,7 @@ async def test_every_event_type_is_visible_only_to_who_reads_its_object(
     # The walk covered both ends: someone reads everything, someone only the organization.
     assert await _feed_types(client, organization_id, legal, emitted) == set(EVENT_TYPES)
     assert await _feed_types(client, organization_id, callers["collaborator"], emitted) == {
-        type for type in EVENT_TYPES if _object_of(type) == "organization"
+        type for type in EVENT_TYPES if _object_of(type) in {"organization", "partner_services"}
     }
 
 

@@ -8,7 +8,7 @@ code from before this revision then refuses the emergency codes (TOTP codes keep
 new emergency codes can be made).
 
 Revision ID: 5c1e9a7b3d20
-Revises: 2a97d8cdf92c
+Revises: 5c1e2a7d9b30
 Create Date: 2026-12-04 03:00:00+00:00
 """
 
@@ -20,7 +20,7 @@ from alembic import op
 from app.core.security.tokens import keyed
 
 revision: str = "5c1e9a7b3d20"
-down_revision: str | None = "2a97d8cdf92c"
+down_revision: str | None = "5c1e2a7d9b30"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
