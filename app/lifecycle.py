@@ -35,11 +35,15 @@ async def sign_up(
     *,
     ip: str | None = None,
     confirm_phone: bool = False,
-) -> Account:
+) -> None:
     """A new account and the organization it represents; a confirmation link is mailed (and,
-    with ``confirm_phone``, a code texted to the phone number). With an affiliate attribution
-    token from a visit in the last 30 days, the new organization is the affiliate's referral (no
-    token, or a stale one: no attribution, the sign-up goes on)."""
+    with ``confirm_phone``, a code texted to the phone number). For an address that already has
+    an account, its owner is mailed instead and nothing else happens: the caller cannot tell
+    which it was. With an affiliate attribution token from a visit in the last 30 days, the new
+    organization is the affiliate's referral (no token, or a stale one: no attribution, the
+    sign-up goes on)."""
+    if await accounts.sign_up_taken(session, email=str(form.email), password=form.password):
+        return
     address = form.address.model_dump() if form.address else None
     account = await accounts.sign_up(
         session,
@@ -68,7 +72,6 @@ async def sign_up(
         organization_id=organization.id,
         ip=ip,
     )
-    return account
 
 
 async def delete_account(session: AsyncSession, account: Account, *, password: str) -> None:

@@ -16,8 +16,7 @@ from app.accounts.deps import (
 )
 from app.accounts.errors import EmailTaken, SoleLegalRepresentative, WrongPassword
 from app.accounts.password_policy import WeakPassword
-from app.accounts.profile import account_read
-from app.accounts.schemas import AccountDeletion, AccountRead, SignUp
+from app.accounts.schemas import AccountDeletion, SignUp, SignUpAccepted
 from app.core.db import Session
 from app.core.errors import TooManyRequests
 from app.core.ratelimit import per_ip
@@ -40,21 +39,23 @@ partners_router = APIRouter(tags=["partners"], route_class=AppRoute)
 
 @accounts_router.post(
     "/accounts",
-    status_code=status.HTTP_201_CREATED,
+    status_code=status.HTTP_202_ACCEPTED,
     dependencies=[Depends(per_ip("signup", limit=10, per_seconds=3600))],
 )
-@declares(PUBLIC, EmailTaken, WeakPassword, 422, TooManyRequests)
+@declares(PUBLIC, WeakPassword, 422, TooManyRequests)
 async def sign_up(
     body: SignUp, session: Session, settings: AppSettings, client: RequestClient
-) -> AccountRead:
+) -> SignUpAccepted:
     """Creates an account and an organization it represents; a confirmation link is e-mailed
-    (and, when the service is set so, a code texted to confirm the phone number). An
-    ``attribution_token`` (from /v1/affiliate-visits, within 30 days) refers it to that
-    affiliate; an unknown or expired one is ignored."""
-    account = await lifecycle.sign_up(
+    (and, when the service is set so, a code texted to confirm the phone number). For an
+    address that already has an account, its owner is mailed instead: the answer is the same,
+    so it tells nobody who has an account. An ``attribution_token`` (from
+    /v1/affiliate-visits, within 30 days) refers it to that affiliate; an unknown or expired one
+    is ignored."""
+    await lifecycle.sign_up(
         session, body, ip=client.ip, confirm_phone=settings.signup_phone_confirmation
     )
-    return await account_read(session, account)
+    return SignUpAccepted(email=str(body.email))
 
 
 @partners_router.post(

@@ -31,6 +31,7 @@ from app.ticketing.errors import (
     PaymentDeclined,
     PaymentMethodNotOffered,
     PerformanceStarted,
+    RefundExceedsTickets,
     SoldOut,
     TicketAlreadyCancelled,
     TicketCheckedIn,
@@ -148,6 +149,7 @@ async def mark_paid(
     TicketAlreadyCancelled,
     TicketCheckedIn,
     UnknownTicket,
+    RefundExceedsTickets,
     422,
 )
 async def cancel_order(

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 
 import httpx
 import pyotp
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 
 from app.accounts.models import Account
 from app.core import clock
@@ -54,8 +54,14 @@ async def sign_up(
         },
     } | extra
     response = await client.post("/v1/accounts", json=body)
-    assert response.status_code == 201, response.text
-    return response.json()  # type: ignore[no-any-return]
+    assert response.status_code == 202, response.text
+    database: Database = client._transport.app.state.database  # type: ignore[attr-defined]
+    async with database.sessionmaker() as session:
+        account_id = await session.scalar(
+            select(Account.id).where(func.lower(Account.email) == str(body["email"]).lower())
+        )
+    assert account_id is not None
+    return response.json() | {"id": str(account_id)}  # type: ignore[no-any-return]
 
 
 async def confirm_directly(db: Database, account_id: uuid.UUID) -> None:
@@ -117,3 +123,16 @@ def current_code(user: User, offset_steps: int = 0) -> str:
     assert user.totp_secret
     totp = pyotp.TOTP(user.totp_secret)
     return totp.at(clock.now().timestamp() + 30 * offset_steps)
+
+
+async def personal_access_token(
+    client: httpx.AsyncClient, user: User, *scopes: str, name: str = "sync"
+) -> dict[str, str]:
+    """The headers of a new personal access token of ``user`` (``account:read`` by default)."""
+    created = await client.post(
+        "/v1/account/tokens",
+        json={"name": name, "scopes": list(scopes or ["account:read"])},
+        headers=user.headers,
+    )
+    assert created.status_code == 201, created.text
+    return {"Authorization": f"Bearer {created.json()['token']}"}

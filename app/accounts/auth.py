@@ -110,7 +110,7 @@ async def login(
         await _record_attempt(session, account, client, succeeded=False, reason="locked")
         raise InvalidCredentials
     if not password_ok:
-        await _failed(session, account, client, reason="wrong_password")
+        await count_failure(session, account, client, reason="wrong_password")
         raise InvalidCredentials
     refusal = await login_policies.password_login_refusal(session, account.id, account.email)
     if refusal is not None:
@@ -195,7 +195,7 @@ async def complete_mfa(
     if not await totp.verify_second_factor(
         session, account, code=code, emergency_code=emergency_code
     ):
-        await _failed(session, account, client, reason="wrong_code")
+        await count_failure(session, account, client, reason="wrong_code")
         raise InvalidCredentials
     consume_token(session, keyring.decode(mfa_token, "mfa"))
     return await _signed_in(session, account, client, keyring, settings)
@@ -254,13 +254,6 @@ async def sign_in(
     """Opens a session for an account that proved who it is (password and second factor, a
     passkey, or its organization's single sign-on)."""
     return await _signed_in(session, account, client, keyring, settings)
-
-
-async def record_failure(
-    session: AsyncSession, account: Account, client: Client, *, reason: str
-) -> None:
-    """Counts a failed login of ``account`` (alerts, and locks at its threshold)."""
-    await _failed(session, account, client, reason=reason)
 
 
 async def _tokens_for(
@@ -328,7 +321,10 @@ async def live_session(
             select(AuthSession, Account)
             .join(Account, Account.id == AuthSession.account_id)
             .where(
-                AuthSession.id == session_id, Account.id == account_id, Account.deleted_at.is_(None)
+                AuthSession.id == session_id,
+                Account.id == account_id,
+                Account.deleted_at.is_(None),
+                Account.locked_at.is_(None),
             )
         )
     ).one_or_none()
@@ -422,8 +418,11 @@ async def _record_attempt(
     await session.flush()
 
 
-async def _failed(session: AsyncSession, account: Account, client: Client, *, reason: str) -> None:
-    """Counts a failed attempt, alerts when asked, and locks the account at its threshold."""
+async def count_failure(
+    session: AsyncSession, account: Account, client: Client, *, reason: str
+) -> None:
+    """Counts a failed attempt (a login, or a password or code checked behind a session),
+    alerts when asked, and locks the account at its threshold."""
     account.failed_login_count += 1
     await _record_attempt(session, account, client, succeeded=False, reason=reason)
     details = {"ip": client.ip or "unknown", "device": client.device, "at": _stamp()}

@@ -5,6 +5,7 @@ from fastapi import APIRouter, Depends, status
 from app.accounts import auth, credentials
 from app.accounts.deps import (
     PUBLIC,
+    SECRET_CHECK_LIMITS,
     SESSION_ERRORS,
     AppKeyRing,
     AppSettings,
@@ -115,7 +116,9 @@ async def logout(session: Session, auth_session: InteractiveSession) -> None:
     await auth.end_session(session, auth_session, reason="logout")
 
 
-@router.post("/reauthenticate", status_code=status.HTTP_204_NO_CONTENT, dependencies=[mfa_limit])
+@router.post(
+    "/reauthenticate", status_code=status.HTTP_204_NO_CONTENT, dependencies=SECRET_CHECK_LIMITS
+)
 @declares(
     require_scope("account:write"),
     *SESSION_ERRORS,
@@ -128,12 +131,15 @@ async def reauthenticate(
     session: Session,
     principal: CurrentPrincipal,
     auth_session: InteractiveSession,
+    client: RequestClient,
 ) -> None:
-    """Confirms the password (and a code with 2FA on) before a sensitive change."""
+    """Confirms the password (and a code with 2FA on) before a sensitive change; a wrong one
+    counts as a failed login."""
     await credentials.reauthenticate(
         session,
         principal.account,
         auth_session,
+        client,
         password=body.password,
         code=body.code,
         emergency_code=body.emergency_code,

@@ -6,7 +6,8 @@ import uuid
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import auth, password_policy, tokens, totp
+from app.accounts import auth, password_policy, pats, tokens, totp
+from app.accounts.auth import Client
 from app.accounts.errors import (
     EmailConfirmationMismatch,
     EmailIsLoginEmail,
@@ -42,26 +43,44 @@ async def require_password(account: Account, password: str) -> None:
         raise WrongPassword("The password is not correct.")
 
 
-async def require_second_factor(
-    session: AsyncSession, account: Account, *, code: str | None, emergency_code: str | None
+async def confirm_secrets(
+    session: AsyncSession,
+    account: Account,
+    client: Client,
+    *,
+    password: str,
+    second_factor: bool = False,
+    code: str | None = None,
+    emergency_code: str | None = None,
 ) -> None:
-    """A valid TOTP code or emergency code of the account, or ``SecondFactorRequired``."""
+    """The password (and, when ``second_factor``, a code) of a signed-in caller. A wrong one
+    counts as a failed login (alert, lockout at the account's threshold) and is kept though
+    the request fails: guesses behind a session are no cheaper than at the login."""
+    if not await passwords.verify_password(account.password_hash, password):
+        await auth.count_failure(session, account, client, reason="wrong_password")
+        raise WrongPassword("The password is not correct.", keep_changes=True)
+    if not second_factor:
+        return
+    if not code and not emergency_code:
+        raise SecondFactorRequired("A valid two-factor code is required.")
     if not await totp.verify_second_factor(
         session, account, code=code, emergency_code=emergency_code
     ):
-        raise SecondFactorRequired("A valid two-factor code is required.")
+        await auth.count_failure(session, account, client, reason="wrong_code")
+        raise SecondFactorRequired("A valid two-factor code is required.", keep_changes=True)
 
 
 async def change_password(
     session: AsyncSession,
     account: Account,
+    client: Client,
     *,
     current: str,
     new: str,
     keep_session: uuid.UUID | None,
     by: Actor,
 ) -> None:
-    await require_password(account, current)
+    await confirm_secrets(session, account, client, password=current)
     await _set_password(session, account, new, by=by)
     await auth.end_sessions(session, account.id, reason="password_changed", keep=keep_session)
 
@@ -88,8 +107,12 @@ async def request_password_reset(session: AsyncSession, email: str) -> None:
     account = await auth.account_by_email(session, email)
     if account is None:
         return
+    confirmed_recovery = account.recovery_email if account.recovery_email_confirmed_at else None
+    await _mail_reset_link(session, account, to=confirmed_recovery or account.email)
+
+
+async def _mail_reset_link(session: AsyncSession, account: Account, *, to: str) -> None:
     raw = await tokens.issue(session, account.id, TokenPurpose.password_reset)
-    to = account.recovery_email if account.recovery_email_confirmed_at else account.email
     await mail_account(
         session,
         account,
@@ -148,27 +171,70 @@ async def request_login_email_change(
     )
 
 
-async def confirm_login_email_change(
-    session: AsyncSession, raw: str, *, ip: str | None = None
-) -> Account:
-    token = await tokens.consume(session, raw, TokenPurpose.login_email_change)
+async def _switch_login_email(
+    session: AsyncSession, raw: str, purpose: TokenPurpose, *, action: str, ip: str | None
+) -> tuple[Account, str]:
+    """Makes the address a mailed link carries the account's confirmed login, recorded as
+    ``action``; returns the account and the address it had."""
+    token = await tokens.consume(session, raw, purpose)
     account = await session.get(Account, token.account_id, with_for_update=True)
-    new_email = str(token.data["email"])
-    if account is None:
+    if account is None or account.deleted_at is not None:
         raise InvalidLinkToken("This link is no longer valid.")
-    if await email_in_use(session, new_email, besides=account.id):
+    email = str(token.data["email"])
+    if await email_in_use(session, email, besides=account.id):
         raise EmailTaken("Another account uses this e-mail address.")
-    old_email = account.email
-    account.email = new_email
+    previous = account.email
+    account.email = email
     account.email_confirmed_at = clock.now()
     await activity.record(
         session,
         Actor(account.id, ip=ip),
-        "security.login_email_changed",
+        action,
         account_id=account.id,
-        details={"from": old_email, "to": new_email},
+        details={"from": previous, "to": email},
+    )
+    return account, previous
+
+
+async def confirm_login_email_change(
+    session: AsyncSession, raw: str, *, ip: str | None = None
+) -> Account:
+    """The new address becomes the login; the old one is mailed a link to undo it."""
+    account, old_email = await _switch_login_email(
+        session, raw, TokenPurpose.login_email_change, action="security.login_email_changed", ip=ip
+    )
+    new_email = account.email
+    undo = await tokens.issue(
+        session, account.id, TokenPurpose.login_email_undo, {"email": old_email}
+    )
+    await mail_account(
+        session,
+        account,
+        "login_email_changed",
+        {
+            "new_email": new_email,
+            "undo_url": tokens.link(TokenPurpose.login_email_undo, undo),
+            "at": stamp(),
+        },
+        to=old_email,
     )
     return account
+
+
+async def undo_login_email_change(session: AsyncSession, raw: str, *, ip: str | None) -> None:
+    """The link mailed to the former login address: it is the login again, every session
+    ends, every personal access token is revoked and a password reset link goes to it (the
+    change may have been someone else's, who may know the password)."""
+    account, _ = await _switch_login_email(
+        session,
+        raw,
+        TokenPurpose.login_email_undo,
+        action="security.login_email_change_undone",
+        ip=ip,
+    )
+    await auth.end_sessions(session, account.id, reason="login_email_change_undone")
+    await pats.revoke_all(session, account.id)
+    await _mail_reset_link(session, account, to=account.email)
 
 
 async def set_recovery_email(
@@ -185,6 +251,9 @@ async def set_recovery_email(
         "recovery_email_confirm",
         {"confirm_url": tokens.link(TokenPurpose.recovery_email, raw)},
         to=email,
+    )
+    await mail_account(
+        session, account, "recovery_email_changed", {"recovery_email": email, "at": stamp()}
     )
     await activity.record(session, by, "security.recovery_email_set", account_id=account.id)
 
@@ -239,16 +308,23 @@ async def reauthenticate(
     session: AsyncSession,
     account: Account,
     auth_session: AuthSession,
+    client: Client,
     *,
     password: str,
     code: str | None,
     emergency_code: str | None,
 ) -> None:
     """Confirms the password (and a code with 2FA on): the session counts as fresh again."""
-    await require_password(account, password)
-    if account.two_factor_enabled:
-        await require_second_factor(session, account, code=code, emergency_code=emergency_code)
-    elif await auth.second_factors(session, account):
+    await confirm_secrets(
+        session,
+        account,
+        client,
+        password=password,
+        second_factor=account.two_factor_enabled,
+        code=code,
+        emergency_code=emergency_code,
+    )
+    if not account.two_factor_enabled and await auth.second_factors(session, account):
         raise SecondFactorRequired(
             "Confirm with a passkey instead (POST /v1/auth/reauthenticate/passkey)."
         )

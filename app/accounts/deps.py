@@ -21,10 +21,10 @@ from app.accounts.errors import (
 )
 from app.accounts.models import Account, AuthSession
 from app.activity.types import Actor, Via
-from app.core import clock
-from app.core.db import Session
-from app.core.errors import raises
-from app.core.ratelimit import client_ip
+from app.core import clock, idempotency
+from app.core.db import Session, database_of
+from app.core.errors import TooManyRequests, raises
+from app.core.ratelimit import client_ip, hit, per_ip
 from app.core.security.jwt import InvalidToken, KeyRing, keyring
 from app.core.settings import Settings
 
@@ -68,6 +68,7 @@ RequestClient = Annotated[Client, Depends(request_client)]
 
 @raises(NotAuthenticated, InvalidAccessToken, SessionEnded)
 async def authenticate(
+    request: Request,
     session: Session,
     ring: AppKeyRing,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
@@ -82,6 +83,7 @@ async def authenticate(
         if found is None:
             raise InvalidAccessToken("The token is not valid.", headers=challenge)
         token, account = found
+        idempotency.set_principal(request, f"account:{account.id}")
         return Principal(account, None, frozenset(token.scopes))
     try:
         claims = ring.decode(raw, "access")
@@ -93,6 +95,7 @@ async def authenticate(
     if live is None:
         raise SessionEnded("The session has ended.", headers=challenge)
     auth_session, account = live
+    idempotency.set_principal(request, f"account:{account.id}")
     return Principal(account, auth_session, None)
 
 
@@ -182,6 +185,29 @@ async def account_actor(principal: CurrentPrincipal, client: RequestClient) -> A
 
 
 AccountActor = Annotated[Actor, Depends(account_actor)]
+
+
+def per_account(name: str, *, limit: int, per_seconds: int) -> params.Depends:
+    """A route dependency limiting each calling account to ``limit`` requests per window."""
+
+    @raises(TooManyRequests)
+    async def limit_by_account(request: Request, principal: AnyPrincipal) -> None:
+        await hit(
+            database_of(request).sessionmaker,
+            f"{name}:account:{principal.account.id}",
+            limit=limit,
+            per_seconds=per_seconds,
+        )
+
+    return params.Depends(limit_by_account)
+
+
+SECRET_CHECK_LIMITS = [
+    Depends(per_ip("secret_check", limit=30, per_seconds=60)),
+    per_account("secret_check", limit=10, per_seconds=60),
+]
+"""The limits of a route checking a signed-in caller's password or code (each IP, each
+account): guesses behind a session are throttled like logins."""
 
 AUTHENTICATION_ERRORS = (NotAuthenticated, InvalidAccessToken, SessionEnded)
 """What any authenticated route can answer (401)."""

@@ -202,3 +202,7 @@ class TermsVersionOutdated(Unprocessable):
 
 class InvalidSetupToken(Unauthorized):
     code = "invalid_setup_token"
+
+
+class AccountNotFound(NotFound):
+    code = "account_not_found"

@@ -298,7 +298,7 @@ async def _verified(
                 account_id=account.id,
                 details={"passkey_id": str(passkey.id), "name": passkey.name},
             )
-        await auth.record_failure(session, account, client, reason=reason)
+        await auth.count_failure(session, account, client, reason=reason)
         raise InvalidCredentials from None
     passkey.sign_count = verified.new_sign_count
     passkey.backed_up = verified.credential_backed_up

@@ -1,4 +1,6 @@
-"""Personal access tokens (application passwords) for integrators and sync tools."""
+"""Personal access tokens (application passwords) for integrators and sync tools.
+
+A token works only while its account is neither locked nor deleted."""
 
 import uuid
 from datetime import datetime, timedelta
@@ -7,6 +9,7 @@ from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.errors import ExpiryInPast, TokenNotFound
+from app.accounts.mail import mail_account, stamp
 from app.accounts.models import Account, PersonalAccessToken
 from app.activity import service as activity
 from app.activity.types import Actor
@@ -47,6 +50,12 @@ async def create(
         account_id=account.id,
         details={"token_id": str(token.id), "name": token.name, "scopes": token.scopes},
     )
+    await mail_account(
+        session,
+        account,
+        "token_created",
+        {"token_name": token.name, "scopes": ", ".join(token.scopes), "at": stamp()},
+    )
     return token, raw
 
 
@@ -85,6 +94,19 @@ async def revoke(
     return token
 
 
+async def revoke_all(session: AsyncSession, account_id: uuid.UUID) -> None:
+    """Revokes every token of the account (it is being deleted)."""
+    await session.execute(
+        update(PersonalAccessToken)
+        .where(
+            PersonalAccessToken.account_id == account_id,
+            PersonalAccessToken.revoked_at.is_(None),
+        )
+        .values(revoked_at=clock.now())
+        .execution_options(synchronize_session=False)
+    )
+
+
 async def authenticate(
     session: AsyncSession, raw: str
 ) -> tuple[PersonalAccessToken, Account] | None:
@@ -96,6 +118,7 @@ async def authenticate(
                 PersonalAccessToken.token_digest == digest(raw),
                 PersonalAccessToken.revoked_at.is_(None),
                 Account.deleted_at.is_(None),
+                Account.locked_at.is_(None),
             )
         )
     ).one_or_none()

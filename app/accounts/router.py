@@ -11,6 +11,7 @@ from app.accounts.deps import (
     CALLER_ERRORS,
     PUBLIC,
     RECENT_SESSION_ERRORS,
+    SECRET_CHECK_LIMITS,
     SESSION_ERRORS,
     AccountActor,
     AnyPrincipal,
@@ -157,19 +158,22 @@ async def unlock(body: TokenBody, session: Session, client: RequestClient) -> No
     await auth.unlock_with_token(session, body.token, ip=client.ip)
 
 
-@router.post("/password", status_code=NO_CONTENT)
-@declares(write_scope, *SESSION_ERRORS, WrongPassword, WeakPassword, 422)
+@router.post("/password", status_code=NO_CONTENT, dependencies=SECRET_CHECK_LIMITS)
+@declares(write_scope, *SESSION_ERRORS, WrongPassword, WeakPassword, 422, TooManyRequests)
 async def change_password(
     body: PasswordChange,
     account: CurrentAccount,
     auth_session: InteractiveSession,
     by: AccountActor,
+    client: RequestClient,
     session: Session,
 ) -> None:
-    """Needs the current password; every other session ends."""
+    """Needs the current password (a wrong one counts as a failed login); every other
+    session ends."""
     await credentials.change_password(
         session,
         account,
+        client,
         current=body.current_password,
         new=body.new_password,
         keep_session=auth_session.id,
@@ -208,6 +212,19 @@ async def change_login_email(
 @declares(PUBLIC, InvalidLinkToken, EmailTaken)
 async def confirm_login_email(body: TokenBody, session: Session, client: RequestClient) -> None:
     await credentials.confirm_login_email_change(session, body.token, ip=client.ip)
+
+
+@router.post(
+    "/login-email/undo",
+    status_code=NO_CONTENT,
+    dependencies=[Depends(per_ip("login_email_undo", limit=20, per_seconds=3600))],
+)
+@declares(PUBLIC, InvalidLinkToken, EmailTaken, TooManyRequests)
+async def undo_login_email(body: TokenBody, session: Session, client: RequestClient) -> None:
+    """The link mailed to the former address after a login e-mail change: that address is the
+    login again, every session ends, every personal access token is revoked, and a password
+    reset link is mailed to it."""
+    await credentials.undo_login_email_change(session, body.token, ip=client.ip)
 
 
 @router.put("/recovery-email", status_code=ACCEPTED)
@@ -380,19 +397,22 @@ async def confirm_two_factor(
     return EmergencyCodes(emergency_codes=codes)
 
 
-@router.post("/two-factor/disable", status_code=NO_CONTENT)
-@declares(write_scope, *SESSION_ERRORS, WrongPassword, SecondFactorRequired)
+@router.post("/two-factor/disable", status_code=NO_CONTENT, dependencies=SECRET_CHECK_LIMITS)
+@declares(write_scope, *SESSION_ERRORS, WrongPassword, SecondFactorRequired, TooManyRequests)
 async def disable_two_factor(
     body: TwoFactorDisable,
     account: CurrentAccount,
     auth_session: InteractiveSession,
     by: AccountActor,
+    client: RequestClient,
     session: Session,
 ) -> None:
-    """Needs the password and a code (or an emergency code)."""
+    """Needs the password and a code (or an emergency code); a wrong one counts as a failed
+    login."""
     await two_factor.disable(
         session,
         account,
+        client,
         password=body.password,
         code=body.code,
         emergency_code=body.emergency_code,

@@ -1,6 +1,6 @@
 import uuid
 from datetime import datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import available_timezones
 
 from pydantic import EmailStr, Field, field_validator
@@ -81,6 +81,14 @@ class SignUp(Schema):
     _time_zone = field_validator("time_zone")(_valid_time_zone)
 
 
+class SignUpAccepted(Schema):
+    """The answer to a sign-up, the same whether the address was new or already an account's
+    login (its owner is mailed then): the next step is in the mailbox."""
+
+    email: str
+    detail: str = "Check your mailbox: we have sent you a message to go on."
+
+
 class AccountRead(Schema):
     id: uuid.UUID
     email: str
@@ -130,6 +138,8 @@ class Login(Schema):
 
 
 class Tokens(Schema):
+    carries_credentials: ClassVar[bool] = True
+
     access_token: str
     refresh_token: str
     token_type: Literal["Bearer"] = "Bearer"
@@ -138,6 +148,8 @@ class Tokens(Schema):
 
 
 class LoginResult(Schema):
+    carries_credentials: ClassVar[bool] = True
+
     status: Literal["authenticated", "mfa_required", "setup_required"]
     tokens: Tokens | None = None
     mfa_token: str | None = Field(
@@ -220,6 +232,8 @@ class SecuritySettingsUpdate(Schema):
 
 
 class TwoFactorEnrollment(Schema):
+    carries_credentials: ClassVar[bool] = True
+
     secret: str = Field(description="Base32 secret, for manual entry.")
     otpauth_uri: str = Field(description="Show as a QR code to the authenticator app.")
 
@@ -229,6 +243,8 @@ class TwoFactorCode(Schema):
 
 
 class EmergencyCodes(Schema):
+    carries_credentials: ClassVar[bool] = True
+
     emergency_codes: list[str] = Field(description="Shown once: each works one time.")
 
 
@@ -289,6 +305,8 @@ class PersonalAccessTokenRead(Schema):
 
 
 class PersonalAccessTokenCreated(PersonalAccessTokenRead):
+    carries_credentials: ClassVar[bool] = True
+
     token: str = Field(description="Shown once; use it as `Authorization: Bearer <token>`.")
 
 

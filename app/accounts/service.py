@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import auth, federated, onboarding, passkeys, password_policy, totp
+from app.accounts import auth, federated, onboarding, passkeys, password_policy, pats, totp
 from app.accounts.auth import Client, IssuedTokens
 from app.accounts.credentials import email_in_use, require_password
 from app.accounts.directory import (
@@ -26,7 +26,8 @@ from app.accounts.directory import (
     with_two_factor,
     without_two_factor,
 )
-from app.accounts.errors import EmailTaken
+from app.accounts.errors import AccountNotFound, EmailTaken
+from app.accounts.mail import mail_account
 from app.accounts.models import Account, AccountAvatar, LoginAttempt
 from app.accounts.profile import send_confirmation
 from app.accounts.types import Language
@@ -35,6 +36,7 @@ from app.activity.types import Actor
 from app.core import clock
 from app.core.security import passwords
 from app.core.security.tokens import new_token
+from app.core.settings import get_settings
 
 __all__ = [
     "AccountSummary",
@@ -43,6 +45,7 @@ __all__ = [
     "account_id_for_email",
     "by_email",
     "create_federated_account",
+    "end_account_sessions",
     "erase_account",
     "federated_sign_in",
     "last_logins",
@@ -52,6 +55,7 @@ __all__ = [
     "send_activation",
     "send_phone_code",
     "sign_up",
+    "sign_up_taken",
     "summaries",
     "summary",
     "unlock_account",
@@ -184,10 +188,30 @@ async def create_federated_account(
     )
 
 
+async def sign_up_taken(session: AsyncSession, *, email: str, password: str) -> bool:
+    """When ``email`` is already an account's login: mails its owner (sign in or reset the
+    password) instead of telling the caller, and returns True. It spends the time of the
+    password hash a new account would, so the answer does not tell either."""
+    password_policy.check(password, email=email)
+    account = await auth.account_by_email(session, email)
+    if account is None:
+        return False
+    await passwords.hash_password(password)
+    base = get_settings().links_base
+    await mail_account(
+        session,
+        account,
+        "signup_address_taken",
+        {"login_url": f"{base}/login", "reset_url": f"{base}/account/forgot-password"},
+    )
+    return True
+
+
 async def erase_account(session: AsyncSession, account: Account) -> None:
     """Ends the account's sessions and erases its personal data (``app.lifecycle.delete_account``
     checks first that it may go and takes it out of its organizations)."""
     await auth.end_sessions(session, account.id, reason="account_deleted")
+    await pats.revoke_all(session, account.id)
     now = clock.now()
     account.deleted_at = now
     account.email = f"deleted+{account.id}@invalid"
@@ -204,6 +228,20 @@ async def erase_account(session: AsyncSession, account: Account) -> None:
     if avatar is not None:
         await session.delete(avatar)
     await activity.record(session, Actor(account.id), "account.deleted", account_id=account.id)
+
+
+async def end_account_sessions(session: AsyncSession, account_id: uuid.UUID, *, by: Actor) -> int:
+    """Ends every session of the account on behalf of ``by`` (an administrator of one of its
+    organizations, or platform staff); returns how many ended. Its personal access tokens
+    stay (the account revokes them)."""
+    account = await auth.find_account(session, account_id)
+    if account is None or account.deleted_at is not None:
+        raise AccountNotFound("No such account.")
+    ended = await auth.end_sessions(session, account_id, reason="ended_by_administrator")
+    await activity.record(
+        session, by, "security.sessions_ended", account_id=account_id, details={"sessions": ended}
+    )
+    return ended
 
 
 async def unlock_account(session: AsyncSession, account_id: uuid.UUID, *, by: Actor) -> None:

@@ -20,6 +20,7 @@ LIFETIMES = {
     TokenPurpose.unlock: timedelta(days=1),
     TokenPurpose.recovery_email: timedelta(days=7),
     TokenPurpose.login_email_change: timedelta(days=1),
+    TokenPurpose.login_email_undo: timedelta(days=7),
     TokenPurpose.recovery_phone: timedelta(minutes=15),
     TokenPurpose.phone_confirmation: timedelta(minutes=15),
     TokenPurpose.account_activation: timedelta(days=14),
@@ -31,6 +32,7 @@ PATHS = {
     TokenPurpose.recovery_email: "/account/confirm-recovery-email",
     TokenPurpose.login_email_change: "/account/confirm-login-email",
     TokenPurpose.account_activation: "/account/activate",
+    TokenPurpose.login_email_undo: "/account/undo-login-email",
 }
 
 

@@ -14,12 +14,13 @@ from app.accounts.errors import (
 from app.accounts.models import Account, EmergencyCode
 from app.core import clock
 from app.core.security.encryption import decrypt, encrypt
-from app.core.security.tokens import digest, same
+from app.core.security.tokens import keyed_digest, same
 
 ISSUER = "Manager"
 STEP_SECONDS = 30
 EMERGENCY_CODE_COUNT = 10
 _PURPOSE = "totp-secret"
+EMERGENCY_CODE_PURPOSE = "emergency-code"
 _ALPHABET = "abcdefghjkmnpqrstuvwxyz23456789"
 
 
@@ -87,6 +88,11 @@ async def verify_code(session: AsyncSession, account: Account, code: str) -> boo
     return step is not None and await _claim_step(session, account, step)
 
 
+def _code_digest(code: str) -> str:
+    """Emergency codes are short: stored keyed, so a leaked table cannot be brute-forced."""
+    return keyed_digest(code, purpose=EMERGENCY_CODE_PURPOSE)
+
+
 def _normalize(code: str) -> str:
     return code.replace("-", "").replace(" ", "").lower()
 
@@ -96,7 +102,7 @@ async def use_emergency_code(session: AsyncSession, account: Account, code: str)
         update(EmergencyCode)
         .where(
             EmergencyCode.account_id == account.id,
-            EmergencyCode.code_digest == digest(_normalize(code)),
+            EmergencyCode.code_digest == _code_digest(_normalize(code)),
             EmergencyCode.used_at.is_(None),
         )
         .values(used_at=clock.now())
@@ -124,7 +130,7 @@ async def replace_emergency_codes(session: AsyncSession, account: Account) -> li
         session.add(
             EmergencyCode(
                 account_id=account.id,
-                code_digest=digest(raw),
+                code_digest=_code_digest(raw),
             )
         )
     await session.flush()

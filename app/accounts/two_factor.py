@@ -3,7 +3,8 @@
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts import totp
-from app.accounts.credentials import require_password, require_second_factor
+from app.accounts.auth import Client
+from app.accounts.credentials import confirm_secrets
 from app.accounts.errors import SecondFactorRequired
 from app.accounts.mail import mail_account, stamp
 from app.accounts.models import Account
@@ -22,6 +23,7 @@ async def enable(session: AsyncSession, account: Account, code: str, *, by: Acto
 async def disable(
     session: AsyncSession,
     account: Account,
+    client: Client,
     *,
     password: str,
     code: str | None,
@@ -29,8 +31,15 @@ async def disable(
     by: Actor,
 ) -> None:
     """Needs the password and a code (or an emergency code)."""
-    await require_password(account, password)
-    await require_second_factor(session, account, code=code, emergency_code=emergency_code)
+    await confirm_secrets(
+        session,
+        account,
+        client,
+        password=password,
+        second_factor=True,
+        code=code,
+        emergency_code=emergency_code,
+    )
     await totp.disable(session, account)
     await activity.record(session, by, "security.two_factor_disabled", account_id=account.id)
     await mail_account(session, account, "two_factor_disabled", {"at": stamp()})

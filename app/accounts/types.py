@@ -17,6 +17,7 @@ class TokenPurpose(StrEnum):
     unlock = "unlock"
     recovery_email = "recovery_email"
     login_email_change = "login_email_change"
+    login_email_undo = "login_email_undo"
     recovery_phone = "recovery_phone"
     phone_confirmation = "phone_confirmation"
     account_activation = "account_activation"

@@ -1,5 +1,13 @@
 """``Idempotency-Key`` on POST: the first response is stored and replayed for 24 hours.
 
+A key belongs to its caller, known only once authenticated: the claim is a dependency that
+runs after the route's scope check (``claim``), so the key of an authenticated caller is its
+account's (``set_principal``), whatever the credential; an anonymous caller's key is scoped to
+its exact request (method, path, body), so no two anonymous requests ever share one.
+A response that carries credentials (a login's tokens, a new personal access token…; its
+schema says ``carries_credentials``) is never stored: the key is kept as used, and a retry
+answers 409 ``idempotency_response_withheld`` instead of running again or replaying secrets.
+
 The key is claimed in its own short transaction (so a concurrent retry sees it and gets 409),
 and the response is stored in the request's own transaction, so the domain change and the stored
 response commit together: a retry never repeats a change whose response was lost. A claim whose
@@ -14,7 +22,7 @@ from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
 from typing import Any
 
-from fastapi import Request, Response
+from fastapi import Request, Response, params
 from sqlalchemy import LargeBinary, String, UniqueConstraint, delete, select, update
 from sqlalchemy.dialects.postgresql import JSONB, insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -61,10 +69,30 @@ class IdempotencyKeyInProgress(AppError):
     code = "idempotency_key_in_progress"
 
 
-def _principal(request: Request) -> str:
+class IdempotencyResponseWithheld(AppError):
+    status = 409
+    code = "idempotency_response_withheld"
+
+
+class _Replay(Exception):
+    def __init__(self, response: Response) -> None:
+        self.response = response
+
+
+_WITHHELD = -1
+"""``response_status`` of a completed request whose response carried credentials."""
+
+
+def set_principal(request: Request, principal: str) -> None:
+    """Called by authentication: the caller whose keys these are (e.g. ``account:<id>``)."""
+    request.state.idempotency_principal = principal
+
+
+def _principal(request: Request, fingerprint: str) -> str:
     """Keys are per caller: the same key from two callers names two requests."""
-    credentials = request.headers.get("authorization", "")
-    return hashlib.sha256(credentials.encode()).hexdigest()
+    known: str | None = getattr(request.state, "idempotency_principal", None)
+    scope = f"caller:{known}" if known else f"anonymous:{fingerprint}"
+    return hashlib.sha256(scope.encode()).hexdigest()
 
 
 def _fingerprint(request: Request, body: bytes) -> str:
@@ -138,6 +166,11 @@ async def _claim(
 
 
 def _replay(record: IdempotencyKey) -> Response:
+    if record.response_status == _WITHHELD:
+        raise IdempotencyResponseWithheld(
+            "The first response to this Idempotency-Key carried credentials and is not kept; "
+            "the request was done. Send it again without the key to run it anew."
+        )
     headers = dict(record.response_headers or {})
     headers[REPLAYED_HEADER] = "true"
     return Response(
@@ -158,15 +191,18 @@ async def _release(request: Request, principal: str, key: str) -> None:
         )
 
 
-async def _store(session: AsyncSession, principal: str, key: str, response: Response) -> None:
+async def _store(
+    session: AsyncSession, principal: str, key: str, response: Response, *, withhold: bool
+) -> None:
+    """Completes the key with the response, or only marks it done when ``withhold``."""
     headers = {name: response.headers[name] for name in _STORED_HEADERS if name in response.headers}
     await session.execute(
         update(IdempotencyKey)
         .where(IdempotencyKey.principal == principal, IdempotencyKey.key == key)
         .values(
-            response_status=response.status_code,
-            response_headers=headers,
-            response_body=bytes(response.body),
+            response_status=_WITHHELD if withhold else response.status_code,
+            response_headers={} if withhold else headers,
+            response_body=None if withhold else bytes(response.body),
             locked_until=None,
         )
     )
@@ -185,6 +221,7 @@ IDEMPOTENCY_ERRORS: tuple[type[AppError], ...] = (
     IdempotencyKeyInvalid,
     IdempotencyKeyInProgress,
     IdempotencyKeyReused,
+    IdempotencyResponseWithheld,
 )
 """What a POST operation can answer because of its ``Idempotency-Key``."""
 
@@ -198,34 +235,54 @@ def document_header(openapi_extra: dict[str, Any] | None) -> dict[str, Any]:
     return extra
 
 
+async def claim(request: Request) -> None:
+    """The dependency claiming the request's key, after its caller is authenticated: a POST
+    route lists it after its scope. A completed key's response is replayed from here."""
+    key = request.headers.get(HEADER)
+    if key is None:
+        return
+    if not 1 <= len(key) <= 255 or not key.isprintable():
+        raise IdempotencyKeyInvalid("Idempotency-Key must be 1 to 255 printable characters.")
+    fingerprint = _fingerprint(request, await request.body())
+    principal = _principal(request, fingerprint)
+    async with database_of(request).sessionmaker.begin() as session:
+        stored = await _claim(session, principal=principal, key=key, fingerprint=fingerprint)
+    if stored is not None:
+        raise _Replay(_replay(stored))
+    request.state.idempotency_claim = (principal, key)
+
+
+CLAIM = params.Depends(claim)
+
+
 def idempotent(
-    handler: Callable[[Request], Coroutine[Any, Any, Response]],
+    handler: Callable[[Request], Coroutine[Any, Any, Response]], *, withhold: bool
 ) -> Callable[[Request], Coroutine[Any, Any, Response]]:
-    """``handler`` replaying the stored response of a request sent again with its key."""
+    """``handler`` storing the response of a request whose key ``claim`` took (only marking
+    the key done when ``withhold``: its responses carry credentials)."""
 
     async def idempotent_handler(request: Request) -> Response:
-        key = request.headers.get(HEADER)
-        if key is None:
+        if HEADER not in request.headers:
             return await handler(request)
-        if not 1 <= len(key) <= 255 or not key.isprintable():
-            raise IdempotencyKeyInvalid("Idempotency-Key must be 1 to 255 printable characters.")
-        principal = _principal(request)
-        fingerprint = _fingerprint(request, await request.body())
-        async with database_of(request).sessionmaker.begin() as session:
-            stored = await _claim(session, principal=principal, key=key, fingerprint=fingerprint)
-        if stored is not None:
-            return _replay(stored)
         try:
             response = await handler(request)
+        except _Replay as replay:
+            return replay.response
         except BaseException:
-            await _release(request, principal, key)
+            claimed = getattr(request.state, "idempotency_claim", None)
+            if claimed is not None:
+                await _release(request, *claimed)
             raise
+        claimed = getattr(request.state, "idempotency_claim", None)
+        if claimed is None:
+            return response
+        principal, key = claimed
         request_session: AsyncSession | None = getattr(request.state, "db_session", None)
         storable = response.status_code < 400 and hasattr(response, "body")
         if request_session is None or not storable:
             await _release(request, principal, key)
         else:
-            await _store(request_session, principal, key, response)
+            await _store(request_session, principal, key, response, withhold=withhold)
         return response
 
     return idempotent_handler

@@ -4,7 +4,9 @@ Every router uses ``AppRoute``. A route's operation id is ``<first tag>-<functio
 unless it names one; ``@declares(scope, *errors)`` above the function states the token scope
 the route needs (a route-table test holds that each route has exactly one) and the errors it
 raises. The OpenAPI document lists those errors, the ones its dependencies declare
-(``core.errors.raises``) and, on POST, those of the ``Idempotency-Key``.
+(``core.errors.raises``) and, on POST, those of the ``Idempotency-Key``, whose claim is a
+dependency after the scope (the key is the authenticated caller's); a POST whose response
+schema carries credentials never stores its response for replay.
 """
 
 from collections.abc import Callable, Coroutine
@@ -15,6 +17,7 @@ from fastapi.routing import APIRoute
 
 from app.core import idempotency
 from app.core.errors import AppError, dependency_problems, with_problems
+from app.core.schemas import carries_credentials
 
 _Endpoint = TypeVar("_Endpoint", bound=Callable[..., Any])
 
@@ -43,12 +46,16 @@ class AppRoute(APIRoute):
     def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
         declared = _DECLARATIONS.get(endpoint)
         errors: tuple[int | type[AppError], ...] = ()
+        dependencies = list(kwargs.get("dependencies") or [])
         if declared is not None:
             scope, errors = declared
-            dependencies = list(kwargs.get("dependencies") or [])
             if scope not in dependencies:  # routers nest: each include builds the route again
                 dependencies.append(scope)
-            kwargs["dependencies"] = dependencies
+        if "POST" in (kwargs.get("methods") or ()):
+            # The key is claimed once the caller is known: after the scope check.
+            dependencies = [d for d in dependencies if d is not idempotency.CLAIM]
+            dependencies.append(idempotency.CLAIM)
+        kwargs["dependencies"] = dependencies
         if kwargs.get("operation_id") is None and kwargs.get("tags"):
             kwargs["operation_id"] = f"{kwargs['tags'][0]}-{endpoint.__name__}"
         super().__init__(path, endpoint, **kwargs)
@@ -64,4 +71,6 @@ class AppRoute(APIRoute):
 
     def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
         handler = super().get_route_handler()
-        return idempotency.idempotent(handler) if self.posts else handler
+        if not self.posts:
+            return handler
+        return idempotency.idempotent(handler, withhold=carries_credentials(self.response_model))

@@ -1,7 +1,7 @@
 """The base of every request and response schema."""
 
 import dataclasses
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, ClassVar, TypeVar, get_args
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator
 
@@ -12,6 +12,8 @@ class Schema(BaseModel):
     """Rejects NUL characters in every string field: PostgreSQL cannot store them."""
 
     model_config = ConfigDict(from_attributes=True, str_strip_whitespace=False)
+    carries_credentials: ClassVar[bool] = False
+    """True on a response holding a secret (a token, a key, codes): never stored for replay."""
 
     @field_validator("*", mode="after")
     @classmethod
@@ -19,6 +21,17 @@ class Schema(BaseModel):
         if isinstance(value, str) and "\x00" in value:
             raise ValueError("must not contain NUL characters")
         return value
+
+
+def carries_credentials(annotation: Any) -> bool:
+    """Whether a response of this type holds a secret, in itself or in a nested schema."""
+    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
+        if getattr(annotation, "carries_credentials", False):
+            return True
+        return any(
+            carries_credentials(field.annotation) for field in annotation.model_fields.values()
+        )
+    return any(carries_credentials(argument) for argument in get_args(annotation))
 
 
 IPAddress = Annotated[str, BeforeValidator(lambda value: value if value is None else str(value))]

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi.encoders import jsonable_encoder
-from sqlalchemy import ColumnElement, Select, false, or_, select
+from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
@@ -15,7 +15,7 @@ from app.core.pagination import PageParams, paginate
 from app.core.schemas import from_attributes
 from app.events.catalog import EVENT_TYPES
 from app.events.models import DomainEvent
-from app.events.types import Event
+from app.events.types import Event, Readable
 
 IdFilter = Callable[[InstrumentedAttribute[uuid.UUID]], ColumnElement[bool]]
 """Given the event id column, a condition on it (e.g. ``~exists().where(X.event_id == column)``)."""
@@ -101,15 +101,32 @@ async def claim_organization_events(
     return [event_of(row) for row in await session.scalars(statement)]
 
 
+def _readable_by(readable: Readable) -> ColumnElement[bool]:
+    conditions: list[ColumnElement[bool]] = [DomainEvent.type.in_(list(readable.types))]
+    for type, (key, product_ids) in readable.by_product.items():
+        if product_ids:
+            conditions.append(
+                and_(
+                    DomainEvent.type == type,
+                    DomainEvent.data[key].astext.in_([str(id) for id in product_ids]),
+                )
+            )
+    return or_(false(), *conditions)
+
+
 def organization_events(
     organization_id: uuid.UUID,
     *,
+    readable: Readable,
     types: Collection[str] | None = None,
     type_prefixes: Collection[str] = (),
 ) -> Select[DomainEvent]:
-    """The organization's events; page through them with ``events_page``. Given ``types`` or
-    ``type_prefixes``, only the events whose type is one of ``types`` or starts with a prefix."""
-    statement = select(DomainEvent).where(DomainEvent.organization_id == organization_id)
+    """The organization's events that ``readable`` lets the caller read; page through them
+    with ``events_page``. Given ``types`` or ``type_prefixes``, only the events whose type is
+    one of ``types`` or starts with a prefix."""
+    statement = select(DomainEvent).where(
+        DomainEvent.organization_id == organization_id, _readable_by(readable)
+    )
     if types is None and not type_prefixes:
         return statement
     conditions: list[ColumnElement[bool]] = [

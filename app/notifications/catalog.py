@@ -22,6 +22,10 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "two_factor_enabled": ("at",),
     "two_factor_disabled": ("at",),
     "account_opened_by_partner": ("partner_name", "organization_name", "activation_url"),
+    "signup_address_taken": ("login_url", "reset_url"),
+    "login_email_changed": ("new_email", "undo_url", "at"),
+    "token_created": ("token_name", "scopes", "at"),
+    "recovery_email_changed": ("recovery_email", "at"),
     # Organizations
     "organization_invitation": ("organization_name", "inviter_name", "role", "accept_url"),
     "product_management_locked": ("organization_name", "product_name_locked", "locked_by"),

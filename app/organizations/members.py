@@ -183,6 +183,26 @@ async def unlock_member(
     )
 
 
+async def end_member_sessions(
+    session: AsyncSession, access: OrganizationAccess, account_id: uuid.UUID, *, by: Actor
+) -> None:
+    """Ends every session of a member (a lost laptop, a departure); only a legal
+    representative ends a legal representative's sessions."""
+    item = await get_membership(session, access.organization.id, account_id)
+    if item.role == Role.legal_representative and not can_assign_role(
+        access, current=Role.legal_representative, new=Role.legal_representative
+    ):
+        raise RoleForbidden("Only a legal representative ends a legal representative's sessions.")
+    await accounts.end_account_sessions(session, account_id, by=by)
+    await activity.record(
+        session,
+        by,
+        "member.sessions_ended",
+        organization_id=access.organization.id,
+        account_id=account_id,
+    )
+
+
 async def member_reads(
     session: AsyncSession, memberships: Sequence[Membership]
 ) -> list[MemberRead]:

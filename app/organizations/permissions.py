@@ -317,15 +317,20 @@ async def own_member(access: Member) -> OrganizationAccess:
 OwnMember = Annotated[OrganizationAccess, Depends(own_member)]
 
 
-async def billing_manager(access: Member) -> OrganizationAccess:
-    """Who handles billing: the organization's managers, and partner staff whose client
-    included billing in its full access."""
+def handles_billing(access: OrganizationAccess) -> bool:
+    """The organization's managers, and partner staff whose client included billing in its
+    full access."""
     if access.via == AccessVia.partner:
         grant = access.partner_grant
-        if grant is None or not grant.includes_billing:
+        return grant is not None and grant.includes_billing
+    return access.via == AccessVia.membership and access.is_manager
+
+
+async def billing_manager(access: Member) -> OrganizationAccess:
+    """Who handles billing (``handles_billing``)."""
+    if not handles_billing(access):
+        if access.via == AccessVia.partner:
             raise RoleForbidden("The partnership does not include billing.")
-        return access
-    if access.via != AccessVia.membership or not access.is_manager:
         raise RoleForbidden("Only administrators and legal representatives handle billing.")
     return access
 
@@ -489,6 +494,23 @@ def visible_products(access: OrganizationAccess) -> Select[Product]:
         .exists()
     )
     return statement.where(covering)
+
+
+def reaches_every_product(access: OrganizationAccess) -> bool:
+    """Whether the caller holds every right on every product (the management lock aside)."""
+    return access.is_manager or access.via == AccessVia.support
+
+
+async def product_ids_with(
+    session: AsyncSession, access: OrganizationAccess, right: ProductRight | None
+) -> frozenset[uuid.UUID]:
+    """The organization's products on which the caller holds ``right`` (any right: None)."""
+    found = set()
+    for product in await session.scalars(visible_products(access)):
+        held = await product_rights(session, access, product)
+        if held and (right is None or right in held):
+            found.add(product.id)
+    return frozenset(found)
 
 
 def visible_product_ids(access: OrganizationAccess) -> Select[tuple[uuid.UUID]]:

@@ -1,12 +1,13 @@
 """/v1/platform: what the provider's own staff do with organizations (partner, affiliate and
-premium support flags; finding an organization by VIP code)."""
+premium support flags; finding an organization by VIP code) and accounts (ending sessions)."""
 
 import uuid
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, status
 
-from app.accounts.errors import InsufficientScope
+from app.accounts import service as accounts
+from app.accounts.errors import AccountNotFound, InsufficientScope
 from app.activity.types import Actor
 from app.core.db import Session
 from app.core.routing import AppRoute, declares
@@ -63,3 +64,12 @@ async def update_organization(
         by=Actor(staff.account.id),
     )
     return PlatformOrganizationRead.model_validate(organization)
+
+
+@router.delete("/accounts/{account_id}/sessions", status_code=status.HTTP_204_NO_CONTENT)
+@declares(WRITE, *STAFF_ERRORS, AccountNotFound)
+async def end_account_sessions(
+    account_id: uuid.UUID, staff: PlatformStaff, session: Session
+) -> None:
+    """Ends every session of an account (its personal access tokens stay)."""
+    await accounts.end_account_sessions(session, account_id, by=Actor(staff.account.id))

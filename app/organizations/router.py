@@ -8,7 +8,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Response, UploadFile, status
 
 from app.accounts.deps import CurrentAccount
-from app.accounts.errors import InsufficientScope
+from app.accounts.errors import AccountNotFound, InsufficientScope
 from app.activity import service as activity
 from app.core.db import Session
 from app.core.errors import problem_responses
@@ -276,6 +276,16 @@ async def organization_activity(
 async def unlock_member(account_id: uuid.UUID, access: Manager, session: Session) -> None:
     """Unlocks a member's account locked after too many failed logins."""
     await members.unlock_member(session, access.organization, account_id, by=access.actor)
+
+
+@organizations_router.delete(
+    "/{organization_id}/members/{account_id}/sessions", status_code=NO_CONTENT
+)
+@declares(WRITE, *MANAGER_ERRORS, MemberNotFound, AccountNotFound)
+async def end_member_sessions(account_id: uuid.UUID, access: Manager, session: Session) -> None:
+    """Ends every session of a member (signed in on a lost device, leaving…): administrators
+    and legal representatives; only a legal representative ends a legal representative's."""
+    await members.end_member_sessions(session, access, account_id, by=access.actor)
 
 
 router = APIRouter(route_class=AppRoute)

@@ -78,7 +78,11 @@ async def scan(
     await events.emit(
         session,
         "ticket.scanned",
-        {**read.model_dump(mode="json"), "performance_id": str(performance.id)},
+        {
+            **read.model_dump(mode="json"),
+            "performance_id": str(performance.id),
+            "ticket_office_id": str(office.id),
+        },
         organization_id=office.organization_id,
     )
     return read

@@ -22,6 +22,7 @@ __all__ = [
     "PaymentMethodNotOffered",
     "PerformanceNotFound",
     "PerformanceStarted",
+    "RefundExceedsTickets",
     "SoldOut",
     "TicketAlreadyCancelled",
     "TicketCheckedIn",
@@ -126,6 +127,10 @@ class UnknownTicketChoice(Unprocessable):
 
 class PerformanceStarted(Unprocessable):
     code = "performance_started"
+
+
+class RefundExceedsTickets(Unprocessable):
+    code = "refund_exceeds_tickets"
 
 
 class UnknownTicket(Unprocessable):

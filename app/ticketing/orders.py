@@ -36,6 +36,7 @@ from app.ticketing.errors import (
     OrderNotPaid,
     PaymentMethodNotOffered,
     PerformanceStarted,
+    RefundExceedsTickets,
     SoldOut,
     TicketAlreadyCancelled,
     TicketCheckedIn,
@@ -440,6 +441,12 @@ async def cancel(
         raise TicketCheckedIn(
             "A ticket was already checked in: cancel it with include_checked_in.",
             tickets=[ticket.number for ticket in chosen if ticket.checked_in_at],
+        )
+    cost = sum(ticket.price_minor for ticket in chosen)
+    if refund_amount_minor > cost:
+        raise RefundExceedsTickets(
+            f"The refund cannot exceed what the cancelled tickets cost ({cost} minor units).",
+            maximum_minor=cost,
         )
     whole = len(chosen) == len(valid)
     cancellation = Cancellation(

@@ -11,7 +11,12 @@ from app.core.errors import AppError, problem_responses
 from app.core.pagination import Page, Pagination, page_of, paginate
 from app.core.routing import AppRoute, declares
 from app.organizations import permissions
-from app.organizations.errors import OrganizationNotFound, ProductNotFound, RoleForbidden
+from app.organizations.errors import (
+    OrganizationNotFound,
+    ProductNotFound,
+    ProductRightMissing,
+    RoleForbidden,
+)
 from app.organizations.permissions import Manager, Member
 from app.ticketing import control, offices, orders, reports
 from app.ticketing.deps import (
@@ -70,9 +75,8 @@ Raised = int | type[AppError]
 CALLER: tuple[Raised, ...] = (NotAuthenticated, 401, InsufficientScope, 403, OrganizationNotFound)
 """What every route's dependencies may answer: no or a bad credential, a token without the
 scope (or another refusal of the caller: e-mail not confirmed, 2FA required), no access."""
-OFFICE: tuple[Raised, ...] = (*CALLER, ProductNotFound, TicketOfficeNotFound)
+OFFICE: tuple[Raised, ...] = (*CALLER, ProductNotFound, ProductRightMissing, TicketOfficeNotFound)
 """… and, for a route on one ticket office, the office out of reach or a right missing (403)."""
-"""What the ``Idempotency-Key`` handling of a POST may answer."""
 
 
 @router.post("", status_code=CREATED)

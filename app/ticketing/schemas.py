@@ -1,6 +1,6 @@
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, ClassVar
 
 from pydantic import EmailStr, Field, field_validator, model_validator
 
@@ -245,6 +245,8 @@ class TicketOrderRead(Schema):
 
 
 class PlacedTicketOrder(TicketOrderRead):
+    carries_credentials: ClassVar[bool] = True
+
     access_key: str = Field(
         description="The secret of the customer's link to the order; shown once."
     )

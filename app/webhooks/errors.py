@@ -1,6 +1,6 @@
 """The webhooks package's errors: one class per stable code."""
 
-from app.core.errors import Conflict, NotFound, Unprocessable
+from app.core.errors import Conflict, Forbidden, NotFound, Unprocessable
 
 
 class SubscriptionNotFound(NotFound):
@@ -21,3 +21,7 @@ class InvalidEventTypePattern(Unprocessable):
 
 class TargetNotAllowed(Unprocessable):
     code = "webhook_target_not_allowed"
+
+
+class EventTypeNotReadable(Forbidden):
+    code = "event_type_not_readable"

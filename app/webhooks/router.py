@@ -2,8 +2,9 @@
 delivery log and redeliveries, the event type list and the organization's polling feed.
 
 Subscriptions are managed by the organization's legal representatives and administrators; a
-personal access token needs the scope ``webhooks:manage``. The feed is readable by every member;
-a token needs ``webhooks:manage`` or ``organizations:read``.
+personal access token needs the scope ``webhooks:manage``. The feed is readable by every member,
+each seeing only the events it may read (``visibility``); a token needs ``webhooks:manage`` or
+``organizations:read``. A subscription names only event types its creator may read whole.
 """
 
 import uuid
@@ -21,10 +22,11 @@ from app.events import service as events
 from app.events.catalog import EVENT_TYPES
 from app.organizations.errors import OrganizationNotFound, RoleForbidden
 from app.organizations.permissions import Manager, Member
-from app.webhooks import patterns, service
+from app.webhooks import patterns, service, visibility
 from app.webhooks.deps import LockedSubscription, ManagedSubscription, ManagerActor
 from app.webhooks.errors import (
     EventNotFound,
+    EventTypeNotReadable,
     InvalidEventTypePattern,
     SubscriptionNotFound,
     TargetNotAllowed,
@@ -96,17 +98,29 @@ async def list_events(
     ] = None,
 ) -> dict[str, Any]:
     """The organization's events, newest first, with the payloads webhooks deliver: for testing
-    a trigger or polling instead of subscribing. Any member may read it; a personal access
-    token needs the scope `webhooks:manage` or `organizations:read`."""
+    a trigger or polling instead of subscribing. Any member may read it, and sees the events
+    of what it may read: billing events with billing access, ticketing events with a right on
+    their ticket office (`sell`; `check` for scans), member events when it may list members,
+    product events with a right on the product. A personal access token needs the scope
+    `webhooks:manage` or `organizations:read`."""
     wanted = [part.strip() for value in type or () for part in value.split(",") if part.strip()]
+    readable = await visibility.readable(session, access)
     rows, next_cursor = await events.events_page(
-        session, service.feed(access.organization.id, wanted), page
+        session, service.feed(access.organization.id, wanted, readable=readable), page
     )
     return page_of([service.event_body(event) for event in rows], next_cursor)
 
 
 @router.post(SUBSCRIPTIONS, status_code=status.HTTP_201_CREATED)
-@declares(MANAGE, *_MANAGER, TooManySubscriptions, InvalidEventTypePattern, TargetNotAllowed, 422)
+@declares(
+    MANAGE,
+    *_MANAGER,
+    TooManySubscriptions,
+    InvalidEventTypePattern,
+    EventTypeNotReadable,
+    TargetNotAllowed,
+    422,
+)
 async def create_subscription(
     body: WebhookSubscriptionCreate, access: Manager, session: Session, settings: AppSettings
 ) -> WebhookSubscriptionCreated:
@@ -119,7 +133,9 @@ async def create_subscription(
     A 2xx answer within 15 s delivers it; redirects are not followed. Otherwise it is retried
     after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 24 h (plus jitter), or after
     `Retry-After` on 429 and 503, then marked failed. `410 Gone` disables the subscription, and
-    so do five days without a successful delivery (the managers are e-mailed)."""
+    so do five days without a successful delivery (the managers are e-mailed).
+    Only event types the caller may read whole can be named (403 `event_type_not_readable`)."""
+    visibility.require_readable(access, body.event_types)
     subscription, secret = await service.create_subscription(
         session,
         organization_id=access.organization.id,
@@ -153,16 +169,21 @@ async def get_subscription(subscription: ManagedSubscription) -> WebhookSubscrip
 
 
 @router.patch(SUBSCRIPTION, response_model=WebhookSubscriptionRead)
-@declares(MANAGE, *_SUBSCRIPTION, InvalidEventTypePattern, TargetNotAllowed, 422)
+@declares(
+    MANAGE, *_SUBSCRIPTION, InvalidEventTypePattern, EventTypeNotReadable, TargetNotAllowed, 422
+)
 async def update_subscription(
     body: WebhookSubscriptionUpdate,
     subscription: LockedSubscription,
+    access: Manager,
     by: ManagerActor,
     session: Session,
     settings: AppSettings,
 ) -> WebhookSubscription:
     """Changes the fields sent; `active: false` pauses (waiting retries end as failed),
     `active: true` re-enables a disabled subscription."""
+    if body.event_types is not None:
+        visibility.require_readable(access, body.event_types)
     return await service.update_subscription(
         session,
         subscription,

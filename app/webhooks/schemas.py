@@ -1,6 +1,6 @@
 import uuid
 from datetime import datetime
-from typing import Any
+from typing import Any, ClassVar
 
 from pydantic import Field, JsonValue
 
@@ -89,12 +89,16 @@ class WebhookSubscriptionRead(Schema):
 
 
 class WebhookSubscriptionCreated(WebhookSubscriptionRead):
+    carries_credentials: ClassVar[bool] = True
+
     secret: str = Field(
         description="`whsec_…`: shown once. Verify `webhook-signature` with it (Standard Webhooks)."
     )
 
 
 class WebhookSecret(Schema):
+    carries_credentials: ClassVar[bool] = True
+
     secret: str = Field(description="The new `whsec_…` secret: shown once.")
     previous_secret_expires_at: datetime = Field(
         description="The previous secret still signs deliveries until then."

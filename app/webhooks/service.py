@@ -15,6 +15,7 @@ from app.activity.types import Actor
 from app.core import clock
 from app.core.db import one_or_raise
 from app.events import service as events
+from app.events.types import Readable
 from app.webhooks import patterns, signing
 from app.webhooks.disabling import fail_pending
 from app.webhooks.errors import EventNotFound, SubscriptionNotFound, TooManySubscriptions
@@ -385,12 +386,15 @@ def attempts_of(
     return query
 
 
-def feed(organization_id: uuid.UUID, types: Sequence[str]) -> Select[Any]:
-    """The organization's events, of the types matching the patterns ``types`` (every type when
-    there are none); page through it with ``events.events_page``. ``InvalidEventTypePattern``
-    when a pattern is malformed (unknown types are allowed: they match nothing yet)."""
+def feed(organization_id: uuid.UUID, types: Sequence[str], *, readable: Readable) -> Select[Any]:
+    """The organization's events the caller may read (``visibility.readable``), of the types
+    matching the patterns ``types`` (every type when there are none); page through it with
+    ``events.events_page``. ``InvalidEventTypePattern`` when a pattern is malformed (unknown
+    types are allowed: they match nothing yet)."""
     selection = patterns.split(patterns.checked(types, known_only=False)) if types else None
     if selection is None:
-        return events.organization_events(organization_id)
+        return events.organization_events(organization_id, readable=readable)
     exact, families = selection
-    return events.organization_events(organization_id, types=exact, type_prefixes=families)
+    return events.organization_events(
+        organization_id, readable=readable, types=exact, type_prefixes=families
+    )

@@ -6,8 +6,9 @@ from datetime import timedelta
 import httpx
 import pytest
 import time_machine
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
+from app.accounts.models import Account, PersonalAccessToken
 from app.core import clock
 from app.core.db import Database
 from app.organizations.models import Membership, Organization
@@ -17,6 +18,7 @@ from tests.factories import (
     current_code,
     enable_two_factor,
     log_in,
+    personal_access_token,
     sign_up,
     signed_in_user,
     unique_email,
@@ -64,15 +66,37 @@ async def test_support_code_is_digits(client: httpx.AsyncClient, db: Database) -
     assert len(me["support_code"]) == 8
 
 
-async def test_duplicate_email_is_409_whatever_the_case(client: httpx.AsyncClient) -> None:
-    email = unique_email()
-    await sign_up(client, email=email)
-    response = await client.post(
-        "/v1/accounts",
-        json={"first_name": "A", "last_name": "B", "email": email.upper(), "password": PASSWORD},
+async def test_sign_up_with_a_taken_address_answers_alike_and_mails_the_owner(
+    client: httpx.AsyncClient, db: Database, mailbox
+) -> None:  # type: ignore[no-untyped-def]
+    owner = await signed_in_user(client, db)
+
+    def form(email: str) -> dict[str, str]:
+        return {"first_name": "Eve", "last_name": "B", "email": email, "password": "another pw 123"}
+
+    new = await client.post("/v1/accounts", json=form(unique_email()))
+    taken = await client.post("/v1/accounts", json=form(owner.email.upper()))
+    assert (
+        (taken.status_code, set(taken.json()))
+        == (new.status_code, set(new.json()))
+        == (
+            202,
+            {"email", "detail"},
+        )
     )
-    assert response.status_code == 409
-    assert response.json()["code"] == "email_already_registered"
+    assert taken.json()["detail"] == new.json()["detail"]
+    async with db.sessionmaker() as session:
+        same_address = await session.scalar(
+            select(func.count()).where(func.lower(Account.email) == owner.email.lower())
+        )
+    assert same_address == 1
+    # The owner is told, not the caller; the account is unchanged.
+    await mailbox.deliver(db.sessionmaker)
+    message = mailbox.last_to(owner.email)
+    assert "sign up" in message["Subject"].lower()
+    assert any("/account/forgot-password" in link for link in mailbox.links(message))
+    assert (await log_in(client, owner.email)).status_code == 200
+    assert (await log_in(client, owner.email, "another pw 123")).status_code == 401
 
 
 @pytest.mark.parametrize(
@@ -448,3 +472,39 @@ async def test_failed_login_alert_when_asked(
     await log_in(client, user.email)
     await mailbox.deliver(db.sessionmaker)
     assert len(mailbox.messages_to(user.email)) == before + 2
+
+
+async def test_a_locked_account_s_personal_access_tokens_are_refused_until_unlocked(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    user = await signed_in_user(client, db)
+    pat = await personal_access_token(client, user)
+    await client.patch("/v1/account/security", json={"lockout_threshold": 3}, headers=user.headers)
+    for _ in range(3):
+        assert (await log_in(client, user.email, "not the password")).status_code == 401
+    refused = await client.get("/v1/account", headers=pat)
+    assert (refused.status_code, refused.json()["code"]) == (401, "invalid_token")
+    async with db.sessionmaker.begin() as session:
+        await session.execute(
+            update(Account).where(Account.id == user.account_id).values(locked_at=None)
+        )
+    assert (await client.get("/v1/account", headers=pat)).status_code == 200
+
+
+async def test_deleting_an_account_revokes_its_personal_access_tokens(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    user = await signed_in_user(client, db)
+    pat = await personal_access_token(client, user)
+    deleted = await client.post(
+        "/v1/account/deletion", json={"password": PASSWORD}, headers=user.headers
+    )
+    assert deleted.status_code == 204, deleted.text
+    assert (await client.get("/v1/account", headers=pat)).status_code == 401
+    async with db.sessionmaker() as session:
+        revoked = await session.scalars(
+            select(PersonalAccessToken.revoked_at).where(
+                PersonalAccessToken.account_id == user.account_id
+            )
+        )
+        assert all(at is not None for at in revoked)

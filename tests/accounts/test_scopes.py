@@ -19,6 +19,7 @@ WRITES = [
     ("POST", "/v1/account/two-factor/enrollment", {}),
     ("POST", "/v1/auth/logout", {}),
     ("POST", "/v1/account/deletion", {"json": {"password": "x"}}),
+    ("POST", "/v1/invitations/accept", {"json": {"token": "x" * 20}}),
 ]
 
 

@@ -1,14 +1,18 @@
 """TOTP: enrolment, two-step login, one use per time step (also concurrently), emergency codes."""
 
 import asyncio
+import uuid
 from datetime import timedelta
 
 import httpx
 import time_machine
 from fastapi import FastAPI
+from sqlalchemy import select
 
+from app.accounts.models import EmergencyCode
 from app.core import clock
 from app.core.db import Database
+from app.core.security.tokens import digest, keyed
 from app.core.settings import Settings
 from app.main import create_app
 from tests.factories import current_code, enable_two_factor, log_in, signed_in_user
@@ -133,6 +137,36 @@ async def test_emergency_code_works_once(client: httpx.AsyncClient, db: Database
         json={"mfa_token": await _mfa_token(client, user.email), "emergency_code": code},
     )
     assert again.status_code == 401
+
+
+async def test_emergency_codes_are_stored_keyed_and_converted_digests_still_work(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    user = await signed_in_user(client, db)
+    await enable_two_factor(client, user)
+    plain = {digest(code.replace("-", "")) for code in user.emergency_codes}
+    async with db.sessionmaker.begin() as session:
+        stored = set(
+            await session.scalars(
+                select(EmergencyCode.code_digest).where(EmergencyCode.account_id == user.account_id)
+            )
+        )
+        assert len(stored) == 10
+        assert not stored & plain, "an unsalted SHA-256 of a short code can be brute-forced"
+        # A code stored before the keyed digests, as the migration converts it.
+        legacy = "abcde23456"
+        session.add(
+            EmergencyCode(
+                id=uuid.uuid4(),
+                account_id=user.account_id,
+                code_digest=keyed(digest(legacy), purpose="emergency-code"),
+            )
+        )
+    ok = await client.post(
+        "/v1/auth/mfa",
+        json={"mfa_token": await _mfa_token(client, user.email), "emergency_code": "abcde-23456"},
+    )
+    assert ok.status_code == 200, ok.text
 
 
 async def test_disable_needs_password_and_code(client: httpx.AsyncClient, db: Database) -> None:

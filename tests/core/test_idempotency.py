@@ -7,11 +7,11 @@ from datetime import timedelta
 import httpx
 import pytest
 import time_machine
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI, Request
 from pydantic import BaseModel
 from sqlalchemy import func, select, text
 
-from app.core import clock
+from app.core import clock, idempotency
 from app.core.db import Database, Session
 from app.core.errors import Conflict
 from app.core.idempotency import IdempotencyKey, purge_expired
@@ -32,10 +32,22 @@ class NegativeAmount(Conflict):
     code = "negative_amount"
 
 
+def _caller(request: Request) -> None:
+    """Stands for authentication: ``X-Test-Caller`` names the authenticated caller."""
+    caller = request.headers.get("x-test-caller")
+    if caller:
+        idempotency.set_principal(request, caller)
+
+
 def build_app(settings: Settings, db: Database, gate: asyncio.Event | None = None) -> FastAPI:
     app = create_app(settings, database=db)
 
-    @app.post("/v1/transfers", operation_id="test-transfer", status_code=201)
+    @app.post(
+        "/v1/transfers",
+        operation_id="test-transfer",
+        status_code=201,
+        dependencies=[Depends(_caller)],
+    )
     async def transfer(body: Transfer, session: Session) -> Receipt:
         if gate is not None:
             await gate.wait()
@@ -84,7 +96,7 @@ async def test_without_a_key_each_request_runs(client: httpx.AsyncClient, db: Da
 
 
 async def test_same_key_with_another_body_is_422(client: httpx.AsyncClient, db: Database) -> None:
-    headers = {"Idempotency-Key": "k-2"}
+    headers = {"Idempotency-Key": "k-2", "X-Test-Caller": "account:1"}
     await client.post("/v1/transfers", json={"amount": 10}, headers=headers)
     response = await client.post("/v1/transfers", json={"amount": 11}, headers=headers)
     assert response.status_code == 422
@@ -93,13 +105,25 @@ async def test_same_key_with_another_body_is_422(client: httpx.AsyncClient, db: 
 
 
 async def test_keys_are_per_caller(client: httpx.AsyncClient, db: Database) -> None:
-    await client.post("/v1/transfers", json={"amount": 1}, headers={"Idempotency-Key": "same"})
-    response = await client.post(
-        "/v1/transfers",
-        json={"amount": 1},
-        headers={"Idempotency-Key": "same", "Authorization": "Bearer someone-else"},
-    )
-    assert "idempotent-replayed" not in response.headers
+    one = {"Idempotency-Key": "same", "X-Test-Caller": "account:1"}
+    await client.post("/v1/transfers", json={"amount": 1}, headers=one)
+    for other in ({"X-Test-Caller": "account:2"}, {}):
+        response = await client.post(
+            "/v1/transfers", json={"amount": 1}, headers={"Idempotency-Key": "same"} | other
+        )
+        assert "idempotent-replayed" not in response.headers
+    assert await transfers(db) == 3
+
+
+async def test_an_anonymous_key_is_scoped_to_its_request(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    """Two anonymous callers who pick the same key never meet: another body is another key."""
+    headers = {"Idempotency-Key": "anonymous"}
+    first = await client.post("/v1/transfers", json={"amount": 1}, headers=headers)
+    second = await client.post("/v1/transfers", json={"amount": 2}, headers=headers)
+    assert (first.status_code, second.status_code) == (201, 201)
+    assert "idempotent-replayed" not in second.headers
     assert await transfers(db) == 2
 
 

@@ -8,7 +8,10 @@ from sqlalchemy import literal
 from app.core.db import Database
 from app.core.pagination import PageParams
 from app.events import service as events
-from app.events.types import Event
+from app.events.catalog import EVENT_TYPES
+from app.events.types import Event, Readable
+
+EVERYTHING = Readable(types=EVENT_TYPES)
 
 
 async def test_an_unknown_type_is_refused(db: Database) -> None:
@@ -45,13 +48,17 @@ async def test_an_organization_feed_is_newest_first_and_filters_types(db: Databa
         await events.emit(session, "member.added", {}, organization_id=uuid.uuid4())
     async with db.sessionmaker() as session:
         page, cursor = await events.events_page(
-            session, events.organization_events(organization_id), PageParams(limit=10)
+            session,
+            events.organization_events(organization_id, readable=EVERYTHING),
+            PageParams(limit=10),
         )
         assert [event.id for event in page] == [second.id, first.id]
         assert cursor is None
         only, _ = await events.events_page(
             session,
-            events.organization_events(organization_id, types=["member.added"]),
+            events.organization_events(
+                organization_id, readable=EVERYTHING, types=["member.added"]
+            ),
             PageParams(limit=10),
         )
         assert [event.id for event in only] == [first.id]

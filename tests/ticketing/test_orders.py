@@ -324,3 +324,38 @@ async def test_200_concurrent_buyers_for_the_last_50_seats(
             )
         ).json()
         assert report["sold"] == 250
+
+
+async def test_a_refund_cannot_exceed_what_the_cancelled_tickets_cost(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    shop = await open_shop(client, db)
+    order = await buy(client, shop, quantity=2)  # 2 tickets at 50.00
+    cancel = f"{shop.office_path}/orders/{order['id']}/cancel"
+    first = order["tickets"][0]["id"]
+    too_much = await client.post(
+        cancel,
+        json={
+            "ticket_ids": [first],
+            "refund_method": "cash",
+            "refund_amount_minor": 5001,
+            "reason": "ill",
+        },
+        headers=shop.organizer.headers,
+    )
+    assert too_much.status_code == 422, too_much.text
+    assert too_much.json()["code"] == "refund_exceeds_tickets"
+    assert too_much.json()["maximum_minor"] == 5000
+    whole = await client.post(
+        cancel,
+        json={"refund_method": "cash", "refund_amount_minor": 100_000_000, "reason": "x"},
+        headers=shop.organizer.headers,
+    )
+    assert whole.json()["code"] == "refund_exceeds_tickets"
+    exact = await client.post(
+        cancel,
+        json={"refund_method": "cash", "refund_amount_minor": 10000, "reason": "x"},
+        headers=shop.organizer.headers,
+    )
+    assert exact.status_code == 200, exact.text
+    assert exact.json()["refund_amount_minor"] == 10000

@@ -1,4 +1,5 @@
-"""Encryption at rest (AES-256-GCM) with a key derived from the server secret per purpose."""
+"""Encryption at rest (AES-256-GCM) with a key derived from the server secret per purpose;
+the same derivation keys the digests of guessable secrets (``tokens.keyed_digest``)."""
 
 import base64
 import os
@@ -10,7 +11,8 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from app.core.settings import get_settings
 
 
-def _key(purpose: str) -> bytes:
+def derived_key(purpose: str) -> bytes:
+    """A 256-bit key for ``purpose``, derived (HKDF-SHA256) from the server secret."""
     secret = get_settings().secret_key.get_secret_value().encode()
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(
         secret
@@ -19,10 +21,10 @@ def _key(purpose: str) -> bytes:
 
 def encrypt(plaintext: str, *, purpose: str) -> str:
     nonce = os.urandom(12)
-    sealed = AESGCM(_key(purpose)).encrypt(nonce, plaintext.encode(), purpose.encode())
+    sealed = AESGCM(derived_key(purpose)).encrypt(nonce, plaintext.encode(), purpose.encode())
     return base64.urlsafe_b64encode(nonce + sealed).decode()
 
 
 def decrypt(ciphertext: str, *, purpose: str) -> str:
     raw = base64.urlsafe_b64decode(ciphertext)
-    return AESGCM(_key(purpose)).decrypt(raw[:12], raw[12:], purpose.encode()).decode()
+    return AESGCM(derived_key(purpose)).decrypt(raw[:12], raw[12:], purpose.encode()).decode()
