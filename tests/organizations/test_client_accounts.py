@@ -21,10 +21,10 @@ from app.core.settings import Settings
 from app.main import create_app
 from app.notifications import sms
 from tests.factories import (
-    PASSWORD,
     User,
     confirm_directly,
     log_in,
+    sign_up,
     signed_in_user,
     unique_email,
 )
@@ -272,22 +272,12 @@ async def test_sign_up_may_confirm_the_phone_by_sms(
     client = phone_checking_client
     phone = "+41 79 444 33 22"
     email = unique_email()
-    signed_up = await client.post(
-        "/v1/accounts",
-        json={
-            "first_name": "Ada",
-            "last_name": "Lovelace",
-            "email": email,
-            "password": PASSWORD,
-            "phone": phone,
-        },
-    )
-    assert signed_up.status_code == 201, signed_up.text
-    assert signed_up.json()["phone_confirmed"] is False
+    signed_up = await sign_up(client, email=email, phone=phone)
     code = await texted_code(db, settings, gateway, phone)
-    await confirm_directly(db, uuid.UUID(signed_up.json()["id"]))
+    await confirm_directly(db, uuid.UUID(signed_up["id"]))
     tokens = (await log_in(client, email)).json()["tokens"]
     user = {"Authorization": f"Bearer {tokens['access_token']}"}
+    assert (await client.get("/v1/account", headers=user)).json()["phone_confirmed"] is False
     confirmed = await client.post("/v1/account/phone/confirm", json={"code": code}, headers=user)
     assert confirmed.status_code == 204, confirmed.text
     me = (await client.get("/v1/account", headers=user)).json()
