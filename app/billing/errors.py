@@ -122,6 +122,10 @@ class InvoiceNotPaid(Conflict):
 # Prepaid account and payments
 
 
+class InvalidIban(Unprocessable):
+    code = "invalid_iban"
+
+
 class InsufficientBalance(AppError):
     status = 409
     code = "insufficient_prepaid_balance"

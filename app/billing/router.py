@@ -22,6 +22,7 @@ from app.billing.errors import (
     FreeGrantInvalid,
     InsufficientBalance,
     InvalidCard,
+    InvalidIban,
     InvoiceNotFound,
     InvoiceNotPaid,
     InvoiceNotPayable,
@@ -363,7 +364,7 @@ async def top_up_prepaid(
 
 
 @router.post("/prepaid/{currency}/withdrawals", status_code=CREATED)
-@declares(write_scope, *ACCESS_ERRORS, InsufficientBalance, 422)
+@declares(write_scope, *ACCESS_ERRORS, InsufficientBalance, InvalidIban, 422)
 async def withdraw_prepaid(
     currency: Currency, body: WithdrawalCreate, billing: Billing, session: Session
 ) -> WithdrawalRead:

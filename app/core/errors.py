@@ -14,7 +14,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.core.headers import allowed_methods
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+NOT_NULL_VIOLATION = "23502"
 log = structlog.get_logger("app.errors")
 
 
@@ -223,9 +226,12 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else None
+    headers = dict(getattr(exc, "headers", None) or {})
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"No route matches {request.url.path}."
-    return problem_response(exc.status_code, None, detail, headers=getattr(exc, "headers", None))
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request)
+    return problem_response(exc.status_code, None, detail, headers=headers or None)
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
@@ -236,6 +242,9 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     # 22xxx are data exceptions: text PostgreSQL cannot store (NUL), numbers out of range…
     if sqlstate and str(sqlstate).startswith("22"):
         return problem_response(422, "invalid_value", "A value in the request cannot be stored.")
+    # A safety net: a null for a field that cannot be null is refused by the schemas first.
+    if sqlstate == NOT_NULL_VIOLATION:
+        return problem_response(422, "value_required", "A required value is missing.")
     return await _unexpected_error(request, exc)
 
 
