@@ -396,7 +396,10 @@ class TopUpCreate(Schema):
 
 class WithdrawalCreate(Schema):
     amount_minor: AmountMinor | None = Field(default=None, description="Default: everything.")
-    iban: str = Field(pattern=r"^[A-Z]{2}[0-9]{2}[A-Z0-9 ]{10,36}$")
+    iban: str = Field(
+        pattern=r"^[A-Za-z]{2}[0-9]{2}[A-Za-z0-9 ]{10,42}$",
+        description="Checked against its country's format and check digits (`invalid_iban`).",
+    )
     account_holder: str = Field(min_length=1, max_length=200)
 
 

@@ -93,6 +93,13 @@ class Unprocessable(AppError):
     code = "unprocessable"
 
 
+class MalformedJson(AppError):
+    """The body is not JSON at all (a wrong value in valid JSON is a 422)."""
+
+    status = 400
+    code = "malformed_json"
+
+
 class TooManyRequests(AppError):
     status = 429
     code = "rate_limited"
@@ -219,7 +226,9 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = _field_errors(exc)
     if any(error["type"] == "json_invalid" for error in errors):
-        return problem_response(400, "malformed_json", "The request body is not valid JSON.")
+        return problem_response(
+            MalformedJson.status, MalformedJson.code, "The request body is not valid JSON."
+        )
     return problem_response(422, "validation_error", "The request is not valid.", errors=errors)
 
 

@@ -82,11 +82,14 @@ def install_cors(app: FastAPI, origins: Iterable[str]) -> None:
 
 
 def allowed_methods(request: Request) -> str:
-    """Every method the request's path answers to, for the ``Allow`` of a 405 (Starlette lists
-    only the first route that matched the path)."""
-    methods: set[str] = set()
+    """Every method of the request's path, for the ``Allow`` of a 405 (Starlette lists only the
+    first route that matched). The path is its most specific template: ``/sessions/end-others``
+    is not also ``/sessions/{session_id}``."""
+    matching: dict[int, set[str]] = {}
     for route in request.app.router.routes:
-        match, _ = route.matches({**request.scope, "method": "\x00"})
+        match, child = route.matches({**request.scope, "method": "\x00", "path_params": {}})
         if match != Match.NONE:
-            methods |= set(getattr(route, "methods", None) or ())
+            variables = len(child.get("path_params", {}))
+            matching.setdefault(variables, set()).update(getattr(route, "methods", None) or ())
+    methods = matching[min(matching)] if matching else set()
     return ", ".join(sorted(methods, key=lambda method: (*_METHOD_ORDER, method).index(method)))

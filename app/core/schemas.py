@@ -2,14 +2,18 @@
 
 - No string field takes a NUL character (PostgreSQL cannot store one).
 - JSON types are taken as they are: an integer field refuses ``"10"``, ``10.0``, ``1e3`` and
-  ``true``, a boolean field refuses ``0``, ``1`` and ``"true"`` (a 422 naming the field), at any
-  depth of lists and mappings. Values that are not JSON (ORM attributes) validate as usual.
+  ``true``, a boolean field refuses ``0``, ``1`` and ``"true"``, a date-time field refuses a
+  number (pydantic would read seconds since 1970) — a 422 naming the field, at any depth of lists
+  and mappings. Values that are not JSON (ORM attributes) validate as usual. ``Instant`` is that
+  date-time rule for query parameters.
 - ``Omittable[T]``: a field of a partial update that may be left out but is never null (its schema
   says so); ``T | None`` stays for the fields where null means "clear it".
 """
 
 import dataclasses
+import re
 import types
+from datetime import datetime
 from typing import Annotated, Any, ClassVar, TypeVar, Union, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
@@ -28,6 +32,19 @@ def _not_null(value: Any) -> Any:
 
 Omittable = Annotated[_T | SkipJsonSchema[None], BeforeValidator(_not_null)]
 """Left out: unchanged (the attribute reads ``None``); null: a 422, not a database error."""
+
+
+_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+
+
+def _iso_datetime(value: Any) -> Any:
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise PydanticCustomError("datetime_type", "Input should be an ISO 8601 date-time")
+    return value
+
+
+Instant = Annotated[datetime, BeforeValidator(_iso_datetime)]
+"""A date-time given as ISO 8601 text only (never a number of seconds)."""
 
 
 def _bare(annotation: Any) -> Any:
@@ -53,6 +70,12 @@ def _scalar_errors(annotation: Any, value: Any) -> PydanticCustomError | None:
         if isinstance(value, bool | float | str):
             return PydanticCustomError("int_type", "Input should be a JSON integer")
         return None
+    if annotation is datetime:
+        try:
+            _iso_datetime(value)
+        except PydanticCustomError as error:
+            return error
+        return None
     if origin in (list, set, frozenset, tuple) and isinstance(value, list):
         item = get_args(annotation)[0] if get_args(annotation) else Any
         return next(filter(None, (_scalar_errors(item, entry) for entry in value)), None)
@@ -63,7 +86,9 @@ def _scalar_errors(annotation: Any, value: Any) -> PydanticCustomError | None:
 
 
 def _has_scalar(annotation: Any) -> bool:
-    return annotation in (int, bool) or any(_has_scalar(arg) for arg in get_args(annotation))
+    return annotation in (int, bool, datetime) or any(
+        _has_scalar(arg) for arg in get_args(annotation)
+    )
 
 
 def _no_null_defaults(schema: dict[str, Any]) -> None:
