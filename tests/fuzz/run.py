@@ -1,6 +1,6 @@
 """Schemathesis over the whole served document: as a member with every scope, then anonymously.
 
-    python -m tests.fuzz.run [--max-examples N] [--seed S] [--max-time SECONDS]
+    python -m tests.fuzz.run [--max-examples N] [--seed S] [--budget member=270,anonymous=120]
 
 A fresh database (on ``MANAGER_TEST_DATABASE_URL``'s server, else an embedded one in
 ``.data/fuzz``) is migrated, ``manager serve`` runs on a free port, a confirmed member gets a
@@ -33,6 +33,11 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 DATABASE = "manager_fuzz"
 PASSWORD = "fuzzing horse battery staple"
+DEFAULT_BUDGET = "member=270,anonymous=120"
+
+
+def _budget(text: str) -> dict[str, int]:
+    return {name: int(seconds) for name, seconds in (part.split("=") for part in text.split(","))}
 
 
 def _server_admin_url() -> str:
@@ -138,8 +143,9 @@ def _run_pass(
         str(args.max_examples),
         *[part for header in headers for part in ("--header", header)],
     ]
-    if args.max_time:
-        command += ["--max-time", str(args.max_time)]
+    seconds = args.budget.get(name, 0)
+    if seconds:
+        command += ["--max-time", str(seconds)]
     print(f"== fuzz pass: {name}", flush=True)
     started = time.monotonic()
     run = subprocess.Popen(
@@ -171,8 +177,13 @@ def _counts(summary: str) -> dict[str, int]:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seed", type=int, default=20261204)
-    parser.add_argument("--max-examples", type=int, default=10)
-    parser.add_argument("--max-time", type=int, default=0, help="Seconds per pass (0: none).")
+    parser.add_argument("--max-examples", type=int, default=5)
+    parser.add_argument(
+        "--budget",
+        type=_budget,
+        default=_budget(DEFAULT_BUDGET),
+        help=f"Seconds per pass, a cap (default {DEFAULT_BUDGET}; 0: none).",
+    )
     parser.add_argument("--passes", default="member,anonymous")
     args = parser.parse_args()
 
@@ -191,6 +202,9 @@ def main() -> int:
         "MANAGER_DATA_DIR": str(data_dir),
         "MANAGER_RUN_WORKER_IN_PROCESS": "false",
         "MANAGER_LOG_LEVEL": "ERROR",
+        # Cheap password hashes: the fuzzer signs up and logs in thousands of times.
+        "MANAGER_PASSWORD_TIME_COST": "1",
+        "MANAGER_PASSWORD_MEMORY_KIB": "8192",
     }
     server = subprocess.Popen(
         [str(Path(sys.executable).with_name("manager")), "serve", "--port", str(port)],
