@@ -83,7 +83,7 @@ def _free_port() -> int:
 
 
 def _wait_until_ready(base: str, server: subprocess.Popen[bytes]) -> None:
-    deadline = time.monotonic() + 60
+    deadline = time.monotonic() + 180
     while time.monotonic() < deadline:
         if server.poll() is not None:
             raise SystemExit("the server exited before it was ready")
@@ -93,7 +93,7 @@ def _wait_until_ready(base: str, server: subprocess.Popen[bytes]) -> None:
         except httpx.HTTPError:
             pass
         time.sleep(0.3)
-    raise SystemExit("the server did not become ready within 60 s")
+    raise SystemExit("the server did not become ready within 180 s")
 
 
 def _member(base: str, database_url: str) -> tuple[str, str]:
