@@ -1,6 +1,6 @@
 """Schemathesis over the whole served document: as a member with every scope, then anonymously.
 
-    python -m tests.fuzz.run [--max-examples N] [--seed S] [--budget member=270,anonymous=120]
+    python -m tests.fuzz.run [--max-examples N] [--seed S] [--budget member=280,anonymous=130]
 
 A fresh database (on ``MANAGER_TEST_DATABASE_URL``'s server, else an embedded one in
 ``.data/fuzz``) is migrated, ``manager serve`` runs on a free port, a confirmed member gets a
@@ -33,7 +33,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 DATABASE = "manager_fuzz"
 PASSWORD = "fuzzing horse battery staple"
-DEFAULT_BUDGET = "member=270,anonymous=120"
+DEFAULT_BUDGET = "member=280,anonymous=130"
 
 
 def _budget(text: str) -> dict[str, int]:
