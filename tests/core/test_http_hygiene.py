@@ -115,17 +115,22 @@ def test_serve_sends_no_server_header(monkeypatch: pytest.MonkeyPatch) -> None:
     assert seen["server_header"] is False
 
 
+async def _preflight(
+    client: httpx.AsyncClient, origin: str, method: str, **headers: str
+) -> httpx.Response:
+    request_headers = {"Origin": origin, "Access-Control-Request-Method": method}
+    return await client.options("/v1/account", headers=request_headers | headers)
+
+
 async def test_a_preflight_from_an_allowed_origin_is_answered(
     settings: Settings, db: Database
 ) -> None:
     async with _client(_app(settings, db, cors_origins=[ORIGIN])) as client:
-        preflight = await client.options(
-            "/v1/account",
-            headers={
-                "Origin": ORIGIN,
-                "Access-Control-Request-Method": "PATCH",
-                "Access-Control-Request-Headers": "authorization, content-type",
-            },
+        preflight = await _preflight(
+            client,
+            ORIGIN,
+            "PATCH",
+            **{"Access-Control-Request-Headers": "authorization, content-type"},
         )
         assert preflight.status_code == 200, preflight.text
         assert preflight.headers["access-control-allow-origin"] == ORIGIN
@@ -141,10 +146,7 @@ async def test_a_preflight_from_another_origin_is_not_allowed(
     settings: Settings, db: Database
 ) -> None:
     async with _client(_app(settings, db, cors_origins=[ORIGIN])) as client:
-        preflight = await client.options(
-            "/v1/account",
-            headers={"Origin": "https://evil.example", "Access-Control-Request-Method": "GET"},
-        )
+        preflight = await _preflight(client, "https://evil.example", "GET")
         assert "access-control-allow-origin" not in preflight.headers
         simple = await client.get("/healthz", headers={"Origin": "https://evil.example"})
         assert "access-control-allow-origin" not in simple.headers
@@ -161,10 +163,7 @@ async def test_a_wildcard_origin_never_comes_with_credentials(
     settings: Settings, db: Database
 ) -> None:
     async with _client(_app(settings, db, cors_origins=["*"])) as client:
-        preflight = await client.options(
-            "/v1/account",
-            headers={"Origin": ORIGIN, "Access-Control-Request-Method": "GET"},
-        )
+        preflight = await _preflight(client, ORIGIN, "GET")
         assert preflight.status_code == 200
         assert "access-control-allow-credentials" not in preflight.headers
 

@@ -2,8 +2,8 @@
 
     python -m tests.fuzz.run [--max-examples N] [--seed S] [--budget member=280,anonymous=130]
 
-A fresh database (on ``MANAGER_TEST_DATABASE_URL``'s server, else an embedded one in
-``.data/fuzz``) is migrated, ``manager serve`` runs on a free port, a confirmed member gets a
+A fresh database (on the tests' server: ``MANAGER_TEST_DATABASE_URL``'s, else the embedded one
+in ``.data/test``) is migrated, ``manager serve`` runs on a free port, a confirmed member gets a
 personal access token with every scope, and each pass runs ``schemathesis run`` with the
 configuration beside this file. Exits non-zero when a pass finds a failure; the numbers of cases
 and failures are printed at the end. See tests/fuzz/README.md.
@@ -28,10 +28,12 @@ import httpx
 
 from app.accounts.schemas import SCOPES
 from app.core.migrations import upgrade
+from tests.conftest import _server_url as test_server_url
+from tests.conftest import fresh_database
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
-DATABASE = "manager_fuzz"
+DATABASE = f"manager_fuzz_{os.getpid()}"
 PASSWORD = "fuzzing horse battery staple"
 DEFAULT_BUDGET = "member=280,anonymous=130"
 
@@ -40,38 +42,25 @@ def _budget(text: str) -> dict[str, int]:
     return {name: int(seconds) for name, seconds in (part.split("=") for part in text.split(","))}
 
 
-def _server_admin_url() -> str:
-    """A plain ``postgresql://`` URL to the server's maintenance database."""
-    configured = os.environ.get("MANAGER_TEST_DATABASE_URL")
-    if configured:
-        return configured.replace("postgresql+asyncpg://", "postgresql://")
-    from app.core.embedded import start_embedded_server
-
-    return start_embedded_server(ROOT / ".data" / "fuzz", database="postgres")
-
-
-def _with_database(url: str, database: str) -> str:
-    scheme, rest = url.split("://", 1)
-    authority, _, path = rest.partition("/")
-    _, _, query = path.partition("?")
-    return f"{scheme}://{authority}/{database}" + (f"?{query}" if query else "")
-
-
-async def _recreate(admin_url: str, database: str) -> None:
-    connection = await asyncpg.connect(admin_url)
-    try:
-        await connection.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
-        await connection.execute(f'CREATE DATABASE "{database}"')
-    finally:
-        await connection.close()
-
-
 async def _confirm(database_url: str, email: str) -> None:
-    connection = await asyncpg.connect(database_url)
+    connection = await asyncpg.connect(
+        database_url.replace("postgresql+asyncpg://", "postgresql://")
+    )
     try:
         await connection.execute(
             "UPDATE accounts SET email_confirmed_at = now() WHERE email = $1", email
         )
+    finally:
+        await connection.close()
+
+
+async def _drop(database_url: str) -> None:
+    admin = database_url.replace("postgresql+asyncpg://", "postgresql://").replace(
+        f"/{DATABASE}", "/postgres", 1
+    )
+    connection = await asyncpg.connect(admin)
+    try:
+        await connection.execute(f'DROP DATABASE IF EXISTS "{DATABASE}" WITH (FORCE)')
     finally:
         await connection.close()
 
@@ -129,14 +118,21 @@ def _member(base: str, database_url: str) -> tuple[str, str]:
 
 
 def _run_pass(
-    name: str, base: str, args: argparse.Namespace, headers: list[str], env: dict[str, str]
+    name: str,
+    base: str,
+    document: Path,
+    args: argparse.Namespace,
+    headers: list[str],
+    env: dict[str, str],
 ) -> dict[str, int]:
     command = [
         str(Path(sys.executable).with_name("schemathesis")),
         "--config-file",
         str(HERE / "schemathesis.toml"),
         "run",
-        f"{base}/openapi.json",
+        str(document),
+        "--url",
+        base,
         "--seed",
         str(args.seed),
         "--max-examples",
@@ -187,9 +183,7 @@ def main() -> int:
     parser.add_argument("--passes", default="member,anonymous")
     args = parser.parse_args()
 
-    admin_url = _server_admin_url()
-    asyncio.run(_recreate(admin_url, DATABASE))
-    database_url = _with_database(admin_url, DATABASE)
+    database_url = fresh_database(test_server_url(), DATABASE)
     upgrade(database_url)
 
     port = _free_port()
@@ -215,14 +209,19 @@ def main() -> int:
     try:
         _wait_until_ready(base, server)
         token, organization_id = _member(base, database_url)
+        # The served document, fetched once (generating it can take longer than
+        # Schemathesis waits for a schema on a busy machine).
+        document = data_dir / "openapi.json"
+        document.write_bytes(httpx.get(f"{base}/openapi.json", timeout=120).content)
         fuzz_env = {**os.environ, "FUZZ_ORGANIZATION_ID": organization_id}
         for name in args.passes.split(","):
             headers = [f"Authorization: Bearer {token}"] if name == "member" else []
-            results[name] = _run_pass(name, base, args, headers, fuzz_env)
+            results[name] = _run_pass(name, base, document, args, headers, fuzz_env)
     finally:
         server.terminate()
         server.wait(timeout=30)
         shutil.rmtree(data_dir, ignore_errors=True)
+        asyncio.run(_drop(database_url))
     print("== fuzz results", json.dumps(results), flush=True)
     return 0 if all(result["exit"] == 0 for result in results.values()) else 1
 
