@@ -210,3 +210,11 @@ async def test_a_fixed_path_is_not_taken_for_a_templated_one(
     )
     assert response.status_code == 405, response.text
     assert response.headers["allow"] == "POST"
+
+
+async def test_the_caller_is_checked_before_the_rate_limit(client: httpx.AsyncClient) -> None:
+    statuses = {
+        (await client.post("/v1/partner-invitations/preview", json={"token": "x" * 20})).status_code
+        for _ in range(31)  # the limit is 30 a minute per address
+    }
+    assert statuses == {401}
