@@ -1,6 +1,6 @@
 """Schemathesis over the whole served document: as a member with every scope, then anonymously.
 
-    python -m tests.fuzz.run [--max-examples N] [--seed S] [--budget member=280,anonymous=130]
+    python -m tests.fuzz.run [--max-examples N] [--seed S] [--budget member=240,anonymous=100]
 
 A fresh database (on the tests' server: ``MANAGER_TEST_DATABASE_URL``'s, else the embedded one
 in ``.data/test``) is migrated, ``manager serve`` runs on a free port, a confirmed member gets a
@@ -35,7 +35,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parents[1]
 DATABASE = f"manager_fuzz_{os.getpid()}"
 PASSWORD = "fuzzing horse battery staple"
-DEFAULT_BUDGET = "member=280,anonymous=130"
+DEFAULT_BUDGET = "member=240,anonymous=100"
 
 
 def _budget(text: str) -> dict[str, int]:
