@@ -6,13 +6,16 @@ UV_VERSION := 0.13.8
 UV := .tools/bin/uv
 INSTALLED := .venv/.installed
 
-.PHONY: run test lint format openapi clients worker migrate clean
+.PHONY: run test fuzz lint format openapi clients worker migrate clean
 
 run: $(INSTALLED)  ## Start the API on http://127.0.0.1:8000 (embedded PostgreSQL unless MANAGER_DATABASE_URL)
 	.venv/bin/manager serve
 
 test: $(INSTALLED)  ## Run the whole test suite (MANAGER_TEST_DATABASE_URL, or an embedded server)
 	.venv/bin/pytest
+
+fuzz: $(INSTALLED)  ## Schemathesis over the served document, as a member then anonymously (tests/fuzz)
+	.venv/bin/python -m tests.fuzz.run
 
 lint: $(INSTALLED)  ## Linters, formatter check, types, import contracts, Dockerfile
 	.venv/bin/ruff check .

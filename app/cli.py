@@ -65,6 +65,7 @@ def serve(
         access_log=False,
         log_config=None,
         proxy_headers=True,
+        server_header=False,
     )
 
 

@@ -23,6 +23,7 @@ from app.billing import staff_router as billing_staff
 from app.core import health
 from app.core.db import Database
 from app.core.errors import install_error_handlers
+from app.core.headers import SecurityHeadersMiddleware, install_cors
 from app.core.jobs import run_loop
 from app.core.logging import configure_logging
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
@@ -121,6 +122,10 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         ),
         lifespan=lifespan,
         generate_unique_id_function=_operation_id,
+        redirect_slashes=False,  # Starlette would build the redirect from the Host header
+        docs_url="/docs" if settings.docs_served else None,
+        redoc_url="/redoc" if settings.docs_served else None,
+        openapi_url="/openapi.json" if settings.docs_served else None,
     )
     app.state.settings = settings
     lifecycle.connect_domains()
@@ -131,8 +136,12 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.router.route_class = AppRoute
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
+    install_cors(app, settings.cors_origins)
+    app.add_middleware(SecurityHeadersMiddleware, hsts=settings.production)
     app.add_middleware(RequestContextMiddleware)
     app.include_router(health.router, dependencies=[PUBLIC])
+    if settings.metrics_served:
+        app.include_router(health.metrics_router, dependencies=[PUBLIC])
     app.include_router(accounts_auth.keys_router)
     app.include_router(api_router())
     return app

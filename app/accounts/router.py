@@ -1,7 +1,6 @@
 """/v1/accounts (sign-up) and /v1/account: the caller's own account, security and tokens."""
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response, UploadFile, status
@@ -75,7 +74,7 @@ from app.core.errors import TooManyRequests, problem_responses
 from app.core.pagination import Page, Pagination, page_of, paginate
 from app.core.ratelimit import per_ip
 from app.core.routing import AppRoute, declares
-from app.core.schemas import from_attributes
+from app.core.schemas import Instant, from_attributes
 
 signup_router = APIRouter(tags=["accounts"], route_class=AppRoute)
 router = APIRouter(prefix="/account", tags=["accounts"], route_class=AppRoute)
@@ -309,7 +308,7 @@ def _session_read(row: AuthSession, current_id: uuid.UUID) -> SessionRead:
     return from_attributes(SessionRead, row, current=row.id == current_id)
 
 
-@router.delete("/sessions/{session_id}", status_code=NO_CONTENT)
+@router.delete("/sessions/{session_id:uuid}", status_code=NO_CONTENT)
 @declares(write_scope, *SESSION_ERRORS, SessionNotFound)
 async def end_session(
     session_id: uuid.UUID,
@@ -353,8 +352,8 @@ async def account_activity(
         str | None, Query(max_length=100, description="Action or prefix, e.g. `security.`")
     ] = None,
     product_id: uuid.UUID | None = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Instant | None = None,
+    until: Instant | None = None,
 ) -> dict[str, Any]:
     """The account's activity log, filterable by period, action type and product."""
     rows, cursor = await activity.page(

@@ -6,7 +6,7 @@ from zoneinfo import available_timezones
 from pydantic import EmailStr, Field, field_validator
 
 from app.accounts.types import Language
-from app.core.schemas import IPAddress, Schema
+from app.core.schemas import IPAddress, Omittable, Schema
 
 Password = Annotated[
     str,
@@ -112,13 +112,13 @@ class AccountRead(Schema):
 
 
 class ProfileUpdate(Schema):
-    first_name: str | None = Field(default=None, min_length=1, max_length=100)
-    last_name: str | None = Field(default=None, min_length=1, max_length=100)
+    first_name: Omittable[str] = Field(default=None, min_length=1, max_length=100)
+    last_name: Omittable[str] = Field(default=None, min_length=1, max_length=100)
     phone: PhoneNumber | None = None
     address: PostalAddress | None = None
-    language: Language | None = None
-    time_zone: str | None = None
-    newsletter_topics: list[NewsletterTopic] | None = Field(
+    language: Omittable[Language] = None
+    time_zone: Omittable[str] = None
+    newsletter_topics: Omittable[list[NewsletterTopic]] = Field(
         default=None, max_length=len(NEWSLETTER_TOPICS)
     )
 
@@ -226,9 +226,9 @@ class SecuritySettings(Schema):
 
 
 class SecuritySettingsUpdate(Schema):
-    lockout_threshold: int | None = Field(default=None, ge=3, le=100)
-    notify_login_success: bool | None = None
-    notify_login_failure: bool | None = None
+    lockout_threshold: Omittable[int] = Field(default=None, ge=3, le=100)
+    notify_login_success: Omittable[bool] = None
+    notify_login_failure: Omittable[bool] = None
 
 
 class TwoFactorEnrollment(Schema):

@@ -118,6 +118,10 @@ class InvoiceNotCorrectable(Conflict):
 # Prepaid account and payments
 
 
+class InvalidIban(Unprocessable):
+    code = "invalid_iban"
+
+
 class InsufficientBalance(AppError):
     status = 409
     code = "insufficient_prepaid_balance"

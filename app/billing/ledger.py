@@ -17,6 +17,8 @@ UPDATE or DELETE on entries, so the balance is always the sum of the entries (ch
 import secrets
 import uuid
 
+from schwifty import IBAN
+from schwifty.exceptions import SchwiftyException
 from sqlalchemy import Select, exists, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -24,7 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.activity import service as activity
 from app.activity.types import Actor
 from app.billing import references
-from app.billing.errors import AlreadyPosted, InsufficientBalance
+from app.billing.errors import AlreadyPosted, InsufficientBalance, InvalidIban
 from app.billing.models import EntryKind, PrepaidAccount, PrepaidEntry, Withdrawal
 from app.billing.schemas import PrepaidEntryRead, WithdrawalCreate, WithdrawalRead
 from app.core import clock
@@ -151,6 +153,14 @@ def entries_query(organization_id: uuid.UUID, currency: str) -> Select[PrepaidEn
     )
 
 
+def valid_iban(text: str) -> str:
+    """The IBAN in compact form, once its country format and check digits hold (schwifty)."""
+    try:
+        return str(IBAN(text).compact)
+    except SchwiftyException as error:
+        raise InvalidIban(f"{text!r} is not a valid IBAN: {error}.") from error
+
+
 async def withdraw(
     session: AsyncSession,
     *,
@@ -160,6 +170,7 @@ async def withdraw(
     by: Actor,
 ) -> Withdrawal:
     """Pays the balance (or part of it) out to a bank account."""
+    iban = valid_iban(body.iban)
     account = await account_for(session, organization_id, currency)
     amount = body.amount_minor or account.balance_minor
     if amount <= 0:
@@ -172,7 +183,7 @@ async def withdraw(
         kind=EntryKind.withdrawal,
         amount_minor=-amount,
         reference=f"withdrawal:{withdrawal_id}",
-        description=f"Withdrawal to {body.iban[:4]}…{body.iban[-4:]}",
+        description=f"Withdrawal to {iban[:4]}…{iban[-4:]}",
     )
     withdrawal = Withdrawal(
         id=withdrawal_id,
@@ -180,7 +191,7 @@ async def withdraw(
         entry_id=entry.id,
         amount_minor=amount,
         currency=currency,
-        iban="".join(body.iban.split()),
+        iban=iban,
         account_holder=body.account_holder,
         requested_by=by.account_id,
     )

@@ -3,7 +3,6 @@ payments, the prepaid account, payment profiles, subscriptions), for its manager
 staff whose partnership includes billing."""
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, status
@@ -22,6 +21,7 @@ from app.billing.errors import (
     FreeGrantInvalid,
     InsufficientBalance,
     InvalidCard,
+    InvalidIban,
     InvoiceNotFound,
     InvoiceNotPayable,
     NoCardProfile,
@@ -72,6 +72,7 @@ from app.core.db import Session
 from app.core.errors import problem_responses
 from app.core.pagination import Page, Pagination, page_of, paginate
 from app.core.routing import AppRoute, declares
+from app.core.schemas import Instant
 from app.organizations.errors import BillingAddressNotFound, OrganizationNotFound, RoleForbidden
 
 router = APIRouter(
@@ -182,8 +183,8 @@ async def list_invoices(
     session: Session,
     page: Pagination,
     status_: Annotated[list[InvoiceStatus] | None, Query(alias="status")] = None,
-    issued_from: datetime | None = None,
-    issued_until: datetime | None = None,
+    issued_from: Instant | None = None,
+    issued_until: Instant | None = None,
 ) -> dict[str, Any]:
     """Invoice history, newest first, filtered by status and issue period."""
     rows, cursor = await paginate(
@@ -212,8 +213,8 @@ async def export_invoices(
     billing: Billing,
     session: Session,
     status_: Annotated[list[InvoiceStatus] | None, Query(alias="status")] = None,
-    issued_from: datetime | None = None,
-    issued_until: datetime | None = None,
+    issued_from: Instant | None = None,
+    issued_until: Instant | None = None,
 ) -> Response:
     """The filtered history as CSV (amounts in major units)."""
     document = await invoices.export_csv(
@@ -230,7 +231,7 @@ async def export_invoices(
     )
 
 
-@router.get("/invoices/{invoice_id}")
+@router.get("/invoices/{invoice_id:uuid}")
 @declares(read_scope, *ACCESS_ERRORS, InvoiceNotFound)
 async def read_invoice(invoice_id: uuid.UUID, billing: Billing, session: Session) -> InvoiceRead:
     invoice = await invoices.get_invoice(
@@ -364,7 +365,7 @@ async def top_up_prepaid(
 
 
 @router.post("/prepaid/{currency}/withdrawals", status_code=CREATED)
-@declares(write_scope, *ACCESS_ERRORS, InsufficientBalance, 422)
+@declares(write_scope, *ACCESS_ERRORS, InsufficientBalance, InvalidIban, 422)
 async def withdraw_prepaid(
     currency: Currency, body: WithdrawalCreate, billing: Billing, session: Session
 ) -> WithdrawalRead:

@@ -19,7 +19,7 @@ from app.billing.models import (
     SubscriptionStatus,
     TransferOutcome,
 )
-from app.core.schemas import Schema
+from app.core.schemas import Omittable, Schema
 
 Currency = Literal["CHF", "EUR"]
 AmountMinor = Annotated[int, Field(gt=0, le=100_000_000_00, description="Minor units (cents).")]
@@ -95,13 +95,13 @@ class PlanCreate(Schema):
 
 
 class PlanUpdate(Schema):
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    active: bool | None = None
-    affiliate_excluded: bool | None = None
-    prices: list[PriceWrite] | None = Field(
+    name: Omittable[str] = Field(default=None, min_length=1, max_length=200)
+    active: Omittable[bool] = None
+    affiliate_excluded: Omittable[bool] = None
+    prices: Omittable[list[PriceWrite]] = Field(
         default=None, max_length=20, description="Replaces every price."
     )
-    volume_tiers: list[TierWrite] | None = Field(
+    volume_tiers: Omittable[list[TierWrite]] = Field(
         default=None, max_length=20, description="Replaces every tier."
     )
 
@@ -409,7 +409,10 @@ class TopUpCreate(Schema):
 
 class WithdrawalCreate(Schema):
     amount_minor: AmountMinor | None = Field(default=None, description="Default: everything.")
-    iban: str = Field(pattern=r"^[A-Z]{2}[0-9]{2}[A-Z0-9 ]{10,36}$")
+    iban: str = Field(
+        pattern=r"^[A-Za-z]{2}[0-9]{2}[A-Za-z0-9 ]{10,42}$",
+        description="Checked against its country's format and check digits (`invalid_iban`).",
+    )
     account_holder: str = Field(min_length=1, max_length=200)
 
 
@@ -476,9 +479,9 @@ class SubscriptionRead(Schema):
 
 
 class SubscriptionUpdate(Schema):
-    auto_renew: bool | None = None
-    renewal_warranty: bool | None = None
-    period: BillingPeriod | None = Field(
+    auto_renew: Omittable[bool] = None
+    renewal_warranty: Omittable[bool] = None
+    period: Omittable[BillingPeriod] = Field(
         default=None,
         description="A new billing frequency: in effect from the last month of the running period.",
     )

@@ -14,7 +14,10 @@ from pydantic import BaseModel, Field
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from app.core.headers import allowed_methods
+
 PROBLEM_MEDIA_TYPE = "application/problem+json"
+NOT_NULL_VIOLATION = "23502"
 log = structlog.get_logger("app.errors")
 
 
@@ -88,6 +91,13 @@ class Forbidden(AppError):
 class Unprocessable(AppError):
     status = 422
     code = "unprocessable"
+
+
+class MalformedJson(AppError):
+    """The body is not JSON at all (a wrong value in valid JSON is a 422)."""
+
+    status = 400
+    code = "malformed_json"
 
 
 class TooManyRequests(AppError):
@@ -216,16 +226,21 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = _field_errors(exc)
     if any(error["type"] == "json_invalid" for error in errors):
-        return problem_response(400, "malformed_json", "The request body is not valid JSON.")
+        return problem_response(
+            MalformedJson.status, MalformedJson.code, "The request body is not valid JSON."
+        )
     return problem_response(422, "validation_error", "The request is not valid.", errors=errors)
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, StarletteHTTPException)
     detail = exc.detail if isinstance(exc.detail, str) else None
+    headers = dict(getattr(exc, "headers", None) or {})
     if exc.status_code == 404 and detail == "Not Found":
         detail = f"No route matches {request.url.path}."
-    return problem_response(exc.status_code, None, detail, headers=getattr(exc, "headers", None))
+    if exc.status_code == 405:
+        headers["Allow"] = allowed_methods(request)
+    return problem_response(exc.status_code, None, detail, headers=headers or None)
 
 
 async def _database_error(request: Request, exc: Exception) -> JSONResponse:
@@ -236,6 +251,9 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     # 22xxx are data exceptions: text PostgreSQL cannot store (NUL), numbers out of range…
     if sqlstate and str(sqlstate).startswith("22"):
         return problem_response(422, "invalid_value", "A value in the request cannot be stored.")
+    # A safety net: a null for a field that cannot be null is refused by the schemas first.
+    if sqlstate == NOT_NULL_VIOLATION:
+        return problem_response(422, "value_required", "A required value is missing.")
     return await _unexpected_error(request, exc)
 
 

@@ -1,6 +1,11 @@
-"""Liveness, readiness and metrics: outside /v1, for orchestrators and scrapers."""
+"""Liveness, readiness and metrics: outside /v1, for orchestrators and scrapers.
+
+``/metrics`` asks for ``Authorization: Bearer <MANAGER_METRICS_TOKEN>`` when that is set; in
+production without it, ``/metrics`` is not served at all.
+"""
 
 import asyncio
+import hmac
 
 from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
@@ -10,6 +15,7 @@ from app.core.errors import problem_response, problem_responses
 from app.core.metrics import render_metrics
 
 router = APIRouter(tags=["system"])
+metrics_router = APIRouter(tags=["system"])
 
 
 class Health(BaseModel):
@@ -37,7 +43,7 @@ async def readyz(request: Request) -> Health | Response:
     return Health(status="ok")
 
 
-@router.get(
+@metrics_router.get(
     "/metrics",
     operation_id="system-metrics",
     response_class=Response,
@@ -45,9 +51,17 @@ async def readyz(request: Request) -> Health | Response:
         200: {
             "content": {"text/plain": {}},
             "description": "Prometheus exposition format.",
-        }
+        },
+        **problem_responses(401),
     },
 )
-async def metrics() -> Response:
+async def metrics(request: Request) -> Response:
+    """Prometheus metrics; with `MANAGER_METRICS_TOKEN` set, only for that bearer token."""
+    token = request.app.state.settings.metrics_token
+    if token is not None:
+        given = request.headers.get("authorization", "")
+        expected = f"Bearer {token.get_secret_value()}"
+        if not hmac.compare_digest(given.encode(), expected.encode()):
+            return problem_response(401, "unauthorized", "The metrics token is missing or wrong.")
     body, content_type = render_metrics()
     return Response(body, media_type=content_type)

@@ -4,19 +4,21 @@ Every router uses ``AppRoute``. A route's operation id is ``<first tag>-<functio
 unless it names one; ``@declares(scope, *errors)`` above the function states the token scope
 the route needs (a route-table test holds that each route has exactly one) and the errors it
 raises. The OpenAPI document lists those errors, the ones its dependencies declare
-(``core.errors.raises``) and, on POST, those of the ``Idempotency-Key``, whose claim is a
-dependency after the scope (the key is the authenticated caller's); a POST whose response
-schema carries credentials never stores its response for replay.
+(``core.errors.raises``), on POST those of the ``Idempotency-Key`` (whose claim is a
+dependency after the scope: the key is the authenticated caller's; a POST whose response schema
+carries credentials never stores its response for replay), and what any request can get: a 422
+where the route takes parameters or a body, a 400 ``malformed_json`` where it takes a body.
 """
 
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from fastapi import Request, Response, params
+from fastapi.dependencies.utils import get_flat_dependant
 from fastapi.routing import APIRoute
 
 from app.core import idempotency
-from app.core.errors import AppError, dependency_problems, with_problems
+from app.core.errors import AppError, MalformedJson, dependency_problems, with_problems
 from app.core.schemas import carries_credentials
 
 _Endpoint = TypeVar("_Endpoint", bound=Callable[..., Any])
@@ -50,7 +52,7 @@ class AppRoute(APIRoute):
         if declared is not None:
             scope, errors = declared
             if scope not in dependencies:  # routers nest: each include builds the route again
-                dependencies.append(scope)
+                dependencies.insert(0, scope)  # the caller first: a 401 before a 429
         if "POST" in (kwargs.get("methods") or ()):
             # The key is claimed once the caller is known: after the scope check.
             dependencies = [d for d in dependencies if d is not idempotency.CLAIM]
@@ -60,6 +62,11 @@ class AppRoute(APIRoute):
             kwargs["operation_id"] = f"{kwargs['tags'][0]}-{endpoint.__name__}"
         super().__init__(path, endpoint, **kwargs)
         problems: list[int | type[AppError]] = [*errors, *dependency_problems(self.dependant)]
+        flat = get_flat_dependant(self.dependant)
+        if self.body_field is not None:
+            problems += [MalformedJson, 422]
+        elif flat.path_params or flat.query_params or flat.header_params or flat.cookie_params:
+            problems.append(422)
         if self.posts:
             problems += idempotency.IDEMPOTENCY_ERRORS
             self.openapi_extra = idempotency.document_header(self.openapi_extra)

@@ -1,19 +1,134 @@
-"""The base of every request and response schema."""
+"""The base of every request and response schema.
+
+- No string field takes a NUL character (PostgreSQL cannot store one).
+- JSON types are taken as they are: an integer field refuses ``"10"``, ``10.0``, ``1e3`` and
+  ``true``, a boolean field refuses ``0``, ``1`` and ``"true"``, a date-time field refuses a
+  number (pydantic would read seconds since 1970) — a 422 naming the field, at any depth of lists
+  and mappings. Values that are not JSON (ORM attributes) validate as usual. ``Instant`` is that
+  date-time rule for query parameters.
+- ``Omittable[T]``: a field of a partial update that may be left out but is never null (its schema
+  says so); ``T | None`` stays for the fields where null means "clear it".
+"""
 
 import dataclasses
-from typing import Annotated, Any, ClassVar, TypeVar, get_args
+import re
+import types
+from datetime import datetime
+from typing import Annotated, Any, ClassVar, TypeVar, Union, get_args, get_origin
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
+from pydantic.json_schema import SkipJsonSchema
+from pydantic_core import PydanticCustomError
 
+_T = TypeVar("_T")
 T = TypeVar("T")
 
 
-class Schema(BaseModel):
-    """Rejects NUL characters in every string field: PostgreSQL cannot store them."""
+def _not_null(value: Any) -> Any:
+    if value is None:
+        raise PydanticCustomError("null_not_allowed", "May be left out, but not null")
+    return value
 
-    model_config = ConfigDict(from_attributes=True, str_strip_whitespace=False)
+
+Omittable = Annotated[_T | SkipJsonSchema[None], BeforeValidator(_not_null)]
+"""Left out: unchanged (the attribute reads ``None``); null: a 422, not a database error."""
+
+
+_NUMBER = re.compile(r"\s*[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?\s*")
+
+
+def _iso_datetime(value: Any) -> Any:
+    if isinstance(value, int | float) or (isinstance(value, str) and _NUMBER.fullmatch(value)):
+        raise PydanticCustomError("datetime_type", "Input should be an ISO 8601 date-time")
+    return value
+
+
+Instant = Annotated[datetime, BeforeValidator(_iso_datetime)]
+"""A date-time given as ISO 8601 text only (never a number of seconds)."""
+
+
+def _bare(annotation: Any) -> Any:
+    while get_origin(annotation) is Annotated:
+        annotation = get_args(annotation)[0]
+    return annotation
+
+
+def _scalar_errors(annotation: Any, value: Any) -> PydanticCustomError | None:
+    """A JSON value of the wrong type for an ``int`` or ``bool`` somewhere in ``annotation``."""
+    annotation = _bare(annotation)
+    origin = get_origin(annotation)
+    if origin in (Union, types.UnionType):
+        if value is None:
+            return None
+        kinds = [arg for arg in get_args(annotation) if _bare(arg) is not type(None)]
+        return _scalar_errors(kinds[0], value) if len(kinds) == 1 else None
+    if annotation is bool:
+        if not isinstance(value, bool) and isinstance(value, int | float | str):
+            return PydanticCustomError("bool_type", "Input should be a JSON boolean")
+        return None
+    if annotation is int:
+        if isinstance(value, bool | float | str):
+            return PydanticCustomError("int_type", "Input should be a JSON integer")
+        return None
+    if annotation is datetime:
+        try:
+            _iso_datetime(value)
+        except PydanticCustomError as error:
+            return error
+        return None
+    if origin in (list, set, frozenset, tuple) and isinstance(value, list):
+        item = get_args(annotation)[0] if get_args(annotation) else Any
+        return next(filter(None, (_scalar_errors(item, entry) for entry in value)), None)
+    if origin is dict and isinstance(value, dict) and len(get_args(annotation)) == 2:
+        item = get_args(annotation)[1]
+        return next(filter(None, (_scalar_errors(item, entry) for entry in value.values())), None)
+    return None
+
+
+def _has_scalar(annotation: Any) -> bool:
+    return annotation in (int, bool, datetime) or any(
+        _has_scalar(arg) for arg in get_args(annotation)
+    )
+
+
+def _no_null_defaults(schema: dict[str, Any]) -> None:
+    """Drops ``"default": null`` from the properties that cannot be null (``Omittable``)."""
+    for prop in schema.get("properties", {}).values():
+        nullable = any(kind.get("type") == "null" for kind in prop.get("anyOf", ()))
+        if "default" in prop and prop["default"] is None and not nullable:
+            del prop["default"]
+
+
+class Schema(BaseModel):
+    """Rejects NUL characters and JSON values of the wrong scalar type (module docstring)."""
+
+    model_config = ConfigDict(
+        from_attributes=True, str_strip_whitespace=False, json_schema_extra=_no_null_defaults
+    )
+
     carries_credentials: ClassVar[bool] = False
     """True on a response holding a secret (a token, a key, codes): never stored for replay."""
+
+    _scalar_fields: ClassVar[dict[str, Any]] = {}
+
+    @classmethod
+    def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
+        super().__pydantic_init_subclass__(**kwargs)
+        cls._scalar_fields = {
+            name: field.annotation
+            for name, field in cls.model_fields.items()
+            if _has_scalar(field.annotation)
+        }
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _json_scalar_types(cls, value: Any, info: ValidationInfo) -> Any:
+        annotation = cls._scalar_fields.get(info.field_name or "")
+        if annotation is not None:
+            error = _scalar_errors(annotation, value)
+            if error is not None:
+                raise error
+        return value
 
     @field_validator("*", mode="after")
     @classmethod

@@ -1,13 +1,15 @@
 """Configuration from the environment (prefix ``MANAGER_``) and an optional ``.env`` file."""
 
+import re
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 from urllib.parse import urlsplit
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+_ORIGIN = re.compile(r"^https?://[A-Za-z0-9.\-\[\]:]+$")
 EXAMPLE_SECRET = "change-me-in-production"  # noqa: S105 - the value production refuses
 
 
@@ -105,6 +107,18 @@ class Settings(BaseSettings):
         default=None,
         description="Run the job loop inside `manager serve`; default: on when embedded.",
     )
+    cors_origins: list[str] = Field(
+        default_factory=list,
+        description="Origins (scheme://host[:port]) whose pages may call the API from a browser.",
+    )
+    api_docs: bool | None = Field(
+        default=None,
+        description="Serve /docs, /redoc and /openapi.json; default: on unless production.",
+    )
+    metrics_token: SecretStr | None = Field(
+        default=None,
+        description="Bearer token /metrics requires; unset: open, except production (not served).",
+    )
     webhooks_allow_private_targets: bool | None = Field(
         default=None,
         description="Let webhooks reach private, loopback and link-local addresses; default: "
@@ -130,6 +144,22 @@ class Settings(BaseSettings):
     @property
     def production(self) -> bool:
         return self.environment == "production"
+
+    @field_validator("cors_origins")
+    @classmethod
+    def _origins(cls, origins: list[str]) -> list[str]:
+        for origin in origins:
+            if origin != "*" and not _ORIGIN.match(origin):
+                raise ValueError(f"not an origin (scheme://host[:port], no path): {origin!r}")
+        return origins
+
+    @property
+    def docs_served(self) -> bool:
+        return self.api_docs if self.api_docs is not None else not self.production
+
+    @property
+    def metrics_served(self) -> bool:
+        return self.metrics_token is not None or not self.production
 
     @property
     def webhook_private_targets_allowed(self) -> bool:

@@ -99,7 +99,7 @@ async def grant_full_access(body: FullAccess, access: Manager, session: Session)
     return GrantRead.model_validate(found)
 
 
-@router.patch("/{organization_id}/grants/{grant_id}")
+@router.patch("/{organization_id}/grants/{grant_id:uuid}")
 @declares(WRITE, *MANAGER_ERRORS, GrantNotFound, RightNotApplicable, 422)
 async def update_grant(
     grant_id: uuid.UUID, body: GrantUpdate, access: Manager, session: Session
@@ -115,7 +115,7 @@ async def update_grant(
     return GrantRead.model_validate(found)
 
 
-@router.delete("/{organization_id}/grants/{grant_id}", status_code=NO_CONTENT)
+@router.delete("/{organization_id}/grants/{grant_id:uuid}", status_code=NO_CONTENT)
 @declares(WRITE, *MANAGER_ERRORS, GrantNotFound)
 async def revoke_grant(grant_id: uuid.UUID, access: Manager, session: Session) -> None:
     await rights.revoke_grant(session, access.organization, grant_id, by=access.actor)

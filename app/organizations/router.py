@@ -2,7 +2,6 @@
 included here, and the routes that are not organization-scoped in ``public_router``."""
 
 import uuid
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Query, Response, UploadFile, status
@@ -14,6 +13,7 @@ from app.core.db import Session
 from app.core.errors import problem_responses
 from app.core.pagination import InvalidCursor, Page, Pagination, page_of, paginate
 from app.core.routing import AppRoute, declares
+from app.core.schemas import Instant
 from app.organizations import (
     details,
     invitations_router,
@@ -250,8 +250,8 @@ async def organization_activity(
     actor_organization_id: Annotated[
         uuid.UUID | None, Query(description="Entries made as this organization (a partner).")
     ] = None,
-    since: datetime | None = None,
-    until: datetime | None = None,
+    since: Instant | None = None,
+    until: Instant | None = None,
 ) -> dict[str, Any]:
     """The organization's activity log: who did what, as whom, when; newest first."""
     statement = activity.query(

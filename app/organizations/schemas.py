@@ -7,7 +7,7 @@ from pydantic import EmailStr, Field, field_validator, model_validator
 
 from app.accounts.schemas import Password, PhoneNumber, PostalAddress
 from app.accounts.types import Language
-from app.core.schemas import IPAddress, Schema
+from app.core.schemas import IPAddress, Omittable, Schema
 from app.organizations.types import (
     GrantScope,
     OrganizationKind,
@@ -55,8 +55,8 @@ class OrganizationCreate(Schema):
 class OrganizationUpdate(Schema):
     """Only the fields sent change; ``phone`` null clears it."""
 
-    name: str | None = Field(default=None, min_length=1, max_length=200)
-    kind: OrganizationKind | None = None
+    name: Omittable[str] = Field(default=None, min_length=1, max_length=200)
+    kind: Omittable[OrganizationKind] = None
     address: PostalAddress | None = None
     phone: PhoneNumber | None = None
 
@@ -117,8 +117,8 @@ class MemberRead(Schema):
 
 
 class MemberUpdate(Schema):
-    role: Role | None = None
-    acts_for_clients: bool | None = None
+    role: Omittable[Role] = None
+    acts_for_clients: Omittable[bool] = None
 
 
 class LegalRepresentationHandover(Schema):
@@ -242,8 +242,8 @@ class GrantCreate(GrantSubject):
 
 
 class GrantUpdate(Schema):
-    rights: list[ProductRight] | None = Field(default=None, min_length=1, max_length=6)
-    include_future: bool | None = None
+    rights: Omittable[list[ProductRight]] = Field(default=None, min_length=1, max_length=6)
+    include_future: Omittable[bool] = None
 
 
 class GrantRead(Schema):
@@ -277,7 +277,7 @@ class TeamWrite(Schema):
 
 
 class TeamUpdate(Schema):
-    name: str | None = Field(default=None, min_length=1, max_length=100)
+    name: Omittable[str] = Field(default=None, min_length=1, max_length=100)
     description: str | None = Field(default=None, max_length=500)
 
 
@@ -405,8 +405,8 @@ class PartnershipRead(Schema):
 class PlatformOrganizationUpdate(Schema):
     """(An organization becomes an affiliate by joining the programme, ``/affiliate``.)"""
 
-    is_partner: bool | None = None
-    premium_support: bool | None = None
+    is_partner: Omittable[bool] = None
+    premium_support: Omittable[bool] = None
 
 
 class PlatformOrganizationRead(Schema):

@@ -5,7 +5,7 @@ from typing import Annotated, ClassVar
 from pydantic import EmailStr, Field, field_validator, model_validator
 
 from app.core import iban
-from app.core.schemas import Schema
+from app.core.schemas import Omittable, Schema
 from app.ticketing.models import (
     Channel,
     PaymentMethod,
@@ -64,19 +64,19 @@ class Payee(Schema):
 
 
 class TicketOfficeSettings(Schema):
-    payment_methods: list[PaymentMethod] | None = Field(default=None, min_length=1)
-    commission_per_ticket_minor: Money | None = None
-    commission_basis_points: dict[PaymentMethod, Annotated[int, Field(ge=0, le=10_000)]] | None = (
-        None
-    )
-    insurance_fee_minor: Money | None = None
-    unpaid_invoice_tickets_valid: bool | None = None
-    online_exchange_allowed: bool | None = None
-    exchange_cutoff_hours: Annotated[int, Field(ge=0, le=24 * 90)] | None = None
-    invoice_first_reminder_days: Annotated[int, Field(ge=1, le=90)] | None = Field(
+    payment_methods: Omittable[list[PaymentMethod]] = Field(default=None, min_length=1)
+    commission_per_ticket_minor: Omittable[Money] = None
+    commission_basis_points: Omittable[
+        dict[PaymentMethod, Annotated[int, Field(ge=0, le=10_000)]]
+    ] = None
+    insurance_fee_minor: Omittable[Money] = None
+    unpaid_invoice_tickets_valid: Omittable[bool] = None
+    online_exchange_allowed: Omittable[bool] = None
+    exchange_cutoff_hours: Omittable[Annotated[int, Field(ge=0, le=24 * 90)]] = None
+    invoice_first_reminder_days: Omittable[Annotated[int, Field(ge=1, le=90)]] = Field(
         default=None, description="d: days from the order to the first reminder."
     )
-    invoice_reminder_count: Annotated[int, Field(ge=0, le=10)] | None = Field(
+    invoice_reminder_count: Omittable[Annotated[int, Field(ge=0, le=10)]] = Field(
         default=None, description="n: reminders before the order is cancelled on day (n+1)·d."
     )
     payee: Payee | None = Field(
@@ -147,7 +147,7 @@ class EventCreate(Schema):
 
 
 class EventUpdate(Schema):
-    name: Name | None = None
+    name: Omittable[Name] = None
     description: Annotated[str, Field(max_length=10_000)] | None = None
 
 

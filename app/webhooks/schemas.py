@@ -4,7 +4,7 @@ from typing import Any, ClassVar
 
 from pydantic import Field, JsonValue
 
-from app.core.schemas import Schema
+from app.core.schemas import Omittable, Schema
 from app.events.catalog import EVENT_TYPES
 from app.webhooks.models import DeliveryStatus, DisabledReason
 from app.webhooks.patterns import PATTERN_DESCRIPTION
@@ -58,12 +58,12 @@ class WebhookSubscriptionCreate(Schema):
 class WebhookSubscriptionUpdate(Schema):
     """Only the fields sent change; `active: true` re-enables a disabled subscription."""
 
-    target_url: str | None = Field(default=None, min_length=1, max_length=2000)
-    event_types: list[EventTypePattern] | None = Field(
+    target_url: Omittable[str] = Field(default=None, min_length=1, max_length=2000)
+    event_types: Omittable[list[EventTypePattern]] = Field(
         default=None, min_length=1, max_length=50, description=PATTERN_DESCRIPTION
     )
     description: str | None = Field(default=None, max_length=500)
-    active: bool | None = None
+    active: Omittable[bool] = None
 
 
 class WebhookSubscriptionRead(Schema):
