@@ -23,6 +23,7 @@ from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddlewar
 from app.core.routing import AppRoute
 from app.core.settings import Settings, get_settings
 from app.organizations import router as organizations
+from app.ticketing import promotions_router as ticketing_promotions
 from app.ticketing import router as ticketing
 from app.ticketing import shop_router as ticketing_shop
 from app.webhooks import router as webhooks
@@ -46,6 +47,7 @@ def api_router() -> APIRouter:
     router.include_router(webhooks.router)
     router.include_router(ticketing.router)
     router.include_router(ticketing_shop.router)
+    router.include_router(ticketing_promotions.router)
     return router
 
 

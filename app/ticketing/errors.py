@@ -124,3 +124,77 @@ class UnknownTicket(Unprocessable):
 
 class ExchangeUnchanged(Unprocessable):
     code = "exchange_unchanged"
+
+
+# --- Sales tools: promotions, gift cards, seat plans ---
+__all__ += [
+    "GiftCardCurrencyMismatch",
+    "GiftCardEmpty",
+    "GiftCardExpired",
+    "GiftCardNotFound",
+    "PromotionCodeTaken",
+    "PromotionCodeUnknown",
+    "PromotionNotApplicable",
+    "PromotionNotFound",
+    "PromotionScopeInvalid",
+    "PromotionUsedUp",
+    "SeatPlanInvalid",
+    "SeatPlanLocked",
+    "SeatUnavailable",
+]
+
+
+class PromotionNotFound(NotFound):
+    code = "promotion_not_found"
+
+
+class GiftCardNotFound(NotFound):
+    code = "gift_card_not_found"
+
+
+class PromotionUsedUp(Conflict):
+    code = "promotion_used_up"
+
+
+class PromotionCodeTaken(Conflict):
+    code = "promotion_code_taken"
+
+
+class GiftCardEmpty(Conflict):
+    code = "gift_card_empty"
+
+
+class SeatUnavailable(Conflict):
+    code = "seat_unavailable"
+
+
+class SeatPlanLocked(Conflict):
+    code = "seat_plan_locked"
+
+
+class PromotionCodeUnknown(Unprocessable):
+    code = "promotion_code_unknown"
+
+
+class PromotionNotApplicable(Unprocessable):
+    code = "promotion_not_applicable"
+
+
+class PromotionScopeInvalid(Unprocessable):
+    code = "promotion_scope_invalid"
+
+
+class GiftCardExpired(Unprocessable):
+    code = "gift_card_expired"
+
+
+class GiftCardCurrencyMismatch(Unprocessable):
+    code = "gift_card_currency_mismatch"
+
+
+class SeatPlanInvalid(Unprocessable):
+    code = "seat_plan_invalid"
+
+
+CHECKOUT_ERRORS = (PromotionCodeUnknown, PromotionNotApplicable, PromotionUsedUp)
+"""What the sales tools add to placing an order (listed by the routes that place one)."""

@@ -3,7 +3,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -160,6 +160,12 @@ class TicketOrder(IdMixin, Base):
     auto_cancel_at: Mapped[datetime | None]
     next_deadline_at: Mapped[datetime | None]
     """The earlier of next_reminder_at and auto_cancel_at: what the deadline sweep looks at."""
+    # Sales tools (app/ticketing/checkout.py): the promotion applied, what a gift card paid.
+    discount_minor: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    promotion_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ticketing_promotions.id"))
+    promotion_code: Mapped[str | None] = mapped_column(String(40))
+    gift_card_minor: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    """Paid by a gift card: the rest (total_minor - gift_card_minor) by the payment method."""
 
 
 class Cancellation(IdMixin, Base):
@@ -199,6 +205,10 @@ class Ticket(IdMixin, Base):
     checked_in_at: Mapped[datetime | None]
     exchanged_from_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ticketing_tickets.id"))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    discount_minor: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    """Taken off the category's price by a promotion: price_minor is what is paid."""
+    seat_label: Mapped[str | None] = mapped_column(String(200))
+    """Section, row and seat of a performance with a seat plan, as printed on the ticket."""
 
 
 class Exchange(IdMixin, Base):
@@ -228,3 +238,138 @@ class Scan(IdMixin, Base):
     by_account_id: Mapped[uuid.UUID | None]
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+
+
+# --- Sales tools: promotions, gift cards, seat plans ---
+
+
+class DiscountKind(StrEnum):
+    percent = "percent"
+    fixed = "fixed"
+
+
+class Promotion(IdMixin, Base):
+    """A discount, by code or automatic, on the tickets it covers (event / performance /
+    category). ``max_uses`` bounds each code's uses, or an automatic promotion's."""
+
+    __tablename__ = "ticketing_promotions"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("max_uses IS NULL OR uses <= max_uses", name="within_max_uses"),
+        Index("ix_ticketing_promotions_office", "ticket_office_id", "created_at", "id"),
+    )
+
+    ticket_office_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_offices.id", ondelete="CASCADE")
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    automatic: Mapped[bool]
+    kind: Mapped[DiscountKind] = mapped_column(String(10))
+    amount: Mapped[int]
+    """Percent: basis points (1500 = 15 %); fixed: minor units off each ticket."""
+    event_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("ticketing_events.id", ondelete="CASCADE")
+    )
+    performance_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("ticketing_performances.id", ondelete="CASCADE")
+    )
+    price_category_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("ticketing_price_categories.id", ondelete="CASCADE")
+    )
+    valid_from: Mapped[datetime | None]
+    valid_until: Mapped[datetime | None]
+    min_quantity: Mapped[int] = mapped_column(default=1)
+    max_uses: Mapped[int | None]
+    uses: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class PromotionCode(IdMixin, Base):
+    __tablename__ = "ticketing_promotion_codes"
+    __table_args__ = (
+        UniqueConstraint("ticket_office_id", "code"),
+        CheckConstraint("max_uses IS NULL OR uses <= max_uses", name="within_max_uses"),
+    )
+
+    promotion_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_promotions.id", ondelete="CASCADE"), index=True
+    )
+    ticket_office_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_offices.id", ondelete="CASCADE")
+    )
+    code: Mapped[str] = mapped_column(String(40))
+    max_uses: Mapped[int | None]
+    uses: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class GiftCardEntryKind(StrEnum):
+    issued = "issued"
+    redeemed = "redeemed"
+    credited = "credited"
+
+
+class GiftCard(IdMixin, Base):
+    """A prepaid balance in the office's currency; spent in part or whole at checkout."""
+
+    __tablename__ = "ticketing_gift_cards"
+    __table_args__ = (
+        CheckConstraint("balance_minor >= 0", name="balance_not_negative"),
+        Index("ix_ticketing_gift_cards_office", "ticket_office_id", "created_at", "id"),
+    )
+
+    ticket_office_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_offices.id", ondelete="CASCADE")
+    )
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    initial_minor: Mapped[int]
+    balance_minor: Mapped[int]
+    expires_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class GiftCardEntry(IdMixin, Base):
+    """The gift card's history: issued, redeemed by an order, credited back by a cancellation."""
+
+    __tablename__ = "ticketing_gift_card_entries"
+
+    gift_card_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_gift_cards.id", ondelete="CASCADE"), index=True
+    )
+    order_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("ticketing_orders.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[GiftCardEntryKind] = mapped_column(String(20))
+    amount_minor: Mapped[int]
+    """Signed: + issued or credited, - redeemed."""
+    balance_after_minor: Mapped[int]
+    by_account_id: Mapped[uuid.UUID | None]
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class Seat(IdMixin, Base):
+    """A numbered seat of a performance's seat plan; held by at most one valid ticket."""
+
+    __tablename__ = "ticketing_seats"
+    __table_args__ = (
+        UniqueConstraint("performance_id", "section", "row", "number"),
+        Index("ix_ticketing_seats_free", "performance_id", "price_category_id", "rank"),
+    )
+
+    performance_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_performances.id", ondelete="CASCADE")
+    )
+    price_category_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_price_categories.id", ondelete="CASCADE")
+    )
+    section: Mapped[str] = mapped_column(String(100))
+    row: Mapped[str] = mapped_column(String(20))
+    number: Mapped[str] = mapped_column(String(20))
+    rank: Mapped[int]
+    """Best first: front rows, then the seats nearest the middle."""
+    ticket_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("ticketing_tickets.id", ondelete="SET NULL"), unique=True
+    )

@@ -21,7 +21,7 @@ from app.core.settings import get_settings
 from app.events import service as events
 from app.notifications.service import queue_mail
 from app.payments import service as payments
-from app.ticketing import deadlines, documents
+from app.ticketing import checkout, deadlines, documents
 from app.ticketing.errors import (
     CardTokenRequired,
     ExchangeCutoffPassed,
@@ -211,6 +211,7 @@ async def place_order(
                 )
             )
     session.add_all(tickets)
+    await checkout.price(session, office, order, tickets, body)  # promotions
     order.tickets_total_minor = sum(ticket.price_minor for ticket in tickets)
     if body.cancellation_insurance and office.insurance_fee_minor is not None:
         order.insurance_fee_minor = office.insurance_fee_minor * len(tickets)

@@ -25,6 +25,7 @@ from app.ticketing.deps import (
     OrganizationActor,
 )
 from app.ticketing.errors import (
+    CHECKOUT_ERRORS,
     CardTokenRequired,
     EventIncomplete,
     EventNotFound,
@@ -271,6 +272,7 @@ async def event_report_csv(
     InsuranceNotOffered,
     UnknownTicketChoice,
     PerformanceStarted,
+    *CHECKOUT_ERRORS,
     422,
 )
 async def sell(

@@ -15,6 +15,7 @@ from app.core.routing import AppRoute, declares
 from app.ticketing import offices, orders
 from app.ticketing.deps import ShopCustomer
 from app.ticketing.errors import (
+    CHECKOUT_ERRORS,
     CardTokenRequired,
     EventNotFound,
     ExchangeCutoffPassed,
@@ -84,6 +85,7 @@ async def read_event(event_id: uuid.UUID, session: Session) -> EventRead:
     InsuranceNotOffered,
     UnknownTicketChoice,
     PerformanceStarted,
+    *CHECKOUT_ERRORS,
     422,
     TooManyRequests,
 )
