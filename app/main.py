@@ -23,8 +23,10 @@ from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddlewar
 from app.core.routing import AppRoute
 from app.core.settings import Settings, get_settings
 from app.organizations import router as organizations
+from app.ticketing import gift_cards_router as ticketing_gift_cards
 from app.ticketing import promotions_router as ticketing_promotions
 from app.ticketing import router as ticketing
+from app.ticketing import seat_plans_router as ticketing_seat_plans
 from app.ticketing import shop_router as ticketing_shop
 from app.webhooks import router as webhooks
 
@@ -48,6 +50,10 @@ def api_router() -> APIRouter:
     router.include_router(ticketing.router)
     router.include_router(ticketing_shop.router)
     router.include_router(ticketing_promotions.router)
+    router.include_router(ticketing_gift_cards.router)
+    router.include_router(ticketing_gift_cards.shop_router)
+    router.include_router(ticketing_seat_plans.router)
+    router.include_router(ticketing_seat_plans.shop_router)
     return router
 
 

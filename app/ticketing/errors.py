@@ -196,5 +196,14 @@ class SeatPlanInvalid(Unprocessable):
     code = "seat_plan_invalid"
 
 
-CHECKOUT_ERRORS = (PromotionCodeUnknown, PromotionNotApplicable, PromotionUsedUp)
+CHECKOUT_ERRORS = (
+    PromotionCodeUnknown,
+    PromotionNotApplicable,
+    PromotionUsedUp,
+    GiftCardEmpty,
+    GiftCardExpired,
+    GiftCardCurrencyMismatch,
+    SeatUnavailable,
+    SeatPlanInvalid,
+)
 """What the sales tools add to placing an order (listed by the routes that place one)."""
