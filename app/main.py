@@ -23,6 +23,7 @@ from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddlewar
 from app.core.routing import AppRoute
 from app.core.settings import Settings, get_settings
 from app.organizations import router as organizations
+from app.ticketing import forms_router as ticketing_forms
 from app.ticketing import gift_cards_router as ticketing_gift_cards
 from app.ticketing import promotions_router as ticketing_promotions
 from app.ticketing import router as ticketing
@@ -54,6 +55,8 @@ def api_router() -> APIRouter:
     router.include_router(ticketing_gift_cards.shop_router)
     router.include_router(ticketing_seat_plans.router)
     router.include_router(ticketing_seat_plans.shop_router)
+    router.include_router(ticketing_forms.router)
+    router.include_router(ticketing_forms.shop_router)
     return router
 
 

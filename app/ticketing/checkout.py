@@ -10,19 +10,21 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.activity.types import Actor
-from app.ticketing import gift_cards, promotions, seat_plans
+from app.ticketing import forms, gift_cards, promotions, seat_plans
 from app.ticketing.models import Ticket, TicketOffice, TicketOrder
 from app.ticketing.schemas import TicketOrderCreate
 
 
-async def price(
+async def prepare(
     session: AsyncSession,
     office: TicketOffice,
     order: TicketOrder,
     tickets: Sequence[Ticket],
     body: TicketOrderCreate,
 ) -> None:
-    """Before the totals: the promotion's discount on the tickets (one use taken)."""
+    """Before the totals: the customer form's answers checked and kept, the promotion's discount
+    on the tickets (one use taken)."""
+    await forms.answer(session, order, tickets, body.answers)
     await promotions.apply(session, office, order, tickets, body.promotion_code)
 
 

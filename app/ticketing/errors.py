@@ -128,6 +128,7 @@ class ExchangeUnchanged(Unprocessable):
 
 # --- Sales tools: promotions, gift cards, seat plans ---
 __all__ += [
+    "AnswersInvalid",
     "GiftCardCurrencyMismatch",
     "GiftCardEmpty",
     "GiftCardExpired",
@@ -138,6 +139,7 @@ __all__ += [
     "PromotionNotFound",
     "PromotionScopeInvalid",
     "PromotionUsedUp",
+    "QuestionInvalid",
     "SeatPlanInvalid",
     "SeatPlanLocked",
     "SeatUnavailable",
@@ -196,6 +198,14 @@ class SeatPlanInvalid(Unprocessable):
     code = "seat_plan_invalid"
 
 
+class AnswersInvalid(Unprocessable):
+    code = "answers_invalid"
+
+
+class QuestionInvalid(Unprocessable):
+    code = "question_invalid"
+
+
 CHECKOUT_ERRORS = (
     PromotionCodeUnknown,
     PromotionNotApplicable,
@@ -205,5 +215,6 @@ CHECKOUT_ERRORS = (
     GiftCardCurrencyMismatch,
     SeatUnavailable,
     SeatPlanInvalid,
+    AnswersInvalid,
 )
 """What the sales tools add to placing an order (listed by the routes that place one)."""

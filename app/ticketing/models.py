@@ -166,6 +166,10 @@ class TicketOrder(IdMixin, Base):
     promotion_code: Mapped[str | None] = mapped_column(String(40))
     gift_card_minor: Mapped[int] = mapped_column(default=0, server_default=text("0"))
     """Paid by a gift card: the rest (total_minor - gift_card_minor) by the payment method."""
+    answers: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, default=list, server_default=text("'[]'::jsonb")
+    )
+    """The customer form's answers, validated at order time (app/ticketing/forms.py)."""
 
 
 class Cancellation(IdMixin, Base):
@@ -373,3 +377,28 @@ class Seat(IdMixin, Base):
     ticket_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("ticketing_tickets.id", ondelete="SET NULL"), unique=True
     )
+
+
+class QuestionKind(StrEnum):
+    text = "text"
+    choice = "choice"
+    number = "number"
+    date = "date"
+    yes_no = "yes_no"
+
+
+class Question(IdMixin, Base):
+    """A question of an event's customer form, asked once per order or for each ticket."""
+
+    __tablename__ = "ticketing_questions"
+
+    event_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_events.id", ondelete="CASCADE"), index=True
+    )
+    label: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[QuestionKind] = mapped_column(String(10))
+    required: Mapped[bool]
+    per_ticket: Mapped[bool]
+    choices: Mapped[list[str]] = mapped_column(ARRAY(String(200)), default=list)
+    position: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)

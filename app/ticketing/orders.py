@@ -211,7 +211,7 @@ async def place_order(
                 )
             )
     session.add_all(tickets)
-    await checkout.price(session, office, order, tickets, body)  # promotions
+    await checkout.prepare(session, office, order, tickets, body)  # form answers, promotion
     order.tickets_total_minor = sum(ticket.price_minor for ticket in tickets)
     if body.cancellation_insurance and office.insurance_fee_minor is not None:
         order.insurance_fee_minor = office.insurance_fee_minor * len(tickets)

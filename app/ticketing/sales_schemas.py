@@ -8,7 +8,7 @@ from pydantic import Field, model_validator
 
 from app.core.money import BASIS
 from app.core.schemas import Schema
-from app.ticketing.models import DiscountKind, GiftCardEntryKind
+from app.ticketing.models import DiscountKind, GiftCardEntryKind, QuestionKind
 from app.ticketing.schemas import Name
 
 Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{3,40}$")]
@@ -173,3 +173,25 @@ class SeatPlanRead(Schema):
     capacity: int
     available: int
     seats: list[SeatRead]
+
+
+# --- Customer forms ---
+
+
+class QuestionCreate(Schema):
+    label: Annotated[str, Field(min_length=1, max_length=300)]
+    kind: QuestionKind
+    required: bool = False
+    per_ticket: bool = Field(default=False, description="Asked for each ticket, not once.")
+    choices: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list, max_length=50, description="The options of a choice question."
+    )
+
+
+class QuestionRead(Schema):
+    id: uuid.UUID
+    label: str
+    kind: QuestionKind
+    required: bool
+    per_ticket: bool
+    choices: list[str]

@@ -140,6 +140,23 @@ class TicketRequest(Schema):
     )
 
 
+class AnswerCreate(Schema):
+    question_id: uuid.UUID
+    ticket: Annotated[int, Field(ge=0, le=999)] | None = Field(
+        default=None,
+        description="For a question asked per ticket: the ticket's position in the order "
+        "(0-based, across the lines in their order).",
+    )
+    value: str | int | float | bool
+
+
+class AnswerRead(Schema):
+    question_id: uuid.UUID
+    question: str
+    ticket_number: str | None
+    value: str | int | float | bool
+
+
 class TicketOrderCreate(Schema):
     customer: Customer
     tickets: list[TicketRequest] = Field(min_length=1, max_length=20)
@@ -151,6 +168,9 @@ class TicketOrderCreate(Schema):
     promotion_code: Annotated[str, Field(min_length=1, max_length=40)] | None = None
     gift_card_code: Annotated[str, Field(min_length=1, max_length=32)] | None = Field(
         default=None, description="Pays what it can of the total; the rest by the payment method."
+    )
+    answers: list[AnswerCreate] = Field(
+        default_factory=list, max_length=2000, description="The event's customer form."
     )
 
 
@@ -189,6 +209,7 @@ class TicketOrderRead(Schema):
     discount_minor: int = Field(description="Taken off the tickets by the promotion applied.")
     promotion_code: str | None
     gift_card_minor: int = Field(description="Paid by a gift card, out of total_minor.")
+    answers: list[AnswerRead]
     created_at: datetime
     paid_at: datetime | None
     cancelled_at: datetime | None

@@ -1,5 +1,6 @@
-"""ticketing sales tools: promotions and their codes, gift cards and their entries, seat plans;
-the discount, promotion and gift-card part on orders, the discount and seat label on tickets.
+"""ticketing sales tools: promotions and their codes, gift cards and their entries, seat plans,
+customer-form questions; on orders the discount, promotion, gift-card part and form answers, on
+tickets the discount and seat label.
 
 Revision ID: 5a1e5700c0de
 Revises: 2a97d8cdf92c
@@ -10,6 +11,7 @@ from collections.abc import Sequence
 
 import sqlalchemy as sa
 from alembic import op
+from sqlalchemy.dialects import postgresql
 
 revision: str = "5a1e5700c0de"
 down_revision: str | None = "2a97d8cdf92c"
@@ -247,8 +249,43 @@ def upgrade() -> None:
         "ticketing_tickets", sa.Column("seat_label", sa.String(length=200), nullable=True)
     )
 
+    op.create_table(
+        "ticketing_questions",
+        sa.Column("event_id", sa.UUID(), nullable=False),
+        sa.Column("label", sa.String(length=300), nullable=False),
+        sa.Column("kind", sa.String(length=10), nullable=False),
+        sa.Column("required", sa.Boolean(), nullable=False),
+        sa.Column("per_ticket", sa.Boolean(), nullable=False),
+        sa.Column("choices", postgresql.ARRAY(sa.String(length=200)), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.UUID(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["event_id"],
+            ["ticketing_events.id"],
+            name=op.f("fk_ticketing_questions_event_id_ticketing_events"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ticketing_questions")),
+    )
+    op.create_index(
+        op.f("ix_ticketing_questions_event_id"), "ticketing_questions", ["event_id"], unique=False
+    )
+    op.add_column(
+        "ticketing_orders",
+        sa.Column(
+            "answers",
+            postgresql.JSONB(astext_type=sa.Text()),
+            server_default=sa.text("'[]'::jsonb"),
+            nullable=False,
+        ),
+    )
+
 
 def downgrade() -> None:
+    op.drop_column("ticketing_orders", "answers")
+    op.drop_index(op.f("ix_ticketing_questions_event_id"), table_name="ticketing_questions")
+    op.drop_table("ticketing_questions")
     op.drop_column("ticketing_tickets", "seat_label")
     op.drop_column("ticketing_tickets", "discount_minor")
     op.drop_constraint(
