@@ -29,6 +29,7 @@ from app.ticketing import promotions_router as ticketing_promotions
 from app.ticketing import router as ticketing
 from app.ticketing import seat_plans_router as ticketing_seat_plans
 from app.ticketing import shop_router as ticketing_shop
+from app.ticketing import shops_router as ticketing_shops
 from app.webhooks import router as webhooks
 
 API_VERSION = "0.1.0"
@@ -57,6 +58,8 @@ def api_router() -> APIRouter:
     router.include_router(ticketing_seat_plans.shop_router)
     router.include_router(ticketing_forms.router)
     router.include_router(ticketing_forms.shop_router)
+    router.include_router(ticketing_shops.router)
+    router.include_router(ticketing_shops.shop_router)
     return router
 
 

@@ -133,6 +133,8 @@ __all__ += [
     "GiftCardEmpty",
     "GiftCardExpired",
     "GiftCardNotFound",
+    "OnlineShopInvalid",
+    "OnlineShopNotFound",
     "PromotionCodeTaken",
     "PromotionCodeUnknown",
     "PromotionNotApplicable",
@@ -196,6 +198,14 @@ class GiftCardCurrencyMismatch(Unprocessable):
 
 class SeatPlanInvalid(Unprocessable):
     code = "seat_plan_invalid"
+
+
+class OnlineShopNotFound(NotFound):
+    code = "online_shop_not_found"
+
+
+class OnlineShopInvalid(Unprocessable):
+    code = "online_shop_invalid"
 
 
 class AnswersInvalid(Unprocessable):

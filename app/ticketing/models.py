@@ -5,6 +5,7 @@ from typing import Any
 
 from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import clock
@@ -401,4 +402,28 @@ class Question(IdMixin, Base):
     per_ticket: Mapped[bool]
     choices: Mapped[list[str]] = mapped_column(ARRAY(String(200)), default=list)
     position: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class OnlineShop(IdMixin, Base):
+    """One of a ticket office's online shops: its events on sale, look and payment methods."""
+
+    __tablename__ = "ticketing_shops"
+    __table_args__ = (
+        Index("ix_ticketing_shops_office", "ticket_office_id", "created_at", "id"),
+        CheckConstraint(
+            "invoice_until_days_before IS NULL OR invoice_until_days_before >= 0",
+            name="invoice_days",
+        ),
+    )
+
+    ticket_office_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_offices.id", ondelete="CASCADE")
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    event_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(PG_UUID(as_uuid=True)), default=list)
+    payment_methods: Mapped[list[str]] = mapped_column(ARRAY(String(20)))
+    invoice_until_days_before: Mapped[int | None]
+    """"On invoice" is offered only until this many days before the performance."""
+    look: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)

@@ -8,8 +8,8 @@ from pydantic import Field, model_validator
 
 from app.core.money import BASIS
 from app.core.schemas import Schema
-from app.ticketing.models import DiscountKind, GiftCardEntryKind, QuestionKind
-from app.ticketing.schemas import Name
+from app.ticketing.models import DiscountKind, GiftCardEntryKind, PaymentMethod, QuestionKind
+from app.ticketing.schemas import EventRead, Name
 
 Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{3,40}$")]
 Label = Annotated[str, Field(min_length=1, max_length=20)]
@@ -195,3 +195,53 @@ class QuestionRead(Schema):
     required: bool
     per_ticket: bool
     choices: list[str]
+
+
+# --- Online shops ---
+
+OnlineMethod = Annotated[PaymentMethod, Field(description="card or invoice")]
+
+
+class OnlineShopCreate(Schema):
+    name: Name
+    event_ids: list[uuid.UUID] = Field(default_factory=list, max_length=500)
+    payment_methods: list[OnlineMethod] = Field(min_length=1, max_length=2)
+    invoice_until_days_before: Annotated[int, Field(ge=0, le=365)] | None = Field(
+        default=None,
+        description='"On invoice" offered only until this many days before the performance.',
+    )
+    look: dict[str, Annotated[str, Field(max_length=500)]] = Field(
+        default_factory=dict, max_length=20, description="Colours, logo address, texts…"
+    )
+
+
+class OnlineShopUpdate(Schema):
+    name: Name | None = None
+    event_ids: list[uuid.UUID] | None = Field(default=None, max_length=500)
+    payment_methods: list[OnlineMethod] | None = Field(default=None, min_length=1, max_length=2)
+    invoice_until_days_before: Annotated[int, Field(ge=0, le=365)] | None = None
+    look: dict[str, Annotated[str, Field(max_length=500)]] | None = Field(
+        default=None, max_length=20
+    )
+
+
+class OnlineShopRead(Schema):
+    id: uuid.UUID
+    ticket_office_id: uuid.UUID
+    name: str
+    event_ids: list[uuid.UUID]
+    payment_methods: list[PaymentMethod]
+    invoice_until_days_before: int | None
+    look: dict[str, str]
+    created_at: datetime
+
+
+class OnlineShopFront(Schema):
+    """A shop as its customers see it: its look and the published events on sale."""
+
+    id: uuid.UUID
+    name: str
+    look: dict[str, str]
+    payment_methods: list[PaymentMethod]
+    invoice_until_days_before: int | None
+    events: list[EventRead]

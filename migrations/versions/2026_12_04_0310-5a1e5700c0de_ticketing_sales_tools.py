@@ -1,5 +1,5 @@
 """ticketing sales tools: promotions and their codes, gift cards and their entries, seat plans,
-customer-form questions; on orders the discount, promotion, gift-card part and form answers, on
+customer-form questions, online shops; on orders the discount, promotion, gift-card part and form answers, on
 tickets the discount and seat label.
 
 Revision ID: 5a1e5700c0de
@@ -281,8 +281,39 @@ def upgrade() -> None:
         ),
     )
 
+    op.create_table(
+        "ticketing_shops",
+        sa.Column("ticket_office_id", sa.UUID(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("event_ids", postgresql.ARRAY(sa.UUID()), nullable=False),
+        sa.Column("payment_methods", postgresql.ARRAY(sa.String(length=20)), nullable=False),
+        sa.Column("invoice_until_days_before", sa.Integer(), nullable=True),
+        sa.Column("look", postgresql.JSONB(astext_type=sa.Text()), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.UUID(), nullable=False),
+        sa.CheckConstraint(
+            "invoice_until_days_before IS NULL OR invoice_until_days_before >= 0",
+            name=op.f("ck_ticketing_shops_invoice_days"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_office_id"],
+            ["ticketing_offices.id"],
+            name=op.f("fk_ticketing_shops_ticket_office_id_ticketing_offices"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ticketing_shops")),
+    )
+    op.create_index(
+        "ix_ticketing_shops_office",
+        "ticketing_shops",
+        ["ticket_office_id", "created_at", "id"],
+        unique=False,
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_ticketing_shops_office", table_name="ticketing_shops")
+    op.drop_table("ticketing_shops")
     op.drop_column("ticketing_orders", "answers")
     op.drop_index(op.f("ix_ticketing_questions_event_id"), table_name="ticketing_questions")
     op.drop_table("ticketing_questions")
