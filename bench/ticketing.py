@@ -65,7 +65,7 @@ SERVICE_ONLY = {"seat + promo order"}
 """Measured on the service alone (the baseline has no seat plan nor promotion), beside its
 plain "place order" of the same run."""
 PROMOTION_CODE = "BENCH10"
-SEAT_ROWS, SEATS_PER_ROW = 100, 500
+SEAT_ROWS, SEATS_PER_ROW = 20, 500
 PASSWORD = "correct horse battery staple"
 SCAN_PREFIX = "TS0"  # seeded ticket numbers: a 0 never occurs in the service's random numbers
 
@@ -99,7 +99,7 @@ class Server:
                 start_new_session=True,
             )
 
-    def wait_ready(self, timeout: float = 90) -> None:
+    def wait_ready(self, timeout: float = 300) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:

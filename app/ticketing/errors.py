@@ -228,3 +228,15 @@ CHECKOUT_ERRORS = (
     AnswersInvalid,
 )
 """What the sales tools add to placing an order (listed by the routes that place one)."""
+
+PLACING_ERRORS = (
+    PaymentDeclined,
+    SoldOut,
+    PaymentMethodNotOffered,
+    CardTokenRequired,
+    InsuranceNotOffered,
+    UnknownTicketChoice,
+    PerformanceStarted,
+    *CHECKOUT_ERRORS,
+)
+"""What placing an order may answer, for the routes that place one."""

@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.activity import service as activity
 from app.activity.types import Actor
 from app.core import clock
+from app.ticketing import offices
 from app.ticketing.errors import AnswersInvalid, QuestionInvalid
 from app.ticketing.models import (
     Event,
@@ -56,13 +56,12 @@ async def add_question(
     )
     session.add(question)
     await session.flush()
-    await activity.record(
+    await offices.record(
         session,
         by,
         "ticketing.question_added",
-        organization_id=office.organization_id,
-        product_id=office.id,
-        details={"event_id": str(event.id), "question_id": str(question.id)},
+        office,
+        {"event_id": str(event.id), "question_id": str(question.id)},
     )
     return question
 

@@ -13,7 +13,7 @@ from app.core.routing import AppRoute, declares
 from app.ticketing import forms, offices
 from app.ticketing.deps import READ, WRITE, OfficeManager, OfficeSeller, OfficeUser
 from app.ticketing.errors import EventNotFound, QuestionInvalid
-from app.ticketing.router import OFFICE
+from app.ticketing.router import OFFICE, csv_response
 from app.ticketing.sales_schemas import QuestionCreate, QuestionRead
 
 router = APIRouter(
@@ -55,10 +55,8 @@ async def list_questions(
 @declares(READ)
 async def export_answers(event_id: uuid.UUID, office: OfficeSeller, session: Session) -> Response:
     event = await offices.get_event(session, office.office.id, event_id)
-    return Response(
-        forms.answers_csv(await forms.answered_orders(session, event)),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="answers-{event.id}.csv"'},
+    return csv_response(
+        forms.answers_csv(await forms.answered_orders(session, event)), f"answers-{event.id}.csv"
     )
 
 

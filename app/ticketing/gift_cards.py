@@ -14,10 +14,10 @@ from collections.abc import Sequence
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.activity import service as activity
 from app.activity.types import Actor
 from app.core import clock
 from app.core.db import one_or_raise
+from app.ticketing import offices
 from app.ticketing.errors import (
     GiftCardCurrencyMismatch,
     GiftCardEmpty,
@@ -82,13 +82,12 @@ async def issue(
     await session.flush()
     session.add(_entry(card, GiftCardEntryKind.issued, body.amount_minor, None, by))
     await session.flush()
-    await activity.record(
+    await offices.record(
         session,
         by,
         "ticketing.gift_card_issued",
-        organization_id=office.organization_id,
-        product_id=office.id,
-        details={"gift_card_id": str(card.id), "amount_minor": body.amount_minor},
+        office,
+        {"gift_card_id": str(card.id), "amount_minor": body.amount_minor},
     )
     return card
 

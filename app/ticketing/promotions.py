@@ -19,7 +19,6 @@ from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.activity import service as activity
 from app.activity.types import Actor
 from app.core import clock
 from app.core.db import one_or_raise
@@ -107,13 +106,12 @@ async def create_promotion(
     session.add(promotion)
     await session.flush()
     added = await _insert_codes(session, promotion, body) if not body.automatic else []
-    await activity.record(
+    await offices.record(
         session,
         by,
         "ticketing.promotion_created",
-        organization_id=office.organization_id,
-        product_id=office.id,
-        details={"promotion_id": str(promotion.id), "name": promotion.name, "codes": len(added)},
+        office,
+        {"promotion_id": str(promotion.id), "name": promotion.name, "codes": len(added)},
     )
     return promotion
 
@@ -167,13 +165,12 @@ async def add_codes(
     if promotion.automatic:
         raise PromotionScopeInvalid("An automatic promotion has no codes.")
     added = await _insert_codes(session, promotion, body)
-    await activity.record(
+    await offices.record(
         session,
         by,
         "ticketing.promotion_codes_added",
-        organization_id=office.organization_id,
-        product_id=office.id,
-        details={"promotion_id": str(promotion.id), "codes": len(added)},
+        office,
+        {"promotion_id": str(promotion.id), "codes": len(added)},
     )
     return added
 
@@ -190,13 +187,12 @@ async def update_promotion(
     for field, value in changes.items():
         setattr(promotion, field, value)
     await session.flush()
-    await activity.record(
+    await offices.record(
         session,
         by,
         "ticketing.promotion_updated",
-        organization_id=office.organization_id,
-        product_id=office.id,
-        details={"promotion_id": str(promotion.id), "fields": sorted(changes)},
+        office,
+        {"promotion_id": str(promotion.id), "fields": sorted(changes)},
     )
     return promotion
 

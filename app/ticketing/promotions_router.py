@@ -13,7 +13,7 @@ from app.core.routing import AppRoute, declares
 from app.ticketing import promotions
 from app.ticketing.deps import READ, WRITE, OfficeManager
 from app.ticketing.errors import PromotionCodeTaken, PromotionNotFound, PromotionScopeInvalid
-from app.ticketing.router import OFFICE
+from app.ticketing.router import OFFICE, csv_response
 from app.ticketing.sales_schemas import (
     PromotionCodeRead,
     PromotionCodesCreate,
@@ -105,8 +105,4 @@ async def export_codes(
 ) -> Response:
     promotion = await promotions.get_promotion(session, office.office.id, promotion_id)
     codes = await promotions.codes_of(session, promotion)
-    return Response(
-        promotions.codes_csv(promotion, codes),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="codes-{promotion.id}.csv"'},
-    )
+    return csv_response(promotions.codes_csv(promotion, codes), f"codes-{promotion.id}.csv")

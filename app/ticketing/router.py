@@ -25,22 +25,17 @@ from app.ticketing.deps import (
     OrganizationActor,
 )
 from app.ticketing.errors import (
-    CHECKOUT_ERRORS,
-    CardTokenRequired,
+    PLACING_ERRORS,
     EventIncomplete,
     EventNotFound,
     ExchangeUnchanged,
-    InsuranceNotOffered,
     InvoiceOrderPartialCancel,
     OrderAlreadyCancelled,
     OrderAlreadyPaid,
     OrderCancelled,
     OrderNotFound,
     OrderNotPaid,
-    PaymentDeclined,
-    PaymentMethodNotOffered,
     PerformanceNotFound,
-    PerformanceStarted,
     SoldOut,
     TicketAlreadyCancelled,
     TicketNotExchangeable,
@@ -253,11 +248,7 @@ async def event_report_csv(
 ) -> Response:
     event = await offices.get_event(session, office.office.id, event_id)
     report = await reports.event_report(session, office.office, event)
-    return Response(
-        reports.report_csv(report),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="report-{event.id}.csv"'},
-    )
+    return csv_response(reports.report_csv(report), f"report-{event.id}.csv")
 
 
 @router.post("/{ticket_office_id}/events/{event_id}/orders", status_code=CREATED)
@@ -265,14 +256,7 @@ async def event_report_csv(
     WRITE,
     *OFFICE,
     EventNotFound,
-    PaymentDeclined,
-    SoldOut,
-    PaymentMethodNotOffered,
-    CardTokenRequired,
-    InsuranceNotOffered,
-    UnknownTicketChoice,
-    PerformanceStarted,
-    *CHECKOUT_ERRORS,
+    *PLACING_ERRORS,
     422,
 )
 async def sell(
@@ -413,6 +397,14 @@ async def order_tickets_pdf(
 ) -> Response:
     order = await orders.get_order(session, office.office.id, order_id)
     return pdf_response(*await orders.tickets_pdf(session, office.office, order, None))
+
+
+def csv_response(text: str, filename: str) -> Response:
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def pdf_response(pdf: bytes, filename: str) -> Response:

@@ -14,8 +14,8 @@ from collections.abc import Sequence
 from sqlalchemy import delete, insert, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.activity import service as activity
 from app.activity.types import Actor
+from app.ticketing import offices
 from app.ticketing.errors import (
     PerformanceNotFound,
     SeatPlanInvalid,
@@ -98,13 +98,12 @@ async def set_plan(
     await session.execute(insert(Seat), seats)
     performance.capacity = len(seats)
     await session.flush()
-    await activity.record(
+    await offices.record(
         session,
         by,
         "ticketing.seat_plan_set",
-        organization_id=office.organization_id,
-        product_id=office.id,
-        details={"performance_id": str(performance.id), "seats": len(seats)},
+        office,
+        {"performance_id": str(performance.id), "seats": len(seats)},
     )
 
 

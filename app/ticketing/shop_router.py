@@ -15,19 +15,14 @@ from app.core.routing import AppRoute, declares
 from app.ticketing import offices, orders
 from app.ticketing.deps import ShopCustomer
 from app.ticketing.errors import (
-    CHECKOUT_ERRORS,
-    CardTokenRequired,
+    PLACING_ERRORS,
     EventNotFound,
     ExchangeCutoffPassed,
     ExchangeUnchanged,
-    InsuranceNotOffered,
     OnlineExchangeNotAllowed,
     OrderAlreadyCancelled,
     OrderNotFound,
     OrderNotPaid,
-    PaymentDeclined,
-    PaymentMethodNotOffered,
-    PerformanceStarted,
     SoldOut,
     TicketNotExchangeable,
     TicketNotFound,
@@ -78,14 +73,7 @@ async def read_event(event_id: uuid.UUID, session: Session) -> EventRead:
 @declares(
     PUBLIC,
     EventNotFound,
-    PaymentDeclined,
-    SoldOut,
-    PaymentMethodNotOffered,
-    CardTokenRequired,
-    InsuranceNotOffered,
-    UnknownTicketChoice,
-    PerformanceStarted,
-    *CHECKOUT_ERRORS,
+    *PLACING_ERRORS,
     422,
     TooManyRequests,
 )

@@ -14,7 +14,6 @@ from typing import Any
 from sqlalchemy import Select, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.activity import service as activity
 from app.activity.types import Actor
 from app.core import clock
 from app.core.db import one_or_raise
@@ -110,13 +109,8 @@ async def _record(
     shop: OnlineShop,
     **details: Any,
 ) -> None:
-    await activity.record(
-        session,
-        by,
-        action,
-        organization_id=office.organization_id,
-        product_id=office.id,
-        details={"shop_id": str(shop.id), "name": shop.name, **details},
+    await offices.record(
+        session, by, action, office, {"shop_id": str(shop.id), "name": shop.name, **details}
     )
 
 

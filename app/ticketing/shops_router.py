@@ -15,17 +15,10 @@ from app.core.routing import AppRoute, declares
 from app.ticketing import orders, shops
 from app.ticketing.deps import READ, WRITE, OfficeManager, ShopCustomer
 from app.ticketing.errors import (
-    CHECKOUT_ERRORS,
-    CardTokenRequired,
+    PLACING_ERRORS,
     EventNotFound,
-    InsuranceNotOffered,
     OnlineShopInvalid,
     OnlineShopNotFound,
-    PaymentDeclined,
-    PaymentMethodNotOffered,
-    PerformanceStarted,
-    SoldOut,
-    UnknownTicketChoice,
 )
 from app.ticketing.router import OFFICE
 from app.ticketing.sales_schemas import (
@@ -93,14 +86,7 @@ async def read_shop(shop_id: uuid.UUID, session: Session) -> OnlineShopFront:
     PUBLIC,
     OnlineShopNotFound,
     EventNotFound,
-    PaymentDeclined,
-    SoldOut,
-    PaymentMethodNotOffered,
-    CardTokenRequired,
-    InsuranceNotOffered,
-    UnknownTicketChoice,
-    PerformanceStarted,
-    *CHECKOUT_ERRORS,
+    *PLACING_ERRORS,
     422,
     TooManyRequests,
 )
