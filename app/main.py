@@ -23,6 +23,7 @@ from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddlewar
 from app.core.routing import AppRoute
 from app.core.settings import Settings, get_settings
 from app.organizations import router as organizations
+from app.ticketing import checkin_lists_router as ticketing_checkin
 from app.ticketing import forms_router as ticketing_forms
 from app.ticketing import gift_cards_router as ticketing_gift_cards
 from app.ticketing import promotions_router as ticketing_promotions
@@ -60,6 +61,8 @@ def api_router() -> APIRouter:
     router.include_router(ticketing_forms.shop_router)
     router.include_router(ticketing_shops.router)
     router.include_router(ticketing_shops.shop_router)
+    router.include_router(ticketing_checkin.router)
+    router.include_router(ticketing_checkin.device_router)
     return router
 
 

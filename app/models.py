@@ -57,6 +57,9 @@ from app.organizations.models import (
 from app.payments.models import PaymentAuthorization
 from app.ticketing.models import (
     Cancellation,
+    CheckinDevice,
+    CheckinList,
+    CheckinPresence,
     Event,
     Exchange,
     GiftCard,
@@ -93,6 +96,9 @@ __all__ = [
     "BillingOrder",
     "Cancellation",
     "CartItem",
+    "CheckinDevice",
+    "CheckinList",
+    "CheckinPresence",
     "ConsumedToken",
     "Counter",
     "DomainEvent",

@@ -1,6 +1,6 @@
 """Ticketing's errors: one class per stable code, listed by the routes that raise them."""
 
-from app.core.errors import Conflict, NotFound, Unprocessable
+from app.core.errors import Conflict, NotFound, Unauthorized, Unprocessable
 from app.payments.service import PaymentDeclined
 
 __all__ = [
@@ -129,6 +129,9 @@ class ExchangeUnchanged(Unprocessable):
 # --- Sales tools: promotions, gift cards, seat plans ---
 __all__ += [
     "AnswersInvalid",
+    "CheckinListInvalid",
+    "CheckinListNotFound",
+    "DeviceTokenInvalid",
     "GiftCardCurrencyMismatch",
     "GiftCardEmpty",
     "GiftCardExpired",
@@ -198,6 +201,18 @@ class GiftCardCurrencyMismatch(Unprocessable):
 
 class SeatPlanInvalid(Unprocessable):
     code = "seat_plan_invalid"
+
+
+class CheckinListNotFound(NotFound):
+    code = "checkin_list_not_found"
+
+
+class CheckinListInvalid(Unprocessable):
+    code = "checkin_list_invalid"
+
+
+class DeviceTokenInvalid(Unauthorized):
+    code = "device_token_invalid"
 
 
 class OnlineShopNotFound(NotFound):

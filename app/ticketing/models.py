@@ -52,6 +52,9 @@ class ScanResult(StrEnum):
     unknown = "unknown"
     wrong_performance = "wrong_performance"
     unpaid = "unpaid"
+    not_on_list = "not_on_list"
+    already_inside = "already_inside"
+    not_inside = "not_inside"
 
 
 class TicketOffice(TimestampMixin, Base):
@@ -427,3 +430,54 @@ class OnlineShop(IdMixin, Base):
     """"On invoice" is offered only until this many days before the performance."""
     look: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class CheckinList(IdMixin, Base):
+    """A check-in list of an event (an entrance, a category…), scanned by its own devices."""
+
+    __tablename__ = "ticketing_checkin_lists"
+
+    event_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_events.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    price_category_ids: Mapped[list[uuid.UUID]] = mapped_column(
+        ARRAY(PG_UUID(as_uuid=True)), default=list
+    )
+    """The categories it admits; empty: all of the event's."""
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class CheckinDevice(IdMixin, Base):
+    """A scanning device of one list; its token reaches that list's scans and nothing else."""
+
+    __tablename__ = "ticketing_checkin_devices"
+
+    checkin_list_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_checkin_lists.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    revoked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class CheckinPresence(Base):
+    """Whether a ticket is inside, per list and performance: entries and exits flip it."""
+
+    __tablename__ = "ticketing_checkin_presences"
+    __table_args__ = (
+        Index("ix_ticketing_checkin_presences_count", "checkin_list_id", "performance_id"),
+    )
+
+    checkin_list_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_checkin_lists.id", ondelete="CASCADE"), primary_key=True
+    )
+    ticket_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    performance_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_performances.id", ondelete="CASCADE"), primary_key=True
+    )
+    inside: Mapped[bool]
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now)

@@ -2,13 +2,19 @@
 
 import uuid
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
 from app.core.money import BASIS
 from app.core.schemas import Schema
-from app.ticketing.models import DiscountKind, GiftCardEntryKind, PaymentMethod, QuestionKind
+from app.ticketing.models import (
+    DiscountKind,
+    GiftCardEntryKind,
+    PaymentMethod,
+    QuestionKind,
+    ScanResult,
+)
 from app.ticketing.schemas import EventRead, Name
 
 Code = Annotated[str, Field(pattern=r"^[A-Za-z0-9_-]{3,40}$")]
@@ -245,3 +251,59 @@ class OnlineShopFront(Schema):
     payment_methods: list[PaymentMethod]
     invoice_until_days_before: int | None
     events: list[EventRead]
+
+
+# --- Check-in lists ---
+
+
+class CheckinListCreate(Schema):
+    name: Name
+    price_category_ids: list[uuid.UUID] = Field(
+        default_factory=list, max_length=50, description="Admitted categories; empty: all."
+    )
+
+
+class CheckinListRead(Schema):
+    id: uuid.UUID
+    event_id: uuid.UUID
+    name: str
+    price_category_ids: list[uuid.UUID]
+    created_at: datetime
+
+
+class CheckinDeviceCreate(Schema):
+    name: Name
+
+
+class CheckinDeviceRead(Schema):
+    id: uuid.UUID
+    checkin_list_id: uuid.UUID
+    name: str
+    created_at: datetime
+
+
+class CreatedCheckinDevice(CheckinDeviceRead):
+    token: str = Field(description="The device's secret (header X-Device-Token); shown once.")
+
+
+class CheckinScanCreate(Schema):
+    performance_id: uuid.UUID
+    ticket_number: Annotated[str, Field(min_length=1, max_length=64)]
+    direction: Literal["entry", "exit"] = "entry"
+
+
+class CheckinScanRead(Schema):
+    accepted: bool
+    result: ScanResult
+    direction: str
+    ticket_number: str
+    ticket_id: uuid.UUID | None
+    inside: int = Field(description="Tickets inside for this list and performance, after it.")
+
+
+class CheckinCount(Schema):
+    checkin_list_id: uuid.UUID
+    performance_id: uuid.UUID
+    inside: int
+    entries: int
+    exits: int

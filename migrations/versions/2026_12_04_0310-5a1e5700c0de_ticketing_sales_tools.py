@@ -1,6 +1,6 @@
 """ticketing sales tools: promotions and their codes, gift cards and their entries, seat plans,
-customer-form questions, online shops; on orders the discount, promotion, gift-card part and form answers, on
-tickets the discount and seat label.
+customer-form questions, online shops, check-in lists with their devices and presences; on orders
+the discount, promotion, gift-card part and form answers, on tickets the discount and seat label.
 
 Revision ID: 5a1e5700c0de
 Revises: 2a97d8cdf92c
@@ -310,8 +310,99 @@ def upgrade() -> None:
         unique=False,
     )
 
+    op.create_table(
+        "ticketing_checkin_lists",
+        sa.Column("event_id", sa.UUID(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("price_category_ids", postgresql.ARRAY(sa.UUID()), nullable=False),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.UUID(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["event_id"],
+            ["ticketing_events.id"],
+            name=op.f("fk_ticketing_checkin_lists_event_id_ticketing_events"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ticketing_checkin_lists")),
+    )
+    op.create_index(
+        op.f("ix_ticketing_checkin_lists_event_id"),
+        "ticketing_checkin_lists",
+        ["event_id"],
+        unique=False,
+    )
+    op.create_table(
+        "ticketing_checkin_devices",
+        sa.Column("checkin_list_id", sa.UUID(), nullable=False),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("token_digest", sa.String(length=64), nullable=False),
+        sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+        sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("id", sa.UUID(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["checkin_list_id"],
+            ["ticketing_checkin_lists.id"],
+            name=op.f("fk_ticketing_checkin_devices_checkin_list_id_ticketing_checkin_lists"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_ticketing_checkin_devices")),
+        sa.UniqueConstraint("token_digest", name=op.f("uq_ticketing_checkin_devices_token_digest")),
+    )
+    op.create_index(
+        op.f("ix_ticketing_checkin_devices_checkin_list_id"),
+        "ticketing_checkin_devices",
+        ["checkin_list_id"],
+        unique=False,
+    )
+    op.create_table(
+        "ticketing_checkin_presences",
+        sa.Column("checkin_list_id", sa.UUID(), nullable=False),
+        sa.Column("ticket_id", sa.UUID(), nullable=False),
+        sa.Column("performance_id", sa.UUID(), nullable=False),
+        sa.Column("inside", sa.Boolean(), nullable=False),
+        sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["checkin_list_id"],
+            ["ticketing_checkin_lists.id"],
+            name=op.f("fk_ticketing_checkin_presences_checkin_list_id_ticketing_checkin_lists"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["performance_id"],
+            ["ticketing_performances.id"],
+            name=op.f("fk_ticketing_checkin_presences_performance_id_ticketing_performances"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["ticket_id"],
+            ["ticketing_tickets.id"],
+            name=op.f("fk_ticketing_checkin_presences_ticket_id_ticketing_tickets"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint(
+            "checkin_list_id",
+            "ticket_id",
+            "performance_id",
+            name=op.f("pk_ticketing_checkin_presences"),
+        ),
+    )
+    op.create_index(
+        "ix_ticketing_checkin_presences_count",
+        "ticketing_checkin_presences",
+        ["checkin_list_id", "performance_id"],
+        unique=False,
+    )
+
 
 def downgrade() -> None:
+    op.drop_index("ix_ticketing_checkin_presences_count", table_name="ticketing_checkin_presences")
+    op.drop_table("ticketing_checkin_presences")
+    op.drop_index(
+        op.f("ix_ticketing_checkin_devices_checkin_list_id"), table_name="ticketing_checkin_devices"
+    )
+    op.drop_table("ticketing_checkin_devices")
+    op.drop_index(op.f("ix_ticketing_checkin_lists_event_id"), table_name="ticketing_checkin_lists")
+    op.drop_table("ticketing_checkin_lists")
     op.drop_index("ix_ticketing_shops_office", table_name="ticketing_shops")
     op.drop_table("ticketing_shops")
     op.drop_column("ticketing_orders", "answers")
