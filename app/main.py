@@ -34,8 +34,14 @@ from app.partner_services import router as partner_services
 from app.sso import router as sso
 from app.sso import service as sso_service
 from app.sso.dns import DnsPythonResolver
+from app.ticketing import checkin_lists_router as ticketing_checkin
+from app.ticketing import forms_router as ticketing_forms
+from app.ticketing import gift_cards_router as ticketing_gift_cards
+from app.ticketing import promotions_router as ticketing_promotions
 from app.ticketing import router as ticketing
+from app.ticketing import seat_plans_router as ticketing_seat_plans
 from app.ticketing import shop_router as ticketing_shop
+from app.ticketing import shops_router as ticketing_shops
 from app.webhooks import router as webhooks
 
 API_VERSION = "0.1.0"
@@ -72,6 +78,17 @@ def api_router() -> APIRouter:
     router.include_router(ticket_sales_router.shop_router)
     router.include_router(ticket_sales_router.office_router)
     router.include_router(ticket_sales_router.staff_router)
+    router.include_router(ticketing_promotions.router)
+    router.include_router(ticketing_gift_cards.router)
+    router.include_router(ticketing_gift_cards.shop_router)
+    router.include_router(ticketing_seat_plans.router)
+    router.include_router(ticketing_seat_plans.shop_router)
+    router.include_router(ticketing_forms.router)
+    router.include_router(ticketing_forms.shop_router)
+    router.include_router(ticketing_shops.router)
+    router.include_router(ticketing_shops.shop_router)
+    router.include_router(ticketing_checkin.router)
+    router.include_router(ticketing_checkin.device_router)
     return router
 
 

@@ -19,24 +19,18 @@ from app.core.routing import AppRoute, declares
 from app.ticketing import offices, orders
 from app.ticketing.deps import READ, WRITE, OfficeSeller, ShopCustomer
 from app.ticketing.errors import (
-    CardTokenRequired,
+    PLACING_ERRORS,
     EventNotFound,
-    InsuranceNotOffered,
     InvoiceOrderPartialCancel,
     OrderAlreadyCancelled,
     OrderAlreadyPaid,
     OrderCancelled,
     OrderNotFound,
     OrderWithoutInvoice,
-    PaymentDeclined,
-    PaymentMethodNotOffered,
-    PerformanceStarted,
     RefundExceedsTickets,
-    SoldOut,
     TicketAlreadyCancelled,
     TicketCheckedIn,
     UnknownTicket,
-    UnknownTicketChoice,
 )
 from app.ticketing.models import Channel, TicketOrder
 from app.ticketing.router import OFFICE, pdf_response
@@ -51,17 +45,7 @@ from app.ticketing.schemas import (
 )
 
 CREATED = status.HTTP_201_CREATED
-PLACING = (
-    EventNotFound,
-    PaymentDeclined,
-    SoldOut,
-    PaymentMethodNotOffered,
-    CardTokenRequired,
-    InsuranceNotOffered,
-    UnknownTicketChoice,
-    PerformanceStarted,
-    422,
-)
+PLACING = (EventNotFound, *PLACING_ERRORS, 422)
 """What placing an order may answer, at the shop as at the box office."""
 PDF = {"content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}}}
 

@@ -60,7 +60,12 @@ from app.ticketing.orders import ACCESS_KEY_PURPOSE
 ROOT = Path(__file__).resolve().parents[1]
 LOOPBACK = "127.0.0.1"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", ""}  # "" is a Unix socket
-OPERATIONS = ("list orders", "place order", "scan ticket")
+OPERATIONS = ("list orders", "place order", "seat + promo order", "scan ticket")
+SERVICE_ONLY = {"seat + promo order"}
+"""Measured on the service alone (the baseline has no seat plan nor promotion), beside its
+plain "place order" of the same run."""
+PROMOTION_CODE = "BENCH10"
+SEAT_ROWS, SEATS_PER_ROW = 20, 500
 PASSWORD = "correct horse battery staple"
 SCAN_PREFIX = "TS0"  # seeded ticket numbers: a 0 never occurs in the service's random numbers
 
@@ -94,7 +99,7 @@ class Server:
                 start_new_session=True,
             )
 
-    def wait_ready(self, timeout: float = 90) -> None:
+    def wait_ready(self, timeout: float = 300) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self.process.poll() is not None:
@@ -225,6 +230,7 @@ class Shop:
     sale_performance_id: str
     scan_performance_id: str
     sweep_performance_id: str
+    seated_performance_id: str
     category_id: str
     token: str
 
@@ -237,8 +243,9 @@ class Shop:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-def order_body(shop: Shop, performance_id: str) -> dict[str, Any]:
-    return {
+def order_body(shop: Shop, performance_id: str, promotion: bool = False) -> dict[str, Any]:
+    extra = {"promotion_code": PROMOTION_CODE} if promotion else {}
+    return extra | {
         "customer": {"name": "Jeanne Dupont", "email": "jeanne@example.ch", "language": "fr"},
         "tickets": [
             {
@@ -321,7 +328,7 @@ async def open_shop(service_url: str, db: asyncpg.Connection) -> Shop:
                             "venue": venue,
                             "capacity": 1_000_000,
                         }
-                        for day, venue in enumerate(("Sales", "Scans", "Sweep"))
+                        for day, venue in enumerate(("Sales", "Scans", "Sweep", "Seated"))
                     ],
                     "price_categories": [{"name": "Zone 1", "price_minor": 5000}],
                 },
@@ -340,7 +347,43 @@ async def open_shop(service_url: str, db: asyncpg.Connection) -> Shop:
         "UPDATE ticketing_performances SET capacity = 2000000000 WHERE event_id = $1::uuid",
         event["id"],
     )
-    sale, scan, sweep = (p["id"] for p in event["performances"])
+    sale, scan, sweep, seated = (p["id"] for p in event["performances"])
+    category_id = event["price_categories"][0]["id"]
+    async with httpx.AsyncClient(base_url=service_url, timeout=120) as client:
+        # A seat plan (its seats become the performance's capacity) and a 10 % code, unlimited.
+        expect(
+            await client.put(
+                f"{base}/{office['id']}/events/{event['id']}/performances/{seated}/seat-plan",
+                json={
+                    "rows": [
+                        {
+                            "section": "Parterre",
+                            "row": str(row),
+                            "seats": SEATS_PER_ROW,
+                            "price_category_id": category_id,
+                        }
+                        for row in range(1, SEAT_ROWS + 1)
+                    ]
+                },
+                headers=headers,
+            ),
+            200,
+        )
+        expect(
+            await client.post(
+                f"{base}/{office['id']}/promotions",
+                json={
+                    "name": "Bench",
+                    "kind": "percent",
+                    "amount": 1000,
+                    "event_id": event["id"],
+                    "performance_id": seated,
+                    "codes": [PROMOTION_CODE],
+                },
+                headers=headers,
+            ),
+            201,
+        )
     return Shop(
         organization_id=organization_id,
         office_id=office["id"],
@@ -348,7 +391,8 @@ async def open_shop(service_url: str, db: asyncpg.Connection) -> Shop:
         sale_performance_id=sale,
         scan_performance_id=scan,
         sweep_performance_id=sweep,
-        category_id=event["price_categories"][0]["id"],
+        seated_performance_id=seated,
+        category_id=category_id,
         token=token,
     )
 
@@ -493,8 +537,9 @@ def list_script(shop: Shop) -> str:
     return f'wrk.headers["Authorization"] = {lua_string(shop.headers["Authorization"])}\n'
 
 
-def order_script(shop: Shop) -> str:
-    body = json.dumps(order_body(shop, shop.sale_performance_id))
+def order_script(shop: Shop, seated: bool = False) -> str:
+    performance_id = shop.seated_performance_id if seated else shop.sale_performance_id
+    body = json.dumps(order_body(shop, performance_id, promotion=seated))
     return (
         'wrk.method = "POST"\n'
         'wrk.headers["Content-Type"] = "application/json"\n'
@@ -620,9 +665,9 @@ async def measure_one(
 ) -> Measure:
     if operation == "list orders":
         url, script = f"{server.url}{shop.office_path}/orders?limit=20", list_script(shop)
-    elif operation == "place order":
+    elif operation in ("place order", "seat + promo order"):
         url = f"{server.url}{shop.office_path}/events/{shop.event_id}/orders"
-        script = order_script(shop)
+        script = order_script(shop, seated=operation in SERVICE_ONLY)
     else:
         first, count = pool.take()
         url = f"{server.url}{shop.office_path}/scans"
@@ -656,8 +701,10 @@ async def load_test(
     results = Results()
     pool = ScanPool(args.scan_tickets, slices=2 * args.runs + (2 if args.warmup else 0))
     if args.warmup:
-        for server in servers.values():
+        for target, server in servers.items():
             for operation in args.operations:
+                if target != "service" and operation in SERVICE_ONLY:
+                    continue
                 await measure_one(wrk, server, operation, shop, pool, db, args, args.warmup)
         print(f"warmed up ({args.warmup} s per operation and target)")
     for run in range(1, args.runs + 1):
@@ -667,6 +714,8 @@ async def load_test(
             if run % 2 == 0:  # alternate who goes first, against drift
                 targets.reverse()
             for target, server in targets:
+                if target != "service" and operation in SERVICE_ONLY:
+                    continue
                 measure = await measure_one(
                     wrk, server, operation, shop, pool, db, args, args.duration
                 )
@@ -682,7 +731,9 @@ def table(results: Results, runs: int) -> str:
         "| service/baseline |",
         "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for operation in [o for o in OPERATIONS if (o, "service") in results.runs]:
+    for operation in [
+        o for o in OPERATIONS if (o, "service") in results.runs and o not in SERVICE_ONLY
+    ]:
         service = [results.median(operation, "service", a) for a in ("rate", "p50_ms", "p99_ms")]
         baseline = [results.median(operation, "baseline", a) for a in ("rate", "p50_ms", "p99_ms")]
         lines.append(
@@ -690,6 +741,17 @@ def table(results: Results, runs: int) -> str:
             f"| {baseline[0]:.0f} | {baseline[1]:.1f} | {baseline[2]:.1f} "
             f"| {service[0] / baseline[0]:.2f} |"
         )
+    if ("place order", "service") in results.runs:
+        plain = [results.median("place order", "service", a) for a in ("rate", "p50_ms", "p99_ms")]
+        for operation in [o for o in OPERATIONS if o in SERVICE_ONLY]:
+            if (operation, "service") not in results.runs:
+                continue
+            seated = [results.median(operation, "service", a) for a in ("rate", "p50_ms", "p99_ms")]
+            lines.append(
+                f"{operation} (service): {seated[0]:.0f} req/s, p50 {seated[1]:.1f} ms, "
+                f"p99 {seated[2]:.1f} ms; plain order {plain[0]:.0f} req/s, p50 {plain[1]:.1f} ms, "
+                f"p99 {plain[2]:.1f} ms; ratio {seated[0] / plain[0]:.2f}"
+            )
     if ("scan ticket", "service") in results.runs:
         shares = [
             f"{target} {100 * results.median('scan ticket', target, 'first_scans'):.0f} %"

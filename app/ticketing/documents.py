@@ -63,6 +63,7 @@ def tickets_pdf(
             f"{_local(performance.starts_at, office.time_zone)} - {performance.venue}",
             f"{category.name}: {format_minor(ticket.price_minor, order.currency)}",
             f"Order {order.number} - {order.customer_name}",
+            *([ticket.seat_label] if ticket.seat_label else []),
             f"Ticket {ticket.number}",
             office.name,
         ]

@@ -1,6 +1,6 @@
 """Ticketing's errors: one class per stable code, listed by the routes that raise them."""
 
-from app.core.errors import Conflict, NotFound, Unprocessable
+from app.core.errors import Conflict, NotFound, Unauthorized, Unprocessable
 from app.payments.service import PaymentDeclined
 
 __all__ = [
@@ -139,3 +139,134 @@ class UnknownTicket(Unprocessable):
 
 class ExchangeUnchanged(Unprocessable):
     code = "exchange_unchanged"
+
+
+# --- Sales tools: promotions, gift cards, seat plans ---
+__all__ += [
+    "AnswersInvalid",
+    "CheckinListInvalid",
+    "CheckinListNotFound",
+    "DeviceTokenInvalid",
+    "GiftCardCurrencyMismatch",
+    "GiftCardEmpty",
+    "GiftCardExpired",
+    "GiftCardNotFound",
+    "OnlineShopInvalid",
+    "OnlineShopNotFound",
+    "PromotionCodeTaken",
+    "PromotionCodeUnknown",
+    "PromotionNotApplicable",
+    "PromotionNotFound",
+    "PromotionScopeInvalid",
+    "PromotionUsedUp",
+    "QuestionInvalid",
+    "SeatPlanInvalid",
+    "SeatPlanLocked",
+    "SeatUnavailable",
+]
+
+
+class PromotionNotFound(NotFound):
+    code = "promotion_not_found"
+
+
+class GiftCardNotFound(NotFound):
+    code = "gift_card_not_found"
+
+
+class PromotionUsedUp(Conflict):
+    code = "promotion_used_up"
+
+
+class PromotionCodeTaken(Conflict):
+    code = "promotion_code_taken"
+
+
+class GiftCardEmpty(Conflict):
+    code = "gift_card_empty"
+
+
+class SeatUnavailable(Conflict):
+    code = "seat_unavailable"
+
+
+class SeatPlanLocked(Conflict):
+    code = "seat_plan_locked"
+
+
+class PromotionCodeUnknown(Unprocessable):
+    code = "promotion_code_unknown"
+
+
+class PromotionNotApplicable(Unprocessable):
+    code = "promotion_not_applicable"
+
+
+class PromotionScopeInvalid(Unprocessable):
+    code = "promotion_scope_invalid"
+
+
+class GiftCardExpired(Unprocessable):
+    code = "gift_card_expired"
+
+
+class GiftCardCurrencyMismatch(Unprocessable):
+    code = "gift_card_currency_mismatch"
+
+
+class SeatPlanInvalid(Unprocessable):
+    code = "seat_plan_invalid"
+
+
+class CheckinListNotFound(NotFound):
+    code = "checkin_list_not_found"
+
+
+class CheckinListInvalid(Unprocessable):
+    code = "checkin_list_invalid"
+
+
+class DeviceTokenInvalid(Unauthorized):
+    code = "device_token_invalid"
+
+
+class OnlineShopNotFound(NotFound):
+    code = "online_shop_not_found"
+
+
+class OnlineShopInvalid(Unprocessable):
+    code = "online_shop_invalid"
+
+
+class AnswersInvalid(Unprocessable):
+    code = "answers_invalid"
+
+
+class QuestionInvalid(Unprocessable):
+    code = "question_invalid"
+
+
+CHECKOUT_ERRORS = (
+    PromotionCodeUnknown,
+    PromotionNotApplicable,
+    PromotionUsedUp,
+    GiftCardEmpty,
+    GiftCardExpired,
+    GiftCardCurrencyMismatch,
+    SeatUnavailable,
+    SeatPlanInvalid,
+    AnswersInvalid,
+)
+"""What the sales tools add to placing an order (listed by the routes that place one)."""
+
+PLACING_ERRORS = (
+    PaymentDeclined,
+    SoldOut,
+    PaymentMethodNotOffered,
+    CardTokenRequired,
+    InsuranceNotOffered,
+    UnknownTicketChoice,
+    PerformanceStarted,
+    *CHECKOUT_ERRORS,
+)
+"""What placing an order may answer, for the routes that place one."""

@@ -3,8 +3,9 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, text
+from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import clock
@@ -51,6 +52,9 @@ class ScanResult(StrEnum):
     unknown = "unknown"
     wrong_performance = "wrong_performance"
     unpaid = "unpaid"
+    not_on_list = "not_on_list"
+    already_inside = "already_inside"
+    not_inside = "not_inside"
 
 
 class TicketOffice(TimestampMixin, Base):
@@ -165,6 +169,16 @@ class TicketOrder(IdMixin, Base):
     """The earlier of next_reminder_at and auto_cancel_at: what the deadline sweep looks at."""
     invoice: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
     """The invoice of an order on invoice, as billing issued it (``schemas.OrderInvoice``)."""
+    # Sales tools (app/ticketing/checkout.py): the promotion applied, what a gift card paid.
+    discount_minor: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    promotion_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ticketing_promotions.id"))
+    promotion_code: Mapped[str | None] = mapped_column(String(40))
+    gift_card_minor: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    """Paid by a gift card: the rest (total_minor - gift_card_minor) by the payment method."""
+    answers: Mapped[list[dict[str, Any]]] = mapped_column(
+        JSONB, default=list, server_default=text("'[]'::jsonb")
+    )
+    """The customer form's answers, validated at order time (app/ticketing/forms.py)."""
 
 
 class Cancellation(IdMixin, Base):
@@ -204,6 +218,10 @@ class Ticket(IdMixin, Base):
     checked_in_at: Mapped[datetime | None]
     exchanged_from_id: Mapped[uuid.UUID | None] = mapped_column(ForeignKey("ticketing_tickets.id"))
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    discount_minor: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    """Taken off the category's price by a promotion: price_minor is what is paid."""
+    seat_label: Mapped[str | None] = mapped_column(String(200))
+    """Section, row and seat of a performance with a seat plan, as printed on the ticket."""
 
 
 class Exchange(IdMixin, Base):
@@ -233,3 +251,238 @@ class Scan(IdMixin, Base):
     by_account_id: Mapped[uuid.UUID | None]
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     details: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+
+
+# --- Sales tools: promotions, gift cards, seat plans ---
+
+
+class DiscountKind(StrEnum):
+    percent = "percent"
+    fixed = "fixed"
+
+
+class Promotion(IdMixin, Base):
+    """A discount, by code or automatic, on the tickets it covers (event / performance /
+    category). ``max_uses`` bounds each code's uses, or an automatic promotion's."""
+
+    __tablename__ = "ticketing_promotions"
+    __table_args__ = (
+        CheckConstraint("amount > 0", name="amount_positive"),
+        CheckConstraint("max_uses IS NULL OR uses <= max_uses", name="within_max_uses"),
+        Index("ix_ticketing_promotions_office", "ticket_office_id", "created_at", "id"),
+    )
+
+    ticket_office_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_offices.id", ondelete="CASCADE")
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    automatic: Mapped[bool]
+    kind: Mapped[DiscountKind] = mapped_column(String(10))
+    amount: Mapped[int]
+    """Percent: basis points (1500 = 15 %); fixed: minor units off each ticket."""
+    event_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("ticketing_events.id", ondelete="CASCADE")
+    )
+    performance_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("ticketing_performances.id", ondelete="CASCADE")
+    )
+    price_category_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("ticketing_price_categories.id", ondelete="CASCADE")
+    )
+    valid_from: Mapped[datetime | None]
+    valid_until: Mapped[datetime | None]
+    min_quantity: Mapped[int] = mapped_column(default=1)
+    max_uses: Mapped[int | None]
+    uses: Mapped[int] = mapped_column(default=0)
+    active: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class PromotionCode(IdMixin, Base):
+    __tablename__ = "ticketing_promotion_codes"
+    __table_args__ = (
+        UniqueConstraint("ticket_office_id", "code"),
+        CheckConstraint("max_uses IS NULL OR uses <= max_uses", name="within_max_uses"),
+    )
+
+    promotion_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_promotions.id", ondelete="CASCADE"), index=True
+    )
+    ticket_office_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_offices.id", ondelete="CASCADE")
+    )
+    code: Mapped[str] = mapped_column(String(40))
+    max_uses: Mapped[int | None]
+    uses: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class GiftCardEntryKind(StrEnum):
+    issued = "issued"
+    redeemed = "redeemed"
+    credited = "credited"
+
+
+class GiftCard(IdMixin, Base):
+    """A prepaid balance in the office's currency; spent in part or whole at checkout."""
+
+    __tablename__ = "ticketing_gift_cards"
+    __table_args__ = (
+        CheckConstraint("balance_minor >= 0", name="balance_not_negative"),
+        Index("ix_ticketing_gift_cards_office", "ticket_office_id", "created_at", "id"),
+    )
+
+    ticket_office_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_offices.id", ondelete="CASCADE")
+    )
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    initial_minor: Mapped[int]
+    balance_minor: Mapped[int]
+    expires_at: Mapped[datetime | None]
+    note: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class GiftCardEntry(IdMixin, Base):
+    """The gift card's history: issued, redeemed by an order, credited back by a cancellation."""
+
+    __tablename__ = "ticketing_gift_card_entries"
+
+    gift_card_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_gift_cards.id", ondelete="CASCADE"), index=True
+    )
+    order_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("ticketing_orders.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[GiftCardEntryKind] = mapped_column(String(20))
+    amount_minor: Mapped[int]
+    """Signed: + issued or credited, - redeemed."""
+    balance_after_minor: Mapped[int]
+    by_account_id: Mapped[uuid.UUID | None]
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class Seat(IdMixin, Base):
+    """A numbered seat of a performance's seat plan; held by at most one valid ticket."""
+
+    __tablename__ = "ticketing_seats"
+    __table_args__ = (
+        UniqueConstraint("performance_id", "section", "row", "number"),
+        Index("ix_ticketing_seats_free", "performance_id", "price_category_id", "rank"),
+    )
+
+    performance_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_performances.id", ondelete="CASCADE")
+    )
+    price_category_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_price_categories.id", ondelete="CASCADE")
+    )
+    section: Mapped[str] = mapped_column(String(100))
+    row: Mapped[str] = mapped_column(String(20))
+    number: Mapped[str] = mapped_column(String(20))
+    rank: Mapped[int]
+    """Best first: front rows, then the seats nearest the middle."""
+    ticket_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("ticketing_tickets.id", ondelete="SET NULL"), unique=True
+    )
+
+
+class QuestionKind(StrEnum):
+    text = "text"
+    choice = "choice"
+    number = "number"
+    date = "date"
+    yes_no = "yes_no"
+
+
+class Question(IdMixin, Base):
+    """A question of an event's customer form, asked once per order or for each ticket."""
+
+    __tablename__ = "ticketing_questions"
+
+    event_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_events.id", ondelete="CASCADE"), index=True
+    )
+    label: Mapped[str] = mapped_column(String(300))
+    kind: Mapped[QuestionKind] = mapped_column(String(10))
+    required: Mapped[bool]
+    per_ticket: Mapped[bool]
+    choices: Mapped[list[str]] = mapped_column(ARRAY(String(200)), default=list)
+    position: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class OnlineShop(IdMixin, Base):
+    """One of a ticket office's online shops: its events on sale, look and payment methods."""
+
+    __tablename__ = "ticketing_shops"
+    __table_args__ = (
+        Index("ix_ticketing_shops_office", "ticket_office_id", "created_at", "id"),
+        CheckConstraint(
+            "invoice_until_days_before IS NULL OR invoice_until_days_before >= 0",
+            name="invoice_days",
+        ),
+    )
+
+    ticket_office_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_offices.id", ondelete="CASCADE")
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    event_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(PG_UUID(as_uuid=True)), default=list)
+    payment_methods: Mapped[list[str]] = mapped_column(ARRAY(String(20)))
+    invoice_until_days_before: Mapped[int | None]
+    """"On invoice" is offered only until this many days before the performance."""
+    look: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class CheckinList(IdMixin, Base):
+    """A check-in list of an event (an entrance, a category…), scanned by its own devices."""
+
+    __tablename__ = "ticketing_checkin_lists"
+
+    event_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_events.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    price_category_ids: Mapped[list[uuid.UUID]] = mapped_column(
+        ARRAY(PG_UUID(as_uuid=True)), default=list
+    )
+    """The categories it admits; empty: all of the event's."""
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class CheckinDevice(IdMixin, Base):
+    """A scanning device of one list; its token reaches that list's scans and nothing else."""
+
+    __tablename__ = "ticketing_checkin_devices"
+
+    checkin_list_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_checkin_lists.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    revoked_at: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class CheckinPresence(Base):
+    """Whether a ticket is inside, per list and performance: entries and exits flip it."""
+
+    __tablename__ = "ticketing_checkin_presences"
+    __table_args__ = (
+        Index("ix_ticketing_checkin_presences_count", "checkin_list_id", "performance_id"),
+    )
+
+    checkin_list_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_checkin_lists.id", ondelete="CASCADE"), primary_key=True
+    )
+    ticket_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_tickets.id", ondelete="CASCADE"), primary_key=True
+    )
+    performance_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_performances.id", ondelete="CASCADE"), primary_key=True
+    )
+    inside: Mapped[bool]
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now)

@@ -28,13 +28,14 @@ from app.ticketing.schemas import (
 DEFAULT_PAYMENT_METHODS = ["card", "invoice", "cash", "voucher"]
 
 
-async def _record(
+async def record(
     session: AsyncSession,
     by: Actor,
     action: str,
     office: TicketOffice,
     details: dict[str, Any],
 ) -> None:
+    """The activity entry of a change in ``office``."""
     await activity.record(
         session,
         by,
@@ -74,7 +75,7 @@ async def create_office(
     )
     session.add(office)
     await session.flush()
-    await _record(session, by, "ticketing.office_created", office, {"name": name})
+    await record(session, by, "ticketing.office_created", office, {"name": name})
     return office
 
 
@@ -91,7 +92,7 @@ async def update_settings(
         setattr(office, field, value)
     office.updated_at = clock.now()
     await session.flush()
-    await _record(session, by, "ticketing.settings_updated", office, {"fields": sorted(changes)})
+    await record(session, by, "ticketing.settings_updated", office, {"fields": sorted(changes)})
     return office
 
 
@@ -111,7 +112,7 @@ async def create_event(
         await _add_performance(session, event, performance)
     for category in body.price_categories:
         await _add_price_category(session, event, category)
-    await _record(
+    await record(
         session,
         by,
         "ticketing.event_created",
@@ -139,7 +140,7 @@ async def update_event(
         setattr(event, field, value)
     event.updated_at = clock.now()
     await session.flush()
-    await _record(
+    await record(
         session,
         by,
         "ticketing.event_updated",
@@ -174,7 +175,7 @@ async def add_performance(
     by: Actor,
 ) -> Performance:
     performance = await _add_performance(session, event, body)
-    await _record(
+    await record(
         session,
         by,
         "ticketing.performance_added",
@@ -211,7 +212,7 @@ async def add_price_category(
     by: Actor,
 ) -> PriceCategory:
     category = await _add_price_category(session, event, body)
-    await _record(
+    await record(
         session,
         by,
         "ticketing.price_category_added",
@@ -245,7 +246,7 @@ async def set_published(
     event.published = published
     event.updated_at = clock.now()
     await session.flush()
-    await _record(
+    await record(
         session,
         by,
         "ticketing.event_published" if published else "ticketing.event_unpublished",

@@ -21,7 +21,7 @@ from app.core.settings import get_settings
 from app.events import service as events
 from app.notifications.service import queue_mail
 from app.payments import service as payments
-from app.ticketing import deadlines, documents
+from app.ticketing import checkout, deadlines, documents
 from app.ticketing.errors import (
     CardTokenRequired,
     ExchangeCutoffPassed,
@@ -218,13 +218,15 @@ async def place_order(
                 )
             )
     session.add_all(tickets)
+    await checkout.prepare(session, office, order, tickets, body)  # form answers, promotion
     order.tickets_total_minor = sum(ticket.price_minor for ticket in tickets)
     if body.cancellation_insurance and office.insurance_fee_minor is not None:
         order.insurance_fee_minor = office.insurance_fee_minor * len(tickets)
     order.total_minor = order.tickets_total_minor + order.insurance_fee_minor
     await session.flush()
+    await checkout.settle(session, office, order, tickets, body, by=by)  # gift card, seats
 
-    if method == PaymentMethod.invoice:
+    if method == PaymentMethod.invoice and checkout.amount_due(order) > 0:
         order.reminder_interval_days = office.invoice_first_reminder_days
         order.reminders_planned = office.invoice_reminder_count
         apply_invoice_schedule(order)
@@ -264,14 +266,14 @@ async def place_order(
     for item in body.tickets:
         quantities[item.performance_id] += item.quantity
     await reserve(session, dict(quantities))
-    if method == PaymentMethod.card:
+    if method == PaymentMethod.card and checkout.amount_due(order) > 0:
         # Authorized now (a refusal rolls all of this back), captured once this transaction
         # commits, voided if it does not.
         authorization = await payments.authorize(
             session,
             key=payments.order_key("ticketing", "order", order.id),
             token=body.card_token or "",
-            amount_minor=order.total_minor,
+            amount_minor=checkout.amount_due(order),
             currency=order.currency,
             description=f"Order {order.number}",
         )
@@ -462,6 +464,7 @@ async def cancel(
     session.add(cancellation)
     await session.flush()
     _invalidate(order, chosen, cancellation)
+    await checkout.cancelled(session, [(order, chosen)], by=by)  # gift card back, seats free
     await release(session, dict(Counter(ticket.performance_id for ticket in chosen)))
     await session.flush()
     event_name = ""
@@ -509,6 +512,7 @@ async def expire_unpaid(
     for order, cancellation in zip(due, cancellations, strict=True):
         _invalidate(order, chosen[order.id], cancellation)
         freed.update(ticket.performance_id for ticket in chosen[order.id])
+    await checkout.cancelled(session, [(order, chosen[order.id]) for order in due], by=by)
     await release(session, dict(freed))
     await session.flush()
     for order, cancellation in zip(due, cancellations, strict=True):
@@ -675,6 +679,7 @@ async def exchange(
     ticket.status = TicketStatus.cancelled
     session.add(replacement)
     await session.flush()
+    await checkout.exchanged(session, ticket, replacement)  # the seat moves
     record = Exchange(
         order_id=order.id,
         old_ticket_id=ticket.id,

@@ -242,11 +242,7 @@ async def event_report_csv(
 ) -> Response:
     event = await offices.get_event(session, office.office.id, event_id)
     report = await reports.event_report(session, office.office, event)
-    return Response(
-        reports.report_csv(report),
-        media_type="text/csv; charset=utf-8",
-        headers={"Content-Disposition": f'attachment; filename="report-{event.id}.csv"'},
-    )
+    return csv_response(reports.report_csv(report), f"report-{event.id}.csv")
 
 
 @router.get("/{ticket_office_id}/orders", response_model=Page[TicketOrderRead])
@@ -342,6 +338,14 @@ async def order_tickets_pdf(
 ) -> Response:
     order = await orders.get_order(session, office.office.id, order_id)
     return pdf_response(*await orders.tickets_pdf(session, office.office, order, None))
+
+
+def csv_response(text: str, filename: str) -> Response:
+    return Response(
+        text,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{filename}"'},
+    )
 
 
 def pdf_response(pdf: bytes, filename: str) -> Response:

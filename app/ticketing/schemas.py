@@ -173,6 +173,29 @@ class TicketRequest(Schema):
     performance_id: uuid.UUID
     price_category_id: uuid.UUID
     quantity: Annotated[int, Field(ge=1, le=50)] = 1
+    seat_ids: list[uuid.UUID] | None = Field(
+        default=None,
+        max_length=50,
+        description="On a performance with a seat plan: the seats picked (as many as the "
+        "quantity); omitted, the best available seats of the category are given.",
+    )
+
+
+class AnswerCreate(Schema):
+    question_id: uuid.UUID
+    ticket: Annotated[int, Field(ge=0, le=999)] | None = Field(
+        default=None,
+        description="For a question asked per ticket: the ticket's position in the order "
+        "(0-based, across the lines in their order).",
+    )
+    value: str | int | float | bool
+
+
+class AnswerRead(Schema):
+    question_id: uuid.UUID
+    question: str
+    ticket_number: str | None
+    value: str | int | float | bool
 
 
 class TicketOrderCreate(Schema):
@@ -183,6 +206,13 @@ class TicketOrderCreate(Schema):
         default=None, description="For card payments: the token from the payment provider."
     )
     cancellation_insurance: bool = False
+    promotion_code: Annotated[str, Field(min_length=1, max_length=40)] | None = None
+    gift_card_code: Annotated[str, Field(min_length=1, max_length=32)] | None = Field(
+        default=None, description="Pays what it can of the total; the rest by the payment method."
+    )
+    answers: list[AnswerCreate] = Field(
+        default_factory=list, max_length=2000, description="The event's customer form."
+    )
 
 
 class BoxOfficeOrderCreate(TicketOrderCreate):
@@ -198,6 +228,8 @@ class TicketRead(Schema):
     commission_minor: int
     status: TicketStatus
     checked_in_at: datetime | None
+    discount_minor: int = Field(description="Taken off the category's price by a promotion.")
+    seat_label: str | None = Field(description="Section, row and seat, under a seat plan.")
 
 
 class OrderInvoice(Schema):
@@ -233,6 +265,10 @@ class TicketOrderRead(Schema):
     tickets_total_minor: int
     insurance_fee_minor: int
     total_minor: int
+    discount_minor: int = Field(description="Taken off the tickets by the promotion applied.")
+    promotion_code: str | None
+    gift_card_minor: int = Field(description="Paid by a gift card, out of total_minor.")
+    answers: list[AnswerRead]
     created_at: datetime
     paid_at: datetime | None
     cancelled_at: datetime | None
