@@ -14,7 +14,7 @@ from app.accounts.deps import PUBLIC
 from app.billing import catalog_router as billing_catalog
 from app.billing import router as billing
 from app.billing import staff_router as billing_staff
-from app.core import health
+from app.core import health, openapi
 from app.core.db import Database
 from app.core.errors import install_error_handlers
 from app.core.jobs import run_loop
@@ -107,6 +107,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(health.router, dependencies=[PUBLIC])
     app.include_router(accounts_auth.keys_router)
     app.include_router(api_router())
+    openapi.install(app)
     return app
 
 

@@ -95,6 +95,22 @@ class TooManyRequests(AppError):
     code = "rate_limited"
 
 
+class RequestInvalid(Unprocessable):
+    """A parameter or the body does not match the operation's schema; ``errors`` lists them."""
+
+    code = "validation_error"
+
+
+class MalformedJson(AppError):
+    code = "malformed_json"
+
+
+class ValueNotStorable(Unprocessable):
+    """A value PostgreSQL cannot store (a NUL character, a number out of range…)."""
+
+    code = "invalid_value"
+
+
 STATUS_CODES = {
     400: "bad_request",
     401: "unauthorized",
@@ -181,16 +197,13 @@ def with_problems(
             listed.append(code)
     merged = dict(responses)
     for status, listed in sorted(codes.items()):
-        description = HTTPStatus(status).phrase
-        if listed:
-            description += ": " + ", ".join(f"`{code}`" for code in listed)
+        listed = listed or [STATUS_CODES.get(status, "error")]  # a bare status: its default code
+        description = HTTPStatus(status).phrase + ": " + ", ".join(f"`{c}`" for c in listed)
         entry: dict[str, Any] = {
-            "model": Problem,
             "description": description,
             "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            "x-problem-codes": listed,
         }
-        if listed:
-            entry["x-problem-codes"] = listed
         merged.pop(str(status), None)
         merged[status] = entry
     return merged
@@ -216,8 +229,8 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = _field_errors(exc)
     if any(error["type"] == "json_invalid" for error in errors):
-        return problem_response(400, "malformed_json", "The request body is not valid JSON.")
-    return problem_response(422, "validation_error", "The request is not valid.", errors=errors)
+        return await _app_error(request, MalformedJson("The request body is not valid JSON."))
+    return await _app_error(request, RequestInvalid("The request is not valid.", errors=errors))
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -235,7 +248,9 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     )
     # 22xxx are data exceptions: text PostgreSQL cannot store (NUL), numbers out of range…
     if sqlstate and str(sqlstate).startswith("22"):
-        return problem_response(422, "invalid_value", "A value in the request cannot be stored.")
+        return await _app_error(
+            request, ValueNotStorable("A value in the request cannot be stored.")
+        )
     return await _unexpected_error(request, exc)
 
 

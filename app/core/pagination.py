@@ -18,7 +18,7 @@ from sqlalchemy import Row, Select, tuple_
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
-from app.core.errors import AppError
+from app.core.errors import AppError, raises
 
 T = TypeVar("T")
 DEFAULT_LIMIT = 20
@@ -38,6 +38,12 @@ class PageParams(BaseModel):
     cursor: str | None = None
 
 
+class InvalidCursor(AppError):
+    status = 400
+    code = "invalid_cursor"
+
+
+@raises(InvalidCursor)
 def page_params(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = DEFAULT_LIMIT,
     cursor: Annotated[
@@ -48,11 +54,6 @@ def page_params(
 
 
 Pagination = Annotated[PageParams, Depends(page_params)]
-
-
-class InvalidCursor(AppError):
-    status = 400
-    code = "invalid_cursor"
 
 
 def encode_cursor(created_at: datetime, row_id: uuid.UUID) -> str:

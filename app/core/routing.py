@@ -4,17 +4,26 @@ Every router uses ``AppRoute``. A route's operation id is ``<first tag>-<functio
 unless it names one; ``@declares(scope, *errors)`` above the function states the token scope
 the route needs (a route-table test holds that each route has exactly one) and the errors it
 raises. The OpenAPI document lists those errors, the ones its dependencies declare
-(``core.errors.raises``) and, on POST, those of the ``Idempotency-Key``.
+(``core.errors.raises``), those its parameters and body can fail with (422 ``validation_error``,
+400 ``malformed_json``) and, on POST, those of the ``Idempotency-Key``.
 """
 
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from fastapi import Request, Response, params
+from fastapi.dependencies.utils import get_flat_params
 from fastapi.routing import APIRoute
 
 from app.core import idempotency
-from app.core.errors import AppError, dependency_problems, with_problems
+from app.core.errors import (
+    AppError,
+    MalformedJson,
+    RequestInvalid,
+    ValueNotStorable,
+    dependency_problems,
+    with_problems,
+)
 
 _Endpoint = TypeVar("_Endpoint", bound=Callable[..., Any])
 
@@ -52,11 +61,25 @@ class AppRoute(APIRoute):
         if kwargs.get("operation_id") is None and kwargs.get("tags"):
             kwargs["operation_id"] = f"{kwargs['tags'][0]}-{endpoint.__name__}"
         super().__init__(path, endpoint, **kwargs)
-        problems: list[int | type[AppError]] = [*errors, *dependency_problems(self.dependant)]
+        problems: list[int | type[AppError]] = [
+            *errors,
+            *dependency_problems(self.dependant),
+            *self.input_problems,
+        ]
         if self.posts:
             problems += idempotency.IDEMPOTENCY_ERRORS
             self.openapi_extra = idempotency.document_header(self.openapi_extra)
         self.responses = with_problems(self.responses, problems)
+
+    @property
+    def input_problems(self) -> list[type[AppError]]:
+        """What the request's parameters and body can fail with before the route runs."""
+        problems: list[type[AppError]] = []
+        if get_flat_params(self.dependant) or self.body_field is not None:
+            problems += [RequestInvalid, ValueNotStorable]
+        if self.body_field is not None and not isinstance(self.body_field.field_info, params.Form):
+            problems.append(MalformedJson)
+        return problems
 
     @property
     def posts(self) -> bool:
