@@ -80,6 +80,10 @@ class Settings(BaseSettings):
         default=None,
         description="Run the job loop inside `manager serve`; default: on when embedded.",
     )
+    shutdown_grace_seconds: int = Field(
+        default=20,
+        description="After SIGTERM or SIGINT, how long in-flight requests have to finish.",
+    )
     webhooks_allow_private_targets: bool | None = Field(
         default=None,
         description="Let webhooks reach private, loopback and link-local addresses; default: "
