@@ -23,6 +23,7 @@ from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddlewar
 from app.core.routing import AppRoute
 from app.core.settings import Settings, get_settings
 from app.organizations import router as organizations
+from app.pages import router as pages
 from app.ticketing import router as ticketing
 from app.ticketing import shop_router as ticketing_shop
 from app.webhooks import router as webhooks
@@ -107,6 +108,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(health.router, dependencies=[PUBLIC])
     app.include_router(accounts_auth.keys_router)
     app.include_router(api_router())
+    app.include_router(pages.router, dependencies=[PUBLIC])
     openapi.install(app)
     return app
 
