@@ -147,6 +147,48 @@ async def _seed_catalog(url: str) -> int:
 
 
 @cli.command()
+def demo() -> None:
+    """Fill a fresh database with a coherent demo data set and print how to log in."""
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from app.demo import PASSWORD, STEPS, DemoFailed, run_demo
+
+    settings = get_settings()
+    if settings.production:
+        typer.echo("refusing to fill a production database with demo data", err=True)
+        raise typer.Exit(code=2)
+    with _database(settings) as url:
+        from app.core.migrations import upgrade
+
+        upgrade(url)
+        with Progress() as progress:
+            task = progress.add_task("demo data", total=len(STEPS))
+
+            def advance(step: str) -> None:
+                progress.update(task, description=step, advance=0 if step == STEPS[0][0] else 1)
+
+            try:
+                personas = asyncio.run(run_demo(url, get_settings(), advance))
+            except DemoFailed as failure:
+                typer.echo(f"demo stopped: {failure}", err=True)
+                raise typer.Exit(code=1) from None
+            progress.update(task, description="done", completed=len(STEPS))
+    table = Table(title=f"Log in as (every password: {PASSWORD})")
+    for column in ("e-mail", "who"):
+        table.add_column(column)
+    for persona in personas:
+        table.add_row(persona.email, persona.does)
+    console = Console()
+    console.print(table)
+    console.print(
+        'POST /v1/auth/login with {"email": …, "password": …}; '
+        f"the API is at {settings.public_url} (`manager serve`)."
+    )
+
+
+@cli.command()
 def openapi(
     output: Annotated[Path, typer.Option(help="Where to write the document.")] = Path(
         "openapi/openapi.json"

@@ -166,3 +166,14 @@ async def recipients(session: AsyncSession, account_ids: Sequence[uuid.UUID]) ->
         )
         for account in accounts
     ]
+
+
+async def make_platform_staff(session: AsyncSession, email: str, *, by: Actor) -> None:
+    """Makes the account with this login e-mail platform staff (`manager demo`, operators)."""
+    account = await session.scalar(
+        select(Account).where(func.lower(Account.email) == email.lower()).with_for_update()
+    )
+    if account is None:
+        raise LookupError(f"no account {email}")
+    account.is_platform_staff = True
+    await activity.record(session, by, "account.platform_staff_granted", account_id=account.id)
