@@ -56,11 +56,14 @@ def build(app: FastAPI, extensions: tuple[Extension, ...] = ()) -> dict[str, Any
 
 
 def add_schemas(schemas: dict[str, Any], schema: dict[str, Any]) -> None:
-    """Adds a pydantic JSON schema (and its ``$defs``) to the document's components."""
+    """Adds a pydantic JSON schema (and its ``$defs``) to the document's components, as FastAPI
+    writes them (no ``default: null``: generators would make the property required)."""
     schema = dict(schema)
-    for name, definition in schema.pop("$defs", {}).items():
+    for name, definition in {**schema.pop("$defs", {}), schema["title"]: schema}.items():
+        for field in definition.get("properties", {}).values():
+            if "default" in field and field["default"] is None:
+                del field["default"]
         schemas.setdefault(name, definition)
-    schemas.setdefault(schema["title"], schema)
 
 
 def _operations(document: dict[str, Any]) -> list[dict[str, Any]]:

@@ -392,8 +392,8 @@ def attempts_of(
 def feed(organization_id: uuid.UUID, types: Sequence[str]) -> Select[Any]:
     """The organization's events, of the types matching the patterns ``types`` (every type when
     there are none); page through it with ``events.events_page``. ``InvalidEventTypePattern``
-    when a pattern is malformed (unknown types are allowed: they match nothing yet)."""
-    selection = patterns.split(patterns.checked(types, known_only=False)) if types else None
+    when a pattern is malformed or names an unknown type, as when subscribing."""
+    selection = patterns.split(patterns.checked(types, known_only=True)) if types else None
     if selection is None:
         return events.organization_events(organization_id)
     exact, families = selection
