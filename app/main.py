@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
-from app import lifecycle_router, webhook_payloads
+from app import api_reference, lifecycle_router, webhook_payloads
 from app.accounts import auth_router as accounts_auth
 from app.accounts import router as accounts
 from app.accounts.deps import PUBLIC
@@ -109,7 +109,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(accounts_auth.keys_router)
     app.include_router(api_router())
     app.include_router(pages.router, dependencies=[PUBLIC])
-    openapi.install(app, webhook_payloads.document)
+    openapi.install(app, webhook_payloads.document, api_reference.document)
     return app
 
 

@@ -9,6 +9,7 @@ import re
 import uuid
 from typing import Any
 
+from fastapi import FastAPI
 from pydantic import BaseModel, Field
 
 from app.accounts.schemas import AccountRead
@@ -131,7 +132,7 @@ def _envelope(event_type: str, payload: str) -> dict[str, Any]:
     }
 
 
-def document(openapi: dict[str, Any]) -> None:
+def document(openapi: dict[str, Any], app: FastAPI | None = None) -> None:
     """Adds a typed envelope per event type, the ``webhooks`` section and a typed feed."""
     schemas = openapi["components"]["schemas"]
     webhooks: dict[str, Any] = {}

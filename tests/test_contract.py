@@ -104,3 +104,21 @@ async def test_input_errors_are_served_as_documented(client: httpx.AsyncClient) 
     assert answers[0][2].json()["code"] == "malformed_json"
     assert answers[1][2].json()["code"] == "validation_error"
     assert answers[1][2].json()["errors"]
+
+
+def test_the_document_declares_tags_servers_scopes_and_headers() -> None:
+    document = create_app().openapi()
+    tags = {tag["name"]: tag["description"] for tag in document["tags"]}
+    assert all(tags.values())
+    assert document["servers"]
+    for method, path, operation in _operations(document):
+        assert operation["tags"][0] in tags, (method, path)
+        for requirement in operation.get("security", []):
+            for scopes in requirement.values():
+                assert scopes, (method, path, "a bearer operation lists its scopes")
+        for status, response in operation["responses"].items():
+            assert "X-Request-ID" in response["headers"], (method, path, status)
+            if status == "429":
+                assert "Retry-After" in response["headers"], (method, path)
+            if method == "post" and status.startswith("2"):
+                assert "Idempotent-Replayed" in response["headers"], (method, path)

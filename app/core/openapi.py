@@ -16,7 +16,8 @@ from app.core.errors import PROBLEM_MEDIA_TYPE, Problem
 REF_PREFIX = "#/components/schemas/"
 _FASTAPI_VALIDATION = ("HTTPValidationError", "ValidationError")
 
-Extension = Callable[[dict[str, Any]], None]
+Extension = Callable[[dict[str, Any], FastAPI], None]
+"""Completes the document (given the app whose routes it describes)."""
 
 
 def install(app: FastAPI, *extensions: Extension) -> None:
@@ -50,7 +51,7 @@ def build(app: FastAPI, extensions: tuple[Extension, ...] = ()) -> dict[str, Any
     for name in _FASTAPI_VALIDATION:
         schemas.pop(name, None)
     for extend in extensions:
-        extend(document)
+        extend(document, app)
     document["components"]["schemas"] = dict(sorted(schemas.items()))
     return document
 
