@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -27,6 +27,35 @@ class FieldError(BaseModel):
 
 
 class Problem(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "about:blank",
+                    "title": "Unprocessable Entity",
+                    "status": 422,
+                    "detail": "The request is not valid.",
+                    "code": "validation_error",
+                    "errors": [
+                        {
+                            "loc": ["body", "name"],
+                            "msg": "String should have at least 1 character",
+                            "type": "string_too_short",
+                        }
+                    ],
+                },
+                {
+                    "type": "about:blank",
+                    "title": "Conflict",
+                    "status": 409,
+                    "detail": "Not enough seats left for this performance.",
+                    "code": "sold_out",
+                    "performance_id": "0b9f6c1e-5d2a-4f0e-9a51-3c8d2f7e4b10",
+                },
+            ]
+        }
+    )
+
     type: str = Field(default="about:blank", description="A URI naming the problem type.")
     title: str
     status: int
