@@ -1,10 +1,17 @@
-"""The ``manager`` command: serve, worker, migrate, openapi."""
+"""The ``manager`` command: serve, worker, migrate, seed-catalog, demo, openapi.
+
+A command that starts the embedded PostgreSQL stops it when it ends, also on SIGTERM or SIGINT.
+"""
 
 import asyncio
 import json
 import os
+import signal
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -27,6 +34,24 @@ def _database_url(settings: Settings) -> str:
     return url
 
 
+def _exit_on_signal(signum: int, frame: FrameType | None) -> None:
+    raise SystemExit(0)
+
+
+@contextmanager
+def _database(settings: Settings) -> Iterator[str]:
+    """The database URL for a command; an embedded server started here is stopped on leaving,
+    after SIGTERM or SIGINT too (uvicorn and the worker drain first, then hand the signal on)."""
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, _exit_on_signal)
+    try:
+        yield _database_url(settings)
+    finally:
+        from app.core.embedded import stop_embedded_server
+
+        stop_embedded_server(settings.data_dir)
+
+
 def _refuse_unsafe_production(settings: Settings) -> None:
     problems = settings.problems_for_production() if settings.production else []
     if problems:
@@ -47,26 +72,32 @@ def serve(
     settings = get_settings()
     _refuse_unsafe_production(settings)
     embedded = settings.embedded
-    url = _database_url(settings)
-    if embedded:
-        from app.core.migrations import upgrade
+    first_start = embedded and not (settings.data_dir / "postgres").exists()
+    with _database(settings) as url:
+        if embedded:
+            from app.core.migrations import upgrade
 
-        upgrade(url)
-    in_process_worker = (
-        settings.run_worker_in_process if settings.run_worker_in_process is not None else embedded
-    )
-    os.environ["MANAGER_RUN_WORKER_IN_PROCESS"] = "true" if in_process_worker else "false"
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host=host or settings.host,
-        port=port or settings.port,
-        workers=workers,
-        access_log=False,
-        log_config=None,
-        proxy_headers=True,
-        server_header=False,
-    )
+            upgrade(url)
+        if first_start:
+            typer.echo(f"{asyncio.run(_seed_catalog(url))} plans added to the billing catalog")
+        in_process_worker = (
+            settings.run_worker_in_process
+            if settings.run_worker_in_process is not None
+            else embedded
+        )
+        os.environ["MANAGER_RUN_WORKER_IN_PROCESS"] = "true" if in_process_worker else "false"
+        uvicorn.run(
+            "app.main:create_app",
+            factory=True,
+            host=host or settings.host,
+            port=port or settings.port,
+            workers=workers,
+            access_log=False,
+            log_config=None,
+            proxy_headers=True,
+            server_header=False,
+            timeout_graceful_shutdown=settings.shutdown_grace_seconds,
+        )
 
 
 @cli.command()
@@ -77,8 +108,12 @@ def worker() -> None:
 
     settings = get_settings()
     _refuse_unsafe_production(settings)
-    url = _database_url(settings)
-    asyncio.run(run_forever(url, settings))
+    with _database(settings) as url:
+        if settings.embedded:
+            from app.core.migrations import upgrade
+
+            upgrade(url)
+        asyncio.run(run_forever(url, settings))
 
 
 @cli.command()
@@ -88,27 +123,70 @@ def migrate(
     """Upgrade the configured database (or the embedded one) to a revision."""
     from app.core.migrations import upgrade
 
-    upgrade(_database_url(get_settings()), revision)
+    with _database(get_settings()) as url:
+        upgrade(url, revision)
     typer.echo(f"database at {revision}")
 
 
 @cli.command("seed-catalog")
 def seed_catalog() -> None:
     """Add the starting billing catalog (plans, prices, VAT rates); existing entries are kept."""
-    import asyncio
+    with _database(get_settings()) as url:
+        typer.echo(f"{asyncio.run(_seed_catalog(url))} plans added")
 
+
+async def _seed_catalog(url: str) -> int:
     from app.billing.seed import seed_catalog as seed
     from app.core.db import Database
 
-    async def run() -> int:
-        database = Database.connect(_database_url(get_settings()), pool_size=1, max_overflow=0)
-        try:
-            async with database.sessionmaker.begin() as session:
-                return await seed(session)
-        finally:
-            await database.dispose()
+    database = Database.connect(url, pool_size=1, max_overflow=0)
+    try:
+        async with database.sessionmaker.begin() as session:
+            return await seed(session)
+    finally:
+        await database.dispose()
 
-    typer.echo(f"{asyncio.run(run())} plans added")
+
+@cli.command()
+def demo() -> None:
+    """Fill a fresh database with a coherent demo data set and print how to log in."""
+    from rich.console import Console
+    from rich.progress import Progress
+    from rich.table import Table
+
+    from app.demo import PASSWORD, STEPS, DemoFailed, run_demo
+
+    settings = get_settings()
+    if settings.production:
+        typer.echo("refusing to fill a production database with demo data", err=True)
+        raise typer.Exit(code=2)
+    with _database(settings) as url:
+        from app.core.migrations import upgrade
+
+        upgrade(url)
+        with Progress() as progress:
+            task = progress.add_task("demo data", total=len(STEPS))
+
+            def advance(step: str) -> None:
+                progress.update(task, description=step, advance=0 if step == STEPS[0][0] else 1)
+
+            try:
+                personas = asyncio.run(run_demo(url, get_settings(), advance))
+            except DemoFailed as failure:
+                typer.echo(f"demo stopped: {failure}", err=True)
+                raise typer.Exit(code=1) from None
+            progress.update(task, description="done", completed=len(STEPS))
+    table = Table(title=f"Log in as (every password: {PASSWORD})")
+    for column in ("e-mail", "who"):
+        table.add_column(column)
+    for persona in personas:
+        table.add_row(persona.email, persona.does)
+    console = Console()
+    console.print(table)
+    console.print(
+        'POST /v1/auth/login with {"email": …, "password": …}; '
+        f"the API is at {settings.public_url} (`manager serve`)."
+    )
 
 
 @cli.command()

@@ -7,7 +7,7 @@ from contextlib import asynccontextmanager
 from fastapi import APIRouter, FastAPI
 from fastapi.routing import APIRoute
 
-from app import lifecycle, lifecycle_router, ticket_sales_router
+from app import api_reference, lifecycle, lifecycle_router, ticket_sales_router, webhook_payloads
 from app.accounts import auth_router as accounts_auth
 from app.accounts import login_policies
 from app.accounts import onboarding_router as accounts_onboarding
@@ -20,7 +20,7 @@ from app.billing import archive_router as billing_archive
 from app.billing import catalog_router as billing_catalog
 from app.billing import router as billing
 from app.billing import staff_router as billing_staff
-from app.core import health
+from app.core import health, openapi
 from app.core.db import Database
 from app.core.errors import install_error_handlers
 from app.core.headers import SecurityHeadersMiddleware, install_cors
@@ -30,6 +30,7 @@ from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddlewar
 from app.core.routing import AppRoute
 from app.core.settings import Settings, get_settings
 from app.organizations import router as organizations
+from app.pages import router as pages
 from app.partner_services import router as partner_services
 from app.sso import router as sso
 from app.sso import service as sso_service
@@ -161,6 +162,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
         app.include_router(health.metrics_router, dependencies=[PUBLIC])
     app.include_router(accounts_auth.keys_router)
     app.include_router(api_router())
+    app.include_router(pages.router, dependencies=[PUBLIC])
+    openapi.install(app, webhook_payloads.document, api_reference.document)
     return app
 
 

@@ -2,8 +2,11 @@
 
 import json
 import re
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
+import httpx
 from fastapi.routing import APIRoute
 
 from app.main import create_app
@@ -29,11 +32,93 @@ def test_operation_ids_are_tag_action() -> None:
             assert route.operation_id.startswith(f"{tag}-"), (route.operation_id, tag)
 
 
-def test_error_responses_use_the_problem_schema() -> None:
-    document = create_app().openapi()
+def _operations(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
     for path, operations in document["paths"].items():
         for method, operation in operations.items():
-            for status, response in operation.get("responses", {}).items():
-                if status.startswith(("4", "5")) and status != "422":
-                    content = response.get("content", {})
-                    assert "application/problem+json" in content, (method, path, status)
+            yield method, path, operation
+
+
+def test_error_responses_are_documented_only_as_problems() -> None:
+    document = create_app().openapi()
+    problem = {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    for method, path, operation in _operations(document):
+        for status, response in operation.get("responses", {}).items():
+            if status.startswith(("4", "5")):
+                assert response.get("content") == problem, (method, path, status)
+                assert response.get("x-problem-codes"), (method, path, status)
+    assert "HTTPValidationError" not in json.dumps(document)
+
+
+def test_input_errors_are_documented_on_every_operation_that_takes_input() -> None:
+    """Parameters or a body: 422 `validation_error`; a JSON body: 400 `malformed_json`; a
+    cursor: 400 `invalid_cursor`; a POST: the `Idempotency-Key` errors."""
+    document = create_app().openapi()
+    for method, path, operation in _operations(document):
+        codes = {
+            status: set(response.get("x-problem-codes", []))
+            for status, response in operation["responses"].items()
+        }
+        parameters = {parameter["name"] for parameter in operation.get("parameters", [])}
+        body = operation.get("requestBody", {}).get("content", {})
+        where = (method, path)
+        validated = {"application/json", "multipart/form-data"} & set(body)
+        if parameters - {"Idempotency-Key"} or validated:
+            assert {"validation_error", "invalid_value"} <= codes.get("422", set()), where
+        if "application/json" in body:
+            assert "malformed_json" in codes.get("400", set()), where
+        if "cursor" in parameters:
+            assert "invalid_cursor" in codes.get("400", set()), where
+        if method == "post":
+            assert "idempotency_key_invalid" in codes.get("400", set()), where
+            assert "idempotency_key_reused" in codes.get("422", set()), where
+
+
+async def test_input_errors_are_served_as_documented(client: httpx.AsyncClient) -> None:
+    """The served-errors check judges these: each answer's code is on its operation."""
+    document = create_app().openapi()
+
+    def documented(method: str, path: str, status: int) -> set[str]:
+        response = document["paths"][path][method]["responses"][str(status)]
+        return set(response["x-problem-codes"])
+
+    answers = [
+        (
+            "post",
+            "/v1/auth/login",
+            await client.post(
+                "/v1/auth/login", content=b"{nope", headers={"content-type": "application/json"}
+            ),
+        ),
+        ("post", "/v1/auth/login", await client.post("/v1/auth/login", json={"email": 3})),
+        (
+            "post",
+            "/v1/auth/login",
+            await client.post("/v1/auth/login", json={}, headers={"Idempotency-Key": "\x7f"}),
+        ),
+    ]
+    for method, path, response in answers:
+        assert response.headers["content-type"] == "application/problem+json", response.text
+        body = response.json()
+        assert body["code"] in documented(method, path, response.status_code), body
+        assert isinstance(body["detail"], str)
+    assert answers[0][2].json()["code"] == "malformed_json"
+    assert answers[1][2].json()["code"] == "validation_error"
+    assert answers[1][2].json()["errors"]
+
+
+def test_the_document_declares_tags_servers_scopes_and_headers() -> None:
+    document = create_app().openapi()
+    tags = {tag["name"]: tag["description"] for tag in document["tags"]}
+    assert all(tags.values())
+    assert document["servers"]
+    for method, path, operation in _operations(document):
+        assert operation["tags"][0] in tags, (method, path)
+        for requirement in operation.get("security", []):
+            for scopes in requirement.values():
+                assert scopes, (method, path, "a bearer operation lists its scopes")
+        for status, response in operation["responses"].items():
+            assert "X-Request-ID" in response["headers"], (method, path, status)
+            if status == "429":
+                assert "Retry-After" in response["headers"], (method, path)
+            if method == "post" and status.startswith("2"):
+                assert "Idempotent-Replayed" in response["headers"], (method, path)

@@ -306,3 +306,14 @@ async def created_before(session: AsyncSession, account_id: uuid.UUID, moment: d
     """Whether the account existed before ``moment`` (an affiliate earns on new customers only)."""
     created_at = await session.scalar(select(Account.created_at).where(Account.id == account_id))
     return created_at is not None and created_at < moment
+
+
+async def make_platform_staff(session: AsyncSession, email: str, *, by: Actor) -> None:
+    """Makes the account with this login e-mail platform staff (`manager demo`, operators)."""
+    account = await session.scalar(
+        select(Account).where(func.lower(Account.email) == email.lower()).with_for_update()
+    )
+    if account is None:
+        raise LookupError(f"no account {email}")
+    account.is_platform_staff = True
+    await activity.record(session, by, "account.platform_staff_granted", account_id=account.id)

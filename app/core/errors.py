@@ -10,7 +10,7 @@ from fastapi import FastAPI, Request
 from fastapi.dependencies.models import Dependant
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -30,6 +30,35 @@ class FieldError(BaseModel):
 
 
 class Problem(BaseModel):
+    model_config = ConfigDict(
+        json_schema_extra={
+            "examples": [
+                {
+                    "type": "about:blank",
+                    "title": "Unprocessable Entity",
+                    "status": 422,
+                    "detail": "The request is not valid.",
+                    "code": "validation_error",
+                    "errors": [
+                        {
+                            "loc": ["body", "name"],
+                            "msg": "String should have at least 1 character",
+                            "type": "string_too_short",
+                        }
+                    ],
+                },
+                {
+                    "type": "about:blank",
+                    "title": "Conflict",
+                    "status": 409,
+                    "detail": "Not enough seats left for this performance.",
+                    "code": "sold_out",
+                    "performance_id": "0b9f6c1e-5d2a-4f0e-9a51-3c8d2f7e4b10",
+                },
+            ]
+        }
+    )
+
     type: str = Field(default="about:blank", description="A URI naming the problem type.")
     title: str
     status: int
@@ -103,6 +132,24 @@ class MalformedJson(AppError):
 class TooManyRequests(AppError):
     status = 429
     code = "rate_limited"
+
+
+class RequestInvalid(Unprocessable):
+    """A parameter or the body does not match the operation's schema; ``errors`` lists them."""
+
+    code = "validation_error"
+
+
+class ValueNotStorable(Unprocessable):
+    """A value PostgreSQL cannot store (a NUL character, a number out of range…)."""
+
+    code = "invalid_value"
+
+
+class ValueRequired(Unprocessable):
+    """A null where the database needs a value (the schemas refuse it first)."""
+
+    code = "value_required"
 
 
 STATUS_CODES = {
@@ -191,16 +238,13 @@ def with_problems(
             listed.append(code)
     merged = dict(responses)
     for status, listed in sorted(codes.items()):
-        description = HTTPStatus(status).phrase
-        if listed:
-            description += ": " + ", ".join(f"`{code}`" for code in listed)
+        listed = listed or [STATUS_CODES.get(status, "error")]  # a bare status: its default code
+        description = HTTPStatus(status).phrase + ": " + ", ".join(f"`{c}`" for c in listed)
         entry: dict[str, Any] = {
-            "model": Problem,
             "description": description,
             "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+            "x-problem-codes": listed,
         }
-        if listed:
-            entry["x-problem-codes"] = listed
         merged.pop(str(status), None)
         merged[status] = entry
     return merged
@@ -226,10 +270,8 @@ async def _validation_error(request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, RequestValidationError)
     errors = _field_errors(exc)
     if any(error["type"] == "json_invalid" for error in errors):
-        return problem_response(
-            MalformedJson.status, MalformedJson.code, "The request body is not valid JSON."
-        )
-    return problem_response(422, "validation_error", "The request is not valid.", errors=errors)
+        return await _app_error(request, MalformedJson("The request body is not valid JSON."))
+    return await _app_error(request, RequestInvalid("The request is not valid.", errors=errors))
 
 
 async def _http_error(request: Request, exc: Exception) -> JSONResponse:
@@ -250,10 +292,12 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     )
     # 22xxx are data exceptions: text PostgreSQL cannot store (NUL), numbers out of range…
     if sqlstate and str(sqlstate).startswith("22"):
-        return problem_response(422, "invalid_value", "A value in the request cannot be stored.")
+        return await _app_error(
+            request, ValueNotStorable("A value in the request cannot be stored.")
+        )
     # A safety net: a null for a field that cannot be null is refused by the schemas first.
     if sqlstate == NOT_NULL_VIOLATION:
-        return problem_response(422, "value_required", "A required value is missing.")
+        return await _app_error(request, ValueRequired("A required value is missing."))
     return await _unexpected_error(request, exc)
 
 

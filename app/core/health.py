@@ -11,11 +11,16 @@ from fastapi import APIRouter, Request, Response
 from pydantic import BaseModel
 
 from app.core.db import database_of
-from app.core.errors import problem_response, problem_responses
+from app.core.errors import AppError, problem_response, problem_responses
 from app.core.metrics import render_metrics
 
 router = APIRouter(tags=["system"])
 metrics_router = APIRouter(tags=["system"])
+
+
+class DatabaseUnavailable(AppError):
+    status = 503
+    code = "database_unavailable"
 
 
 class Health(BaseModel):
@@ -32,14 +37,15 @@ async def healthz() -> Health:
     "/readyz",
     operation_id="system-ready",
     response_model=Health,
-    responses=problem_responses(503),
+    responses=problem_responses(DatabaseUnavailable),
 )
 async def readyz(request: Request) -> Health | Response:
     """The database answers: 503 when it does not."""
     try:
         await asyncio.wait_for(database_of(request).ping(), timeout=2)
     except Exception:
-        return problem_response(503, "database_unavailable", "The database does not answer.")
+        error = DatabaseUnavailable("The database does not answer.")
+        return problem_response(error.status, error.code, error.detail)
     return Health(status="ok")
 
 

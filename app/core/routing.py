@@ -4,21 +4,28 @@ Every router uses ``AppRoute``. A route's operation id is ``<first tag>-<functio
 unless it names one; ``@declares(scope, *errors)`` above the function states the token scope
 the route needs (a route-table test holds that each route has exactly one) and the errors it
 raises. The OpenAPI document lists those errors, the ones its dependencies declare
-(``core.errors.raises``), on POST those of the ``Idempotency-Key`` (whose claim is a
+(``core.errors.raises``), those its parameters and body can fail with (422 ``validation_error``,
+400 ``malformed_json``) and, on POST, those of the ``Idempotency-Key`` (whose claim is a
 dependency after the scope: the key is the authenticated caller's; a POST whose response schema
-carries credentials never stores its response for replay), and what any request can get: a 422
-where the route takes parameters or a body, a 400 ``malformed_json`` where it takes a body.
+carries credentials never stores its response for replay).
 """
 
 from collections.abc import Callable, Coroutine
 from typing import Any, TypeVar
 
 from fastapi import Request, Response, params
-from fastapi.dependencies.utils import get_flat_dependant
+from fastapi.dependencies.utils import get_flat_params
 from fastapi.routing import APIRoute
 
 from app.core import idempotency
-from app.core.errors import AppError, MalformedJson, dependency_problems, with_problems
+from app.core.errors import (
+    AppError,
+    MalformedJson,
+    RequestInvalid,
+    ValueNotStorable,
+    dependency_problems,
+    with_problems,
+)
 from app.core.schemas import carries_credentials
 
 _Endpoint = TypeVar("_Endpoint", bound=Callable[..., Any])
@@ -61,16 +68,25 @@ class AppRoute(APIRoute):
         if kwargs.get("operation_id") is None and kwargs.get("tags"):
             kwargs["operation_id"] = f"{kwargs['tags'][0]}-{endpoint.__name__}"
         super().__init__(path, endpoint, **kwargs)
-        problems: list[int | type[AppError]] = [*errors, *dependency_problems(self.dependant)]
-        flat = get_flat_dependant(self.dependant)
-        if self.body_field is not None:
-            problems += [MalformedJson, 422]
-        elif flat.path_params or flat.query_params or flat.header_params or flat.cookie_params:
-            problems.append(422)
+        problems: list[int | type[AppError]] = [
+            *errors,
+            *dependency_problems(self.dependant),
+            *self.input_problems,
+        ]
         if self.posts:
             problems += idempotency.IDEMPOTENCY_ERRORS
             self.openapi_extra = idempotency.document_header(self.openapi_extra)
         self.responses = with_problems(self.responses, problems)
+
+    @property
+    def input_problems(self) -> list[type[AppError]]:
+        """What the request's parameters and body can fail with before the route runs."""
+        problems: list[type[AppError]] = []
+        if get_flat_params(self.dependant) or self.body_field is not None:
+            problems += [RequestInvalid, ValueNotStorable]
+        if self.body_field is not None and not isinstance(self.body_field.field_info, params.Form):
+            problems.append(MalformedJson)
+        return problems
 
     @property
     def posts(self) -> bool:

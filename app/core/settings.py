@@ -119,6 +119,10 @@ class Settings(BaseSettings):
         default=None,
         description="Bearer token /metrics requires; unset: open, except production (not served).",
     )
+    shutdown_grace_seconds: int = Field(
+        default=20,
+        description="After SIGTERM or SIGINT, how long in-flight requests have to finish.",
+    )
     webhooks_allow_private_targets: bool | None = Field(
         default=None,
         description="Let webhooks reach private, loopback and link-local addresses; default: "

@@ -9,7 +9,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.core import clock
 from app.core.settings import get_settings
 from app.notifications.models import MailMessage, MailStatus
-from app.notifications.rendering import render
+from app.notifications.rendering import pick_language, render
 from app.notifications.sms import queue_sms
 
 __all__ = ["queue_mail", "queue_sms"]
@@ -32,7 +32,10 @@ async def queue_mail(
     is only added to ``session``: it is sent once the caller's transaction commits.
     """
     address = _checked_address(to)
-    mail = render(template, language, context, public_url=get_settings().public_url)
+    settings = get_settings()
+    if settings.frontend_url is None:  # the service's own pages: they take the mail's language
+        context = _links_in_language(context, pick_language(language), settings.public_url)
+    mail = render(template, language, context, public_url=settings.public_url)
     now = clock.now()
     session.add(
         MailMessage(
@@ -47,6 +50,19 @@ async def queue_mail(
             next_attempt_at=now,
         )
     )
+
+
+def _links_in_language(
+    context: Mapping[str, Any], language: str, public_url: str
+) -> dict[str, Any]:
+    """``context`` with ``lang=<language>`` added to the links to this service's pages."""
+    localized = dict(context)
+    for name, value in context.items():
+        if name.endswith("_url") and isinstance(value, str) and value.startswith(public_url):
+            # First, so that the link's other parameters (its token) stay at its end.
+            path, _, query = value.partition("?")
+            localized[name] = f"{path}?lang={language}" + (f"&{query}" if query else "")
+    return localized
 
 
 def _checked_address(to: str) -> str:

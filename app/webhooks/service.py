@@ -389,9 +389,9 @@ def attempts_of(
 def feed(organization_id: uuid.UUID, types: Sequence[str], *, readable: Readable) -> Select[Any]:
     """The organization's events the caller may read (``visibility.readable``), of the types
     matching the patterns ``types`` (every type when there are none); page through it with
-    ``events.events_page``. ``InvalidEventTypePattern`` when a pattern is malformed (unknown
-    types are allowed: they match nothing yet)."""
-    selection = patterns.split(patterns.checked(types, known_only=False)) if types else None
+    ``events.events_page``. ``InvalidEventTypePattern`` when a pattern is malformed or names an
+    unknown type, as when subscribing."""
+    selection = patterns.split(patterns.checked(types, known_only=True)) if types else None
     if selection is None:
         return events.organization_events(organization_id, readable=readable)
     exact, families = selection

@@ -233,6 +233,6 @@ async def test_the_generated_client_signs_up_logs_in_and_sells_an_order(
         200,
     )
     assert [event.type_ for event in feed.data][-1] == "order.created"
-    assert feed.data[-1].data["id"] == str(order.id)
+    assert feed.data[-1].data.id == order.id  # the payload is typed: the REST order schema
     await client.get_async_httpx_client().aclose()
     await anonymous.get_async_httpx_client().aclose()

@@ -1,0 +1,151 @@
+"""The links in mails open the service's own pages in a real browser (headless Chromium):
+each page is in the mail's language, changes nothing when opened, and acts on its button."""
+
+import asyncio
+import os
+import shutil
+import socket
+import uuid
+from collections.abc import AsyncIterator
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import pytest
+import uvicorn
+from playwright.async_api import Browser, Page, async_playwright, expect
+
+from app.core.db import Database
+from app.core.settings import Settings
+from app.main import create_app
+from app.pages.router import PAGES
+from tests.factories import PASSWORD, log_in, sign_up
+from tests.mail import Mailbox
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+# CI installs Debian's chromium (.ci/run): there the browser tests never skip.
+needs_chromium = pytest.mark.skipif(
+    CHROMIUM is None and not os.environ.get("CI"), reason="Debian's chromium is not installed"
+)
+
+
+@pytest.fixture
+async def served(settings: Settings, db: Database) -> AsyncIterator[str]:
+    """The app on a free loopback port, in the test's event loop and transaction."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(settings, database=db), host="127.0.0.1", port=port, log_level="warning"
+        )
+    )
+    task = asyncio.create_task(server.serve())
+    while not server.started:
+        assert not task.done(), "the server did not start"
+        await asyncio.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    await task
+
+
+@pytest.fixture
+async def browser() -> AsyncIterator[Browser]:
+    async with async_playwright() as playwright:
+        browser = await playwright.chromium.launch(executable_path=CHROMIUM, headless=True)
+        yield browser
+        await browser.close()
+
+
+def _on(served: str, link: str) -> str:
+    """The mailed link, on the test's server."""
+    parts = urlsplit(link)
+    return urlunsplit(parts._replace(scheme="http", netloc=urlsplit(served).netloc))
+
+
+async def _open_mailed_link(
+    browser: Browser, mailbox: Mailbox, db: Database, served: str, email: str, path: str
+) -> tuple[Page, str]:
+    await mailbox.deliver(db.sessionmaker)
+    [link] = [url for url in mailbox.links(mailbox.last_to(email)) if path in url]
+    page = await browser.new_page()
+    await page.goto(_on(served, link))
+    return page, link
+
+
+@needs_chromium
+async def test_confirm_email_link_opens_a_page_in_the_mail_language_that_confirms_on_its_button(
+    served: str, browser: Browser, mailbox: Mailbox, db: Database
+) -> None:
+    async with httpx.AsyncClient(base_url=served) as client:
+        account = await sign_up(client, language="fr")
+        page, link = await _open_mailed_link(
+            browser, mailbox, db, served, account["email"], "/account/confirm-email"
+        )
+        assert "lang=fr" in link
+        await expect(page.locator("h1")).to_have_text("Confirmez votre adresse e-mail")
+        assert await page.get_attribute("html", "lang") == "fr"
+
+        tokens = (await log_in(client, account["email"])).json()["tokens"]
+        headers = {"Authorization": f"Bearer {tokens['access_token']}"}
+        me = await client.get("/v1/account", headers=headers)
+        assert me.json()["code"] == "email_not_confirmed", "opening the link changes nothing"
+
+        await page.get_by_role("button", name="Confirmer mon adresse").click()
+        await expect(page.locator("#result")).to_have_text(
+            "Votre adresse e-mail est confirmée. Vous pouvez fermer cette page."
+        )
+        me = (await client.get("/v1/account", headers=headers)).json()
+        assert me["email_confirmed"] is True
+
+        await page.reload()
+        await page.get_by_role("button").click()
+        await expect(page.locator("#result")).to_contain_text("(invalid_or_expired_token)")
+
+
+@needs_chromium
+async def test_reset_password_link_sets_the_new_password_from_the_page(
+    served: str, browser: Browser, mailbox: Mailbox, db: Database
+) -> None:
+    async with httpx.AsyncClient(base_url=served) as client:
+        account = await sign_up(client, language="de")
+        await client.post("/v1/password-resets", json={"email": account["email"]})
+        page, _ = await _open_mailed_link(
+            browser, mailbox, db, served, account["email"], "/account/reset-password"
+        )
+        await expect(page.locator("h1")).to_have_text("Wählen Sie ein neues Passwort")
+        await page.get_by_label("Neues Passwort").fill("short")
+        await page.get_by_role("button", name="Neues Passwort speichern").click()
+        await expect(page.locator("#result")).to_contain_text("Das hat nicht geklappt:")
+        assert (await log_in(client, account["email"])).status_code == 200
+
+        new_password = f"a new one {uuid.uuid4().hex[:8]} indeed"
+        await page.get_by_label("Neues Passwort").fill(new_password)
+        await page.get_by_role("button", name="Neues Passwort speichern").click()
+        await expect(page.locator("#result")).to_have_text(
+            "Ihr Passwort ist geändert. Melden Sie sich damit an."
+        )
+        assert (await log_in(client, account["email"], PASSWORD)).status_code == 401
+        assert (await log_in(client, account["email"], new_password)).status_code == 200
+
+
+@needs_chromium
+async def test_a_link_page_without_its_token_says_so(served: str, browser: Browser) -> None:
+    page = await browser.new_page(locale="it-CH")
+    await page.goto(f"{served}/account/unlock")
+    await expect(page.locator("h1")).to_have_text("Sblocca il tuo account")
+    await expect(page.locator("#result")).to_have_text(
+        "Questo link è incompleto: aprilo di nuovo dall'e-mail."
+    )
+
+
+@pytest.mark.parametrize("language", ["fr", "en", "de", "it", "es"])
+async def test_every_mailed_path_has_a_page_in_every_language(
+    client: httpx.AsyncClient, language: str
+) -> None:
+    paths = [page.path for page in PAGES] + ["/shop/orders/some-access-key"]
+    for path in paths:
+        response = await client.get(f"{path}?lang={language}&token=x")
+        assert response.status_code == 200, path
+        assert response.headers["content-type"].startswith("text/html")
+        assert f'<html lang="{language}">' in response.text
+        assert response.headers["cache-control"] == "no-store"
