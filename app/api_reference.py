@@ -62,7 +62,12 @@ def _scopes(dependant: Dependant) -> list[str]:
 
 
 def document(openapi: dict[str, Any], app: FastAPI) -> None:
-    used = {tag for item in openapi["paths"].values() for op in item.values() for tag in op["tags"]}
+    used = {
+        tag
+        for item in openapi["paths"].values()
+        for op in item.values()
+        for tag in op.get("tags", ())
+    }
     openapi["tags"] = [
         {"name": name, "description": text} for name, text in TAGS.items() if name in used
     ]
