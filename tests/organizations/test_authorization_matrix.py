@@ -72,6 +72,7 @@ RULES: dict[str, frozenset[Role]] = {
     "members-read": MANAGERS,
     "members-update": MANAGERS,
     "members-remove": MANAGERS,
+    "organizations-end_member_sessions": MANAGERS,
     "members-leave": EVERYONE,
     "members-hand_over_legal_representation": LEGAL,
     "members-invite": MANAGERS,
