@@ -38,8 +38,15 @@ def unique_email(prefix: str = "user") -> str:
 
 
 async def sign_up(
-    client: httpx.AsyncClient, *, email: str | None = None, language: str = "en", **extra: object
+    client: httpx.AsyncClient,
+    *,
+    email: str | None = None,
+    language: str = "en",
+    database: Database | None = None,
+    **extra: object,
 ) -> dict:  # type: ignore[type-arg]
+    """Signs up through the API (which answers alike for every address) and adds the new
+    account's id, read from ``database`` (by default the in-process app's)."""
     body = {
         "first_name": "Ada",
         "last_name": "Lovelace",
@@ -55,7 +62,8 @@ async def sign_up(
     } | extra
     response = await client.post("/v1/accounts", json=body)
     assert response.status_code == 202, response.text
-    database: Database = client._transport.app.state.database  # type: ignore[attr-defined]
+    if database is None:
+        database = client._transport.app.state.database  # type: ignore[attr-defined]
     async with database.sessionmaker() as session:
         account_id = await session.scalar(
             select(Account.id).where(func.lower(Account.email) == str(body["email"]).lower())

@@ -77,7 +77,7 @@ async def test_confirm_email_link_opens_a_page_in_the_mail_language_that_confirm
     served: str, browser: Browser, mailbox: Mailbox, db: Database
 ) -> None:
     async with httpx.AsyncClient(base_url=served) as client:
-        account = await sign_up(client, language="fr")
+        account = await sign_up(client, language="fr", database=db)
         page, link = await _open_mailed_link(
             browser, mailbox, db, served, account["email"], "/account/confirm-email"
         )
@@ -107,7 +107,7 @@ async def test_reset_password_link_sets_the_new_password_from_the_page(
     served: str, browser: Browser, mailbox: Mailbox, db: Database
 ) -> None:
     async with httpx.AsyncClient(base_url=served) as client:
-        account = await sign_up(client, language="de")
+        account = await sign_up(client, language="de", database=db)
         await client.post("/v1/password-resets", json={"email": account["email"]})
         page, _ = await _open_mailed_link(
             browser, mailbox, db, served, account["email"], "/account/reset-password"
