@@ -36,6 +36,20 @@ TAGS: dict[str, str] = {
     "webhooks": "Subscriptions (signed with Standard Webhooks), deliveries, the event types and "
     "the polling feed. Every event's payload is typed in the document's `webhooks`.",
     "system": "Liveness, readiness and metrics, for orchestrators and scrapers.",
+    "affiliates": "The affiliate programme: joining, visits and attribution tokens, commissions, "
+    "monthly totals, payouts.",
+    "affiliates_admin": "Platform staff: affiliates with their earnings, suspension, audited "
+    "adjustments, payouts paid out, exchange rates.",
+    "partner_services": "A partner's own services to its clients: rate card, contracts, support "
+    "requests, interventions, quotes, invoices.",
+    "sso": "Single sign-on per organization: the OpenID Connect provider, proven e-mail domains, "
+    "the login through the provider.",
+    "promotions": "Ticketing promotions: codes (single or in bulk) and automatic discounts.",
+    "gift_cards": "Ticketing gift cards: issued by the organizer, spent in part at checkout.",
+    "seat_plans": "Numbered seats per performance, picked or best available.",
+    "forms": "An event's customer form: questions answered at order time.",
+    "shops": "Several online shops per ticket office, with their events and payment methods.",
+    "checkin": "Check-in lists, their devices and scans (entry and exit).",
 }
 
 REQUEST_ID = {
