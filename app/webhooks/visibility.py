@@ -111,6 +111,12 @@ RULES: dict[str, Rule] = {
     "quote.accepted": _PARTNER_SERVICES,
     "partner_invoice.issued": _PARTNER_INVOICES,
     "partner_invoice.paid": _PARTNER_INVOICES,
+    # The affiliate programme is the organization's earnings: read as billing is.
+    "affiliate.joined": _BILLING,
+    "affiliate.commission_earned": _BILLING,
+    "affiliate.commission_validated": _BILLING,
+    "affiliate.commission_voided": _BILLING,
+    "affiliate.payout_made": _BILLING,
 }
 
 
