@@ -38,7 +38,9 @@ def _object_of(type: str) -> str:
         return "ticket_control"
     if type.startswith(("order.", "ticket.")):
         return "orders"
-    if type.startswith(("invoice.", "payment.", "prepaid.", "billing_order.", "product.")):
+    if type.startswith(
+        ("invoice.", "payment.", "prepaid.", "billing_order.", "product.", "affiliate.")
+    ):
         return "billing"
     return "members"
 
