@@ -12,7 +12,7 @@ from app.activity.types import Actor
 from app.partner_services import journal, rate_cards, rules
 from app.partner_services.models import Contract, InvoiceLine, RateCard
 from app.partner_services.schemas import ContractCreate, ContractRead, read_model
-from app.partner_services.types import LineKind
+from app.partner_services.types import PartnerLineKind
 
 
 def contracts_of(partner_id: uuid.UUID, client_id: uuid.UUID) -> Select[Contract]:
@@ -121,7 +121,7 @@ async def uninvoiced_months(session: AsyncSession, contract: Contract, until: da
         await session.scalars(
             select(InvoiceLine.period_start).where(
                 InvoiceLine.contract_id == contract.id,
-                InvoiceLine.kind == LineKind.contract_month,
+                InvoiceLine.kind == PartnerLineKind.contract_month,
             )
         )
     )
@@ -136,7 +136,7 @@ async def included_used(session: AsyncSession, contract: Contract, month_start: 
         select(InvoiceLine.included_minutes).where(
             InvoiceLine.contract_id == contract.id,
             InvoiceLine.period_start == month_start,
-            InvoiceLine.kind == LineKind.intervention,
+            InvoiceLine.kind == PartnerLineKind.intervention,
         )
     )
     return sum(used)

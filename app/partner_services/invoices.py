@@ -38,13 +38,13 @@ from app.partner_services.models import (
 )
 from app.partner_services.pdf import invoice_pdf
 from app.partner_services.schemas import (
-    InvoiceLineRead,
+    PartnerInvoiceLineRead,
     PartnerInvoiceRead,
     ReminderRead,
     read_model,
 )
 from app.partner_services.timing import Calendar
-from app.partner_services.types import InvoiceStatus, LineKind, Location, QuoteStatus
+from app.partner_services.types import Location, PartnerInvoiceStatus, PartnerLineKind, QuoteStatus
 
 PAYMENT_TERMS = timedelta(days=30)
 
@@ -87,7 +87,7 @@ async def read(session: AsyncSession, invoice: PartnerInvoice) -> PartnerInvoice
     return read_model(
         PartnerInvoiceRead,
         invoice,
-        lines=[InvoiceLineRead.model_validate(line) for line in lines],
+        lines=[PartnerInvoiceLineRead.model_validate(line) for line in lines],
     )
 
 
@@ -106,7 +106,9 @@ class Draft:
     included_left: dict[tuple[uuid.UUID, date], int] = field(default_factory=dict)
     quotes: list[Quote] = field(default_factory=list)
 
-    def add(self, kind: LineKind, description: str, amount_minor: int, **values: object) -> None:
+    def add(
+        self, kind: PartnerLineKind, description: str, amount_minor: int, **values: object
+    ) -> None:
         self.lines.append(
             InvoiceLine(
                 id=uuid.uuid4(),
@@ -138,7 +140,7 @@ async def _contract_months(
         for start in await contracts.uninvoiced_months(session, contract, today):
             end = contracts.add_months(start, 1) - timedelta(days=1)
             draft.add(
-                LineKind.contract_month,
+                PartnerLineKind.contract_month,
                 f"{contract.description}: {start.isoformat()} to "
                 f"{min(end, contract.ends_on).isoformat()}",
                 contract.monthly_minor,
@@ -186,7 +188,7 @@ async def _remote_work(
         hourly, daily = card.hourly_minor, card.remote_day_minor
     priced = rules.price_work(due.after(taken), hourly_minor=hourly, day_minor=daily)
     draft.add(
-        LineKind.intervention,
+        PartnerLineKind.intervention,
         f"{request.subject}: {item.description}".rstrip(": "),
         priced.amount_minor,
         worked_on=day,
@@ -213,7 +215,7 @@ async def _on_site(
     if quote is not None and quote.status == QuoteStatus.accepted:
         if quote.invoice_id is None and quote not in draft.quotes:
             draft.add(
-                LineKind.quote,
+                PartnerLineKind.quote,
                 f"{quote.title} (quote)",
                 quote.net_minor,
                 worked_on=day,
@@ -233,7 +235,7 @@ async def _on_site(
         hourly_minor=hourly,
     )
     draft.add(
-        LineKind.travel,
+        PartnerLineKind.travel,
         f"{request.subject}: travel without a signed quote, {item.distance_km} km "
         f"x {format_minor(card.per_km_minor, card.currency)} + travel time",
         distance + time,
@@ -334,7 +336,7 @@ async def issue(
         vat_rate_bp=vat_rate,
         vat_minor=vat,
         total_minor=net + vat,
-        status=InvoiceStatus.issued,
+        status=PartnerInvoiceStatus.issued,
         issued_at=now,
         due_at=now + PAYMENT_TERMS,
         created_at=now,
@@ -392,11 +394,11 @@ async def settle_by_transfer(
     )
     if invoice is None:
         return None
-    if invoice.status != InvoiceStatus.issued:
+    if invoice.status != PartnerInvoiceStatus.issued:
         return "not_payable"
     if invoice.currency != currency or invoice.total_minor != amount_minor:
         return "amount_mismatch"
-    invoice.status = InvoiceStatus.paid
+    invoice.status = PartnerInvoiceStatus.paid
     invoice.paid_at = clock.now()
     await session.flush()
     await journal.record(
@@ -439,7 +441,7 @@ async def remind(
     )
     if assessed.days_late <= 0:
         return None
-    outstanding = invoice.total_minor if invoice.status == InvoiceStatus.issued else 0
+    outstanding = invoice.total_minor if invoice.status == PartnerInvoiceStatus.issued else 0
     reminder = Reminder(
         id=uuid.uuid4(),
         invoice_id=invoice.id,

@@ -18,7 +18,7 @@ from app.core.db import transaction
 from app.core.settings import get_settings
 from app.partner_services import contracts, invoices
 from app.partner_services.models import Contract, PartnerInvoice
-from app.partner_services.types import InvoiceStatus
+from app.partner_services.types import PartnerInvoiceStatus
 
 BATCH = 50
 REMINDER_EVERY = timedelta(days=7)
@@ -61,7 +61,7 @@ async def assess_late_payments(sessionmaker: async_sessionmaker[AsyncSession]) -
                 .where(
                     or_(
                         and_(
-                            PartnerInvoice.status == InvoiceStatus.issued,
+                            PartnerInvoice.status == PartnerInvoiceStatus.issued,
                             PartnerInvoice.due_at < now,
                             or_(
                                 PartnerInvoice.assessed_at.is_(None),
@@ -69,7 +69,7 @@ async def assess_late_payments(sessionmaker: async_sessionmaker[AsyncSession]) -
                             ),
                         ),
                         and_(
-                            PartnerInvoice.status == InvoiceStatus.paid,
+                            PartnerInvoice.status == PartnerInvoiceStatus.paid,
                             PartnerInvoice.paid_at > PartnerInvoice.due_at,
                             or_(
                                 PartnerInvoice.assessed_at.is_(None),

@@ -14,11 +14,11 @@ from sqlalchemy.orm import Mapped, mapped_column
 from app.core import clock
 from app.core.db import Base, IdMixin, TimestampMixin
 from app.partner_services.types import (
-    Channel,
-    InvoiceStatus,
-    LineKind,
     Location,
+    PartnerInvoiceStatus,
+    PartnerLineKind,
     QuoteStatus,
+    RequestChannel,
     RequestStatus,
     StepKind,
 )
@@ -84,7 +84,7 @@ class SupportRequest(IdMixin, TimestampMixin, Base):
     client_organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey(ORGANIZATION))
     subject: Mapped[str] = mapped_column(String(200))
     description: Mapped[str] = mapped_column(String(5000))
-    channel: Mapped[Channel] = mapped_column(String(10))
+    channel: Mapped[RequestChannel] = mapped_column(String(10))
     status: Mapped[RequestStatus] = mapped_column(String(30))
     opened_by: Mapped[uuid.UUID | None] = mapped_column(ForeignKey(ACCOUNT))
     confirmed_at: Mapped[datetime | None]
@@ -182,7 +182,7 @@ class PartnerInvoice(IdMixin, Base):
     vat_rate_bp: Mapped[int]
     vat_minor: Mapped[int] = mapped_column(BigInteger)
     total_minor: Mapped[int] = mapped_column(BigInteger)
-    status: Mapped[InvoiceStatus] = mapped_column(String(10))
+    status: Mapped[PartnerInvoiceStatus] = mapped_column(String(10))
     issued_at: Mapped[datetime]
     due_at: Mapped[datetime]
     paid_at: Mapped[datetime | None]
@@ -208,7 +208,7 @@ class InvoiceLine(IdMixin, Base):
         ForeignKey("partner_services_invoices.id", ondelete="CASCADE")
     )
     position: Mapped[int]
-    kind: Mapped[LineKind] = mapped_column(String(20))
+    kind: Mapped[PartnerLineKind] = mapped_column(String(20))
     description: Mapped[str] = mapped_column(String(300))
     worked_on: Mapped[date | None]
     minutes: Mapped[int] = mapped_column(default=0)

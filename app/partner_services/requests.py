@@ -23,7 +23,7 @@ from app.partner_services.errors import RequestClosed, RequestNotFound
 from app.partner_services.models import Intervention, RequestStep, SupportRequest
 from app.partner_services.schemas import RequestCreate, RequestRead, StepRead, read_model
 from app.partner_services.timing import Calendar, Quarters, quarters
-from app.partner_services.types import Channel, Location, RequestStatus, StepKind
+from app.partner_services.types import Location, RequestChannel, RequestStatus, StepKind
 
 FINISHED = frozenset({RequestStatus.stopped, RequestStatus.closed})
 
@@ -157,11 +157,11 @@ async def open_request(
 ) -> RequestRead:
     """A request written by a client's member, or recorded by partner staff from a call or a
     chat (then awaiting the client's written confirmation)."""
-    channel = body.channel if by_staff else Channel.api
-    if by_staff and channel == Channel.api:
-        channel = Channel.phone
+    channel = body.channel if by_staff else RequestChannel.api
+    if by_staff and channel == RequestChannel.api:
+        channel = RequestChannel.phone
     now = clock.now()
-    written = channel == Channel.api
+    written = channel == RequestChannel.api
     request = SupportRequest(
         id=uuid.uuid4(),
         partner_organization_id=partner_id,

@@ -9,11 +9,11 @@ from pydantic import Field, field_validator, model_validator
 
 from app.core.schemas import Schema
 from app.partner_services.types import (
-    Channel,
-    InvoiceStatus,
-    LineKind,
     Location,
+    PartnerInvoiceStatus,
+    PartnerLineKind,
     QuoteStatus,
+    RequestChannel,
     RequestStatus,
     StepKind,
 )
@@ -108,8 +108,8 @@ class ContractStatus(Schema):
 class RequestCreate(Schema):
     subject: Text
     description: LongText = ""
-    channel: Channel = Field(
-        default=Channel.api,
+    channel: RequestChannel = Field(
+        default=RequestChannel.api,
         description="Partner staff record phone and chat requests (awaiting the client's written "
         "confirmation); the client's members open ``api`` ones.",
     )
@@ -138,7 +138,7 @@ class RequestRead(Schema):
     client_organization_id: uuid.UUID
     subject: str
     description: str
-    channel: Channel
+    channel: RequestChannel
     status: RequestStatus
     opened_by: uuid.UUID | None
     confirmed_at: datetime | None
@@ -217,8 +217,8 @@ class QuoteRead(Schema):
     created_at: datetime
 
 
-class InvoiceLineRead(Schema):
-    kind: LineKind
+class PartnerInvoiceLineRead(Schema):
+    kind: PartnerLineKind
     description: str
     worked_on: date | None
     minutes: int
@@ -245,11 +245,11 @@ class PartnerInvoiceRead(Schema):
     vat_rate_bp: int
     vat_minor: int
     total_minor: int
-    status: InvoiceStatus
+    status: PartnerInvoiceStatus
     issued_at: datetime
     due_at: datetime
     paid_at: datetime | None
-    lines: list[InvoiceLineRead] = []
+    lines: list[PartnerInvoiceLineRead] = []
     created_at: datetime
 
 

@@ -3,7 +3,7 @@
 from enum import StrEnum
 
 
-class Channel(StrEnum):
+class RequestChannel(StrEnum):
     """How a support request reached the partner."""
 
     api = "api"
@@ -41,12 +41,12 @@ class QuoteStatus(StrEnum):
     accepted = "accepted"
 
 
-class InvoiceStatus(StrEnum):
+class PartnerInvoiceStatus(StrEnum):
     issued = "issued"
     paid = "paid"
 
 
-class LineKind(StrEnum):
+class PartnerLineKind(StrEnum):
     intervention = "intervention"
     travel = "travel"
     quote = "quote"
