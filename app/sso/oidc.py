@@ -53,7 +53,7 @@ async def discover(issuer: str) -> Provider:
             document = response.json()
         metadata = OpenIDProviderMetadata(document)
         metadata.validate()
-    except (httpx.HTTPError, ValueError) as error:
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as error:
         raise ProviderUnreachable(f"The provider's discovery document failed: {error}") from None
     if document.get("issuer") != issuer:
         raise ProviderUnreachable("The provider's discovery document names another issuer.")
@@ -124,7 +124,7 @@ async def exchange_code(
             )
     except OAuthError as error:
         raise SingleSignOnFailed(f"The provider refused the code: {error.error}") from None
-    except httpx.HTTPError as error:
+    except (httpx.HTTPError, httpx.InvalidURL) as error:
         raise ProviderUnreachable(f"The provider's token endpoint failed: {error}") from None
     id_token = token.get("id_token")
     if not isinstance(id_token, str):
@@ -138,7 +138,7 @@ async def _keys(provider: Provider) -> KeySet:
             response = await http.get(provider.jwks_uri)
             response.raise_for_status()
             return KeySet.import_key_set(response.json())
-    except (httpx.HTTPError, ValueError, JoseError) as error:
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError, JoseError) as error:
         raise ProviderUnreachable(f"The provider's keys could not be read: {error}") from None
 
 

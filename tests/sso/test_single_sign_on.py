@@ -419,3 +419,15 @@ async def test_old_authorization_requests_are_purged(
     assert await purge_expired_logins(db.sessionmaker) == 0
     with time_machine.travel(clock.now() + timedelta(days=2), tick=False):
         assert await purge_expired_logins(db.sessionmaker) == 1
+
+
+async def test_an_issuer_that_is_no_url_is_refused_not_a_server_error(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    admin = await signed_in_user(client, db)
+    response = await client.put(
+        f"/v1/organizations/{admin.organization_id}/sso",
+        json={"issuer": "https://\u00fe\x94", "client_id": "x", "client_secret": "y"},
+        headers=admin.headers,
+    )
+    assert response.status_code in (422, 502), response.text
