@@ -482,7 +482,7 @@ async def revoke_token(
 
 
 @router.put("/avatar", status_code=NO_CONTENT)
-@declares(write_scope, *CALLER_ERRORS, AvatarTooLarge, AvatarTypeNotSupported, 413, 422)
+@declares(write_scope, *CALLER_ERRORS, AvatarTooLarge, AvatarTypeNotSupported, 400, 413, 422)
 async def set_avatar(
     file: UploadFile, account: CurrentAccount, by: AccountActor, session: Session
 ) -> None:

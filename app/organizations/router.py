@@ -135,7 +135,7 @@ async def update_organization(
 
 
 @organizations_router.put("/{organization_id}/logo", status_code=NO_CONTENT)
-@declares(WRITE, *MANAGER_ERRORS, 413, LogoTooLarge, LogoTypeNotSupported)
+@declares(WRITE, *MANAGER_ERRORS, 400, 413, LogoTooLarge, LogoTypeNotSupported)
 async def set_logo(file: UploadFile, access: LegalRepresentative, session: Session) -> None:
     """A PNG, JPEG or WebP image of at most 1 MiB."""
     data = await file.read(details.LOGO_MAX_BYTES + 1)

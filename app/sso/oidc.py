@@ -51,9 +51,11 @@ async def discover(issuer: str) -> Provider:
             response = await http.get(url)
             response.raise_for_status()
             document = response.json()
+        if not isinstance(document, dict):
+            raise ValueError("the document is not a JSON object")
         metadata = OpenIDProviderMetadata(document)
         metadata.validate()
-    except (httpx.HTTPError, httpx.InvalidURL, ValueError) as error:
+    except (httpx.HTTPError, httpx.InvalidURL, ValueError, TypeError, KeyError) as error:
         raise ProviderUnreachable(f"The provider's discovery document failed: {error}") from None
     if document.get("issuer") != issuer:
         raise ProviderUnreachable("The provider's discovery document names another issuer.")

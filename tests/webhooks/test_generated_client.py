@@ -141,7 +141,7 @@ async def test_the_generated_client_signs_up_logs_in_and_sells_an_order(
                 }
             ),
         ),
-        201,
+        202,
     )
     assert account.email == email
     await mailbox.deliver(committed_db.sessionmaker)
