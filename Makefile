@@ -5,6 +5,8 @@ PYTHON ?= python3
 UV_VERSION := 0.13.8
 UV := .tools/bin/uv
 INSTALLED := .venv/.installed
+# Test processes (pytest-xdist): each gets its own database on the same server.
+TEST_WORKERS ?= 2
 
 .PHONY: run test fuzz lint format openapi clients worker migrate clean
 
@@ -12,7 +14,7 @@ run: $(INSTALLED)  ## Start the API on http://127.0.0.1:8000 (embedded PostgreSQ
 	.venv/bin/manager serve
 
 test: $(INSTALLED)  ## Run the whole test suite (MANAGER_TEST_DATABASE_URL, or an embedded server)
-	.venv/bin/pytest
+	.venv/bin/pytest -n $(TEST_WORKERS)
 
 fuzz: $(INSTALLED)  ## Schemathesis over the served document, as a member then anonymously (tests/fuzz)
 	.venv/bin/python -m tests.fuzz.run

@@ -39,6 +39,14 @@ def _server_url() -> str:
     return start_embedded_server(ROOT / ".data" / "test", database="postgres")
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """With ``-n`` (pytest-xdist), the controlling process starts the embedded server once and
+    hands its URL to the workers it spawns: each worker then creates its own database on it."""
+    is_worker = hasattr(config, "workerinput")
+    if config.getoption("numprocesses", None) and not is_worker:
+        os.environ["MANAGER_TEST_DATABASE_URL"] = _server_url()
+
+
 def _with_database(url: str, database: str) -> str:
     """The same server URL with another database name."""
     scheme, rest = url.split("://", 1)

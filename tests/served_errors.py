@@ -2,7 +2,8 @@
 
 While the suite runs, each ``AppError`` answered by a route is noted with the route's operation
 id; at the end, any (operation, status, code) the OpenAPI document does not list among that
-operation's responses (``x-problem-codes``) fails the run, naming them.
+operation's responses (``x-problem-codes``) fails the run, naming them. Under pytest-xdist each
+worker sends what it saw to the controlling process, which judges the whole run.
 """
 
 from collections.abc import Iterator
@@ -58,7 +59,17 @@ def undocumented_served_errors() -> list[tuple[str, int, str]]:
     )
 
 
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node: Any, error: object) -> None:
+    """The controlling process collects what a pytest-xdist worker saw served."""
+    _served.update(tuple(seen) for seen in node.workeroutput.get("served_errors", []))
+
+
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    workeroutput = getattr(session.config, "workeroutput", None)
+    if workeroutput is not None:
+        workeroutput["served_errors"] = sorted(_served)
+        return
     if not _served:
         return
     missing = undocumented_served_errors()
