@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import ColumnElement, Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.activity import service as activity
@@ -729,18 +729,29 @@ def orders_of(
     event_id: uuid.UUID | None = None,
     q: str | None = None,
 ) -> Select[TicketOrder]:
-    """The office's orders, filtered by status, event, and order number or customer e-mail."""
+    """The office's orders, filtered by status, event and the search field (search_condition)."""
     statement = select(TicketOrder).where(TicketOrder.ticket_office_id == office_id)
     if status is not None:
         statement = statement.where(TicketOrder.status == status)
     if event_id is not None:
         statement = statement.where(TicketOrder.event_id == event_id)
-    if q:
-        statement = statement.where(
-            (TicketOrder.number == q.strip().upper())
-            | (TicketOrder.customer_email.ilike(q.strip()))
-        )
+    if q and q.strip():
+        statement = statement.where(search_condition(q))
     return statement
+
+
+def search_condition(q: str) -> ColumnElement[bool]:
+    """The help page's search field: the order's number or one of its tickets' numbers (whole),
+    or a part of the customer's name or e-mail address (any case)."""
+    term = q.strip()
+    return or_(  # autoescape: the term's own ``%``, ``_`` and ``/`` match only themselves
+        TicketOrder.number == term.upper(),
+        TicketOrder.customer_name.icontains(term, autoescape=True),
+        TicketOrder.customer_email.icontains(term, autoescape=True),
+        select(Ticket.id)
+        .where(Ticket.order_id == TicketOrder.id, Ticket.number == term.upper())
+        .exists(),
+    )
 
 
 async def tickets_pdf(

@@ -254,9 +254,15 @@ async def list_orders(
     order_status: Annotated[TicketOrderStatus | None, Query(alias="status")] = None,
     event_id: uuid.UUID | None = None,
     q: Annotated[
-        str | None, Query(max_length=200, description="Order number or customer e-mail.")
+        str | None,
+        Query(
+            max_length=200,
+            description="An order or ticket number, or part of the customer's name or e-mail "
+            "address (`%` and `_` are taken literally).",
+        ),
     ] = None,
 ) -> dict[str, Any]:
+    """The office's orders, newest first, filtered by status, event and the search field."""
     rows, cursor = await paginate(
         session,
         orders.orders_of(office.office.id, status=order_status, event_id=event_id, q=q),
