@@ -1,4 +1,4 @@
-"""The ``manager`` command: serve, worker, migrate, seed-catalog, demo, openapi.
+"""The ``manager`` command: serve, worker, migrate, seed-catalog, demo, backup, restore, openapi.
 
 A command that starts the embedded PostgreSQL stops it when it ends, also on SIGTERM or SIGINT.
 """
@@ -187,6 +187,38 @@ def demo() -> None:
         'POST /v1/auth/login with {"email": …, "password": …}; '
         f"the API is at {settings.public_url} (`manager serve`)."
     )
+
+
+@cli.command()
+def backup(file: Annotated[Path, typer.Argument(help="The file to write.")]) -> None:
+    """Dump the configured database (or the embedded one) into FILE (PostgreSQL custom format)."""
+    from app.core.backups import BackupFailed
+    from app.core.backups import backup as dump
+
+    with _database(get_settings()) as url:
+        try:
+            dump(url, file)
+        except BackupFailed as failure:
+            typer.echo(f"backup failed: {failure}", err=True)
+            raise typer.Exit(code=1) from failure
+    typer.echo(f"backed up to {file}")
+
+
+@cli.command()
+def restore(
+    file: Annotated[Path, typer.Argument(help="A file written by `manager backup`.")],
+) -> None:
+    """Restore FILE into the configured database (or the embedded one), in one transaction."""
+    from app.core.backups import BackupFailed
+    from app.core.backups import restore as load
+
+    with _database(get_settings()) as url:
+        try:
+            load(url, file)
+        except BackupFailed as failure:
+            typer.echo(f"restore failed: {failure}", err=True)
+            raise typer.Exit(code=1) from failure
+    typer.echo(f"restored from {file}")
 
 
 @cli.command()

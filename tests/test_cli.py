@@ -1,5 +1,6 @@
 """The ``manager`` command on the embedded default: a first start seeds the catalog, the
-catalog command works, and SIGTERM stops everything, the embedded PostgreSQL included."""
+catalog command works, SIGTERM stops everything, the embedded PostgreSQL included, and a backup
+restored into a fresh data folder holds every row of every table."""
 
 import os
 import signal
@@ -111,3 +112,82 @@ def test_sigint_to_worker_stops_the_embedded_postgres(data_dir: Path, tmp_path: 
         code = _stop(worker, signal.SIGINT)
     assert code == 0
     assert _postgres_of(data_dir) == []
+
+
+async def _table_digests(url: str) -> dict[str, tuple[int, str]]:
+    """Every table's row count and a checksum of its rows, in a stable order."""
+    import asyncpg
+
+    from app.core.backups import libpq_url
+
+    connection = await asyncpg.connect(libpq_url(url))
+    try:
+        tables = await connection.fetch(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' ORDER BY tablename"
+        )
+        digests = {}
+        for row in tables:
+            name = row["tablename"]
+            count, digest = await connection.fetchrow(
+                f"SELECT count(*), coalesce(md5(string_agg(t::text, '|' ORDER BY t::text)), '') FROM \"{name}\" t"  # noqa: S608, E501
+            )
+            digests[name] = (count, digest)
+        return digests
+    finally:
+        await connection.close()
+
+
+def _manager(environment: dict[str, str], *arguments: str) -> str:
+    finished = subprocess.run(  # noqa: S603
+        [MANAGER, *arguments], env=environment, capture_output=True, text=True, timeout=180
+    )
+    assert finished.returncode == 0, finished.stderr
+    return finished.stdout
+
+
+def test_backup_restores_into_a_fresh_embedded_folder_row_for_row(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    import asyncio
+
+    from app.core.embedded import start_embedded_server, stop_embedded_server
+
+    source = _environment(data_dir / "source", _free_port())
+    _manager(source, "migrate")
+    _manager(source, "seed-catalog")
+    file = tmp_path / "manager.dump"
+    assert "backed up" in _manager(source, "backup", str(file))
+
+    target = _environment(data_dir / "target", _free_port())
+    assert "restored" in _manager(target, "restore", str(file))
+    assert _postgres_of(data_dir) == [], "each command stops the embedded server it started"
+
+    digests = []
+    for folder in (data_dir / "source", data_dir / "target"):
+        url = start_embedded_server(folder)
+        try:
+            digests.append(asyncio.run(_table_digests(url)))
+        finally:
+            stop_embedded_server(folder)
+    expected, restored = digests
+    assert restored == expected
+    assert expected["billing_plans"][0] > 0, "the seeded catalog travelled"
+    assert expected["alembic_version"][0] == 1
+
+
+def test_restore_of_a_missing_or_broken_file_fails_and_changes_nothing(
+    data_dir: Path, tmp_path: Path
+) -> None:
+    broken = tmp_path / "broken.dump"
+    broken.write_bytes(b"PGDMP not really")
+    environment = _environment(data_dir, _free_port())
+    for file in (tmp_path / "absent.dump", broken):
+        refused = subprocess.run(  # noqa: S603
+            [MANAGER, "restore", str(file)],
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=180,
+        )
+        assert refused.returncode == 1
+        assert "restore failed" in refused.stderr
