@@ -109,6 +109,8 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 await asyncio.to_thread(_database_url, settings),
                 pool_size=settings.db_pool_size,
                 max_overflow=settings.db_max_overflow,
+                pool_timeout=settings.db_pool_timeout_seconds,
+                statement_timeout_ms=settings.db_statement_timeout_ms,
             )
         stop = asyncio.Event()
         jobs = None

@@ -75,17 +75,30 @@ class Database:
     sessionmaker: async_sessionmaker[AsyncSession]
 
     @classmethod
-    def connect(cls, url: str, *, pool_size: int = 10, max_overflow: int = 10) -> "Database":
+    def connect(
+        cls,
+        url: str,
+        *,
+        pool_size: int = 10,
+        max_overflow: int = 10,
+        pool_timeout: float = 30.0,
+        statement_timeout_ms: int = 0,
+    ) -> "Database":
+        """An engine on ``url``; ``statement_timeout_ms`` (0: none) caps each statement, so one
+        slow query cannot hold a connection for ever; connecting gives up after 5 seconds."""
         engine = create_async_engine(
             async_url(url),
             pool_size=pool_size,
             max_overflow=max_overflow,
+            pool_timeout=pool_timeout,
             pool_pre_ping=True,
             connect_args={
+                "timeout": 5,
                 "server_settings": {
                     "application_name": "manager-api",
                     "timezone": "UTC",
-                }
+                    "statement_timeout": str(statement_timeout_ms),
+                },
             },
         )
         return cls(engine, async_sessionmaker(engine, expire_on_commit=False))

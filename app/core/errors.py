@@ -12,6 +12,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from app.core.headers import allowed_methods
@@ -132,6 +133,21 @@ class MalformedJson(AppError):
 class TooManyRequests(AppError):
     status = 429
     code = "rate_limited"
+
+
+class DatabaseUnavailable(AppError):
+    """The database cannot be reached, refuses connections, or every pooled connection is busy:
+    nothing was changed, the same request can be sent again after ``Retry-After`` seconds."""
+
+    status = 503
+    code = "database_unavailable"
+
+
+RETRY_AFTER_SECONDS = "2"
+# SQLSTATE classes and codes that mean the server, not the request, failed: connection
+# exceptions (08), shutting down or not accepting connections yet (57P0x), too many connections,
+# a statement cancelled by the statement timeout (57014).
+_UNAVAILABLE_SQLSTATES = ("08", "57P01", "57P02", "57P03", "53300", "57014")
 
 
 class RequestInvalid(Unprocessable):
@@ -298,7 +314,22 @@ async def _database_error(request: Request, exc: Exception) -> JSONResponse:
     # A safety net: a null for a field that cannot be null is refused by the schemas first.
     if sqlstate == NOT_NULL_VIOLATION:
         return await _app_error(request, ValueRequired("A required value is missing."))
+    if exc.connection_invalidated or (
+        sqlstate and str(sqlstate).startswith(_UNAVAILABLE_SQLSTATES)
+    ):
+        return await _unavailable(request, exc)
     return await _unexpected_error(request, exc)
+
+
+async def _unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The database is down, restarting or saturated (a refused or lost connection, the pool's
+    wait exceeded): 503 at once, so that clients and load balancers retry instead of waiting."""
+    log.warning("database_unavailable", error=type(exc).__name__, path=request.url.path)
+    error = DatabaseUnavailable(
+        "The database is unavailable; retry shortly.",
+        headers={"Retry-After": RETRY_AFTER_SECONDS},
+    )
+    return await _app_error(request, error)
 
 
 async def _unexpected_error(request: Request, exc: Exception) -> JSONResponse:
@@ -318,4 +349,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
     app.add_exception_handler(DBAPIError, _database_error)
+    # A refused connection reaches the route as the socket's error; a pool that stays exhausted
+    # for its timeout, as SQLAlchemy's TimeoutError.
+    app.add_exception_handler(OSError, _unavailable)
+    app.add_exception_handler(PoolTimeout, _unavailable)
     app.add_exception_handler(Exception, _unexpected_error)

@@ -5,9 +5,10 @@ unless it names one; ``@declares(scope, *errors)`` above the function states the
 the route needs (a route-table test holds that each route has exactly one) and the errors it
 raises. The OpenAPI document lists those errors, the ones its dependencies declare
 (``core.errors.raises``), those its parameters and body can fail with (422 ``validation_error``,
-400 ``malformed_json``) and, on POST, those of the ``Idempotency-Key`` (whose claim is a
-dependency after the scope: the key is the authenticated caller's; a POST whose response schema
-carries credentials never stores its response for replay).
+400 ``malformed_json``), a database outage (503 ``database_unavailable``) and, on POST, those of
+the ``Idempotency-Key`` (whose claim is a dependency after the scope: the key is the
+authenticated caller's; a POST whose response schema carries credentials never stores its
+response for replay).
 """
 
 from collections.abc import Callable, Coroutine
@@ -20,6 +21,7 @@ from fastapi.routing import APIRoute
 from app.core import idempotency
 from app.core.errors import (
     AppError,
+    DatabaseUnavailable,
     MalformedJson,
     RequestInvalid,
     ValueNotStorable,
@@ -72,6 +74,7 @@ class AppRoute(APIRoute):
             *errors,
             *dependency_problems(self.dependant),
             *self.input_problems,
+            DatabaseUnavailable,
         ]
         if self.posts:
             problems += idempotency.IDEMPOTENCY_ERRORS

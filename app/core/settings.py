@@ -31,6 +31,12 @@ class Settings(BaseSettings):
     max_body_bytes: int = 2 * 1024 * 1024
     db_pool_size: int = 10
     db_max_overflow: int = 10
+    db_pool_timeout_seconds: float = Field(
+        default=2.0, description="Longest wait for a pooled connection before answering 503."
+    )
+    db_statement_timeout_ms: int = Field(
+        default=30_000, description="PostgreSQL statement_timeout of the service's connections."
+    )
     idempotency_ttl_hours: int = 24
     worker_poll_seconds: float = 1.0
     frontend_url: str | None = Field(
