@@ -11,7 +11,7 @@ scans and nothing else; every scan is kept in the scans log with its list, devic
 import uuid
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import Select, func, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -22,6 +22,7 @@ from app.core.security.tokens import digest, new_token
 from app.events import service as events
 from app.ticketing import offices
 from app.ticketing.errors import (
+    CheckinDeviceNotFound,
     CheckinListInvalid,
     CheckinListNotFound,
     DeviceTokenInvalid,
@@ -134,6 +135,41 @@ async def add_device(
         {"checkin_list_id": str(checkin_list.id), "device_id": str(device.id)},
     )
     return device, token
+
+
+def devices_of(checkin_list: CheckinList) -> Select[CheckinDevice]:
+    return select(CheckinDevice).where(CheckinDevice.checkin_list_id == checkin_list.id)
+
+
+async def revoke_device(
+    session: AsyncSession,
+    office: TicketOffice,
+    checkin_list: CheckinList,
+    device_id: uuid.UUID,
+    *,
+    by: Actor,
+) -> CheckinDevice:
+    """Revokes a device of the list: its token is refused from the next scan on (every scan
+    looks the token up). Revoking again changes nothing."""
+    device = await one_or_raise(
+        session,
+        select(CheckinDevice).where(
+            CheckinDevice.id == device_id, CheckinDevice.checkin_list_id == checkin_list.id
+        ),
+        CheckinDeviceNotFound("No such device on this list."),
+        for_update=True,
+    )
+    if device.revoked_at is None:
+        device.revoked_at = clock.now()
+        await session.flush()
+        await offices.record(
+            session,
+            by,
+            "ticketing.checkin_device_revoked",
+            office,
+            {"checkin_list_id": str(checkin_list.id), "device_id": str(device.id)},
+        )
+    return device
 
 
 async def device_by_token(

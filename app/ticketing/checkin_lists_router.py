@@ -4,17 +4,19 @@
 
 import uuid
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Header, status
 
 from app.accounts.deps import PUBLIC
 from app.core.db import Session
 from app.core.errors import raises
+from app.core.pagination import Page, Pagination, page_of, paginate
 from app.core.routing import AppRoute, declares
 from app.ticketing import checkin_lists, offices
 from app.ticketing.deps import READ, WRITE, OfficeController, OfficeManager
 from app.ticketing.errors import (
+    CheckinDeviceNotFound,
     CheckinListInvalid,
     CheckinListNotFound,
     DeviceTokenInvalid,
@@ -26,6 +28,7 @@ from app.ticketing.router import OFFICE
 from app.ticketing.sales_schemas import (
     CheckinCount,
     CheckinDeviceCreate,
+    CheckinDeviceRead,
     CheckinListCreate,
     CheckinListRead,
     CheckinScanCreate,
@@ -103,6 +106,41 @@ async def add_device(
         created_at=device.created_at,
         token=token,
     )
+
+
+@router.get("/{checkin_list_id}/devices", response_model=Page[CheckinDeviceRead])
+@declares(READ, *OFFICE, EventNotFound, CheckinListNotFound, 422)
+async def list_devices(
+    event_id: uuid.UUID,
+    checkin_list_id: uuid.UUID,
+    office: OfficeManager,
+    session: Session,
+    page: Pagination,
+) -> dict[str, Any]:
+    """The list's devices, newest first, revoked ones with the date they were revoked (their
+    tokens are never shown again)."""
+    event = await offices.get_event(session, office.office.id, event_id)
+    checkin_list = await checkin_lists.get_list(session, event, checkin_list_id)
+    rows, cursor = await paginate(session, checkin_lists.devices_of(checkin_list), page)
+    return page_of([CheckinDeviceRead.model_validate(device) for device in rows], cursor)
+
+
+@router.post("/{checkin_list_id}/devices/{device_id}/revoke")
+@declares(WRITE, *OFFICE, EventNotFound, CheckinListNotFound, CheckinDeviceNotFound)
+async def revoke_device(
+    event_id: uuid.UUID,
+    checkin_list_id: uuid.UUID,
+    device_id: uuid.UUID,
+    office: OfficeManager,
+    session: Session,
+) -> CheckinDeviceRead:
+    """Revokes a device: its token is refused from its very next scan."""
+    event = await offices.get_event(session, office.office.id, event_id)
+    checkin_list = await checkin_lists.get_list(session, event, checkin_list_id)
+    device = await checkin_lists.revoke_device(
+        session, office.office, checkin_list, device_id, by=office.actor
+    )
+    return CheckinDeviceRead.model_validate(device)
 
 
 @router.get("/{checkin_list_id}/count")

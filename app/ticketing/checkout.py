@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.activity.types import Actor
 from app.ticketing import forms, gift_cards, promotions, seat_plans
-from app.ticketing.models import Ticket, TicketOffice, TicketOrder
+from app.ticketing.models import Ticket, TicketOffice, TicketOrder, TicketOrderStatus
 from app.ticketing.schemas import TicketOrderCreate
 
 
@@ -55,8 +55,12 @@ async def cancelled(
     *,
     by: Actor,
 ) -> None:
-    """Tickets just cancelled (before their performances' seats are released): the gift cards
-    that paid them are credited back, their seats return to sale."""
+    """Tickets just cancelled (before their performances' seats are released): the promotion
+    uses of orders cancelled whole are given back, the gift cards that paid them are credited
+    back, their seats return to sale."""
+    await promotions.give_back(
+        session, [order for order, _ in cancelled if order.status == TicketOrderStatus.cancelled]
+    )
     await gift_cards.credit_back(session, cancelled, by=by)
     await seat_plans.release(session, [ticket for _, tickets in cancelled for ticket in tickets])
 

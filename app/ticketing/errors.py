@@ -144,6 +144,7 @@ class ExchangeUnchanged(Unprocessable):
 # --- Sales tools: promotions, gift cards, seat plans ---
 __all__ += [
     "AnswersInvalid",
+    "CheckinDeviceNotFound",
     "CheckinListInvalid",
     "CheckinListNotFound",
     "DeviceTokenInvalid",
@@ -228,6 +229,10 @@ class CheckinListInvalid(Unprocessable):
 
 class DeviceTokenInvalid(Unauthorized):
     code = "device_token_invalid"
+
+
+class CheckinDeviceNotFound(NotFound):
+    code = "checkin_device_not_found"
 
 
 class OnlineShopNotFound(NotFound):

@@ -179,6 +179,11 @@ class TicketOrder(IdMixin, Base):
         JSONB, default=list, server_default=text("'[]'::jsonb")
     )
     """The customer form's answers, validated at order time (app/ticketing/forms.py)."""
+    shop_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("ticketing_shops.id", ondelete="SET NULL"), index=True
+    )
+    """The online shop the order was placed in (None: the office's own shop, the box office or
+    a reseller)."""
 
 
 class Cancellation(IdMixin, Base):

@@ -138,9 +138,10 @@ async def place_order(
     body: TicketOrderCreate,
     channel: Channel,
     by: Actor,
+    shop_id: uuid.UUID | None = None,
 ) -> tuple[TicketOrder, str]:
-    """Places an order (online by a customer, at the box office by ``by``); returns it with the
-    secret key of the customer's link."""
+    """Places an order (online by a customer, at the box office by ``by``; ``shop_id``: through
+    that online shop); returns it with the secret key of the customer's link."""
     sold_by = by.account_id
     now = clock.now()
     method = body.payment_method
@@ -196,6 +197,7 @@ async def place_order(
         access_key_encrypted=encrypt(access_key, purpose=ACCESS_KEY_PURPOSE),
         sold_by_account_id=sold_by,
         reminders_sent=0,
+        shop_id=shop_id,
     )
     session.add(order)
     await session.flush()
@@ -728,9 +730,13 @@ def orders_of(
     status: TicketOrderStatus | None = None,
     event_id: uuid.UUID | None = None,
     q: str | None = None,
+    shop_id: uuid.UUID | None = None,
 ) -> Select[TicketOrder]:
-    """The office's orders, filtered by status, event and the search field (search_condition)."""
+    """The office's orders, filtered by status, event, online shop and the search field
+    (search_condition)."""
     statement = select(TicketOrder).where(TicketOrder.ticket_office_id == office_id)
+    if shop_id is not None:
+        statement = statement.where(TicketOrder.shop_id == shop_id)
     if status is not None:
         statement = statement.where(TicketOrder.status == status)
     if event_id is not None:

@@ -5,13 +5,15 @@ most); it covers the tickets of its event / performance / price category, inside
 window, when the order holds at least ``min_quantity`` of them. A percentage (basis points) comes
 off each covered ticket rounded half up; a fixed amount comes off each covered ticket, never below
 zero. A use is taken by one conditional UPDATE on the code's (or automatic promotion's) row, held
-by a CHECK constraint too, so ``max_uses`` holds under any number of concurrent buyers.
+by a CHECK constraint too, so ``max_uses`` holds under any number of concurrent buyers. An order
+cancelled whole gives its use back: the code can serve again within its ``max_uses``.
 """
 
 import csv
 import io
 import secrets
 import uuid
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -388,3 +390,31 @@ def _discount(
         tickets[i].price_minor -= off
     order.promotion_id = promotion.id
     order.discount_minor = sum(discounts.values())
+
+
+async def give_back(session: AsyncSession, cancelled: Sequence[TicketOrder]) -> None:
+    """The uses taken by orders now cancelled whole return to their codes (or automatic
+    promotions), one UPDATE per row, in a fixed order so that concurrent cancellations never
+    deadlock."""
+    codes: Counter[tuple[uuid.UUID, str]] = Counter()
+    automatic: Counter[uuid.UUID] = Counter()
+    for order in cancelled:
+        if order.promotion_code is not None:
+            codes[(order.ticket_office_id, order.promotion_code)] += 1
+        elif order.promotion_id is not None:
+            automatic[order.promotion_id] += 1
+    for office_id, code in sorted(codes):
+        count = codes[(office_id, code)]
+        await session.execute(
+            update(PromotionCode)
+            .where(PromotionCode.ticket_office_id == office_id, PromotionCode.code == code)
+            .values(uses=func.greatest(PromotionCode.uses - count, 0))
+            .execution_options(synchronize_session=False)
+        )
+    for promotion_id in sorted(automatic):
+        await session.execute(
+            update(Promotion)
+            .where(Promotion.id == promotion_id)
+            .values(uses=func.greatest(Promotion.uses - automatic[promotion_id], 0))
+            .execution_options(synchronize_session=False)
+        )

@@ -261,11 +261,17 @@ async def list_orders(
             "address (`%` and `_` are taken literally).",
         ),
     ] = None,
+    shop_id: Annotated[
+        uuid.UUID | None, Query(description="Only the orders placed in this online shop.")
+    ] = None,
 ) -> dict[str, Any]:
-    """The office's orders, newest first, filtered by status, event and the search field."""
+    """The office's orders, newest first, filtered by status, event, online shop and the search
+    field."""
     rows, cursor = await paginate(
         session,
-        orders.orders_of(office.office.id, status=order_status, event_id=event_id, q=q),
+        orders.orders_of(
+            office.office.id, status=order_status, event_id=event_id, q=q, shop_id=shop_id
+        ),
         page,
     )
     return page_of(await orders.order_reads(session, rows), cursor)

@@ -280,6 +280,9 @@ class CheckinDeviceRead(Schema):
     checkin_list_id: uuid.UUID
     name: str
     created_at: datetime
+    revoked_at: datetime | None = Field(
+        default=None, description="Set once revoked: its token is refused from then on."
+    )
 
 
 class CreatedCheckinDevice(CheckinDeviceRead):

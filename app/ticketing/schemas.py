@@ -269,6 +269,9 @@ class TicketOrderRead(Schema):
     promotion_code: str | None
     gift_card_minor: int = Field(description="Paid by a gift card, out of total_minor.")
     answers: list[AnswerRead]
+    shop_id: uuid.UUID | None = Field(
+        default=None, description="The online shop the order was placed in, if one of them."
+    )
     created_at: datetime
     paid_at: datetime | None
     cancelled_at: datetime | None

@@ -174,5 +174,5 @@ async def place_order(
                 "performance."
             )
     return await orders.place_order(
-        session, office, event, body=body, channel=Channel.online, by=by
+        session, office, event, body=body, channel=Channel.online, by=by, shop_id=shop.id
     )

@@ -120,3 +120,56 @@ async def test_cancelled_and_unpaid_tickets_are_refused(
 
     assert await result(unpaid["number"]) == "unpaid"
     assert await result(paid["tickets"][0]["number"]) == "cancelled"
+
+
+async def test_a_revoked_device_token_is_refused_at_its_next_scan(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    shop = await open_shop(client, db)
+    base = f"{shop.office_path}/events/{shop.event_id}/checkin-lists"
+    headers = shop.organizer.headers
+    entrance, side = [
+        (await client.post(base, json={"name": name}, headers=headers)).json()["id"]
+        for name in ("Entrée", "Porte latérale")
+    ]
+    door_a, door_b = [
+        (
+            await client.post(f"{base}/{entrance}/devices", json={"name": name}, headers=headers)
+        ).json()
+        for name in ("A", "B")
+    ]
+    other_list_device = (
+        await client.post(f"{base}/{side}/devices", json={"name": "C"}, headers=headers)
+    ).json()
+    tickets = (await sell(client, shop, method="cash", quantity=3))["tickets"]
+
+    async def scan(device: dict[str, str], number: str) -> httpx.Response:
+        return await client.post(
+            "/v1/checkin/scans",
+            json={"performance_id": shop.performance_ids[0], "ticket_number": number},
+            headers={"X-Device-Token": device["token"]},
+        )
+
+    assert (await scan(door_a, tickets[0]["number"])).json()["result"] == "valid"
+    revoked = await client.post(f"{base}/{entrance}/devices/{door_a['id']}/revoke", headers=headers)
+    assert revoked.status_code == 200, revoked.text
+    assert revoked.json()["revoked_at"] is not None
+    refused = await scan(door_a, tickets[1]["number"])
+    assert (refused.status_code, refused.json()["code"]) == (401, "device_token_invalid")
+    assert (await scan(door_b, tickets[1]["number"])).json()["result"] == "valid"
+
+    again = await client.post(f"{base}/{entrance}/devices/{door_a['id']}/revoke", headers=headers)
+    assert again.json()["revoked_at"] == revoked.json()["revoked_at"]
+    wrong_list = await client.post(
+        f"{base}/{entrance}/devices/{other_list_device['id']}/revoke", headers=headers
+    )
+    assert (wrong_list.status_code, wrong_list.json()["code"]) == (404, "checkin_device_not_found")
+    assert (await scan(other_list_device, tickets[2]["number"])).status_code == 200
+
+    listed = await client.get(f"{base}/{entrance}/devices", headers=headers)
+    assert listed.status_code == 200, listed.text
+    assert [(d["name"], d["revoked_at"] is not None) for d in listed.json()["data"]] == [
+        ("B", False),
+        ("A", True),
+    ]
+    assert all("token" not in device for device in listed.json()["data"])

@@ -219,3 +219,60 @@ async def test_50_buyers_racing_for_a_code_valid_10_times(
         assert read.json()["uses"] == 10
         event = (await client.get(f"/v1/shop/events/{shop.event_id}")).json()
         assert event["performances"][0]["sold"] == 10
+
+
+async def test_a_cancelled_order_gives_its_use_back_to_the_code(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    shop = await open_shop(client, db)
+    promotion = await promote(client, shop, codes=["ONCE"], max_uses=1)
+    first = await order(client, shop, "ONCE", quantity=2)
+    assert first.status_code == 201, first.text
+    assert (await order(client, shop, "ONCE")).json()["code"] == "promotion_used_up"
+
+    async def cancel(order_id: str, **body: Any) -> None:
+        response = await client.post(
+            f"{shop.office_path}/orders/{order_id}/cancel",
+            json={"refund_method": "cash", "reason": "Changement de plans"} | body,
+            headers=shop.organizer.headers,
+        )
+        assert response.status_code == 200, response.text
+
+    async def uses() -> int:
+        read = await client.get(
+            f"{shop.office_path}/promotions/{promotion['id']}", headers=shop.organizer.headers
+        )
+        return int(read.json()["uses"])
+
+    # One ticket of two: the order still holds its use.
+    await cancel(first.json()["id"], ticket_ids=[first.json()["tickets"][0]["id"]])
+    assert await uses() == 1
+    assert (await order(client, shop, "ONCE")).json()["code"] == "promotion_used_up"
+    # Its last ticket: the order is cancelled whole and the code serves again, once.
+    await cancel(first.json()["id"], ticket_ids=[first.json()["tickets"][1]["id"]])
+    assert await uses() == 0
+    again = await order(client, shop, "ONCE")
+    assert (again.status_code, again.json()["promotion_code"]) == (201, "ONCE")
+    assert await uses() == 1
+    assert (await order(client, shop, "ONCE")).json()["code"] == "promotion_used_up"
+
+
+async def test_an_automatic_promotion_gets_its_use_back_when_its_order_is_cancelled(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    shop = await open_shop(client, db)
+    promotion = await promote(client, shop, automatic=True, max_uses=1)
+    first = (await order(client, shop)).json()
+    assert first["discount_minor"] > 0
+    assert (await order(client, shop)).json()["discount_minor"] == 0
+    cancelled = await client.post(
+        f"{shop.office_path}/orders/{first['id']}/cancel",
+        json={"refund_method": "none", "reason": "Erreur de saisie"},
+        headers=shop.organizer.headers,
+    )
+    assert cancelled.status_code == 200, cancelled.text
+    assert (await order(client, shop)).json()["discount_minor"] > 0
+    read = await client.get(
+        f"{shop.office_path}/promotions/{promotion['id']}", headers=shop.organizer.headers
+    )
+    assert read.json()["uses"] == 1

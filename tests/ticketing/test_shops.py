@@ -85,3 +85,44 @@ async def test_each_shop_sells_its_events_with_its_payment_rules(
     with time_machine.travel(clock.now() + timedelta(days=31), tick=False):
         again = await client.post(path, json=order_body(shop, method="invoice"))
         assert again.status_code == 201, again.text
+
+
+async def test_the_order_records_its_shop_and_the_orders_filter_by_it(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    shop = await open_shop(client, db)
+    ids = []
+    for name in ("Abonnés", "Grand public"):
+        created = await client.post(
+            f"{shop.office_path}/shops",
+            json={"name": name, "event_ids": [shop.event_id], "payment_methods": ["card"]},
+            headers=shop.organizer.headers,
+        )
+        assert created.status_code == 201, created.text
+        ids.append(created.json()["id"])
+    placed = {}
+    for shop_id in ids:
+        response = await client.post(
+            f"/v1/shop/shops/{shop_id}/events/{shop.event_id}/orders",
+            json=order_body(shop, quantity=1),
+        )
+        assert response.status_code == 201, response.text
+        assert response.json()["shop_id"] == shop_id
+        placed[shop_id] = response.json()["id"]
+    main_shop = await client.post(
+        f"/v1/shop/events/{shop.event_id}/orders", json=order_body(shop, quantity=1)
+    )
+    assert main_shop.json()["shop_id"] is None
+    read = await client.get(
+        f"{shop.office_path}/orders/{placed[ids[0]]}", headers=shop.organizer.headers
+    )
+    assert read.json()["shop_id"] == ids[0]
+    for shop_id in ids:
+        listed = await client.get(
+            f"{shop.office_path}/orders",
+            params={"shop_id": shop_id},
+            headers=shop.organizer.headers,
+        )
+        assert [order["id"] for order in listed.json()["data"]] == [placed[shop_id]]
+    everything = await client.get(f"{shop.office_path}/orders", headers=shop.organizer.headers)
+    assert len(everything.json()["data"]) == 3
