@@ -5,8 +5,7 @@ A test queues mails the way the product does (through the API or a service), the
     async def test_reset_link(db, mailbox):
         ...  # e.g. POST /v1/password-reset for ada@example.com
         await mailbox.deliver(db.sessionmaker)
-        mail = mailbox.last_to("ada@example.com")
-        [reset_url] = [url for url in mailbox.links(mail) if "reset" in url]
+        reset_url = mailbox.link_to("ada@example.com", "reset-password")
 
 ``mailbox.deliver`` runs the real delivery job (``deliver_due``) against the server, so what the
 test reads is what a user would receive: headers, both parts, links.
@@ -99,6 +98,17 @@ class Mailbox:
             received_by = sorted({r for recipients, _ in self.server.received for r in recipients})
             raise AssertionError(f"no mail for {address}; mails went to {received_by or 'nobody'}")
         return messages[-1]
+
+    def link_to(self, address: str, fragment: str) -> str:
+        """The link containing ``fragment`` in the latest mail to ``address`` that has one.
+
+        Mails queued together are sent concurrently, so the one a test looks for is not always
+        the last to arrive: it is found by its link, not by its place.
+        """
+        for message in reversed(self.messages_to(address)):
+            if found := [link for link in self.links(message) if fragment in link]:
+                return found[0]
+        raise AssertionError(f"no mail to {address} has a link containing {fragment!r}")
 
     @staticmethod
     def text(message: EmailMessage) -> str:

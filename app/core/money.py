@@ -4,8 +4,18 @@ Rates and discounts are basis points (1 bp = 0.01 %). Rounding is half up (away 
 minor unit, the commercial rule used on invoices. Amounts in CHF and EUR have two decimals.
 """
 
+from enum import StrEnum
+
 BASIS = 10_000
-CURRENCIES = ("CHF", "EUR")
+
+
+class Currency(StrEnum):
+    """The ISO 4217 currencies the service bills and sells in: one enum everywhere in the API."""
+
+    CHF = "CHF"
+    EUR = "EUR"
+
+
 
 
 def scale(amount_minor: int, numerator: int, denominator: int) -> int:

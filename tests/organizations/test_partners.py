@@ -64,11 +64,7 @@ async def invited(client: httpx.AsyncClient, db: Database, mailbox: Mailbox) -> 
     )
     assert response.status_code == 201, response.text
     await mailbox.deliver(db.sessionmaker)
-    [link] = [
-        link
-        for link in mailbox.links(mailbox.last_to(client_legal.email))
-        if "partner-invitations" in link
-    ]
+    link = mailbox.link_to(client_legal.email, "partner-invitations")
     return Partnership(
         partner_id=partner.organization_id,
         partner_legal=partner.legal,
@@ -286,11 +282,7 @@ async def test_a_client_already_managed_cannot_accept_another_partner(
         headers=rival.headers,
     )
     await mailbox.deliver(db.sessionmaker)
-    [link] = [
-        link
-        for link in mailbox.links(mailbox.last_to(p.client_legal.email))
-        if "partner-invitations" in link
-    ]
+    link = mailbox.link_to(p.client_legal.email, "partner-invitations")
     second = await client.post(
         url(p.client_id, "/partnerships"),
         json={"token": parse_qs(urlparse(link).query)["token"][0], "access_type": "full"},

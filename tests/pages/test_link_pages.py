@@ -66,7 +66,7 @@ async def _open_mailed_link(
     browser: Browser, mailbox: Mailbox, db: Database, served: str, email: str, path: str
 ) -> tuple[Page, str]:
     await mailbox.deliver(db.sessionmaker)
-    [link] = [url for url in mailbox.links(mailbox.last_to(email)) if path in url]
+    link = mailbox.link_to(email, path)
     page = await browser.new_page()
     await page.goto(_on(served, link))
     return page, link
