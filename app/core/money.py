@@ -16,8 +16,6 @@ class Currency(StrEnum):
     EUR = "EUR"
 
 
-
-
 def scale(amount_minor: int, numerator: int, denominator: int) -> int:
     """``amount * numerator / denominator`` rounded half up to the minor unit, exactly."""
     if denominator <= 0:
