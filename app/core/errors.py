@@ -162,6 +162,13 @@ class ValueNotStorable(Unprocessable):
     code = "invalid_value"
 
 
+class CurrencyMismatch(Unprocessable):
+    """An amount given with a ``currency`` other than the one of what it is paid into or priced in
+    (the ticket office's, the organization's, the invoice's)."""
+
+    code = "currency_mismatch"
+
+
 class ValueRequired(Unprocessable):
     """A null where the database needs a value (the schemas refuse it first)."""
 

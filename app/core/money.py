@@ -6,6 +6,8 @@ minor unit, the commercial rule used on invoices. Amounts in CHF and EUR have tw
 
 from enum import StrEnum
 
+from app.core.errors import CurrencyMismatch
+
 BASIS = 10_000
 
 
@@ -14,6 +16,12 @@ class Currency(StrEnum):
 
     CHF = "CHF"
     EUR = "EUR"
+
+
+def check_currency(given: str | None, expected: str) -> None:
+    """Refuses an amount sent with a ``currency`` other than ``expected``; none given means it."""
+    if given is not None and given != expected:
+        raise CurrencyMismatch(f"The amount must be in {expected}, not {given}.")
 
 
 def scale(amount_minor: int, numerator: int, denominator: int) -> int:
