@@ -7,11 +7,13 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import jsonschema_rs
 from fastapi.routing import APIRoute
 
 from app.main import create_app
 
 DOCUMENT = Path(__file__).resolve().parents[1] / "openapi" / "openapi.json"
+JSON = "application/json"
 OPERATION_ID = re.compile(r"^[a-z][a-z0-9]*(?:_[a-z0-9]+)*-[a-z][a-z0-9]*(?:_[a-z0-9]+)*$")
 
 
@@ -122,3 +124,90 @@ def test_the_document_declares_tags_servers_scopes_and_headers() -> None:
                 assert "Retry-After" in response["headers"], (method, path)
             if method == "post" and status.startswith("2"):
                 assert "Idempotent-Replayed" in response["headers"], (method, path)
+
+
+def _every_operation(document: dict[str, Any]) -> Iterator[tuple[str, str, dict[str, Any]]]:
+    """The REST operations, then the webhooks (each described as an operation)."""
+    yield from _operations(document)
+    for name, item in document.get("webhooks", {}).items():
+        for method, operation in item.items():
+            yield method, f"webhook {name}", operation
+
+
+def test_every_operation_is_described() -> None:
+    document = create_app().openapi()
+    undescribed = [
+        (method, path)
+        for method, path, operation in _every_operation(document)
+        if len(operation.get("description", "").strip()) < 20
+    ]
+    assert not undescribed, undescribed
+
+
+def test_every_example_is_valid_for_its_schema() -> None:
+    """Each JSON body and success response carries an example, and it matches its schema: a
+    schema change that its examples no longer fit fails here."""
+    document = create_app().openapi()
+    checked = 0
+    for method, path, operation in _every_operation(document):
+        media = [
+            ("request", operation.get("requestBody", {}).get("content", {}).get(JSON)),
+            *(
+                (status, response.get("content", {}).get(JSON))
+                for status, response in operation["responses"].items()
+                if status.startswith("2")
+            ),
+        ]
+        for part, content in media:
+            if content is None or "schema" not in content:
+                continue
+            assert "example" in content, (method, path, part)
+            schema = {**content["schema"], "components": document["components"]}
+            errors = [
+                e.message
+                for e in jsonschema_rs.validator_for(schema).iter_errors(content["example"])
+            ]
+            assert not errors, (method, path, part, errors[:3])
+            checked += 1
+    assert checked > 300
+
+
+def _response_schemas(document: dict[str, Any]) -> set[str]:
+    """The component schemas a success response reaches, through any depth of references."""
+    schemas = document["components"]["schemas"]
+    found: set[str] = set()
+    pending = [
+        json.dumps(response.get("content", {}))
+        for _, _, operation in _every_operation(document)
+        for status, response in operation["responses"].items()
+        if status.startswith("2")
+    ]
+    while pending:
+        for name in re.findall(r"#/components/schemas/([\w.-]+)", pending.pop()):
+            if name not in found:
+                found.add(name)
+                pending.append(json.dumps(schemas[name]))
+    return found
+
+
+def test_every_amount_carries_its_currency_and_currency_is_one_enum() -> None:
+    document = create_app().openapi()
+    schemas = document["components"]["schemas"]
+    assert schemas["Currency"]["enum"] == ["CHF", "EUR"]
+    for name, schema in schemas.items():
+        properties = schema.get("properties", {})
+        amounts = [key for key in properties if key.endswith("_minor")]
+        if amounts:
+            assert "currency" in properties, (name, amounts)
+        for key, prop in properties.items():
+            if key == "currency" or key.endswith("_currency"):
+                assert "#/components/schemas/Currency" in json.dumps(prop), (name, key, prop)
+
+
+def test_every_list_is_a_page() -> None:
+    """No success response is a bare JSON array: lists are `{data, next_cursor, has_more}`."""
+    document = create_app().openapi()
+    for method, path, operation in _operations(document):
+        for status, response in operation["responses"].items():
+            schema = response.get("content", {}).get(JSON, {}).get("schema", {})
+            assert schema.get("type") != "array", (method, path, status)

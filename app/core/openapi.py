@@ -2,7 +2,8 @@
 
 Errors are documented only as ``application/problem+json`` (the ``Problem`` schema), never as
 FastAPI's ``HTTPValidationError``; parts FastAPI cannot derive from the routes (tags with their
-descriptions, servers, webhooks) are added by the ``extend`` callables ``create_app`` passes.
+descriptions, servers, webhooks) are added by the ``extend`` callables ``create_app`` passes;
+examples and the descriptions common to every schema by ``openapi_examples``.
 """
 
 from collections.abc import Callable
@@ -11,6 +12,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from app.core import openapi_examples
 from app.core.errors import PROBLEM_MEDIA_TYPE, Problem
 
 REF_PREFIX = "#/components/schemas/"
@@ -52,6 +54,7 @@ def build(app: FastAPI, extensions: tuple[Extension, ...] = ()) -> dict[str, Any
         schemas.pop(name, None)
     for extend in extensions:
         extend(document, app)
+    openapi_examples.complete(document)
     document["components"]["schemas"] = dict(sorted(schemas.items()))
     return document
 
