@@ -92,7 +92,7 @@ async def signed_in_user(
 ) -> User:
     """A confirmed account, signed in, with its personal organization (``extra``: more sign-up
     fields)."""
-    account = await sign_up(client, email=email, **extra)
+    account = await sign_up(client, email=email, database=db, **extra)
     account_id = uuid.UUID(account["id"])
     await confirm_directly(db, account_id)
     response = await log_in(client, account["email"])

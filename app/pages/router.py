@@ -126,3 +126,10 @@ for _page in PAGES:
 async def shop_order(access_key: str, request: Request) -> HTMLResponse:
     """The customer's order from its secret link (read through the shop API)."""
     return _render("order.html", request, access_key=access_key)
+
+
+@router.get("/partner-invitations/accept", response_class=HTMLResponse)
+async def partner_invitation(request: Request) -> HTMLResponse:
+    """A partner's invitation: the client's legal representative logs in, chooses the
+    organization, the partner's access and who pays, then accepts (the partnerships API)."""
+    return _render("partner_invitation.html", request)

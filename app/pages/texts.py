@@ -41,6 +41,25 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "shop_order.intro": "The state of your order and its tickets.",
         "shop_order.button": "Download the tickets (PDF)",
         "shop_order.done": "",
+        "partner_invitation.title": "Let a partner manage your organization",
+        "partner_invitation.intro": "A partner asks to look after your organization as one of its "
+        "clients. Log in as its legal representative, choose what the partner may do and "
+        "who pays, then accept. Nothing changes until you do, and you can end it at any "
+        "time.",
+        "partner_invitation.login": "Log in",
+        "partner_invitation.organization": "Organization",
+        "partner_invitation.access": "The partner's access",
+        "partner_invitation.full": "Full: every product",
+        "partner_invitation.billing": "Including billing (invoices and payments)",
+        "partner_invitation.limited": "Limited: only the products ticked below",
+        "partner_invitation.payment": "Who pays the invoices",
+        "partner_invitation.client_pays": "My organization",
+        "partner_invitation.partner_pays": "The partner",
+        "partner_invitation.button": "Accept the invitation",
+        "partner_invitation.done": "The partner now manages your organization as you chose. You "
+        "can change or end it in your console.",
+        "partner_invitation.no_organization": "This account is the legal representative of no "
+        "organization: log in with the account that is.",
         "field.new_password": "New password",
         "field.code": "Two-factor code (if enabled)",
         "field.first_name": "First name",
@@ -90,6 +109,26 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "shop_order.intro": "L'état de votre commande et de ses billets.",
         "shop_order.button": "Télécharger les billets (PDF)",
         "shop_order.done": "",
+        "partner_invitation.title": "Confier votre organisation à un partenaire",
+        "partner_invitation.intro": "Un partenaire demande à gérer votre organisation comme l'un "
+        "de ses clients. Connectez-vous en tant que représentant légal, choisissez ce que"
+        " le partenaire peut faire et qui paie, puis acceptez. Rien ne change sans votre "
+        "accord, et vous pouvez y mettre fin à tout moment.",
+        "partner_invitation.login": "Me connecter",
+        "partner_invitation.organization": "Organisation",
+        "partner_invitation.access": "Accès du partenaire",
+        "partner_invitation.full": "Complet : tous les produits",
+        "partner_invitation.billing": "Facturation comprise (factures et paiements)",
+        "partner_invitation.limited": "Limité : seulement les produits cochés ci-dessous",
+        "partner_invitation.payment": "Qui paie les factures",
+        "partner_invitation.client_pays": "Mon organisation",
+        "partner_invitation.partner_pays": "Le partenaire",
+        "partner_invitation.button": "Accepter l'invitation",
+        "partner_invitation.done": "Le partenaire gère désormais votre organisation comme vous "
+        "l'avez choisi. Vous pouvez modifier ou mettre fin à cet accès dans votre "
+        "console.",
+        "partner_invitation.no_organization": "Ce compte n'est le représentant légal d'aucune "
+        "organisation : connectez-vous avec celui qui l'est.",
         "field.new_password": "Nouveau mot de passe",
         "field.code": "Code à deux facteurs (si activé)",
         "field.first_name": "Prénom",
@@ -141,6 +180,25 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "shop_order.intro": "Der Stand Ihrer Bestellung und ihrer Tickets.",
         "shop_order.button": "Tickets herunterladen (PDF)",
         "shop_order.done": "",
+        "partner_invitation.title": "Ihre Organisation einem Partner anvertrauen",
+        "partner_invitation.intro": "Ein Partner möchte Ihre Organisation als Kunden betreuen. "
+        "Melden Sie sich als gesetzlicher Vertreter an, wählen Sie, was der Partner tun "
+        "darf und wer bezahlt, und nehmen Sie dann an. Ohne Ihre Zustimmung ändert sich "
+        "nichts, und Sie können es jederzeit beenden.",
+        "partner_invitation.login": "Anmelden",
+        "partner_invitation.organization": "Organisation",
+        "partner_invitation.access": "Zugriff des Partners",
+        "partner_invitation.full": "Vollständig: alle Produkte",
+        "partner_invitation.billing": "Einschliesslich Abrechnung (Rechnungen und Zahlungen)",
+        "partner_invitation.limited": "Eingeschränkt: nur die unten angekreuzten Produkte",
+        "partner_invitation.payment": "Wer bezahlt die Rechnungen",
+        "partner_invitation.client_pays": "Meine Organisation",
+        "partner_invitation.partner_pays": "Der Partner",
+        "partner_invitation.button": "Einladung annehmen",
+        "partner_invitation.done": "Der Partner betreut Ihre Organisation nun wie gewählt. Sie "
+        "können das in Ihrer Konsole ändern oder beenden.",
+        "partner_invitation.no_organization": "Dieses Konto ist gesetzlicher Vertreter keiner "
+        "Organisation: Melden Sie sich mit dem Konto an, das es ist.",
         "field.new_password": "Neues Passwort",
         "field.code": "Zwei-Faktor-Code (falls aktiviert)",
         "field.first_name": "Vorname",
@@ -189,6 +247,25 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "shop_order.intro": "Lo stato del tuo ordine e dei suoi biglietti.",
         "shop_order.button": "Scarica i biglietti (PDF)",
         "shop_order.done": "",
+        "partner_invitation.title": "Affidare la vostra organizzazione a un partner",
+        "partner_invitation.intro": "Un partner chiede di gestire la vostra organizzazione come "
+        "suo cliente. Accedete come rappresentante legale, scegliete cosa può fare il "
+        "partner e chi paga, poi accettate. Nulla cambia senza il vostro consenso e "
+        "potete porvi fine in qualsiasi momento.",
+        "partner_invitation.login": "Accedi",
+        "partner_invitation.organization": "Organizzazione",
+        "partner_invitation.access": "Accesso del partner",
+        "partner_invitation.full": "Completo: tutti i prodotti",
+        "partner_invitation.billing": "Fatturazione inclusa (fatture e pagamenti)",
+        "partner_invitation.limited": "Limitato: solo i prodotti selezionati qui sotto",
+        "partner_invitation.payment": "Chi paga le fatture",
+        "partner_invitation.client_pays": "La mia organizzazione",
+        "partner_invitation.partner_pays": "Il partner",
+        "partner_invitation.button": "Accetta l'invito",
+        "partner_invitation.done": "Il partner gestisce ora la vostra organizzazione come avete "
+        "scelto. Potete modificarlo o porvi fine nella console.",
+        "partner_invitation.no_organization": "Questo account non è rappresentante legale di "
+        "nessuna organizzazione: accedete con quello che lo è.",
         "field.new_password": "Nuova password",
         "field.code": "Codice a due fattori (se attivo)",
         "field.first_name": "Nome",
@@ -237,6 +314,25 @@ TEXTS: Final[dict[str, dict[str, str]]] = {
         "shop_order.intro": "El estado de tu pedido y de sus entradas.",
         "shop_order.button": "Descargar las entradas (PDF)",
         "shop_order.done": "",
+        "partner_invitation.title": "Confiar su organización a un socio",
+        "partner_invitation.intro": "Un socio pide gestionar su organización como uno de sus "
+        "clientes. Inicie sesión como representante legal, elija lo que el socio puede "
+        "hacer y quién paga, y acepte. Nada cambia sin su consentimiento y puede ponerle "
+        "fin en cualquier momento.",
+        "partner_invitation.login": "Iniciar sesión",
+        "partner_invitation.organization": "Organización",
+        "partner_invitation.access": "Acceso del socio",
+        "partner_invitation.full": "Completo: todos los productos",
+        "partner_invitation.billing": "Facturación incluida (facturas y pagos)",
+        "partner_invitation.limited": "Limitado: solo los productos marcados abajo",
+        "partner_invitation.payment": "Quién paga las facturas",
+        "partner_invitation.client_pays": "Mi organización",
+        "partner_invitation.partner_pays": "El socio",
+        "partner_invitation.button": "Aceptar la invitación",
+        "partner_invitation.done": "El socio gestiona ahora su organización como ha elegido. "
+        "Puede cambiarlo o ponerle fin en su consola.",
+        "partner_invitation.no_organization": "Esta cuenta no es representante legal de ninguna "
+        "organización: inicie sesión con la que lo es.",
         "field.new_password": "Nueva contraseña",
         "field.code": "Código de dos factores (si está activado)",
         "field.first_name": "Nombre",

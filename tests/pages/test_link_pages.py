@@ -17,9 +17,11 @@ from playwright.async_api import Browser, Page, async_playwright, expect
 from app.core.db import Database
 from app.core.settings import Settings
 from app.main import create_app
+from app.organizations.types import ProductType
 from app.pages.router import PAGES
-from tests.factories import PASSWORD, log_in, sign_up
+from tests.factories import PASSWORD, log_in, sign_up, signed_in_user
 from tests.mail import Mailbox
+from tests.organizations.helpers import add_product, set_organization
 
 CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 # CI installs Debian's chromium (.ci/run): there the browser tests never skip.
@@ -142,10 +144,59 @@ async def test_a_link_page_without_its_token_says_so(served: str, browser: Brows
 async def test_every_mailed_path_has_a_page_in_every_language(
     client: httpx.AsyncClient, language: str
 ) -> None:
-    paths = [page.path for page in PAGES] + ["/shop/orders/some-access-key"]
+    paths = [page.path for page in PAGES] + [
+        "/shop/orders/some-access-key",
+        "/partner-invitations/accept",
+    ]
     for path in paths:
         response = await client.get(f"{path}?lang={language}&token=x")
         assert response.status_code == 200, path
         assert response.headers["content-type"].startswith("text/html")
         assert f'<html lang="{language}">' in response.text
         assert response.headers["cache-control"] == "no-store"
+
+
+@needs_chromium
+async def test_partner_invitation_link_lets_the_client_choose_the_access_and_accept(
+    served: str, browser: Browser, mailbox: Mailbox, db: Database
+) -> None:
+    async with httpx.AsyncClient(base_url=served) as client:
+        partner = await signed_in_user(client, db)
+        await set_organization(db, partner.organization_id, is_partner=True)
+        client_legal = await signed_in_user(client, db, language="fr")
+        site = await add_product(db, client_legal.organization_id, ProductType.web_hosting, "Site")
+        await add_product(db, client_legal.organization_id, ProductType.mail_service, "Mail")
+        invited = await client.post(
+            f"/v1/organizations/{partner.organization_id}/partner-invitations",
+            json={"email": client_legal.email, "client_name": "Boulangerie"},
+            headers=partner.headers,
+        )
+        assert invited.status_code == 201, invited.text
+        page, link = await _open_mailed_link(
+            browser, mailbox, db, served, client_legal.email, "/partner-invitations/accept"
+        )
+        assert "lang=fr" in link
+        await expect(page.locator("h1")).to_have_text("Confier votre organisation à un partenaire")
+
+        await page.get_by_label("E-mail").fill(client_legal.email)
+        await page.get_by_label("Mot de passe").fill("not the password at all")
+        await page.get_by_role("button", name="Me connecter").click()
+        await expect(page.locator("#result")).to_contain_text("(invalid_credentials)")
+        await page.get_by_label("Mot de passe").fill(client_legal.password)
+        await page.get_by_role("button", name="Me connecter").click()
+        await page.get_by_label("Limité : seulement les produits cochés ci-dessous").check()
+        await page.get_by_label("Site").check()
+        await page.get_by_label("Qui paie les factures").select_option("partner_pays")
+        partnerships = f"/v1/organizations/{client_legal.organization_id}/partnerships"
+        before = await client.get(partnerships, headers=client_legal.headers)
+        assert before.json()["data"] == [], "opening the link and logging in accept nothing"
+
+        await page.get_by_role("button", name="Accepter l'invitation").click()
+        await expect(page.locator("#result")).to_contain_text("Le partenaire gère désormais")
+        [partnership] = (await client.get(partnerships, headers=client_legal.headers)).json()[
+            "data"
+        ]
+        assert partnership["partner_organization_id"] == str(partner.organization_id)
+        assert partnership["access_type"] == "limited"
+        assert partnership["product_ids"] == [str(site.id)]
+        assert partnership["payment_mode"] == "partner_pays"
