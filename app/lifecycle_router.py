@@ -46,7 +46,9 @@ partners_router = APIRouter(tags=["partners"], route_class=AppRoute)
 async def sign_up(
     body: SignUp, session: Session, settings: AppSettings, client: RequestClient
 ) -> SignUpAccepted:
-    """Creates an account and an organization it represents; a confirmation link is e-mailed
+    """Public. Creates an account and an organization it represents (the account its legal
+    representative, the organization's currency set by the address's country); a confirmation
+    link is e-mailed
     (and, when the service is set so, a code texted to confirm the phone number). For an
     address that already has an account, its owner is mailed instead: the answer is the same,
     so it tells nobody who has an account. An ``attribution_token`` (from
@@ -68,7 +70,9 @@ async def open_client_account(
     """Opens a client's account in the client's name with its organization (the client its
     legal representative and owner), managed by the partner with full access from the start.
     The client receives an activation e-mail and an SMS code, both needed before first use;
-    it chooses its own password, accepts the terms and enrols 2FA at its first login."""
+    it chooses its own password, accepts the terms and enrols 2FA at its first login. For the
+    administrators and legal representatives of a partner organization; 409
+    `email_already_registered` when the address is another account's login."""
     opened = await lifecycle.open_client_account(session, partner, body)
     return ClientAccountOpened(
         account_id=opened.account.id,
@@ -86,7 +90,11 @@ async def delete_account(
     auth_session: InteractiveSession,
     session: Session,
 ) -> None:
-    """Deletes the account (password needed) unless it is the only legal representative."""
+    """Deletes the caller's account, confirmed with its password: every session ends, every
+    personal access token is revoked, its personal data are erased and it leaves its
+    organizations (those it leaves empty are closed). 409 `sole_legal_representative`, listing
+    them in `organizations`, while it is the only legal representative of an organization with
+    other members or products. Signed-in sessions only."""
     await lifecycle.delete_account(session, account, password=body.password)
 
 
@@ -101,8 +109,10 @@ async def delete_account(
 async def delete_organization(
     body: PasswordConfirmation, access: LegalRepresentative, session: Session
 ) -> None:
-    """Deletes the organization (password needed) when it holds no products, no other members,
-    no unpaid invoice and no prepaid balance; 409 lists what is left (`blockers`)."""
+    """Deletes the organization, confirmed with the caller's password, when it holds no
+    products, no other members, no unpaid invoice and no prepaid balance; 409 lists what is left
+    (`blockers`: products, other_members, unpaid_invoices, prepaid_balance). Legal representatives
+    only; its invoices stay available to them for the legal retention period."""
     await lifecycle.delete_organization(
         session, access.organization, by=access.principal.account, password=body.password
     )

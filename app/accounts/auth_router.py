@@ -49,11 +49,14 @@ def issued_tokens(issued: auth.IssuedTokens) -> Tokens:
 async def login(
     body: Login, session: Session, client: RequestClient, ring: AppKeyRing, settings: AppSettings
 ) -> LoginResult:
-    """Password step. With 2FA on, answers `mfa_required` and a short-lived token for /auth/mfa;
-    at a first login with steps pending (an initial password to replace, 2FA to enrol),
-    `setup_required` and a token for /auth/setup.
+    """Logs in with the e-mail and password. Public. Answers `authenticated` with the
+    tokens; with 2FA on, `mfa_required` and a short-lived token for /v1/auth/mfa; at a first
+    login with steps pending (an initial password to replace, 2FA to enrol), `setup_required`
+    and a token for /v1/auth/setup. A login from a new location mails a security alert.
 
-    An unknown e-mail, a wrong password and a locked account get the same 401.
+    An unknown e-mail, a wrong password and a locked account get the same 401
+    `invalid_credentials`; failures in a row reaching the account's threshold lock it (a link to
+    unlock is mailed). 403 `single_sign_on_required` when the organization requires its provider.
     """
     outcome = await auth.login(
         session,
@@ -83,7 +86,9 @@ async def login(
 async def mfa(
     body: MfaLogin, session: Session, client: RequestClient, ring: AppKeyRing, settings: AppSettings
 ) -> Tokens:
-    """Second step: a TOTP code (once per time step) or an emergency code (once)."""
+    """Second step of a login with 2FA: the `mfa_token` with a TOTP code (each accepted once)
+    or an emergency code (each usable once). Public. A wrong code counts as a failed login and
+    gets 401 `invalid_credentials`, as does an expired `mfa_token` (valid 5 minutes)."""
     issued = await auth.complete_mfa(
         session,
         mfa_token=body.mfa_token,
@@ -101,7 +106,9 @@ async def mfa(
 async def refresh(
     body: Refresh, session: Session, ring: AppKeyRing, settings: AppSettings
 ) -> Tokens:
-    """Rotates the refresh token. Presenting a used one again ends the whole session."""
+    """New tokens for the session, in exchange for its refresh token (which stops working:
+    each is single-use). Public. Presenting a used one again ends the whole session (it may
+    have been stolen), 401 `invalid_refresh_token`."""
     return issued_tokens(
         await auth.refresh(
             session, refresh_token=body.refresh_token, keyring=ring, settings=settings
@@ -112,7 +119,8 @@ async def refresh(
 @router.post("/logout", status_code=status.HTTP_204_NO_CONTENT)
 @declares(require_scope("account:write"), *SESSION_ERRORS)
 async def logout(session: Session, auth_session: InteractiveSession) -> None:
-    """Ends this session: its access and refresh tokens stop working at once."""
+    """Ends the calling session: its access and refresh tokens stop working at once. Signed-in
+    sessions only."""
     await auth.end_session(session, auth_session, reason="logout")
 
 
@@ -133,8 +141,9 @@ async def reauthenticate(
     auth_session: InteractiveSession,
     client: RequestClient,
 ) -> None:
-    """Confirms the password (and a code with 2FA on) before a sensitive change; a wrong one
-    counts as a failed login."""
+    """Confirms the password (and a TOTP or emergency code with 2FA on): for 10 minutes the
+    session may make sensitive changes (2FA, recovery means, tokens, passkeys), which otherwise
+    answer 403 `reauthentication_required`. A wrong password or code counts as a failed login."""
     await credentials.reauthenticate(
         session,
         principal.account,
@@ -149,5 +158,6 @@ async def reauthenticate(
 @keys_router.get("/.well-known/jwks.json")
 @declares(PUBLIC)
 async def jwks(ring: AppKeyRing) -> Jwks:
-    """The public keys that verify access tokens (several during a key rotation)."""
+    """The public keys (JWKS, Ed25519) that verify the service's access tokens, for other
+    services; the token header's `kid` names the key. Several during a key rotation. Public."""
     return Jwks.model_validate(ring.jwks())

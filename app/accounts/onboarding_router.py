@@ -86,14 +86,16 @@ async def activate_account(
 @account_router.post("/activation/code", status_code=ACCEPTED, dependencies=[activation_limit])
 @declares(PUBLIC, InvalidLinkToken, PhoneNotSet, TooManyRequests)
 async def resend_activation_code(body: TokenBody, session: Session) -> None:
-    """Texts a new activation code (the last one expires after 15 minutes)."""
+    """Texts a new activation code to the phone of the account the activation link is for
+    (each code is valid 15 minutes). Public, rate-limited per IP."""
     await onboarding.resend_activation_code(session, body.token)
 
 
 @account_router.post("/phone/confirmation", status_code=ACCEPTED)
 @declares(write_scope, *CALLER_ERRORS, PhoneNotSet, PhoneAlreadyConfirmed)
 async def request_phone_confirmation(account: CurrentAccount, session: Session) -> None:
-    """Texts a code to the account's phone number."""
+    """Texts a 6-digit code (valid 15 minutes) to the caller's phone number, to confirm it.
+    422 `phone_not_set` without a number, 409 `phone_already_confirmed` once confirmed."""
     await onboarding.request_phone_confirmation(session, account)
 
 
@@ -106,7 +108,8 @@ async def confirm_phone(
     session: Session,
     request: Request,
 ) -> None:
-    """Confirms the phone number with the texted code (5 tries per 15 minutes)."""
+    """Confirms the caller's phone number with the texted code; 5 tries per 15 minutes per
+    account, then 429. Recorded in the activity log."""
     await ratelimit.hit(
         database_of(request).sessionmaker, f"phone:{account.id}", limit=5, per_seconds=900
     )
@@ -118,7 +121,9 @@ async def confirm_phone(
 async def begin_setup_two_factor(
     body: SetupToken, session: Session, ring: AppKeyRing
 ) -> TwoFactorEnrollment:
-    """First login: a TOTP secret to add to an authenticator app (confirm it in /auth/setup)."""
+    """First login: a TOTP secret to add to an authenticator app, for the setup step
+    enroll_two_factor; confirm it with a first code in /v1/auth/setup. Public, with the
+    `setup_token` of the login's answer (401 `invalid_setup_token` when expired)."""
     secret, uri = await onboarding.begin_two_factor(session, body.setup_token, ring)
     return TwoFactorEnrollment(secret=secret, otpauth_uri=uri)
 
@@ -144,7 +149,8 @@ async def complete_setup(
     settings: AppSettings,
 ) -> FirstLoginResult:
     """First login: replaces the initial password and/or turns 2FA on with a first code, as
-    `setup_steps` asked; then the session's tokens (and the emergency codes, shown once)."""
+    `setup_steps` asked; then the session's tokens (and the emergency codes, shown once).
+    Public, with the `setup_token` of the login's answer (valid 15 minutes)."""
     done = await onboarding.complete_first_login(
         session,
         raw_setup_token=body.setup_token,

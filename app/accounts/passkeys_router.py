@@ -2,9 +2,9 @@
 passkey, as second factor, or to re-authenticate). Thin routes over ``accounts.passkeys``."""
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Path, status
 
 from app.accounts import passkeys
 from app.accounts.auth_router import issued_tokens
@@ -51,6 +51,7 @@ read_scope = require_scope("account:read")
 write_scope = require_scope("account:write")
 passkey_limit = Depends(per_ip("passkey", limit=30, per_seconds=60))
 NO_CONTENT = status.HTTP_204_NO_CONTENT
+PasskeyId = Annotated[uuid.UUID, Path(description="A passkey of the caller's.")]
 
 
 def _ceremony(ceremony: passkeys.Ceremony) -> Ceremony:
@@ -70,7 +71,9 @@ async def begin_passkey_registration(
     ring: AppKeyRing,
     settings: AppSettings,
 ) -> Ceremony:
-    """Creation options for a new passkey (a recent re-authentication is needed, as for 2FA)."""
+    """Creation options for a new passkey (WebAuthn), to pass to
+    `navigator.credentials.create()`; send its answer to POST /v1/account/passkeys within 5
+    minutes. Needs a recent re-authentication, as for 2FA."""
     return _ceremony(
         await passkeys.begin_registration(session, account, keyring=ring, settings=settings)
     )
@@ -87,7 +90,10 @@ async def register_passkey(
     ring: AppKeyRing,
     settings: AppSettings,
 ) -> PasskeyRead:
-    """Keeps the new passkey once its attestation passes (challenge, origin, relying party)."""
+    """Registers the new passkey once the authenticator's answer passes the checks
+    (challenge, origin, relying party): it can then log in or serve as second factor. Needs a
+    recent re-authentication; recorded in the activity log. 409 when the authenticator's
+    credential is registered already."""
     passkey = await passkeys.register(
         session,
         account,
@@ -106,7 +112,7 @@ async def register_passkey(
 async def list_passkeys(
     account: CurrentAccount, auth_session: InteractiveSession, session: Session, page: Pagination
 ) -> dict[str, Any]:
-    """The account's passkeys, newest first."""
+    """The caller's passkeys, newest first. Signed-in sessions only."""
     rows, cursor = await paginate(session, passkeys.passkeys_of(account.id), page)
     return page_of([_read(row) for row in rows], cursor)
 
@@ -114,13 +120,14 @@ async def list_passkeys(
 @account_router.patch("/{passkey_id}")
 @declares(write_scope, *SESSION_ERRORS, PasskeyNotFound)
 async def rename_passkey(
-    passkey_id: uuid.UUID,
+    passkey_id: PasskeyId,
     body: PasskeyRename,
     account: CurrentAccount,
     auth_session: InteractiveSession,
     by: AccountActor,
     session: Session,
 ) -> PasskeyRead:
+    """Renames one of the caller's passkeys. Signed-in sessions only."""
     passkey = await passkeys.get_passkey(session, account.id, passkey_id, for_update=True)
     return _read(await passkeys.rename(session, passkey, body.name, by=by))
 
@@ -128,13 +135,14 @@ async def rename_passkey(
 @account_router.delete("/{passkey_id}", status_code=NO_CONTENT)
 @declares(write_scope, *RECENT_SESSION_ERRORS, PasskeyNotFound)
 async def remove_passkey(
-    passkey_id: uuid.UUID,
+    passkey_id: PasskeyId,
     account: CurrentAccount,
     auth_session: RecentSession,
     by: AccountActor,
     session: Session,
 ) -> None:
-    """Removes a passkey (a recent re-authentication is needed)."""
+    """Removes one of the caller's passkeys: it can no longer log in. Needs a recent
+    re-authentication; recorded in the activity log."""
     passkey = await passkeys.get_passkey(session, account.id, passkey_id, for_update=True)
     await passkeys.remove(session, passkey, by=by)
 
@@ -144,7 +152,9 @@ async def remove_passkey(
 async def passkey_login_options(
     session: Session, ring: AppKeyRing, settings: AppSettings
 ) -> Ceremony:
-    """Request options for a login with any discoverable passkey (no e-mail needed)."""
+    """Request options for a login with any discoverable passkey (no e-mail needed), to pass
+    to `navigator.credentials.get()`; send its answer to POST /v1/auth/passkey within 5
+    minutes. Public."""
     return _ceremony(
         await passkeys.begin_assertion(
             session, account=None, keyring=ring, settings=settings, typ="passkey-login"
@@ -161,8 +171,10 @@ async def passkey_login(
     ring: AppKeyRing,
     settings: AppSettings,
 ) -> Tokens:
-    """The whole login with a passkey (user verification required): a wrong origin, a bad
-    signature or a sign counter that did not grow get 401."""
+    """The whole login with a passkey (user verification required), no password or second
+    factor needed: the session's tokens. Public. A wrong origin, a bad signature or a sign
+    counter that did not grow (a possibly cloned passkey, noted in the activity log) get 401
+    and count as a failed login."""
     return issued_tokens(
         await passkeys.log_in(
             session,
@@ -180,7 +192,8 @@ async def passkey_login(
 async def passkey_mfa_options(
     body: MfaToken, session: Session, ring: AppKeyRing, settings: AppSettings
 ) -> Ceremony:
-    """Request options for the passkeys of the account that passed the password step."""
+    """Request options for the passkeys of the account that passed the password step, with
+    its `mfa_token`; send the answer to POST /v1/auth/mfa/passkey. Public."""
     return _ceremony(
         await passkeys.begin_second_factor(
             session, mfa_token=body.mfa_token, keyring=ring, settings=settings
@@ -197,7 +210,8 @@ async def passkey_mfa(
     ring: AppKeyRing,
     settings: AppSettings,
 ) -> Tokens:
-    """Second step of a password login with a passkey instead of a TOTP code."""
+    """Second step of a password login with a passkey instead of a TOTP code: the session's
+    tokens. Public; a refused answer counts as a failed login (401)."""
     return issued_tokens(
         await passkeys.complete_second_factor(
             session,
@@ -220,6 +234,8 @@ async def passkey_reauthentication_options(
     ring: AppKeyRing,
     settings: AppSettings,
 ) -> Ceremony:
+    """Request options for the caller's passkeys, to re-authenticate with one instead of the
+    password; send the answer to POST /v1/auth/reauthenticate/passkey."""
     return _ceremony(
         await passkeys.begin_assertion(
             session,
@@ -242,7 +258,8 @@ async def passkey_reauthenticate(
     ring: AppKeyRing,
     settings: AppSettings,
 ) -> None:
-    """A passkey of the account makes the session fresh for a sensitive change."""
+    """Re-authenticates with one of the caller's passkeys: for 10 minutes the session may make
+    sensitive changes. A refused answer counts as a failed login (401)."""
     await passkeys.reauthenticate(
         session,
         account,

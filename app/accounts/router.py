@@ -3,7 +3,7 @@
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request, Response, UploadFile, status
+from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile, status
 
 from app.accounts import auth, credentials, pats, profile, totp, two_factor
 from app.accounts.deps import (
@@ -94,7 +94,9 @@ account_read = profile.account_read
 )
 @declares(PUBLIC, TooManyRequests)
 async def request_password_reset(body: PasswordResetRequest, session: Session) -> None:
-    """E-mails a reset link if the address belongs to an account; answers the same either way."""
+    """Mails a password reset link (valid 60 minutes) to the account's confirmed recovery
+    e-mail, else to its login address. Public; the answer is the same whether or not the address
+    is an account's, so it tells nobody who has an account."""
     await credentials.request_password_reset(session, body.email)
 
 
@@ -107,7 +109,10 @@ async def request_password_reset(body: PasswordResetRequest, session: Session) -
 async def reset_password(
     body: PasswordResetConfirm, session: Session, client: RequestClient
 ) -> None:
-    """Sets a new password from a reset link (with a 2FA code when on); every session ends."""
+    """Sets a new password with the token of a reset link. Public; with 2FA on, a TOTP or
+    emergency code is needed too (a reset never bypasses 2FA: 403 `two_factor_code_required`).
+    Every session of the account ends, the lockout counter is cleared and a "password changed"
+    mail is sent."""
     await credentials.reset_password(
         session,
         raw=body.token,
@@ -121,6 +126,8 @@ async def reset_password(
 @router.get("", operation_id="accounts-read")
 @declares(read_scope, *CALLER_ERRORS)
 async def read_account(account: CurrentAccount, session: Session) -> AccountRead:
+    """The caller's own account: profile, confirmations, recovery means, 2FA status and support
+    code. For a signed-in session or a personal access token with `account:read`."""
     return await account_read(session, account)
 
 
@@ -129,7 +136,9 @@ async def read_account(account: CurrentAccount, session: Session) -> AccountRead
 async def update_account(
     body: ProfileUpdate, account: CurrentAccount, by: AccountActor, session: Session
 ) -> AccountRead:
-    """Names, phone, address, language, time zone and newsletter topics."""
+    """Changes the caller's names, phone, address, language, time zone or newsletter topics
+    (only the properties sent). A new phone number is no longer confirmed. Recorded in the
+    activity log (`account.profile_updated`)."""
     changes = body.model_dump(exclude_unset=True)
     if "address" in changes and body.address is not None:
         changes["address"] = body.address.model_dump()
@@ -140,20 +149,25 @@ async def update_account(
 @router.post("/email-confirmation", status_code=NO_CONTENT)
 @declares(PUBLIC, InvalidLinkToken)
 async def confirm_email(body: TokenBody, session: Session, client: RequestClient) -> None:
-    """Confirms the login e-mail with the token of the link mailed at sign-up."""
+    """Confirms the login e-mail with the token of the link mailed at sign-up (valid 7 days).
+    Public: whoever holds the token acts as the account. A used, expired or unknown token gets
+    400 `invalid_or_expired_token`."""
     await profile.confirm_email(session, body.token, ip=client.ip)
 
 
 @router.post("/email-confirmation/resend", status_code=ACCEPTED)
 @declares(write_scope, *CALLER_ERRORS, EmailAlreadyConfirmed)
 async def resend_confirmation(principal: AnyPrincipal, session: Session) -> None:
+    """Mails a new confirmation link to the login address (the only call, with confirming, an
+    unconfirmed account may make). 409 `email_already_confirmed` once it is."""
     await profile.send_confirmation(session, principal.account)
 
 
 @router.post("/unlock", status_code=NO_CONTENT)
 @declares(PUBLIC, InvalidLinkToken)
 async def unlock(body: TokenBody, session: Session, client: RequestClient) -> None:
-    """Unlocks a locked account with the token of the link mailed when it locked."""
+    """Unlocks an account locked by failed logins, with the token of the link mailed when it
+    locked (valid 1 day). Public. An administrator of one of its organizations can unlock it too."""
     await auth.unlock_with_token(session, body.token, ip=client.ip)
 
 
@@ -167,8 +181,9 @@ async def change_password(
     client: RequestClient,
     session: Session,
 ) -> None:
-    """Needs the current password (a wrong one counts as a failed login); every other
-    session ends."""
+    """Changes the password: needs the current one (a wrong one counts as a failed login,
+    403 `wrong_password`). Signed-in sessions only, not tokens. Every other session ends and a
+    "password changed" mail is sent."""
     await credentials.change_password(
         session,
         account,
@@ -197,7 +212,9 @@ async def change_login_email(
     auth_session: InteractiveSession,
     session: Session,
 ) -> None:
-    """Mails a confirmation link to the new address; the change happens when it is followed."""
+    """Starts a login e-mail change: needs the password and the new address twice; it must
+    differ from the recovery e-mail and from every other account's login. A confirmation link
+    (valid 1 day) is mailed to the new address; nothing changes until it is followed."""
     await credentials.request_login_email_change(
         session,
         account,
@@ -210,6 +227,9 @@ async def change_login_email(
 @router.post("/login-email/confirm", status_code=NO_CONTENT)
 @declares(PUBLIC, InvalidLinkToken, EmailTaken)
 async def confirm_login_email(body: TokenBody, session: Session, client: RequestClient) -> None:
+    """Makes the new address the login, with the token of the link mailed to it. Public. The
+    former address is mailed a link (valid 7 days) that undoes the change. 409
+    `email_already_registered` when another account took the address meanwhile."""
     await credentials.confirm_login_email_change(session, body.token, ip=client.ip)
 
 
@@ -235,13 +255,17 @@ async def set_recovery_email(
     by: AccountActor,
     session: Session,
 ) -> None:
-    """Sets the recovery e-mail; it counts once confirmed through the link mailed to it."""
+    """Sets the recovery e-mail (a recent re-authentication is needed): a confirmation link is
+    mailed to it and a notice to the login address. It receives password reset links once
+    confirmed. It must differ from the login (422 `email_is_login_email`)."""
     await credentials.set_recovery_email(session, account, str(body.email), by=by)
 
 
 @router.post("/recovery-email/confirm", status_code=NO_CONTENT)
 @declares(PUBLIC, InvalidLinkToken)
 async def confirm_recovery_email(body: TokenBody, session: Session) -> None:
+    """Confirms the recovery e-mail with the token of the link mailed to it (valid 7 days).
+    Public. A link for an address that is no longer the recovery e-mail is refused."""
     await credentials.confirm_recovery_email(session, body.token)
 
 
@@ -254,7 +278,8 @@ async def set_recovery_phone(
     by: AccountActor,
     session: Session,
 ) -> None:
-    """Sets the recovery phone; it counts once the code texted to it is confirmed."""
+    """Sets the recovery phone (a recent re-authentication is needed) and texts it a 6-digit
+    code, valid 15 minutes; the number counts once the code is confirmed."""
     await credentials.set_recovery_phone(session, account, body.phone, by=by)
 
 
@@ -263,7 +288,8 @@ async def set_recovery_phone(
 async def confirm_recovery_phone(
     body: RecoveryPhoneConfirm, account: CurrentAccount, session: Session, request: Request
 ) -> None:
-    """Confirms the recovery phone with the texted code (5 tries per 15 minutes)."""
+    """Confirms the recovery phone with the texted code; 5 tries per 15 minutes per account,
+    then 429."""
     await ratelimit.hit(
         database_of(request).sessionmaker, f"recovery_phone:{account.id}", limit=5, per_seconds=900
     )
@@ -273,6 +299,7 @@ async def confirm_recovery_phone(
 @router.get("/security")
 @declares(read_scope, *CALLER_ERRORS)
 async def read_security(account: CurrentAccount) -> SecuritySettings:
+    """The caller's lockout threshold and login alert mail settings."""
     return SecuritySettings.model_validate(account)
 
 
@@ -285,7 +312,9 @@ async def update_security(
     by: AccountActor,
     session: Session,
 ) -> SecuritySettings:
-    """Failed-attempt threshold and login alert e-mails."""
+    """Changes the lockout threshold (failed logins in a row that lock the account) and the
+    login alert mails (only the properties sent). Needs a recent re-authentication; recorded in
+    the activity log."""
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
     return await profile.update_security(session, account, changes, by=by)
 
@@ -295,7 +324,8 @@ async def update_security(
 async def list_sessions(
     account: CurrentAccount, auth_session: InteractiveSession, session: Session, page: Pagination
 ) -> dict[str, Any]:
-    """Active sessions (devices), newest first."""
+    """The caller's active sessions (one per signed-in device), newest first; `current` marks
+    the one making the request. Signed-in sessions only, not tokens."""
     rows, cursor = await paginate(
         session,
         auth.sessions_of(account.id),
@@ -311,11 +341,13 @@ def _session_read(row: AuthSession, current_id: uuid.UUID) -> SessionRead:
 @router.delete("/sessions/{session_id:uuid}", status_code=NO_CONTENT)
 @declares(write_scope, *SESSION_ERRORS, SessionNotFound)
 async def end_session(
-    session_id: uuid.UUID,
+    session_id: Annotated[uuid.UUID, Path(description="A session of the caller's.")],
     account: CurrentAccount,
     auth_session: InteractiveSession,
     session: Session,
 ) -> None:
+    """Ends one of the caller's sessions (a device): its access and refresh tokens stop working
+    at once. 404 `session_not_found` for a session not the caller's or already ended."""
     target = await auth.get_session(session, account.id, session_id)
     await auth.end_session(session, target, reason="ended_by_user")
 
@@ -325,6 +357,8 @@ async def end_session(
 async def end_other_sessions(
     account: CurrentAccount, auth_session: InteractiveSession, session: Session
 ) -> None:
+    """Ends every session of the caller except the one making the request; personal access
+    tokens are not affected (revoke them one by one)."""
     await auth.end_sessions(session, account.id, reason="ended_by_user", keep=auth_session.id)
 
 
@@ -333,7 +367,8 @@ async def end_other_sessions(
 async def login_history(
     account: CurrentAccount, session: Session, page: Pagination
 ) -> dict[str, Any]:
-    """Successful and failed logins, newest first."""
+    """The caller's login attempts, successful and failed (with the reason, IP and device),
+    newest first."""
     rows, cursor = await paginate(
         session,
         auth.login_attempts_of(account.id),
@@ -351,11 +386,18 @@ async def account_activity(
     action: Annotated[
         str | None, Query(max_length=100, description="Action or prefix, e.g. `security.`")
     ] = None,
-    product_id: uuid.UUID | None = None,
-    since: Instant | None = None,
-    until: Instant | None = None,
+    product_id: Annotated[
+        uuid.UUID | None, Query(description="Only the entries about this product.")
+    ] = None,
+    since: Annotated[
+        Instant | None, Query(description="Only entries at or after this time (ISO 8601).")
+    ] = None,
+    until: Annotated[
+        Instant | None, Query(description="Only entries before this time (ISO 8601).")
+    ] = None,
 ) -> dict[str, Any]:
-    """The account's activity log, filterable by period, action type and product."""
+    """The caller's activity log (what it did, and what was done to its account), newest
+    first, filterable by period, action type or prefix, and product."""
     rows, cursor = await activity.page(
         session,
         activity.query(
@@ -371,7 +413,9 @@ async def account_activity(
 async def begin_two_factor(
     account: CurrentAccount, auth_session: RecentSession
 ) -> TwoFactorEnrollment:
-    """A new TOTP secret to add to an authenticator app; confirm it with a first code."""
+    """A new TOTP secret (RFC 6238) to add to an authenticator app; 2FA is on only once a
+    first code confirms it. Needs a recent re-authentication. Calling it again replaces the
+    pending secret."""
     secret, uri = totp.begin_enrollment(account)
     return TwoFactorEnrollment(secret=secret, otpauth_uri=uri)
 
@@ -391,7 +435,9 @@ async def confirm_two_factor(
     by: AccountActor,
     session: Session,
 ) -> EmergencyCodes:
-    """Turns 2FA on and returns 10 emergency codes, shown this once."""
+    """Turns 2FA on with a first code of the pending secret and returns 10 emergency codes,
+    shown this once. Needs a recent re-authentication; recorded in the activity log. 409
+    `two_factor_enrollment_missing` without a pending secret."""
     codes = await two_factor.enable(session, account, body.code, by=by)
     return EmergencyCodes(emergency_codes=codes)
 
@@ -406,8 +452,8 @@ async def disable_two_factor(
     client: RequestClient,
     session: Session,
 ) -> None:
-    """Needs the password and a code (or an emergency code); a wrong one counts as a failed
-    login."""
+    """Turns 2FA off: needs the password and a TOTP or emergency code (a wrong one counts as a
+    failed login). Signed-in sessions only; recorded in the activity log."""
     await two_factor.disable(
         session,
         account,
@@ -428,7 +474,8 @@ async def regenerate_emergency_codes(
     by: AccountActor,
     session: Session,
 ) -> EmergencyCodes:
-    """New emergency codes; the old ones stop working."""
+    """Ten new emergency codes, shown this once; the old ones stop working. Needs a recent
+    re-authentication and a current TOTP code."""
     codes = await two_factor.regenerate_emergency_codes(session, account, body.code, by=by)
     return EmergencyCodes(emergency_codes=codes)
 
@@ -442,7 +489,9 @@ async def create_token(
     by: AccountActor,
     session: Session,
 ) -> PersonalAccessTokenCreated:
-    """An application password with scopes, for integrators and sync tools; shown once."""
+    """Creates a personal access token (an application password) with scopes, for
+    integrators and sync tools; the token is shown this once. Needs a recent re-authentication;
+    recorded in the activity log. 422 `expiry_in_past` for an expiry not in the future."""
     token, raw = await pats.create(
         session,
         account,
@@ -461,6 +510,8 @@ async def create_token(
 async def list_tokens(
     account: CurrentAccount, auth_session: InteractiveSession, session: Session, page: Pagination
 ) -> dict[str, Any]:
+    """The caller's personal access tokens still in force (not revoked, not expired), newest
+    first; the tokens themselves are never shown again, only their prefix."""
     rows, cursor = await paginate(
         session,
         pats.active_of(account.id),
@@ -472,21 +523,27 @@ async def list_tokens(
 @router.delete("/tokens/{token_id}", status_code=NO_CONTENT)
 @declares(write_scope, *SESSION_ERRORS, TokenNotFound)
 async def revoke_token(
-    token_id: uuid.UUID,
+    token_id: Annotated[uuid.UUID, Path(description="A personal access token of the caller's.")],
     account: CurrentAccount,
     auth_session: InteractiveSession,
     by: AccountActor,
     session: Session,
 ) -> None:
+    """Revokes a personal access token: it stops working at once. Recorded in the activity
+    log."""
     await pats.revoke(session, account.id, token_id, by=by)
 
 
 @router.put("/avatar", status_code=NO_CONTENT)
 @declares(write_scope, *CALLER_ERRORS, AvatarTooLarge, AvatarTypeNotSupported, 400, 413, 422)
 async def set_avatar(
-    file: UploadFile, account: CurrentAccount, by: AccountActor, session: Session
+    file: Annotated[UploadFile, File(description="The image: PNG, JPEG or WebP, at most 1 MiB.")],
+    account: CurrentAccount,
+    by: AccountActor,
+    session: Session,
 ) -> None:
-    """A PNG, JPEG or WebP image of at most 1 MiB."""
+    """Sets the caller's avatar from a multipart `file`: a PNG, JPEG or WebP image of at most
+    1 MiB (the type is read from the content, not the file name)."""
     data = await file.read(AVATAR_MAX_BYTES + 1)
     await profile.set_avatar(session, account, data, by=by)
 
@@ -501,6 +558,8 @@ async def set_avatar(
 )
 @declares(read_scope)
 async def read_avatar(account: CurrentAccount, session: Session) -> Response:
+    """The caller's avatar image, in the type it was uploaded in; 404 `avatar_not_found`
+    without one."""
     avatar = await profile.get_avatar(session, account.id)
     return Response(
         avatar.data,

@@ -6,9 +6,10 @@ production without it, ``/metrics`` is not served at all.
 
 import asyncio
 import hmac
+from typing import Literal
 
 from fastapi import APIRouter, Request, Response
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from app.core.db import database_of
 from app.core.errors import AppError, problem_response, problem_responses
@@ -24,12 +25,13 @@ class DatabaseUnavailable(AppError):
 
 
 class Health(BaseModel):
-    status: str
+    status: Literal["ok"] = Field(description="Always `ok`: a failure answers a problem instead.")
 
 
 @router.get("/healthz", operation_id="system-health", response_model=Health)
 async def healthz() -> Health:
-    """The process is alive."""
+    """Liveness: the process is up and answers HTTP; it does not touch the database. Public,
+    outside /v1, for orchestrators (restart the process when it stops answering)."""
     return Health(status="ok")
 
 
@@ -40,7 +42,9 @@ async def healthz() -> Health:
     responses=problem_responses(DatabaseUnavailable),
 )
 async def readyz(request: Request) -> Health | Response:
-    """The database answers: 503 when it does not."""
+    """Readiness: the database answers within 2 seconds; 503 `database_unavailable` when it
+    does not (take the instance out of the load balancer until it answers again). Public, outside
+    /v1."""
     try:
         await asyncio.wait_for(database_of(request).ping(), timeout=2)
     except Exception:
@@ -62,7 +66,9 @@ async def readyz(request: Request) -> Health | Response:
     },
 )
 async def metrics(request: Request) -> Response:
-    """Prometheus metrics; with `MANAGER_METRICS_TOKEN` set, only for that bearer token."""
+    """Prometheus metrics (HTTP request counts and latencies by route, process figures) in the
+    text exposition format. With `MANAGER_METRICS_TOKEN` set, only for `Authorization: Bearer <that
+    token>` (401 otherwise); in production without it, the route is not served at all."""
     token = request.app.state.settings.metrics_token
     if token is not None:
         given = request.headers.get("authorization", "")

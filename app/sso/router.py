@@ -3,9 +3,9 @@ and /v1/auth/sso (the login through it). Thin routes over ``sso.connections`` an
 ``sso.login``."""
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, status
+from fastapi import APIRouter, Depends, Path, status
 
 from app.accounts.auth_router import issued_tokens
 from app.accounts.deps import PUBLIC, AppKeyRing, AppSettings, RequestClient, require_scope
@@ -52,6 +52,7 @@ write_scope = require_scope("organizations:write")
 sso_limit = Depends(per_ip("sso", limit=30, per_seconds=60))
 domain_code_limit = Depends(per_ip("sso_domain_code", limit=10, per_seconds=900))
 NO_CONTENT = status.HTTP_204_NO_CONTENT
+DomainId = Annotated[uuid.UUID, Path(description="A domain the organization claims.")]
 
 
 @router.get("")
@@ -59,7 +60,9 @@ NO_CONTENT = status.HTTP_204_NO_CONTENT
 async def read_connection(
     access: Manager, session: Session, settings: AppSettings
 ) -> SsoConnectionRead:
-    """The organization's OpenID Connect provider (its client secret is never shown)."""
+    """The organization's OpenID Connect provider and its policy (the client secret is never
+    shown). Administrators and legal representatives only; 404 `sso_connection_not_found`
+    when none is configured."""
     connection = await connections.get_connection(session, access.organization.id)
     return connections.connection_read(connection, settings)
 
@@ -76,8 +79,10 @@ async def read_connection(
 async def configure_connection(
     body: SsoConnectionWrite, access: Manager, session: Session, settings: AppSettings
 ) -> SsoConnectionRead:
-    """Connects or changes the provider (its discovery document is read first) and the policy:
-    just-in-time membership, and SSO required with a break-glass legal representative."""
+    """Connects or changes the provider and the policy: just-in-time membership, and SSO
+    required with a break-glass legal representative. The provider's discovery document is read
+    first (502 when it cannot be). Administrators and legal representatives only; recorded in
+    the organization's activity log."""
     connection = await connections.configure(session, access.organization.id, body, by=access.actor)
     return connections.connection_read(connection, settings)
 
@@ -85,6 +90,9 @@ async def configure_connection(
 @router.delete("", status_code=NO_CONTENT)
 @declares(write_scope, *MANAGER_ERRORS, ConnectionNotFound)
 async def remove_connection(access: Manager, session: Session) -> None:
+    """Disconnects the provider: nobody logs in through it any more, and members log in with
+    their passwords again. The claimed domains stay. Administrators and legal representatives
+    only."""
     connection = await connections.get_connection(session, access.organization.id, for_update=True)
     await connections.remove_connection(session, connection, by=access.actor)
 
@@ -92,7 +100,8 @@ async def remove_connection(access: Manager, session: Session) -> None:
 @router.get("/domains", response_model=Page[SsoDomainRead])
 @declares(read_scope, *MANAGER_ERRORS)
 async def list_domains(access: Manager, session: Session, page: Pagination) -> dict[str, Any]:
-    """The claimed e-mail domains, proven or not, newest first."""
+    """The e-mail domains the organization claims, proven or not, newest first.
+    Administrators and legal representatives only."""
     rows, cursor = await paginate(session, connections.domains_of(access.organization.id), page)
     return page_of([connections.domain_read(row) for row in rows], cursor)
 
@@ -100,7 +109,10 @@ async def list_domains(access: Manager, session: Session, page: Pagination) -> d
 @router.post("/domains", status_code=status.HTTP_201_CREATED)
 @declares(write_scope, *MANAGER_ERRORS, DomainAlreadyClaimed, MailboxNotInDomain, 422)
 async def claim_domain(body: SsoDomainClaim, access: Manager, session: Session) -> SsoDomainRead:
-    """Claims a domain: publish the TXT record shown, or enter the code mailed to the mailbox."""
+    """Claims an e-mail domain for single sign-on; it counts once proven. With proof `dns`,
+    publish the TXT record shown; with proof `email`, an 8-digit code is mailed to the chosen
+    mailbox of the domain. 409 when another organization has proven it. Administrators and
+    legal representatives only."""
     claim = await connections.claim_domain(
         session,
         access.organization.id,
@@ -123,13 +135,15 @@ async def claim_domain(body: SsoDomainClaim, access: Manager, session: Session) 
     TooManyRequests,
 )
 async def verify_domain(
-    domain_id: uuid.UUID,
+    domain_id: DomainId,
     body: SsoDomainVerification,
     access: Manager,
     session: Session,
     resolver: Resolver,
 ) -> SsoDomainRead:
-    """Proves the claim: looks the TXT record up, or checks the mailed code."""
+    """Proves a claimed domain: looks its TXT record up (409 `sso_domain_not_proven` while it
+    is not published), or checks the mailed code (10 tries per 15 minutes per IP). Once proven,
+    logins in the domain go through the organization's provider."""
     claim = await connections.get_domain(
         session, access.organization.id, domain_id, for_update=True
     )
@@ -141,7 +155,9 @@ async def verify_domain(
 
 @router.delete("/domains/{domain_id}", status_code=NO_CONTENT)
 @declares(write_scope, *MANAGER_ERRORS, DomainNotFound)
-async def remove_domain(domain_id: uuid.UUID, access: Manager, session: Session) -> None:
+async def remove_domain(domain_id: DomainId, access: Manager, session: Session) -> None:
+    """Gives up a claimed domain: its logins no longer go through the organization's
+    provider. Administrators and legal representatives only."""
     claim = await connections.get_domain(
         session, access.organization.id, domain_id, for_update=True
     )
@@ -152,7 +168,9 @@ async def remove_domain(domain_id: uuid.UUID, access: Manager, session: Session)
 @declares(PUBLIC, SingleSignOnUnavailable, ProviderUnreachable, TooManyRequests)
 async def start_sso(body: SsoStart, session: Session, settings: AppSettings) -> SsoRedirect:
     """Starts a login through the provider of the organization that proved the e-mail's domain:
-    send the browser to `authorization_url`; the provider comes back to the redirect URI."""
+    send the browser to `authorization_url`; the provider comes back to the redirect URI with
+    `state` and `code`, for POST /v1/auth/sso/callback. Public. 404 `sso_not_available` when no
+    organization offers single sign-on for that domain."""
     url = await login.start(session, email=body.email, settings=settings)
     return SsoRedirect(authorization_url=url)
 
