@@ -42,6 +42,7 @@ from app.billing.schemas import (
     VatRateWrite,
 )
 from app.core.db import Session
+from app.core.errors import CurrencyMismatch
 from app.core.pagination import Page, Pagination, page_of, paginate
 from app.core.routing import AppRoute, declares
 from app.organizations.errors import OrganizationNotFound
@@ -172,7 +173,15 @@ async def assign_bank_transfer(
 
 
 @staff_router.post("/invoices/{invoice_id}/corrections", status_code=CREATED)
-@declares(write_scope, *STAFF_ERRORS, InvoiceNotFound, InvoiceNotCorrectable, AlreadyPosted, 422)
+@declares(
+    write_scope,
+    *STAFF_ERRORS,
+    InvoiceNotFound,
+    InvoiceNotCorrectable,
+    AlreadyPosted,
+    CurrencyMismatch,
+    422,
+)
 async def correct_invoice(
     invoice_id: uuid.UUID, body: InvoiceCorrection, by: Staff, session: Session
 ) -> InvoiceCorrected:
