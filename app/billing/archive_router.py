@@ -24,7 +24,9 @@ read_scope = require_scope("billing:read")
 async def list_archived_invoices(
     account: CurrentAccount, session: Session, page: Pagination
 ) -> dict[str, Any]:
-    """Invoices and credit notes of deleted organizations the caller legally represented."""
+    """Invoices and credit notes of deleted organizations the caller was a legal representative of,
+    newest first, kept readable for the legal retention period. For the account itself (scope
+    `billing:read`)."""
     rows, cursor = await paginate(session, archive.archived_invoices(account.id), page)
     return page_of([InvoiceSummary.model_validate(row) for row in rows], cursor)
 
@@ -41,6 +43,9 @@ async def list_archived_invoices(
 async def download_archived_invoice(
     invoice_id: uuid.UUID, account: CurrentAccount, session: Session
 ) -> Response:
+    """One archived invoice or credit note as a PDF, as issued. An invoice of an organization the
+    caller did not represent, or past the retention period, is `invoice_not_found`. For the account
+    itself (scope `billing:read`)."""
     invoice = await archive.archived_invoice(session, account.id, invoice_id)
     return Response(
         await invoices.document_pdf(session, invoice),

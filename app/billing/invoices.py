@@ -36,7 +36,8 @@ from app.billing.notify import link, mail_organization
 from app.billing.pricing import vat
 from app.billing.schemas import InvoiceCorrection, InvoiceLineRead, InvoiceRead
 from app.core import clock
-from app.core.money import format_amount, to_decimal_text
+from app.core.money import check_currency, format_amount, to_decimal_text
+from app.core.schemas import from_attributes
 from app.core.settings import get_settings
 from app.events.service import emit
 from app.organizations import service as organizations
@@ -303,9 +304,14 @@ async def invoice_read(session: AsyncSession, invoice: Invoice) -> InvoiceRead:
                 for name in InvoiceRead.model_fields
                 if name != "lines" and hasattr(invoice, name)
             },
-            "lines": [InvoiceLineRead.model_validate(line) for line in lines],
+            "lines": lines_read(lines, invoice.currency),
         }
     )
+
+
+def lines_read(lines: Sequence[InvoiceLine], currency: str) -> list[InvoiceLineRead]:
+    """Invoice lines as served: each carries its invoice's currency."""
+    return [from_attributes(InvoiceLineRead, line, currency=currency) for line in lines]
 
 
 async def get_invoice(
@@ -601,8 +607,11 @@ async def numbers_of(
 async def correct_invoice(
     session: AsyncSession, *, invoice_id: uuid.UUID, body: InvoiceCorrection, by: Actor
 ) -> tuple[Invoice, Invoice | None]:
-    """Staff correct an issued invoice: see ``correct``."""
+    """Staff correct an issued invoice: see ``correct``. Replacement lines given with a currency
+    must be in the invoice's (``CurrencyMismatch``)."""
     invoice = await get_invoice(session, invoice_id, for_update=True)
+    for line in body.lines:
+        check_currency(line.currency, invoice.currency)
     return await correct(
         session,
         invoice,

@@ -30,7 +30,7 @@ from app.billing.errors import AlreadyPosted, InsufficientBalance, InvalidIban
 from app.billing.models import EntryKind, PrepaidAccount, PrepaidEntry, Withdrawal
 from app.billing.schemas import PrepaidEntryRead, WithdrawalCreate, WithdrawalRead
 from app.core import clock
-from app.core.money import format_amount
+from app.core.money import check_currency, format_amount
 from app.events.service import emit
 
 
@@ -169,7 +169,9 @@ async def withdraw(
     body: WithdrawalCreate,
     by: Actor,
 ) -> Withdrawal:
-    """Pays the balance (or part of it) out to a bank account."""
+    """Pays the balance (or part of it) out to a bank account. An amount given with a currency
+    must be in the account's (``CurrencyMismatch``)."""
+    check_currency(body.currency, currency)
     iban = valid_iban(body.iban)
     account = await account_for(session, organization_id, currency)
     amount = body.amount_minor or account.balance_minor

@@ -33,7 +33,7 @@ from app.billing.models import (
 from app.billing.schemas import InvoicePaymentCreate, PaymentProfileCreate, PaymentRead
 from app.core import clock
 from app.core.db import one_or_raise
-from app.core.money import format_amount
+from app.core.money import check_currency, format_amount
 from app.events.service import emit
 from app.payments import service as card_payments
 from app.payments.service import InvalidCard
@@ -285,9 +285,13 @@ async def top_up_by_card(
     organization_id: uuid.UUID,
     currency: str,
     amount_minor: int,
+    amount_currency: str | None = None,
     profile_id: uuid.UUID | None,
     by: Actor,
 ) -> Payment:
+    """Charges a saved card and credits the prepaid account in ``currency`` with the amount; an
+    ``amount_currency`` other than ``currency`` is refused before anything is charged."""
+    check_currency(amount_currency, currency)
     profile = await card_profile(session, organization_id, profile_id)
     payment_id = uuid.uuid4()
     succeeded, _, detail = await charge_card(
@@ -453,10 +457,12 @@ async def pay_invoice(
     body: InvoicePaymentCreate,
     by: Actor,
 ) -> tuple[Payment, Invoice]:
-    """Pays the organization's invoice, fully or partly, from the prepaid account or by card."""
+    """Pays the organization's invoice, fully or partly, from the prepaid account or by card.
+    An amount given with a currency must be in the invoice's (``CurrencyMismatch``)."""
     invoice = await invoices.get_invoice(
         session, invoice_id, organization_id=organization_id, for_update=True
     )
+    check_currency(body.currency, invoice.currency)
     if body.method == "prepaid":
         payment = await pay_from_prepaid(session, invoice, amount_minor=body.amount_minor, by=by)
     else:

@@ -5,7 +5,7 @@ staff whose partnership includes billing."""
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response, status
+from fastapi import APIRouter, Path, Query, Response, status
 
 from app.accounts.deps import require_scope
 from app.accounts.errors import InsufficientScope
@@ -47,7 +47,6 @@ from app.billing.schemas import (
     CartItemCreate,
     CartItemRead,
     Checkout,
-    Currency,
     InvoicePaid,
     InvoicePaymentCreate,
     InvoiceRead,
@@ -69,7 +68,8 @@ from app.billing.schemas import (
     WithdrawalRead,
 )
 from app.core.db import Session
-from app.core.errors import problem_responses
+from app.core.errors import CurrencyMismatch, problem_responses
+from app.core.money import Currency
 from app.core.pagination import Page, Pagination, page_of, paginate
 from app.core.routing import AppRoute, declares
 from app.core.schemas import Instant
@@ -85,6 +85,19 @@ CREATED = status.HTTP_201_CREATED
 NO_CONTENT = status.HTTP_204_NO_CONTENT
 ACCESS_ERRORS = (401, 403, InsufficientScope, RoleForbidden, OrganizationNotFound)
 """What the billing-manager dependency answers."""
+StatusFilter = Annotated[
+    list[InvoiceStatus] | None,
+    Query(alias="status", description="Only invoices in these statuses (repeat the parameter)."),
+]
+IssuedFrom = Annotated[
+    Instant | None, Query(description="Only invoices issued at or after this instant.")
+]
+IssuedUntil = Annotated[
+    Instant | None, Query(description="Only invoices issued before this instant.")
+]
+AccountCurrency = Annotated[
+    Currency, Path(description="The prepaid account's currency (one account per currency).")
+]
 
 
 # An organization's cart and orders
@@ -93,6 +106,9 @@ ACCESS_ERRORS = (401, 403, InsufficientScope, RoleForbidden, OrganizationNotFoun
 @router.get("/cart", response_model=Page[CartItemRead])
 @declares(read_scope, 400, *ACCESS_ERRORS)
 async def list_cart(billing: Billing, session: Session, page: Pagination) -> dict[str, Any]:
+    """The items in the organization's cart, newest first, waiting for checkout. For the
+    organization's administrators and legal representatives, or partner staff whose partnership
+    includes billing (scope `billing:read`)."""
     rows, cursor = await paginate(
         session,
         orders.cart_of(billing.organization_id),
@@ -104,6 +120,10 @@ async def list_cart(billing: Billing, session: Session, page: Pagination) -> dic
 @router.post("/cart/items", status_code=CREATED)
 @declares(write_scope, *ACCESS_ERRORS, PlanNotFound, PlanNotOrderable, 422)
 async def add_to_cart(body: CartItemCreate, billing: Billing, session: Session) -> CartItemRead:
+    """Puts a plan of the catalog in the organization's cart; nothing is invoiced until checkout. A
+    plan withdrawn from sale is `plan_not_found`; an option (Renewal Warranty) is chosen on an item,
+    not ordered alone (`plan_not_orderable`). For the organization's administrators and legal
+    representatives, or partner staff with billing access."""
     item = await orders.add_to_cart(
         session, organization_id=billing.organization_id, body=body, by=billing.by
     )
@@ -113,6 +133,8 @@ async def add_to_cart(body: CartItemCreate, billing: Billing, session: Session) 
 @router.delete("/cart/items/{item_id}", status_code=NO_CONTENT)
 @declares(write_scope, *ACCESS_ERRORS, CartItemNotFound)
 async def remove_from_cart(item_id: uuid.UUID, billing: Billing, session: Session) -> None:
+    """Takes an item out of the organization's cart. For the organization's administrators and legal
+    representatives, or partner staff with billing access."""
     await orders.remove_from_cart(
         session, organization_id=billing.organization_id, item_id=item_id, by=billing.by
     )
@@ -133,8 +155,12 @@ async def remove_from_cart(item_id: uuid.UUID, billing: Billing, session: Sessio
     422,
 )
 async def checkout(body: Checkout, billing: Billing, session: Session) -> OrderPlaced:
-    """Turns the cart into an order and its invoice; promo codes and free grants apply at the end.
-    The products appear once the invoice is paid."""
+    """Turns the whole cart into an order and issues its invoice (mailed to the payer; events
+    `billing_order.placed`, `invoice.issued`), promo codes and free grants applied at the end. With
+    `paid_by_partner`, partner staff order at the partner price and the partner is invoiced. The
+    products are created once the invoice is paid (an invoice of zero is paid at once). For the
+    organization's administrators and legal representatives, or partner staff with billing
+    access."""
     order, invoice = await orders.checkout(
         session, organization_id=billing.organization_id, body=body, by=billing.by
     )
@@ -149,6 +175,9 @@ async def checkout(body: Checkout, billing: Billing, session: Session) -> OrderP
 @router.get("/orders", response_model=Page[OrderRead])
 @declares(read_scope, 400, *ACCESS_ERRORS)
 async def list_orders(billing: Billing, session: Session, page: Pagination) -> dict[str, Any]:
+    """The organization's orders, newest first, with their status and invoice. For the
+    organization's administrators and legal representatives, or partner staff with billing access
+    (scope `billing:read`)."""
     rows, cursor = await paginate(
         session,
         orders.orders_of(billing.organization_id),
@@ -160,6 +189,9 @@ async def list_orders(billing: Billing, session: Session, page: Pagination) -> d
 @router.get("/orders/{order_id}")
 @declares(read_scope, *ACCESS_ERRORS, OrderNotFound)
 async def read_order(order_id: uuid.UUID, billing: Billing, session: Session) -> OrderRead:
+    """One order of the organization: its status, payer, currency and invoice. For the
+    organization's administrators and legal representatives, or partner staff with billing access
+    (scope `billing:read`)."""
     return OrderRead.model_validate(
         await orders.get_order(session, billing.organization_id, order_id)
     )
@@ -168,7 +200,11 @@ async def read_order(order_id: uuid.UUID, billing: Billing, session: Session) ->
 @router.post("/orders/{order_id}/cancel")
 @declares(write_scope, *ACCESS_ERRORS, OrderNotFound, OrderNotCancellable, 409)
 async def cancel_order(order_id: uuid.UUID, billing: Billing, session: Session) -> OrderRead:
-    """Cancels an unpaid order; anything already paid on it goes to the prepaid account."""
+    """Cancels an order whose invoice is not fully paid: the invoice is voided, what was already
+    paid on it is credited to the prepaid account, and its promo codes and free grants become usable
+    again (event `billing_order.cancelled`). A paid or cancelled order is `order_not_cancellable`.
+    For the organization's administrators and legal representatives, or partner staff with billing
+    access."""
     order = await orders.get_order(session, billing.organization_id, order_id, for_update=True)
     return OrderRead.model_validate(await orders.cancel(session, order, by=billing.by))
 
@@ -182,11 +218,13 @@ async def list_invoices(
     billing: Billing,
     session: Session,
     page: Pagination,
-    status_: Annotated[list[InvoiceStatus] | None, Query(alias="status")] = None,
-    issued_from: Instant | None = None,
-    issued_until: Instant | None = None,
+    status_: StatusFilter = None,
+    issued_from: IssuedFrom = None,
+    issued_until: IssuedUntil = None,
 ) -> dict[str, Any]:
-    """Invoice history, newest first, filtered by status and issue period."""
+    """The organization's invoices and credit notes, newest first, filtered by status and issue
+    period. For the organization's administrators and legal representatives, or partner staff with
+    billing access (scope `billing:read`)."""
     rows, cursor = await paginate(
         session,
         invoices.history_query(
@@ -212,11 +250,13 @@ async def list_invoices(
 async def export_invoices(
     billing: Billing,
     session: Session,
-    status_: Annotated[list[InvoiceStatus] | None, Query(alias="status")] = None,
-    issued_from: Instant | None = None,
-    issued_until: Instant | None = None,
+    status_: StatusFilter = None,
+    issued_from: IssuedFrom = None,
+    issued_until: IssuedUntil = None,
 ) -> Response:
-    """The filtered history as CSV (amounts in major units)."""
+    """The filtered invoice history as a CSV file (amounts in major units, credit notes negative),
+    for accounting. For the organization's administrators and legal representatives, or partner
+    staff with billing access (scope `billing:read`)."""
     document = await invoices.export_csv(
         session,
         billing.organization_id,
@@ -234,6 +274,9 @@ async def export_invoices(
 @router.get("/invoices/{invoice_id:uuid}")
 @declares(read_scope, *ACCESS_ERRORS, InvoiceNotFound)
 async def read_invoice(invoice_id: uuid.UUID, billing: Billing, session: Session) -> InvoiceRead:
+    """One invoice or credit note of the organization, with its lines, amounts, payment reference
+    and creditor. For the organization's administrators and legal representatives, or partner staff
+    with billing access (scope `billing:read`)."""
     invoice = await invoices.get_invoice(
         session, invoice_id, organization_id=billing.organization_id
     )
@@ -250,9 +293,10 @@ async def read_invoice(invoice_id: uuid.UUID, billing: Billing, session: Session
 )
 @declares(read_scope)
 async def download_invoice(invoice_id: uuid.UUID, billing: Billing, session: Session) -> Response:
-    """The invoice or credit note: unpaid, with its payment slip for the amount still due (the
-    Swiss QR-bill for CHF; IBAN, BIC, RF reference and EPC QR code for EUR); paid, stamped paid
-    and without a slip."""
+    """The invoice or credit note as a PDF: unpaid, with its payment slip for the amount still due
+    (the Swiss QR-bill for CHF; IBAN, BIC, RF reference and EPC QR code for EUR); paid, stamped paid
+    and without a slip. For the organization's administrators and legal representatives, or partner
+    staff with billing access (scope `billing:read`)."""
     invoice = await invoices.get_invoice(
         session, invoice_id, organization_id=billing.organization_id
     )
@@ -275,13 +319,19 @@ async def download_invoice(invoice_id: uuid.UUID, billing: Billing, session: Ses
     InsufficientBalance,
     AmountTooHigh,
     NoCardProfile,
+    CurrencyMismatch,
     409,
     422,
 )
 async def pay_invoice(
     invoice_id: uuid.UUID, body: InvoicePaymentCreate, billing: Billing, session: Session
 ) -> InvoicePaid:
-    """Pays the invoice, fully or partly, from the prepaid account or by card."""
+    """Pays an open invoice, fully or partly, from the prepaid account in the invoice's currency or
+    by charging a saved card (events `payment.succeeded`, then `invoice.paid` once paid in full,
+    which delivers what it bills). A declined card is `payment_declined` (the failed payment is
+    recorded); more than the amount due is `amount_exceeds_amount_due`; a `currency` other than the
+    invoice's is `currency_mismatch`. For the organization's administrators and legal
+    representatives, or partner staff with billing access."""
     payment, invoice = await payments.pay_invoice(
         session,
         organization_id=billing.organization_id,
@@ -298,7 +348,9 @@ async def pay_invoice(
 @router.post("/proforma")
 @declares(write_scope, *ACCESS_ERRORS, SubscriptionNotFound, PlanNotFound, PriceNotFound, 422)
 async def proforma(body: ProformaRequest, billing: Billing, session: Session) -> Proforma:
-    """What renewing the selected products would cost; no invoice is created."""
+    """What renewing the selected products would cost now (lines, VAT, totals, in the payer's
+    currency); no invoice is created. For the organization's administrators and legal
+    representatives, or partner staff with billing access."""
     return await subscriptions.proforma(
         session, organization_id=billing.organization_id, product_ids=body.product_ids
     )
@@ -307,6 +359,9 @@ async def proforma(body: ProformaRequest, billing: Billing, session: Session) ->
 @router.get("/payments", response_model=Page[PaymentRead])
 @declares(read_scope, 400, *ACCESS_ERRORS)
 async def list_payments(billing: Billing, session: Session, page: Pagination) -> dict[str, Any]:
+    """The organization's payments (card, prepaid account, bank transfer), newest first, declined
+    card payments included. For the organization's administrators and legal representatives, or
+    partner staff with billing access (scope `billing:read`)."""
     rows, cursor = await paginate(
         session,
         payments.payments_of(billing.organization_id),
@@ -323,7 +378,10 @@ async def list_payments(billing: Billing, session: Session, page: Pagination) ->
 async def list_prepaid_accounts(
     billing: Billing, session: Session, page: Pagination
 ) -> dict[str, Any]:
-    """The organization's prepaid accounts (one per currency; its own currency's always listed)."""
+    """The organization's prepaid accounts, one per currency (the account in its own currency is
+    always listed), with balance and the payment reference that tops each up by bank transfer. For
+    the organization's administrators and legal representatives, or partner staff with billing
+    access (scope `billing:read`)."""
     rows, cursor = await paginate(
         session,
         await ledger.accounts_of(session, billing.organization_id, own_currency=billing.currency),
@@ -335,8 +393,11 @@ async def list_prepaid_accounts(
 @router.get("/prepaid/{currency}/entries", response_model=Page[PrepaidEntryRead])
 @declares(read_scope, 400, *ACCESS_ERRORS)
 async def list_prepaid_entries(
-    currency: Currency, billing: Billing, session: Session, page: Pagination
+    currency: AccountCurrency, billing: Billing, session: Session, page: Pagination
 ) -> dict[str, Any]:
+    """The movements of the organization's prepaid account in one currency, newest first, each with
+    the balance after it. For the organization's administrators and legal representatives, or
+    partner staff with billing access (scope `billing:read`)."""
     rows, cursor = await paginate(
         session,
         ledger.entries_query(billing.organization_id, currency),
@@ -346,17 +407,29 @@ async def list_prepaid_entries(
 
 
 @router.post("/prepaid/{currency}/top-ups", status_code=CREATED)
-@declares(write_scope, *ACCESS_ERRORS, PaymentDeclined, ProfileNotFound, NoCardProfile, 422)
+@declares(
+    write_scope,
+    *ACCESS_ERRORS,
+    PaymentDeclined,
+    ProfileNotFound,
+    NoCardProfile,
+    CurrencyMismatch,
+    422,
+)
 async def top_up_prepaid(
-    currency: Currency, body: TopUpCreate, billing: Billing, session: Session
+    currency: AccountCurrency, body: TopUpCreate, billing: Billing, session: Session
 ) -> PrepaidAccountRead:
-    """Credits the account by charging a saved card. (A bank transfer bearing the account's
-    payment reference tops it up too.)"""
+    """Credits the prepaid account in the path's currency by charging a saved card (events
+    `payment.succeeded`, `prepaid.credited`); a declined card credits nothing (`payment_declined`).
+    A `currency` other than the path's is `currency_mismatch`, before any charge. A bank transfer
+    bearing the account's payment reference tops it up too. For the organization's administrators
+    and legal representatives, or partner staff with billing access."""
     await payments.top_up_by_card(
         session,
         organization_id=billing.organization_id,
         currency=currency,
         amount_minor=body.amount_minor,
+        amount_currency=body.currency,
         profile_id=body.payment_profile_id,
         by=billing.by,
     )
@@ -365,11 +438,15 @@ async def top_up_prepaid(
 
 
 @router.post("/prepaid/{currency}/withdrawals", status_code=CREATED)
-@declares(write_scope, *ACCESS_ERRORS, InsufficientBalance, InvalidIban, 422)
+@declares(write_scope, *ACCESS_ERRORS, InsufficientBalance, InvalidIban, CurrencyMismatch, 422)
 async def withdraw_prepaid(
-    currency: Currency, body: WithdrawalCreate, billing: Billing, session: Session
+    currency: AccountCurrency, body: WithdrawalCreate, billing: Billing, session: Session
 ) -> WithdrawalRead:
-    """Pays the balance (or part of it) out to a bank account."""
+    """Asks for the balance (or part of it) to be paid out to a bank account: the amount is debited
+    at once and the finance team pays it (events `prepaid.debited`, `prepaid.withdrawal_requested`).
+    More than the balance is `insufficient_prepaid_balance`; a `currency` other than the path's is
+    `currency_mismatch`. For the organization's administrators and legal representatives, or partner
+    staff with billing access."""
     withdrawal = await ledger.withdraw(
         session,
         organization_id=billing.organization_id,
@@ -388,6 +465,9 @@ async def withdraw_prepaid(
 async def list_payment_profiles(
     billing: Billing, session: Session, page: Pagination
 ) -> dict[str, Any]:
+    """The organization's saved payment profiles (cards and the prepaid account), newest first; the
+    default one pays automatic renewals. For the organization's administrators and legal
+    representatives, or partner staff with billing access (scope `billing:read`)."""
     rows, cursor = await paginate(
         session,
         payments.profiles_of(billing.organization_id),
@@ -401,8 +481,10 @@ async def list_payment_profiles(
 async def add_payment_profile(
     body: PaymentProfileCreate, billing: Billing, session: Session
 ) -> PaymentProfileRead:
-    """Saves a card (tokenized by the payment provider) or the prepaid account as a profile; the
-    first profile becomes the default."""
+    """Saves a card (tokenized by the payment provider: its number and CVC are never stored) or the
+    prepaid account as a payment profile; the first profile becomes the default. A card missing its
+    details is `invalid_card`; an expired one `card_expired`. For the organization's administrators
+    and legal representatives, or partner staff with billing access."""
     profile = await payments.add_profile(
         session, organization_id=billing.organization_id, body=body, by=billing.by
     )
@@ -414,6 +496,9 @@ async def add_payment_profile(
 async def make_default_payment_profile(
     profile_id: uuid.UUID, billing: Billing, session: Session
 ) -> PaymentProfileRead:
+    """Makes the profile the organization's default: automatic renewals are charged to it from now
+    on. For the organization's administrators and legal representatives, or partner staff with
+    billing access."""
     profile = await payments.make_default_profile(
         session, organization_id=billing.organization_id, profile_id=profile_id, by=billing.by
     )
@@ -423,6 +508,10 @@ async def make_default_payment_profile(
 @router.delete("/payment-profiles/{profile_id}", status_code=NO_CONTENT)
 @declares(write_scope, *ACCESS_ERRORS, ProfileNotFound)
 async def remove_payment_profile(profile_id: uuid.UUID, billing: Billing, session: Session) -> None:
+    """Removes a saved payment profile (a card's token is erased). If it was the default, automatic
+    renewals are paid from the prepaid balance until another profile is made default. For the
+    organization's administrators and legal representatives, or partner staff with billing
+    access."""
     await payments.remove_profile(
         session, organization_id=billing.organization_id, profile_id=profile_id, by=billing.by
     )
@@ -436,6 +525,9 @@ async def remove_payment_profile(profile_id: uuid.UUID, billing: Billing, sessio
 async def list_subscriptions(
     billing: Billing, session: Session, page: Pagination
 ) -> dict[str, Any]:
+    """The renewal state of each of the organization's products (plan, period, expiry, auto-renewal,
+    Renewal Warranty), newest first. For the organization's administrators and legal
+    representatives, or partner staff with billing access (scope `billing:read`)."""
     rows, cursor = await paginate(
         session,
         subscriptions.subscriptions_of(billing.organization_id),
@@ -451,6 +543,8 @@ async def list_subscriptions(
 async def read_subscription(
     product_id: uuid.UUID, billing: Billing, session: Session
 ) -> SubscriptionRead:
+    """The renewal state of one product of the organization. For the organization's administrators
+    and legal representatives, or partner staff with billing access (scope `billing:read`)."""
     return subscription_read(
         await subscriptions.get_subscription(session, billing.organization_id, product_id)
     )
@@ -461,8 +555,10 @@ async def read_subscription(
 async def update_subscription(
     product_id: uuid.UUID, body: SubscriptionUpdate, billing: Billing, session: Session
 ) -> SubscriptionRead:
-    """Auto-renewal, Renewal Warranty, billing frequency (from the last month of the running
-    period) and the billing address of renewals."""
+    """Changes a product's auto-renewal, Renewal Warranty, billing frequency (in effect from the
+    last month of the running period) or the billing address of its renewals (event
+    `product.subscription_changed`). For the organization's administrators and legal
+    representatives, or partner staff with billing access."""
     subscription = await subscriptions.update(
         session,
         organization_id=billing.organization_id,
@@ -488,7 +584,10 @@ RENEWAL_ERRORS = (
 async def renew_subscription(
     product_id: uuid.UUID, billing: Billing, session: Session
 ) -> InvoiceRead:
-    """The invoice of the product's next period (the same one if asked again); paying it renews."""
+    """Issues the invoice of the product's next period now (asking again returns the same invoice);
+    paying it renews the product. A product in redemption is restored instead
+    (`subscription_not_renewable`). For the organization's administrators and legal representatives,
+    or partner staff with billing access."""
     invoice = await subscriptions.request_renewal(
         session, organization_id=billing.organization_id, product_id=product_id, by=billing.by
     )
@@ -500,7 +599,10 @@ async def renew_subscription(
 async def restore_subscription(
     product_id: uuid.UUID, billing: Billing, session: Session
 ) -> InvoiceRead:
-    """A domain in redemption: the invoice of its restore fee and next period."""
+    """For a domain in its redemption period: issues the invoice of its restore fee and next period;
+    paying it restores the domain. Any other product is `subscription_not_renewable`. For the
+    organization's administrators and legal representatives, or partner staff with billing
+    access."""
     invoice = await subscriptions.restore(
         session, organization_id=billing.organization_id, product_id=product_id, by=billing.by
     )
@@ -523,8 +625,11 @@ async def restore_subscription(
 async def change_plan(
     product_id: uuid.UUID, body: PlanChange, billing: Billing, session: Session
 ) -> InvoiceRead:
-    """Moves a product (a suite…) to a higher plan; never down. The invoice covers the rest of
-    the running period; the plan changes once it is paid."""
+    """Moves a product (a suite…) to a higher plan of the same type, never down
+    (`plan_downgrade_not_allowed`) nor to another type (`plan_not_compatible`). The invoice covers
+    the price difference for the rest of the running period; the plan changes once it is paid. For
+    the organization's administrators and legal representatives, or partner staff with billing
+    access."""
     invoice = await subscriptions.change_plan(
         session,
         organization_id=billing.organization_id,

@@ -464,26 +464,28 @@ async def proforma(
 ) -> Proforma:
     """What renewing the selected products would cost; no invoice is created."""
     organization = await _organization(session, organization_id)
-    rows, address = await proforma_lines(session, organization, product_ids)
+    rows, address, currency = await proforma_lines(session, organization, product_ids)
     subtotal = sum(row.net_minor for row in rows)
     vat = sum(row.vat_minor for row in rows)
     return Proforma.model_validate(
         {
-            "currency": organization.currency,
+            "currency": currency,
             "vat_country": address["country"],
             "billing_address": address,
             "subtotal_minor": subtotal,
             "vat_minor": vat,
             "total_minor": subtotal + vat,
-            "lines": rows,
+            "lines": invoices.lines_read(rows, currency),
         }
     )
 
 
 async def proforma_lines(
     session: AsyncSession, organization: BillingDetails, product_ids: list[uuid.UUID]
-) -> tuple[list[InvoiceLine], dict[str, Any]]:
-    """The lines a renewal of the selected products would be invoiced with; nothing is stored."""
+) -> tuple[list[InvoiceLine], dict[str, Any], str]:
+    """The lines a renewal of the selected products would be invoiced with, the address and the
+    currency (the payer's: a partner paying with its own means invoices in its own); nothing is
+    stored."""
     drafts: list[invoices.DraftLine] = []
     now = clock.now()
     payer = await payer_for(session, organization, paid_by_partner=None, product_ids=product_ids)
@@ -502,7 +504,7 @@ async def proforma_lines(
         )
     address = invoices.address_of(payer.organization)
     rows, _ = await invoices.priced_lines(session, drafts, address["country"])
-    return rows, address
+    return rows, address, payer.organization.currency
 
 
 # Automatic renewal (run by the worker, see jobs.py)

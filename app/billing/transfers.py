@@ -2,7 +2,8 @@
 (statement). Each credit is matched to an open invoice by reference, amount and currency; anything
 else that names an organization is credited to its prepaid account (and it is e-mailed); a credit
 naming nobody waits for staff to assign it. Entries are unique by their bank reference: importing
-a file twice changes nothing."""
+a file twice changes nothing. A credit in a currency other than CHF or EUR refuses the whole file
+(nothing is imported)."""
 
 import hashlib
 import uuid
@@ -33,7 +34,7 @@ from app.billing.schemas import BankTransferRead, TransferImport
 from app.billing.settlers import TRANSFER_SETTLERS
 from app.core import clock
 from app.core.db import one_or_raise
-from app.core.money import format_amount, parse_decimal_text
+from app.core.money import Currency, format_amount, parse_decimal_text
 from app.organizations import service as organizations
 from app.organizations.errors import OrganizationNotFound
 
@@ -43,6 +44,9 @@ def transfers_of(outcome: str | None = None) -> Select[BankTransfer]:
     if outcome:
         statement = statement.where(BankTransfer.outcome == outcome)
     return statement
+
+
+BOOKED_CURRENCIES = frozenset(currency.value for currency in Currency)
 
 
 @dataclass(frozen=True)
@@ -138,6 +142,9 @@ def _entry_credits(entry: ET.Element, entry_index: int) -> list[Credit]:
         currency = (amount.get("Ccy") or "").upper()
         if _text(transaction, "CdtDbtInd") == "DBIT" or amount_minor <= 0 or len(currency) != 3:
             continue
+        if currency not in BOOKED_CURRENCIES:
+            # The platform's accounts are in CHF and EUR: another currency is not ours to book.
+            raise InvalidNotification(f"A credit is in {currency}: only CHF and EUR are booked.")
         reference = _text(transaction, "RmtInf", "Strd", "CdtrRefInf", "Ref") or _text(
             transaction, "RmtInf", "Ustrd"
         )
