@@ -33,7 +33,8 @@ from app.affiliates.types import (
 )
 from app.billing.service import PaidInvoice
 from app.core import clock
-from app.core.money import share
+from app.core.money import check_currency, share
+from app.core.schemas import from_attributes
 from app.events.service import emit
 from app.organizations import service as organizations
 
@@ -43,6 +44,11 @@ COUNTED = (CommissionState.pending, CommissionState.validated, CommissionState.p
 
 def commissions_of(affiliate_id: uuid.UUID) -> Select[Commission]:
     return select(Commission).where(Commission.affiliate_id == affiliate_id)
+
+
+def read(commission: Commission, account_currency: str) -> CommissionRead:
+    """The commission as the API shows it, with the affiliate account's currency."""
+    return from_attributes(CommissionRead, commission, account_currency=account_currency)
 
 
 async def cumulative_minor(session: AsyncSession, affiliate: Affiliate) -> int:
@@ -156,7 +162,7 @@ async def _announce(
     session: AsyncSession, affiliate: Affiliate, commission: Commission, event: str
 ) -> None:
     """The commission's activity entry and event, in the affiliate organization."""
-    read = CommissionRead.model_validate(commission)
+    payload = read(commission, affiliate.currency)
     await activity.record(
         session,
         Actor.system(),
@@ -168,7 +174,7 @@ async def _announce(
             "currency": commission.currency,
         },
     )
-    await emit(session, event, read, organization_id=affiliate.organization_id)
+    await emit(session, event, payload, organization_id=affiliate.organization_id)
 
 
 async def void_for_invoice(session: AsyncSession, invoice_id: uuid.UUID, *, at: datetime) -> bool:
@@ -224,9 +230,17 @@ def due_for_validation(limit: int) -> Select[Commission]:
 
 
 async def adjust(
-    session: AsyncSession, affiliate: Affiliate, *, amount_minor: int, reason: str, by: Actor
+    session: AsyncSession,
+    affiliate: Affiliate,
+    *,
+    amount_minor: int,
+    currency: str | None = None,
+    reason: str,
+    by: Actor,
 ) -> Commission:
-    """Staff add (or take back) an amount, validated at once, with its reason (audited)."""
+    """Staff add (or take back) an amount in the affiliate's currency (``currency``, when
+    given, must be it), validated at once, with its reason (audited)."""
+    check_currency(currency, affiliate.currency)
     now = clock.now()
     commission = Commission(
         id=uuid.uuid4(),

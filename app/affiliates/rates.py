@@ -5,10 +5,11 @@ pair is used (1 / rate) when only that one is known. Conversion rounds half up t
 """
 
 import uuid
-from datetime import date
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time
 from decimal import ROUND_HALF_UP, Decimal
 
-from sqlalchemy import Select, select
+from sqlalchemy import select, tuple_
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,15 +18,35 @@ from app.activity.types import Actor
 from app.affiliates.models import ExchangeRate
 from app.affiliates.schemas import ExchangeRateWrite
 from app.core import clock
+from app.core.pagination import PageParams, decode_cursor, encode_cursor
 
 ONE = Decimal(1)
 RATE_PLACES = Decimal("0.00000001")
 
 
-def exchange_rates_by_date() -> Select[ExchangeRate]:
-    """The table, newest rates first."""
-    return select(ExchangeRate).order_by(
-        ExchangeRate.valid_from.desc(), ExchangeRate.base, ExchangeRate.quote
+async def exchange_rate_page(
+    session: AsyncSession, page: PageParams
+) -> tuple[Sequence[ExchangeRate], str | None]:
+    """One page of the table, the latest ``valid_from`` first (keyset on ``valid_from``, ``id``:
+    the cursor carries the last row's day as midnight UTC)."""
+    query = select(ExchangeRate)
+    if page.cursor:
+        after_day, after_id = decode_cursor(page.cursor)
+        query = query.where(
+            tuple_(ExchangeRate.valid_from, ExchangeRate.id) < tuple_(after_day.date(), after_id)
+        )
+    rows = list(
+        await session.scalars(
+            query.order_by(ExchangeRate.valid_from.desc(), ExchangeRate.id.desc()).limit(
+                page.limit + 1
+            )
+        )
+    )
+    if len(rows) <= page.limit:
+        return rows, None
+    last = rows[page.limit - 1]
+    return rows[: page.limit], encode_cursor(
+        datetime.combine(last.valid_from, time(), tzinfo=UTC), last.id
     )
 
 

@@ -15,7 +15,6 @@ from app.affiliates import commissions, payouts
 from app.affiliates.models import Affiliate, Commission, Payout
 from app.affiliates.schemas import (
     AffiliateRead,
-    CommissionRead,
     MonthTotal,
     PayoutDetail,
     PayoutRead,
@@ -24,6 +23,7 @@ from app.affiliates.schemas import (
 )
 from app.affiliates.types import CommissionState, next_tier, rate_for
 from app.core.money import to_decimal_text
+from app.core.pagination import PageParams, decode_cursor, encode_cursor
 from app.organizations import service as organizations
 
 CSV_COLUMNS = (
@@ -64,26 +64,38 @@ async def standing(session: AsyncSession, affiliate: Affiliate) -> RateRead:
     )
 
 
-async def monthly_totals(session: AsyncSession, affiliate: Affiliate) -> list[MonthTotal]:
-    """Earned per month (by order date), voided commissions left out, newest month first."""
+NO_ID = uuid.UUID(int=0)
+"""A month's cursor names no row: only the month's start counts."""
+
+
+async def monthly_totals(
+    session: AsyncSession, affiliate: Affiliate, page: PageParams
+) -> tuple[list[MonthTotal], str | None]:
+    """Earned per month (by order date, UTC), voided commissions left out, newest month first:
+    a page of months, and the cursor of the next (the last month's start: older ones follow).
+    """
     month = func.date_trunc("month", Commission.ordered_at).label("month")
-    rows = await session.execute(
-        select(
-            month,
-            func.coalesce(func.sum(func.coalesce(Commission.converted_minor, 0)), 0),
-            func.count(),
-        )
-        .where(
-            Commission.affiliate_id == affiliate.id,
-            Commission.state != CommissionState.void,
-        )
-        .group_by(month)
-        .order_by(month.desc())
+    query = select(
+        month,
+        func.coalesce(func.sum(func.coalesce(Commission.converted_minor, 0)), 0),
+        func.count(),
+    ).where(
+        Commission.affiliate_id == affiliate.id,
+        Commission.state != CommissionState.void,
     )
-    return [
+    if page.cursor:
+        before, _ = decode_cursor(page.cursor)
+        query = query.where(Commission.ordered_at < before)
+    rows = (
+        await session.execute(query.group_by(month).order_by(month.desc()).limit(page.limit + 1))
+    ).all()
+    totals = [
         MonthTotal(month=start.date(), currency=affiliate.currency, earned_minor=total, count=count)
-        for start, total, count in rows
+        for start, total, count in rows[: page.limit]
     ]
+    if len(rows) <= page.limit:
+        return totals, None
+    return totals, encode_cursor(rows[page.limit - 1][0], NO_ID)
 
 
 async def payout_detail(session: AsyncSession, payout: Payout) -> PayoutDetail:
@@ -95,7 +107,7 @@ async def payout_detail(session: AsyncSession, payout: Payout) -> PayoutDetail:
     return PayoutDetail.model_validate(
         {
             **PayoutRead.model_validate(payout).model_dump(),
-            "lines": [CommissionRead.model_validate(line) for line in lines],
+            "lines": [commissions.read(line, payout.currency) for line in lines],
         }
     )
 

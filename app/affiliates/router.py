@@ -48,8 +48,11 @@ PREFERENCE_ERRORS = (InvalidIban, PayoutDestinationMissing, 422)
 @router.post("", status_code=CREATED)
 @declares(WRITE, *MANAGER_ERRORS, AlreadyAffiliate, AffiliatePartnerConflict, *PREFERENCE_ERRORS)
 async def join(body: AffiliateJoin, access: Manager, session: Session) -> AffiliateRead:
-    """Joins the affiliate programme (never while a partner): a unique tag to add to links as
-    ``?utm_term=<tag>``, the account's currency (CHF or EUR) and how payouts are made."""
+    """Joins the affiliate programme: the organization gets a unique tag to add to links as
+    `?utm_term=<tag>`, an account in the currency chosen (CHF or EUR, for good) and the payout
+    method given. For the organization's legal representatives and administrators; emits
+    `affiliate.joined`. A partner organization cannot join (409
+    `affiliate_partner_conflict`), nor one already in (409 `already_affiliate`)."""
     affiliate = await programme.join(
         session, organization_id=access.organization.id, body=body, by=access.actor
     )
@@ -59,6 +62,9 @@ async def join(body: AffiliateJoin, access: Manager, session: Session) -> Affili
 @router.get("")
 @declares(READ, *MANAGER_ERRORS)
 async def read_affiliate(caller: AffiliateManager) -> AffiliateRead:
+    """The organization's affiliate account: its tag, currency, payout method and status. For
+    its legal representatives and administrators; 404 `not_an_affiliate` when it has not
+    joined."""
     return AffiliateRead.model_validate(caller.affiliate)
 
 
@@ -67,7 +73,10 @@ async def read_affiliate(caller: AffiliateManager) -> AffiliateRead:
 async def set_payout_preferences(
     body: PayoutPreferences, caller: AffiliateManager, session: Session
 ) -> AffiliateRead:
-    """Prepaid account, PayPal (an address) or bank transfer (an IBAN, checked)."""
+    """Changes how the next payouts are made: to the prepaid account, by PayPal (an address)
+    or by bank transfer (an IBAN, checked: 422 `invalid_iban`); the currency stays. For the
+    organization's legal representatives and administrators; payouts already made keep their
+    method."""
     affiliate = await programme.set_payout_preferences(
         session, caller.affiliate, body, by=caller.by
     )
@@ -77,7 +86,9 @@ async def set_payout_preferences(
 @router.get("/standing")
 @declares(READ, *MANAGER_ERRORS)
 async def read_standing(caller: AffiliateManager, session: Session) -> RateRead:
-    """Cumulative earnings, the rate in force, the next threshold and what is due."""
+    """Where the affiliate stands: cumulative earnings, the rate in force and the next
+    threshold, what is validated and unpaid, and what is still in its 30-day hold, all in the
+    account's currency. For the organization's legal representatives and administrators."""
     return await reports.standing(session, caller.affiliate)
 
 
@@ -86,9 +97,11 @@ async def read_standing(caller: AffiliateManager, session: Session) -> RateRead:
 async def list_commissions(
     caller: AffiliateManager, session: Session, page: Pagination
 ) -> dict[str, Any]:
-    """Order number, date, amounts, rate and state of each commission — never the customer."""
+    """The affiliate's commissions, newest first: order number, date, amounts, rate and state
+    of each — never the customer. For the organization's legal representatives and
+    administrators."""
     rows, cursor = await paginate(session, commissions.commissions_of(caller.affiliate.id), page)
-    return page_of([CommissionRead.model_validate(row) for row in rows], cursor)
+    return page_of([commissions.read(row, caller.affiliate.currency) for row in rows], cursor)
 
 
 @router.get(
@@ -101,7 +114,9 @@ async def list_commissions(
 )
 @declares(READ)
 async def export_commissions(caller: AffiliateManager, session: Session) -> Response:
-    """Every commission as CSV (amounts in major units)."""
+    """Every commission as CSV, oldest first, amounts in major units (`17.50`), with the
+    order's currency and the converted amount in the account's currency. For the
+    organization's legal representatives and administrators."""
     return Response(
         await reports.commissions_csv(session, caller.affiliate),
         media_type="text/csv; charset=utf-8",
@@ -109,10 +124,16 @@ async def export_commissions(caller: AffiliateManager, session: Session) -> Resp
     )
 
 
-@router.get("/monthly-totals")
-@declares(READ, *MANAGER_ERRORS)
-async def list_monthly_totals(caller: AffiliateManager, session: Session) -> list[MonthTotal]:
-    return await reports.monthly_totals(session, caller.affiliate)
+@router.get("/monthly-totals", response_model=Page[MonthTotal])
+@declares(READ, 400, *MANAGER_ERRORS)
+async def list_monthly_totals(
+    caller: AffiliateManager, session: Session, page: Pagination
+) -> dict[str, Any]:
+    """Commissions earned per month (by order date, voided ones left out), newest month first,
+    paginated by month; months without commissions are not listed. For the organization's
+    legal representatives and administrators."""
+    totals, cursor = await reports.monthly_totals(session, caller.affiliate, page)
+    return page_of(totals, cursor)
 
 
 @router.get("/payouts", response_model=Page[PayoutRead])
@@ -120,6 +141,8 @@ async def list_monthly_totals(caller: AffiliateManager, session: Session) -> lis
 async def list_payouts(
     caller: AffiliateManager, session: Session, page: Pagination
 ) -> dict[str, Any]:
+    """The affiliate's monthly payouts, newest first. For the organization's legal
+    representatives and administrators."""
     rows, cursor = await paginate(session, payouts.payouts_of(caller.affiliate.id), page)
     return page_of([PayoutRead.model_validate(row) for row in rows], cursor)
 
@@ -129,7 +152,8 @@ async def list_payouts(
 async def read_payout(
     payout_id: uuid.UUID, caller: AffiliateManager, session: Session
 ) -> PayoutDetail:
-    """A payout with the commissions it paid."""
+    """A payout with the commissions it paid. For the organization's legal representatives
+    and administrators; 404 `affiliate_payout_not_found` for another affiliate's."""
     payout = await payouts.get_payout(session, payout_id, affiliate_id=caller.affiliate.id)
     return await reports.payout_detail(session, payout)
 
@@ -141,9 +165,10 @@ async def read_payout(
 )
 @declares(PUBLIC, AffiliateTagUnknown, TooManyRequests, 422)
 async def record_visit(body: VisitCreate, client: RequestClient, session: Session) -> VisitRead:
-    """Someone landed with ``?utm_term=<tag>``: the visit is kept (IP, time) and an attribution
+    """Someone landed with `?utm_term=<tag>`: the visit is kept (IP, time) and an attribution
     token valid 30 days is returned (pass back the one held, if any; the last visit wins).
-    Present it at sign-up as ``attribution_token``."""
+    Present it at sign-up as `attribution_token`. Public (no token), limited per IP address;
+    404 `affiliate_tag_unknown` when no affiliate has the tag."""
     token, expires_at = await programme.record_visit(
         session, tag=body.tag, token=body.token, ip=client.ip
     )

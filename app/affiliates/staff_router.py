@@ -22,6 +22,7 @@ from app.affiliates.schemas import (
     Suspension,
 )
 from app.core.db import Session
+from app.core.errors import CurrencyMismatch
 from app.core.pagination import Page, Pagination, page_of, paginate
 from app.core.routing import AppRoute, declares
 from app.organizations.errors import PlatformStaffOnly, SessionRequired
@@ -42,7 +43,8 @@ Staff = Annotated[Actor, Depends(staff_actor)]
 @staff_router.get("/affiliates", response_model=Page[StaffAffiliateRead])
 @declares(READ, 400, *STAFF_ERRORS)
 async def list_affiliates(by: Staff, session: Session, page: Pagination) -> dict[str, Any]:
-    """Every affiliate with its organization's name, cumulative earnings and what was paid."""
+    """Every affiliate, newest first, with its organization's name, cumulative earnings, what
+    was paid and its suspension. For the provider's staff only."""
     rows, cursor = await paginate(session, programme.all_affiliates(), page)
     return page_of(await reports.staff_rows(session, list(rows)), cursor)
 
@@ -52,7 +54,9 @@ async def list_affiliates(by: Staff, session: Session, page: Pagination) -> dict
 async def suspend_affiliate(
     affiliate_id: uuid.UUID, body: Suspension, by: Staff, session: Session
 ) -> StaffAffiliateRead:
-    """Suspends the affiliate: it earns no new commissions (what it earned is still paid)."""
+    """Suspends the affiliate with a reason (audited): it earns no new commissions, what it
+    earned is still validated and paid. Suspending again replaces the reason. For the
+    provider's staff only."""
     affiliate = await programme.get_affiliate(session, affiliate_id, for_update=True)
     await programme.suspend(session, affiliate, reason=body.reason, by=by)
     return StaffAffiliateRead.model_validate((await reports.staff_rows(session, [affiliate]))[0])
@@ -63,29 +67,40 @@ async def suspend_affiliate(
 async def reinstate_affiliate(
     affiliate_id: uuid.UUID, by: Staff, session: Session
 ) -> StaffAffiliateRead:
+    """Lifts the affiliate's suspension (audited): its referred customers' orders earn again
+    from now on (nothing is earned back for the time suspended). For the provider's staff
+    only."""
     affiliate = await programme.get_affiliate(session, affiliate_id, for_update=True)
     await programme.suspend(session, affiliate, reason=None, by=by)
     return StaffAffiliateRead.model_validate((await reports.staff_rows(session, [affiliate]))[0])
 
 
 @staff_router.post("/affiliates/{affiliate_id}/adjustments", status_code=CREATED)
-@declares(WRITE, *STAFF_ERRORS, AffiliateNotFound, 422)
+@declares(WRITE, *STAFF_ERRORS, AffiliateNotFound, CurrencyMismatch, 422)
 async def adjust_affiliate(
     affiliate_id: uuid.UUID, body: Adjustment, by: Staff, session: Session
 ) -> CommissionRead:
     """Adds (or, negative, takes back) an amount in the affiliate's currency, validated at once
-    and paid with the next payout; the reason is kept and the change audited."""
+    and paid with the next payout; the reason is kept and the change audited. For the
+    provider's staff only; a `currency` other than the affiliate's is refused (422
+    `currency_mismatch`)."""
     affiliate = await programme.get_affiliate(session, affiliate_id, for_update=True)
     commission = await commissions.adjust(
-        session, affiliate, amount_minor=body.amount_minor, reason=body.reason, by=by
+        session,
+        affiliate,
+        amount_minor=body.amount_minor,
+        currency=body.currency,
+        reason=body.reason,
+        by=by,
     )
-    return CommissionRead.model_validate(commission)
+    return commissions.read(commission, affiliate.currency)
 
 
 @staff_router.get("/affiliate-payouts", response_model=Page[PayoutRead])
 @declares(READ, 400, *STAFF_ERRORS)
 async def list_instructed_payouts(by: Staff, session: Session, page: Pagination) -> dict[str, Any]:
-    """PayPal and bank payouts waiting to be sent."""
+    """PayPal and bank payouts waiting to be sent (`instructed`), newest first. For the
+    provider's staff only."""
     rows, cursor = await paginate(session, payouts.instructed_payouts(), page)
     return page_of([PayoutRead.model_validate(row) for row in rows], cursor)
 
@@ -93,15 +108,20 @@ async def list_instructed_payouts(by: Staff, session: Session, page: Pagination)
 @staff_router.post("/affiliate-payouts/{payout_id}/paid-out")
 @declares(WRITE, *STAFF_ERRORS, PayoutNotFound, PayoutNotInstructed)
 async def mark_payout_paid_out(payout_id: uuid.UUID, by: Staff, session: Session) -> PayoutRead:
+    """Records that a PayPal or bank payout was sent (audited): it becomes `paid`. For the
+    provider's staff only; 409 `affiliate_payout_not_instructed` when it is not waiting to
+    be sent."""
     payout = await payouts.get_payout(session, payout_id, for_update=True)
     return PayoutRead.model_validate(await payouts.mark_paid_out(session, payout, by=by))
 
 
-@staff_router.get("/affiliate-exchange-rates")
-@declares(READ, *STAFF_ERRORS)
-async def list_exchange_rates(by: Staff, session: Session) -> list[ExchangeRateRead]:
-    rows = await session.scalars(rates.exchange_rates_by_date())
-    return [ExchangeRateRead.model_validate(row) for row in rows]
+@staff_router.get("/affiliate-exchange-rates", response_model=Page[ExchangeRateRead])
+@declares(READ, 400, *STAFF_ERRORS)
+async def list_exchange_rates(by: Staff, session: Session, page: Pagination) -> dict[str, Any]:
+    """The exchange-rate table that converts commissions into affiliates' currencies, the
+    latest `valid_from` first. For the provider's staff only."""
+    rows, cursor = await rates.exchange_rate_page(session, page)
+    return page_of([ExchangeRateRead.model_validate(row) for row in rows], cursor)
 
 
 @staff_router.put("/affiliate-exchange-rates")
@@ -109,5 +129,7 @@ async def list_exchange_rates(by: Staff, session: Session) -> list[ExchangeRateR
 async def set_exchange_rate(
     body: ExchangeRateWrite, by: Staff, session: Session
 ) -> ExchangeRateRead:
-    """Sets the rate of a currency pair from a day (the one in force until the next)."""
+    """Sets (or corrects) the rate of a currency pair from a day: in force until the pair's
+    next, it converts commissions validated from then on (audited). For the provider's staff
+    only."""
     return ExchangeRateRead.model_validate(await rates.set_rate(session, body, by=by))

@@ -19,7 +19,6 @@ HOLD = timedelta(days=30)
 """A commission waits this long after the order (money-back guarantee) before it is validated."""
 PAYOUT_MINIMUM_MINOR = 50_00
 """Validated, unpaid earnings are paid out once they reach 50 (CHF or EUR)."""
-AFFILIATE_CURRENCIES = ("CHF", "EUR")
 
 
 class PayoutMethod(StrEnum):

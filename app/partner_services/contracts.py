@@ -9,6 +9,7 @@ from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.activity.types import Actor
+from app.core.money import check_currency
 from app.partner_services import journal, rate_cards, rules
 from app.partner_services.models import Contract, InvoiceLine, RateCard
 from app.partner_services.schemas import ContractCreate, ContractRead, read_model
@@ -43,7 +44,10 @@ async def create(
     body: ContractCreate,
     by: Actor,
 ) -> ContractRead:
+    """Records a contract in the rate card's currency (``body.currency``, when given, must be
+    it)."""
     card = await rate_cards.card_of(session, partner_id)
+    check_currency(body.currency, card.currency)
     contract = Contract(
         id=uuid.uuid4(),
         partner_organization_id=partner_id,

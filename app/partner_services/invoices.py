@@ -87,7 +87,9 @@ async def read(session: AsyncSession, invoice: PartnerInvoice) -> PartnerInvoice
     return read_model(
         PartnerInvoiceRead,
         invoice,
-        lines=[PartnerInvoiceLineRead.model_validate(line) for line in lines],
+        lines=[
+            read_model(PartnerInvoiceLineRead, line, currency=invoice.currency) for line in lines
+        ],
     )
 
 
@@ -482,8 +484,9 @@ async def remind(
     return reminder
 
 
-def reminder_read(reminder: Reminder) -> ReminderRead:
-    return ReminderRead.model_validate(reminder)
+def reminder_read(reminder: Reminder, invoice: PartnerInvoice) -> ReminderRead:
+    """The reminder, in its invoice's currency."""
+    return read_model(ReminderRead, reminder, currency=invoice.currency)
 
 
 async def pdf_of(session: AsyncSession, invoice: PartnerInvoice) -> bytes:

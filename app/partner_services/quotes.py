@@ -10,12 +10,12 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.activity.types import Actor
 from app.core import clock
 from app.core.db import one_or_raise
-from app.core.money import format_minor
+from app.core.money import check_currency, format_minor
 from app.organizations import service as organizations
 from app.partner_services import journal, rate_cards
 from app.partner_services.errors import QuoteAlreadyAccepted, QuoteNotFound, QuoteNotSent
 from app.partner_services.models import Quote, SupportRequest
-from app.partner_services.schemas import QuoteCreate, QuoteRead
+from app.partner_services.schemas import QuoteCreate, QuoteLineRead, QuoteRead, read_model
 from app.partner_services.types import QuoteStatus
 
 
@@ -42,14 +42,21 @@ async def get_quote(
 
 
 def read(quote: Quote) -> QuoteRead:
-    return QuoteRead.model_validate(quote)
+    lines = [
+        QuoteLineRead.model_validate({**line, "currency": quote.currency}) for line in quote.lines
+    ]
+    return read_model(QuoteRead, quote, lines=lines)
 
 
 async def create(
     session: AsyncSession, request: SupportRequest, body: QuoteCreate, *, by: Actor
 ) -> QuoteRead:
+    """A draft quote in the rate card's currency (each line's ``currency``, when given, must
+    be it)."""
     card = await rate_cards.card_of(session, request.partner_organization_id)
-    lines = [line.model_dump() for line in body.lines]
+    for line in body.lines:
+        check_currency(line.currency, card.currency)
+    lines = [line.model_dump(exclude={"currency"}) for line in body.lines]
     quote = Quote(
         id=uuid.uuid4(),
         partner_organization_id=request.partner_organization_id,

@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from app.core import clock
 from app.core.db import Session
-from app.core.errors import problem_responses
+from app.core.errors import CurrencyMismatch, problem_responses
 from app.core.pagination import InvalidCursor, Page, Pagination, page_of, paginate
 from app.core.routing import AppRoute, declares
 from app.organizations.permissions import ACCESS_ERRORS, PARTNER_ERRORS, PartnerManager
@@ -74,7 +74,9 @@ LIST = (*ACCESS_ERRORS, InvalidCursor, 422)
 @router.get("/rate-card")
 @declares(READ, *PARTNER_ERRORS)
 async def read_rate_card(access: PartnerManager, session: Session) -> RateCardRead:
-    """The partner's rates (excl. VAT), time zone, country and invoice numbering."""
+    """The partner's rate card: its rates (excl. VAT), time zone, country and invoice
+    numbering (the provider's terms until it sets its own). Called on the partner's own
+    organization, by its legal representatives and administrators."""
     return rate_cards.read(await rate_cards.card_of(session, access.organization.id))
 
 
@@ -83,6 +85,11 @@ async def read_rate_card(access: PartnerManager, session: Session) -> RateCardRe
 async def update_rate_card(
     body: RateCardUpdate, access: PartnerManager, session: Session
 ) -> RateCardRead:
+    """Changes the fields given of the partner's rate card (audited); work invoiced from now
+    on uses them, what is already invoiced keeps its amounts. Called on the partner's own
+    organization, by its legal representatives and administrators; 422
+    `unknown_partner_country` for a country (or region) whose VAT or public holidays are not
+    known."""
     card = await rate_cards.update(session, access.organization.id, body, by=access.actor)
     return rate_cards.read(card)
 
@@ -91,11 +98,15 @@ async def update_rate_card(
 
 
 @router.post("/contracts", status_code=CREATED)
-@declares(WRITE, *ACCESS_ERRORS, 422)
+@declares(WRITE, *ACCESS_ERRORS, CurrencyMismatch, 422)
 async def create_contract(
     body: ContractCreate, scope: PartnerStaff, session: Session
 ) -> ContractRead:
-    """Records the client's commitment (monthly amount, start, end, included minutes)."""
+    """Records the client's commitment to the partner (monthly amount in the rate card's
+    currency, start, end, included minutes): each contract month is invoiced once, and a
+    commitment of at least the card's threshold for a year puts the client under contract.
+    For the partner's staff acting for the client; a `currency` other than the card's is
+    refused (422 `currency_mismatch`)."""
     return await contracts.create(
         session, partner_id=scope.partner_id, client_id=scope.client_id, body=body, by=scope.actor
     )
@@ -104,6 +115,8 @@ async def create_contract(
 @router.get("/contracts", response_model=Page[ContractRead])
 @declares(READ, *LIST)
 async def list_contracts(scope: Involved, session: Session, page: Pagination) -> dict[str, Any]:
+    """The client's contracts with its partner, newest first. For the partner's staff and the
+    client's members."""
     card = await rate_cards.card_of(session, scope.partner_id)
     rows, cursor = await paginate(
         session, contracts.contracts_of(scope.partner_id, scope.client_id), page
@@ -116,7 +129,9 @@ async def list_contracts(scope: Involved, session: Session, page: Pagination) ->
 async def read_contract_status(
     scope: Involved, session: Session, on: date | None = Query(default=None)
 ) -> ContractStatus:
-    """Whether the client is under contract (derived from its contracts) on a day (today)."""
+    """Whether the client is under contract with its partner on a day (today by default),
+    derived from its contracts: its work is then billed at the rates under contract. For the
+    partner's staff and the client's members."""
     day = on or clock.now().date()
     return ContractStatus(
         partner_organization_id=scope.partner_id,
@@ -134,8 +149,10 @@ async def read_contract_status(
 @router.post("/requests", status_code=CREATED)
 @declares(WRITE, *ACCESS_ERRORS, 422)
 async def open_request(body: RequestCreate, scope: Involved, session: Session) -> RequestRead:
-    """A client's member writes a request; partner staff record one from a call or a chat
-    (``channel``), which then awaits the client's written confirmation."""
+    """Opens a support request to the partner: a client's member writes one (open at once);
+    partner staff record one from a call or a chat (`channel`), which then awaits the client's
+    written confirmation before any time is due. Emits `service_request.opened` to both
+    organizations and mails the client's legal representatives and administrators."""
     return await requests.open_request(
         session,
         partner_id=scope.partner_id,
@@ -149,6 +166,8 @@ async def open_request(body: RequestCreate, scope: Involved, session: Session) -
 @router.get("/requests", response_model=Page[RequestRead])
 @declares(READ, *LIST)
 async def list_requests(scope: Involved, session: Session, page: Pagination) -> dict[str, Any]:
+    """The client's support requests to its partner, newest first, without their steps. For
+    the partner's staff and the client's members."""
     rows, cursor = await paginate(
         session, requests.requests_of(scope.partner_id, scope.client_id), page
     )
@@ -158,7 +177,8 @@ async def list_requests(scope: Involved, session: Session, page: Pagination) -> 
 @router.get("/requests/{request_id}")
 @declares(READ, *ACCESS_ERRORS, RequestNotFound)
 async def read_request(request_id: uuid.UUID, scope: Involved, session: Session) -> RequestRead:
-    """The request's state and each step with the time spent so far."""
+    """A support request with its status and each step with the time spent so far. For the
+    partner's staff and the client's members."""
     found = await requests.get_request(session, scope.partner_id, scope.client_id, request_id)
     return await requests.read(session, found)
 
@@ -168,7 +188,10 @@ async def read_request(request_id: uuid.UUID, scope: Involved, session: Session)
 async def reply_to_request(
     request_id: uuid.UUID, body: ReplyCreate, scope: Involved, session: Session
 ) -> RequestRead:
-    """A message; the client's asking to go on confirms a phone or chat request in writing."""
+    """Adds a message to a request, from the partner's staff or a client's member; a client's
+    reply asking to go on (`go_on`) confirms a phone or chat request in writing, making its
+    work due. Emits `service_request.replied` (or `.confirmed`) and mails the client; 409
+    `service_request_closed` once stopped or closed."""
     found = await requests.get_request(
         session, scope.partner_id, scope.client_id, request_id, for_update=True
     )
@@ -185,7 +208,9 @@ async def reply_to_request(
 @router.post("/requests/{request_id}/stop")
 @declares(WRITE, *ACCESS_ERRORS, RequestNotFound, RequestClosed)
 async def stop_request(request_id: uuid.UUID, scope: ClientMember, session: Session) -> RequestRead:
-    """The client asks to stop: no time after now is due."""
+    """The client asks the partner to stop: no work started after now is due. For the
+    client's own members; emits `service_request.stopped` and mails the client; 409
+    `service_request_closed` once stopped or closed."""
     found = await requests.get_request(
         session, scope.partner_id, scope.client_id, request_id, for_update=True
     )
@@ -197,6 +222,9 @@ async def stop_request(request_id: uuid.UUID, scope: ClientMember, session: Sess
 async def close_request(
     request_id: uuid.UUID, scope: PartnerStaff, session: Session
 ) -> RequestRead:
+    """Closes a finished request (the time logged stays due; nothing more can be logged). For
+    the partner's staff acting for the client; emits `service_request.closed` and mails the
+    client."""
     found = await requests.get_request(
         session, scope.partner_id, scope.client_id, request_id, for_update=True
     )
@@ -220,7 +248,10 @@ async def close_request(
 async def log_intervention(
     request_id: uuid.UUID, body: InterventionCreate, scope: PartnerStaff, session: Session
 ) -> InterventionRead:
-    """Time worked (start, end, remote or on site; the trip for on-site work)."""
+    """Logs time worked on a request (start, end, remote or on site; the trip for on-site
+    work), due by started quarter hour once the request is confirmed, 20 % more outside
+    business hours. For the partner's staff acting for the client; emits
+    `intervention.logged`. 409 `work_after_stop` for work starting after the client's stop."""
     found = await requests.get_request(
         session, scope.partner_id, scope.client_id, request_id, for_update=True
     )
@@ -232,6 +263,8 @@ async def log_intervention(
 async def list_interventions(
     request_id: uuid.UUID, scope: Involved, session: Session, page: Pagination
 ) -> dict[str, Any]:
+    """The time logged on a request, newest first, with the minutes due. For the partner's
+    staff and the client's members."""
     found = await requests.get_request(session, scope.partner_id, scope.client_id, request_id)
     rows, cursor = await paginate(session, interventions.interventions_of(found.id), page)
     return page_of([await interventions.read(session, row, found) for row in rows], cursor)
@@ -241,8 +274,11 @@ async def list_interventions(
 
 
 @router.post("/quotes", status_code=CREATED)
-@declares(WRITE, *ACCESS_ERRORS, RequestNotFound, 422)
+@declares(WRITE, *ACCESS_ERRORS, RequestNotFound, CurrencyMismatch, 422)
 async def create_quote(body: QuoteCreate, scope: PartnerStaff, session: Session) -> QuoteRead:
+    """Writes a draft quote for on-site work on a request, in the rate card's currency. For
+    the partner's staff acting for the client; a line `currency` other than the card's is
+    refused (422 `currency_mismatch`)."""
     found = await requests.get_request(session, scope.partner_id, scope.client_id, body.request_id)
     return await quotes.create(session, found, body, by=scope.actor)
 
@@ -250,6 +286,8 @@ async def create_quote(body: QuoteCreate, scope: PartnerStaff, session: Session)
 @router.get("/quotes", response_model=Page[QuoteRead])
 @declares(READ, *LIST)
 async def list_quotes(scope: Involved, session: Session, page: Pagination) -> dict[str, Any]:
+    """The partner's quotes to the client, newest first. For the partner's staff and the
+    client's members."""
     rows, cursor = await paginate(
         session, quotes.quotes_of(scope.partner_id, scope.client_id), page
     )
@@ -259,6 +297,9 @@ async def list_quotes(scope: Involved, session: Session, page: Pagination) -> di
 @router.post("/quotes/{quote_id}/send")
 @declares(WRITE, *ACCESS_ERRORS, QuoteNotFound, QuoteAlreadyAccepted)
 async def send_quote(quote_id: uuid.UUID, scope: PartnerStaff, session: Session) -> QuoteRead:
+    """Sends the quote to the client (again, if already sent): its legal representatives and
+    administrators are mailed it to sign. For the partner's staff acting for the client; 409
+    `quote_already_accepted` once signed."""
     quote = await quotes.get_quote(
         session, scope.partner_id, scope.client_id, quote_id, for_update=True
     )
@@ -268,7 +309,10 @@ async def send_quote(quote_id: uuid.UUID, scope: PartnerStaff, session: Session)
 @router.post("/quotes/{quote_id}/accept")
 @declares(WRITE, *ACCESS_ERRORS, QuoteNotFound, QuoteNotSent, QuoteAlreadyAccepted)
 async def accept_quote(quote_id: uuid.UUID, scope: Signatory, session: Session) -> QuoteRead:
-    """The client's legal representative or administrator signs the quote."""
+    """Signs the quote: the on-site work it covers is invoiced at the quoted amount, with the
+    first invoice after that work. For the client's own legal representatives and
+    administrators; emits `quote.accepted`. 409 `quote_not_sent` before the partner sends it,
+    `quote_already_accepted` once signed."""
     quote = await quotes.get_quote(
         session, scope.partner_id, scope.client_id, quote_id, for_update=True
     )
@@ -281,7 +325,11 @@ async def accept_quote(quote_id: uuid.UUID, scope: Signatory, session: Session) 
 @router.post("/invoices", status_code=CREATED)
 @declares(WRITE, *ACCESS_ERRORS, NothingToInvoice)
 async def issue_invoice(scope: PartnerStaff, session: Session) -> PartnerInvoiceRead:
-    """Invoices in the partner's name everything due by the client and not invoiced yet."""
+    """Invoices in the partner's name everything due by the client and not invoiced yet
+    (contract months begun, confirmed work, accepted quotes, travel), with the VAT of the
+    partner's country, due in 30 days. For the partner's staff acting for the client; emits
+    `partner_invoice.issued` and mails the client. 409 `nothing_to_invoice` when nothing is
+    due."""
     invoice = await invoices.issue(
         session, partner_id=scope.partner_id, client_id=scope.client_id, by=scope.actor
     )
@@ -293,7 +341,10 @@ async def issue_invoice(scope: PartnerStaff, session: Session) -> PartnerInvoice
 async def list_invoices(
     reader: InvoiceReader, session: Session, page: Pagination
 ) -> dict[str, Any]:
-    """The partner invoices of the client (never the platform's: those are under /invoices)."""
+    """The partner invoices of the client, newest first, without their lines (never the
+    platform's: those are under /invoices). For the partner's staff (their partner's only)
+    and the client's legal representatives and administrators, even once the partnership has
+    ended."""
     rows, cursor = await paginate(
         session, invoices.invoices_of(reader.client_id, reader.partner_id), page
     )
@@ -305,6 +356,8 @@ async def list_invoices(
 async def read_invoice(
     invoice_id: uuid.UUID, reader: InvoiceReader, session: Session
 ) -> PartnerInvoiceRead:
+    """A partner invoice with its lines. For the partner's staff (their partner's only) and the
+    client's legal representatives and administrators."""
     invoice = await invoices.get_invoice(
         session, reader.client_id, invoice_id, partner_id=reader.partner_id
     )
@@ -323,6 +376,9 @@ async def read_invoice(
 async def download_invoice(
     invoice_id: uuid.UUID, reader: InvoiceReader, session: Session
 ) -> Response:
+    """A partner invoice as a PDF, in the partner's name, with its payment reference. For the
+    partner's staff (their partner's only) and the client's legal representatives and
+    administrators."""
     invoice = await invoices.get_invoice(
         session, reader.client_id, invoice_id, partner_id=reader.partner_id
     )
@@ -338,9 +394,11 @@ async def download_invoice(
 async def list_reminders(
     invoice_id: uuid.UUID, reader: InvoiceReader, session: Session, page: Pagination
 ) -> dict[str, Any]:
-    """The reminders of a late invoice, each with the penalties owed at its date."""
+    """The reminders of a late invoice, newest first, each with the penalties owed at its
+    date. For the partner's staff (their partner's only) and the client's legal
+    representatives and administrators."""
     invoice = await invoices.get_invoice(
         session, reader.client_id, invoice_id, partner_id=reader.partner_id
     )
     rows, cursor = await paginate(session, invoices.reminders_of(invoice.id), page)
-    return page_of([invoices.reminder_read(row) for row in rows], cursor)
+    return page_of([invoices.reminder_read(row, invoice) for row in rows], cursor)

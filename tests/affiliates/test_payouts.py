@@ -109,6 +109,7 @@ async def test_below_50_nothing_is_paid_and_the_balance_carries_over(
             headers=affiliate.user.headers,
         )
     assert [line["amount_minor"] for line in detail.json()["lines"]] == [43_75, 8_75]
+    assert {line["account_currency"] for line in detail.json()["lines"]} == {"CHF"}
 
 
 async def test_paypal_payouts_are_instructions_staff_mark_paid_out(
@@ -164,6 +165,13 @@ async def test_another_currency_is_converted_at_the_rate_of_the_validation_day(
     (line,) = await commissions_of(db, affiliate)
     assert (line.currency, line.amount_minor) == ("CHF", 87_50)
     assert line.exchange_rate == Decimal("0.9387")
+    await sign_in_again(affiliate_client, affiliate.user)
+    listed = await affiliate_client.get(
+        path(affiliate.user, "/affiliate/commissions"), headers=affiliate.user.headers
+    )
+    (shown,) = listed.json()["data"]
+    assert (shown["currency"], shown["amount_minor"]) == ("CHF", 87_50)
+    assert (shown["account_currency"], shown["converted_minor"]) == ("EUR", 82_14)
     assert line.converted_minor == 82_14  # 87.50 x 0.9387 = 82.13625
     with time_machine.travel(APRIL, tick=False):
         assert await jobs.pay_affiliates(db.sessionmaker) == 1
@@ -212,9 +220,12 @@ async def test_the_affiliate_sees_orders_never_customers_with_monthly_totals_and
     text = listed.text + csv.text
     for secret in (str(customer.organization_id), str(customer.account_id), customer.email):
         assert secret not in text
-    assert totals.json() == [
-        {"month": "2027-03-01", "currency": "CHF", "earned_minor": 17_50, "count": 1}
-    ]
+    assert row["currency"] == row["account_currency"] == "CHF"
+    assert totals.json() == {
+        "data": [{"month": "2027-03-01", "currency": "CHF", "earned_minor": 17_50, "count": 1}],
+        "next_cursor": None,
+        "has_more": False,
+    }
     lines = csv.text.splitlines()
     assert lines[0].startswith("order_number,ordered_at,kind,state,base")
     assert lines[1].startswith(f"{invoice['number']},")
@@ -310,3 +321,92 @@ async def test_two_workers_at_once_pay_a_month_once(committed_db: Database) -> N
         )
     assert [payout.amount_minor for payout in payouts] == [55_00]
     assert entries == 1
+
+
+async def test_monthly_totals_are_pages_of_months_newest_first(
+    affiliate_client: httpx.AsyncClient, client: httpx.AsyncClient, db: Database, catalog: None
+) -> None:
+    affiliate = await join(affiliate_client, db)
+    with time_machine.travel(START, tick=False):
+        customer = await referred(client, db, affiliate.tag)
+        await buy(client, db, customer, item(CLOUD))  # 35.00 → 8.75
+    for days in (31, 32):  # April 1 and 2
+        with time_machine.travel(days_after(START, days), tick=False):
+            await sign_in_again(client, customer)
+            await buy(client, db, customer, item(CLOUD))
+    with time_machine.travel(days_after(START, 33), tick=False):
+        await sign_in_again(affiliate_client, affiliate.user)
+        url = path(affiliate.user, "/affiliate/monthly-totals")
+        first = (
+            await affiliate_client.get(url, params={"limit": 1}, headers=affiliate.user.headers)
+        ).json()
+        second = (
+            await affiliate_client.get(
+                url,
+                params={"limit": 1, "cursor": first["next_cursor"]},
+                headers=affiliate.user.headers,
+            )
+        ).json()
+    assert first["has_more"] is True
+    assert first["data"] == [
+        {"month": "2027-04-01", "currency": "CHF", "earned_minor": 17_50, "count": 2}
+    ]
+    assert second == {
+        "data": [{"month": "2027-03-01", "currency": "CHF", "earned_minor": 8_75, "count": 1}],
+        "next_cursor": None,
+        "has_more": False,
+    }
+
+
+async def test_staff_page_through_the_exchange_rates_latest_first(
+    client: httpx.AsyncClient, staff: User
+) -> None:
+    url = "/v1/platform/affiliate-exchange-rates"
+    for valid_from, base, quote, rate in (
+        ("2027-03-01", "CHF", "EUR", "0.95"),
+        ("2027-03-31", "CHF", "EUR", "0.9387"),
+        ("2027-03-31", "EUR", "CHF", "1.0653"),
+    ):
+        body = {"base": base, "quote": quote, "valid_from": valid_from, "rate": rate}
+        response = await client.put(url, json=body, headers=staff.headers)
+        assert response.status_code == 200, response.text
+    same = {"base": "CHF", "quote": "CHF", "valid_from": "2027-04-01", "rate": "1"}
+    assert (await client.put(url, json=same, headers=staff.headers)).status_code == 422
+    first = (await client.get(url, params={"limit": 2}, headers=staff.headers)).json()
+    rest = (
+        await client.get(
+            url, params={"limit": 2, "cursor": first["next_cursor"]}, headers=staff.headers
+        )
+    ).json()
+    assert first["has_more"] is True
+    assert [row["valid_from"] for row in first["data"]] == ["2027-03-31", "2027-03-31"]
+    assert {row["base"] for row in first["data"]} == {"CHF", "EUR"}
+    assert rest == {
+        "data": [{"base": "CHF", "quote": "EUR", "valid_from": "2027-03-01", "rate": "0.95000000"}],
+        "next_cursor": None,
+        "has_more": False,
+    }
+
+
+async def test_an_adjustment_in_another_currency_is_refused_and_nothing_is_stored(
+    affiliate_client: httpx.AsyncClient, client: httpx.AsyncClient, db: Database, staff: User
+) -> None:
+    affiliate = await join(affiliate_client, db, currency="EUR")
+    url = f"/v1/platform/affiliates/{affiliate.id}/adjustments"
+    body = {"amount_minor": 60_00, "reason": "missed commission on order 1042"}
+    refused = await client.post(url, json=body | {"currency": "CHF"}, headers=staff.headers)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["code"] == "currency_mismatch"
+    assert await commissions_of(db, affiliate) == []
+    async with db.sessionmaker() as session:
+        audited = await session.scalar(
+            select(func.count())
+            .select_from(ActivityEntry)
+            .where(ActivityEntry.action == "affiliate.adjusted")
+        )
+    assert audited == 0
+    accepted = await client.post(url, json=body | {"currency": "EUR"}, headers=staff.headers)
+    assert accepted.status_code == 201, accepted.text
+    assert (accepted.json()["currency"], accepted.json()["account_currency"]) == ("EUR", "EUR")
+    (line,) = await commissions_of(db, affiliate)
+    assert (line.currency, line.amount_minor) == ("EUR", 60_00)

@@ -77,6 +77,7 @@ async def test_paid_45_days_after_receipt_the_reminder_shows_penalty_and_indemni
     assert (reminder["days_late"], reminder["rate_bp"]) == (15, 1215)
     assert (reminder["interest_minor"], reminder["indemnity_minor"]) == (32, 4000)
     assert reminder["amount_due_minor"] == 4032
+    assert reminder["currency"] == issued["currency"] == "EUR"
     await mailbox.deliver(db.sessionmaker)
     mail = mailbox.text(mailbox.last_to(m.client_legal.email))
     assert "EUR 40.00" in mail

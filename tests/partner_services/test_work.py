@@ -44,6 +44,7 @@ async def test_under_contract_tuesday_10_00_to_11_10_bills_1h15_at_93_75(
     assert (line["minutes"], line["rate_minor"], line["surcharge_minor"]) == (75, 7500, 0)
     assert line["amount_minor"] == 9375
     assert line["worked_on"] == "2026-12-01"
+    assert {entry["currency"] for entry in issued["lines"]} == {issued["currency"]} == {"EUR"}
     assert len(lines(issued, "contract_month")) == 12
     assert issued["net_minor"] == 12 * 60000 + 9375
     assert issued["vat_rate_bp"] == 2000
@@ -239,6 +240,13 @@ async def test_on_site_with_a_signed_quote_invoices_the_quote(
         ],
     )
     assert quote["net_minor"] == 78750
+    assert quote["currency"] == "EUR"
+    assert quote["lines"][1] == {
+        "description": "Cables",
+        "quantity": 3,
+        "unit_minor": 1250,
+        "currency": "EUR",
+    }
     accept = m.path(f"/quotes/{quote['id']}/accept")
     not_sent = await call(client, "POST", accept, m.client_legal, status=409)
     assert not_sent["code"] == "quote_not_sent"
@@ -252,3 +260,39 @@ async def test_on_site_with_a_signed_quote_invoices_the_quote(
     await on_site(client, m, opened["id"], quote["id"])
     [line] = (await invoice(client, m))["lines"]
     assert (line["kind"], line["amount_minor"]) == ("quote", 78750)
+
+
+async def test_amounts_in_another_currency_than_the_rate_cards_are_refused_and_not_stored(
+    client: httpx.AsyncClient, db: Database, mailbox: Mailbox, traveller: time_machine.Traveller
+) -> None:
+    m = await managed(client, db, mailbox)
+    opened = await request(client, m)
+    body = {
+        "description": "Support contract",
+        "monthly_minor": 60000,
+        "starts_on": "2026-01-01",
+        "ends_on": "2026-12-31",
+    }
+    refused = await call(
+        client, "POST", m.path("/contracts"), m.staff, body | {"currency": "CHF"}, status=422
+    )
+    assert refused["code"] == "currency_mismatch"
+    line = {"description": "On-site day", "unit_minor": 75000}
+    quote = {"request_id": opened["id"], "title": "Server install"}
+    refused = await call(
+        client,
+        "POST",
+        m.path("/quotes"),
+        m.staff,
+        quote | {"lines": [line | {"currency": "EUR"}, line | {"currency": "CHF"}]},
+        status=422,
+    )
+    assert refused["code"] == "currency_mismatch"
+    assert (await call(client, "GET", m.path("/contracts"), m.staff))["data"] == []
+    assert (await call(client, "GET", m.path("/quotes"), m.staff))["data"] == []
+    recorded = await call(client, "POST", m.path("/contracts"), m.staff, body | {"currency": "EUR"})
+    assert (recorded["currency"], recorded["monthly_minor"]) == ("EUR", 60000)
+    written = await call(
+        client, "POST", m.path("/quotes"), m.staff, quote | {"lines": [line | {"currency": "EUR"}]}
+    )
+    assert written["lines"] == [line | {"quantity": 1, "currency": "EUR"}]
