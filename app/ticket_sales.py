@@ -15,6 +15,7 @@ from app.activity.types import Actor
 from app.billing import service as billing
 from app.billing.schemas import TransferImport
 from app.billing.service import Creditor, SaleLine, TicketInvoice
+from app.core.money import check_currency
 from app.ticketing import invoicing, orders
 from app.ticketing import jobs as ticketing_jobs
 from app.ticketing.errors import OrderWithoutInvoice
@@ -124,7 +125,8 @@ async def cancel(
     session: AsyncSession, order: TicketOrder, *, body: CancellationCreate, by: Actor
 ) -> Cancellation:
     """Cancels the order or some of its tickets; cancelled whole, its invoice is cancelled by a
-    credit note."""
+    credit note. A refund sent with a currency must be in the order's."""
+    check_currency(body.currency, order.currency)
     cancellation = await orders.cancel(
         session,
         order,

@@ -13,7 +13,7 @@ from app.billing.errors import InvalidNotification, UnsupportedMediaType
 from app.billing.schemas import TransferImport
 from app.billing.staff_router import STAFF_ERRORS, write_scope
 from app.core.db import Session
-from app.core.errors import TooManyRequests, problem_responses
+from app.core.errors import CurrencyMismatch, TooManyRequests, problem_responses
 from app.core.ratelimit import per_ip
 from app.core.routing import AppRoute, declares
 from app.ticketing import offices, orders
@@ -72,10 +72,12 @@ async def _placed(session: Session, order: TicketOrder, key: str) -> PlacedTicke
 async def place_order(
     event_id: uuid.UUID, body: TicketOrderCreate, by: ShopCustomer, session: Session
 ) -> PlacedTicketOrder:
-    """Orders tickets with just an e-mail address; the confirmation mail carries the order's link.
+    """Orders tickets of a published event with just an e-mail address, no account; the answer
+    carries the order's secret `access_key`, and the confirmation mail its link.
 
     Paid by card at once, or on invoice: the order's invoice (with the Swiss QR-bill for CHF) is
     linked from the mail and the order; reminders follow, then automatic cancellation if unpaid.
+    Emits `order.created` (and `order.paid` when paid). Limited to 20 orders a minute per IP.
     """
     event, office = await offices.get_published_event(session, event_id)
     order, access_key = await ticket_sales.place_order(
@@ -91,8 +93,9 @@ async def place_order(
 )
 @declares(PUBLIC)
 async def download_invoice(access_key: str, session: Session) -> Response:
-    """The invoice of an order on invoice: with its payment slip while unpaid, stamped paid once
-    paid."""
+    """The invoice PDF of an order on invoice, from the order's secret link: with its payment
+    slip (QR-bill for CHF) while unpaid, stamped paid once paid. Public; an order not on invoice
+    answers 404 `order_invoice_not_found`."""
     order = await orders.get_order_by_access_key(session, access_key)
     return pdf_response(*await ticket_sales.invoice_pdf(session, order))
 
@@ -102,7 +105,10 @@ async def download_invoice(access_key: str, session: Session) -> Response:
 async def sell(
     event_id: uuid.UUID, body: BoxOfficeOrderCreate, office: OfficeSeller, session: Session
 ) -> PlacedTicketOrder:
-    """An order at the box office (or for a reseller channel), by a member with the `sell` right."""
+    """Sells tickets at the box office (or for a reseller channel), published event or not, by
+    a member with the `sell` right, paid by any of the office's methods: on invoice the order
+    gets its invoice as in the shop, any other method counts as paid at once. The customer is
+    mailed the confirmation with the order's link; emits `order.created` (and `order.paid`)."""
     event = await offices.get_event(session, office.office.id, event_id)
     channel = body.channel if body.channel != Channel.online else Channel.box_office
     order, access_key = await ticket_sales.place_order(
@@ -116,8 +122,9 @@ async def sell(
 async def mark_paid(
     order_id: uuid.UUID, body: MarkPaid, office: OfficeSeller, session: Session
 ) -> TicketOrderRead:
-    """Records the payment of an order on invoice: its invoice is paid, its reminders and
-    cancellation are off."""
+    """Records the payment of an order on invoice received by other means (a transfer matched by
+    hand, cash): the order and its invoice are paid, its reminders and automatic cancellation
+    are off, and `order.paid` is emitted. Needs the `sell` right."""
     order = await orders.get_order(session, office.office.id, order_id, for_update=True)
     await ticket_sales.mark_paid(session, order, reference=body.payment_reference, by=office.actor)
     return await orders.order_read(session, order)
@@ -134,17 +141,21 @@ async def mark_paid(
     TicketCheckedIn,
     UnknownTicket,
     RefundExceedsTickets,
+    CurrencyMismatch,
     422,
 )
 async def cancel_order(
     order_id: uuid.UUID, body: CancellationCreate, office: OfficeSeller, session: Session
 ) -> CancellationRead:
     """Cancels the whole order (and its invoice, by a credit note) or chosen tickets of a paid
-    one; refunds are only recorded. Tickets already checked in need `include_checked_in`."""
+    one: the tickets become invalid at control, their seats are freed, a gift card paid with is
+    credited back; the commission stays due. Refunds are only recorded: the organizer refunds by
+    its own means. Mails the customer if asked; emits `order.cancelled` or `ticket.cancelled`.
+    Tickets already checked in need `include_checked_in`. Needs the `sell` right."""
     order = await orders.get_order(session, office.office.id, order_id, for_update=True)
     cancellation = await ticket_sales.cancel(session, order, body=body, by=office.actor)
     tickets = (await orders.tickets_of(session, [order.id]))[order.id]
-    return orders.cancellation_read(cancellation, tickets)
+    return orders.cancellation_read(cancellation, tickets, order.currency)
 
 
 @office_router.get(
@@ -156,7 +167,9 @@ async def cancel_order(
 async def order_invoice_pdf(
     order_id: uuid.UUID, office: OfficeSeller, session: Session
 ) -> Response:
-    """The invoice of an order on invoice, as its customer gets it."""
+    """The invoice PDF of an order on invoice, as its customer gets it (with its payment slip
+    while unpaid). Needs the `sell` right; an order not on invoice answers 404
+    `order_invoice_not_found`."""
     order = await orders.get_order(session, office.office.id, order_id)
     return pdf_response(*await ticket_sales.invoice_pdf(session, order))
 
@@ -172,8 +185,11 @@ async def order_invoice_pdf(
 )
 @declares(write_scope, 400, *STAFF_ERRORS, 413, UnsupportedMediaType, InvalidNotification)
 async def import_bank_transfers(request: Request, by: Staff, session: Session) -> TransferImport:
-    """Imports an ISO 20022 camt.054 or camt.053 file (the raw XML as the request body). A credit
-    paying a ticket order's invoice pays the order (its reminders stop)."""
+    """Imports an ISO 20022 camt.054 or camt.053 bank file (the raw XML as the request body),
+    by platform billing staff; entries already imported are counted as duplicates, not twice.
+    Each credit is matched to an invoice by its reference; the answer tells what became of each
+    (invoice paid, credited to a prepaid account, unassigned…). A credit paying a ticket order's
+    invoice pays the order (its reminders stop, `order.paid` is emitted)."""
     content_type = request.headers.get("content-type", "").split(";")[0].strip()
     if content_type not in ("application/xml", "text/xml"):
         raise UnsupportedMediaType("Send the camt file as application/xml.")

@@ -51,6 +51,8 @@ from app.ticketing.sales_schemas import (
 )
 
 DEVICE_TOKEN_PREFIX = "dev_"  # noqa: S105 (a prefix, not a secret)
+MAX_LISTS = 50
+"""Check-in lists an event may have: its list is answered whole, in one page."""
 
 
 async def create_list(
@@ -61,6 +63,12 @@ async def create_list(
     body: CheckinListCreate,
     by: Actor,
 ) -> CheckinList:
+    """A list of the event (whose row the caller holds locked, so the limit holds)."""
+    held = await session.scalar(
+        select(func.count()).select_from(CheckinList).where(CheckinList.event_id == event.id)
+    )
+    if (held or 0) >= MAX_LISTS:
+        raise CheckinListInvalid(f"An event has at most {MAX_LISTS} check-in lists.")
     wanted = set(body.price_category_ids)
     if wanted:
         found = set(

@@ -67,21 +67,26 @@ Device = Annotated[DeviceAccess, Depends(device_access)]
 async def create_checkin_list(
     event_id: uuid.UUID, body: CheckinListCreate, office: OfficeManager, session: Session
 ) -> CheckinListRead:
-    """A check-in list of the event: an entrance, or the categories it admits."""
-    event = await offices.get_event(session, office.office.id, event_id)
+    """Creates a check-in list of the event: an entrance, or the price categories it admits (all
+    when none is given), scanned by its own devices. Needs the `manage` right; a category of
+    another event, or a 51st list, is refused (422 `checkin_list_invalid`)."""
+    event = await offices.get_event(session, office.office.id, event_id, for_update=True)
     created = await checkin_lists.create_list(
         session, office.office, event, body=body, by=office.actor
     )
     return CheckinListRead.model_validate(created)
 
 
-@router.get("")
+@router.get("", response_model=Page[CheckinListRead])
 @declares(READ, *OFFICE, EventNotFound)
 async def list_checkin_lists(
     event_id: uuid.UUID, office: OfficeController, session: Session
-) -> list[CheckinListRead]:
+) -> dict[str, Any]:
+    """The event's check-in lists, oldest first, all in one page (an event has at most 50:
+    `next_cursor` is null and `has_more` false). Needs the `check` right."""
     event = await offices.get_event(session, office.office.id, event_id)
-    return [CheckinListRead.model_validate(x) for x in await checkin_lists.lists_of(session, event)]
+    found = await checkin_lists.lists_of(session, event)
+    return page_of([CheckinListRead.model_validate(row) for row in found], None)
 
 
 @router.post("/{checkin_list_id}/devices", status_code=status.HTTP_201_CREATED)
@@ -93,7 +98,9 @@ async def add_device(
     office: OfficeManager,
     session: Session,
 ) -> CreatedCheckinDevice:
-    """A scanning device of the list; its token is shown once."""
+    """Registers a scanning device of the list and answers its token, shown this once: the
+    device sends it as `X-Device-Token` to `/v1/checkin/scans`, and it reaches nothing else.
+    Needs the `manage` right."""
     event = await offices.get_event(session, office.office.id, event_id)
     checkin_list = await checkin_lists.get_list(session, event, checkin_list_id)
     device, token = await checkin_lists.add_device(
@@ -118,7 +125,7 @@ async def list_devices(
     page: Pagination,
 ) -> dict[str, Any]:
     """The list's devices, newest first, revoked ones with the date they were revoked (their
-    tokens are never shown again)."""
+    tokens are never shown again). Needs the `manage` right."""
     event = await offices.get_event(session, office.office.id, event_id)
     checkin_list = await checkin_lists.get_list(session, event, checkin_list_id)
     rows, cursor = await paginate(session, checkin_lists.devices_of(checkin_list), page)
@@ -134,7 +141,8 @@ async def revoke_device(
     office: OfficeManager,
     session: Session,
 ) -> CheckinDeviceRead:
-    """Revokes a device: its token is refused from its very next scan."""
+    """Revokes a device: its token is refused (401 `device_token_invalid`) from its very next
+    scan. Needs the `manage` right."""
     event = await offices.get_event(session, office.office.id, event_id)
     checkin_list = await checkin_lists.get_list(session, event, checkin_list_id)
     device = await checkin_lists.revoke_device(
@@ -152,7 +160,8 @@ async def checkin_count(
     office: OfficeController,
     session: Session,
 ) -> CheckinCount:
-    """The list's live count for a performance: inside now, entries and exits."""
+    """The list's live count for a performance of the event: tickets inside now, accepted
+    entries and exits. Needs the `check` right."""
     event = await offices.get_event(session, office.office.id, event_id)
     checkin_list = await checkin_lists.get_list(session, event, checkin_list_id)
     return await checkin_lists.count(session, checkin_list, performance_id)
@@ -161,7 +170,10 @@ async def checkin_count(
 @device_router.post("/scans")
 @declares(PUBLIC, PerformanceNotFound, 422)
 async def device_scan(body: CheckinScanCreate, device: Device, session: Session) -> CheckinScanRead:
-    """An entry or exit scan by a list's device: accepted, or refused with the reason."""
+    """An entry or exit scan by a check-in list's device, authenticated by its
+    `X-Device-Token` (no user token): accepted, or refused with the reason (`result`: not on
+    this list, already inside, not inside, cancelled, unpaid…). Accepted entries mark the
+    ticket checked in; every scan is kept."""
     return await checkin_lists.scan(
         session,
         device.office,

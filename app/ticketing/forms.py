@@ -32,14 +32,22 @@ from app.ticketing.sales_schemas import QuestionCreate
 from app.ticketing.schemas import AnswerCreate
 
 MAX_TEXT = 2000
+MAX_QUESTIONS = 100
+"""Questions an event's form may hold: the form is answered whole, in one page."""
 
 
 async def add_question(
     session: AsyncSession, office: TicketOffice, event: Event, *, body: QuestionCreate, by: Actor
 ) -> Question:
-    """A question at the end of the event's form."""
+    """A question at the end of the event's form (whose row the caller holds locked, so the
+    positions and the limit hold)."""
     if (body.kind == QuestionKind.choice) != bool(body.choices):
         raise QuestionInvalid("A choice question has options, and only a choice question.")
+    held = await session.scalar(
+        select(func.count()).select_from(Question).where(Question.event_id == event.id)
+    )
+    if (held or 0) >= MAX_QUESTIONS:
+        raise QuestionInvalid(f"An event's form holds at most {MAX_QUESTIONS} questions.")
     position = await session.scalar(
         select(func.coalesce(func.max(Question.position), -1)).where(Question.event_id == event.id)
     )

@@ -3,16 +3,20 @@
 (/v1/shop/events/{event_id}/questions), and the answers exported as CSV."""
 
 import uuid
+from collections.abc import Sequence
+from typing import Any
 
 from fastapi import APIRouter, Response, status
 
 from app.accounts.deps import PUBLIC
 from app.core.db import Session
 from app.core.errors import problem_responses
+from app.core.pagination import Page, page_of
 from app.core.routing import AppRoute, declares
 from app.ticketing import forms, offices
 from app.ticketing.deps import READ, WRITE, OfficeManager, OfficeSeller, OfficeUser
 from app.ticketing.errors import EventNotFound, QuestionInvalid
+from app.ticketing.models import Question
 from app.ticketing.router import OFFICE, csv_response
 from app.ticketing.sales_schemas import QuestionCreate, QuestionRead
 
@@ -29,19 +33,24 @@ shop_router = APIRouter(prefix="/shop", tags=["shop"], route_class=AppRoute)
 async def add_question(
     event_id: uuid.UUID, body: QuestionCreate, office: OfficeManager, session: Session
 ) -> QuestionRead:
-    """A question at the end of the event's customer form."""
-    event = await offices.get_event(session, office.office.id, event_id)
+    """Adds a question at the end of the event's customer form, asked once per order or for
+    each ticket; orders placed from then on must answer it if required. Needs the `manage`
+    right; options on a question that is not a choice (or none on one), or a 101st question,
+    are refused (422 `question_invalid`)."""
+    event = await offices.get_event(session, office.office.id, event_id, for_update=True)
     question = await forms.add_question(session, office.office, event, body=body, by=office.actor)
     return QuestionRead.model_validate(question)
 
 
-@router.get("/questions")
+@router.get("/questions", response_model=Page[QuestionRead])
 @declares(READ, *OFFICE, EventNotFound)
 async def list_questions(
     event_id: uuid.UUID, office: OfficeUser, session: Session
-) -> list[QuestionRead]:
+) -> dict[str, Any]:
+    """The event's customer form: its questions in form order, all in one page (a form holds at
+    most 100: `next_cursor` is null and `has_more` false). Needs the `use` right."""
     event = await offices.get_event(session, office.office.id, event_id)
-    return [QuestionRead.model_validate(q) for q in await forms.questions_of(session, event.id)]
+    return _form(await forms.questions_of(session, event.id))
 
 
 @router.get(
@@ -54,15 +63,23 @@ async def list_questions(
 )
 @declares(READ)
 async def export_answers(event_id: uuid.UUID, office: OfficeSeller, session: Session) -> Response:
+    """The answers of the event's orders as CSV, one line per answer (order, status, customer,
+    ticket, question, answer), oldest order first. Needs the `sell` right."""
     event = await offices.get_event(session, office.office.id, event_id)
     return csv_response(
         forms.answers_csv(await forms.answered_orders(session, event)), f"answers-{event.id}.csv"
     )
 
 
-@shop_router.get("/events/{event_id}/questions")
+@shop_router.get("/events/{event_id}/questions", response_model=Page[QuestionRead])
 @declares(PUBLIC, EventNotFound)
-async def read_questions(event_id: uuid.UUID, session: Session) -> list[QuestionRead]:
-    """The customer form to fill in when ordering."""
+async def read_questions(event_id: uuid.UUID, session: Session) -> dict[str, Any]:
+    """The customer form of a published event, to answer in the order (`answers`): its
+    questions in form order, all in one page (`next_cursor` null, `has_more` false). Public."""
     event, _ = await offices.get_published_event(session, event_id)
-    return [QuestionRead.model_validate(q) for q in await forms.questions_of(session, event.id)]
+    return _form(await forms.questions_of(session, event.id))
+
+
+def _form(questions: Sequence[Question]) -> dict[str, Any]:
+    """A form is short (``forms.MAX_QUESTIONS``): answered whole, as one last page."""
+    return page_of([QuestionRead.model_validate(question) for question in questions], None)

@@ -17,6 +17,8 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.activity.types import Actor
 from app.core import clock
 from app.core.db import one_or_raise
+from app.core.money import check_currency
+from app.core.schemas import from_attributes
 from app.ticketing import offices
 from app.ticketing.errors import (
     GiftCardCurrencyMismatch,
@@ -67,6 +69,7 @@ async def issue(
     session: AsyncSession, office: TicketOffice, *, body: GiftCardCreate, by: Actor
 ) -> GiftCard:
     """A new card in the office's currency, with its balance and, if given, its expiry."""
+    check_currency(body.currency, office.currency)
     card = GiftCard(
         id=uuid.uuid4(),
         ticket_office_id=office.id,
@@ -126,7 +129,10 @@ async def detail(session: AsyncSession, card: GiftCard) -> GiftCardDetail:
     return GiftCardDetail.model_validate(
         {
             **{f: getattr(card, f) for f in GiftCardDetail.model_fields if f != "entries"},
-            "entries": [GiftCardEntryRead.model_validate(entry) for entry in entries],
+            "entries": [
+                from_attributes(GiftCardEntryRead, entry, currency=card.currency)
+                for entry in entries
+            ],
         }
     )
 

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, status
 
 from app.accounts.deps import PUBLIC
 from app.core.db import Session
-from app.core.errors import TooManyRequests
+from app.core.errors import CurrencyMismatch, TooManyRequests
 from app.core.pagination import Page, Pagination, page_of, paginate
 from app.core.ratelimit import per_ip
 from app.core.routing import AppRoute, declares
@@ -32,11 +32,14 @@ shop_router = APIRouter(prefix="/shop", tags=["shop"], route_class=AppRoute)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
-@declares(WRITE, *OFFICE, 422)
+@declares(WRITE, *OFFICE, CurrencyMismatch, 422)
 async def issue_gift_card(
     body: GiftCardCreate, office: OfficeManager, session: Session
 ) -> GiftCardDetail:
-    """A new gift card in the office's currency; its code is what the customer spends it with."""
+    """Issues a gift card worth the amount given, in the office's currency (another one: 422
+    `currency_mismatch`), with a random 16-character code: what the customer spends it with at
+    checkout. Needs the `manage` right; nothing is charged: the organizer sells or gives it by
+    its own means."""
     card = await gift_cards.issue(session, office.office, body=body, by=office.actor)
     return await gift_cards.detail(session, card)
 
@@ -46,6 +49,7 @@ async def issue_gift_card(
 async def list_gift_cards(
     office: OfficeManager, session: Session, page: Pagination
 ) -> dict[str, Any]:
+    """The office's gift cards, newest first, with their balances. Needs the `manage` right."""
     rows, cursor = await paginate(session, gift_cards.gift_cards_of(office.office.id), page)
     return page_of([GiftCardRead.model_validate(card) for card in rows], cursor)
 
@@ -55,7 +59,8 @@ async def list_gift_cards(
 async def read_gift_card(
     gift_card_id: uuid.UUID, office: OfficeManager, session: Session
 ) -> GiftCardDetail:
-    """The card with its history: issued, redeemed by orders, credited back by cancellations."""
+    """A gift card with its history, oldest first: issued, redeemed by orders, credited back by
+    cancellations. Needs the `manage` right."""
     card = await gift_cards.get_gift_card(session, office.office.id, gift_card_id)
     return await gift_cards.detail(session, card)
 
@@ -68,6 +73,8 @@ async def read_gift_card(
 async def gift_card_balance(
     ticket_office_id: uuid.UUID, code: str, session: Session
 ) -> GiftCardBalance:
-    """What is left on a card, for the customer about to spend it."""
+    """What is left on a card of this office, and until when, for the customer about to spend
+    it. Public: the code is the credential (dashes and spaces ignored); limited to 20 look-ups
+    a minute per IP."""
     office = await offices.get_office(session, ticket_office_id)
     return GiftCardBalance.model_validate(await gift_cards.by_code(session, office.id, code))

@@ -11,6 +11,7 @@ from app.activity import service as activity
 from app.activity.types import Actor
 from app.core import clock
 from app.core.db import one_or_raise
+from app.core.money import check_currency
 from app.core.schemas import from_attributes
 from app.organizations import service as organizations
 from app.organizations.types import ProductType
@@ -84,6 +85,7 @@ async def update_settings(
 ) -> TicketOffice:
     """Payment methods, commissions, control and exchange rules, the invoice policy (d, n)."""
     changes = dict(changes)
+    check_currency(changes.pop("currency", None), office.currency)
     if "commission_basis_points" in changes:
         changes["commission_basis_points"] = {
             str(k): v for k, v in changes["commission_basis_points"].items()
@@ -100,6 +102,8 @@ async def create_event(
     session: AsyncSession, office: TicketOffice, *, body: EventCreate, by: Actor
 ) -> Event:
     """An event with its performances and price categories, unpublished."""
+    for category in body.price_categories:
+        check_currency(category.currency, office.currency)
     event = Event(
         ticket_office_id=office.id,
         name=body.name,
@@ -211,6 +215,7 @@ async def add_price_category(
     body: PriceCategoryCreate,
     by: Actor,
 ) -> PriceCategory:
+    check_currency(body.currency, office.currency)
     category = await _add_price_category(session, event, body)
     await record(
         session,
@@ -313,11 +318,16 @@ def performance_read(performance: Performance) -> PerformanceRead:
     )
 
 
+def price_category_read(category: PriceCategory, currency: str) -> PriceCategoryRead:
+    return from_attributes(PriceCategoryRead, category, currency=currency)
+
+
 async def event_reads(
     session: AsyncSession, events: Sequence[Event], currency_by_office: dict[uuid.UUID, str]
 ) -> list[EventRead]:
     """Events with their performances and categories, in two queries whatever their number."""
     ids = [event.id for event in events]
+    event_office = {event.id: event.ticket_office_id for event in events}
     performances: dict[uuid.UUID, list[PerformanceRead]] = {event_id: [] for event_id in ids}
     categories: dict[uuid.UUID, list[PriceCategoryRead]] = {event_id: [] for event_id in ids}
     if ids:
@@ -332,7 +342,9 @@ async def event_reads(
             .where(PriceCategory.event_id.in_(ids))
             .order_by(PriceCategory.price_minor.desc(), PriceCategory.id)
         ):
-            categories[category.event_id].append(PriceCategoryRead.model_validate(category))
+            categories[category.event_id].append(
+                price_category_read(category, currency_by_office[event_office[category.event_id]])
+            )
     return [
         EventRead(
             id=event.id,

@@ -15,6 +15,7 @@ from app.activity.types import Actor
 from app.core import clock
 from app.core.db import one_or_raise
 from app.core.money import format_minor, share
+from app.core.schemas import from_attributes
 from app.core.security.encryption import decrypt, encrypt
 from app.core.security.tokens import digest, new_token
 from app.core.settings import get_settings
@@ -355,6 +356,11 @@ async def tickets_of(
     return found
 
 
+def ticket_read(ticket: Ticket, currency: str) -> TicketRead:
+    """A ticket as the API shows it, with its order's currency."""
+    return from_attributes(TicketRead, ticket, currency=currency)
+
+
 def _read(order: TicketOrder, tickets: Sequence[Ticket]) -> TicketOrderRead:
     return TicketOrderRead.model_validate(
         {
@@ -366,7 +372,7 @@ def _read(order: TicketOrder, tickets: Sequence[Ticket]) -> TicketOrderRead:
             "invoice": {**order.invoice, "pdf_url": invoice_link_of(order)}
             if order.invoice
             else None,
-            "tickets": [TicketRead.model_validate(ticket) for ticket in tickets],
+            "tickets": [ticket_read(ticket, order.currency) for ticket in tickets],
         }
     )
 
@@ -594,30 +600,30 @@ async def _announce(
         )
 
 
-def cancellation_read(cancellation: Cancellation, tickets: Sequence[Ticket]) -> CancellationRead:
-    return CancellationRead.model_validate(
-        {
-            **{
-                f: getattr(cancellation, f)
-                for f in CancellationRead.model_fields
-                if f != "ticket_ids"
-            },
-            "ticket_ids": [
-                ticket.id for ticket in tickets if ticket.cancellation_id == cancellation.id
-            ],
-        }
+def cancellation_read(
+    cancellation: Cancellation, tickets: Sequence[Ticket], currency: str
+) -> CancellationRead:
+    """A cancellation with the tickets it cancelled (among ``tickets``, its order's)."""
+    return from_attributes(
+        CancellationRead,
+        cancellation,
+        currency=currency,
+        ticket_ids=[ticket.id for ticket in tickets if ticket.cancellation_id == cancellation.id],
     )
 
 
-async def cancellations_of(session: AsyncSession, order: TicketOrder) -> list[CancellationRead]:
-    """The order's cancellations, oldest first: what was cancelled, refunded how, why, by whom."""
-    found = await session.scalars(
-        select(Cancellation)
-        .where(Cancellation.order_id == order.id)
-        .order_by(Cancellation.created_at, Cancellation.id)
-    )
+def cancellations_of(order: TicketOrder) -> Select[Cancellation]:
+    """The order's cancellations: what was cancelled, refunded how, why, by whom."""
+    return select(Cancellation).where(Cancellation.order_id == order.id)
+
+
+async def cancellation_reads(
+    session: AsyncSession, order: TicketOrder, cancellations: Sequence[Cancellation]
+) -> list[CancellationRead]:
     tickets = (await tickets_of(session, [order.id]))[order.id]
-    return [cancellation_read(cancellation, tickets) for cancellation in found]
+    return [
+        cancellation_read(cancellation, tickets, order.currency) for cancellation in cancellations
+    ]
 
 
 async def exchange(
@@ -714,13 +720,18 @@ async def exchange(
     return record
 
 
-async def exchange_read(session: AsyncSession, record: Exchange) -> ExchangeRead:
+async def exchange_read(
+    session: AsyncSession, record: Exchange, order: TicketOrder
+) -> ExchangeRead:
     old = await session.get(Ticket, record.old_ticket_id)
     new = await session.get(Ticket, record.new_ticket_id)
+    if old is None or new is None:  # both rows are the exchange's own: never
+        raise TicketNotFound("No such ticket in this order.")
     return ExchangeRead(
-        old_ticket=TicketRead.model_validate(old),
-        new_ticket=TicketRead.model_validate(new),
+        old_ticket=ticket_read(old, order.currency),
+        new_ticket=ticket_read(new, order.currency),
         price_difference_minor=record.price_difference_minor,
+        currency=order.currency,
     )
 
 

@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from app.activity.types import Actor
 from app.core import clock
 from app.core.db import one_or_raise
-from app.core.money import share
+from app.core.money import check_currency, share
 from app.ticketing import offices
 from app.ticketing.errors import (
     EventNotFound,
@@ -86,6 +86,7 @@ async def create_promotion(
     session: AsyncSession, office: TicketOffice, *, body: PromotionCreate, by: Actor
 ) -> Promotion:
     """A promotion with its first codes (chosen and/or generated), or an automatic one."""
+    check_currency(body.currency, office.currency)
     await _check_scope(session, office, body)
     promotion = Promotion(
         id=uuid.uuid4(),
@@ -219,9 +220,10 @@ def promotions_of(office_id: uuid.UUID) -> Select[Promotion]:
 
 
 async def promotion_reads(
-    session: AsyncSession, promotions: Sequence[Promotion]
+    session: AsyncSession, office: TicketOffice, promotions: Sequence[Promotion]
 ) -> list[PromotionRead]:
-    """Promotions with their codes' count and uses, in one query whatever their number."""
+    """The office's promotions with their codes' count and uses, in one query whatever their
+    number."""
     ids = [promotion.id for promotion in promotions]
     totals: dict[uuid.UUID, tuple[int, int]] = {}
     if ids:
@@ -244,8 +246,9 @@ async def promotion_reads(
                     **{
                         field: getattr(promotion, field)
                         for field in PromotionRead.model_fields
-                        if field not in ("uses", "codes")
+                        if field not in ("uses", "codes", "currency")
                     },
+                    "currency": office.currency,
                     "uses": promotion.uses if promotion.automatic else uses,
                     "codes": count,
                 }

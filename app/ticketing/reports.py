@@ -46,6 +46,7 @@ async def event_report(session: AsyncSession, office: TicketOffice, event: Event
             cancelled=row.cancelled,
             checked_in=row.checked_in,
             revenue_minor=int(row.revenue),
+            currency=office.currency,
         )
         for row in await session.execute(base)
     ]
@@ -81,10 +82,12 @@ async def event_report(session: AsyncSession, office: TicketOffice, event: Event
         checked_in=sum(p.checked_in for p in performances),
         revenue_minor=sum(p.revenue_minor for p in performances),
         revenue_by_payment_method=[
-            AmountByKey(key=k, amount_minor=v) for k, v in sorted(by_method.items())
+            AmountByKey(key=k, amount_minor=v, currency=office.currency)
+            for k, v in sorted(by_method.items())
         ],
         revenue_by_channel=[
-            AmountByKey(key=k, amount_minor=v) for k, v in sorted(by_channel.items())
+            AmountByKey(key=k, amount_minor=v, currency=office.currency)
+            for k, v in sorted(by_channel.items())
         ],
         commissions_due_minor=sum(int(row[3]) for row in split),
         performances=performances,

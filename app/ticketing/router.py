@@ -7,7 +7,7 @@ from fastapi import APIRouter, Query, Response, status
 
 from app.accounts.errors import InsufficientScope, NotAuthenticated
 from app.core.db import Session
-from app.core.errors import AppError, problem_responses
+from app.core.errors import AppError, CurrencyMismatch, problem_responses
 from app.core.pagination import Page, Pagination, page_of, paginate
 from app.core.routing import AppRoute, declares
 from app.organizations import permissions
@@ -84,7 +84,10 @@ OFFICE: tuple[Raised, ...] = (*CALLER, ProductNotFound, ProductRightMissing, Tic
 async def create_office(
     body: TicketOfficeCreate, access: Manager, by: OrganizationActor, session: Session
 ) -> TicketOfficeRead:
-    """A new ticket office (a product of the organization)."""
+    """Creates a ticket office, a product of the organization, selling in the currency given
+    (default: the organization's). Administrators and legal representatives only; the office
+    starts with payment by card, invoice, cash and voucher, no commission and the default
+    invoice policy (d = 10, n = 2)."""
     office = await offices.create_office(
         session,
         organization_id=access.organization.id,
@@ -99,7 +102,8 @@ async def create_office(
 @router.get("", response_model=Page[TicketOfficeRead])
 @declares(READ, *CALLER, 422)
 async def list_offices(access: Member, session: Session, page: Pagination) -> dict[str, Any]:
-    """The ticket offices the caller holds a right on."""
+    """The organization's ticket offices the caller holds a right on (all of them for
+    administrators and legal representatives), newest first."""
     rows, cursor = await paginate(
         session,
         offices.offices_of(access.organization.id, permissions.visible_product_ids(access)),
@@ -111,15 +115,19 @@ async def list_offices(access: Member, session: Session, page: Pagination) -> di
 @router.get("/{ticket_office_id}")
 @declares(READ, *OFFICE)
 async def read_office(office: OfficeUser) -> TicketOfficeRead:
+    """A ticket office with its settings. Needs the `use` right on it."""
     return TicketOfficeRead.model_validate(office.office)
 
 
 @router.patch("/{ticket_office_id}")
-@declares(WRITE, *OFFICE, 422)
+@declares(WRITE, *OFFICE, CurrencyMismatch, 422)
 async def update_office(
     body: TicketOfficeSettings, office: OfficeManager, session: Session
 ) -> TicketOfficeRead:
-    """Payment methods, commissions, control and exchange rules, and the invoice policy (d, n)."""
+    """Changes the office's payment methods, commissions, cancellation insurance fee, control
+    and exchange rules, invoice policy (d, n) and payee; the properties left out are unchanged.
+    Needs the `manage` right. New rules apply to orders placed from then on; amounts are in the
+    office's currency (another one: 422 `currency_mismatch`)."""
     updated = await offices.update_settings(
         session,
         office.office,
@@ -130,9 +138,11 @@ async def update_office(
 
 
 @router.post("/{ticket_office_id}/events", status_code=CREATED)
-@declares(WRITE, *OFFICE, 422)
+@declares(WRITE, *OFFICE, CurrencyMismatch, 422)
 async def create_event(body: EventCreate, office: OfficeManager, session: Session) -> EventRead:
-    """An event with its performances and price categories (unpublished until published)."""
+    """Creates an event with its performances and price categories, unpublished (not in the
+    shop) until published. Needs the `manage` right; prices are in the office's currency
+    (another one: 422 `currency_mismatch`)."""
     event = await offices.create_event(session, office.office, body=body, by=office.actor)
     return await offices.event_read(session, event, office.office)
 
@@ -140,6 +150,8 @@ async def create_event(body: EventCreate, office: OfficeManager, session: Sessio
 @router.get("/{ticket_office_id}/events", response_model=Page[EventRead])
 @declares(READ, *OFFICE, 422)
 async def list_events(office: OfficeUser, session: Session, page: Pagination) -> dict[str, Any]:
+    """The office's events, published or not, newest first, with their performances (seats
+    sold and free) and price categories. Needs the `use` right."""
     rows, cursor = await paginate(
         session,
         offices.events_of(office.office.id),
@@ -153,6 +165,8 @@ async def list_events(office: OfficeUser, session: Session, page: Pagination) ->
 @router.get("/{ticket_office_id}/events/{event_id}")
 @declares(READ, *OFFICE, EventNotFound)
 async def read_event(event_id: uuid.UUID, office: OfficeUser, session: Session) -> EventRead:
+    """An event of the office, published or not, with its performances and price categories.
+    Needs the `use` right."""
     event = await offices.get_event(session, office.office.id, event_id)
     return await offices.event_read(session, event, office.office)
 
@@ -162,6 +176,8 @@ async def read_event(event_id: uuid.UUID, office: OfficeUser, session: Session) 
 async def update_event(
     event_id: uuid.UUID, body: EventUpdate, office: OfficeManager, session: Session
 ) -> EventRead:
+    """Renames the event or changes its description (null clears it); the properties left out
+    are unchanged. Needs the `manage` right."""
     event = await offices.get_event(session, office.office.id, event_id, for_update=True)
     event = await offices.update_event(
         session,
@@ -176,7 +192,9 @@ async def update_event(
 @router.post("/{ticket_office_id}/events/{event_id}/publish")
 @declares(WRITE, *OFFICE, EventNotFound, EventIncomplete)
 async def publish_event(event_id: uuid.UUID, office: OfficeManager, session: Session) -> EventRead:
-    """Shows the event in the online shop (it needs a performance and a price category)."""
+    """Puts the event on sale: it shows in the online shop and customers can order. Needs the
+    `manage` right; an event without a performance or a price category is refused (409
+    `event_incomplete`)."""
     event = await offices.get_event(session, office.office.id, event_id, for_update=True)
     event = await offices.set_published(
         session, office.office, event, published=True, by=office.actor
@@ -189,6 +207,8 @@ async def publish_event(event_id: uuid.UUID, office: OfficeManager, session: Ses
 async def unpublish_event(
     event_id: uuid.UUID, office: OfficeManager, session: Session
 ) -> EventRead:
+    """Takes the event off sale: it leaves the online shop; its orders and tickets stay valid.
+    Needs the `manage` right."""
     event = await offices.get_event(session, office.office.id, event_id, for_update=True)
     event = await offices.set_published(
         session, office.office, event, published=False, by=office.actor
@@ -201,6 +221,8 @@ async def unpublish_event(
 async def add_performance(
     event_id: uuid.UUID, body: PerformanceCreate, office: OfficeManager, session: Session
 ) -> PerformanceRead:
+    """Adds a date to the event, with its venue and capacity; on sale at once if the event is
+    published. Needs the `manage` right."""
     event = await offices.get_event(session, office.office.id, event_id)
     performance = await offices.add_performance(
         session, office.office, event, body=body, by=office.actor
@@ -209,21 +231,25 @@ async def add_performance(
 
 
 @router.post("/{ticket_office_id}/events/{event_id}/price-categories", status_code=CREATED)
-@declares(WRITE, *OFFICE, EventNotFound, 422)
+@declares(WRITE, *OFFICE, EventNotFound, CurrencyMismatch, 422)
 async def add_price_category(
     event_id: uuid.UUID, body: PriceCategoryCreate, office: OfficeManager, session: Session
 ) -> PriceCategoryRead:
+    """Adds a zone or fare to the event, priced in the office's currency (another one: 422
+    `currency_mismatch`). Needs the `manage` right."""
     event = await offices.get_event(session, office.office.id, event_id)
     category = await offices.add_price_category(
         session, office.office, event, body=body, by=office.actor
     )
-    return PriceCategoryRead.model_validate(category)
+    return offices.price_category_read(category, office.office.currency)
 
 
 @router.get("/{ticket_office_id}/events/{event_id}/report")
 @declares(READ, *OFFICE, EventNotFound)
 async def event_report(event_id: uuid.UUID, office: OfficeAnalyst, session: Session) -> EventReport:
-    """Sold, cancelled, checked-in, revenue by payment method and channel, commissions due."""
+    """The event's sales: tickets sold, cancelled and checked in, revenue (valid tickets of
+    paid orders) by payment method and channel, and the platform's commissions due, in all and
+    per performance. Needs the `statistics` right."""
     event = await offices.get_event(session, office.office.id, event_id)
     return await reports.event_report(session, office.office, event)
 
@@ -240,6 +266,8 @@ async def event_report(event_id: uuid.UUID, office: OfficeAnalyst, session: Sess
 async def event_report_csv(
     event_id: uuid.UUID, office: OfficeAnalyst, session: Session
 ) -> Response:
+    """The event's report as CSV, one line per performance and a total line, amounts in minor
+    units with their currency. Needs the `statistics` right."""
     event = await offices.get_event(session, office.office.id, event_id)
     report = await reports.event_report(session, office.office, event)
     return csv_response(reports.report_csv(report), f"report-{event.id}.csv")
@@ -265,8 +293,8 @@ async def list_orders(
         uuid.UUID | None, Query(description="Only the orders placed in this online shop.")
     ] = None,
 ) -> dict[str, Any]:
-    """The office's orders, newest first, filtered by status, event, online shop and the search
-    field."""
+    """The office's orders, newest first, with their tickets, filtered by status, event, online
+    shop and the search field. Needs the `sell` right."""
     rows, cursor = await paginate(
         session,
         orders.orders_of(
@@ -282,19 +310,26 @@ async def list_orders(
 async def read_order(
     order_id: uuid.UUID, office: OfficeSeller, session: Session
 ) -> TicketOrderRead:
+    """An order of the office with its tickets, answers, payment deadlines and invoice. Needs
+    the `sell` right."""
     return await orders.order_read(
         session, await orders.get_order(session, office.office.id, order_id)
     )
 
 
-@router.get("/{ticket_office_id}/orders/{order_id}/cancellations")
-@declares(READ, *OFFICE, OrderNotFound)
+@router.get(
+    "/{ticket_office_id}/orders/{order_id}/cancellations", response_model=Page[CancellationRead]
+)
+@declares(READ, *OFFICE, OrderNotFound, 422)
 async def list_cancellations(
-    order_id: uuid.UUID, office: OfficeSeller, session: Session
-) -> list[CancellationRead]:
-    """The order's cancellations, oldest first: tickets, refund amount and method, reason, who."""
+    order_id: uuid.UUID, office: OfficeSeller, session: Session, page: Pagination
+) -> dict[str, Any]:
+    """The order's cancellations, newest first: the tickets each cancelled, the refund recorded
+    (amount and method), the reason and who cancelled (none for an automatic cancellation).
+    Needs the `sell` right."""
     order = await orders.get_order(session, office.office.id, order_id)
-    return await orders.cancellations_of(session, order)
+    rows, cursor = await paginate(session, orders.cancellations_of(order), page)
+    return page_of(await orders.cancellation_reads(session, order, rows), cursor)
 
 
 @router.post("/{ticket_office_id}/orders/{order_id}/tickets/{ticket_id}/exchange")
@@ -318,7 +353,10 @@ async def exchange_ticket(
     office: OfficeSeller,
     session: Session,
 ) -> ExchangeRead:
-    """At the box office: another performance or category of the same event, seats permitting."""
+    """Exchanges a valid, unused ticket of a paid order at the box office for one of another
+    performance or category of the same event, seats permitting: the old ticket is cancelled
+    and a new one issued (a `ticket.exchanged` event). The price difference is only reported,
+    settled by the organizer. Needs the `sell` right."""
     order = await orders.get_order(session, office.office.id, order_id, for_update=True)
     record = await orders.exchange(
         session,
@@ -330,7 +368,7 @@ async def exchange_ticket(
         channel=Channel.box_office,
         by=office.actor,
     )
-    return await orders.exchange_read(session, record)
+    return await orders.exchange_read(session, record, order)
 
 
 @router.get(
@@ -348,6 +386,9 @@ async def exchange_ticket(
 async def order_tickets_pdf(
     order_id: uuid.UUID, office: OfficeSeller, session: Session
 ) -> Response:
+    """The order's valid tickets as a PDF, one per page with its code, to print at the box
+    office. Needs the `sell` right; an order without a valid ticket answers 404
+    `ticket_not_found`."""
     order = await orders.get_order(session, office.office.id, order_id)
     return pdf_response(*await orders.tickets_pdf(session, office.office, order, None))
 
@@ -371,7 +412,10 @@ def pdf_response(pdf: bytes, filename: str) -> Response:
 @router.post("/{ticket_office_id}/scans")
 @declares(WRITE, *OFFICE, PerformanceNotFound, 422)
 async def scan(body: ScanCreate, office: OfficeController, session: Session) -> ScanRead:
-    """Ticket control: valid → marked used; otherwise refused with the reason (`result`)."""
+    """Ticket control at the door: a valid ticket of this performance is accepted and marked
+    used; any other is refused with the reason (`result`: already used, cancelled, unpaid,
+    unknown, wrong performance). Every scan is kept and emitted as `ticket.scanned`. Needs the
+    `check` right."""
     return await control.scan(
         session,
         office.office,

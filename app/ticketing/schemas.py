@@ -1,10 +1,11 @@
 import uuid
 from datetime import datetime
-from typing import Annotated, ClassVar
+from typing import Annotated, Any, ClassVar
 
 from pydantic import EmailStr, Field, field_validator, model_validator
 
 from app.core import iban
+from app.core.money import Currency
 from app.core.schemas import Omittable, Schema
 from app.ticketing.models import (
     Channel,
@@ -19,12 +20,36 @@ Money = Annotated[int, Field(ge=0, le=100_000_000, description="Amount in minor 
 Name = Annotated[str, Field(min_length=1, max_length=200)]
 
 
-class TicketOfficeCreate(Schema):
-    name: Name
-    currency: str | None = Field(
-        default=None, pattern=r"^(CHF|EUR)$", description="Default: the organization's."
+def office_currency(what: str = "ticket office") -> Any:
+    """The optional ``currency`` of a request carrying an amount: checked against ``what``'s."""
+    return Field(
+        default=None,
+        description=f"The amount's currency; when given it must be the {what}'s, else 422 "
+        "currency_mismatch. Default: that currency.",
     )
-    time_zone: str = "Europe/Zurich"
+
+
+OfficeCurrency = Annotated[
+    Currency, Field(description="The ticket office's currency, in which this amount is.")
+]
+OrderCurrency = Annotated[
+    Currency,
+    Field(description="The order's currency (its ticket office's), in which this amount is."),
+]
+
+
+class TicketOfficeCreate(Schema):
+    name: Name = Field(examples=["Billetterie du Théâtre du Lac"])
+    currency: Currency | None = Field(
+        default=None,
+        description="What the office sells in, for good (prices, gift cards, orders). Default: "
+        "the organization's invoicing currency.",
+    )
+    time_zone: str = Field(
+        default="Europe/Zurich",
+        description="IANA time zone in which the office's dates are shown on tickets and mails.",
+        examples=["Europe/Zurich"],
+    )
 
 
 class Payee(Schema):
@@ -32,17 +57,40 @@ class Payee(Schema):
     a CHF office is paid with a QR reference on its QR-IBAN if it gives one, else with an RF
     reference on its IBAN; a EUR office with an RF reference on its IBAN (with the BIC)."""
 
-    name: Annotated[str, Field(min_length=1, max_length=70)]
-    street: Annotated[str, Field(min_length=1, max_length=70)]
-    building: Annotated[str, Field(max_length=16)] = ""
-    postal_code: Annotated[str, Field(min_length=1, max_length=16)]
-    town: Annotated[str, Field(min_length=1, max_length=35)]
-    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")]
-    iban: str = Field(description="The account's IBAN.")
-    qr_iban: str | None = Field(default=None, description="A QR-IBAN, for QR references (CHF).")
-    bic: Annotated[str, Field(pattern=r"^[A-Z0-9]{8}([A-Z0-9]{3})?$")] | None = None
+    name: Annotated[str, Field(min_length=1, max_length=70)] = Field(
+        description="The account holder, as the bank knows it.",
+        examples=["Fondation du Théâtre du Lac"],
+    )
+    street: Annotated[str, Field(min_length=1, max_length=70)] = Field(
+        examples=["Quai du Mont-Blanc"]
+    )
+    building: Annotated[str, Field(max_length=16)] = Field(
+        default="", description="The building number; empty if none.", examples=["12"]
+    )
+    postal_code: Annotated[str, Field(min_length=1, max_length=16)] = Field(examples=["1201"])
+    town: Annotated[str, Field(min_length=1, max_length=35)] = Field(examples=["Genève"])
+    country: Annotated[str, Field(pattern=r"^[A-Z]{2}$")] = Field(
+        description="ISO 3166-1 alpha-2 country code.", examples=["CH"]
+    )
+    iban: str = Field(
+        description="The account's IBAN (spaces allowed; stored compact). Not a QR-IBAN.",
+        examples=["CH9300762011623852957"],
+    )
+    qr_iban: str | None = Field(
+        default=None,
+        description="The account's QR-IBAN (institution id 30000-31999), for QR references on "
+        "CHF invoices; null: RF references on the IBAN.",
+        examples=["CH4431999123000889012"],
+    )
+    bic: Annotated[str, Field(pattern=r"^[A-Z0-9]{8}([A-Z0-9]{3})?$")] | None = Field(
+        default=None,
+        description="The bank's BIC, printed for payments from abroad (EUR offices).",
+        examples=["POFICHBEXXX"],
+    )
     vat_number: Annotated[str, Field(max_length=30)] | None = Field(
-        default=None, description="The organizer's VAT number (UID-MWST), printed on invoices."
+        default=None,
+        description="The organizer's VAT number (UID-MWST), printed on invoices; null: none.",
+        examples=["CHE-123.456.789 MWST"],
     )
 
     @field_validator("iban", "qr_iban")
@@ -64,15 +112,43 @@ class Payee(Schema):
 
 
 class TicketOfficeSettings(Schema):
-    payment_methods: Omittable[list[PaymentMethod]] = Field(default=None, min_length=1)
-    commission_per_ticket_minor: Omittable[Money] = None
+    """A partial update: the properties left out are unchanged."""
+
+    payment_methods: Omittable[list[PaymentMethod]] = Field(
+        default=None,
+        min_length=1,
+        description="The payment methods the office takes (the online shop offers card and "
+        "invoice among them).",
+    )
+    commission_per_ticket_minor: Omittable[Money] = Field(
+        default=None,
+        description="The platform's fixed commission on each ticket sold, kept on cancelled "
+        "tickets too.",
+    )
     commission_basis_points: Omittable[
         dict[PaymentMethod, Annotated[int, Field(ge=0, le=10_000)]]
-    ] = None
-    insurance_fee_minor: Omittable[Money] = None
-    unpaid_invoice_tickets_valid: Omittable[bool] = None
-    online_exchange_allowed: Omittable[bool] = None
-    exchange_cutoff_hours: Omittable[Annotated[int, Field(ge=0, le=24 * 90)]] = None
+    ] = Field(
+        default=None,
+        description="The platform's commission per payment method, in basis points of the "
+        "ticket price (250 = 2.5 %), on top of the fixed one.",
+    )
+    insurance_fee_minor: Omittable[Money] = Field(
+        default=None,
+        description="The cancellation insurance's price per ticket; while unset, no insurance is "
+        "offered at checkout.",
+    )
+    unpaid_invoice_tickets_valid: Omittable[bool] = Field(
+        default=None,
+        description="Whether the tickets of an order on invoice not yet paid pass ticket control.",
+    )
+    online_exchange_allowed: Omittable[bool] = Field(
+        default=None, description="Whether customers may exchange their tickets in the shop."
+    )
+    exchange_cutoff_hours: Omittable[Annotated[int, Field(ge=0, le=24 * 90)]] = Field(
+        default=None,
+        description="Online exchanges close this many hours before the old and the new "
+        "performance start.",
+    )
     invoice_first_reminder_days: Omittable[Annotated[int, Field(ge=1, le=90)]] = Field(
         default=None, description="d: days from the order to the first reminder."
     )
@@ -80,45 +156,77 @@ class TicketOfficeSettings(Schema):
         default=None, description="n: reminders before the order is cancelled on day (n+1)·d."
     )
     payee: Payee | None = Field(
-        default=None, description="Who customers paying on invoice pay (the office's account)."
+        default=None,
+        description="Who customers paying on invoice pay (the office's account); null or left "
+        "out: unchanged.",
     )
+    currency: Currency | None = office_currency()
 
 
 class TicketOfficeRead(Schema):
     id: uuid.UUID
     organization_id: uuid.UUID
-    name: str
-    currency: str
-    time_zone: str
-    payment_methods: list[PaymentMethod]
-    commission_per_ticket_minor: int
-    commission_basis_points: dict[str, int]
-    insurance_fee_minor: int | None
-    unpaid_invoice_tickets_valid: bool
-    online_exchange_allowed: bool
-    exchange_cutoff_hours: int
-    invoice_first_reminder_days: int
-    invoice_reminder_count: int
-    payee: Payee | None
+    name: str = Field(examples=["Billetterie du Théâtre du Lac"])
+    currency: Currency = Field(description="What the office sells in; set at its creation.")
+    time_zone: str = Field(
+        description="IANA time zone of the office's tickets and mails.", examples=["Europe/Zurich"]
+    )
+    payment_methods: list[PaymentMethod] = Field(description="The payment methods taken.")
+    commission_per_ticket_minor: int = Field(
+        description="The platform's fixed commission on each ticket sold."
+    )
+    commission_basis_points: dict[str, int] = Field(
+        description="The platform's commission per payment method, in basis points of the "
+        "ticket price."
+    )
+    insurance_fee_minor: int | None = Field(
+        description="The cancellation insurance's price per ticket; null: none offered."
+    )
+    unpaid_invoice_tickets_valid: bool = Field(
+        description="Whether unpaid tickets on invoice pass ticket control."
+    )
+    online_exchange_allowed: bool = Field(
+        description="Whether customers may exchange their tickets in the shop."
+    )
+    exchange_cutoff_hours: int = Field(
+        description="Online exchanges close this many hours before the performances."
+    )
+    invoice_first_reminder_days: int = Field(
+        description="d: days from an order on invoice to its first reminder."
+    )
+    invoice_reminder_count: int = Field(
+        description="n: reminders sent; an unpaid order is cancelled on day (n+1)·d."
+    )
+    payee: Payee | None = Field(
+        description="Who customers paying on invoice pay; null: the platform collects."
+    )
     created_at: datetime
 
 
 class PriceCategoryCreate(Schema):
-    name: Annotated[str, Field(min_length=1, max_length=100)]
-    price_minor: Money
+    name: Annotated[str, Field(min_length=1, max_length=100)] = Field(
+        description="The zone or fare, as printed on tickets.", examples=["Parterre"]
+    )
+    price_minor: Money = Field(description="A ticket's price, VAT included.")
+    currency: Currency | None = office_currency()
 
 
 class PriceCategoryRead(Schema):
     id: uuid.UUID
-    name: str
-    price_minor: int
+    name: str = Field(examples=["Parterre"])
+    price_minor: int = Field(description="A ticket's price, VAT included.")
+    currency: OfficeCurrency
 
 
 class PerformanceCreate(Schema):
-    starts_at: datetime
-    ends_at: datetime
-    venue: Name
-    capacity: Annotated[int, Field(ge=1, le=1_000_000)]
+    starts_at: datetime = Field(description="With a time zone offset.")
+    ends_at: datetime = Field(description="With a time zone offset; after starts_at.")
+    venue: Name = Field(
+        description="The hall or place, as printed on tickets.", examples=["Grande salle"]
+    )
+    capacity: Annotated[int, Field(ge=1, le=1_000_000)] = Field(
+        description="Tickets that can be sold (a seat plan, once set, replaces it by its seats)."
+    )
 
     @model_validator(mode="after")
     def _ends_after_start(self) -> "PerformanceCreate":
@@ -133,46 +241,78 @@ class PerformanceRead(Schema):
     id: uuid.UUID
     starts_at: datetime
     ends_at: datetime
-    venue: str
-    capacity: int
-    sold: int
-    available: int
+    venue: str = Field(examples=["Grande salle"])
+    capacity: int = Field(description="Tickets that can be sold in all.")
+    sold: int = Field(description="Valid tickets held (cancelled ones free their seats).")
+    available: int = Field(description="capacity minus sold.")
+
+
+EventDescription = Annotated[str, Field(max_length=10_000)]
 
 
 class EventCreate(Schema):
-    name: Name
-    description: Annotated[str, Field(max_length=10_000)] | None = None
-    performances: list[PerformanceCreate] = Field(default_factory=list, max_length=500)
-    price_categories: list[PriceCategoryCreate] = Field(default_factory=list, max_length=50)
+    name: Name = Field(examples=["La Flûte enchantée"])
+    description: EventDescription | None = Field(
+        default=None,
+        description="Shown in the shop; null: none.",
+        examples=["Opéra de Mozart en deux actes, chanté en allemand, surtitré en français."],
+    )
+    performances: list[PerformanceCreate] = Field(
+        default_factory=list, max_length=500, description="Its dates; more can be added later."
+    )
+    price_categories: list[PriceCategoryCreate] = Field(
+        default_factory=list,
+        max_length=50,
+        description="Its zones or fares, each priced in the office's currency.",
+    )
 
 
 class EventUpdate(Schema):
-    name: Omittable[Name] = None
-    description: Annotated[str, Field(max_length=10_000)] | None = None
+    """A partial update: the properties left out are unchanged."""
+
+    name: Omittable[Name] = Field(default=None, examples=["La Flûte enchantée"])
+    description: EventDescription | None = Field(
+        default=None,
+        description="Shown in the shop; null clears it.",
+        examples=["Opéra de Mozart en deux actes, chanté en allemand, surtitré en français."],
+    )
 
 
 class EventRead(Schema):
     id: uuid.UUID
     ticket_office_id: uuid.UUID
-    name: str
-    description: str | None
-    published: bool
-    currency: str
-    performances: list[PerformanceRead]
-    price_categories: list[PriceCategoryRead]
+    name: str = Field(examples=["La Flûte enchantée"])
+    description: str | None = Field(
+        description="Shown in the shop; null: none.",
+        examples=["Opéra de Mozart en deux actes, chanté en allemand, surtitré en français."],
+    )
+    published: bool = Field(description="Whether the event is on sale in the online shop.")
+    currency: Currency = Field(description="The ticket office's currency: its prices are in it.")
+    performances: list[PerformanceRead] = Field(description="Its dates, earliest first.")
+    price_categories: list[PriceCategoryRead] = Field(description="Its zones, dearest first.")
     created_at: datetime
 
 
 class Customer(Schema):
-    name: Name
-    email: EmailStr = Field(max_length=320)
-    language: Annotated[str, Field(pattern=r"^(fr|en|de|it|es)$")] = "en"
+    name: Name = Field(
+        description="Printed on the tickets and the invoice.", examples=["Jeanne Dupont"]
+    )
+    email: EmailStr = Field(
+        max_length=320,
+        description="Where the confirmation (with the order's link), reminders and "
+        "cancellations are sent.",
+    )
+    language: Annotated[str, Field(pattern=r"^(fr|en|de|it|es)$")] = Field(
+        default="en", description="The language of the mails, tickets and invoice.", examples=["fr"]
+    )
 
 
 class TicketRequest(Schema):
     performance_id: uuid.UUID
     price_category_id: uuid.UUID
-    quantity: Annotated[int, Field(ge=1, le=50)] = 1
+    quantity: Annotated[int, Field(ge=1, le=50)] = Field(
+        default=1, description="Tickets of this performance and category."
+    )
     seat_ids: list[uuid.UUID] | None = Field(
         default=None,
         max_length=50,
@@ -188,27 +328,55 @@ class AnswerCreate(Schema):
         description="For a question asked per ticket: the ticket's position in the order "
         "(0-based, across the lines in their order).",
     )
-    value: str | int | float | bool
+    value: str | int | float | bool = Field(
+        description="Text (a choice question: one of its choices; a date: YYYY-MM-DD), a "
+        "number, or true/false for a yes/no question.",
+        examples=["Végétarien"],
+    )
 
 
 class AnswerRead(Schema):
     question_id: uuid.UUID
-    question: str
-    ticket_number: str | None
-    value: str | int | float | bool
+    question: str = Field(description="The question's label when answered.", examples=["Menu"])
+    ticket_number: str | None = Field(
+        description="The ticket a per-ticket answer is for; null: asked once per order.",
+        examples=["K7QM3XRP9TWH2NDF"],
+    )
+    value: str | int | float | bool = Field(
+        description="Text, a number, or true/false, as the question's kind asks.",
+        examples=["Végétarien"],
+    )
 
 
 class TicketOrderCreate(Schema):
-    customer: Customer
-    tickets: list[TicketRequest] = Field(min_length=1, max_length=20)
-    payment_method: PaymentMethod
-    card_token: Annotated[str, Field(max_length=100)] | None = Field(
-        default=None, description="For card payments: the token from the payment provider."
+    customer: Customer = Field(description="The buyer: no account needed.")
+    tickets: list[TicketRequest] = Field(
+        min_length=1, max_length=20, description="The tickets wanted, all of the one event."
     )
-    cancellation_insurance: bool = False
-    promotion_code: Annotated[str, Field(min_length=1, max_length=40)] | None = None
+    payment_method: PaymentMethod = Field(
+        description="Among the office's (online: card or invoice). On invoice the order waits "
+        "for its payment, with reminders and an automatic cancellation."
+    )
+    card_token: Annotated[str, Field(max_length=100)] | None = Field(
+        default=None,
+        description="For card payments: the token from the payment provider.",
+        examples=["tok_visa"],
+    )
+    cancellation_insurance: bool = Field(
+        default=False,
+        description="Adds the office's insurance fee per ticket (where none is offered: 422 "
+        "insurance_not_offered); refunds under it go through the insurer.",
+    )
+    promotion_code: Annotated[str, Field(min_length=1, max_length=40)] | None = Field(
+        default=None,
+        description="A promotion code of the office; without one, the best automatic "
+        "promotion applies.",
+        examples=["PRINTEMPS25"],
+    )
     gift_card_code: Annotated[str, Field(min_length=1, max_length=32)] | None = Field(
-        default=None, description="Pays what it can of the total; the rest by the payment method."
+        default=None,
+        description="Pays what it can of the total; the rest by the payment method.",
+        examples=["K7QM3XRP9TWH2NDF"],
     )
     answers: list[AnswerCreate] = Field(
         default_factory=list, max_length=2000, description="The event's customer form."
@@ -216,20 +384,35 @@ class TicketOrderCreate(Schema):
 
 
 class BoxOfficeOrderCreate(TicketOrderCreate):
-    channel: Channel = Channel.box_office
+    channel: Channel = Field(
+        default=Channel.box_office,
+        description="box_office or reseller (online is taken as box_office: the shop places "
+        "online orders).",
+    )
 
 
 class TicketRead(Schema):
     id: uuid.UUID
-    number: str
+    number: str = Field(
+        description="The ticket's own number, printed as its code and checked at control.",
+        examples=["K7QM3XRP9TWH2NDF"],
+    )
     performance_id: uuid.UUID
     price_category_id: uuid.UUID
-    price_minor: int
-    commission_minor: int
-    status: TicketStatus
-    checked_in_at: datetime | None
+    price_minor: int = Field(description="What the ticket cost, after its discount.")
+    commission_minor: int = Field(
+        description="The platform's commission on it, due even once cancelled."
+    )
+    currency: OrderCurrency
+    status: TicketStatus = Field(
+        description="valid, or cancelled (refused at control; its seat is free again)."
+    )
+    checked_in_at: datetime | None = Field(description="First accepted at control; null: not yet.")
     discount_minor: int = Field(description="Taken off the category's price by a promotion.")
-    seat_label: str | None = Field(description="Section, row and seat, under a seat plan.")
+    seat_label: str | None = Field(
+        description="Section, row and seat, under a seat plan; null: free placement.",
+        examples=["Parterre, rang C, place 12"],
+    )
 
 
 class OrderInvoice(Schema):
@@ -237,68 +420,115 @@ class OrderInvoice(Schema):
     reference; the PDF (with the QR-bill while unpaid) is at ``pdf_url``."""
 
     id: uuid.UUID
-    number: str
-    payment_reference: str
-    currency: str
-    total_minor: int
-    due_at: datetime | None
-    payee_name: str
-    payee_address: str
-    payee_country: str
-    account: str = Field(description="The IBAN or QR-IBAN to pay to.")
-    bic: str | None
-    pdf_url: str
+    number: str = Field(description="The invoice's number.", examples=["2027-000154"])
+    payment_reference: str = Field(
+        description="The reference to give with the payment: a QR reference (27 digits) or a "
+        "creditor reference (RF…); a transfer bearing it pays the order.",
+        examples=["RF18539007547034"],
+    )
+    currency: Currency = Field(description="The invoice's currency (the order's).")
+    total_minor: int = Field(description="What the customer pays, VAT included.")
+    due_at: datetime | None = Field(description="The payment deadline; null: none.")
+    payee_name: str = Field(description="The creditor.", examples=["Fondation du Théâtre du Lac"])
+    payee_address: str = Field(
+        description="The creditor's address on one line.",
+        examples=["Quai du Mont-Blanc 12, 1201 Genève"],
+    )
+    payee_country: str = Field(description="ISO 3166-1 alpha-2 country code.", examples=["CH"])
+    account: str = Field(
+        description="The IBAN or QR-IBAN to pay to.", examples=["CH4431999123000889012"]
+    )
+    bic: str | None = Field(
+        description="The creditor bank's BIC; null: not given.", examples=["POFICHBEXXX"]
+    )
+    pdf_url: str = Field(
+        description="The invoice PDF (with its QR-bill while unpaid); public, secret link.",
+        examples=["https://api.example.ch/v1/shop/orders/3q2Zb7xV/invoice.pdf"],
+    )
 
 
 class TicketOrderRead(Schema):
     id: uuid.UUID
-    number: str
+    number: str = Field(
+        description="The order's number, for the customer and the search.", examples=["7KQ2M9XH4P"]
+    )
     ticket_office_id: uuid.UUID
     event_id: uuid.UUID
-    channel: Channel
-    status: TicketOrderStatus
-    payment_method: PaymentMethod
-    customer_name: str
-    customer_email: str
-    customer_language: str
-    currency: str
-    tickets_total_minor: int
-    insurance_fee_minor: int
-    total_minor: int
+    channel: Channel = Field(description="Where it was sold: online shop, box office, reseller.")
+    status: TicketOrderStatus = Field(
+        description="pending_payment (on invoice, unpaid), paid, or cancelled (whole)."
+    )
+    payment_method: PaymentMethod = Field(description="How the order is (to be) paid.")
+    customer_name: str = Field(examples=["Jeanne Dupont"])
+    customer_email: str = Field(examples=["jeanne.dupont@example.ch"])
+    customer_language: str = Field(
+        description="The language of the customer's mails (fr, en, de, it, es).", examples=["fr"]
+    )
+    currency: Currency = Field(description="The ticket office's currency: every amount is in it.")
+    tickets_total_minor: int = Field(description="The tickets' prices, after discounts.")
+    insurance_fee_minor: int = Field(description="The cancellation insurance; 0 without.")
+    total_minor: int = Field(description="tickets_total_minor + insurance_fee_minor.")
     discount_minor: int = Field(description="Taken off the tickets by the promotion applied.")
-    promotion_code: str | None
+    promotion_code: str | None = Field(
+        description="The code that gave the discount; null: none, or an automatic promotion.",
+        examples=["PRINTEMPS25"],
+    )
     gift_card_minor: int = Field(description="Paid by a gift card, out of total_minor.")
-    answers: list[AnswerRead]
+    answers: list[AnswerRead] = Field(description="The customer form's answers, in form order.")
     shop_id: uuid.UUID | None = Field(
         default=None, description="The online shop the order was placed in, if one of them."
     )
     created_at: datetime
-    paid_at: datetime | None
-    cancelled_at: datetime | None
-    payment_due_at: datetime | None
-    next_reminder_at: datetime | None
-    auto_cancel_at: datetime | None
-    reminders_sent: int
-    invoice: OrderInvoice | None = None
-    tickets: list[TicketRead]
+    paid_at: datetime | None = Field(description="null: not paid yet (or never, if cancelled).")
+    cancelled_at: datetime | None = Field(description="Set once the whole order is cancelled.")
+    payment_due_at: datetime | None = Field(
+        description="On invoice: the payment deadline; null otherwise."
+    )
+    next_reminder_at: datetime | None = Field(
+        description="On invoice and unpaid: when the next reminder is mailed; null: none left."
+    )
+    auto_cancel_at: datetime | None = Field(
+        description="On invoice and unpaid: when the order is cancelled automatically if still "
+        "unpaid; null once paid or cancelled."
+    )
+    reminders_sent: int = Field(description="Payment reminders mailed so far.")
+    invoice: OrderInvoice | None = Field(
+        default=None, description="On invoice: the order's invoice; null otherwise."
+    )
+    tickets: list[TicketRead] = Field(description="Every ticket, cancelled ones included.")
 
 
 class PlacedTicketOrder(TicketOrderRead):
     carries_credentials: ClassVar[bool] = True
 
     access_key: str = Field(
-        description="The secret of the customer's link to the order; shown once."
+        description="The secret of the customer's link to the order (the shop's "
+        "/v1/shop/orders/{access_key} routes); shown once, also in the confirmation mail.",
+        examples=["3q2Zb7xVf9kLm0PqRsTuVwXyZaBcDeFg"],
     )
 
 
 class CancellationCreate(Schema):
     ticket_ids: list[uuid.UUID] | None = Field(
-        default=None, max_length=200, description="Omit to cancel the whole order."
+        default=None,
+        max_length=200,
+        description="The tickets to cancel (of a paid order only); omit to cancel the whole order.",
     )
-    refund_method: RefundMethod
-    refund_amount_minor: Money = 0
-    reason: Annotated[str, Field(min_length=1, max_length=500)]
-    notify_customer: bool = True
+    refund_method: RefundMethod = Field(
+        description="How the organizer refunds the customer, by its own means (only recorded); "
+        "none: no refund."
+    )
+    refund_amount_minor: Money = Field(
+        default=0,
+        description="What the organizer refunds, recorded for its accounting; at most what the "
+        "cancelled tickets cost.",
+    )
+    currency: Currency | None = office_currency("order")
+    reason: Annotated[str, Field(min_length=1, max_length=500)] = Field(
+        description="Kept for the organizer's accounting and given in the customer's mail.",
+        examples=["La représentation est annulée."],
+    )
+    notify_customer: bool = Field(default=True, description="Mail the customer the cancellation.")
     include_checked_in: bool = Field(
         default=False,
         description="Cancel tickets already checked in too (otherwise refused: 409).",
@@ -308,70 +538,93 @@ class CancellationCreate(Schema):
 class CancellationRead(Schema):
     id: uuid.UUID
     order_id: uuid.UUID
-    whole_order: bool
-    automatic: bool
-    refund_method: RefundMethod
-    refund_amount_minor: int
-    reason: str
-    by_account_id: uuid.UUID | None
-    customer_notified: bool
-    ticket_ids: list[uuid.UUID]
+    whole_order: bool = Field(description="The whole order was cancelled (else some tickets).")
+    automatic: bool = Field(description="Made by the payment-on-invoice deadline, not by a person.")
+    refund_method: RefundMethod = Field(description="How the organizer refunds (recorded only).")
+    refund_amount_minor: int = Field(description="The refund recorded.")
+    currency: OrderCurrency
+    reason: str = Field(examples=["La représentation est annulée."])
+    by_account_id: uuid.UUID | None = Field(
+        description="The member who cancelled; null: automatic, or a platform process."
+    )
+    customer_notified: bool = Field(description="Whether the customer was mailed.")
+    ticket_ids: list[uuid.UUID] = Field(description="The tickets this cancellation cancelled.")
     created_at: datetime
 
 
 class MarkPaid(Schema):
-    payment_reference: Annotated[str, Field(max_length=100)] | None = None
-
-
-class ScanCreate(Schema):
-    performance_id: uuid.UUID
-    ticket_number: Annotated[str, Field(min_length=1, max_length=64)]
-
-
-class ScanRead(Schema):
-    accepted: bool
-    result: ScanResult
-    ticket_number: str
-    first_scanned_at: datetime | None = None
-    ticket_id: uuid.UUID | None = None
-
-
-class ExchangeCreate(Schema):
-    performance_id: uuid.UUID
-    price_category_id: uuid.UUID
-
-
-class ExchangeRead(Schema):
-    old_ticket: TicketRead
-    new_ticket: TicketRead
-    price_difference_minor: int = Field(
-        description="New price minus old: positive is due by the customer."
+    payment_reference: Annotated[str, Field(max_length=100)] | None = Field(
+        default=None,
+        description="The payment's reference (bank transfer, receipt…), kept with the payment.",
+        examples=["RF18539007547034"],
     )
 
 
+TicketNumber = Annotated[str, Field(min_length=1, max_length=64)]
+
+
+class ScanCreate(Schema):
+    performance_id: uuid.UUID = Field(description="The performance being controlled.")
+    ticket_number: TicketNumber = Field(
+        description="As read from the ticket's code (case does not matter).",
+        examples=["K7QM3XRP9TWH2NDF"],
+    )
+
+
+class ScanRead(Schema):
+    accepted: bool = Field(description="Whether to let the holder in.")
+    result: ScanResult = Field(description="valid when accepted; otherwise why it is refused.")
+    ticket_number: str = Field(examples=["K7QM3XRP9TWH2NDF"])
+    first_scanned_at: datetime | None = Field(
+        default=None, description="On already_used: when the ticket was first accepted."
+    )
+    ticket_id: uuid.UUID | None = Field(default=None, description="null: no such ticket.")
+
+
+class ExchangeCreate(Schema):
+    performance_id: uuid.UUID = Field(description="The new ticket's performance (same event).")
+    price_category_id: uuid.UUID = Field(description="The new ticket's category (same event).")
+
+
+class ExchangeRead(Schema):
+    old_ticket: TicketRead = Field(description="The ticket given back, now cancelled.")
+    new_ticket: TicketRead = Field(description="Its replacement, with a new number.")
+    price_difference_minor: int = Field(
+        description="New price minus old: positive is due by the customer, negative is owed to "
+        "them (settled by the organizer)."
+    )
+    currency: OrderCurrency
+
+
 class AmountByKey(Schema):
-    key: str
-    amount_minor: int
+    key: str = Field(
+        description="The payment method or sales channel the amount is for.", examples=["card"]
+    )
+    amount_minor: int = Field(description="Revenue of the valid tickets of paid orders.")
+    currency: OfficeCurrency
 
 
 class PerformanceReport(Schema):
     performance_id: uuid.UUID
     starts_at: datetime
     capacity: int
-    sold: int
-    cancelled: int
-    checked_in: int
-    revenue_minor: int
+    sold: int = Field(description="Valid tickets.")
+    cancelled: int = Field(description="Tickets cancelled (exchanged ones not counted).")
+    checked_in: int = Field(description="Tickets accepted at control.")
+    revenue_minor: int = Field(description="Prices of the valid tickets of paid orders.")
+    currency: OfficeCurrency
 
 
 class EventReport(Schema):
     event_id: uuid.UUID
-    currency: str
-    sold: int
-    cancelled: int
-    checked_in: int
-    revenue_minor: int
-    revenue_by_payment_method: list[AmountByKey]
-    revenue_by_channel: list[AmountByKey]
-    commissions_due_minor: int
-    performances: list[PerformanceReport]
+    currency: Currency = Field(description="The ticket office's currency: every amount is in it.")
+    sold: int = Field(description="Valid tickets, all performances.")
+    cancelled: int = Field(description="Tickets cancelled.")
+    checked_in: int = Field(description="Tickets accepted at control.")
+    revenue_minor: int = Field(description="Prices of the valid tickets of paid orders.")
+    revenue_by_payment_method: list[AmountByKey] = Field(description="The revenue split by method.")
+    revenue_by_channel: list[AmountByKey] = Field(description="The revenue split by channel.")
+    commissions_due_minor: int = Field(
+        description="The platform's commissions on the tickets of paid orders, cancelled included."
+    )
+    performances: list[PerformanceReport] = Field(description="Per performance, earliest first.")

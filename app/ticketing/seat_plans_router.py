@@ -38,8 +38,11 @@ async def set_seat_plan(
     office: OfficeManager,
     session: Session,
 ) -> SeatPlanRead:
-    """The performance's numbered seats, rows in order of preference; its capacity becomes
-    their number. Only while no ticket is sold for it."""
+    """Sets (or replaces) the performance's numbered seats, rows in order of preference (the
+    best available seats are given in this order); its capacity becomes their number. Needs the
+    `manage` right; once a ticket is sold for the performance the plan is locked (409
+    `seat_plan_locked`), and a category of another event or a seat listed twice is refused (422
+    `seat_plan_invalid`)."""
     event = await offices.get_event(session, office.office.id, event_id)
     performance = await seat_plans.get_performance(session, event, performance_id, for_update=True)
     await seat_plans.set_plan(
@@ -53,6 +56,8 @@ async def set_seat_plan(
 async def read_seat_plan(
     event_id: uuid.UUID, performance_id: uuid.UUID, office: OfficeUser, session: Session
 ) -> SeatPlanRead:
+    """The performance's seat plan with each seat's availability (no seats without a plan).
+    Needs the `use` right."""
     event = await offices.get_event(session, office.office.id, event_id)
     performance = await seat_plans.get_performance(session, event, performance_id)
     return await seat_plans.plan_read(session, performance)
@@ -63,7 +68,8 @@ async def read_seat_plan(
 async def read_seats(
     event_id: uuid.UUID, performance_id: uuid.UUID, session: Session
 ) -> SeatPlanRead:
-    """A published performance's seats and which are free (empty without a seat plan)."""
+    """A published event's performance: its seats and which are free, to pick `seat_ids` when
+    ordering (empty without a seat plan). Public."""
     event, _ = await offices.get_published_event(session, event_id)
     performance = await seat_plans.get_performance(session, event, performance_id)
     return await seat_plans.plan_read(session, performance)

@@ -44,7 +44,8 @@ router = APIRouter(prefix="/shop", tags=["shop"], route_class=AppRoute)
 async def list_events(
     ticket_office_id: uuid.UUID, session: Session, page: Pagination
 ) -> dict[str, Any]:
-    """The published events of a ticket office, with their free seats."""
+    """The published events of a ticket office, newest first, with their performances (free
+    seats) and price categories. Public: no token."""
     office = await offices.get_office(session, ticket_office_id)
     rows, cursor = await paginate(
         session,
@@ -57,6 +58,8 @@ async def list_events(
 @router.get("/events/{event_id}")
 @declares(PUBLIC, EventNotFound, 422)
 async def read_event(event_id: uuid.UUID, session: Session) -> EventRead:
+    """A published event with its performances (free seats) and price categories. Public; an
+    unpublished event answers 404 as if it did not exist."""
     event, office = await offices.get_published_event(session, event_id)
     return await offices.event_read(session, event, office)
 
@@ -64,7 +67,8 @@ async def read_event(event_id: uuid.UUID, session: Session) -> EventRead:
 @router.get("/orders/{access_key}")
 @declares(PUBLIC, OrderNotFound)
 async def read_order(access_key: str, session: Session) -> TicketOrderRead:
-    """The customer's view of the order, from the secret link."""
+    """The customer's view of the order, from its secret link (`access_key`): tickets, status,
+    payment deadlines and invoice. Public: the key is the credential."""
     return await orders.order_read(
         session, await orders.get_order_by_access_key(session, access_key)
     )
@@ -80,6 +84,8 @@ async def read_order(access_key: str, session: Session) -> TicketOrderRead:
 )
 @declares(PUBLIC)
 async def download_tickets(access_key: str, session: Session) -> Response:
+    """The order's valid tickets as a PDF, one per page with its code, from the order's secret
+    link. Public; an order without a valid ticket answers 404 `ticket_not_found`."""
     order = await orders.get_order_by_access_key(session, access_key)
     office = await offices.get_office(session, order.ticket_office_id)
     return pdf_response(*await orders.tickets_pdf(session, office, order, None))
@@ -95,6 +101,8 @@ async def download_tickets(access_key: str, session: Session) -> Response:
 )
 @declares(PUBLIC)
 async def download_ticket(access_key: str, ticket_number: str, session: Session) -> Response:
+    """One valid ticket of the order as a PDF, by its number, from the order's secret link.
+    Public; a cancelled ticket or one of another order answers 404 `ticket_not_found`."""
     order = await orders.get_order_by_access_key(session, access_key)
     office = await offices.get_office(session, order.ticket_office_id)
     return pdf_response(*await orders.tickets_pdf(session, office, order, ticket_number))
@@ -118,7 +126,11 @@ async def download_ticket(access_key: str, ticket_number: str, session: Session)
 async def exchange_ticket(
     access_key: str, ticket_id: uuid.UUID, body: ExchangeCreate, by: ShopCustomer, session: Session
 ) -> ExchangeRead:
-    """Online exchange by the customer, where the organizer allows it and before its cut-off."""
+    """Exchanges a valid, unused ticket of a paid order, from the order's secret link, for one
+    of another performance or category of the same event: only where the office allows online
+    exchanges and before its cut-off (hours before both performances). The old ticket is
+    cancelled and a new one issued; the price difference is only reported, settled with the
+    organizer. Public: the key is the credential."""
     order = await orders.get_order_by_access_key(session, access_key, for_update=True)
     office = await offices.get_office(session, order.ticket_office_id)
     record = await orders.exchange(
@@ -131,4 +143,4 @@ async def exchange_ticket(
         channel=Channel.online,
         by=by,
     )
-    return await orders.exchange_read(session, record)
+    return await orders.exchange_read(session, record, order)

@@ -42,7 +42,10 @@ shop_router = APIRouter(prefix="/shop/shops", tags=["shop"], route_class=AppRout
 async def create_shop(
     body: OnlineShopCreate, office: OfficeManager, session: Session
 ) -> OnlineShopRead:
-    """Another online shop of the office: its events, look and payment-method rules."""
+    """Creates another online shop of the office: the events it sells, its look and its
+    payment-method rules (card and/or invoice, invoice until some days before). Needs the
+    `manage` right; an event of another office or a method the office does not take is refused
+    (422 `online_shop_invalid`)."""
     shop = await shops.create_shop(session, office.office, body=body, by=office.actor)
     return OnlineShopRead.model_validate(shop)
 
@@ -50,6 +53,7 @@ async def create_shop(
 @router.get("", response_model=Page[OnlineShopRead])
 @declares(READ, *OFFICE, 422)
 async def list_shops(office: OfficeManager, session: Session, page: Pagination) -> dict[str, Any]:
+    """The office's online shops, newest first. Needs the `manage` right."""
     rows, cursor = await paginate(session, shops.shops_of(office.office.id), page)
     return page_of([OnlineShopRead.model_validate(shop) for shop in rows], cursor)
 
@@ -59,6 +63,9 @@ async def list_shops(office: OfficeManager, session: Session, page: Pagination) 
 async def update_shop(
     shop_id: uuid.UUID, body: OnlineShopUpdate, office: OfficeManager, session: Session
 ) -> OnlineShopRead:
+    """Changes the shop's name, events, payment-method rules or look; the properties left out
+    (or null) are unchanged, those given replace the old value whole. Needs the `manage`
+    right."""
     shop = await shops.get_shop(session, shop_id, office_id=office.office.id)
     shop = await shops.update_shop(
         session,
@@ -73,7 +80,8 @@ async def update_shop(
 @shop_router.get("/{shop_id}")
 @declares(PUBLIC, OnlineShopNotFound)
 async def read_shop(shop_id: uuid.UUID, session: Session) -> OnlineShopFront:
-    """The shop's look, payment methods and published events on sale."""
+    """The shop as its customers see it: its look, payment methods and the published events it
+    sells, with their free seats. Public: no token."""
     return await shops.front(session, await shops.get_shop(session, shop_id))
 
 
@@ -97,7 +105,10 @@ async def place_shop_order(
     by: ShopCustomer,
     session: Session,
 ) -> PlacedTicketOrder:
-    """An order through this shop, under its payment-method rules."""
+    """Orders tickets of an event this shop sells, with just an e-mail address, under the
+    shop's payment-method rules (card, or invoice until its cut-off); the order records the
+    shop, and the answer carries the order's secret `access_key`. Emits `order.created`.
+    Public; limited to 20 orders a minute per IP."""
     shop = await shops.get_shop(session, shop_id)
     order, access_key = await shops.place_order(session, shop, event_id, body=body, by=by)
     return PlacedTicketOrder.model_validate(

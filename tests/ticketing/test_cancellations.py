@@ -1,5 +1,5 @@
-"""An order's cancellations can be read back (tickets, refund, reason, who); a ticket already
-checked in is cancelled only with an explicit flag."""
+"""An order's cancellations can be read back, newest first in pages (tickets, refund and its
+currency, reason, who); a ticket already checked in is cancelled only with an explicit flag."""
 
 import httpx
 
@@ -34,15 +34,25 @@ async def test_cancelling_a_checked_in_ticket_needs_the_flag_and_cancellations_r
         json={"ticket_ids": [second["id"]], "refund_method": "voucher", "reason": "Ill"},
         headers=shop.organizer.headers,
     )
-    listed = await client.get(
-        f"{shop.office_path}/orders/{order['id']}/cancellations", headers=shop.organizer.headers
-    )
+    path = f"{shop.office_path}/orders/{order['id']}/cancellations"
+    listed = await client.get(path, headers=shop.organizer.headers)
     assert listed.status_code == 200, listed.text
+    page = listed.json()
+    assert (page["next_cursor"], page["has_more"]) == (None, False)
     assert [
-        (c["ticket_ids"], c["refund_method"], c["refund_amount_minor"], c["reason"])
-        for c in listed.json()
+        (c["ticket_ids"], c["refund_method"], c["refund_amount_minor"], c["currency"], c["reason"])
+        for c in page["data"]
     ] == [
-        ([first["id"]], "cash", 5000, "Left at the interval"),
-        ([second["id"]], "voucher", 0, "Ill"),
+        ([second["id"]], "voucher", 0, "CHF", "Ill"),
+        ([first["id"]], "cash", 5000, "CHF", "Left at the interval"),
     ]
-    assert {c["by_account_id"] for c in listed.json()} == {str(shop.organizer.account_id)}
+    assert {c["by_account_id"] for c in page["data"]} == {str(shop.organizer.account_id)}
+
+    newest = (await client.get(f"{path}?limit=1", headers=shop.organizer.headers)).json()
+    assert [c["ticket_ids"] for c in newest["data"]] == [[second["id"]]]
+    assert newest["has_more"] is True
+    oldest = await client.get(
+        f"{path}?limit=1&cursor={newest['next_cursor']}", headers=shop.organizer.headers
+    )
+    assert [c["ticket_ids"] for c in oldest.json()["data"]] == [[first["id"]]]
+    assert (oldest.json()["next_cursor"], oldest.json()["has_more"]) == (None, False)

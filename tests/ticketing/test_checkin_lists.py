@@ -2,8 +2,10 @@
 live count."""
 
 import httpx
+import pytest
 
 from app.core.db import Database
+from app.ticketing import checkin_lists
 from tests.ticketing.helpers import open_shop, sell
 
 
@@ -173,3 +175,21 @@ async def test_a_revoked_device_token_is_refused_at_its_next_scan(
         ("A", True),
     ]
     assert all("token" not in device for device in listed.json()["data"])
+
+
+async def test_an_event_s_check_in_lists_are_bounded_and_listed_in_one_page(
+    client: httpx.AsyncClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(checkin_lists, "MAX_LISTS", 2)
+    shop = await open_shop(client, db)
+    base = f"{shop.office_path}/events/{shop.event_id}/checkin-lists"
+    for name in ("Entrée principale", "Entrée Balcon"):
+        created = await client.post(base, json={"name": name}, headers=shop.organizer.headers)
+        assert created.status_code == 201, created.text
+    third = await client.post(base, json={"name": "Loges"}, headers=shop.organizer.headers)
+    assert (third.status_code, third.json()["code"]) == (422, "checkin_list_invalid")
+    listed = await client.get(base, headers=shop.organizer.headers)
+    assert listed.status_code == 200, listed.text
+    page = listed.json()
+    assert [entry["name"] for entry in page["data"]] == ["Entrée principale", "Entrée Balcon"]
+    assert (page["next_cursor"], page["has_more"]) == (None, False)

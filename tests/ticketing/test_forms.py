@@ -6,10 +6,12 @@ import io
 from typing import Any
 
 import httpx
+import pytest
 from sqlalchemy import select
 
 from app.core.db import Database
 from app.events.models import DomainEvent
+from app.ticketing import forms
 from tests.ticketing.helpers import Shop, open_shop, order_body
 
 
@@ -47,7 +49,13 @@ async def test_answers_are_checked_kept_on_the_order_and_exported(
     )
     assert bad_choice.json()["code"] == "question_invalid"
     form = (await client.get(f"/v1/shop/events/{shop.event_id}/questions")).json()
-    assert [q["label"] for q in form] == ["Company", "Menu", "Age", "Visit date", "Newsletter"]
+    assert (form["next_cursor"], form["has_more"]) == (None, False)
+    labels = ["Company", "Menu", "Age", "Visit date", "Newsletter"]
+    assert [q["label"] for q in form["data"]] == labels
+    managed = await client.get(
+        f"{shop.office_path}/events/{shop.event_id}/questions", headers=shop.organizer.headers
+    )
+    assert managed.json() == form
 
     path = f"/v1/shop/events/{shop.event_id}/orders"
     missing = await client.post(path, json=order_body(shop, quantity=2))
@@ -136,3 +144,21 @@ async def test_an_event_without_a_form_takes_no_answers(
         json=order_body(shop, answers=[{"question_id": shop.event_id, "value": "x"}]),
     )
     assert stray.json()["answers"][0]["problem"] == "is not a question of this event"
+
+
+async def test_a_form_holds_a_bounded_number_of_questions_listed_in_one_page(
+    client: httpx.AsyncClient, db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(forms, "MAX_QUESTIONS", 2)
+    shop = await open_shop(client, db)
+    await ask(client, shop, label="Menu", kind="choice", choices=["Viande", "Végétarien"])
+    await ask(client, shop, label="Entreprise", kind="text")
+    third = await client.post(
+        f"{shop.office_path}/events/{shop.event_id}/questions",
+        json={"label": "Âge", "kind": "number"},
+        headers=shop.organizer.headers,
+    )
+    assert (third.status_code, third.json()["code"]) == (422, "question_invalid")
+    form = (await client.get(f"/v1/shop/events/{shop.event_id}/questions")).json()
+    assert [q["label"] for q in form["data"]] == ["Menu", "Entreprise"]
+    assert (form["next_cursor"], form["has_more"]) == (None, False)

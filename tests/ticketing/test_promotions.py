@@ -124,7 +124,9 @@ async def test_codes_generated_in_bulk_and_exported_as_csv(
         headers=shop.organizer.headers,
     )
     assert more.status_code == 201
-    assert len(more.json()) == 4
+    added = more.json()
+    assert (len(added["data"]), added["next_cursor"], added["has_more"]) == (4, None, False)
+    assert {(code["max_uses"], code["uses"]) for code in added["data"]} == {(1, 0)}
     taken = await client.post(
         f"{shop.office_path}/promotions/{promotion['id']}/codes",
         json={"codes": ["vip"]},
@@ -147,7 +149,7 @@ async def test_codes_generated_in_bulk_and_exported_as_csv(
     assert len({row["code"] for row in rows}) == 30
     prefixed = [row["code"] for row in rows[1:26]]
     assert all(code.startswith("VIP") and len(code) == 13 for code in prefixed)
-    assert {row["code"] for row in rows[26:]} == {code["code"] for code in more.json()}
+    assert {row["code"] for row in rows[26:]} == {code["code"] for code in added["data"]}
     assert {row["code"]: row["uses"] for row in rows}["VIP"] == "1"
     read = await client.get(
         f"{shop.office_path}/promotions/{promotion['id']}", headers=shop.organizer.headers
