@@ -26,8 +26,11 @@ class FieldError(BaseModel):
     loc: list[str | int] = Field(
         description="Where the error is: body, query, path or header, then the field path."
     )
-    msg: str
-    type: str
+    msg: str = Field(description="What is wrong, in English, for people.")
+    type: str = Field(
+        description="The kind of error, for programs (`missing`, `string_too_short`, "
+        "`null_not_allowed`, `int_type`…)."
+    )
 
 
 class Problem(BaseModel):
@@ -61,10 +64,15 @@ class Problem(BaseModel):
     )
 
     type: str = Field(default="about:blank", description="A URI naming the problem type.")
-    title: str
-    status: int
-    detail: str | None = None
-    code: str = Field(description="Stable machine-readable error code.")
+    title: str = Field(description="The HTTP status's reason phrase (`Conflict`, `Not Found`…).")
+    status: int = Field(description="The HTTP status code, repeated in the body.")
+    detail: str | None = Field(
+        default=None, description="What happened in this occurrence, in English, for people."
+    )
+    code: str = Field(
+        description="Stable machine-readable error code: branch on it, never on `detail`. Each "
+        "operation lists the codes it can answer in `x-problem-codes`."
+    )
     errors: list[FieldError] | None = Field(default=None, description="Field errors (422 only).")
 
 

@@ -26,11 +26,11 @@ MAX_LIMIT = 100
 
 
 class Page(BaseModel, Generic[T]):
-    data: list[T]
+    data: list[T] = Field(description="This page's items, in the list's order.")
     next_cursor: str | None = Field(
         description="Pass as `cursor` to get the next page; null on the last."
     )
-    has_more: bool
+    has_more: bool = Field(description="Whether another page follows (`next_cursor` gets it).")
 
 
 class PageParams(BaseModel):
