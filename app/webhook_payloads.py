@@ -48,7 +48,7 @@ from app.ticketing.schemas import ScanRead, TicketOrderRead
 class TicketScan(ScanRead):
     """A scan at ticket control, with the performance it was made for."""
 
-    performance_id: uuid.UUID
+    performance_id: uuid.UUID = Field(description="The performance the scan was made for.")
 
 
 class WebhookTest(Schema):

@@ -84,7 +84,9 @@ class OrganizationCreate(Schema):
         description="The postal address; its country sets the currency (CHF in CH and LI, else "
         "EUR). Left out: the organization is in Switzerland and pays in CHF until one is given.",
     )
-    phone: PhoneNumber | None = Field(default=None, examples=PHONE_EXAMPLES)
+    phone: PhoneNumber | None = Field(
+        default=None, description="The organization's phone number.", examples=PHONE_EXAMPLES
+    )
 
 
 class OrganizationUpdate(Schema):
@@ -477,7 +479,10 @@ class TeamUpdate(Schema):
 class TeamRead(Schema):
     id: uuid.UUID
     name: str = Field(examples=["Billetterie", "Comptabilité"])
-    description: str | None = Field(examples=["Caisse du soir et contrôle des billets"])
+    description: str | None = Field(
+        description="What the team is for; null when none was given.",
+        examples=["Caisse du soir et contrôle des billets"],
+    )
     member_ids: list[uuid.UUID] = Field(
         description="The account ids of its members: each holds the team's grants."
     )
@@ -633,9 +638,13 @@ class PartnershipAccept(PartnershipTerms):
 class PartnershipRead(Schema):
     id: uuid.UUID
     partner_organization_id: uuid.UUID = Field(description="The partner managing the client.")
-    partner_name: str = Field(examples=["Informatique Léman Sàrl"])
+    partner_name: str = Field(
+        description="The partner organization's current name.", examples=["Informatique Léman Sàrl"]
+    )
     client_organization_id: uuid.UUID = Field(description="The managed client.")
-    client_name: str = Field(examples=CLIENT_NAME_EXAMPLES)
+    client_name: str = Field(
+        description="The client organization's current name.", examples=CLIENT_NAME_EXAMPLES
+    )
     access_type: PartnerAccess = Field(description=ACCESS_TYPE)
     includes_billing: bool = Field(description=INCLUDES_BILLING)
     payment_mode: PaymentMode = Field(description=PAYMENT_MODE)

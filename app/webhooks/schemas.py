@@ -150,7 +150,7 @@ class WebhookDeliveryRead(Schema):
     id: uuid.UUID
     subscription_id: uuid.UUID
     event_id: uuid.UUID
-    event_type: str = Field(examples=["order.paid"])
+    event_type: str = Field(description="The event's type.", examples=["order.paid"])
     status: DeliveryStatus = Field(
         description="`pending` (waiting for its next attempt), `succeeded` (a 2xx answer) or "
         "`failed` (every retry used, or ended when the subscription was paused or disabled)."
@@ -173,7 +173,7 @@ class WebhookAttemptRead(Schema):
     id: uuid.UUID
     delivery_id: uuid.UUID
     event_id: uuid.UUID
-    event_type: str = Field(examples=["order.paid"])
+    event_type: str = Field(description="The event's type.", examples=["order.paid"])
     target_url: str = Field(
         description="Where the request went (the subscription's URL at that time).",
         examples=TARGET_URL_EXAMPLES,
