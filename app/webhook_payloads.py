@@ -48,15 +48,20 @@ from app.ticketing.schemas import ScanRead, TicketOrderRead
 class TicketScan(ScanRead):
     """A scan at ticket control, with the performance it was made for."""
 
-    performance_id: uuid.UUID
+    performance_id: uuid.UUID = Field(description="The performance the scan was made for.")
 
 
 class WebhookTest(Schema):
     """What ``POST …/subscriptions/{id}/test`` sends."""
 
-    subscription_id: uuid.UUID
-    target_url: str
-    message: str = Field(description="A test event, sent on request.")
+    subscription_id: uuid.UUID = Field(description="The subscription the test was sent to.")
+    target_url: str = Field(
+        description="Its URL when the test was queued.",
+        examples=["https://hooks.theatre-du-lac.ch/manager"],
+    )
+    message: str = Field(
+        description="A test event, sent on request.", examples=["This is a test event."]
+    )
 
 
 def _of(model: type[BaseModel], *types: str) -> dict[str, type[BaseModel]]:

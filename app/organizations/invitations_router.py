@@ -28,7 +28,10 @@ token_limit = Depends(per_ip("invitation_token", limit=30, per_seconds=60))
 @router.post("/invitations/preview", dependencies=[token_limit])
 @declares(PUBLIC, InvalidInvitation, 422, TooManyRequests)
 async def preview(body: InvitationToken, session: Session) -> InvitationPreview:
-    """What an invitation link offers, and whether its address already has an account."""
+    """What an invitation link offers (the organization, the role), and whether its address
+    already has an account, so the page knows whether to ask for a login or a sign-up.
+    Public; limited to 30 tries a minute per IP. 400 `invalid_or_expired_invitation` when the
+    token is unknown, expired, revoked or used."""
     invitation, organization = await members.get_pending_invitation(session, body.token)
     existing = await directory.by_email(session, invitation.email)
     return InvitationPreview(
@@ -56,7 +59,9 @@ async def preview(body: InvitationToken, session: Session) -> InvitationPreview:
 async def accept(
     body: InvitationToken, account: CurrentAccount, session: Session
 ) -> InvitationAccepted:
-    """The signed-in account (whose login is the invited address) joins the organization."""
+    """The signed-in account joins the organization with the invited role; its login must be
+    the invited address (403 `invitation_for_another_address`). The invitation is used up;
+    emits `member.added`."""
     item = await members.accept(session, body.token, account_id=account.id, email=account.email)
     return InvitationAccepted(
         organization_id=item.organization_id, account_id=item.account_id, role=Role(item.role)
@@ -71,7 +76,8 @@ async def accept(
 @declares(PUBLIC, InvalidInvitation, AlreadyMember, 409, 422, TooManyRequests)
 async def accept_with_sign_up(body: InvitationSignUp, session: Session) -> InvitationAccepted:
     """Creates the account of an invited address that has none (its e-mail counts as
-    confirmed: the link proves it) and joins the organization; then log in as usual."""
+    confirmed: the link proves it) and joins the organization; then log in as usual. Public;
+    limited to 10 sign-ups an hour per IP. Emits `member.added`."""
     item = await members.accept_with_sign_up(
         session,
         body.token,
@@ -94,6 +100,7 @@ async def accept_with_sign_up(body: InvitationSignUp, session: Session) -> Invit
 async def preview_partner_invitation(
     body: InvitationToken, account: CurrentAccount, session: Session
 ) -> PartnerInvitationPreview:
-    """What a partner asks for; a legal representative of the client organization accepts
-    with POST /v1/organizations/{organization_id}/partnerships."""
+    """What a partner's invitation link asks for (the partner, the access, who pays); a legal
+    representative of the client organization then accepts with POST
+    /v1/organizations/{organization_id}/partnerships. Any signed-in account."""
     return await partners.preview(session, body.token)

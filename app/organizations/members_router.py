@@ -54,12 +54,14 @@ async def list_members(
     access: Manager,
     session: Session,
     page: Pagination,
-    role: Role | None = None,
+    role: Annotated[Role | None, Query(description="Only the members with this role.")] = None,
     without_two_factor: Annotated[
         bool, Query(description="Only members who have not turned 2FA on.")
     ] = False,
 ) -> dict[str, Any]:
-    """Members with their role, 2FA status and last login; newest first."""
+    """The organization's members with their role, 2FA status, lock and last login; newest
+    first. Legal representatives and administrators (`without_two_factor=true` lists whom a
+    2FA requirement would shut out)."""
     rows, cursor = await paginate(
         session,
         members.members_of(
@@ -73,6 +75,7 @@ async def list_members(
 @router.get("/{organization_id}/members/{account_id}", operation_id="members-read")
 @declares(READ, *MANAGER_ERRORS, MemberNotFound)
 async def read_member(account_id: uuid.UUID, access: Manager, session: Session) -> MemberRead:
+    """One member, by account id. Legal representatives and administrators."""
     return await members.get_member(session, access.organization.id, account_id)
 
 
@@ -82,7 +85,9 @@ async def update_member(
     account_id: uuid.UUID, body: MemberUpdate, access: Manager, session: Session
 ) -> MemberRead:
     """Changes a member's role (only a legal representative grants or takes away legal
-    representation; never from the last one) or, in a partner, whether it acts for clients."""
+    representation; never from the last one: 409 `last_legal_representative`) or, in a
+    partner, whether it acts for clients. Legal representatives and administrators; emits
+    `member.role_changed`."""
     item = await members.change_member(
         session,
         access,
@@ -103,8 +108,10 @@ async def update_member(
 async def remove_member(
     account_id: uuid.UUID, body: PasswordConfirmation, access: Manager, session: Session
 ) -> None:
-    """Removes a member; the caller confirms with its password. Never the last legal
-    representative."""
+    """Removes a member, who loses every access to the organization at once; the caller
+    confirms with its own password. Legal representatives and administrators; only a legal
+    representative removes a legal representative, and never the last one. Emits
+    `member.removed`."""
     await members.remove_member(
         session, access, account_id, password=body.password, by=access.actor
     )
@@ -113,7 +120,9 @@ async def remove_member(
 @router.post("/{organization_id}/leave", status_code=NO_CONTENT)
 @declares(WRITE, *OWN_MEMBER_ERRORS, NotAMember, LastLegalRepresentative)
 async def leave(access: OwnMember, session: Session) -> None:
-    """The caller leaves the organization (not as its last legal representative)."""
+    """The caller leaves the organization and loses its access to it (not as its last legal
+    representative: 409 `last_legal_representative`). Members only, not partner or support
+    staff. Emits `member.removed`."""
     await members.leave(session, access, by=access.actor)
 
 
@@ -125,7 +134,9 @@ async def leave(access: OwnMember, session: Session) -> None:
 async def hand_over(
     body: LegalRepresentationHandover, access: LegalRepresentative, session: Session
 ) -> MemberRead:
-    """Makes another member legal representative; the caller takes `new_role`."""
+    """Makes another member legal representative, confirmed with the caller's password; the
+    caller takes `new_role`. Legal representatives only. Answers the new legal
+    representative."""
     item = await members.hand_over_legal_representation(
         session,
         access,
@@ -140,8 +151,10 @@ async def hand_over(
 @router.post("/{organization_id}/invitations", status_code=status.HTTP_201_CREATED)
 @declares(WRITE, *MANAGER_ERRORS, AlreadyMember, 422)
 async def invite(body: InvitationCreate, access: Manager, session: Session) -> InvitationRead:
-    """Mails an invitation to join with a role; an account is created on acceptance if the
-    address has none."""
+    """Mails an invitation to join with a role, valid for 7 days (an earlier pending one to the
+    same address lapses); an account is created on acceptance if the address has none. Legal
+    representatives and administrators; only a legal representative invites a legal
+    representative. Emits `member.invited`."""
     invitation = await members.invite(
         session, access, email=str(body.email), role=body.role, by=access.actor
     )
@@ -151,6 +164,8 @@ async def invite(body: InvitationCreate, access: Manager, session: Session) -> I
 @router.get("/{organization_id}/invitations", response_model=Page[InvitationRead])
 @declares(READ, *MANAGER_ERRORS, InvalidCursor)
 async def list_invitations(access: Manager, session: Session, page: Pagination) -> dict[str, Any]:
+    """The organization's invitations, newest first, pending, accepted, revoked or expired.
+    Legal representatives and administrators."""
     rows, cursor = await paginate(
         session,
         members.invitations_of(access.organization.id),
@@ -162,6 +177,8 @@ async def list_invitations(access: Manager, session: Session, page: Pagination) 
 @router.delete("/{organization_id}/invitations/{invitation_id}", status_code=NO_CONTENT)
 @declares(WRITE, *MANAGER_ERRORS, InvitationNotFound, InvitationNotPending)
 async def revoke_invitation(invitation_id: uuid.UUID, access: Manager, session: Session) -> None:
+    """Revokes a pending invitation: its link stops working (409 `invitation_not_pending` when
+    it was already accepted, revoked or expired). Legal representatives and administrators."""
     await members.revoke_invitation(session, access.organization, invitation_id, by=access.actor)
 
 
@@ -170,8 +187,11 @@ async def revoke_invitation(invitation_id: uuid.UUID, access: Manager, session: 
 async def set_two_factor_requirement(
     body: TwoFactorRequirement, access: Manager, session: Session
 ) -> TwoFactorRequirement:
-    """With 2FA required, members without it can do nothing in the organization but enrol
-    (under /v1/account/two-factor)."""
+    """Requires 2FA of every member, or lifts the requirement: while required, members without
+    2FA can do nothing in the organization but enrol (under /v1/account/two-factor). Legal
+    representatives and administrators, who must have 2FA themselves to require it (409
+    `two_factor_not_enabled`). Emits `security.two_factor_required` or
+    `security.two_factor_requirement_lifted`."""
     organization = await members.set_two_factor_requirement(
         session, access, required=body.required, by=access.actor
     )
@@ -181,6 +201,7 @@ async def set_two_factor_requirement(
 @router.post("/{organization_id}/two-factor-alerts")
 @declares(WRITE, *MANAGER_ERRORS)
 async def send_two_factor_alerts(access: Manager, session: Session) -> TwoFactorAlertsSent:
-    """E-mails a security alert to every member without 2FA."""
+    """E-mails a security alert to every member without 2FA, asking them to turn it on;
+    answers how many were sent. Legal representatives and administrators."""
     sent = await members.send_two_factor_alerts(session, access.organization, by=access.actor)
     return TwoFactorAlertsSent(sent=sent)

@@ -1,9 +1,9 @@
 """/v1/organizations/{organization_id}: a partner's clients, and a client's partnership."""
 
 import uuid
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response, status
+from fastapi import APIRouter, Query, Response, status
 
 from app.core.db import Session
 from app.core.errors import problem_responses
@@ -44,6 +44,8 @@ from app.organizations.schemas import (
 router = APIRouter(tags=["partners"], route_class=AppRoute)
 NO_CONTENT = status.HTTP_204_NO_CONTENT
 TERMS_ERRORS = (ProductNotInOrganization, LimitedAccessNeedsProducts)
+STATUS = "`active`: running partnerships; `ended`: ended ones; `all`: both."
+ClientStatus = Annotated[Status, Query(description=STATUS)]
 
 
 @router.post("/{organization_id}/partner-invitations", status_code=status.HTTP_201_CREATED)
@@ -51,8 +53,10 @@ TERMS_ERRORS = (ProductNotInOrganization, LimitedAccessNeedsProducts)
 async def invite_client(
     body: PartnerInvitationCreate, access: PartnerLegalRepresentative, session: Session
 ) -> PartnerInvitationRead:
-    """A partner's legal representative asks a client to be managed; the client's legal
-    representative accepts (possibly with other access) through the mailed link."""
+    """A partner's legal representative asks a client to be managed: the invitation is mailed
+    to `email`, valid for 14 days, and the client's legal representative accepts (possibly
+    with other access) through its link. Partner organizations only (403 `not_a_partner`
+    elsewhere)."""
     invitation = await partners.invite_client(
         session,
         access,
@@ -75,6 +79,8 @@ async def invite_client(
 async def list_partner_invitations(
     access: PartnerManager, session: Session, page: Pagination
 ) -> dict[str, Any]:
+    """The partner's invitations to clients, newest first, pending, accepted, revoked or
+    expired. Legal representatives and administrators of a partner organization."""
     rows, cursor = await paginate(
         session,
         partners.invitations_of(access.organization.id),
@@ -92,15 +98,20 @@ async def list_partner_invitations(
 async def revoke_partner_invitation(
     invitation_id: uuid.UUID, access: PartnerLegalRepresentative, session: Session
 ) -> None:
+    """Revokes a pending invitation to a client: its link stops working (409
+    `invitation_not_pending` once accepted, revoked or expired). Legal representatives of the
+    partner only."""
     await partners.revoke_invitation(session, access.organization, invitation_id, by=access.actor)
 
 
 @router.get("/{organization_id}/clients", response_model=Page[PartnershipRead])
 @declares(READ, *PARTNER_ERRORS, InvalidCursor)
 async def list_clients(
-    access: PartnerManager, session: Session, page: Pagination, status: Status = "active"
+    access: PartnerManager, session: Session, page: Pagination, status: ClientStatus = "active"
 ) -> dict[str, Any]:
-    """The client organizations the partner manages (or managed); newest first."""
+    """The client organizations the partner manages (or managed, with `status`), newest
+    first, with the access each granted. Legal representatives and administrators of a
+    partner organization."""
     rows, cursor = await paginate(
         session,
         partners.clients_of(access.organization.id, status),
@@ -116,9 +127,11 @@ async def list_clients(
 )
 @declares(READ)
 async def export_clients(
-    access: PartnerManager, session: Session, status: Status = "active"
+    access: PartnerManager, session: Session, status: ClientStatus = "active"
 ) -> Response:
-    """The clients as CSV (UTF-8, one line per partnership)."""
+    """The clients as a CSV file (UTF-8, one line per partnership, a header line first): the
+    same rows as the list, unpaginated. Legal representatives and administrators of a
+    partner organization."""
     body = await partners.clients_export(session, access.organization.id, status)
     return Response(
         body,
@@ -132,7 +145,9 @@ async def export_clients(
 async def end_client(
     partnership_id: uuid.UUID, access: PartnerLegalRepresentative, session: Session
 ) -> PartnershipRead:
-    """The partner stops managing a client; its staff lose access at once."""
+    """The partner stops managing a client; its staff lose access at once and the client
+    holds every access itself. Legal representatives of the partner only; emits
+    `partnership.ended` to both organizations."""
     partnership = await partners.get_partner_partnership(
         session, access.organization.id, partnership_id, for_update=True
     )
@@ -155,7 +170,9 @@ async def accept(
 ) -> PartnershipRead:
     """The client's legal representative accepts a partner's invitation for this organization:
     full access (every product, billing optional) or limited access (the products listed), and
-    who pays."""
+    who pays; the terms may differ from what the partner asked. An organization has one
+    partner at a time (409 `partnership_exists`). Emits `partnership.started` to both
+    organizations."""
     partnership = await partners.accept(
         session,
         access.organization,
@@ -172,9 +189,10 @@ async def accept(
 @router.get("/{organization_id}/partnerships", response_model=Page[PartnershipRead])
 @declares(READ, *MANAGER_ERRORS, InvalidCursor)
 async def list_partnerships(
-    access: Manager, session: Session, page: Pagination, status: Status = "all"
+    access: Manager, session: Session, page: Pagination, status: ClientStatus = "all"
 ) -> dict[str, Any]:
-    """The partners that manage (or managed) this organization."""
+    """The partners that manage (or managed) this organization, newest first, with the access
+    each was granted. Legal representatives and administrators."""
     rows, cursor = await paginate(
         session,
         partners.partnerships_of(access.organization.id, status),
@@ -191,7 +209,9 @@ async def change_terms(
     access: LegalRepresentative,
     session: Session,
 ) -> PartnershipRead:
-    """The client changes its partner's access or the payment mode."""
+    """The client changes its partner's access or the payment mode (the whole terms are
+    sent); the partner's staff reach what the new terms allow from the next request. Legal
+    representatives of the client only; emits `partnership.updated` to both organizations."""
     partnership = await partners.get_client_partnership(
         session, access.organization.id, partnership_id, for_update=True
     )
@@ -214,7 +234,8 @@ async def end(
     partnership_id: uuid.UUID, access: LegalRepresentative, session: Session
 ) -> PartnershipRead:
     """The client ends the partnership, at any time and for free: the partner's staff lose
-    access at once."""
+    access at once and the client holds every access itself. Legal representatives of the
+    client only; emits `partnership.ended` to both organizations."""
     partnership = await partners.get_client_partnership(
         session, access.organization.id, partnership_id, for_update=True
     )

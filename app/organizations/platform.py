@@ -27,13 +27,15 @@ async def get_organization(
     )
 
 
-def with_vip_code(vip_code: str) -> Select[Organization]:
-    """The organization (none or one) a caller's VIP code identifies."""
-    return select(Organization).where(
-        Organization.vip_code == vip_code,
-        Organization.premium_support.is_(True),
-        Organization.deleted_at.is_(None),
-    )
+def organizations(*, vip_code: str | None = None) -> Select[Organization]:
+    """Every (not deleted) organization, or the one (none or one) a caller's VIP code
+    identifies."""
+    statement = select(Organization).where(Organization.deleted_at.is_(None))
+    if vip_code is not None:
+        statement = statement.where(
+            Organization.vip_code == vip_code, Organization.premium_support.is_(True)
+        )
+    return statement
 
 
 async def _new_vip_code(session: AsyncSession) -> str:

@@ -1,8 +1,8 @@
 """/v1/organizations/{organization_id}/products: what the organization owns."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Query, status
 
 from app.core.db import Session
 from app.core.pagination import InvalidCursor, Page, Pagination, page_of, paginate
@@ -47,9 +47,14 @@ async def _with_rights(
 )
 @declares(READ, *ACCESS_ERRORS, InvalidCursor)
 async def list_products(
-    access: Member, session: Session, page: Pagination, type: ProductType | None = None
+    access: Member,
+    session: Session,
+    page: Pagination,
+    type: Annotated[ProductType | None, Query(description="Only products of this type.")] = None,
 ) -> dict[str, Any]:
-    """The products the caller reaches, with what it may do with each; newest first."""
+    """The organization's products the caller reaches (all of them for legal representatives
+    and administrators, the granted ones for others), with what it may do with each; newest
+    first. Anyone with access to the organization."""
     rows, cursor = await paginate(
         session,
         products.products_of(access, type=type),
@@ -68,7 +73,7 @@ async def create_product(
     body: ProductCreate, access: Manager, session: Session
 ) -> ProductWithRights:
     """Adds a product (administrators and legal representatives), so rights can be granted on
-    it; ordering and renewals belong to billing."""
+    it; ordering and renewals belong to billing. Emits `product.created`."""
     product = await products.create(
         session, access.organization, type=body.type, name=body.name, by=access.actor
     )
@@ -80,6 +85,8 @@ async def create_product(
 async def read_product(
     product: VisibleProduct, access: Member, session: Session
 ) -> ProductWithRights:
+    """One product, with what the caller may do with it; 404 when the caller holds no right
+    on it. Anyone with access to the organization."""
     return await _with_rights(session, access, product)
 
 
@@ -87,7 +94,8 @@ async def read_product(
 @declares(WRITE, *MANAGER_ERRORS, ProductNotFound, ProductAlreadyLocked)
 async def lock(product: ManagedProduct, access: Manager, session: Session) -> ProductWithRights:
     """Locks the product's management: collaborators and externals lose `manage` on it until
-    an administrator or legal representative unlocks it. Members are e-mailed."""
+    an administrator or legal representative unlocks it. Legal representatives and
+    administrators; every member is e-mailed and `product.locked` is emitted."""
     await products.set_management_lock(session, access, product, locked=True, by=access.actor)
     return await _with_rights(session, access, product)
 
@@ -95,5 +103,8 @@ async def lock(product: ManagedProduct, access: Manager, session: Session) -> Pr
 @router.post("/{organization_id}/products/{product_id}/unlock")
 @declares(WRITE, *MANAGER_ERRORS, ProductNotFound, ProductNotLocked)
 async def unlock(product: ManagedProduct, access: Manager, session: Session) -> ProductWithRights:
+    """Unlocks the product's management: grants of `manage` apply again. Legal representatives
+    and administrators; every member is e-mailed and `product.unlocked` is emitted (409
+    `product_not_locked` when it was not locked)."""
     await products.set_management_lock(session, access, product, locked=False, by=access.actor)
     return await _with_rights(session, access, product)

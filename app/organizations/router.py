@@ -76,7 +76,8 @@ def my_organization(access: OrganizationAccess) -> MyOrganization:
 async def list_organizations(
     account: CurrentAccount, session: Session, page: Pagination
 ) -> dict[str, Any]:
-    """The organizations the caller belongs to, with its role in each."""
+    """The organizations the caller is a member of, newest first, with its role in each (not
+    those it reaches as partner or support staff). Any signed-in account."""
     rows, cursor = await paginate(
         session,
         details.organizations_of(account.id),
@@ -98,7 +99,9 @@ async def list_organizations(
 async def create_organization(
     body: OrganizationCreate, account: CurrentAccount, session: Session
 ) -> MyOrganization:
-    """Another organization, whose legal representative the caller is."""
+    """Creates another organization, whose legal representative the caller becomes; its
+    currency follows the address's country (CHF in Switzerland and Liechtenstein, EUR
+    elsewhere; CHF without an address). Emits `organization.created`."""
     organization = await service.create_organization(
         session,
         name=body.name,
@@ -118,6 +121,8 @@ async def create_organization(
 @organizations_router.get("/{organization_id}", operation_id="organizations-read")
 @declares(READ, *ACCESS_ERRORS)
 async def read_organization(access: Member) -> MyOrganization:
+    """The organization's details, with the caller's role in it and how it reaches it (as a
+    member, partner staff or support staff). Anyone with access to it; others get 404."""
     return my_organization(access)
 
 
@@ -126,8 +131,10 @@ async def read_organization(access: Member) -> MyOrganization:
 async def update_organization(
     body: OrganizationUpdate, access: LegalRepresentative, session: Session
 ) -> MyOrganization:
-    """Name, type, postal address (its country sets the currency: CHF in CH and LI, else EUR)
-    and phone; legal representatives only."""
+    """Changes the name, type, postal address (its country sets the currency: CHF in CH and LI,
+    else EUR) and phone; only the fields sent change. Legal representatives only. Emits
+    `organization.updated` when something changed; the name, type and address cannot be
+    removed (422 `field_required`)."""
     await details.update_details(
         session, access.organization, body.model_dump(exclude_unset=True), by=access.actor
     )
@@ -137,7 +144,9 @@ async def update_organization(
 @organizations_router.put("/{organization_id}/logo", status_code=NO_CONTENT)
 @declares(WRITE, *MANAGER_ERRORS, 400, 413, LogoTooLarge, LogoTypeNotSupported)
 async def set_logo(file: UploadFile, access: LegalRepresentative, session: Session) -> None:
-    """A PNG, JPEG or WebP image of at most 1 MiB."""
+    """Uploads or replaces the organization's logo (multipart `file`): a PNG, JPEG or WebP
+    image of at most 1 MiB (422 `logo_too_large` or `logo_type_not_supported` otherwise).
+    Legal representatives only."""
     data = await file.read(details.LOGO_MAX_BYTES + 1)
     await details.set_logo(session, access.organization, data, by=access.actor)
 
@@ -152,6 +161,8 @@ async def set_logo(file: UploadFile, access: LegalRepresentative, session: Sessi
 )
 @declares(READ)
 async def read_logo(access: Member, session: Session) -> Response:
+    """The logo image, in the type it was uploaded in; any member may read it (cached
+    privately for 5 minutes). 404 `logo_not_found` when there is none."""
     logo = await details.get_logo(session, access.organization.id)
     return Response(
         logo.data, media_type=logo.content_type, headers={"Cache-Control": "private, max-age=300"}
@@ -161,6 +172,7 @@ async def read_logo(access: Member, session: Session) -> Response:
 @organizations_router.delete("/{organization_id}/logo", status_code=NO_CONTENT)
 @declares(WRITE, *MANAGER_ERRORS, LogoNotFound)
 async def delete_logo(access: LegalRepresentative, session: Session) -> None:
+    """Removes the logo. Legal representatives only."""
     await details.remove_logo(session, access.organization, by=access.actor)
 
 
@@ -171,6 +183,9 @@ async def delete_logo(access: LegalRepresentative, session: Session) -> None:
 async def list_billing_addresses(
     access: BillingManager, session: Session, page: Pagination
 ) -> dict[str, Any]:
+    """The organization's extra billing addresses, newest first: one may be chosen per
+    renewal instead of the postal address. Whoever handles billing (legal representatives,
+    administrators, partner staff whose client included billing)."""
     rows, cursor = await paginate(
         session,
         details.billing_addresses_of(access.organization.id),
@@ -186,6 +201,8 @@ async def list_billing_addresses(
 async def add_billing_address(
     body: BillingAddressWrite, access: BillingManager, session: Session
 ) -> BillingAddressRead:
+    """Adds a billing address, which renewals may then be invoiced to (it changes only what is
+    printed: VAT follows the organization's seat). Whoever handles billing."""
     address = await details.add_billing_address(
         session, access.organization, body.model_dump(mode="json"), by=access.actor
     )
@@ -197,6 +214,7 @@ async def add_billing_address(
 async def read_billing_address(
     address_id: uuid.UUID, access: BillingManager, session: Session
 ) -> BillingAddressRead:
+    """One billing address. Whoever handles billing."""
     return BillingAddressRead.model_validate(
         await details.get_billing_address(session, access.organization.id, address_id)
     )
@@ -207,6 +225,8 @@ async def read_billing_address(
 async def replace_billing_address(
     address_id: uuid.UUID, body: BillingAddressWrite, access: BillingManager, session: Session
 ) -> BillingAddressRead:
+    """Replaces a billing address as a whole; invoices already issued keep the address they
+    were issued with. Whoever handles billing."""
     address = await details.get_billing_address(
         session, access.organization.id, address_id, for_update=True
     )
@@ -223,6 +243,8 @@ async def replace_billing_address(
 async def delete_billing_address(
     address_id: uuid.UUID, access: BillingManager, session: Session
 ) -> None:
+    """Deletes a billing address; invoices already issued keep the address they were issued
+    with. Whoever handles billing."""
     address = await details.get_billing_address(
         session, access.organization.id, address_id, for_update=True
     )
@@ -242,7 +264,9 @@ async def organization_activity(
     action: Annotated[
         str | None, Query(max_length=100, description="Action or prefix, e.g. `member.`")
     ] = None,
-    product_id: uuid.UUID | None = None,
+    product_id: Annotated[
+        uuid.UUID | None, Query(description="Entries about this product.")
+    ] = None,
     account_id: Annotated[
         uuid.UUID | None, Query(description="Entries about this account.")
     ] = None,
@@ -250,10 +274,12 @@ async def organization_activity(
     actor_organization_id: Annotated[
         uuid.UUID | None, Query(description="Entries made as this organization (a partner).")
     ] = None,
-    since: Instant | None = None,
-    until: Instant | None = None,
+    since: Annotated[Instant | None, Query(description="Entries made at or after then.")] = None,
+    until: Annotated[Instant | None, Query(description="Entries made before then.")] = None,
 ) -> dict[str, Any]:
-    """The organization's activity log: who did what, as whom, when; newest first."""
+    """The organization's activity log: who did what, as whom (the organization or a partner
+    acting for it), from which IP, when; newest first, filtered by the parameters given.
+    Legal representatives and administrators."""
     statement = activity.query(
         organization_id=access.organization.id,
         action=action,
@@ -274,7 +300,8 @@ async def organization_activity(
 @organizations_router.post("/{organization_id}/members/{account_id}/unlock", status_code=NO_CONTENT)
 @declares(WRITE, *MANAGER_ERRORS, MemberNotFound)
 async def unlock_member(account_id: uuid.UUID, access: Manager, session: Session) -> None:
-    """Unlocks a member's account locked after too many failed logins."""
+    """Unlocks a member's account locked after too many failed logins, so it can log in again.
+    Legal representatives and administrators."""
     await members.unlock_member(session, access.organization, account_id, by=access.actor)
 
 

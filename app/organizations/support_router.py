@@ -19,7 +19,9 @@ router = APIRouter(tags=["support"], route_class=AppRoute)
 @router.get("/{organization_id}/support", operation_id="support-read")
 @declares(READ, *MANAGER_ERRORS)
 async def read_support(access: Manager, session: Session) -> SupportInfo:
-    """The VIP code (with premium support) and the support access running, if any."""
+    """The organization's support status: whether it has premium support, its VIP code (to
+    give when calling support) and the support access running, if any. Legal representatives
+    and administrators."""
     organization = access.organization
     running = await support.active_grant(session, organization.id)
     return SupportInfo(
@@ -34,8 +36,10 @@ async def read_support(access: Manager, session: Session) -> SupportInfo:
 async def grant_access(
     body: SupportAccessCreate, access: Manager, session: Session
 ) -> SupportAccessRead:
-    """Lets support staff reach the organization's products for `hours` (replacing an access
-    still running)."""
+    """Lets platform support staff reach the organization and its products for `hours`
+    (replacing an access still running), e.g. while they handle a problem. Legal
+    representatives and administrators; recorded in the activity log and emits
+    `support_access.granted`."""
     created = await support.grant(
         session, access.organization, hours=body.hours, reason=body.reason, by=access.actor
     )
@@ -45,6 +49,8 @@ async def grant_access(
 @router.get("/{organization_id}/support-access", response_model=Page[SupportAccessRead])
 @declares(READ, *MANAGER_ERRORS, InvalidCursor)
 async def list_access(access: Manager, session: Session, page: Pagination) -> dict[str, Any]:
+    """Every support access the organization gave, running or ended, newest first. Legal
+    representatives and administrators."""
     rows, cursor = await paginate(
         session,
         support.grants_of(access.organization.id),
@@ -58,6 +64,8 @@ async def list_access(access: Manager, session: Session, page: Pagination) -> di
 async def revoke_access(
     grant_id: uuid.UUID, access: Manager, session: Session
 ) -> SupportAccessRead:
-    """Ends support staff access now."""
+    """Ends a support access now: support staff lose their access from the next request (409
+    `support_access_ended` when it already expired or was revoked). Legal representatives and
+    administrators; emits `support_access.revoked`."""
     revoked = await support.revoke(session, access.organization, grant_id, by=access.actor)
     return support.support_access_read(revoked)

@@ -39,7 +39,6 @@ from app.webhooks.models import (
 )
 from app.webhooks.schemas import (
     EventType,
-    EventTypeList,
     WebhookAttemptRead,
     WebhookDeliveryRead,
     WebhookEvent,
@@ -75,13 +74,14 @@ def delivery_read(delivery: WebhookDelivery) -> WebhookDeliveryRead:
     return read
 
 
-@router.get("/webhooks/event-types")
+@router.get("/webhooks/event-types", response_model=Page[EventType])
 @declares(PUBLIC)
-async def list_event_types() -> EventTypeList:
-    """Every event type the service sends (public): what subscriptions and the feed filter on."""
-    return EventTypeList(
-        data=[EventType(type=name, description=text) for name, text in sorted(EVENT_TYPES.items())]
-    )
+async def list_event_types() -> dict[str, Any]:
+    """Every event type the service sends, in alphabetical order: what subscriptions and the
+    feed filter on. Public (no token). The whole catalogue is one page: `next_cursor` is
+    always null and `has_more` false."""
+    types = [EventType(type=name, description=text) for name, text in sorted(EVENT_TYPES.items())]
+    return page_of(types, None)
 
 
 @router.get("/organizations/{organization_id}/events", response_model=Page[WebhookEvent])
@@ -134,7 +134,9 @@ async def create_subscription(
     after 5 s, 5 min, 30 min, 2 h, 5 h, 10 h, 14 h, 20 h and 24 h (plus jitter), or after
     `Retry-After` on 429 and 503, then marked failed. `410 Gone` disables the subscription, and
     so do five days without a successful delivery (the managers are e-mailed).
-    Only event types the caller may read whole can be named (403 `event_type_not_readable`)."""
+    Legal representatives and administrators; a token needs `webhooks:manage`. Only event types
+    the caller may read whole can be named (403 `event_type_not_readable`); an organization has
+    at most 100 subscriptions (409 `webhook_subscription_limit_reached`)."""
     visibility.require_readable(access, body.event_types)
     subscription, secret = await service.create_subscription(
         session,
@@ -154,6 +156,9 @@ async def create_subscription(
 @router.get(SUBSCRIPTIONS, response_model=Page[WebhookSubscriptionRead])
 @declares(MANAGE, InvalidCursor, *_MANAGER, 422)
 async def list_subscriptions(access: Manager, session: Session, page: Pagination) -> dict[str, Any]:
+    """The organization's webhook subscriptions, newest first, active, paused and disabled
+    alike (never their secrets). Legal representatives and administrators; a token needs
+    `webhooks:manage`."""
     rows, next_cursor = await paginate(
         session,
         service.subscriptions_of(access.organization.id),
@@ -165,6 +170,8 @@ async def list_subscriptions(access: Manager, session: Session, page: Pagination
 @router.get(SUBSCRIPTION, response_model=WebhookSubscriptionRead)
 @declares(MANAGE, *_SUBSCRIPTION, 422)
 async def get_subscription(subscription: ManagedSubscription) -> WebhookSubscription:
+    """One subscription, with why and since when it is disabled or failing, if it is (never its
+    secret). Legal representatives and administrators; a token needs `webhooks:manage`."""
     return subscription
 
 
@@ -181,7 +188,9 @@ async def update_subscription(
     settings: AppSettings,
 ) -> WebhookSubscription:
     """Changes the fields sent; `active: false` pauses (waiting retries end as failed),
-    `active: true` re-enables a disabled subscription."""
+    `active: true` re-enables a disabled subscription. Legal representatives and
+    administrators; new event types must be ones the caller may read whole (403
+    `event_type_not_readable`), a target URL must be allowed (422 `webhook_target_not_allowed`)."""
     if body.event_types is not None:
         visibility.require_readable(access, body.event_types)
     return await service.update_subscription(
@@ -199,7 +208,8 @@ async def update_subscription(
 async def delete_subscription(
     subscription: LockedSubscription, by: ManagerActor, session: Session
 ) -> None:
-    """Unsubscribes: nothing more is sent to the URL, pending deliveries included."""
+    """Unsubscribes: nothing more is sent to the URL, pending deliveries included, and its
+    delivery log goes with it. Legal representatives and administrators."""
     await service.delete_subscription(session, subscription, by=by)
 
 
@@ -208,7 +218,9 @@ async def delete_subscription(
 async def rotate_secret(
     subscription: LockedSubscription, by: ManagerActor, session: Session
 ) -> WebhookSecret:
-    """A new secret (shown once); for 24 hours deliveries carry a signature with each."""
+    """A new signing secret (shown once in the answer, never again); for 24 hours deliveries
+    carry two signatures, one with each secret, so the receiver can switch without losing
+    events. Legal representatives and administrators."""
     secret, previous_expires_at = await service.rotate_secret(session, subscription, by=by)
     return WebhookSecret(secret=secret, previous_secret_expires_at=previous_expires_at)
 
@@ -219,8 +231,14 @@ async def list_deliveries(
     subscription: ManagedSubscription,
     session: Session,
     page: Pagination,
-    delivery_status: Annotated[DeliveryStatus | None, Query(alias="status")] = None,
+    delivery_status: Annotated[
+        DeliveryStatus | None,
+        Query(alias="status", description="Only the deliveries in this status."),
+    ] = None,
 ) -> dict[str, Any]:
+    """The subscription's deliveries (one per event sent to it), newest first, each with its
+    status, attempt count and next attempt; filter by `status` to find the failed ones to
+    redeliver. Legal representatives and administrators."""
     rows, next_cursor = await paginate(
         session,
         service.deliveries_of(subscription.id, status=delivery_status),
@@ -235,9 +253,13 @@ async def list_attempts(
     subscription: ManagedSubscription,
     session: Session,
     page: Pagination,
-    delivery_id: uuid.UUID | None = None,
+    delivery_id: Annotated[
+        uuid.UUID | None, Query(description="Only the attempts of this delivery.")
+    ] = None,
 ) -> dict[str, Any]:
-    """The delivery log: every request made, newest first, with its answer or error."""
+    """The delivery log: every request made to the subscription's URL, newest first, with its
+    HTTP status, duration and the start of the answer, or why none came. Legal representatives
+    and administrators."""
     rows, next_cursor = await paginate(
         session,
         service.attempts_of(subscription.id, delivery_id=delivery_id),
@@ -252,7 +274,8 @@ async def redeliver_event(
     event_id: uuid.UUID, subscription: ManagedSubscription, by: ManagerActor, session: Session
 ) -> WebhookDeliveryRead:
     """Sends one of the organization's events to this subscription again, from a fresh retry
-    schedule (with the same `webhook-id`)."""
+    schedule (with the same `webhook-id`, so a receiver that deduplicates ignores a copy it
+    already handled). 404 `event_not_found` when the event is not the organization's."""
     delivery = await service.redeliver_event(session, subscription, event_id=event_id, by=by)
     return delivery_read(delivery)
 
@@ -265,7 +288,9 @@ async def redeliver_failed(
     by: ManagerActor,
     session: Session,
 ) -> WebhookRedeliveryCount:
-    """Queues again every delivery of this subscription that failed, created since a date."""
+    """Queues again every delivery of this subscription that failed, created since `since`,
+    each from a fresh retry schedule; answers how many were queued. Legal representatives and
+    administrators."""
     queued = await service.redeliver_failed(session, subscription, since=body.since, by=by)
     return WebhookRedeliveryCount(queued=queued)
 

@@ -18,20 +18,22 @@ class EventType(Schema):
         description="The event type, as sent in `type` and `webhook-id`'s event.",
         json_schema_extra={"enum": _TYPE_ENUM},
     )
-    description: str
-
-
-class EventTypeList(Schema):
-    data: list[EventType]
+    description: str = Field(description="When the event is sent.", examples=["An order was paid."])
 
 
 class WebhookEvent(Schema):
     """An event as delivered to subscriptions and as listed by the polling feed."""
 
     id: uuid.UUID = Field(description="Stable: the same in the feed and in `webhook-id`.")
-    type: str = Field(description="One of the types GET /v1/webhooks/event-types lists.")
+    type: str = Field(
+        description="One of the types GET /v1/webhooks/event-types lists.",
+        examples=["order.paid"],
+    )
     timestamp: datetime = Field(description="When the change happened.")
-    organization_id: uuid.UUID | None
+    organization_id: uuid.UUID | None = Field(
+        description="The organization the event belongs to (null only for an event of no "
+        "organization, never delivered to a subscription)."
+    )
     data: dict[str, Any] = Field(
         description="The object, in the representation the REST API returns for it."
     )
@@ -41,7 +43,10 @@ _EVENT_TYPES_FIELD = Field(
     min_length=1,
     max_length=50,
     description=f"{PATTERN_DESCRIPTION} The types: GET /v1/webhooks/event-types.",
+    examples=[["order.*", "invoice.paid"]],
 )
+TARGET_URL_EXAMPLES = ["https://hooks.theatre-du-lac.ch/manager"]
+SUBSCRIPTION_DESCRIPTION_EXAMPLES = ["Commandes vers la comptabilité"]
 
 
 class WebhookSubscriptionCreate(Schema):
@@ -49,31 +54,67 @@ class WebhookSubscriptionCreate(Schema):
         min_length=1,
         max_length=2000,
         description="Where events are POSTed: https in production, never a private address.",
+        examples=TARGET_URL_EXAMPLES,
     )
     event_types: list[EventTypePattern] = _EVENT_TYPES_FIELD
-    description: str | None = Field(default=None, max_length=500)
-    active: bool = True
+    description: str | None = Field(
+        default=None,
+        max_length=500,
+        description="A note for the organization's managers: what the receiver does.",
+        examples=SUBSCRIPTION_DESCRIPTION_EXAMPLES,
+    )
+    active: bool = Field(
+        default=True, description="False: created paused, nothing is sent until it is active."
+    )
 
 
 class WebhookSubscriptionUpdate(Schema):
     """Only the fields sent change; `active: true` re-enables a disabled subscription."""
 
-    target_url: Omittable[str] = Field(default=None, min_length=1, max_length=2000)
-    event_types: Omittable[list[EventTypePattern]] = Field(
-        default=None, min_length=1, max_length=50, description=PATTERN_DESCRIPTION
+    target_url: Omittable[str] = Field(
+        default=None,
+        min_length=1,
+        max_length=2000,
+        description="Where events are POSTed: https in production, never a private address.",
+        examples=TARGET_URL_EXAMPLES,
     )
-    description: str | None = Field(default=None, max_length=500)
-    active: Omittable[bool] = None
+    event_types: Omittable[list[EventTypePattern]] = Field(
+        default=None,
+        min_length=1,
+        max_length=50,
+        description=PATTERN_DESCRIPTION,
+        examples=[["order.*", "invoice.paid"]],
+    )
+    description: str | None = Field(
+        default=None,
+        max_length=500,
+        description="Null removes the note.",
+        examples=SUBSCRIPTION_DESCRIPTION_EXAMPLES,
+    )
+    active: Omittable[bool] = Field(
+        default=None,
+        description="False pauses it (waiting retries end as failed); true resumes it, or "
+        "re-enables it after it was disabled.",
+    )
 
 
 class WebhookSubscriptionRead(Schema):
     id: uuid.UUID
     organization_id: uuid.UUID
-    target_url: str
-    event_types: list[str]
-    description: str | None
-    active: bool
-    disabled_at: datetime | None
+    target_url: str = Field(description="Where events are POSTed.", examples=TARGET_URL_EXAMPLES)
+    event_types: list[str] = Field(
+        description=f"What is sent, each pattern being: {PATTERN_DESCRIPTION}",
+        examples=[["order.*", "invoice.paid"]],
+    )
+    description: str | None = Field(
+        description="The managers' note, if any.", examples=SUBSCRIPTION_DESCRIPTION_EXAMPLES
+    )
+    active: bool = Field(
+        description="False while paused or disabled (see `disabled_reason`): nothing is sent."
+    )
+    disabled_at: datetime | None = Field(
+        description="When the service disabled it (`disabled_reason`); null otherwise."
+    )
     disabled_reason: DisabledReason | None = Field(
         description="`gone`: the receiver answered 410; `failing`: five days of failures."
     )
@@ -109,14 +150,22 @@ class WebhookDeliveryRead(Schema):
     id: uuid.UUID
     subscription_id: uuid.UUID
     event_id: uuid.UUID
-    event_type: str
-    status: DeliveryStatus
+    event_type: str = Field(description="The event's type.", examples=["order.paid"])
+    status: DeliveryStatus = Field(
+        description="`pending` (waiting for its next attempt), `succeeded` (a 2xx answer) or "
+        "`failed` (every retry used, or ended when the subscription was paused or disabled)."
+    )
     attempts: int = Field(description="Attempts in the current retry schedule.")
     next_attempt_at: datetime | None = Field(description="Null once succeeded or failed.")
-    last_attempt_at: datetime | None
-    last_status_code: int | None
-    last_error: str | None
-    delivered_at: datetime | None
+    last_attempt_at: datetime | None = Field(description="Null before the first attempt.")
+    last_status_code: int | None = Field(
+        description="The HTTP status the receiver last answered; null when it did not answer."
+    )
+    last_error: str | None = Field(
+        description="Why the last attempt failed, if it did.",
+        examples=["HTTP 503", "No response within 15 s."],
+    )
+    delivered_at: datetime | None = Field(description="When a 2xx answer was received.")
     created_at: datetime
 
 
@@ -124,11 +173,16 @@ class WebhookAttemptRead(Schema):
     id: uuid.UUID
     delivery_id: uuid.UUID
     event_id: uuid.UUID
-    event_type: str
-    target_url: str
-    succeeded: bool
-    status_code: int | None
-    duration_ms: int
+    event_type: str = Field(description="The event's type.", examples=["order.paid"])
+    target_url: str = Field(
+        description="Where the request went (the subscription's URL at that time).",
+        examples=TARGET_URL_EXAMPLES,
+    )
+    succeeded: bool = Field(description="A 2xx answer was received.")
+    status_code: int | None = Field(
+        description="The HTTP status answered; null when no answer came."
+    )
+    duration_ms: int = Field(description="How long the request took, in milliseconds.")
     response_excerpt: str | None = Field(description="The first kilobyte of the response body.")
     error: str | None = Field(description="Why no response was received (timeout, refused…).")
     created_at: datetime
@@ -139,4 +193,4 @@ class WebhookRedeliverFailed(Schema):
 
 
 class WebhookRedeliveryCount(Schema):
-    queued: int
+    queued: int = Field(description="How many failed deliveries were queued again.")

@@ -30,7 +30,10 @@ async def grant(
 async def my_rights(client: httpx.AsyncClient, roster: Roster, user: User) -> dict[str, list[str]]:
     response = await client.get(url(roster.organization_id, "/my-rights"), headers=user.headers)
     assert response.status_code == 200, response.text
-    return {row["product_id"]: row["rights"] for row in response.json()}
+    page = response.json()
+    assert page["next_cursor"] is None
+    assert page["has_more"] is False
+    return {row["product_id"]: row["rights"] for row in page["data"]}
 
 
 async def test_a_collaborator_cannot_grant_rights(client: httpx.AsyncClient, db: Database) -> None:
@@ -153,7 +156,18 @@ async def test_a_member_holds_the_union_of_its_own_and_its_teams_rights_from_the
         url(roster.organization_id, f"/members/{member.account_id}/rights"),
         headers=roster.legal.headers,
     )
-    assert listed.json()[0]["rights"] == ["use", "sell", "check"]
+    assert listed.json() == {
+        "data": [
+            {
+                "product_id": str(office.id),
+                "product_name": "Theatre",
+                "product_type": "ticket_office",
+                "rights": ["use", "sell", "check"],
+            }
+        ],
+        "next_cursor": None,
+        "has_more": False,
+    }
 
     removed = await client.delete(
         url(roster.organization_id, f"/teams/{team_id}/members/{member.account_id}"),

@@ -1,6 +1,6 @@
 """Support: the VIP code of premium support, and time-boxed access for platform support staff."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import httpx
 import time_machine
@@ -12,6 +12,7 @@ from tests.organizations.helpers import (
     add_product,
     make_platform_staff,
     organization_with_roles,
+    set_organization,
     url,
 )
 
@@ -42,7 +43,25 @@ async def test_premium_support_gives_a_vip_code_that_staff_look_up(
     found = await client.get(
         "/v1/platform/organizations", params={"vip_code": code}, headers=staff.headers
     )
-    assert [o["id"] for o in found.json()] == [str(roster.organization_id)]
+    assert found.json() == {
+        "data": [
+            {
+                "id": str(roster.organization_id),
+                "name": found.json()["data"][0]["name"],
+                "is_partner": False,
+                "is_affiliate": False,
+                "premium_support": True,
+                "vip_code": code,
+                "created_at": found.json()["data"][0]["created_at"],
+            }
+        ],
+        "next_cursor": None,
+        "has_more": False,
+    }
+    unknown = await client.get(
+        "/v1/platform/organizations", params={"vip_code": "0000000000"}, headers=staff.headers
+    )
+    assert unknown.json()["data"] == []
     assert (
         await client.get(
             "/v1/platform/organizations", params={"vip_code": code}, headers=roster.admin.headers
@@ -53,6 +72,41 @@ async def test_premium_support_gives_a_vip_code_that_staff_look_up(
             url(roster.organization_id, "/support"), headers=roster.collaborator.headers
         )
     ).status_code == 403
+
+
+async def test_platform_staff_page_through_every_organization_newest_first(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    staff = await signed_in_user(client, db)
+    await make_platform_staff(db, staff)
+    users = [await signed_in_user(client, db) for _ in range(3)]
+    # Later than anything else in the database, so that these three open the list.
+    future = datetime(2100, 1, 1, tzinfo=UTC)
+    for offset, user in enumerate(users):
+        await set_organization(
+            db, user.organization_id, created_at=future + timedelta(seconds=offset)
+        )
+
+    first = await client.get(
+        "/v1/platform/organizations", params={"limit": 2}, headers=staff.headers
+    )
+    assert first.status_code == 200, first.text
+    assert [o["id"] for o in first.json()["data"]] == [
+        str(users[2].organization_id),
+        str(users[1].organization_id),
+    ]
+    assert first.json()["has_more"] is True
+    second = await client.get(
+        "/v1/platform/organizations",
+        params={"limit": 2, "cursor": first.json()["next_cursor"]},
+        headers=staff.headers,
+    )
+    assert second.json()["data"][0]["id"] == str(users[0].organization_id)
+    bad = await client.get(
+        "/v1/platform/organizations", params={"cursor": "nope"}, headers=staff.headers
+    )
+    assert bad.status_code == 400
+    assert bad.json()["code"] == "invalid_cursor"
 
 
 async def test_support_staff_reach_the_products_until_the_access_expires(

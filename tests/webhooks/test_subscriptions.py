@@ -19,6 +19,9 @@ async def test_event_types_are_listed_publicly_and_in_the_openapi_document(
     assert response.status_code == 200
     listed = {item["type"]: item["description"] for item in response.json()["data"]}
     assert listed == EVENT_TYPES
+    assert [item["type"] for item in response.json()["data"]] == sorted(EVENT_TYPES)
+    assert response.json()["next_cursor"] is None
+    assert response.json()["has_more"] is False
     document = (await client.get("/openapi.json")).json()
     enum = document["components"]["schemas"]["EventType"]["properties"]["type"]["enum"]
     assert set(enum) == set(EVENT_TYPES)

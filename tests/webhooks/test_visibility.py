@@ -65,7 +65,8 @@ async def _reads(
     }
     rights = await client.get(url(organization_id, "/my-rights"), headers=user.headers)
     if rights.status_code == 200 and any(
-        row["product_id"] == str(office) and "check" in row["rights"] for row in rights.json()
+        row["product_id"] == str(office) and "check" in row["rights"]
+        for row in rights.json()["data"]
     ):
         readable.add("ticket_control")
     return readable
