@@ -30,6 +30,8 @@ from app.organizations.types import (
 
 class Organization(IdMixin, TimestampMixin, Base):
     __tablename__ = "organizations"
+    # Platform staff page through every organization, newest first.
+    __table_args__ = (Index("ix_organizations_created", "created_at", "id"),)
 
     name: Mapped[str] = mapped_column(String(200))
     kind: Mapped[OrganizationKind] = mapped_column(String(20), default=OrganizationKind.private)
