@@ -1006,7 +1006,7 @@ class SubscriptionRead(Schema):
     )
     status: SubscriptionStatus = Field(
         description="active, expired (not renewed), redemption (a domain that can still be "
-        "restored for a fee), or released."
+        "restored for a fee), released, or ended (given up, its paid period over)."
     )
     expires_at: datetime = Field(description="End of the period paid for.")
     auto_renew: bool = Field(
