@@ -188,3 +188,30 @@ class TransferNotFound(NotFound):
 
 class TransferAlreadyAssigned(Conflict):
     code = "bank_transfer_already_assigned"
+
+
+# Giving up products, renewing a selection, domain transfers
+
+
+class NotGivenUp(Conflict):
+    code = "product_not_given_up"
+
+
+class AlreadyGivenUp(Conflict):
+    code = "product_already_given_up"
+
+
+class RenewalAlreadyInvoiced(Conflict):
+    code = "renewal_already_invoiced"
+
+
+class DomainTransferNotFound(NotFound):
+    code = "domain_transfer_not_found"
+
+
+class DomainTransferNotFailed(Conflict):
+    code = "domain_transfer_not_failed"
+
+
+class PremiumSupportHeld(Conflict):
+    code = "premium_support_already_held"

@@ -11,9 +11,12 @@ from datetime import datetime
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.activity.types import Actor
 from app.billing.models import (
     PERIOD_MONTHS,
     BillingPeriod,
+    DomainTransfer,
+    DomainTransferStatus,
     Invoice,
     InvoiceLine,
     LineKind,
@@ -82,6 +85,8 @@ async def on_invoice_paid(session: AsyncSession, invoice: Invoice) -> None:
             await apply_renewal(session, line.product_id, line.period_start)
         elif line.kind == LineKind.upgrade:
             await _upgrade(session, line)
+        elif line.kind == LineKind.domain_transfer:
+            await _start_transfer(session, invoice, line)
     if invoice.order_id is not None:
         await session.execute(
             update(Order)
@@ -119,6 +124,42 @@ async def _create_products(session: AsyncSession, invoice: Invoice, line: Invoic
         )
         session.add(subscription)
         await session.flush()
+        await sync_premium_support(session, subscription, enabled=True)
+
+
+async def _start_transfer(session: AsyncSession, invoice: Invoice, line: InvoiceLine) -> None:
+    """A paid domain transfer starts; the domain product appears once the registry completes
+    it (``domain_transfers.record_outcome``)."""
+    assert line.plan_id is not None
+    data = line.fulfilment
+    session.add(
+        DomainTransfer(
+            organization_id=invoice.beneficiary_organization_id,
+            invoice_id=invoice.id,
+            invoice_line_id=line.id,
+            plan_id=line.plan_id,
+            domain_name=data["product_name"],
+            auth_code=data["auth_code"],
+            status=DomainTransferStatus.pending,
+            attempts=1,
+            auto_renew=bool(data.get("auto_renew", True)),
+            renewal_warranty=bool(data.get("renewal_warranty", False)),
+        )
+    )
+    await session.flush()
+
+
+async def sync_premium_support(
+    session: AsyncSession, subscription: Subscription, *, enabled: bool
+) -> None:
+    """A premium support product gives its organization premium support (and a VIP code) while
+    it runs, and takes it away when it ends."""
+    plan = await session.get(Plan, subscription.plan_id)
+    if plan is None or plan.product_type != ProductType.premium_support:
+        return
+    await organizations.set_premium_support(
+        session, subscription.organization_id, enabled=enabled, by=Actor.system()
+    )
 
 
 async def apply_renewal(
@@ -136,7 +177,7 @@ async def apply_renewal(
         select(Subscription).where(Subscription.product_id == product_id).with_for_update()
     )
     assert subscription is not None
-    if subscription.status == SubscriptionStatus.released:
+    if subscription.status in (SubscriptionStatus.released, SubscriptionStatus.ended):
         return False
     renewal.applied_at = clock.now()
     subscription.expires_at = max(subscription.expires_at, renewal.period_end)
@@ -149,6 +190,7 @@ async def apply_renewal(
         await organizations.set_product_status(
             session, subscription.product_id, ProductStatus.active
         )
+        await sync_premium_support(session, subscription, enabled=True)
     subscription.updated_at = clock.now()
     await session.flush()
     await emit_renewed(session, subscription)

@@ -72,6 +72,7 @@ async def send_renewal_reminders(sessionmaker: async_sessionmaker[AsyncSession])
                 .where(
                     Subscription.status == SubscriptionStatus.active,
                     Subscription.auto_renew.is_(False),
+                    Subscription.given_up_at.is_(None),
                     Subscription.expires_at > now,
                     or_(
                         and_(

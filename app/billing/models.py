@@ -171,6 +171,8 @@ class CartItem(IdMixin, Base):
     product_name: Mapped[str] = mapped_column(String(200))
     auto_renew: Mapped[bool] = mapped_column(default=True)
     renewal_warranty: Mapped[bool] = mapped_column(default=False)
+    transfer_auth_code: Mapped[str | None] = mapped_column(String(500))
+    """A domain transferred in from another registrar: its authorization code, encrypted."""
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
@@ -291,6 +293,7 @@ class LineKind(StrEnum):
     upgrade = "upgrade"
     restore = "restore"
     renewal_warranty = "renewal_warranty"
+    domain_transfer = "domain_transfer"
     correction = "correction"
     ticket = "ticket"
     ticket_insurance = "ticket_insurance"
@@ -506,6 +509,8 @@ class SubscriptionStatus(StrEnum):
     expired = "expired"
     redemption = "redemption"
     released = "released"
+    ended = "ended"
+    """Given up: the paid period is over and the product is gone."""
 
 
 class Subscription(TimestampMixin, Base):
@@ -538,6 +543,8 @@ class Subscription(TimestampMixin, Base):
     reminded_for: Mapped[datetime | None]
     """The ``expires_at`` whose reminder was sent (one reminder per period)."""
     redemption_ends_at: Mapped[datetime | None]
+    given_up_at: Mapped[datetime | None]
+    """When the organization gave the product up: it ends at ``expires_at``, unrenewed."""
 
 
 class Renewal(IdMixin, Base):
@@ -555,6 +562,49 @@ class Renewal(IdMixin, Base):
     invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("billing_invoices.id"))
     applied_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class DomainTransferStatus(StrEnum):
+    pending = "pending"
+    failed = "failed"
+    completed = "completed"
+
+
+class DomainTransfer(IdMixin, TimestampMixin, Base):
+    """A domain moving in from another registrar, paid once by its invoice line: a failed
+    attempt is relaunched on the same payment. The domain product exists once it completes."""
+
+    __tablename__ = "billing_domain_transfers"
+    __table_args__ = (
+        Index("ix_billing_domain_transfers_organization", "organization_id", "created_at", "id"),
+        Index(
+            "ix_billing_domain_transfers_pending",
+            "created_at",
+            postgresql_where=text("status = 'pending'"),
+        ),
+        UniqueConstraint("invoice_line_id"),
+        CheckConstraint("attempts >= 1", name="attempts_positive"),
+    )
+
+    organization_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("organizations.id"))
+    invoice_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("billing_invoices.id"))
+    invoice_line_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("billing_invoice_lines.id"))
+    plan_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("billing_plans.id"))
+    domain_name: Mapped[str] = mapped_column(String(200))
+    auth_code: Mapped[str] = mapped_column(String(500))
+    """The authorization code from the losing registrar, encrypted at rest."""
+    status: Mapped[DomainTransferStatus] = mapped_column(
+        String(20), default=DomainTransferStatus.pending
+    )
+    attempts: Mapped[int] = mapped_column(default=1)
+    failure_reason: Mapped[str | None] = mapped_column(String(300))
+    failed_at: Mapped[datetime | None]
+    completed_at: Mapped[datetime | None]
+    product_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organizations_products.id", ondelete="SET NULL")
+    )
+    auto_renew: Mapped[bool] = mapped_column(default=True)
+    renewal_warranty: Mapped[bool] = mapped_column(default=False)
 
 
 class Counter(Base):

@@ -19,6 +19,7 @@ from app.billing.errors import (
     OrderNotFound,
     PlanNotFound,
     PlanNotOrderable,
+    PremiumSupportHeld,
     PromoCodeAlreadyUsed,
     PromoCodeExpired,
     PromoCodeInvalid,
@@ -46,10 +47,13 @@ from app.billing.schemas import CartItemCreate, Checkout, OrderRead
 from app.core import clock
 from app.core.db import one_or_raise
 from app.core.money import scale
+from app.core.security.encryption import encrypt
 from app.events.service import emit
 from app.organizations import service as organizations
+from app.organizations.types import ProductType
 
 RENEWAL_WARRANTY_PLAN = "renewal_warranty"
+TRANSFER_CODE_PURPOSE = "billing.domain-transfer-code"
 
 
 def cart_of(organization_id: uuid.UUID) -> Select[CartItem]:
@@ -66,6 +70,12 @@ async def add_to_cart(
     plan = await catalog.get_plan(session, body.plan_code, for_sale=True)
     if plan.kind != PlanKind.product or plan.product_type is None:
         raise PlanNotOrderable("Options are chosen on a product, not ordered alone.")
+    if body.transfer_auth_code is not None and (
+        plan.product_type != ProductType.domain or body.quantity != 1
+    ):
+        raise PlanNotOrderable("Only one domain at a time is transferred in, with its code.")
+    if plan.product_type == ProductType.premium_support:
+        await _require_no_premium_support(session, organization_id, body.quantity)
     item = CartItem(
         organization_id=organization_id,
         plan_id=plan.id,
@@ -74,10 +84,33 @@ async def add_to_cart(
         product_name=body.product_name,
         auto_renew=body.auto_renew,
         renewal_warranty=body.renewal_warranty,
+        transfer_auth_code=(
+            encrypt(body.transfer_auth_code, purpose=TRANSFER_CODE_PURPOSE)
+            if body.transfer_auth_code is not None
+            else None
+        ),
     )
     session.add(item)
     await session.flush()
     return item
+
+
+async def _require_no_premium_support(
+    session: AsyncSession, organization_id: uuid.UUID, quantity: int
+) -> None:
+    """Premium support is one product per organization."""
+    held = await session.scalar(
+        select(func.count())
+        .select_from(Subscription)
+        .join(Plan, Plan.id == Subscription.plan_id)
+        .where(
+            Subscription.organization_id == organization_id,
+            Subscription.status.in_([SubscriptionStatus.active, SubscriptionStatus.expired]),
+            Plan.product_type == ProductType.premium_support,
+        )
+    )
+    if quantity != 1 or held:
+        raise PremiumSupportHeld("An organization holds one premium support product at most.")
 
 
 async def remove_from_cart(
@@ -131,6 +164,10 @@ async def _priced_cart(
         ordered_per_type[plan.product_type] = (
             ordered_per_type.get(plan.product_type, 0) + item.quantity
         )
+    if ProductType.premium_support in ordered_per_type:
+        await _require_no_premium_support(
+            session, organization_id, ordered_per_type[ProductType.premium_support]
+        )
     as_partner = pricing == partners.Pricing.partner_price
     with_cashback = pricing == partners.Pricing.public_with_cashback
     lines: list[_Line] = []
@@ -147,8 +184,16 @@ async def _priced_cart(
         lines.append(
             _Line(
                 invoices.DraftLine(
-                    kind=LineKind.new_product,
-                    description=f"{plan.name}: {item.product_name} ({item.period})",
+                    kind=(
+                        LineKind.new_product
+                        if item.transfer_auth_code is None
+                        else LineKind.domain_transfer
+                    ),
+                    description=(
+                        f"{plan.name}: {item.product_name} ({item.period})"
+                        if item.transfer_auth_code is None
+                        else f"{plan.name}: transfer of {item.product_name} ({item.period})"
+                    ),
                     unit_price_minor=unit,
                     quantity=item.quantity,
                     partner_discount_minor=price.partner_discount_minor,
@@ -160,6 +205,11 @@ async def _priced_cart(
                         "product_name": item.product_name,
                         "auto_renew": item.auto_renew,
                         "renewal_warranty": item.renewal_warranty,
+                        **(
+                            {"auth_code": item.transfer_auth_code}
+                            if item.transfer_auth_code is not None
+                            else {}
+                        ),
                     },
                 ),
                 plan,

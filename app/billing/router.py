@@ -9,14 +9,17 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from app.accounts.deps import require_scope
 from app.accounts.errors import InsufficientScope
-from app.billing import invoices, ledger, orders, payments, subscriptions
+from app.billing import domain_transfers, invoices, ledger, orders, payments, subscriptions
 from app.billing.deps import Billing
 from app.billing.errors import (
     PROMO_CODE_ERRORS,
+    AlreadyGivenUp,
     AmountTooHigh,
     CardExpired,
     CartEmpty,
     CartItemNotFound,
+    DomainTransferNotFailed,
+    DomainTransferNotFound,
     DowngradeRefused,
     FreeGrantInvalid,
     InsufficientBalance,
@@ -25,6 +28,7 @@ from app.billing.errors import (
     InvoiceNotFound,
     InvoiceNotPayable,
     NoCardProfile,
+    NotGivenUp,
     NotRenewable,
     OrderNotCancellable,
     OrderNotFound,
@@ -33,13 +37,16 @@ from app.billing.errors import (
     PlanNotCompatible,
     PlanNotFound,
     PlanNotOrderable,
+    PremiumSupportHeld,
     PriceNotFound,
     ProfileNotFound,
+    RenewalAlreadyInvoiced,
     RenewalInProgress,
     SubscriptionNotFound,
 )
 from app.billing.fulfilment import subscription_read
 from app.billing.models import (
+    DomainTransfer,
     InvoiceStatus,
     Subscription,
 )
@@ -47,6 +54,8 @@ from app.billing.schemas import (
     CartItemCreate,
     CartItemRead,
     Checkout,
+    DomainTransferRead,
+    DomainTransferRelaunch,
     InvoicePaid,
     InvoicePaymentCreate,
     InvoiceRead,
@@ -61,6 +70,9 @@ from app.billing.schemas import (
     PrepaidEntryRead,
     Proforma,
     ProformaRequest,
+    RenewalSelection,
+    RenewalWarrantyChange,
+    RenewalWarrantyChanged,
     SubscriptionRead,
     SubscriptionUpdate,
     TopUpCreate,
@@ -118,12 +130,14 @@ async def list_cart(billing: Billing, session: Session, page: Pagination) -> dic
 
 
 @router.post("/cart/items", status_code=CREATED)
-@declares(write_scope, *ACCESS_ERRORS, PlanNotFound, PlanNotOrderable, 422)
+@declares(write_scope, *ACCESS_ERRORS, PlanNotFound, PlanNotOrderable, PremiumSupportHeld, 422)
 async def add_to_cart(body: CartItemCreate, billing: Billing, session: Session) -> CartItemRead:
     """Puts a plan of the catalog in the organization's cart; nothing is invoiced until checkout. A
     plan withdrawn from sale is `plan_not_found`; an option (Renewal Warranty) is chosen on an item,
-    not ordered alone (`plan_not_orderable`). For the organization's administrators and legal
-    representatives, or partner staff with billing access."""
+    not ordered alone (`plan_not_orderable`). A domain held elsewhere is transferred in with
+    `transfer_auth_code` (one at a time, else `plan_not_orderable`). Premium support is one
+    product per organization (`premium_support_already_held`). For the organization's
+    administrators and legal representatives, or partner staff with billing access."""
     item = await orders.add_to_cart(
         session, organization_id=billing.organization_id, body=body, by=billing.by
     )
@@ -150,6 +164,7 @@ async def remove_from_cart(item_id: uuid.UUID, billing: Billing, session: Sessio
     PriceNotFound,
     PartnerCannotPay,
     FreeGrantInvalid,
+    PremiumSupportHeld,
     *PROMO_CODE_ERRORS,
     409,
     422,
@@ -158,7 +173,8 @@ async def checkout(body: Checkout, billing: Billing, session: Session) -> OrderP
     """Turns the whole cart into an order and issues its invoice (mailed to the payer; events
     `billing_order.placed`, `invoice.issued`), promo codes and free grants applied at the end. With
     `paid_by_partner`, partner staff order at the partner price and the partner is invoiced. The
-    products are created once the invoice is paid (an invoice of zero is paid at once). For the
+    products are created once the invoice is paid (an invoice of zero is paid at once); a domain
+    transfer starts then, and premium support gives the organization its VIP code. For the
     organization's administrators and legal representatives, or partner staff with billing
     access."""
     order, invoice = await orders.checkout(
@@ -638,3 +654,135 @@ async def change_plan(
         by=billing.by,
     )
     return await invoices.invoice_read(session, invoice)
+
+
+@router.post("/subscriptions/{product_id}/give-up")
+@declares(write_scope, *ACCESS_ERRORS, SubscriptionNotFound, NotRenewable, AlreadyGivenUp, 409)
+async def give_up_subscription(
+    product_id: uuid.UUID, billing: Billing, session: Session
+) -> SubscriptionRead:
+    """Gives a product up before its term: it is no longer renewed (not even under Renewal
+    Warranty), keeps running until `expires_at`, then ends (status `ended`; the organization can
+    then be deleted); nothing is refunded. Unpaid renewal invoices of later periods are voided.
+    An expired product, or a domain in redemption, ends at once. Premium support ends with its
+    product (the VIP code stops working). Events `product.subscription_changed`, then
+    `product.released` when it ends. For the organization's administrators and legal
+    representatives, or partner staff with billing access."""
+    subscription = await subscriptions.give_up(
+        session, organization_id=billing.organization_id, product_id=product_id, by=billing.by
+    )
+    return subscription_read(subscription)
+
+
+@router.delete("/subscriptions/{product_id}/give-up")
+@declares(write_scope, *ACCESS_ERRORS, SubscriptionNotFound, NotRenewable, NotGivenUp, 409)
+async def take_back_subscription(
+    product_id: uuid.UUID, billing: Billing, session: Session
+) -> SubscriptionRead:
+    """Takes back a product given up, while its paid period still runs: it renews as before
+    (`product_not_given_up` if it was not given up; `subscription_not_renewable` once it has
+    ended). Event `product.subscription_changed`. For the organization's administrators and legal
+    representatives, or partner staff with billing access."""
+    subscription = await subscriptions.take_back(
+        session, organization_id=billing.organization_id, product_id=product_id, by=billing.by
+    )
+    return subscription_read(subscription)
+
+
+@router.post("/subscriptions/renewal-warranty")
+@declares(write_scope, *ACCESS_ERRORS, SubscriptionNotFound, 409, 422)
+async def set_renewal_warranty(
+    body: RenewalWarrantyChange, billing: Billing, session: Session
+) -> RenewalWarrantyChanged:
+    """Turns Renewal Warranty on or off for several products at once: the ones listed, or every
+    product the organization still renews (`product_ids` null). One of them unknown, ended or
+    given up is `subscription_not_found` and nothing changes. One product at a time:
+    `PATCH …/subscriptions/{product_id}`. Event `product.subscription_changed` per product
+    changed. For the organization's administrators and legal representatives, or partner staff
+    with billing access."""
+    changed = await subscriptions.set_renewal_warranty(
+        session, organization_id=billing.organization_id, body=body, by=billing.by
+    )
+    return RenewalWarrantyChanged(
+        renewal_warranty=body.renewal_warranty, changed_product_ids=changed
+    )
+
+
+@router.post("/renewals", status_code=CREATED)
+@declares(
+    write_scope,
+    *ACCESS_ERRORS,
+    *RENEWAL_ERRORS,
+    RenewalAlreadyInvoiced,
+    BillingAddressNotFound,
+    409,
+    422,
+)
+async def renew_selection(
+    body: RenewalSelection, billing: Billing, session: Session
+) -> InvoiceRead:
+    """Pays a selection of renewals at once: issues one invoice for the next period of every
+    selected product (with their Renewal Warranty); paying it (`POST …/invoices/{id}/payments`,
+    by card or from the prepaid account, fully or partly) renews them all. Asking again for the
+    same selection returns the same invoice; a product whose next period is already on another
+    unpaid invoice is `renewal_already_invoiced`, one given up or in redemption
+    `subscription_not_renewable`. For the organization's administrators and legal
+    representatives, or partner staff with billing access."""
+    invoice = await subscriptions.renew_selection(
+        session, organization_id=billing.organization_id, body=body, by=billing.by
+    )
+    return await invoices.invoice_read(session, invoice)
+
+
+# Domains transferred in from another registrar
+
+
+@router.get("/domain-transfers", response_model=Page[DomainTransferRead])
+@declares(read_scope, 400, *ACCESS_ERRORS)
+async def list_domain_transfers(
+    billing: Billing, session: Session, page: Pagination
+) -> dict[str, Any]:
+    """The organization's domain transfers (paid with an order), newest first: pending with the
+    registry, failed (to relaunch), or completed. For the organization's administrators and legal
+    representatives, or partner staff with billing access (scope `billing:read`)."""
+    rows, cursor = await paginate(
+        session,
+        domain_transfers.transfers_of(billing.organization_id),
+        page,
+        created_at=DomainTransfer.created_at,
+        id=DomainTransfer.id,
+    )
+    return page_of([domain_transfers.transfer_read(row) for row in rows], cursor)
+
+
+@router.get("/domain-transfers/{transfer_id}")
+@declares(read_scope, *ACCESS_ERRORS, DomainTransferNotFound)
+async def read_domain_transfer(
+    transfer_id: uuid.UUID, billing: Billing, session: Session
+) -> DomainTransferRead:
+    """One of the organization's domain transfers. For the organization's administrators and legal
+    representatives, or partner staff with billing access (scope `billing:read`)."""
+    return domain_transfers.transfer_read(
+        await domain_transfers.get_transfer(
+            session, transfer_id, organization_id=billing.organization_id
+        )
+    )
+
+
+@router.post("/domain-transfers/{transfer_id}/relaunch")
+@declares(write_scope, *ACCESS_ERRORS, DomainTransferNotFound, DomainTransferNotFailed, 409, 422)
+async def relaunch_domain_transfer(
+    transfer_id: uuid.UUID, body: DomainTransferRelaunch, billing: Billing, session: Session
+) -> DomainTransferRead:
+    """Launches a failed domain transfer again, with its last authorization code or a new one,
+    without paying again: the order's payment covers every attempt. Anything but a failed
+    transfer is `domain_transfer_not_failed`. For the organization's administrators and legal
+    representatives, or partner staff with billing access."""
+    transfer = await domain_transfers.relaunch(
+        session,
+        organization_id=billing.organization_id,
+        transfer_id=transfer_id,
+        body=body,
+        by=billing.by,
+    )
+    return domain_transfers.transfer_read(transfer)

@@ -6,6 +6,7 @@ from pydantic import Field, field_validator
 
 from app.billing.models import (
     BillingPeriod,
+    DomainTransferStatus,
     EntryKind,
     InvoiceKind,
     InvoiceStatus,
@@ -34,7 +35,8 @@ CountryCode = Annotated[
 BasisPoints = Annotated[int, Field(ge=0, le=10_000, description="1 bp = 0.01 %.")]
 
 PRODUCT_TYPES_TEXT = (
-    "ticket_office, mail_service, drive, web_hosting, domain, suite, cloud_server or streaming"
+    "ticket_office, mail_service, drive, web_hosting, domain, suite, cloud_server, streaming or "
+    "premium_support"
 )
 PLAN_CODE_EXAMPLE = "web_hosting.starter"
 PROMO_CODE_EXAMPLE = "PRINTEMPS25"
@@ -402,6 +404,15 @@ class CartItemCreate(Schema):
         description="Add Renewal Warranty (invoiced as an option): the product renews even "
         "when the renewal payment fails.",
     )
+    transfer_auth_code: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="Domains only, one at a time: transfer the domain named `product_name` in "
+        "from another registrar with the authorization code it gave; the domain appears once "
+        "the transfer completes. Stored encrypted, never shown again.",
+        examples=["x7#Kp2!qR9vL"],
+    )
 
 
 class CartItemRead(Schema):
@@ -626,6 +637,79 @@ class ProformaRequest(Schema):
         min_length=1,
         max_length=100,
         description="The organization's products whose next period to price.",
+    )
+
+
+class RenewalSelection(Schema):
+    product_ids: list[uuid.UUID] = Field(
+        min_length=1,
+        max_length=100,
+        description="The organization's products whose next period to invoice together.",
+    )
+    billing_address: Address | None = Field(
+        default=None, description="Default: the payer's name and postal address."
+    )
+    billing_address_id: uuid.UUID | None = Field(
+        default=None, description="One of the payer's extra billing addresses instead."
+    )
+
+
+class RenewalWarrantyChange(Schema):
+    renewal_warranty: bool = Field(description="On (true) or off (false).")
+    product_ids: list[uuid.UUID] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=500,
+        description="The products to change; null: every product the organization still renews "
+        "(not ended, released, in redemption or given up).",
+    )
+
+
+class RenewalWarrantyChanged(Schema):
+    renewal_warranty: bool = Field(description="The value now set.")
+    changed_product_ids: list[uuid.UUID] = Field(
+        description="The products whose Renewal Warranty changed (the others had it already)."
+    )
+
+
+class DomainTransferRead(Schema):
+    id: uuid.UUID
+    organization_id: uuid.UUID = Field(description="The organization the domain comes to.")
+    domain_name: str = Field(description="The domain transferred in.", examples=["example.ch"])
+    plan_id: uuid.UUID = Field(description="The domain plan it was ordered at.")
+    invoice_id: uuid.UUID = Field(description="The invoice that paid it (once, for every attempt).")
+    status: DomainTransferStatus = Field(
+        description="pending (with the registry), failed (can be relaunched), or completed."
+    )
+    attempts: int = Field(description="How many times it was launched, the first included.")
+    failure_reason: str | None = Field(
+        description="Why the last attempt failed, as the registry said; null if it did not.",
+        examples=["Wrong authorization code"],
+    )
+    failed_at: datetime | None = Field(description="When the last attempt failed.")
+    completed_at: datetime | None = Field(description="When the domain arrived.")
+    product_id: uuid.UUID | None = Field(description="The domain product, once completed.")
+    created_at: datetime
+    updated_at: datetime
+
+
+class DomainTransferRelaunch(Schema):
+    auth_code: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=100,
+        description="A new authorization code from the losing registrar; default: the last one.",
+        examples=["x7#Kp2!qR9vL"],
+    )
+
+
+class DomainTransferOutcome(Schema):
+    succeeded: bool = Field(description="Whether the registry completed the transfer.")
+    reason: str | None = Field(
+        default=None,
+        max_length=300,
+        description="Why it failed, shown to the customer.",
+        examples=["Wrong authorization code"],
     )
 
 
@@ -922,7 +1006,7 @@ class SubscriptionRead(Schema):
     )
     status: SubscriptionStatus = Field(
         description="active, expired (not renewed), redemption (a domain that can still be "
-        "restored for a fee), or released."
+        "restored for a fee), released, or ended (given up, its paid period over)."
     )
     expires_at: datetime = Field(description="End of the period paid for.")
     auto_renew: bool = Field(
@@ -936,6 +1020,10 @@ class SubscriptionRead(Schema):
     )
     redemption_ends_at: datetime | None = Field(
         description="Domains in redemption: the last moment to restore it before release."
+    )
+    given_up_at: datetime | None = Field(
+        description="When the product was given up: it is not renewed and ends at `expires_at` "
+        "(status `ended`); null if not."
     )
     created_at: datetime
 

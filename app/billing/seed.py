@@ -3,6 +3,7 @@
 Idempotent: plans and rates that exist are left as staff edited them. The web hosting prices give
 the domain's figures: 35 hostings at CHF 9.92 / EUR 5.75 a month are CHF 347.20 / EUR 201.25.
 Domains and Renewal Warranty are flagged ``affiliate_excluded`` (they earn affiliates nothing).
+Premium support is a product like the others: while it runs, its organization has a VIP code.
 """
 
 from dataclasses import dataclass, field
@@ -136,6 +137,12 @@ PLANS = (
         _domain(1200, 1100, 8000, 7500),
         redemption_days=30,
         affiliate_excluded=True,
+    ),
+    SeedPlan(
+        "premium_support.standard",
+        "premium_support",
+        "Premium support (24/7, VIP code)",
+        _recurring(4900, 4500, 49000, 45000),
     ),
     SeedPlan(
         "renewal_warranty",

@@ -1,5 +1,5 @@
 """/v1/admin/…: platform staff edit the catalog and promo codes, give free products, import and
-assign bank transfers, correct invoices."""
+assign bank transfers, correct invoices, record the registry's answer to domain transfers."""
 
 import uuid
 from typing import Annotated, Any
@@ -8,11 +8,13 @@ from fastapi import APIRouter, Path, Query, status
 
 from app.accounts.deps import require_scope
 from app.accounts.errors import InsufficientScope
-from app.billing import catalog, invoices, transfers
+from app.billing import catalog, domain_transfers, invoices, transfers
 from app.billing.catalog_router import PlanCode
 from app.billing.deps import Staff
 from app.billing.errors import (
     AlreadyPosted,
+    DomainTransferNotFailed,
+    DomainTransferNotFound,
     DuplicatePrice,
     DuplicateTier,
     InvalidProductType,
@@ -25,9 +27,11 @@ from app.billing.errors import (
     TransferAlreadyAssigned,
     TransferNotFound,
 )
-from app.billing.models import TransferOutcome
+from app.billing.models import DomainTransferStatus, TransferOutcome
 from app.billing.schemas import (
     BankTransferRead,
+    DomainTransferOutcome,
+    DomainTransferRead,
     FreeGrantCreate,
     FreeGrantRead,
     InvoiceCorrected,
@@ -197,3 +201,36 @@ async def correct_invoice(
         credit_note=await invoices.invoice_read(session, credit_note),
         replacement=await invoices.invoice_read(session, replacement) if replacement else None,
     )
+
+
+@staff_router.get("/domain-transfers", response_model=Page[DomainTransferRead])
+@declares(read_scope, 400, *STAFF_ERRORS)
+async def list_domain_transfers(
+    by: Staff,
+    session: Session,
+    page: Pagination,
+    status: Annotated[
+        DomainTransferStatus | None,
+        Query(description="Only the transfers in this status (`pending`: awaiting the registry)."),
+    ] = None,
+) -> dict[str, Any]:
+    """Every organization's domain transfers, newest first, optionally in one status. For platform
+    staff in an interactive session (scope `billing:read`)."""
+    rows, cursor = await paginate(session, domain_transfers.transfers_in(status), page)
+    return page_of([domain_transfers.transfer_read(row) for row in rows], cursor)
+
+
+@staff_router.post("/domain-transfers/{transfer_id}/outcome")
+@declares(write_scope, *STAFF_ERRORS, DomainTransferNotFound, DomainTransferNotFailed, 422)
+async def record_domain_transfer_outcome(
+    transfer_id: uuid.UUID, body: DomainTransferOutcome, by: Staff, session: Session
+) -> DomainTransferRead:
+    """Records the registry's answer to a pending domain transfer: completed, the domain product
+    appears in the organization with its first year paid (event `product.created`); failed, with
+    the reason shown to the customer, who may relaunch it without paying again. A transfer that
+    is not pending is `domain_transfer_not_failed`. For platform staff in an interactive session
+    (scope `billing:write`)."""
+    transfer = await domain_transfers.record_outcome(
+        session, transfer_id=transfer_id, body=body, by=by
+    )
+    return domain_transfers.transfer_read(transfer)

@@ -14,10 +14,13 @@ from app.activity import service as activity
 from app.activity.types import Actor
 from app.billing import catalog, invoices, partners, payments
 from app.billing.errors import (
+    AlreadyGivenUp,
     DowngradeRefused,
     InsufficientBalance,
+    NotGivenUp,
     NotRenewable,
     PlanNotCompatible,
+    RenewalAlreadyInvoiced,
     RenewalInProgress,
     SubscriptionNotFound,
 )
@@ -26,6 +29,7 @@ from app.billing.fulfilment import (
     apply_renewal,
     period_end,
     subscription_read,
+    sync_premium_support,
 )
 from app.billing.models import (
     PERIOD_MONTHS,
@@ -45,7 +49,12 @@ from app.billing.models import (
 from app.billing.notify import link, mail_organization
 from app.billing.orders import RENEWAL_WARRANTY_PLAN, active_count
 from app.billing.pricing import price_line, tier_discount_bp
-from app.billing.schemas import Proforma, SubscriptionUpdate
+from app.billing.schemas import (
+    Proforma,
+    RenewalSelection,
+    RenewalWarrantyChange,
+    SubscriptionUpdate,
+)
 from app.core import clock
 from app.core.db import one_or_raise
 from app.core.errors import AppError
@@ -82,6 +91,22 @@ async def get_subscription(
         SubscriptionNotFound("No such product subscription."),
         for_update=for_update,
     )
+
+
+def _require_renewable(subscription: Subscription) -> None:
+    if subscription.status == SubscriptionStatus.redemption:
+        raise NotRenewable("The domain is in redemption: restore it instead.")
+    if subscription.status not in (SubscriptionStatus.active, SubscriptionStatus.expired):
+        raise NotRenewable(f"The product is {subscription.status}.")
+    if subscription.given_up_at is not None:
+        raise NotRenewable("The product was given up: take it back first to renew it.")
+
+
+def next_start(subscription: Subscription, now: datetime) -> datetime:
+    """Where the next period starts: at the expiry, or now for a product that expired."""
+    if subscription.status == SubscriptionStatus.expired:
+        return max(subscription.expires_at, now)
+    return subscription.expires_at
 
 
 def next_period(subscription: Subscription, now: datetime) -> BillingPeriod:
@@ -189,12 +214,9 @@ async def invoice_renewal(
 ) -> tuple[Renewal, Invoice]:
     """The invoice of the subscription's next period, created once: asking again returns the
     same renewal and invoice."""
-    if subscription.status not in (SubscriptionStatus.active, SubscriptionStatus.expired):
-        raise NotRenewable(f"The product is {subscription.status}: restore it instead.")
+    _require_renewable(subscription)
     now = clock.now()
-    start = subscription.expires_at
-    if subscription.status == SubscriptionStatus.expired:
-        start = max(start, now)
+    start = next_start(subscription, now)
     existing = await session.scalar(
         select(Renewal).where(
             Renewal.product_id == subscription.product_id, Renewal.period_start == start
@@ -491,9 +513,7 @@ async def proforma_lines(
     payer = await payer_for(session, organization, paid_by_partner=None, product_ids=product_ids)
     for product_id in product_ids:
         subscription = await get_subscription(session, organization.id, product_id)
-        start = subscription.expires_at
-        if subscription.status == SubscriptionStatus.expired:
-            start = max(start, now)
+        start = next_start(subscription, now)
         drafts += await renewal_lines(
             session,
             subscription,
@@ -551,6 +571,9 @@ async def charge_automatically(
 async def renew_due_one(session: AsyncSession, subscription: Subscription, *, by: Actor) -> str:
     """What happens to one product at its expiry (its subscription locked); returns the outcome."""
     organization = await _organization(session, subscription.organization_id)
+    if subscription.given_up_at is not None:
+        await end(session, subscription)
+        return "ended"
     if not (subscription.auto_renew or subscription.renewal_warranty):
         await expire(session, subscription)
         return "expired"
@@ -628,6 +651,7 @@ async def expire(session: AsyncSession, subscription: Subscription) -> None:
         # Its unpaid renewal ends with it: not chased by reminders, and a late payment cannot
         # revive the product from the old date (a renewal asked for later starts from then).
         await _void_open_renewals(session, subscription, reason="product expired unpaid")
+        await sync_premium_support(session, subscription, enabled=False)
         event = "product.expired"
     subscription.updated_at = now
     await session.flush()
@@ -675,3 +699,252 @@ async def _void_open_renewals(
 
 def add_days(moment: datetime, days: int) -> datetime:
     return moment + timedelta(days=days)
+
+
+# Giving a product up before its term
+
+
+async def give_up(
+    session: AsyncSession, *, organization_id: uuid.UUID, product_id: uuid.UUID, by: Actor
+) -> Subscription:
+    """The product is not renewed again (not even under Renewal Warranty) and ends at the end of
+    the period paid for; nothing is refunded. Its unpaid renewal invoices not yet in effect are
+    voided. An expired product, or a domain in redemption, ends at once."""
+    subscription = await get_subscription(session, organization_id, product_id, for_update=True)
+    if subscription.given_up_at is not None:
+        raise AlreadyGivenUp("The product was given up already.")
+    if subscription.status in (SubscriptionStatus.released, SubscriptionStatus.ended):
+        raise NotRenewable(f"The product is {subscription.status} already.")
+    now = clock.now()
+    subscription.given_up_at = now
+    subscription.updated_at = now
+    await _void_open_renewals(session, subscription, reason="product given up")
+    await session.flush()
+    await activity.record(
+        session,
+        by,
+        "billing.product_given_up",
+        organization_id=subscription.organization_id,
+        product_id=subscription.product_id,
+        details={"ends_at": max(subscription.expires_at, now).isoformat()},
+    )
+    if subscription.status != SubscriptionStatus.active or subscription.expires_at <= now:
+        await end(session, subscription)
+    else:
+        await emit(
+            session,
+            "product.subscription_changed",
+            subscription_read(subscription),
+            organization_id=subscription.organization_id,
+        )
+    return subscription
+
+
+async def take_back(
+    session: AsyncSession, *, organization_id: uuid.UUID, product_id: uuid.UUID, by: Actor
+) -> Subscription:
+    """Undoes giving the product up while its paid period runs: it renews as before."""
+    subscription = await get_subscription(session, organization_id, product_id, for_update=True)
+    if subscription.given_up_at is None:
+        raise NotGivenUp("The product was not given up.")
+    if subscription.status != SubscriptionStatus.active:
+        raise NotRenewable(f"The product is {subscription.status}: it cannot be taken back.")
+    subscription.given_up_at = None
+    subscription.updated_at = clock.now()
+    await session.flush()
+    await activity.record(
+        session,
+        by,
+        "billing.product_taken_back",
+        organization_id=subscription.organization_id,
+        product_id=subscription.product_id,
+    )
+    await emit(
+        session,
+        "product.subscription_changed",
+        subscription_read(subscription),
+        organization_id=subscription.organization_id,
+    )
+    return subscription
+
+
+async def end(session: AsyncSession, subscription: Subscription) -> None:
+    """A given-up product whose paid period is over: gone (it no longer blocks deleting the
+    organization), and what it gave (premium support) goes with it."""
+    subscription.status = SubscriptionStatus.ended
+    subscription.redemption_ends_at = None
+    subscription.updated_at = clock.now()
+    await organizations.set_product_status(session, subscription.product_id, ProductStatus.released)
+    await _void_open_renewals(session, subscription, reason="product given up")
+    await sync_premium_support(session, subscription, enabled=False)
+    await session.flush()
+    await emit(
+        session,
+        "product.released",
+        subscription_read(subscription),
+        organization_id=subscription.organization_id,
+    )
+
+
+# Several renewals on one invoice ("select the products to renew, then pay the selection")
+
+
+async def renew_selection(
+    session: AsyncSession, *, organization_id: uuid.UUID, body: RenewalSelection, by: Actor
+) -> Invoice:
+    """One invoice for the next period of each selected product; paying it renews them all.
+
+    The subscriptions are locked in one order (so concurrent selections never deadlock) and each
+    period is invoiced once (unique product + period start): asking again for the same selection
+    returns the same invoice; a product whose next period is already on another unpaid invoice
+    is refused (``renewal_already_invoiced``)."""
+    organization = await _organization(session, organization_id)
+    product_ids = sorted(set(body.product_ids))
+    now = clock.now()
+    selected: list[tuple[Subscription, datetime]] = []
+    invoiced: dict[uuid.UUID, Invoice] = {}
+    for product_id in product_ids:
+        subscription = await get_subscription(session, organization_id, product_id, for_update=True)
+        _require_renewable(subscription)
+        start = next_start(subscription, now)
+        existing = await session.scalar(
+            select(Renewal).where(Renewal.product_id == product_id, Renewal.period_start == start)
+        )
+        if existing is not None:
+            invoice = await invoices.get_invoice(session, existing.invoice_id)
+            if invoice.status == "void":
+                await session.delete(existing)
+                await session.flush()
+            else:
+                invoiced[product_id] = invoice
+        selected.append((subscription, start))
+    if invoiced:
+        return await _same_selection(session, invoiced, product_ids)
+    payer = await payer_for(session, organization, paid_by_partner=None, product_ids=product_ids)
+    drafts: list[invoices.DraftLine] = []
+    for subscription, start in selected:
+        drafts += await renewal_lines(
+            session,
+            subscription,
+            period=next_period(subscription, now),
+            start=start,
+            currency=payer.organization.currency,
+            pricing=payer.pricing,
+        )
+    if body.billing_address is not None or body.billing_address_id is not None:
+        address = await invoices.chosen_address(
+            session,
+            payer.organization,
+            address=body.billing_address.model_dump() if body.billing_address else None,
+            address_id=body.billing_address_id,
+        )
+    else:
+        address = invoices.address_of(payer.organization)
+    invoice = await invoices.create(
+        session,
+        organization_id=payer.organization.id,
+        beneficiary_organization_id=organization.id,
+        partner_organization_id=payer.partner_organization_id,
+        currency=payer.organization.currency,
+        billing_address=address,
+        lines=drafts,
+    )
+    for draft in drafts:
+        if draft.kind != LineKind.renewal:
+            continue
+        inserted = await session.scalar(
+            insert(Renewal)
+            .values(
+                id=uuid.uuid4(),
+                product_id=draft.product_id,
+                period=draft.period,
+                period_start=draft.period_start,
+                period_end=draft.period_end,
+                invoice_id=invoice.id,
+                created_at=now,
+            )
+            .on_conflict_do_nothing(index_elements=["product_id", "period_start"])
+            .returning(Renewal.id)
+        )
+        if inserted is None:
+            raise RenewalInProgress("One of these renewals is being invoiced right now.")
+    await activity.record(
+        session,
+        by,
+        "billing.renewals_invoiced",
+        organization_id=organization.id,
+        details={"invoice": invoice.number, "products": len(product_ids)},
+    )
+    return invoice
+
+
+async def _same_selection(
+    session: AsyncSession, invoiced: dict[uuid.UUID, Invoice], product_ids: list[uuid.UUID]
+) -> Invoice:
+    """A selection asked for again: its invoice, if it covers exactly these products."""
+    invoice_ids = {invoice.id for invoice in invoiced.values()}
+    if len(invoiced) == len(product_ids) and len(invoice_ids) == 1:
+        [invoice_id] = invoice_ids
+        on_invoice = set(
+            await session.scalars(
+                select(Renewal.product_id).where(Renewal.invoice_id == invoice_id)
+            )
+        )
+        if on_invoice == set(product_ids):
+            return invoiced[product_ids[0]]
+    numbers = sorted({invoice.number or "" for invoice in invoiced.values()})
+    raise RenewalAlreadyInvoiced(
+        f"The next period of {len(invoiced)} of these products is already on invoice "
+        f"{', '.join(numbers)}: pay it, or select exactly its products."
+    )
+
+
+# Renewal Warranty on several products at once
+
+
+async def set_renewal_warranty(
+    session: AsyncSession, *, organization_id: uuid.UUID, body: RenewalWarrantyChange, by: Actor
+) -> list[uuid.UUID]:
+    """Turns Renewal Warranty on or off for the selected products, or for every product the
+    organization still renews when none is selected; returns the products that changed."""
+    statement = (
+        select(Subscription)
+        .where(
+            Subscription.organization_id == organization_id,
+            Subscription.status.in_([SubscriptionStatus.active, SubscriptionStatus.expired]),
+            Subscription.given_up_at.is_(None),
+        )
+        .order_by(Subscription.product_id)
+        .with_for_update()
+    )
+    if body.product_ids is not None:
+        statement = statement.where(Subscription.product_id.in_(body.product_ids))
+    rows = list(await session.scalars(statement))
+    if body.product_ids is not None and len(rows) != len(set(body.product_ids)):
+        raise SubscriptionNotFound(
+            "Some of these products do not exist, have ended or were given up."
+        )
+    changed: list[uuid.UUID] = []
+    now = clock.now()
+    for subscription in rows:
+        if subscription.renewal_warranty == body.renewal_warranty:
+            continue
+        subscription.renewal_warranty = body.renewal_warranty
+        subscription.updated_at = now
+        changed.append(subscription.product_id)
+        await emit(
+            session,
+            "product.subscription_changed",
+            subscription_read(subscription),
+            organization_id=organization_id,
+        )
+    await session.flush()
+    if changed:
+        await activity.record(
+            session,
+            by,
+            "billing.renewal_warranty_changed",
+            organization_id=organization_id,
+            details={"renewal_warranty": body.renewal_warranty, "products": len(changed)},
+        )
+    return changed

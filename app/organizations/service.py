@@ -466,6 +466,17 @@ async def product_name(session: AsyncSession, product_id: uuid.UUID) -> str:
     return name or ""
 
 
+async def set_premium_support(
+    session: AsyncSession, organization_id: uuid.UUID, *, enabled: bool, by: Actor
+) -> None:
+    """Billing turns premium support (and so the VIP code) on when its product is paid and off
+    when that product ends. The organization row is locked."""
+    organization = await platform.get_organization(session, organization_id, for_update=True)
+    await platform.set_platform_flags(
+        session, organization, changes={"premium_support": enabled}, by=by
+    )
+
+
 # --- used by the affiliate programme ---
 
 

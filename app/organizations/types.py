@@ -29,6 +29,7 @@ class ProductType(StrEnum):
     suite = "suite"
     cloud_server = "cloud_server"
     streaming = "streaming"
+    premium_support = "premium_support"
 
 
 class ProductStatus(StrEnum):
