@@ -37,6 +37,7 @@ from app.sso import service as sso_service
 from app.sso.dns import DnsPythonResolver
 from app.ticketing import checkin_lists_router as ticketing_checkin
 from app.ticketing import forms_router as ticketing_forms
+from app.ticketing import gift_card_sales_router as ticketing_gift_card_sales
 from app.ticketing import gift_cards_router as ticketing_gift_cards
 from app.ticketing import promotions_router as ticketing_promotions
 from app.ticketing import resellers_router as ticketing_resellers
@@ -84,6 +85,8 @@ def api_router() -> APIRouter:
     router.include_router(ticketing_gift_cards.router)
     router.include_router(ticketing_gift_cards.shop_router)
     router.include_router(ticketing_resellers.router)
+    router.include_router(ticketing_gift_card_sales.router)
+    router.include_router(ticketing_gift_card_sales.shop_router)
     router.include_router(ticketing_seat_plans.router)
     router.include_router(ticketing_seat_plans.shop_router)
     router.include_router(ticketing_forms.router)
