@@ -25,7 +25,7 @@ from app.ticketing.router import OFFICE
 
 router = APIRouter(
     prefix="/organizations/{organization_id}/ticket-offices/{ticket_office_id}",
-    tags=["resellers"],
+    tags=["ticketing"],
     route_class=AppRoute,
 )
 
@@ -40,7 +40,7 @@ router = APIRouter(
     ResellerQuotaBelowSold,
     422,
 )
-async def set_quota(
+async def set_reseller_quota(
     body: ResellerQuotaSet, office: OfficeManager, session: Session
 ) -> ResellerQuotaRead:
     """Sets how many seats of a performance a reseller may sell (creating or changing its
@@ -58,7 +58,7 @@ async def set_quota(
 
 @router.get("/reseller-quotas", response_model=Page[ResellerQuotaRead])
 @declares(READ, *OFFICE, 422)
-async def list_quotas(
+async def list_reseller_quotas(
     office: OfficeManager,
     session: Session,
     page: Pagination,
