@@ -45,7 +45,8 @@ TAGS: dict[str, str] = {
     "sso": "Single sign-on per organization: the OpenID Connect provider, proven e-mail domains, "
     "the login through the provider.",
     "promotions": "Ticketing promotions: codes (single or in bulk) and automatic discounts.",
-    "gift_cards": "Ticketing gift cards: issued by the organizer, spent in part at checkout.",
+    "gift_cards": "Ticketing gift cards: issued by the organizer or sold in the shop, spent in "
+    "part at checkout.",
     "seat_plans": "Numbered seats per performance, picked or best available.",
     "forms": "An event's customer form: questions answered at order time.",
     "shops": "Several online shops per ticket office, with their events and payment methods.",

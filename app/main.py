@@ -37,8 +37,10 @@ from app.sso import service as sso_service
 from app.sso.dns import DnsPythonResolver
 from app.ticketing import checkin_lists_router as ticketing_checkin
 from app.ticketing import forms_router as ticketing_forms
+from app.ticketing import gift_card_sales_router as ticketing_gift_card_sales
 from app.ticketing import gift_cards_router as ticketing_gift_cards
 from app.ticketing import promotions_router as ticketing_promotions
+from app.ticketing import resellers_router as ticketing_resellers
 from app.ticketing import router as ticketing
 from app.ticketing import seat_plans_router as ticketing_seat_plans
 from app.ticketing import shop_router as ticketing_shop
@@ -82,6 +84,9 @@ def api_router() -> APIRouter:
     router.include_router(ticketing_promotions.router)
     router.include_router(ticketing_gift_cards.router)
     router.include_router(ticketing_gift_cards.shop_router)
+    router.include_router(ticketing_resellers.router)
+    router.include_router(ticketing_gift_card_sales.router)
+    router.include_router(ticketing_gift_card_sales.shop_router)
     router.include_router(ticketing_seat_plans.router)
     router.include_router(ticketing_seat_plans.shop_router)
     router.include_router(ticketing_forms.router)

@@ -16,6 +16,7 @@ from app.core.db import Session
 from app.core.errors import CurrencyMismatch, TooManyRequests, problem_responses
 from app.core.ratelimit import per_ip
 from app.core.routing import AppRoute, declares
+from app.organizations.types import Role
 from app.ticketing import offices, orders
 from app.ticketing.deps import READ, WRITE, OfficeSeller, ShopCustomer
 from app.ticketing.errors import (
@@ -28,6 +29,8 @@ from app.ticketing.errors import (
     OrderNotFound,
     OrderWithoutInvoice,
     RefundExceedsTickets,
+    ResellerChannelReserved,
+    ResellerQuotaExceeded,
     TicketAlreadyCancelled,
     TicketCheckedIn,
     UnknownTicket,
@@ -101,16 +104,26 @@ async def download_invoice(access_key: str, session: Session) -> Response:
 
 
 @office_router.post("/{ticket_office_id}/events/{event_id}/orders", status_code=CREATED)
-@declares(WRITE, *OFFICE, *PLACING)
+@declares(WRITE, *OFFICE, *PLACING, ResellerQuotaExceeded, ResellerChannelReserved)
 async def sell(
     event_id: uuid.UUID, body: BoxOfficeOrderCreate, office: OfficeSeller, session: Session
 ) -> PlacedTicketOrder:
-    """Sells tickets at the box office (or for a reseller channel), published event or not, by
-    a member with the `sell` right, paid by any of the office's methods: on invoice the order
-    gets its invoice as in the shop, any other method counts as paid at once. The customer is
-    mailed the confirmation with the order's link; emits `order.created` (and `order.paid`)."""
+    """Sells tickets at the box office, or as a reseller, published event or not, by a member
+    with the `sell` right, paid by any of the office's methods: on invoice the order gets its
+    invoice as in the shop, any other method counts as paid at once. The customer is mailed the
+    confirmation with the order's link; emits `order.created` (and `order.paid`).
+
+    An external member (a reseller) always sells on the `reseller` channel, within its own
+    quota for each performance set by the organizer (beyond it: 409
+    `reseller_quota_exceeded`, nothing sold); the channel is the resellers' own, so another
+    member asking for it gets 422 `reseller_channel_reserved`."""
     event = await offices.get_event(session, office.office.id, event_id)
-    channel = body.channel if body.channel != Channel.online else Channel.box_office
+    if office.access.role == Role.external:
+        channel = Channel.reseller
+    elif body.channel == Channel.reseller:
+        raise ResellerChannelReserved("Only resellers (external members) sell as resellers.")
+    else:
+        channel = Channel.box_office
     order, access_key = await ticket_sales.place_order(
         session, office.office, event, body=body, channel=channel, by=office.actor
     )

@@ -53,6 +53,14 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     ),
     "order_auto_cancelled": ("order_number", "event_name", "total"),
     "order_cancelled": ("order_number", "event_name", "ticket_numbers", "reason"),
+    "gift_card_purchased": (
+        "sender_name",
+        "office_name",
+        "gift_card_code",
+        "amount",
+        "expires_on",
+        "message",
+    ),
     # Billing
     "invoice_issued": ("invoice_number", "total", "due_date", "invoice_url"),
     "invoice_reminder": ("invoice_number", "total", "due_date", "invoice_url", "reminder_number"),

@@ -1,8 +1,9 @@
 """The sales tools' part in an order's life, called by ``orders`` at a few delimited points.
 
 Lock order, the same everywhere so that concurrent orders never deadlock: the order's row, a
-promotion code's (or automatic promotion's) row, a gift card's row, the performances' rows
-(``orders.reserve``/``release``). Seats are taken with ``SKIP LOCKED`` and so never wait.
+promotion code's (or automatic promotion's) row, a gift card's row, a reseller's quota rows, the
+performances' rows (``orders.reserve``/``release``). Seats are taken with ``SKIP LOCKED`` and so
+never wait.
 """
 
 from collections.abc import Sequence
@@ -10,8 +11,8 @@ from collections.abc import Sequence
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.activity.types import Actor
-from app.ticketing import forms, gift_cards, promotions, seat_plans
-from app.ticketing.models import Ticket, TicketOffice, TicketOrder, TicketOrderStatus
+from app.ticketing import forms, gift_cards, promotions, resellers, seat_plans
+from app.ticketing.models import Channel, Ticket, TicketOffice, TicketOrder, TicketOrderStatus
 from app.ticketing.schemas import TicketOrderCreate
 
 
@@ -38,10 +39,12 @@ async def settle(
     by: Actor,
 ) -> None:
     """Once the totals are known and the tickets stored: the gift card pays what it can, the
-    tickets of planned performances get their seats."""
+    tickets of planned performances get their seats, a reseller's sale stays within its quota."""
     if body.gift_card_code is not None:
         await gift_cards.redeem(session, office, order, body.gift_card_code, by=by)
     await seat_plans.assign(session, tickets, body)
+    if order.channel == Channel.reseller:
+        await resellers.take_quota(session, order, tickets)
 
 
 def amount_due(order: TicketOrder) -> int:

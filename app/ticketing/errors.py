@@ -275,3 +275,52 @@ PLACING_ERRORS = (
     *CHECKOUT_ERRORS,
 )
 """What placing an order may answer, for the routes that place one."""
+
+
+# --- Resellers, imported sales, gift cards sold in the shop ---
+class ResellerQuotaNotFound(NotFound):
+    code = "reseller_quota_not_found"
+
+
+class ResellerQuotaExceeded(Conflict):
+    code = "reseller_quota_exceeded"
+
+
+class ResellerQuotaBelowSold(Conflict):
+    code = "reseller_quota_below_sold"
+
+
+class NotAReseller(Unprocessable):
+    code = "not_a_reseller"
+
+
+class ResellerQuotaOverCapacity(Unprocessable):
+    code = "reseller_quota_over_capacity"
+
+
+class ResellerChannelReserved(Unprocessable):
+    code = "reseller_channel_reserved"
+
+
+class ImportRefused(Unprocessable):
+    code = "import_refused"
+
+
+class ImportFileInvalid(Unprocessable):
+    code = "import_file_invalid"
+
+
+class ImportConflict(Conflict):
+    code = "import_conflict"
+
+
+class GiftCardsNotOnSale(NotFound):
+    code = "gift_cards_not_on_sale"
+
+
+class GiftCardAmountInvalid(Unprocessable):
+    code = "gift_card_amount_invalid"
+
+
+class GiftCardOfferInvalid(Unprocessable):
+    code = "gift_card_offer_invalid"

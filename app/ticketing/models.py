@@ -3,7 +3,16 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.dialects.postgresql import UUID as PG_UUID
 from sqlalchemy.orm import Mapped, mapped_column
@@ -17,6 +26,8 @@ class PaymentMethod(StrEnum):
     invoice = "invoice"
     cash = "cash"
     voucher = "voucher"
+    external = "external"
+    """Paid to a reseller outside the platform: the tickets of an imported sale."""
 
 
 class Channel(StrEnum):
@@ -491,3 +502,99 @@ class CheckinPresence(Base):
     )
     inside: Mapped[bool]
     updated_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+# --- Resellers, imported sales, gift cards sold in the shop ---
+
+
+class ResellerQuota(IdMixin, Base):
+    """The seats of a performance a reseller (an external member with the ``sell`` right) may
+    sell. What it sold is counted from its valid tickets on the reseller channel."""
+
+    __tablename__ = "ticketing_reseller_quotas"
+    __table_args__ = (
+        UniqueConstraint("performance_id", "account_id"),
+        CheckConstraint("quota >= 0", name="quota_not_negative"),
+        Index("ix_ticketing_reseller_quotas_office", "ticket_office_id", "created_at", "id"),
+    )
+
+    ticket_office_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_offices.id", ondelete="CASCADE")
+    )
+    performance_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_performances.id", ondelete="CASCADE")
+    )
+    account_id: Mapped[uuid.UUID]
+    quota: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class ImportedSale(IdMixin, Base):
+    """A line of a file of tickets sold elsewhere, imported as an order: its external reference
+    is imported once per office."""
+
+    __tablename__ = "ticketing_imported_sales"
+    __table_args__ = (UniqueConstraint("ticket_office_id", "external_reference"),)
+
+    ticket_office_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_offices.id", ondelete="CASCADE")
+    )
+    order_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_orders.id", ondelete="CASCADE"), index=True
+    )
+    external_reference: Mapped[str] = mapped_column(String(100))
+    import_id: Mapped[uuid.UUID]
+    line: Mapped[int]
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class GiftCardOffer(Base):
+    """How an office sells gift cards in its shop: fixed values and/or a free amount within
+    bounds, valid for a number of days from purchase."""
+
+    __tablename__ = "ticketing_gift_card_offers"
+    __table_args__ = (
+        CheckConstraint(
+            "min_minor IS NULL OR (min_minor >= 1 AND max_minor >= min_minor)", name="bounds"
+        ),
+    )
+
+    ticket_office_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_offices.id", ondelete="CASCADE"), primary_key=True
+    )
+    on_sale: Mapped[bool]
+    values_minor: Mapped[list[int]] = mapped_column(ARRAY(Integer), default=list)
+    min_minor: Mapped[int | None]
+    max_minor: Mapped[int | None]
+    validity_days: Mapped[int | None]
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class GiftCardPurchase(IdMixin, Base):
+    """A gift card bought in the shop, paid by card: once paid, the card is issued and
+    mailed."""
+
+    __tablename__ = "ticketing_gift_card_purchases"
+    __table_args__ = (
+        Index("ix_ticketing_gift_card_purchases_office", "ticket_office_id", "created_at", "id"),
+    )
+
+    ticket_office_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_offices.id", ondelete="CASCADE")
+    )
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    amount_minor: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    buyer_name: Mapped[str] = mapped_column(String(200))
+    buyer_email: Mapped[str] = mapped_column(String(320))
+    language: Mapped[str] = mapped_column(String(2))
+    recipient_name: Mapped[str | None] = mapped_column(String(200))
+    recipient_email: Mapped[str | None] = mapped_column(String(320))
+    message: Mapped[str | None] = mapped_column(String(500))
+    payment_reference: Mapped[str | None] = mapped_column(String(100))
+    gift_card_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("ticketing_gift_cards.id", ondelete="SET NULL"), unique=True
+    )
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    paid_at: Mapped[datetime]

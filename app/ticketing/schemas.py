@@ -386,8 +386,9 @@ class TicketOrderCreate(Schema):
 class BoxOfficeOrderCreate(TicketOrderCreate):
     channel: Channel = Field(
         default=Channel.box_office,
-        description="box_office or reseller (online is taken as box_office: the shop places "
-        "online orders).",
+        description="box_office (online is taken as box_office: the shop places online "
+        "orders); an external member's sales are always on the reseller channel, which only "
+        "they may use.",
     )
 
 
