@@ -1,7 +1,7 @@
 """Ticketing: resellers' quotas, imported sales, gift cards sold in the shop
 
 Revision ID: 3f8a1c5d7e20
-Revises: 9e17a55e2b01
+Revises: a20b1771e9c4
 Create Date: 2026-12-07 13:30:11.775491+00:00
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "3f8a1c5d7e20"
-down_revision: str | None = "9e17a55e2b01"
+down_revision: str | None = "a20b1771e9c4"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
