@@ -29,6 +29,7 @@ from app.ticketing.errors import (
     OrderNotFound,
     OrderWithoutInvoice,
     RefundExceedsTickets,
+    RefundThroughInsurer,
     ResellerChannelReserved,
     ResellerQuotaExceeded,
     TicketAlreadyCancelled,
@@ -155,6 +156,7 @@ async def mark_paid(
     UnknownTicket,
     RefundExceedsTickets,
     CurrencyMismatch,
+    RefundThroughInsurer,
     422,
 )
 async def cancel_order(
@@ -164,7 +166,11 @@ async def cancel_order(
     one: the tickets become invalid at control, their seats are freed, a gift card paid with is
     credited back; the commission stays due. Refunds are only recorded: the organizer refunds by
     its own means. Mails the customer if asked; emits `order.cancelled` or `ticket.cancelled`.
-    Tickets already checked in need `include_checked_in`. Needs the `sell` right."""
+    Tickets already checked in need `include_checked_in`. A paid order with cancellation
+    insurance is refunded by the insurer, not the organizer: the cancellation records it
+    (`refund_by` insurer, with the policy), the customer's mail gives the insurer's contact, and
+    recording an organizer refund on it is refused (409 `refund_through_insurer`). Needs the
+    `sell` right."""
     order = await orders.get_order(session, office.office.id, order_id, for_update=True)
     cancellation = await ticket_sales.cancel(session, order, body=body, by=office.actor)
     tickets = (await orders.tickets_of(session, [order.id]))[order.id]

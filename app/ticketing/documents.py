@@ -9,6 +9,7 @@ from fpdf import FPDF
 
 from app.core.fonts import typeface
 from app.core.money import format_minor
+from app.ticketing import insurance
 from app.ticketing.models import (
     Event,
     Performance,
@@ -66,6 +67,7 @@ def tickets_pdf(
             *([ticket.seat_label] if ticket.seat_label else []),
             f"Ticket {ticket.number}",
             office.name,
+            *insurance.document_lines(order),
         ]
         for line in lines:
             pdf.cell(0, 8, face.text(line), new_x="LMARGIN", new_y="NEXT")

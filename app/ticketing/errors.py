@@ -324,3 +324,43 @@ class GiftCardAmountInvalid(Unprocessable):
 
 class GiftCardOfferInvalid(Unprocessable):
     code = "gift_card_offer_invalid"
+
+
+# --- Editing performances and price categories, insurance, exchanges ---
+class PriceCategoryNotFound(NotFound):
+    code = "price_category_not_found"
+
+
+class CapacityBelowSold(Conflict):
+    code = "capacity_below_sold"
+
+
+class CapacitySetBySeatPlan(Conflict):
+    code = "capacity_set_by_seat_plan"
+
+
+class PerformanceHasTickets(Conflict):
+    code = "performance_has_tickets"
+
+
+class PriceCategoryHasTickets(Conflict):
+    code = "price_category_has_tickets"
+
+
+class PerformanceDatesInvalid(Unprocessable):
+    code = "performance_dates_invalid"
+
+
+class RefundThroughInsurer(Conflict):
+    code = "refund_through_insurer"
+
+
+__all__ += [
+    "CapacityBelowSold",
+    "CapacitySetBySeatPlan",
+    "PerformanceDatesInvalid",
+    "PerformanceHasTickets",
+    "PriceCategoryHasTickets",
+    "PriceCategoryNotFound",
+    "RefundThroughInsurer",
+]

@@ -56,6 +56,18 @@ class RefundMethod(StrEnum):
     none = "none"
 
 
+class RefundBy(StrEnum):
+    organizer = "organizer"
+    insurer = "insurer"
+
+
+class ExchangeSettlement(StrEnum):
+    none = "none"
+    card = "card"
+    box_office = "box_office"
+    credit_owed = "credit_owed"
+
+
 class ScanResult(StrEnum):
     valid = "valid"
     already_used = "already_used"
@@ -195,6 +207,9 @@ class TicketOrder(IdMixin, Base):
     )
     """The online shop the order was placed in (None: the office's own shop, the box office or
     a reseller)."""
+    insurance_policy_reference: Mapped[str | None] = mapped_column(String(40), unique=True)
+    """Set on an order placed with cancellation insurance: the reference its customer gives the
+    insurer (``insurance.INSURER``) with a ticket number to claim a refund."""
 
 
 class Cancellation(IdMixin, Base):
@@ -211,6 +226,13 @@ class Cancellation(IdMixin, Base):
     by_account_id: Mapped[uuid.UUID | None]
     customer_notified: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    refund_by: Mapped[RefundBy] = mapped_column(
+        String(20), default="organizer", server_default=text("'organizer'")
+    )
+    """Who refunds the customer: the organizer, or the insurer of an insured paid order
+    (``RefundBy``)."""
+    insurance_policy_reference: Mapped[str | None] = mapped_column(String(40))
+    """The insured order's policy, under which the insurer refunds."""
 
 
 class Ticket(IdMixin, Base):
@@ -252,6 +274,17 @@ class Exchange(IdMixin, Base):
     channel: Mapped[Channel] = mapped_column(String(20))
     by_account_id: Mapped[uuid.UUID | None]
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    settlement: Mapped[ExchangeSettlement] = mapped_column(
+        String(20), default="none", server_default=text("'none'")
+    )
+    """How the price difference was settled (``ExchangeSettlement``): none, charged to the
+    customer's card, collected at the box office, or a credit owed to the customer."""
+    charged_minor: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    """Collected from the customer (card online, or at the box office)."""
+    credit_owed_minor: Mapped[int] = mapped_column(default=0, server_default=text("0"))
+    """Owed to the customer, the new ticket being cheaper."""
+    payment_reference: Mapped[str | None] = mapped_column(String(100))
+    """The card authorization's reference at the payment provider."""
 
 
 class Scan(IdMixin, Base):

@@ -22,7 +22,7 @@ from app.core.settings import get_settings
 from app.events import service as events
 from app.notifications.service import queue_mail
 from app.payments import service as payments
-from app.ticketing import checkout, deadlines, documents
+from app.ticketing import checkout, deadlines, documents, insurance
 from app.ticketing.errors import (
     CardTokenRequired,
     ExchangeCutoffPassed,
@@ -38,6 +38,7 @@ from app.ticketing.errors import (
     PaymentMethodNotOffered,
     PerformanceStarted,
     RefundExceedsTickets,
+    RefundThroughInsurer,
     SoldOut,
     TicketAlreadyCancelled,
     TicketCheckedIn,
@@ -51,9 +52,11 @@ from app.ticketing.models import (
     Channel,
     Event,
     Exchange,
+    ExchangeSettlement,
     PaymentMethod,
     Performance,
     PriceCategory,
+    RefundBy,
     RefundMethod,
     Ticket,
     TicketOffice,
@@ -225,6 +228,7 @@ async def place_order(
     order.tickets_total_minor = sum(ticket.price_minor for ticket in tickets)
     if body.cancellation_insurance and office.insurance_fee_minor is not None:
         order.insurance_fee_minor = office.insurance_fee_minor * len(tickets)
+        order.insurance_policy_reference = insurance.new_policy_reference(order.number)
     order.total_minor = order.tickets_total_minor + order.insurance_fee_minor
     await session.flush()
     await checkout.settle(session, office, order, tickets, body, by=by)  # gift card, seats
@@ -248,10 +252,11 @@ async def place_order(
         product_id=office.id,
         details={"order_id": str(order.id), "number": order.number, "channel": channel},
     )
+    insured = order.insurance_policy_reference is not None
     await queue_mail(
         session,
         to=order.customer_email,
-        template="order_confirmation",
+        template="order_confirmation_insured" if insured else "order_confirmation",
         language=order.customer_language,
         context={
             "recipient_name": order.customer_name,
@@ -261,6 +266,7 @@ async def place_order(
             "total": format_minor(order.total_minor, order.currency),
             "payment_due_at": _date(order.payment_due_at),
             "invoice_url": invoice_link(access_key) if method == PaymentMethod.invoice else "",
+            **(insurance.mail_context(order) if insured else {}),
         },
     )
     # Last: every sale of a performance waits for the lock on its row until this transaction
@@ -367,8 +373,9 @@ def _read(order: TicketOrder, tickets: Sequence[Ticket]) -> TicketOrderRead:
             **{
                 field: getattr(order, field)
                 for field in TicketOrderRead.model_fields
-                if field not in ("tickets", "invoice")
+                if field not in ("tickets", "invoice", "insurance")
             },
+            "insurance": insurance.of(order),
             "invoice": {**order.invoice, "pdf_url": invoice_link_of(order)}
             if order.invoice
             else None,
@@ -459,6 +466,16 @@ async def cancel(
             maximum_minor=cost,
         )
     whole = len(chosen) == len(valid)
+    insured = (
+        order.insurance_policy_reference is not None and order.status == TicketOrderStatus.paid
+    )
+    if insured and (refund_method != RefundMethod.none or refund_amount_minor > 0):
+        raise RefundThroughInsurer(
+            "This order is insured: its customer is refunded by the insurer "
+            f"({insurance.INSURER.name}, policy {order.insurance_policy_reference}), not by the "
+            "organizer. Cancel it with refund_method none and no refund amount.",
+            policy_reference=order.insurance_policy_reference,
+        )
     cancellation = Cancellation(
         order_id=order.id,
         whole_order=whole,
@@ -468,6 +485,8 @@ async def cancel(
         reason=reason,
         by_account_id=by.account_id,
         customer_notified=notify_customer,
+        refund_by=RefundBy.insurer if insured else RefundBy.organizer,
+        insurance_policy_reference=order.insurance_policy_reference if insured else None,
     )
     session.add(cancellation)
     await session.flush()
@@ -583,6 +602,8 @@ async def _announce(
     )
     if cancellation.customer_notified:
         template = "order_auto_cancelled" if automatic else "order_cancelled"
+        if cancellation.refund_by == RefundBy.insurer:
+            template = "order_cancelled_insured"
         context: dict[str, object] = {"order_number": order.number, "event_name": event_name}
         if automatic:
             context["total"] = format_minor(order.total_minor, order.currency)
@@ -591,6 +612,8 @@ async def _announce(
                 "ticket_numbers": ", ".join(ticket.number for ticket in chosen),
                 "reason": cancellation.reason,
             }
+            if cancellation.refund_by == RefundBy.insurer:
+                context |= insurance.mail_context(order)
         await queue_mail(
             session,
             to=order.customer_email,
@@ -636,8 +659,13 @@ async def exchange(
     price_category_id: uuid.UUID,
     channel: Channel,
     by: Actor,
+    card_token: str | None = None,
 ) -> Exchange:
-    """Replaces a ticket by one for another performance or category of the same event."""
+    """Replaces a ticket by one for another performance or category of the same event. The
+    price difference is settled: online, a dearer ticket is charged to the card (authorized
+    last, captured once the transaction commits, under a key of the old ticket, which can be
+    exchanged once); at the box office it is collected at the counter; a cheaper one records
+    the credit owed to the customer."""
     if order.status == TicketOrderStatus.cancelled:
         raise OrderAlreadyCancelled("The order is cancelled.")
     if order.status == TicketOrderStatus.pending_payment:
@@ -671,6 +699,12 @@ async def exchange(
             raise OnlineExchangeNotAllowed("This ticket office does not allow online exchanges.")
         if now > old_performance.starts_at - cutoff or now > new_performance.starts_at - cutoff:
             raise ExchangeCutoffPassed("Too late to exchange this ticket online.")
+    difference = category.price_minor - ticket.price_minor
+    if channel == Channel.online and difference > 0 and not card_token:
+        raise CardTokenRequired(
+            "The new ticket is dearer: the price difference is paid by card, send its token.",
+            price_difference_minor=difference,
+        )
     if new_performance.id != ticket.performance_id:
         await reserve(session, {new_performance.id: 1})
         await release(session, {ticket.performance_id: 1})
@@ -692,10 +726,21 @@ async def exchange(
         order_id=order.id,
         old_ticket_id=ticket.id,
         new_ticket_id=replacement.id,
-        price_difference_minor=replacement.price_minor - ticket.price_minor,
+        price_difference_minor=difference,
         channel=channel,
         by_account_id=by.account_id,
+        settlement=ExchangeSettlement.none,
+        charged_minor=0,
+        credit_owed_minor=0,
     )
+    if difference < 0:
+        record.settlement = ExchangeSettlement.credit_owed
+        record.credit_owed_minor = -difference
+    elif difference > 0:
+        record.charged_minor = difference
+        record.settlement = (
+            ExchangeSettlement.card if channel == Channel.online else ExchangeSettlement.box_office
+        )
     session.add(record)
     await session.flush()
     await events.emit(
@@ -715,8 +760,22 @@ async def exchange(
             "old": ticket.number,
             "new": replacement.number,
             "price_difference_minor": record.price_difference_minor,
+            "settlement": record.settlement,
         },
     )
+    if record.settlement == ExchangeSettlement.card:
+        # Last, as for an order: authorized now (a refusal rolls the exchange back), captured
+        # once this transaction commits, voided if it does not.
+        authorization = await payments.authorize(
+            session,
+            key=payments.order_key("ticketing", "exchange", ticket.id),
+            token=card_token or "",
+            amount_minor=difference,
+            currency=order.currency,
+            description=f"Order {order.number}: exchange of ticket {ticket.number}",
+        )
+        record.payment_reference = authorization.provider_reference
+        await session.flush()
     return record
 
 
@@ -732,6 +791,10 @@ async def exchange_read(
         new_ticket=ticket_read(new, order.currency),
         price_difference_minor=record.price_difference_minor,
         currency=order.currency,
+        settlement=record.settlement,
+        charged_minor=record.charged_minor,
+        credit_owed_minor=record.credit_owed_minor,
+        payment_reference=record.payment_reference,
     )
 
 

@@ -18,7 +18,7 @@ from app.organizations.errors import (
     RoleForbidden,
 )
 from app.organizations.permissions import Manager, Member
-from app.ticketing import control, offices, orders, reports
+from app.ticketing import control, editing, offices, orders, reports
 from app.ticketing.deps import (
     READ,
     WRITE,
@@ -30,13 +30,19 @@ from app.ticketing.deps import (
     OrganizationActor,
 )
 from app.ticketing.errors import (
+    CapacityBelowSold,
+    CapacitySetBySeatPlan,
     EventIncomplete,
     EventNotFound,
     ExchangeUnchanged,
     OrderAlreadyCancelled,
     OrderNotFound,
     OrderNotPaid,
+    PerformanceDatesInvalid,
+    PerformanceHasTickets,
     PerformanceNotFound,
+    PriceCategoryHasTickets,
+    PriceCategoryNotFound,
     SoldOut,
     TicketNotExchangeable,
     TicketNotFound,
@@ -54,8 +60,10 @@ from app.ticketing.schemas import (
     ExchangeRead,
     PerformanceCreate,
     PerformanceRead,
+    PerformanceUpdate,
     PriceCategoryCreate,
     PriceCategoryRead,
+    PriceCategoryUpdate,
     ScanCreate,
     ScanRead,
     TicketOfficeCreate,
@@ -355,8 +363,9 @@ async def exchange_ticket(
 ) -> ExchangeRead:
     """Exchanges a valid, unused ticket of a paid order at the box office for one of another
     performance or category of the same event, seats permitting: the old ticket is cancelled
-    and a new one issued (a `ticket.exchanged` event). The price difference is only reported,
-    settled by the organizer. Needs the `sell` right."""
+    and a new one issued (a `ticket.exchanged` event). A dearer ticket's difference is recorded
+    as collected at the counter (`box_office`), a cheaper one's as the credit owed to the
+    customer. Needs the `sell` right."""
     order = await orders.get_order(session, office.office.id, order_id, for_update=True)
     record = await orders.exchange(
         session,
@@ -423,3 +432,97 @@ async def scan(body: ScanCreate, office: OfficeController, session: Session) -> 
         number=body.ticket_number,
         by=office.actor,
     )
+
+
+# --- Editing and deleting performances and price categories ---
+
+PERFORMANCE = "/{ticket_office_id}/events/{event_id}/performances/{performance_id}"
+PRICE_CATEGORY = "/{ticket_office_id}/events/{event_id}/price-categories/{price_category_id}"
+
+
+@router.patch(PERFORMANCE)
+@declares(
+    WRITE,
+    *OFFICE,
+    EventNotFound,
+    PerformanceNotFound,
+    CapacityBelowSold,
+    CapacitySetBySeatPlan,
+    PerformanceDatesInvalid,
+    422,
+)
+async def update_performance(
+    event_id: uuid.UUID,
+    performance_id: uuid.UUID,
+    body: PerformanceUpdate,
+    office: OfficeManager,
+    session: Session,
+) -> PerformanceRead:
+    """Changes a performance's dates, venue or capacity; the properties left out are unchanged.
+    Needs the `manage` right. A capacity below the valid tickets held is refused (409
+    `capacity_below_sold`), as is one on a performance with a seat plan (409
+    `capacity_set_by_seat_plan`); an end not after the start answers 422
+    `performance_dates_invalid`. Moving the start of a performance that has tickets mails each
+    holding order's customer the old and the new date, in the order's language."""
+    event = await offices.get_event(session, office.office.id, event_id)
+    performance = await editing.get_performance(session, event, performance_id, for_update=True)
+    performance = await editing.update_performance(
+        session,
+        office.office,
+        event,
+        performance,
+        changes=body.model_dump(exclude_unset=True, exclude_none=True),
+        by=office.actor,
+    )
+    return offices.performance_read(performance)
+
+
+@router.delete(PERFORMANCE, status_code=status.HTTP_204_NO_CONTENT)
+@declares(WRITE, *OFFICE, EventNotFound, PerformanceNotFound, PerformanceHasTickets)
+async def delete_performance(
+    event_id: uuid.UUID, performance_id: uuid.UUID, office: OfficeManager, session: Session
+) -> None:
+    """Deletes a performance for which no ticket was ever sold (cancelled tickets count: they
+    stay in their orders) nor scanned: otherwise 409 `performance_has_tickets`. Needs the
+    `manage` right."""
+    event = await offices.get_event(session, office.office.id, event_id)
+    performance = await editing.get_performance(session, event, performance_id, for_update=True)
+    await editing.delete_performance(session, office.office, event, performance, by=office.actor)
+
+
+@router.patch(PRICE_CATEGORY)
+@declares(WRITE, *OFFICE, EventNotFound, PriceCategoryNotFound, CurrencyMismatch, 422)
+async def update_price_category(
+    event_id: uuid.UUID,
+    price_category_id: uuid.UUID,
+    body: PriceCategoryUpdate,
+    office: OfficeManager,
+    session: Session,
+) -> PriceCategoryRead:
+    """Renames or reprices a price category; the properties left out are unchanged. Tickets
+    already sold keep the price they were sold at; a new price applies to the next sales, in
+    the office's currency (another one: 422 `currency_mismatch`). Needs the `manage` right."""
+    event = await offices.get_event(session, office.office.id, event_id)
+    category = await editing.get_price_category(session, event, price_category_id, for_update=True)
+    category = await editing.update_price_category(
+        session,
+        office.office,
+        event,
+        category,
+        changes=body.model_dump(exclude_unset=True, exclude_none=True),
+        by=office.actor,
+    )
+    return offices.price_category_read(category, office.office.currency)
+
+
+@router.delete(PRICE_CATEGORY, status_code=status.HTTP_204_NO_CONTENT)
+@declares(WRITE, *OFFICE, EventNotFound, PriceCategoryNotFound, PriceCategoryHasTickets)
+async def delete_price_category(
+    event_id: uuid.UUID, price_category_id: uuid.UUID, office: OfficeManager, session: Session
+) -> None:
+    """Deletes a price category in which no ticket was ever sold (cancelled tickets count):
+    otherwise 409 `price_category_has_tickets`. Its seats and the promotions restricted to it
+    go with it. Needs the `manage` right."""
+    event = await offices.get_event(session, office.office.id, event_id)
+    category = await editing.get_price_category(session, event, price_category_id, for_update=True)
+    await editing.delete_price_category(session, office.office, event, category, by=office.actor)

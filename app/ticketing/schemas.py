@@ -9,7 +9,9 @@ from app.core.money import Currency
 from app.core.schemas import Omittable, Schema
 from app.ticketing.models import (
     Channel,
+    ExchangeSettlement,
     PaymentMethod,
+    RefundBy,
     RefundMethod,
     ScanResult,
     TicketOrderStatus,
@@ -448,6 +450,18 @@ class OrderInvoice(Schema):
     )
 
 
+class OrderInsurance(Schema):
+    """The cancellation insurance of an insured order: the customer claims a refund from the
+    insurer directly, with the policy reference and the ticket's number."""
+
+    policy_reference: str = Field(
+        description="The order's policy at the insurer.", examples=["CI-7KQ2M9XH4P-R3TW"]
+    )
+    insurer_name: str = Field(examples=["Allianz Suisse"])
+    insurer_phone: str = Field(examples=["+41 44 283 32 22"])
+    insurer_email: str = Field(examples=["info.ch@allianz.com"])
+
+
 class TicketOrderRead(Schema):
     id: uuid.UUID
     number: str = Field(
@@ -497,6 +511,11 @@ class TicketOrderRead(Schema):
         default=None, description="On invoice: the order's invoice; null otherwise."
     )
     tickets: list[TicketRead] = Field(description="Every ticket, cancelled ones included.")
+    insurance: OrderInsurance | None = Field(
+        default=None,
+        description="With cancellation insurance: the policy and the insurer to claim a refund "
+        "from; null: not insured.",
+    )
 
 
 class PlacedTicketOrder(TicketOrderRead):
@@ -551,6 +570,16 @@ class CancellationRead(Schema):
     customer_notified: bool = Field(description="Whether the customer was mailed.")
     ticket_ids: list[uuid.UUID] = Field(description="The tickets this cancellation cancelled.")
     created_at: datetime
+    refund_by: RefundBy = Field(
+        default=RefundBy.organizer,
+        description="Who refunds the customer: the organizer (as recorded), or the insurer of "
+        "an insured paid order (the organizer refunds nothing).",
+    )
+    insurance_policy_reference: str | None = Field(
+        default=None,
+        description="Refunded by the insurer: the order's policy.",
+        examples=["CI-7KQ2M9XH4P-R3TW"],
+    )
 
 
 class MarkPaid(Schema):
@@ -585,6 +614,12 @@ class ScanRead(Schema):
 class ExchangeCreate(Schema):
     performance_id: uuid.UUID = Field(description="The new ticket's performance (same event).")
     price_category_id: uuid.UUID = Field(description="The new ticket's category (same event).")
+    card_token: Annotated[str, Field(max_length=100)] | None = Field(
+        default=None,
+        description="Online, when the new ticket is dearer: the card token from the payment "
+        "provider, charged the price difference (422 card_token_required without).",
+        examples=["tok_visa"],
+    )
 
 
 class ExchangeRead(Schema):
@@ -592,9 +627,21 @@ class ExchangeRead(Schema):
     new_ticket: TicketRead = Field(description="Its replacement, with a new number.")
     price_difference_minor: int = Field(
         description="New price minus old: positive is due by the customer, negative is owed to "
-        "them (settled by the organizer)."
+        "them."
     )
     currency: OrderCurrency
+    settlement: ExchangeSettlement = Field(
+        default=ExchangeSettlement.none,
+        description="How the difference was settled: none (same price), card (charged online), "
+        "box_office (collected at the counter) or credit_owed (the customer is owed it).",
+    )
+    charged_minor: int = Field(default=0, description="Collected from the customer.")
+    credit_owed_minor: int = Field(default=0, description="Owed to the customer.")
+    payment_reference: str | None = Field(
+        default=None,
+        description="The card payment's reference at the provider; null: no card payment.",
+        examples=["auth_test_5f0c2b7d9e1a4c3b8d6f0a2e"],
+    )
 
 
 class AmountByKey(Schema):
@@ -629,3 +676,46 @@ class EventReport(Schema):
         description="The platform's commissions on the tickets of paid orders, cancelled included."
     )
     performances: list[PerformanceReport] = Field(description="Per performance, earliest first.")
+
+
+class PerformanceUpdate(Schema):
+    """A partial update: the properties left out are unchanged."""
+
+    starts_at: Omittable[datetime] = Field(
+        default=None,
+        description="With a time zone offset. Moving a performance with tickets mails their "
+        "holders the new date.",
+    )
+    ends_at: Omittable[datetime] = Field(
+        default=None, description="With a time zone offset; after starts_at."
+    )
+    venue: Omittable[Name] = Field(
+        default=None,
+        description="The hall or place, as printed on tickets.",
+        examples=["Grande salle"],
+    )
+    capacity: Omittable[Annotated[int, Field(ge=1, le=1_000_000)]] = Field(
+        default=None,
+        description="Tickets that can be sold; never below the valid tickets held (409 "
+        "capacity_below_sold); set by the seat plan when there is one.",
+    )
+
+    @model_validator(mode="after")
+    def _offsets(self) -> "PerformanceUpdate":
+        for moment in (self.starts_at, self.ends_at):
+            if moment is not None and moment.tzinfo is None:
+                raise ValueError("dates need a time zone offset")
+        return self
+
+
+class PriceCategoryUpdate(Schema):
+    """A partial update: the properties left out are unchanged. Tickets already sold keep the
+    price they were sold at."""
+
+    name: Omittable[Annotated[str, Field(min_length=1, max_length=100)]] = Field(
+        default=None, description="The zone or fare, as printed on tickets.", examples=["Parterre"]
+    )
+    price_minor: Omittable[Money] = Field(
+        default=None, description="A ticket's price, VAT included, for tickets sold from now on."
+    )
+    currency: Currency | None = office_currency()

@@ -14,6 +14,7 @@ from app.core.routing import AppRoute, declares
 from app.ticketing import offices, orders
 from app.ticketing.deps import ShopCustomer
 from app.ticketing.errors import (
+    CardTokenRequired,
     EventNotFound,
     ExchangeCutoffPassed,
     ExchangeUnchanged,
@@ -21,6 +22,7 @@ from app.ticketing.errors import (
     OrderAlreadyCancelled,
     OrderNotFound,
     OrderNotPaid,
+    PaymentDeclined,
     SoldOut,
     TicketNotExchangeable,
     TicketNotFound,
@@ -121,6 +123,8 @@ async def download_ticket(access_key: str, ticket_number: str, session: Session)
     SoldOut,
     UnknownTicketChoice,
     ExchangeUnchanged,
+    CardTokenRequired,
+    PaymentDeclined,
     422,
 )
 async def exchange_ticket(
@@ -129,8 +133,11 @@ async def exchange_ticket(
     """Exchanges a valid, unused ticket of a paid order, from the order's secret link, for one
     of another performance or category of the same event: only where the office allows online
     exchanges and before its cut-off (hours before both performances). The old ticket is
-    cancelled and a new one issued; the price difference is only reported, settled with the
-    organizer. Public: the key is the credential."""
+    cancelled and a new one issued. A dearer ticket is paid by card (`card_token`; without it
+    422 `card_token_required`, declined 402 `payment_declined` and nothing changes), charged
+    once the exchange is committed; a cheaper one records the credit owed to the customer.
+    A ticket is exchanged once: repeating the request answers 409 `ticket_not_exchangeable`
+    and charges nothing. Public: the key is the credential."""
     order = await orders.get_order_by_access_key(session, access_key, for_update=True)
     office = await offices.get_office(session, order.ticket_office_id)
     record = await orders.exchange(
@@ -142,5 +149,6 @@ async def exchange_ticket(
         price_category_id=body.price_category_id,
         channel=Channel.online,
         by=by,
+        card_token=body.card_token,
     )
     return await orders.exchange_read(session, record, order)
