@@ -83,6 +83,7 @@ def api_router() -> APIRouter:
     router.include_router(ticket_sales_router.staff_router)
     router.include_router(ticketing_promotions.router)
     router.include_router(ticketing_passes.router)
+    router.include_router(ticketing_passes.shop_router)
     router.include_router(ticketing_pre_event_mails.router)
     router.include_router(ticketing_gift_cards.router)
     router.include_router(ticketing_gift_cards.shop_router)

@@ -548,6 +548,7 @@ class SoldPass(IdMixin, Base):
     currency: Mapped[str] = mapped_column(String(3))
     payment_method: Mapped[PaymentMethod] = mapped_column(String(20))
     payment_reference: Mapped[str | None] = mapped_column(String(100))
+    channel: Mapped[Channel] = mapped_column(String(20))
     status: Mapped[TicketStatus] = mapped_column(String(20), default=TicketStatus.valid)
     performance_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(PG_UUID(as_uuid=True)))
     sold_by_account_id: Mapped[uuid.UUID | None]

@@ -9,7 +9,7 @@ from pydantic import Field
 
 from app.core.money import Currency
 from app.core.schemas import Schema
-from app.ticketing.models import PaymentMethod, TicketStatus
+from app.ticketing.models import Channel, PaymentMethod, TicketStatus
 from app.ticketing.schemas import Customer, Name, OfficeCurrency, office_currency
 
 PriceMinor = Annotated[int, Field(ge=0, le=100_000_000)]
@@ -71,6 +71,7 @@ class PassSaleCreate(Schema):
 class SoldPassRead(Schema):
     id: uuid.UUID
     pass_id: uuid.UUID
+    ticket_office_id: uuid.UUID
     number: str = Field(
         description="The pass's number, admitted once at each performance it covers.",
         examples=["K7QM3XRP9TWH2NDF"],
@@ -83,6 +84,7 @@ class SoldPassRead(Schema):
     price_minor: int = Field(description="What the pass was sold for.")
     currency: Currency = Field(description="The ticket office's currency: the price is in it.")
     payment_method: PaymentMethod
+    channel: Channel = Field(description="online (the shop) or box_office.")
     status: TicketStatus = Field(
         description="valid, or cancelled (refused at control; its seats are free again)."
     )
@@ -144,4 +146,15 @@ class PreEventMailRead(MailText):
 class PassCancel(Schema):
     reason: Annotated[str, Field(min_length=1, max_length=500)] = Field(
         examples=["Le client déménage."]
+    )
+
+
+class ShopPassRead(Schema):
+    id: uuid.UUID
+    ticket_office_id: uuid.UUID
+    name: str = Field(examples=["Abonnement saison 2026-2027"])
+    price_minor: int
+    currency: OfficeCurrency
+    performance_ids: list[uuid.UUID] = Field(
+        description="The performances it admits to if bought now (those still to come)."
     )

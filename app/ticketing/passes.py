@@ -19,6 +19,7 @@ from app.core import clock
 from app.core.db import one_or_raise
 from app.core.money import check_currency, format_minor
 from app.core.schemas import from_attributes
+from app.events import service as events
 from app.notifications.service import queue_mail
 from app.payments import service as payments
 from app.ticketing import offices, orders
@@ -33,6 +34,7 @@ from app.ticketing.errors import (
 )
 from app.ticketing.models import (
     AccessPass,
+    Channel,
     Event,
     PaymentMethod,
     Performance,
@@ -46,11 +48,13 @@ from app.ticketing.pass_schemas import (
     AccessPassRead,
     AccessPassUpdate,
     PassSaleCreate,
+    ShopPassRead,
     SoldPassRead,
 )
 
 PASS_METHODS = frozenset({PaymentMethod.cash, PaymentMethod.card, PaymentMethod.voucher})
 """A pass is paid when sold: not on invoice."""
+ONLINE_PASS_METHODS = frozenset({PaymentMethod.card})
 
 
 async def _check_scope(
@@ -133,8 +137,28 @@ async def update_pass(
     return access_pass
 
 
-def passes_of(office_id: uuid.UUID) -> Select[AccessPass]:
-    return select(AccessPass).where(AccessPass.ticket_office_id == office_id)
+def passes_of(office_id: uuid.UUID, *, on_sale_only: bool = False) -> Select[AccessPass]:
+    statement = select(AccessPass).where(AccessPass.ticket_office_id == office_id)
+    if on_sale_only:
+        statement = statement.where(AccessPass.on_sale.is_(True))
+    return statement
+
+
+async def get_pass_on_sale(session: AsyncSession, pass_id: uuid.UUID) -> AccessPass:
+    """A pass on sale, for the shop: one off sale answers 404 as if it did not exist."""
+    statement = select(AccessPass).where(AccessPass.id == pass_id, AccessPass.on_sale.is_(True))
+    return await one_or_raise(session, statement, PassNotFound("No such pass."))
+
+
+async def shop_reads(session: AsyncSession, passes: Sequence[AccessPass]) -> list[ShopPassRead]:
+    return [
+        from_attributes(
+            ShopPassRead,
+            access_pass,
+            performance_ids=[p.id for p in await performances_to_come(session, access_pass)],
+        )
+        for access_pass in passes
+    ]
 
 
 async def get_pass(
@@ -188,15 +212,20 @@ async def sell(
     access_pass: AccessPass,
     *,
     body: PassSaleCreate,
+    channel: Channel,
     by: Actor,
 ) -> SoldPass:
-    """Sells the pass at the box office: a seat on each performance it covers still to come
-    (all or none: SoldOut names the full one), paid at once, the confirmation mailed."""
+    """Sells the pass (online: by card only; at the box office: cash, card or voucher): a seat
+    on each performance it covers still to come (all or none: SoldOut names the full one), paid
+    at once, the confirmation mailed."""
     if not access_pass.on_sale:
         raise PassNotOnSale("This pass is not on sale.")
     method = body.payment_method
-    if method not in office.payment_methods or method not in PASS_METHODS:
-        raise PaymentMethodNotOffered("A pass is paid at once: cash, card or voucher offered.")
+    offered = ONLINE_PASS_METHODS if channel == Channel.online else PASS_METHODS
+    if method not in office.payment_methods or method not in offered:
+        raise PaymentMethodNotOffered(
+            "A pass is paid at once: by card online; cash, card or voucher at the box office."
+        )
     if method == PaymentMethod.card and not body.card_token:
         raise CardTokenRequired("A card payment needs the card token.")
     performances = await performances_to_come(session, access_pass)
@@ -223,6 +252,7 @@ async def sell(
         price_minor=access_pass.price_minor,
         currency=office.currency,
         payment_method=method,
+        channel=channel,
         status=TicketStatus.valid,
         performance_ids=[performance.id for performance in performances],
         sold_by_account_id=by.account_id,
@@ -251,6 +281,9 @@ async def sell(
             "last_date": performances[-1].starts_at.strftime("%Y-%m-%d"),
             "total": format_minor(sold.price_minor, sold.currency),
         },
+    )
+    await events.emit(
+        session, "ticket.pass_sold", sold_pass_read(sold), organization_id=office.organization_id
     )
     # Last, as for orders: the performances' rows stay locked until this transaction ends.
     await orders.reserve(session, dict.fromkeys(sold.performance_ids, 1))
@@ -307,6 +340,12 @@ async def cancel(
         "ticketing.pass_cancelled",
         office,
         {"sold_pass_id": str(sold.id), "number": sold.number, "reason": reason},
+    )
+    await events.emit(
+        session,
+        "ticket.pass_cancelled",
+        sold_pass_read(sold),
+        organization_id=office.organization_id,
     )
     return sold
 

@@ -4,15 +4,17 @@ for several performances, set up by the office's managers and sold at the box of
 import uuid
 from typing import Any
 
-from fastapi import APIRouter, status
+from fastapi import APIRouter, Depends, status
 
+from app.accounts.deps import PUBLIC
 from app.core.db import Session
-from app.core.errors import CurrencyMismatch
+from app.core.errors import CurrencyMismatch, TooManyRequests
 from app.core.pagination import Page, Pagination, page_of, paginate
+from app.core.ratelimit import per_ip
 from app.core.routing import AppRoute, declares
 from app.payments.service import PaymentDeclined
-from app.ticketing import passes
-from app.ticketing.deps import READ, WRITE, OfficeManager, OfficeSeller
+from app.ticketing import offices, passes
+from app.ticketing.deps import READ, WRITE, OfficeManager, OfficeSeller, ShopCustomer
 from app.ticketing.errors import (
     CardTokenRequired,
     PassAlreadyCancelled,
@@ -22,13 +24,16 @@ from app.ticketing.errors import (
     PaymentMethodNotOffered,
     SoldOut,
     SoldPassNotFound,
+    TicketOfficeNotFound,
 )
+from app.ticketing.models import Channel
 from app.ticketing.pass_schemas import (
     AccessPassCreate,
     AccessPassRead,
     AccessPassUpdate,
     PassCancel,
     PassSaleCreate,
+    ShopPassRead,
     SoldPassRead,
 )
 from app.ticketing.router import OFFICE
@@ -38,6 +43,7 @@ router = APIRouter(
     tags=["ticketing"],
     route_class=AppRoute,
 )
+shop_router = APIRouter(prefix="/shop", tags=["shop"], route_class=AppRoute)
 
 
 @router.post("", status_code=status.HTTP_201_CREATED)
@@ -103,7 +109,9 @@ async def sell_pass(
     mailed the pass in their language. Needs the `sell` right; a pass off sale, or whose
     performances have all started, answers 409 `pass_not_on_sale`."""
     found = await passes.get_pass(session, office.office.id, pass_id)
-    sold = await passes.sell(session, office.office, found, body=body, by=office.actor)
+    sold = await passes.sell(
+        session, office.office, found, body=body, channel=Channel.box_office, by=office.actor
+    )
     return passes.sold_pass_read(sold)
 
 
@@ -133,4 +141,46 @@ async def cancel_pass_sale(
     found = await passes.get_pass(session, office.office.id, pass_id)
     sold = await passes.get_sold_pass(session, found, sold_pass_id)
     await passes.cancel(session, office.office, sold, reason=body.reason, by=office.actor)
+    return passes.sold_pass_read(sold)
+
+
+@shop_router.get("/ticket-offices/{ticket_office_id}/passes", response_model=Page[ShopPassRead])
+@declares(PUBLIC, TicketOfficeNotFound, 422)
+async def list_shop_passes(
+    ticket_office_id: uuid.UUID, session: Session, page: Pagination
+) -> dict[str, Any]:
+    """The office's passes on sale, newest first, with the performances each admits to if
+    bought now. Public: no token."""
+    office = await offices.get_office(session, ticket_office_id)
+    rows, cursor = await paginate(session, passes.passes_of(office.id, on_sale_only=True), page)
+    return page_of(await passes.shop_reads(session, rows), cursor)
+
+
+@shop_router.post(
+    "/passes/{pass_id}/sales",
+    status_code=status.HTTP_201_CREATED,
+    dependencies=[Depends(per_ip("shop_order", limit=20, per_seconds=60))],
+)
+@declares(
+    PUBLIC,
+    PassNotFound,
+    PassNotOnSale,
+    PassInvalid,
+    SoldOut,
+    PaymentMethodNotOffered,
+    CardTokenRequired,
+    PaymentDeclined,
+    TooManyRequests,
+    422,
+)
+async def buy_pass(
+    pass_id: uuid.UUID, body: PassSaleCreate, by: ShopCustomer, session: Session
+) -> SoldPassRead:
+    """Buys a pass on sale with just an e-mail address, paid by card at once: a seat on each
+    performance it covers still to come (all or none, 409 `sold_out`), the pass's number
+    mailed in the buyer's language. Public; a pass off sale answers 404 as if it did not
+    exist. Limited (with ticket orders) to 20 a minute per IP."""
+    found = await passes.get_pass_on_sale(session, pass_id)
+    office = await offices.get_office(session, found.ticket_office_id)
+    sold = await passes.sell(session, office, found, body=body, channel=Channel.online, by=by)
     return passes.sold_pass_read(sold)

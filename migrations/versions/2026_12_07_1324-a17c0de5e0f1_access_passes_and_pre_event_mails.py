@@ -57,6 +57,7 @@ def upgrade() -> None:
         sa.Column("currency", sa.String(length=3), nullable=False),
         sa.Column("payment_method", sa.String(length=20), nullable=False),
         sa.Column("payment_reference", sa.String(length=100), nullable=True),
+        sa.Column("channel", sa.String(length=20), nullable=False),
         sa.Column("status", sa.String(length=20), nullable=False),
         sa.Column("performance_ids", postgresql.ARRAY(sa.UUID()), nullable=False),
         sa.Column("sold_by_account_id", sa.UUID(), nullable=True),

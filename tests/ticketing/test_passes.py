@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 from app.core import clock
 from app.core.db import Database
 from app.core.settings import Settings
+from app.events.models import DomainEvent
 from app.main import create_app
 from app.notifications.models import MailMessage
 from tests.ticketing.helpers import Shop, fresh_headers, open_shop, sell
@@ -172,6 +173,13 @@ async def test_a_pass_is_admitted_once_per_performance_and_refused_elsewhere_or_
     )
     assert cancelled.status_code == 200, cancelled.text
     assert cancelled.json()["status"] == "cancelled"
+    async with db.sessionmaker() as session:
+        emitted = list(
+            await session.scalars(
+                select(DomainEvent.type).where(DomainEvent.type.startswith("ticket.pass_"))
+            )
+        )
+    assert sorted(emitted) == ["ticket.pass_cancelled", "ticket.pass_sold"]
     assert await sold_counts(client, shop, shop.event_id) == [1, 0]  # the ticket's seat stays
     again_cancelled = await client.post(
         cancel, json={"reason": "x"}, headers=shop.organizer.headers
@@ -273,3 +281,26 @@ async def test_50_buyers_racing_for_the_last_pass_seats_never_oversell(
                 select(func.count()).where(MailMessage.template == "pass_confirmation")
             )
         assert mailed == 10
+
+
+async def test_a_customer_buys_a_pass_on_sale_online_by_card(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    shop = await open_shop(client, db, performances=2)
+    season = await create_pass(client, shop, event_ids=[shop.event_id])
+    hidden = await create_pass(client, shop, event_ids=[shop.event_id], on_sale=False)
+    listed = await client.get(f"/v1/shop/ticket-offices/{shop.office_id}/passes")
+    assert listed.status_code == 200, listed.text
+    assert [(p["id"], p["price_minor"], p["currency"]) for p in listed.json()["data"]] == [
+        (season["id"], 18000, "CHF")
+    ]
+    assert sorted(listed.json()["data"][0]["performance_ids"]) == sorted(shop.performance_ids)
+
+    cash = await client.post(f"/v1/shop/passes/{season['id']}/sales", json=sale_body("cash"))
+    assert cash.json()["code"] == "payment_method_not_offered"
+    off_sale = await client.post(f"/v1/shop/passes/{hidden['id']}/sales", json=sale_body("card"))
+    assert (off_sale.status_code, off_sale.json()["code"]) == (404, "pass_not_found")
+    bought = await client.post(f"/v1/shop/passes/{season['id']}/sales", json=sale_body("card"))
+    assert bought.status_code == 201, bought.text
+    assert (bought.json()["channel"], bought.json()["payment_method"]) == ("online", "card")
+    assert await sold_counts(client, shop, shop.event_id) == [1, 1]
