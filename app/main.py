@@ -39,6 +39,8 @@ from app.ticketing import checkin_lists_router as ticketing_checkin
 from app.ticketing import forms_router as ticketing_forms
 from app.ticketing import gift_card_sales_router as ticketing_gift_card_sales
 from app.ticketing import gift_cards_router as ticketing_gift_cards
+from app.ticketing import passes_router as ticketing_passes
+from app.ticketing import pre_event_mails_router as ticketing_pre_event_mails
 from app.ticketing import promotions_router as ticketing_promotions
 from app.ticketing import resellers_router as ticketing_resellers
 from app.ticketing import router as ticketing
@@ -82,6 +84,9 @@ def api_router() -> APIRouter:
     router.include_router(ticket_sales_router.office_router)
     router.include_router(ticket_sales_router.staff_router)
     router.include_router(ticketing_promotions.router)
+    router.include_router(ticketing_passes.router)
+    router.include_router(ticketing_passes.shop_router)
+    router.include_router(ticketing_pre_event_mails.router)
     router.include_router(ticketing_gift_cards.router)
     router.include_router(ticketing_gift_cards.shop_router)
     router.include_router(ticketing_resellers.router)

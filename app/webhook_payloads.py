@@ -42,6 +42,7 @@ from app.partner_services.schemas import (
     QuoteRead,
     RequestRead,
 )
+from app.ticketing.pass_schemas import SoldPassRead
 from app.ticketing.schemas import ScanRead, TicketOrderRead
 
 
@@ -97,6 +98,7 @@ PAYLOADS: dict[str, type[BaseModel]] = {
         "ticket.exchanged",
     ),
     "ticket.scanned": TicketScan,
+    **_of(SoldPassRead, "ticket.pass_sold", "ticket.pass_cancelled"),
     **_of(BillingOrderRead, "billing_order.placed", "billing_order.cancelled"),
     **_of(InvoiceRead, "invoice.issued", "invoice.paid", "invoice.voided", "invoice.refunded"),
     "invoice.reminded": InvoiceSummary,

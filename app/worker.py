@@ -21,6 +21,7 @@ from app.notifications import sms as sms_delivery
 from app.partner_services import jobs as partner_services_jobs
 from app.payments import jobs as payments_jobs
 from app.sso import jobs as sso_jobs
+from app.ticketing import jobs as ticketing_jobs
 from app.webhooks import delivery as webhook_delivery
 
 log = structlog.get_logger("app.worker")
@@ -50,6 +51,7 @@ JOBS: tuple[Job | Service, ...] = (
     Job("billing.invoice_reminders", every_seconds=300, run=billing_jobs.send_invoice_reminders),
     Job("billing.release_domains", every_seconds=300, run=billing_jobs.release_domains),
     Job("ticketing.invoice_deadlines", every_seconds=60, run=ticket_sales.sweep_invoice_deadlines),
+    Job("ticketing.pre_event_mails", every_seconds=60, run=ticketing_jobs.send_pre_event_mails),
     Job("payments.recover", every_seconds=60, run=payments_jobs.recover),
     Job(
         "partner_services.contract_months",

@@ -37,6 +37,8 @@ EVENT_TYPES: dict[str, str] = {
     "ticket.cancelled": "Some tickets of a paid order were cancelled (payload: the order).",
     "ticket.exchanged": "A ticket was exchanged for another (payload: the order).",
     "ticket.scanned": "A ticket was scanned at control, accepted or not (payload: the scan).",
+    "ticket.pass_sold": "An access pass was sold (payload: the sold pass).",
+    "ticket.pass_cancelled": "A sold access pass was cancelled (payload: the sold pass).",
     "billing_order.placed": "A cart became an order and its invoice (payload: the order).",
     "billing_order.cancelled": "An unpaid billing order was cancelled (payload: the order).",
     "invoice.issued": "An invoice or credit note was issued (payload: it, with its lines).",

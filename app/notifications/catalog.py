@@ -91,6 +91,15 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
         "venue",
         "order_url",
     ),
+    "pass_confirmation": (
+        "pass_name",
+        "pass_number",
+        "performances",
+        "first_date",
+        "last_date",
+        "total",
+    ),
+    "pre_event_message": ("subject", "message", "event_name", "starts_at", "venue"),
     # Billing
     "invoice_issued": ("invoice_number", "total", "due_date", "invoice_url"),
     "invoice_reminder": ("invoice_number", "total", "due_date", "invoice_url", "reminder_number"),

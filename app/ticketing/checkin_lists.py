@@ -2,9 +2,11 @@
 devices, with entry and exit scans and a live count of who is inside.
 
 Rules: a list admits the valid, paid (or, where the office allows, unpaid-on-invoice) tickets of
-its event, of its categories when it names some, for the performance scanned. An entry flips the
-ticket to inside and an exit back, each by one conditional statement on the ticket's presence row,
-so two devices scanning the same ticket at once admit it once. A device's token reaches its list's
+its event, of its categories when it names some, for the performance scanned, and the valid
+passes covering that performance (on a list of all categories). The ticket or pass is judged and
+the scan logged by ``control`` as at any control. An entry flips the holder to inside and an exit
+back, each by one conditional statement on its presence row, so two devices scanning the same
+ticket at once admit it once. A device's token reaches its list's
 scans and nothing else; every scan is kept in the scans log with its list, device and direction.
 """
 
@@ -19,29 +21,24 @@ from app.activity.types import Actor
 from app.core import clock
 from app.core.db import one_or_raise
 from app.core.security.tokens import digest, new_token
-from app.events import service as events
-from app.ticketing import offices
+from app.ticketing import control, offices
 from app.ticketing.errors import (
     CheckinDeviceNotFound,
     CheckinListInvalid,
     CheckinListNotFound,
     DeviceTokenInvalid,
-    PerformanceNotFound,
 )
 from app.ticketing.models import (
     CheckinDevice,
     CheckinList,
     CheckinPresence,
     Event,
+    PassPresence,
     Performance,
     PriceCategory,
     Scan,
     ScanResult,
-    Ticket,
     TicketOffice,
-    TicketOrder,
-    TicketOrderStatus,
-    TicketStatus,
 )
 from app.ticketing.sales_schemas import (
     CheckinCount,
@@ -197,68 +194,50 @@ async def device_by_token(
     return row[0], row[1], row[2]
 
 
-def _verdict(
-    office: TicketOffice,
-    checkin_list: CheckinList,
-    performance: Performance,
-    ticket: Ticket | None,
-    order: TicketOrder | None,
-) -> ScanResult | None:
-    """Why the ticket is refused on this list, or None."""
-    if ticket is None or order is None or order.event_id != checkin_list.event_id:
-        return ScanResult.unknown
-    if ticket.status == TicketStatus.cancelled:
-        return ScanResult.cancelled
-    if ticket.performance_id != performance.id:
-        return ScanResult.wrong_performance
-    if checkin_list.price_category_ids and (
-        ticket.price_category_id not in checkin_list.price_category_ids
-    ):
-        return ScanResult.not_on_list
-    if (
-        order.status == TicketOrderStatus.pending_payment
-        and not office.unpaid_invoice_tickets_valid
-    ):
-        return ScanResult.unpaid
-    return None
-
-
 async def _flip(
     session: AsyncSession,
     checkin_list: CheckinList,
-    ticket: Ticket,
+    holder: control.Holder,
     performance: Performance,
     *,
     entry: bool,
 ) -> bool:
-    """Entry: not inside → inside; exit: inside → not inside. False if it was already so."""
+    """Entry: not inside → inside; exit: inside → not inside. False if it was already so. A
+    ticket's presence row or a pass's, one conditional statement either way."""
     now = clock.now()
+    table: type[CheckinPresence] | type[PassPresence]
+    if holder.ticket is not None:
+        table, key, holder_id = CheckinPresence, "ticket_id", holder.ticket.id
+    else:
+        assert holder.sold_pass is not None
+        table, key, holder_id = PassPresence, "sold_pass_id", holder.sold_pass.id
+    holder_column = getattr(table, key)
     if entry:
-        statement = insert(CheckinPresence).values(
+        statement = insert(table).values(
             checkin_list_id=checkin_list.id,
-            ticket_id=ticket.id,
             performance_id=performance.id,
             inside=True,
             updated_at=now,
+            **{key: holder_id},
         )
         flipped = await session.scalar(
             statement.on_conflict_do_update(
-                index_elements=["checkin_list_id", "ticket_id", "performance_id"],
+                index_elements=["checkin_list_id", key, "performance_id"],
                 set_={"inside": True, "updated_at": now},
-                where=CheckinPresence.inside.is_(False),
-            ).returning(CheckinPresence.ticket_id)
+                where=table.inside.is_(False),
+            ).returning(holder_column)
         )
     else:
         flipped = await session.scalar(
-            update(CheckinPresence)
+            update(table)
             .where(
-                CheckinPresence.checkin_list_id == checkin_list.id,
-                CheckinPresence.ticket_id == ticket.id,
-                CheckinPresence.performance_id == performance.id,
-                CheckinPresence.inside.is_(True),
+                table.checkin_list_id == checkin_list.id,
+                holder_column == holder_id,
+                table.performance_id == performance.id,
+                table.inside.is_(True),
             )
             .values(inside=False, updated_at=now)
-            .returning(CheckinPresence.ticket_id)
+            .returning(holder_column)
             .execution_options(synchronize_session=False)
         )
     return flipped is not None
@@ -274,68 +253,44 @@ async def scan(
     number: str,
     direction: str,
 ) -> CheckinScanRead:
-    performance = await session.scalar(
-        select(Performance).where(
-            Performance.id == performance_id, Performance.event_id == checkin_list.event_id
-        )
+    """An entry or exit of a ticket or pass on the list (``control`` judges and logs it)."""
+    performance = await control.performance_of(
+        session, office, performance_id, event_id=checkin_list.event_id
     )
-    if performance is None:
-        raise PerformanceNotFound("No such performance.")
-    normalized = number.strip().upper()
-    row = (
-        await session.execute(
-            select(Ticket, TicketOrder)
-            .join(TicketOrder, TicketOrder.id == Ticket.order_id)
-            .where(Ticket.number == normalized, TicketOrder.ticket_office_id == office.id)
-        )
-    ).one_or_none()
-    ticket, order = row if row is not None else (None, None)
+    holder = await control.find_holder(session, office, number)
     entry = direction == "entry"
-    result = _verdict(office, checkin_list, performance, ticket, order)
-    if result is None and ticket is not None:
-        if await _flip(session, checkin_list, ticket, performance, entry=entry):
+    result = control.refusal(office, performance, holder, checkin_list=checkin_list)
+    if result is None:
+        if await _flip(session, checkin_list, holder, performance, entry=entry):
             result = ScanResult.valid
+            if entry:
+                await control.admit(session, performance, holder)
         else:
             result = ScanResult.already_inside if entry else ScanResult.not_inside
-        if result == ScanResult.valid and entry and ticket.checked_in_at is None:
-            await session.execute(
-                update(Ticket)
-                .where(Ticket.id == ticket.id, Ticket.checked_in_at.is_(None))
-                .values(checked_in_at=clock.now())
-                .execution_options(synchronize_session=False)
-            )
-    assert result is not None
     details: dict[str, Any] = {
         "checkin_list_id": str(checkin_list.id),
         "device_id": str(device.id),
         "direction": direction,
     }
-    session.add(
-        Scan(
-            id=uuid.uuid4(),
-            performance_id=performance.id,
-            ticket_id=ticket.id if ticket else None,
-            number=normalized[:64],
-            result=result,
-            by_account_id=None,
-            created_at=clock.now(),
-            details=details,
-        )
-    )
     await session.flush()
     read = CheckinScanRead(
         accepted=result == ScanResult.valid,
         result=result,
         direction=direction,
-        ticket_number=normalized,
-        ticket_id=ticket.id if ticket else None,
+        ticket_number=holder.number,
+        ticket_id=holder.ticket_id,
+        pass_id=holder.pass_id,
         inside=(await count(session, checkin_list, performance.id)).inside,
     )
-    await events.emit(
+    await control.record_scan(
         session,
-        "ticket.scanned",
-        {**read.model_dump(mode="json"), "performance_id": str(performance.id), **details},
-        organization_id=office.organization_id,
+        office,
+        performance,
+        holder,
+        result=result,
+        by_account_id=None,
+        details=details,
+        payload=read.model_dump(mode="json"),
     )
     return read
 
@@ -343,14 +298,20 @@ async def scan(
 async def count(
     session: AsyncSession, checkin_list: CheckinList, performance_id: uuid.UUID
 ) -> CheckinCount:
-    """Who is inside now, and the accepted entries and exits so far."""
-    inside = await session.scalar(
-        select(func.count()).where(
-            CheckinPresence.checkin_list_id == checkin_list.id,
-            CheckinPresence.performance_id == performance_id,
-            CheckinPresence.inside.is_(True),
-        )
-    )
+    """Who is inside now (tickets and passes), who was let in at least once, and the accepted
+    entries and exits so far."""
+    inside = admitted = 0
+    for table in (CheckinPresence, PassPresence):
+        here, ever = (
+            await session.execute(
+                select(func.count().filter(table.inside.is_(True)), func.count()).where(
+                    table.checkin_list_id == checkin_list.id,
+                    table.performance_id == performance_id,
+                )
+            )
+        ).one()
+        inside += int(here)
+        admitted += int(ever)
     direction = Scan.details["direction"].astext
     entries, exits = (
         await session.execute(
@@ -366,7 +327,8 @@ async def count(
     return CheckinCount(
         checkin_list_id=checkin_list.id,
         performance_id=performance_id,
-        inside=int(inside or 0),
+        inside=inside,
         entries=int(entries),
         exits=int(exits),
+        admitted=admitted,
     )

@@ -364,3 +364,36 @@ __all__ += [
     "PriceCategoryNotFound",
     "RefundThroughInsurer",
 ]
+
+
+# --- Access passes and scheduled mails ---
+class PassNotFound(NotFound):
+    code = "pass_not_found"
+
+
+class SoldPassNotFound(NotFound):
+    code = "sold_pass_not_found"
+
+
+class PassInvalid(Unprocessable):
+    code = "pass_invalid"
+
+
+class PassNotOnSale(Conflict):
+    code = "pass_not_on_sale"
+
+
+class PassAlreadyCancelled(Conflict):
+    code = "pass_already_cancelled"
+
+
+class PreEventMailNotFound(NotFound):
+    code = "pre_event_mail_not_found"
+
+
+class PreEventMailSent(Conflict):
+    code = "pre_event_mail_sent"
+
+
+class PreEventMailTooLate(Unprocessable):
+    code = "pre_event_mail_too_late"

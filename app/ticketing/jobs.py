@@ -16,7 +16,7 @@ from app.core import clock
 from app.core.money import format_minor
 from app.events import service as events
 from app.notifications.service import queue_mail
-from app.ticketing import deadlines, orders
+from app.ticketing import deadlines, orders, pre_event_mails
 from app.ticketing.models import Event, TicketOrder, TicketOrderStatus
 
 BATCH_SIZE = 200
@@ -115,3 +115,15 @@ async def _handle(session: AsyncSession, batch: list[TicketOrder], on_expired: E
     await on_expired(session, expiring)
     for order, read in zip(reminded, await orders.order_reads(session, reminded), strict=True):
         await events.emit(session, "order.reminded", read, organization_id=order.organization_id)
+
+
+async def send_pre_event_mails(sessionmaker: async_sessionmaker[AsyncSession]) -> int:
+    """Sends every scheduled mail now due, each in its own transaction; returns how many."""
+    sent = 0
+    while True:
+        async with sessionmaker.begin() as session:
+            mail = await pre_event_mails.claim_due(session)
+            if mail is None:
+                return sent
+            await pre_event_mails.send(session, mail)
+        sent += 1

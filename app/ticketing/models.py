@@ -631,3 +631,134 @@ class GiftCardPurchase(IdMixin, Base):
     )
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     paid_at: Mapped[datetime]
+
+
+# --- Access passes (app/ticketing/passes.py) and scheduled mails (pre_event_mails.py) ---
+
+
+class AccessPass(IdMixin, Base):
+    """A pass for several performances: whole events of the office and/or chosen performances,
+    sold at its own price in the office's currency."""
+
+    __tablename__ = "ticketing_passes"
+    __table_args__ = (
+        CheckConstraint("price_minor >= 0", name="price"),
+        Index("ix_ticketing_passes_office", "ticket_office_id", "created_at", "id"),
+    )
+
+    ticket_office_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_offices.id", ondelete="CASCADE")
+    )
+    name: Mapped[str] = mapped_column(String(200))
+    price_minor: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    event_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(PG_UUID(as_uuid=True)), default=list)
+    """Every performance of these events is covered, those added later included."""
+    performance_ids: Mapped[list[uuid.UUID]] = mapped_column(
+        ARRAY(PG_UUID(as_uuid=True)), default=list
+    )
+    """Chosen performances (of any event of the office), besides the whole events."""
+    on_sale: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class SoldPass(IdMixin, Base):
+    """A pass sold to a customer: one number, admitted once per performance it covers (those
+    still to come when it was sold, on each of which it holds a seat)."""
+
+    __tablename__ = "ticketing_sold_passes"
+    __table_args__ = (
+        Index("ix_ticketing_sold_passes_pass", "pass_id", "created_at", "id"),
+        Index(
+            "ix_ticketing_sold_passes_performances",
+            "performance_ids",
+            postgresql_using="gin",
+        ),
+    )
+
+    pass_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("ticketing_passes.id"))
+    ticket_office_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_offices.id", ondelete="CASCADE"), index=True
+    )
+    number: Mapped[str] = mapped_column(String(32), unique=True)
+    customer_name: Mapped[str] = mapped_column(String(200))
+    customer_email: Mapped[str] = mapped_column(String(320))
+    customer_language: Mapped[str] = mapped_column(String(2))
+    price_minor: Mapped[int]
+    currency: Mapped[str] = mapped_column(String(3))
+    payment_method: Mapped[PaymentMethod] = mapped_column(String(20))
+    payment_reference: Mapped[str | None] = mapped_column(String(100))
+    channel: Mapped[Channel] = mapped_column(String(20))
+    status: Mapped[TicketStatus] = mapped_column(String(20), default=TicketStatus.valid)
+    performance_ids: Mapped[list[uuid.UUID]] = mapped_column(ARRAY(PG_UUID(as_uuid=True)))
+    sold_by_account_id: Mapped[uuid.UUID | None]
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    cancelled_at: Mapped[datetime | None]
+
+
+class PassAdmission(Base):
+    """A pass's first accepted entry to one performance: at most one row per pair."""
+
+    __tablename__ = "ticketing_pass_admissions"
+
+    sold_pass_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_sold_passes.id", ondelete="CASCADE"), primary_key=True
+    )
+    performance_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_performances.id", ondelete="CASCADE"), primary_key=True
+    )
+    admitted_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class PassPresence(Base):
+    """Whether a pass is inside, per check-in list and performance (as CheckinPresence)."""
+
+    __tablename__ = "ticketing_pass_presences"
+    __table_args__ = (
+        Index("ix_ticketing_pass_presences_count", "checkin_list_id", "performance_id"),
+    )
+
+    checkin_list_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_checkin_lists.id", ondelete="CASCADE"), primary_key=True
+    )
+    sold_pass_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_sold_passes.id", ondelete="CASCADE"), primary_key=True
+    )
+    performance_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_performances.id", ondelete="CASCADE"), primary_key=True
+    )
+    inside: Mapped[bool]
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now)
+
+
+class PreEventMail(IdMixin, Base):
+    """A message the organizer schedules to the holders of a performance's valid tickets and
+    passes, ``hours_before`` it starts; sent once (``sent_at``) by the worker's sweep."""
+
+    __tablename__ = "ticketing_pre_event_mails"
+    __table_args__ = (
+        CheckConstraint("hours_before >= 1", name="hours_before"),
+        Index("ix_ticketing_pre_event_mails_office", "ticket_office_id", "created_at", "id"),
+        Index(
+            "ix_ticketing_pre_event_mails_unsent",
+            "performance_id",
+            postgresql_where=text("sent_at IS NULL"),
+        ),
+    )
+
+    ticket_office_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_offices.id", ondelete="CASCADE")
+    )
+    performance_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("ticketing_performances.id", ondelete="CASCADE")
+    )
+    hours_before: Mapped[int]
+    subject: Mapped[str] = mapped_column(String(200))
+    body: Mapped[str] = mapped_column(Text)
+    translations: Mapped[dict[str, Any]] = mapped_column(JSONB, default=dict)
+    """Per language (fr, de…): {subject, body}; a buyer of another language gets the default."""
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)
+    updated_at: Mapped[datetime] = mapped_column(default=clock.now)
+    sent_at: Mapped[datetime | None]
+    recipients: Mapped[int | None]
+    """How many addresses it was sent to (once sent)."""

@@ -419,13 +419,23 @@ class CheckinScanRead(Schema):
     result: ScanResult = Field(description="valid when accepted; otherwise why it is refused.")
     direction: str = Field(description="entry or exit, as scanned.", examples=["entry"])
     ticket_number: str = Field(examples=["K7QM3XRP9TWH2NDF"])
-    ticket_id: uuid.UUID | None = Field(description="null: no such ticket.")
-    inside: int = Field(description="Tickets inside for this list and performance, after it.")
+    ticket_id: uuid.UUID | None = Field(
+        description="The ticket scanned; null: a pass, or no such ticket."
+    )
+    pass_id: uuid.UUID | None = Field(
+        default=None, description="The sold pass scanned; null: a ticket, or nothing known."
+    )
+    inside: int = Field(
+        description="Tickets and passes inside for this list and performance, after it."
+    )
 
 
 class CheckinCount(Schema):
     checkin_list_id: uuid.UUID
     performance_id: uuid.UUID
-    inside: int = Field(description="Tickets inside now.")
+    inside: int = Field(description="Tickets and passes inside now.")
     entries: int = Field(description="Accepted entry scans.")
     exits: int = Field(description="Accepted exit scans.")
+    admitted: int = Field(
+        default=0, description="Tickets and passes let in at least once (inside now or not)."
+    )

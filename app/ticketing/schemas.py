@@ -608,7 +608,12 @@ class ScanRead(Schema):
     first_scanned_at: datetime | None = Field(
         default=None, description="On already_used: when the ticket was first accepted."
     )
-    ticket_id: uuid.UUID | None = Field(default=None, description="null: no such ticket.")
+    ticket_id: uuid.UUID | None = Field(
+        default=None, description="The ticket scanned; null: a pass, or no such ticket."
+    )
+    pass_id: uuid.UUID | None = Field(
+        default=None, description="The sold pass scanned; null: a ticket, or nothing known."
+    )
 
 
 class ExchangeCreate(Schema):

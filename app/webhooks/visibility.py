@@ -84,6 +84,8 @@ RULES: dict[str, Rule] = {
     "ticket.cancelled": _ORDERS,
     "ticket.exchanged": _ORDERS,
     "ticket.scanned": _CONTROL,
+    "ticket.pass_sold": _ORDERS,
+    "ticket.pass_cancelled": _ORDERS,
     "billing_order.placed": _BILLING,
     "billing_order.cancelled": _BILLING,
     "invoice.issued": _BILLING,

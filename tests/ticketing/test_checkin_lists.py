@@ -74,6 +74,7 @@ async def test_a_list_admits_its_tickets_in_and_out_with_a_live_count(
         "inside": 1,
         "entries": 2,
         "exits": 1,
+        "admitted": 1,
     }
     order = await client.get(f"{shop.office_path}/orders", headers=shop.organizer.headers)
     checked = {t["number"]: t["checked_in_at"] for o in order.json()["data"] for t in o["tickets"]}
