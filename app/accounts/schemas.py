@@ -35,6 +35,7 @@ GivenPassword = Annotated[
         examples=["correct horse battery staple"],
     ),
 ]
+SmsCode = Annotated[str, Field(pattern=r"^[0-9]{6}$", examples=["583920"])]
 LinkToken = Annotated[
     str,
     Field(
@@ -469,6 +470,32 @@ class PasswordResetRequest(Schema):
         max_length=320,
         description="The login e-mail; the link goes to the confirmed recovery e-mail if any, "
         "else to this address.",
+        examples=["claire.dubois@example.ch"],
+    )
+    channel: Literal["email", "sms"] = Field(
+        default="email",
+        description="email: a reset link is mailed. sms: a 6-digit code is texted to the "
+        "account's confirmed recovery phone (exchange it at /v1/password-resets/sms-code); "
+        "without one, the link is mailed instead.",
+    )
+
+
+class PasswordResetCode(Schema):
+    email: str = Field(
+        min_length=3,
+        max_length=320,
+        description="The login e-mail the code was asked for.",
+        examples=["claire.dubois@example.ch"],
+    )
+    code: SmsCode = Field(description="The code texted to the recovery phone (valid 15 minutes).")
+
+
+class PasswordResetToken(Schema):
+    carries_credentials: ClassVar[bool] = True
+
+    token: LinkToken = Field(
+        description="What a mailed reset link carries: send it with the new password (and, with "
+        "2FA on, a code) to /v1/password-resets/confirm within 60 minutes."
     )
 
 
@@ -643,8 +670,6 @@ class PasskeyMfaLogin(PasskeyAssertion):
 
 
 # --- accounts opened by a partner; first login; phone confirmation ---
-
-SmsCode = Annotated[str, Field(pattern=r"^[0-9]{6}$", examples=["583920"])]
 
 
 class Activation(Schema):

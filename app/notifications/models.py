@@ -45,7 +45,8 @@ class MailMessage(IdMixin, Base):
 
 
 class SmsMessage(IdMixin, Base):
-    """One text message in the outbox (recovery-phone codes), sent by the worker."""
+    """One text message in the outbox (recovery-phone and password reset codes), sent by the
+    worker."""
 
     __tablename__ = "notifications_sms_outbox"
     __table_args__ = (
