@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile, status
 
-from app.accounts import auth, credentials, pats, profile, totp, two_factor
+from app.accounts import auth, credentials, pats, profile, staff_router, totp, two_factor
 from app.accounts.deps import (
     CALLER_ERRORS,
     PUBLIC,
@@ -88,6 +88,9 @@ NO_CONTENT = status.HTTP_204_NO_CONTENT
 ACCEPTED = status.HTTP_202_ACCEPTED
 account_read = profile.account_read
 SMS_RESET_CODES_PER_HOUR = 3
+
+# The platform staff's routes about accounts (/v1/platform/…), served with the accounts' own.
+signup_router.include_router(staff_router.router)
 
 
 @signup_router.post(

@@ -722,3 +722,30 @@ class FirstLoginResult(Schema):
         description="With 2FA enrolled now: shown once, each works once; else empty.",
         examples=[["8uh2z-uvhwy", "k3m9p-x7q2d"]],
     )
+
+
+SupportCode = Annotated[
+    str,
+    Field(
+        pattern=r"^[0-9]{4,12}$",
+        description="The digits the account's owner reads out from their profile.",
+        examples=["37015167"],
+    ),
+]
+
+
+class StaffAccountRead(Schema):
+    """What support staff see of an account they identified."""
+
+    id: uuid.UUID
+    email: str = Field(description="The login e-mail.", examples=["claire.dubois@example.ch"])
+    email_confirmed: bool
+    first_name: str = Field(examples=["Claire"])
+    last_name: str = Field(examples=["Dubois"])
+    language: Language
+    support_code: str = Field(
+        description="The code the account was found by.", examples=["37015167"]
+    )
+    two_factor_enabled: bool
+    locked: bool = Field(description="Locked by failed logins.")
+    created_at: datetime
