@@ -1,11 +1,31 @@
 """/v1/accounts (sign-up) and /v1/account: the caller's own account, security and tokens."""
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile, status
+from fastapi import (
+    APIRouter,
+    Depends,
+    File,
+    Form,
+    Path,
+    Query,
+    Request,
+    Response,
+    UploadFile,
+    status,
+)
 
-from app.accounts import auth, credentials, pats, profile, staff_router, totp, two_factor
+from app.accounts import (
+    auth,
+    credentials,
+    newsletters,
+    pats,
+    profile,
+    staff_router,
+    totp,
+    two_factor,
+)
 from app.accounts.deps import (
     CALLER_ERRORS,
     PUBLIC,
@@ -163,6 +183,40 @@ async def reset_password(
         emergency_code=body.emergency_code,
         ip=client.ip,
     )
+
+
+@signup_router.post(
+    newsletters.UNSUBSCRIBE_PATH.removeprefix("/v1"),
+    status_code=NO_CONTENT,
+    dependencies=[Depends(per_ip("newsletter_unsubscribe", limit=60, per_seconds=3600))],
+)
+@declares(PUBLIC, InvalidLinkToken, TooManyRequests)
+async def unsubscribe_from_newsletter(
+    token: Annotated[
+        str,
+        Query(
+            min_length=64,
+            max_length=64,
+            description="The recipient's own token, from the newsletter's `List-Unsubscribe` URL.",
+        ),
+    ],
+    one_click: Annotated[
+        Literal["One-Click"],
+        Form(
+            alias="List-Unsubscribe",
+            description="`One-Click`, as RFC 8058 has mail programs send it.",
+        ),
+    ],
+    session: Session,
+    client: RequestClient,
+) -> None:
+    """The one-click unsubscribe of RFC 8058: the URL in a newsletter's `List-Unsubscribe`
+    header, called by the recipient's mail program with a POST whose form body is
+    `List-Unsubscribe=One-Click`. Public, no login: the token names one subscription of one
+    account. The subscription is withdrawn (the account's topics no longer list it, its activity
+    log records `account.newsletter_unsubscribed`); again: nothing more happens. A forged or
+    damaged token: 400 `invalid_or_expired_token`."""
+    await newsletters.unsubscribe(session, token, ip=client.ip)
 
 
 @router.get("", operation_id="accounts-read")

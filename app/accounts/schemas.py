@@ -3,7 +3,7 @@ from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import available_timezones
 
-from pydantic import EmailStr, Field, field_validator
+from pydantic import EmailStr, Field, field_validator, model_validator
 
 from app.accounts.types import Language
 from app.core.schemas import IPAddress, Omittable, Schema
@@ -232,7 +232,9 @@ class ProfileUpdate(Schema):
     newsletter_topics: Omittable[list[NewsletterTopic]] = Field(
         default=None,
         max_length=len(NEWSLETTER_TOPICS),
-        description="Replaces the whole list; empty: no newsletter.",
+        description="Replaces the whole list; empty: no newsletter. Subscribing to a topic "
+        "records the consent: when, and its wording in the account's language; every newsletter "
+        "then carries a one-click unsubscribe link.",
     )
 
     @field_validator("time_zone")
@@ -749,3 +751,41 @@ class StaffAccountRead(Schema):
     two_factor_enabled: bool
     locked: bool = Field(description="Locked by failed logins.")
     created_at: datetime
+
+
+class NewsletterVersion(Schema):
+    language: Language = Field(description="Sent to the subscribers whose language this is.")
+    subject: str = Field(
+        min_length=1, max_length=200, examples=["What is new in Manager this winter"]
+    )
+    text: str = Field(
+        min_length=1,
+        max_length=50_000,
+        description="Plain text; a blank line separates paragraphs.",
+        examples=["Hello,\n\nThis winter brings seat plans to the ticket office…"],
+    )
+
+
+class NewsletterSend(Schema):
+    topic: NewsletterTopic = Field(description="Sent to the topic's subscribers.")
+    versions: list[NewsletterVersion] = Field(
+        min_length=1,
+        max_length=5,
+        description="One per language (at most one each); a subscriber whose language has "
+        "none receives the first.",
+    )
+
+    @model_validator(mode="after")
+    def _one_version_per_language(self) -> "NewsletterSend":
+        languages = [version.language for version in self.versions]
+        if len(set(languages)) != len(languages):
+            raise ValueError("at most one version per language")
+        return self
+
+
+class NewsletterQueued(Schema):
+    topic: NewsletterTopic
+    recipients: int = Field(
+        description="Mails queued: the topic's subscribers with a confirmed login e-mail, each "
+        "with their own unsubscribe link."
+    )

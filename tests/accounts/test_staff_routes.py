@@ -33,6 +33,13 @@ def calls(support_code: str) -> dict[str, dict[str, Any]]:
     """A valid request to each staff operation: its path values and body."""
     return {
         "accounts-find_account_by_support_code": {"path": {"support_code": support_code}},
+        "accounts-export_newsletter_subscribers": {"path": {"topic": "events"}},
+        "accounts-send_newsletter": {
+            "json": {
+                "topic": "offers",
+                "versions": [{"language": "en", "subject": "Offers", "text": "Winter offers."}],
+            }
+        },
     }
 
 
