@@ -2,6 +2,7 @@
 
 import secrets
 import uuid
+from typing import Literal
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -27,6 +28,8 @@ from app.activity.types import Actor
 from app.core import clock
 from app.core.security import passwords
 from app.notifications.service import queue_sms
+
+ResetChannel = Literal["email", "sms"]
 
 
 async def email_in_use(
@@ -102,13 +105,64 @@ async def _set_password(session: AsyncSession, account: Account, new: str, *, by
     await mail_account(session, account, "password_changed", {"changed_at": stamp()})
 
 
-async def request_password_reset(session: AsyncSession, email: str) -> None:
-    """Mails a reset link to the recovery address (when confirmed) or else the login one."""
+async def request_password_reset(
+    session: AsyncSession, email: str, *, channel: ResetChannel = "email"
+) -> None:
+    """Mails a reset link to the recovery address (when confirmed) or else the login one; with
+    ``channel`` ``sms`` and a confirmed recovery phone, texts that phone a 6-digit code instead
+    (``exchange_reset_code`` turns it into the link's token). Nothing for an unknown address."""
     account = await auth.account_by_email(session, email)
     if account is None:
         return
+    if channel == "sms" and account.recovery_phone and account.recovery_phone_confirmed_at:
+        await _text_reset_code(session, account, account.recovery_phone)
+        return
     confirmed_recovery = account.recovery_email if account.recovery_email_confirmed_at else None
     await _mail_reset_link(session, account, to=confirmed_recovery or account.email)
+
+
+async def _text_reset_code(session: AsyncSession, account: Account, phone: str) -> None:
+    code = f"{secrets.randbelow(10**6):06d}"
+    await tokens.issue(
+        session,
+        account.id,
+        TokenPurpose.password_reset_sms,
+        {"phone": phone},
+        raw=phone_code_key(account, code),
+    )
+    await queue_sms(
+        session, to=phone, text="password_reset_code", language=account.language, code=code
+    )
+
+
+async def exchange_reset_code(
+    session: AsyncSession, *, email: str, code: str, ip: str | None = None
+) -> str:
+    """The token of a reset link, for the code texted to the account's confirmed recovery phone
+    (single use, 15 minutes); the reset itself (``reset_password``) still asks for the second
+    factor. A wrong, used or expired code, or one sent to a number no longer the confirmed
+    recovery phone, is refused alike."""
+    account = await auth.account_by_email(session, email)
+    if account is None:
+        raise InvalidLinkToken("This code is invalid, expired or already used.")
+    token = await tokens.consume(
+        session,
+        phone_code_key(account, code),
+        TokenPurpose.password_reset_sms,
+        account_id=account.id,
+    )
+    if (
+        token.data.get("phone") != account.recovery_phone
+        or account.recovery_phone_confirmed_at is None
+    ):
+        raise InvalidLinkToken("This code is no longer valid.")
+    await activity.record(
+        session,
+        Actor(account.id, ip=ip),
+        "security.password_reset_code_confirmed",
+        account_id=account.id,
+    )
+    return await tokens.issue(session, account.id, TokenPurpose.password_reset)
 
 
 async def _mail_reset_link(session: AsyncSession, account: Account, *, to: str) -> None:
@@ -291,7 +345,8 @@ async def set_recovery_phone(
 
 
 def phone_code_key(account: Account, code: str) -> str:
-    # A 6-digit code is only unique per account: the stored digest covers both.
+    """The stored form of a texted code: a 6-digit code is only unique per account, so the
+    stored digest covers both."""
     return f"{account.id}:{code}"
 
 

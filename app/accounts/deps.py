@@ -15,6 +15,7 @@ from app.accounts.errors import (
     InsufficientScope,
     InvalidAccessToken,
     NotAuthenticated,
+    PlatformStaffOnly,
     ReauthenticationRequired,
     SessionEnded,
     SessionRequired,
@@ -175,6 +176,20 @@ async def recent_session(
     return auth_session
 
 
+@raises(PlatformStaffOnly, SessionRequired)
+async def platform_staff(principal: CurrentPrincipal, client: RequestClient) -> Actor:
+    """Platform staff (the provider's support team) in an interactive session, as the actor of
+    what they do to accounts (marked ``via`` support in the accounts' logs)."""
+    if not principal.account.is_platform_staff:
+        raise PlatformStaffOnly("Only platform staff can do this.")
+    if principal.session is None:
+        raise SessionRequired("This needs a signed-in session, not a token.")
+    return Actor(principal.account.id, via=Via.support, ip=client.ip)
+
+
+StaffActor = Annotated[Actor, Depends(platform_staff)]
+"""Platform staff acting on accounts; every other caller is refused (403, 401 anonymous)."""
+
 InteractiveSession = Annotated[AuthSession, Depends(interactive_session)]
 RecentSession = Annotated[AuthSession, Depends(recent_session)]
 
@@ -214,4 +229,6 @@ AUTHENTICATION_ERRORS = (NotAuthenticated, InvalidAccessToken, SessionEnded)
 CALLER_ERRORS = (*AUTHENTICATION_ERRORS, EmailNotConfirmed, InsufficientScope)
 """What a route of a confirmed caller can answer (401/403) besides its own errors."""
 SESSION_ERRORS = (*CALLER_ERRORS, SessionRequired)
+STAFF_ERRORS = (*SESSION_ERRORS, PlatformStaffOnly)
+"""What a platform-staff route can answer besides its own errors."""
 RECENT_SESSION_ERRORS = (*SESSION_ERRORS, ReauthenticationRequired)

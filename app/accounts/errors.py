@@ -29,6 +29,12 @@ class SessionRequired(Forbidden):
     code = "session_required"
 
 
+class PlatformStaffOnly(Forbidden):
+    """The route is for the provider's own staff."""
+
+    code = "platform_staff_only"
+
+
 class ReauthenticationRequired(Forbidden):
     code = "reauthentication_required"
 

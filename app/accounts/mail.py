@@ -16,13 +16,18 @@ async def mail_account(
     context: Mapping[str, object],
     *,
     to: str | None = None,
+    language: str | None = None,
+    unsubscribe_url: str | None = None,
 ) -> None:
+    """``language``: another than the account's (a newsletter's version); ``unsubscribe_url``:
+    for newsletter-type templates, the recipient's one-click unsubscribe URL."""
     await queue_mail(
         session,
         to=to or account.email,
         template=template,
-        language=account.language,
+        language=language or account.language,
         context={"recipient_name": account.first_name, **context},
+        unsubscribe_url=unsubscribe_url,
     )
 
 

@@ -8,6 +8,7 @@ from sqlalchemy import (
     Index,
     LargeBinary,
     String,
+    Text,
     UniqueConstraint,
     false,
     text,
@@ -202,3 +203,29 @@ class Passkey(IdMixin, Base):
     backed_up: Mapped[bool] = mapped_column(default=False)
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     last_used_at: Mapped[datetime | None]
+
+
+class NewsletterSubscription(IdMixin, Base):
+    """An account's consent to one newsletter topic: when, and the wording it agreed to. A
+    withdrawn consent is kept (``withdrawn_at``); subscribing again records a new one."""
+
+    __tablename__ = "accounts_newsletter_subscriptions"
+    __table_args__ = (
+        Index(
+            "uq_accounts_newsletter_subscriptions_active",
+            "account_id",
+            "topic",
+            unique=True,
+            postgresql_where=text("withdrawn_at IS NULL"),
+        ),
+        Index("ix_accounts_newsletter_subscriptions_topic", "topic", "consented_at", "id"),
+    )
+
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    topic: Mapped[str] = mapped_column(String(50))
+    consented_at: Mapped[datetime] = mapped_column(default=clock.now)
+    consent_wording: Mapped[str] = mapped_column(Text)
+    """The text the account agreed to, in ``consent_language``; empty for consents given
+    before the wording was kept."""
+    consent_language: Mapped[str] = mapped_column(String(2))
+    withdrawn_at: Mapped[datetime | None]

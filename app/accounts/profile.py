@@ -6,7 +6,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts import tokens
+from app.accounts import newsletters, tokens
 from app.accounts.errors import (
     AvatarNotFound,
     AvatarTooLarge,
@@ -81,7 +81,10 @@ async def update_profile(
     if "phone" in changes and changes["phone"] != account.phone:
         account.phone_confirmed_at = None
     for field, value in changes.items():
-        setattr(account, field, value)
+        if field != "newsletter_topics":
+            setattr(account, field, value)
+    if "newsletter_topics" in changes:  # after the language: consent is worded in it
+        await newsletters.set_topics(session, account, changes["newsletter_topics"], by=by)
     account.updated_at = clock.now()
     await activity.record(
         session,

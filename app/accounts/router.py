@@ -1,11 +1,31 @@
 """/v1/accounts (sign-up) and /v1/account: the caller's own account, security and tokens."""
 
 import uuid
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, File, Path, Query, Request, Response, UploadFile, status
+from fastapi import (
+    APIRouter,
+    Depends,
+    File,
+    Form,
+    Path,
+    Query,
+    Request,
+    Response,
+    UploadFile,
+    status,
+)
 
-from app.accounts import auth, credentials, pats, profile, totp, two_factor
+from app.accounts import (
+    auth,
+    credentials,
+    newsletters,
+    pats,
+    profile,
+    staff_router,
+    totp,
+    two_factor,
+)
 from app.accounts.deps import (
     CALLER_ERRORS,
     PUBLIC,
@@ -49,8 +69,10 @@ from app.accounts.schemas import (
     LoginAttemptRead,
     LoginEmailChange,
     PasswordChange,
+    PasswordResetCode,
     PasswordResetConfirm,
     PasswordResetRequest,
+    PasswordResetToken,
     PersonalAccessTokenCreate,
     PersonalAccessTokenCreated,
     PersonalAccessTokenRead,
@@ -85,6 +107,10 @@ AVATAR_MAX_BYTES = profile.AVATAR_MAX_BYTES
 NO_CONTENT = status.HTTP_204_NO_CONTENT
 ACCEPTED = status.HTTP_202_ACCEPTED
 account_read = profile.account_read
+SMS_RESET_CODES_PER_HOUR = 3
+
+# The platform staff's routes about accounts (/v1/platform/…), served with the accounts' own.
+signup_router.include_router(staff_router.router)
 
 
 @signup_router.post(
@@ -93,11 +119,47 @@ account_read = profile.account_read
     dependencies=[Depends(per_ip("password_reset", limit=10, per_seconds=3600))],
 )
 @declares(PUBLIC, TooManyRequests)
-async def request_password_reset(body: PasswordResetRequest, session: Session) -> None:
+async def request_password_reset(
+    body: PasswordResetRequest, session: Session, request: Request
+) -> None:
     """Mails a password reset link (valid 60 minutes) to the account's confirmed recovery
-    e-mail, else to its login address. Public; the answer is the same whether or not the address
-    is an account's, so it tells nobody who has an account."""
-    await credentials.request_password_reset(session, body.email)
+    e-mail, else to its login address; with `channel` `sms`, texts a 6-digit code (valid 15
+    minutes) to the account's confirmed recovery phone instead (3 texts per address and hour,
+    then 429), to exchange at /v1/password-resets/sms-code. Public; the answer is the same
+    whether or not the address is an account's, so it tells nobody who has an account."""
+    if body.channel == "sms":
+        await ratelimit.hit(
+            database_of(request).sessionmaker,
+            f"password_reset_sms:{body.email.strip().lower()}",
+            limit=SMS_RESET_CODES_PER_HOUR,
+            per_seconds=3600,
+        )
+    await credentials.request_password_reset(session, body.email, channel=body.channel)
+
+
+@signup_router.post(
+    "/password-resets/sms-code",
+    dependencies=[Depends(per_ip("password_reset_sms_code", limit=20, per_seconds=3600))],
+)
+@declares(PUBLIC, InvalidLinkToken, TooManyRequests)
+async def exchange_password_reset_code(
+    body: PasswordResetCode, session: Session, client: RequestClient, request: Request
+) -> PasswordResetToken:
+    """Exchanges the code texted to the recovery phone (see POST /v1/password-resets) for the
+    token a mailed reset link carries; then POST /v1/password-resets/confirm with it, the new
+    password and, with 2FA on, a TOTP or emergency code (a reset never bypasses 2FA). Public;
+    5 tries per address per 15 minutes (then 429); a wrong, used or expired code gets 400
+    `invalid_or_expired_token`, as does an address without an account."""
+    await ratelimit.hit(
+        database_of(request).sessionmaker,
+        f"password_reset_sms_code:{body.email.strip().lower()}",
+        limit=5,
+        per_seconds=900,
+    )
+    token = await credentials.exchange_reset_code(
+        session, email=body.email, code=body.code, ip=client.ip
+    )
+    return PasswordResetToken(token=token)
 
 
 @signup_router.post(
@@ -121,6 +183,40 @@ async def reset_password(
         emergency_code=body.emergency_code,
         ip=client.ip,
     )
+
+
+@signup_router.post(
+    newsletters.UNSUBSCRIBE_PATH.removeprefix("/v1"),
+    status_code=NO_CONTENT,
+    dependencies=[Depends(per_ip("newsletter_unsubscribe", limit=60, per_seconds=3600))],
+)
+@declares(PUBLIC, InvalidLinkToken, TooManyRequests)
+async def unsubscribe_from_newsletter(
+    token: Annotated[
+        str,
+        Query(
+            min_length=64,
+            max_length=64,
+            description="The recipient's own token, from the newsletter's `List-Unsubscribe` URL.",
+        ),
+    ],
+    one_click: Annotated[
+        Literal["One-Click"],
+        Form(
+            alias="List-Unsubscribe",
+            description="`One-Click`, as RFC 8058 has mail programs send it.",
+        ),
+    ],
+    session: Session,
+    client: RequestClient,
+) -> None:
+    """The one-click unsubscribe of RFC 8058: the URL in a newsletter's `List-Unsubscribe`
+    header, called by the recipient's mail program with a POST whose form body is
+    `List-Unsubscribe=One-Click`. Public, no login: the token names one subscription of one
+    account. The subscription is withdrawn (the account's topics no longer list it, its activity
+    log records `account.newsletter_unsubscribed`); again: nothing more happens. A forged or
+    damaged token: 400 `invalid_or_expired_token`."""
+    await newsletters.unsubscribe(session, token, ip=client.ip)
 
 
 @router.get("", operation_id="accounts-read")

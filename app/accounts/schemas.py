@@ -3,7 +3,7 @@ from datetime import datetime
 from typing import Annotated, Any, ClassVar, Literal
 from zoneinfo import available_timezones
 
-from pydantic import EmailStr, Field, field_validator
+from pydantic import EmailStr, Field, field_validator, model_validator
 
 from app.accounts.types import Language
 from app.core.schemas import IPAddress, Omittable, Schema
@@ -35,6 +35,7 @@ GivenPassword = Annotated[
         examples=["correct horse battery staple"],
     ),
 ]
+SmsCode = Annotated[str, Field(pattern=r"^[0-9]{6}$", examples=["583920"])]
 LinkToken = Annotated[
     str,
     Field(
@@ -231,7 +232,9 @@ class ProfileUpdate(Schema):
     newsletter_topics: Omittable[list[NewsletterTopic]] = Field(
         default=None,
         max_length=len(NEWSLETTER_TOPICS),
-        description="Replaces the whole list; empty: no newsletter.",
+        description="Replaces the whole list; empty: no newsletter. Subscribing to a topic "
+        "records the consent: when, and its wording in the account's language; every newsletter "
+        "then carries a one-click unsubscribe link.",
     )
 
     @field_validator("time_zone")
@@ -469,6 +472,32 @@ class PasswordResetRequest(Schema):
         max_length=320,
         description="The login e-mail; the link goes to the confirmed recovery e-mail if any, "
         "else to this address.",
+        examples=["claire.dubois@example.ch"],
+    )
+    channel: Literal["email", "sms"] = Field(
+        default="email",
+        description="email: a reset link is mailed. sms: a 6-digit code is texted to the "
+        "account's confirmed recovery phone (exchange it at /v1/password-resets/sms-code); "
+        "without one, the link is mailed instead.",
+    )
+
+
+class PasswordResetCode(Schema):
+    email: str = Field(
+        min_length=3,
+        max_length=320,
+        description="The login e-mail the code was asked for.",
+        examples=["claire.dubois@example.ch"],
+    )
+    code: SmsCode = Field(description="The code texted to the recovery phone (valid 15 minutes).")
+
+
+class PasswordResetToken(Schema):
+    carries_credentials: ClassVar[bool] = True
+
+    token: LinkToken = Field(
+        description="What a mailed reset link carries: send it with the new password (and, with "
+        "2FA on, a code) to /v1/password-resets/confirm within 60 minutes."
     )
 
 
@@ -644,8 +673,6 @@ class PasskeyMfaLogin(PasskeyAssertion):
 
 # --- accounts opened by a partner; first login; phone confirmation ---
 
-SmsCode = Annotated[str, Field(pattern=r"^[0-9]{6}$", examples=["583920"])]
-
 
 class Activation(Schema):
     token: LinkToken = Field(description="From the mailed activation link.")
@@ -696,4 +723,69 @@ class FirstLoginResult(Schema):
         default_factory=list,
         description="With 2FA enrolled now: shown once, each works once; else empty.",
         examples=[["8uh2z-uvhwy", "k3m9p-x7q2d"]],
+    )
+
+
+SupportCode = Annotated[
+    str,
+    Field(
+        pattern=r"^[0-9]{4,12}$",
+        description="The digits the account's owner reads out from their profile.",
+        examples=["37015167"],
+    ),
+]
+
+
+class StaffAccountRead(Schema):
+    """What support staff see of an account they identified."""
+
+    id: uuid.UUID
+    email: str = Field(description="The login e-mail.", examples=["claire.dubois@example.ch"])
+    email_confirmed: bool
+    first_name: str = Field(examples=["Claire"])
+    last_name: str = Field(examples=["Dubois"])
+    language: Language
+    support_code: str = Field(
+        description="The code the account was found by.", examples=["37015167"]
+    )
+    two_factor_enabled: bool
+    locked: bool = Field(description="Locked by failed logins.")
+    created_at: datetime
+
+
+class NewsletterVersion(Schema):
+    language: Language = Field(description="Sent to the subscribers whose language this is.")
+    subject: str = Field(
+        min_length=1, max_length=200, examples=["What is new in Manager this winter"]
+    )
+    text: str = Field(
+        min_length=1,
+        max_length=50_000,
+        description="Plain text; a blank line separates paragraphs.",
+        examples=["Hello,\n\nThis winter brings seat plans to the ticket office…"],
+    )
+
+
+class NewsletterSend(Schema):
+    topic: NewsletterTopic = Field(description="Sent to the topic's subscribers.")
+    versions: list[NewsletterVersion] = Field(
+        min_length=1,
+        max_length=5,
+        description="One per language (at most one each); a subscriber whose language has "
+        "none receives the first.",
+    )
+
+    @model_validator(mode="after")
+    def _one_version_per_language(self) -> "NewsletterSend":
+        languages = [version.language for version in self.versions]
+        if len(set(languages)) != len(languages):
+            raise ValueError("at most one version per language")
+        return self
+
+
+class NewsletterQueued(Schema):
+    topic: NewsletterTopic
+    recipients: int = Field(
+        description="Mails queued: the topic's subscribers with a confirmed login e-mail, each "
+        "with their own unsubscribe link."
     )

@@ -1,4 +1,5 @@
-"""Single-use secrets sent by e-mail: confirmation, reset, unlock and change links."""
+"""Single-use secrets sent by e-mail (confirmation, reset, unlock and change links) or texted
+(phone codes, keyed by account: ``credentials.phone_code_key``)."""
 
 import uuid
 from datetime import timedelta
@@ -17,6 +18,7 @@ from app.core.settings import get_settings
 LIFETIMES = {
     TokenPurpose.confirm_email: timedelta(days=7),
     TokenPurpose.password_reset: timedelta(minutes=60),
+    TokenPurpose.password_reset_sms: timedelta(minutes=15),
     TokenPurpose.unlock: timedelta(days=1),
     TokenPurpose.recovery_email: timedelta(days=7),
     TokenPurpose.login_email_change: timedelta(days=1),

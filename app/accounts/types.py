@@ -14,6 +14,7 @@ class Language(StrEnum):
 class TokenPurpose(StrEnum):
     confirm_email = "confirm_email"
     password_reset = "password_reset"
+    password_reset_sms = "password_reset_sms"
     unlock = "unlock"
     recovery_email = "recovery_email"
     login_email_change = "login_email_change"

@@ -3,6 +3,10 @@
 Templates live in ``templates/<language>/<name>.subject.txt``, ``<name>.txt`` and ``<name>.html``
 for each language in ``LANGUAGES``. Every template also receives ``recipient_name`` (may be empty),
 ``product_name`` ("Manager") and ``public_url``.
+
+Templates in ``NEWSLETTERS`` are newsletter-type mails: each is queued with its recipient's own
+unsubscribe URL and sent with ``List-Unsubscribe`` and ``List-Unsubscribe-Post`` (RFC 8058), so
+that mail programs offer a one-click unsubscribe.
 """
 
 LANGUAGES = ("fr", "en", "de", "it", "es")
@@ -131,4 +135,9 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "affiliate_payout": ("amount", "month", "commission_count", "destination"),
     # Webhooks
     "webhook_subscription_disabled": ("organization_name", "target_url", "reason"),
+    # Newsletters (platform staff to an account's subscribed topics)
+    "newsletter": ("newsletter_subject", "newsletter_text", "topic_name"),
 }
+
+NEWSLETTERS: frozenset[str] = frozenset({"newsletter"})
+"""Newsletter-type templates: queued with ``unsubscribe_url``, sent with the unsubscribe headers."""

@@ -42,10 +42,14 @@ class MailMessage(IdMixin, Base):
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
     sent_at: Mapped[datetime | None]
     account_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    unsubscribe_url: Mapped[str | None] = mapped_column(String(2000))
+    """Newsletter-type mails: the recipient's one-click unsubscribe URL (RFC 8058), sent in
+    the ``List-Unsubscribe`` header."""
 
 
 class SmsMessage(IdMixin, Base):
-    """One text message in the outbox (recovery-phone codes), sent by the worker."""
+    """One text message in the outbox (recovery-phone and password reset codes), sent by the
+    worker."""
 
     __tablename__ = "notifications_sms_outbox"
     __table_args__ = (

@@ -8,6 +8,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
 from app.core.settings import get_settings
+from app.notifications.catalog import NEWSLETTERS
 from app.notifications.models import MailMessage, MailStatus
 from app.notifications.rendering import pick_language, render
 from app.notifications.sms import queue_sms
@@ -23,15 +24,22 @@ async def queue_mail(
     template: str,
     language: str,
     context: Mapping[str, Any],
+    unsubscribe_url: str | None = None,
 ) -> None:
     """Renders ``template`` (a key of ``catalog.TEMPLATES``) in ``language`` into the outbox.
 
     ``context`` holds exactly the template's catalog variables, plus ``recipient_name`` if known.
-    An unsupported language falls back to ``catalog.DEFAULT_LANGUAGE``. Raises ValueError for an
-    unknown template, a context that does not match the catalog or an unusable address. The mail
-    is only added to ``session``: it is sent once the caller's transaction commits.
+    An unsupported language falls back to ``catalog.DEFAULT_LANGUAGE``. A newsletter-type
+    template (``catalog.NEWSLETTERS``) needs ``unsubscribe_url``, the recipient's own one-click
+    unsubscribe URL (an https URL taking a POST, RFC 8058); no other template takes one. Raises
+    ValueError for an unknown template, a context that does not match the catalog, a missing or
+    misplaced unsubscribe URL or an unusable address. The mail is only added to ``session``: it
+    is sent once the caller's transaction commits.
     """
     address = _checked_address(to)
+    if (template in NEWSLETTERS) != (unsubscribe_url is not None):
+        needs = "needs an" if template in NEWSLETTERS else "takes no"
+        raise ValueError(f"mail template {template!r} {needs} unsubscribe URL")
     settings = get_settings()
     if settings.frontend_url is None:  # the service's own pages: they take the mail's language
         context = _links_in_language(context, pick_language(language), settings.public_url)
@@ -48,6 +56,7 @@ async def queue_mail(
             status=MailStatus.pending,
             attempts=0,
             next_attempt_at=now,
+            unsubscribe_url=unsubscribe_url,
         )
     )
 

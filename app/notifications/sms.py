@@ -34,7 +34,19 @@ TEXTS = {
         "de": "Ihr Manager-Bestätigungscode: {code}. Er läuft in 15 Minuten ab.",
         "it": "Il suo codice di conferma Manager: {code}. Scade tra 15 minuti.",
         "es": "Su código de confirmación de Manager: {code}. Caduca en 15 minutos.",
-    }
+    },
+    "password_reset_code": {
+        "fr": "Code de réinitialisation du mot de passe Manager : {code}. Il expire dans 15 "
+        "minutes. Si vous ne l'avez pas demandé, ignorez ce message.",
+        "en": "Your Manager password reset code: {code}. It expires in 15 minutes. If you did "
+        "not ask for it, ignore this message.",
+        "de": "Ihr Manager-Code zum Zurücksetzen des Passworts: {code}. Er läuft in 15 Minuten "
+        "ab. Falls Sie ihn nicht angefordert haben, ignorieren Sie diese Nachricht.",
+        "it": "Il suo codice Manager per reimpostare la password: {code}. Scade tra 15 minuti. "
+        "Se non l'ha richiesto, ignori questo messaggio.",
+        "es": "Su código de Manager para restablecer la contraseña: {code}. Caduca en 15 "
+        "minutos. Si no lo ha solicitado, ignore este mensaje.",
+    },
 }
 
 

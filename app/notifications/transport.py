@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from email.message import EmailMessage
+from email.policy import Policy
 from email.utils import format_datetime, parseaddr
 from pathlib import Path
 from typing import Protocol
@@ -34,6 +35,7 @@ class OutgoingMail:
     html_body: str | None
     language: str
     template: str
+    unsubscribe_url: str | None = None
 
     @classmethod
     def of(cls, mail: MailMessage) -> "OutgoingMail":
@@ -48,7 +50,9 @@ class Transport(Protocol):
 
 
 def build_message(mail: OutgoingMail | MailMessage, *, sender: str, now: datetime) -> EmailMessage:
-    """The MIME message for ``mail``: text, and HTML as an alternative when it has one."""
+    """The MIME message for ``mail``: text, and HTML as an alternative when it has one; a
+    newsletter-type mail (with an unsubscribe URL) carries the one-click unsubscribe headers of
+    RFC 8058 and is marked as bulk mail."""
     message = EmailMessage()
     message["From"] = sender
     message["To"] = mail.to_address
@@ -59,12 +63,34 @@ def build_message(mail: OutgoingMail | MailMessage, *, sender: str, now: datetim
     message["Auto-Submitted"] = "auto-generated"
     # Asks Exchange/Outlook not to answer with out-of-office replies.
     message["X-Auto-Response-Suppress"] = "All"
+    if mail.unsubscribe_url:
+        message.set_raw("List-Unsubscribe", _Verbatim("List-Unsubscribe", mail.unsubscribe_url))
+        message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+        message["Precedence"] = "bulk"
     message.set_content(mail.text_body)
     if mail.html_body:
         message.add_alternative(mail.html_body, subtype="html")
     # After the content: setting it drops every Content-* header.
     message["Content-Language"] = mail.language
     return message
+
+
+class _Verbatim(str):
+    """A header written on one line as it is: the email package would otherwise fold a URL
+    longer than a line into RFC 2047 encoded words, which mail programs do not read as a URL in
+    ``List-Unsubscribe`` (RFC 2369: ``<url>``; a line may hold 998 characters)."""
+
+    name: str
+
+    def __new__(cls, name: str, url: str) -> "_Verbatim":
+        if any(character in url for character in "\r\n<> ") or len(url) > 900:
+            raise ValueError(f"not a usable header URL: {url!r}")
+        value = super().__new__(cls, f"<{url}>")
+        value.name = name
+        return value
+
+    def fold(self, *, policy: Policy) -> str:
+        return f"{self.name}: {self}{policy.linesep}"
 
 
 @asynccontextmanager

@@ -90,3 +90,27 @@ async def test_queue_mail_refuses_what_it_cannot_send(
         with pytest.raises(ValueError, match=error):
             await queue_mail(session, to=to, template=template, language="en", context=context)
         assert not session.new
+
+
+async def test_a_newsletter_needs_its_recipient_s_unsubscribe_url_and_other_mails_take_none(
+    db: Database,
+) -> None:
+    async with db.sessionmaker() as session:
+        with pytest.raises(ValueError, match="needs an unsubscribe URL"):
+            await queue_mail(
+                session,
+                to="ada@example.test",
+                template="newsletter",
+                language="en",
+                context=sample_context("newsletter"),
+            )
+        with pytest.raises(ValueError, match="takes no unsubscribe URL"):
+            await queue_mail(
+                session,
+                to="ada@example.test",
+                template="password_reset",
+                language="en",
+                context=sample_context("password_reset"),
+                unsubscribe_url="https://manager.example.test/v1/newsletters/unsubscribe?token=x",
+            )
+        assert not session.new
