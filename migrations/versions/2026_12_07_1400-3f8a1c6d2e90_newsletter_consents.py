@@ -5,7 +5,7 @@ Topics chosen before consents were recorded become subscriptions consented at th
 last update, with an empty wording (not known).
 
 Revision ID: 3f8a1c6d2e90
-Revises: 9e17a55e2b01
+Revises: a17c0de5e0f1
 Create Date: 2026-12-07 14:00:00+00:00
 """
 
@@ -15,7 +15,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "3f8a1c6d2e90"
-down_revision: str | None = "9e17a55e2b01"
+down_revision: str | None = "a17c0de5e0f1"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
