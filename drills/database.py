@@ -6,9 +6,11 @@ read in one snapshot and each is a query returning the rows that break it.
 
 import asyncio
 import os
+import tempfile
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 import asyncpg
 
@@ -16,7 +18,8 @@ from app.core.migrations import upgrade
 from bench.ticketing import check_local, with_database
 
 SERVER_URL = os.environ.get("DRILL_SERVER_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-"""The PostgreSQL server drills create their databases on (its maintenance database)."""
+"""The PostgreSQL server drills create their databases on (its maintenance database); when none
+answers there, an embedded one is started for the drill."""
 
 
 def database_url(server_url: str, name: str) -> str:
@@ -29,8 +32,33 @@ def database_url(server_url: str, name: str) -> str:
 
 
 @asynccontextmanager
-async def scratch(name: str, server_url: str = SERVER_URL) -> AsyncIterator[str]:
-    """A fresh, migrated database ``name`` (its URL); dropped on leaving."""
+async def local_server() -> AsyncIterator[str]:
+    """``SERVER_URL`` when a server answers there; otherwise an embedded one in a temporary
+    folder, removed on leaving."""
+    try:
+        probe = await asyncpg.connect(SERVER_URL, timeout=3)
+    except (OSError, asyncpg.PostgresError):
+        from drills.processes import Embedded
+
+        with tempfile.TemporaryDirectory(prefix="drill-postgres-") as folder:
+            server = await asyncio.to_thread(Embedded, Path(folder) / "postgres")
+            try:
+                yield server.server_url
+            finally:
+                await asyncio.to_thread(server.remove)
+        return
+    await probe.close()
+    yield SERVER_URL
+
+
+@asynccontextmanager
+async def scratch(name: str, server_url: str | None = None) -> AsyncIterator[str]:
+    """A fresh, migrated database ``name`` (its URL) on ``server_url`` (default: the local
+    server); dropped on leaving."""
+    if server_url is None:
+        async with local_server() as local, scratch(name, local) as url:
+            yield url
+        return
     if "@/" not in server_url:
         check_local(server_url)
     admin = await asyncpg.connect(server_url)
