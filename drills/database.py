@@ -117,7 +117,8 @@ INVARIANTS = (
     ),
     Invariant(
         "every paid invoice has its payment",
-        """SELECT i.id FROM billing_invoices i WHERE i.status = 'paid' AND i.total_minor > 0
+        """SELECT i.id FROM billing_invoices i WHERE i.status = 'paid' AND i.kind = 'invoice'
+           AND i.total_minor > 0
            AND NOT EXISTS (SELECT FROM billing_payments p
                            WHERE p.invoice_id = i.id AND p.status = 'succeeded')
            AND NOT EXISTS (SELECT FROM billing_prepaid_entries e WHERE e.invoice_id = i.id)""",

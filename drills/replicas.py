@@ -3,9 +3,10 @@ journeys driven alternately through both servers: sign-up → e-mail confirmatio
 link) → 2FA → an office selling on invoice with a webhook → orders on invoice → reminders and
 automatic cancellations swept by both workers at once → a rate limit hit from both sides.
 
-Rule: the same results as one process: every mail sent once, every webhook delivered once, every
-reminder and cancellation made once, and the per-IP limit counted across replicas (as many orders
-accepted from one address as one process would accept).
+Rule: the same results as one process: every mail sent once (no two of one subject to one
+address), every webhook delivered once, every reminder and cancellation made once, and the per-IP
+limit counted across replicas (as many orders accepted from one address as one process would
+accept).
 """
 
 import asyncio
@@ -123,7 +124,7 @@ class Journey:
                 "emergency_code": codes["emergency_codes"][0],
             },
         )
-        self.headers = {"Authorization": f"Bearer {tokens['tokens']['access_token']}"}
+        self.headers = {"Authorization": f"Bearer {tokens['access_token']}"}
         connection = await asyncpg.connect(database_url)
         try:
             organization_id = str(
@@ -207,9 +208,9 @@ async def run(outcome: Outcome) -> None:
                     customers: list[str] = []
                     for n, (shop, _) in enumerate(made):
                         placed = await _shop_orders(urls, client, shop, 4, f"10.7.{n}.1", f"c{n}")
-                        for answer in placed:
+                        for i, answer in enumerate(placed):
                             orders.append(expect(answer, 201)["id"])
-                            customers.append(answer.json()["customer"]["email"])
+                            customers.append(f"c{n}.{i}@example.ch")
                     limited = await _shop_orders(
                         urls, client, made[0][0], SHOP_LIMIT + 4, "10.8.0.1", "limit"
                     )
@@ -254,7 +255,9 @@ async def run(outcome: Outcome) -> None:
                            WHERE order_id = ANY($1::uuid[])""",
                         cancelled,
                     )
-                    expected_hooks = len(orders) + len(reminded) + len(cancelled)
+                    # order.created for every order (those of the rate limit too), order.reminded,
+                    # order.cancelled.
+                    expected_hooks = len(orders) + accepted + len(reminded) + len(cancelled)
 
                     async def delivered() -> bool:
                         mails = sum(len(mailbox.to(customer)) for customer in customers)
@@ -265,7 +268,14 @@ async def run(outcome: Outcome) -> None:
                     await _wait_for(delivered, "mail and webhook delivery")
                     await asyncio.sleep(3)  # time for a duplicate to show
                     mails = Counter(len(mailbox.to(customer)) for customer in customers)
-                    organizer_mails = [len(mailbox.to(email)) for _, email in made]
+                    repeated = [
+                        subject
+                        for _, address in made
+                        for subject, count in Counter(
+                            str(mail["Subject"]) for mail in mailbox.to(address)
+                        ).items()
+                        if count > 1
+                    ]
                 finally:
                     await connection.close()
                 check = await check_invariants(url)
@@ -282,7 +292,7 @@ async def run(outcome: Outcome) -> None:
     )
     outcome.expect(cancellations == len(cancelled), f"{cancellations} cancellations made")
     outcome.expect(set(mails) == {2}, f"mails per customer: {dict(mails)}")
-    outcome.expect(all(n == 1 for n in organizer_mails), f"organizer mails: {organizer_mails}")
+    outcome.expect(not repeated, f"organizer mails sent twice: {repeated}")
     outcome.expect(receiver.duplicates == 0, f"{receiver.duplicates} webhooks delivered twice")
     outcome.expect(
         len(receiver.deliveries) == expected_hooks,
