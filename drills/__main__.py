@@ -16,12 +16,12 @@ from drills.report import Outcome
 from drills.scale import scale
 
 DRILLS = {
-    "restart": 180,
-    "kill": 240,
-    "exhaustion": 180,
-    "replicas": 300,
-    "pgbouncer": 900,
-    "soak": 900,
+    "restart": 300,
+    "kill": 420,
+    "exhaustion": 240,
+    "replicas": 420,
+    "pgbouncer": 1500,
+    "soak": 1000,
     "backups": 600,
 }
 """Each drill's module (``drills.<name>``) and its time limit in seconds (full scale)."""
