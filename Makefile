@@ -7,8 +7,11 @@ UV := .tools/bin/uv
 INSTALLED := .venv/.installed
 # Test processes (pytest-xdist): each gets its own database on the same server.
 TEST_WORKERS ?= 2
+# Reliability drills to run (all by default) and their scale: full, or short (CI).
+DRILLS ?=
+DRILL_SCALE ?= full
 
-.PHONY: run test fuzz lint format openapi clients worker migrate clean
+.PHONY: run test fuzz drills lint format openapi clients worker migrate clean
 
 run: $(INSTALLED)  ## Start the API on http://127.0.0.1:8000 (embedded PostgreSQL unless MANAGER_DATABASE_URL)
 	.venv/bin/manager serve
@@ -18,6 +21,9 @@ test: $(INSTALLED)  ## Run the whole test suite (MANAGER_TEST_DATABASE_URL, or a
 
 fuzz: $(INSTALLED)  ## Schemathesis over the served document, as a member then anonymously (tests/fuzz)
 	.venv/bin/python -m tests.fuzz.run
+
+drills: $(INSTALLED)  ## Reliability drills (drills/): restart, kill, exhaustion, replicas, pgbouncer, soak, backups
+	DRILL_SCALE=$(DRILL_SCALE) .venv/bin/python -m drills $(DRILLS)
 
 lint: $(INSTALLED)  ## Linters, formatter check, types, import contracts, Dockerfile
 	.venv/bin/ruff check .

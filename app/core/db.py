@@ -9,7 +9,7 @@ from typing import Annotated, Any, TypeVar
 
 import structlog
 from fastapi import Depends, Request
-from sqlalchemy import DateTime, MetaData, Select, event, text
+from sqlalchemy import Connection, DateTime, MetaData, Select, event, text
 from sqlalchemy.dialects.postgresql import UUID
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
@@ -21,6 +21,7 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 from app.core import clock
 from app.core.errors import AppError
+from app.core.settings import get_settings
 
 log = structlog.get_logger("app.db")
 
@@ -61,6 +62,10 @@ class TimestampMixin:
     updated_at: Mapped[datetime] = mapped_column(default=clock.now, onupdate=clock.now)
 
 
+def _unique_statement_name() -> str:
+    return f"__asyncpg_{uuid.uuid4().hex}__"
+
+
 def async_url(url: str) -> str:
     """Accept plain ``postgresql://`` URLs and point SQLAlchemy at asyncpg."""
     for prefix in ("postgresql+asyncpg://", "postgresql://", "postgres://"):
@@ -83,24 +88,43 @@ class Database:
         max_overflow: int = 10,
         pool_timeout: float = 30.0,
         statement_timeout_ms: int = 0,
+        transaction_pooler: bool | None = None,
     ) -> "Database":
         """An engine on ``url``; ``statement_timeout_ms`` (0: none) caps each statement, so one
-        slow query cannot hold a connection for ever; connecting gives up after 5 seconds."""
+        slow query cannot hold a connection for ever; connecting gives up after 5 seconds.
+
+        Behind a pool in transaction mode (``transaction_pooler``, default the setting
+        ``db_transaction_pooler``), a server connection serves other clients between
+        transactions: no prepared statement outlives its use (asyncpg's caches off, each one
+        named uniquely), and the statement timeout, which cannot be sent when connecting, is set
+        at the start of each transaction."""
+        if transaction_pooler is None:
+            transaction_pooler = get_settings().db_transaction_pooler
+        server_settings = {"application_name": "manager-api", "timezone": "UTC"}
+        connect_args: dict[str, Any] = {"timeout": 5, "server_settings": server_settings}
+        if transaction_pooler:
+            connect_args |= {
+                "statement_cache_size": 0,
+                "prepared_statement_cache_size": 0,
+                "prepared_statement_name_func": _unique_statement_name,
+            }
+        else:
+            server_settings["statement_timeout"] = str(statement_timeout_ms)
         engine = create_async_engine(
             async_url(url),
             pool_size=pool_size,
             max_overflow=max_overflow,
             pool_timeout=pool_timeout,
             pool_pre_ping=True,
-            connect_args={
-                "timeout": 5,
-                "server_settings": {
-                    "application_name": "manager-api",
-                    "timezone": "UTC",
-                    "statement_timeout": str(statement_timeout_ms),
-                },
-            },
+            connect_args=connect_args,
         )
+        if transaction_pooler and statement_timeout_ms:
+            timeout = f"SET LOCAL statement_timeout = {int(statement_timeout_ms)}"
+
+            @event.listens_for(engine.sync_engine, "begin")
+            def _statement_timeout(connection: Connection) -> None:
+                connection.exec_driver_sql(timeout)
+
         return cls(engine, async_sessionmaker(engine, expire_on_commit=False))
 
     async def ping(self) -> None:

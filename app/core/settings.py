@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     db_statement_timeout_ms: int = Field(
         default=30_000, description="PostgreSQL statement_timeout of the service's connections."
     )
+    db_transaction_pooler: bool = Field(
+        default=False,
+        description="A pool in transaction mode (PgBouncer) sits in front of PostgreSQL.",
+    )
     idempotency_ttl_hours: int = 24
     worker_poll_seconds: float = 1.0
     frontend_url: str | None = Field(
