@@ -305,8 +305,9 @@ async def open_shop(service_url: str, db: asyncpg.Connection) -> Shop:
         headers = {"Authorization": f"Bearer {token}"}
         organization_id = str(
             await db.fetchval(
-                "SELECT organization_id FROM organizations_memberships WHERE account_id = $1::uuid",
-                account["id"],
+                "SELECT m.organization_id FROM organizations_memberships m"
+                " JOIN accounts a ON a.id = m.account_id WHERE a.email = $1",
+                email,
             )
         )
         base = f"/v1/organizations/{organization_id}/ticket-offices"
