@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from app.accounts.deps import require_scope
 from app.accounts.errors import InsufficientScope
-from app.billing import invoices, ledger, orders, payments, subscriptions
+from app.billing import invoices, ledger, orders, payments, seats, subscriptions
 from app.billing.deps import Billing
 from app.billing.errors import (
     PROMO_CODE_ERRORS,
@@ -638,3 +638,6 @@ async def change_plan(
         by=billing.by,
     )
     return await invoices.invoice_read(session, invoice)
+
+
+router.include_router(seats.router)
