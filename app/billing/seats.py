@@ -28,7 +28,7 @@ from app.organizations.errors import (
 from app.organizations.permissions import MANAGER_ERRORS, READ, WRITE, Manager
 from app.organizations.schemas import SeatAssignment, SeatRead
 
-router = APIRouter(tags=["seats"], route_class=AppRoute)
+router = APIRouter(route_class=AppRoute)
 
 
 async def capacity(session: AsyncSession, organization_id: uuid.UUID, product_id: uuid.UUID) -> int:
@@ -66,6 +66,7 @@ async def assign_seat(
     """Gives a member one of the suite's seats: at most as many as its plan's users (409
     `no_seat_left`: free one or move to a larger plan). A member holding a seat cannot leave
     the organization until it is freed. Legal representatives and administrators."""
+    await organizations.seated_product(session, access.organization.id, product_id)
     seats = await capacity(session, access.organization.id, product_id)
     seat = await organizations.assign_seat(
         session,

@@ -69,14 +69,7 @@ READ = require_scope("organizations:read")
 WRITE = require_scope("organizations:write")
 """The scope of the organizations package's changes."""
 
-ACCESS_ERRORS = (
-    401,
-    403,
-    InsufficientScope,
-    OrganizationNotFound,
-    TwoFactorEnrollmentRequired,
-    MemberBlocked,
-)
+ACCESS_ERRORS = (401, 403, InsufficientScope, OrganizationNotFound, TwoFactorEnrollmentRequired)
 """What reaching an organization can answer (``Member``): 403 also for an unconfirmed login."""
 MANAGER_ERRORS = (*ACCESS_ERRORS, RoleForbidden)
 """``Manager``, ``LegalRepresentative`` and ``BillingManager`` refuse with ``RoleForbidden``."""
@@ -283,10 +276,12 @@ async def active_support_grant_id(
     )
 
 
+@raises(MemberBlocked)
 async def organization_access(
     organization_id: uuid.UUID, principal: CurrentPrincipal, session: Session
 ) -> OrganizationAccess:
-    """The caller's access to the organization in the path; 404 when it has none."""
+    """The caller's access to the organization in the path; 404 when it has none, 403
+    ``member_blocked`` for a blocked member."""
     access = await resolve_access(session, organization_id, principal)
     if access is None:
         raise OrganizationNotFound("No such organization.")
