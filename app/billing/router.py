@@ -9,7 +9,7 @@ from fastapi import APIRouter, Path, Query, Response, status
 
 from app.accounts.deps import require_scope
 from app.accounts.errors import InsufficientScope
-from app.billing import domain_transfers, invoices, ledger, orders, payments, subscriptions
+from app.billing import domain_transfers, invoices, ledger, orders, payments, seats, subscriptions
 from app.billing.deps import Billing
 from app.billing.errors import (
     PROMO_CODE_ERRORS,
@@ -786,3 +786,6 @@ async def relaunch_domain_transfer(
         by=billing.by,
     )
     return domain_transfers.transfer_read(transfer)
+
+
+router.include_router(seats.router)

@@ -35,6 +35,18 @@ TEMPLATES: dict[str, tuple[str, ...]] = {
     "product_management_locked": ("organization_name", "product_name_locked", "locked_by"),
     "product_management_unlocked": ("organization_name", "product_name_locked", "unlocked_by"),
     "two_factor_required_alert": ("organization_name", "enroll_url"),
+    "organization_details_changed": (
+        "organization_name",
+        "changed_by",
+        "name_before",
+        "name_after",
+        "kind_before",
+        "kind_after",
+        "address_before",
+        "address_after",
+        "phone_before",
+        "phone_after",
+    ),
     "partner_invitation": ("partner_name", "client_name", "accept_url"),
     "sso_domain_verification": ("organization_name", "domain", "code"),
     # Ticketing (customers of a ticket office)

@@ -7,11 +7,13 @@ from typing import Any
 from sqlalchemy import Select, delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from app.accounts import directory
 from app.activity import service as activity
 from app.activity.types import Actor
 from app.core import clock
 from app.core.db import one_or_raise
 from app.events import service as events
+from app.notifications.service import queue_mail
 from app.organizations.errors import (
     BillingAddressNotFound,
     FieldRequired,
@@ -25,6 +27,8 @@ from app.organizations.types import Role
 
 CHF_COUNTRIES = frozenset({"CH", "LI"})
 REQUIRED_FIELDS = ("name", "kind", "address")
+SUMMARIZED_FIELDS = ("name", "kind", "address", "phone")
+"""The details whose change the legal representatives are mailed (before and after)."""
 LOGO_TYPES = {
     b"\x89PNG\r\n\x1a\n": "image/png",
     b"\xff\xd8\xff": "image/jpeg",
@@ -57,8 +61,10 @@ async def update_details(
         if field in changes and changes[field] is None:
             raise FieldRequired(f"{field} cannot be removed.")
     changed = []
+    before: dict[str, Any] = {}
     for field, value in changes.items():
         if getattr(organization, field) != value:
+            before[field] = getattr(organization, field)
             setattr(organization, field, value)
             changed.append(field)
     if "address" in changed and organization.address:
@@ -81,7 +87,69 @@ async def update_details(
         OrganizationRead.model_validate(organization),
         organization_id=organization.id,
     )
+    await _mail_legal_representatives(
+        session,
+        organization,
+        [(field, before[field], getattr(organization, field)) for field in changed],
+        by=by,
+    )
     return changed
+
+
+def _shown(field: str, value: Any) -> str:
+    """A detail as the summary e-mail prints it (the type is translated by the template)."""
+    if value is None or value == "":
+        return "—"
+    if field == "address" and isinstance(value, dict):
+        city = " ".join(str(value[key]) for key in ("postal_code", "city") if value.get(key))
+        parts = [value.get("line1"), value.get("line2"), city, value.get("country")]
+        return ", ".join(str(part) for part in parts if part)
+    return str(value)
+
+
+async def _mail_legal_representatives(
+    session: AsyncSession,
+    organization: Organization,
+    changes: list[tuple[str, Any, Any]],
+    *,
+    by: Actor,
+) -> None:
+    """E-mails every legal representative, in its own language, what changed in the
+    organization's details and who changed it."""
+    representatives = list(
+        await session.scalars(
+            select(Membership.account_id).where(
+                Membership.organization_id == organization.id,
+                Membership.role == Role.legal_representative,
+            )
+        )
+    )
+    people = await directory.summaries(
+        session, [*representatives, *([by.account_id] if by.account_id else [])]
+    )
+    author = people.get(by.account_id) if by.account_id else None
+    changed_by = author.full_name if author is not None else ""
+    shown = {f"{field}_{when}": "" for field in SUMMARIZED_FIELDS for when in ("before", "after")}
+    for field, old, new in changes:
+        if field in SUMMARIZED_FIELDS:
+            shown[f"{field}_before"] = _shown(field, old)
+            shown[f"{field}_after"] = _shown(field, new)
+    for account_id in representatives:
+        person = people.get(account_id)
+        if person is None:
+            continue
+        await queue_mail(
+            session,
+            to=person.email,
+            template="organization_details_changed",
+            language=person.language,
+            context={
+                "recipient_name": person.first_name,
+                "organization_name": organization.name,
+                "changed_by": changed_by,
+                **shown,
+            },
+        )
 
 
 def logo_type(data: bytes) -> str:

@@ -206,3 +206,54 @@ class SupportAccessNotFound(NotFound):
 
 class SupportAccessEnded(Conflict):
     code = "support_access_ended"
+
+
+# Blocked members, accounting, suite seats
+
+
+class MemberBlocked(Forbidden):
+    """The caller's membership is blocked: it reaches nothing in the organization until it is
+    unblocked."""
+
+    code = "member_blocked"
+
+
+class MemberAlreadyBlocked(Conflict):
+    code = "member_already_blocked"
+
+
+class MemberNotBlocked(Conflict):
+    code = "member_not_blocked"
+
+
+class BlockingSelf(Conflict):
+    code = "cannot_block_self"
+
+
+class AccountingNeedsMember(Conflict):
+    """The accounting right is for members who are neither administrators nor legal
+    representatives (who handle billing anyway)."""
+
+    code = "accounting_right_not_applicable"
+
+
+class SeatHeld(Conflict):
+    """The member holds a suite seat: it cannot leave until the seat is freed."""
+
+    code = "suite_seat_held"
+
+
+class NotASuite(Conflict):
+    code = "product_has_no_seats"
+
+
+class NoSeatLeft(Conflict):
+    code = "no_seat_left"
+
+
+class SeatAlreadyAssigned(Conflict):
+    code = "seat_already_assigned"
+
+
+class SeatNotFound(NotFound):
+    code = "seat_not_found"

@@ -21,17 +21,22 @@ from app.core.settings import get_settings
 from app.events import service as events
 from app.notifications.service import queue_mail
 from app.organizations.errors import (
+    AccountingNeedsMember,
     AlreadyMember,
+    BlockingSelf,
     HandoverToSelf,
     InvalidInvitation,
     InvitationForAnotherAddress,
     InvitationNotFound,
     InvitationNotPending,
     LastLegalRepresentative,
+    MemberAlreadyBlocked,
+    MemberNotBlocked,
     MemberNotFound,
     NotAMember,
     PartnerStaffNeedsPartner,
     RoleForbidden,
+    SeatHeld,
     TwoFactorNotEnabled,
 )
 from app.organizations.models import (
@@ -40,11 +45,13 @@ from app.organizations.models import (
     Membership,
     Organization,
     PartnerInvitation,
+    Product,
+    ProductSeat,
     Team,
     TeamMember,
 )
-from app.organizations.permissions import OrganizationAccess, can_assign_role
-from app.organizations.schemas import InvitationRead, MemberRead, OrganizationRead
+from app.organizations.permissions import OrganizationAccess, can_assign_role, granted_rights
+from app.organizations.schemas import DirectoryEntry, InvitationRead, MemberRead, OrganizationRead
 from app.organizations.types import Role
 
 INVITATION_LIFETIME = timedelta(days=7)
@@ -86,6 +93,57 @@ async def lock_organization(session: AsyncSession, organization_id: uuid.UUID) -
     await session.execute(
         select(Organization.id).where(Organization.id == organization_id).with_for_update()
     )
+
+
+def directory_of(organization_id: uuid.UUID) -> Select[Membership]:
+    """The organization's address book as its members see it: everyone but the externals
+    (who are not part of organization-wide shares) and blocked members."""
+    return select(Membership).where(
+        Membership.organization_id == organization_id,
+        Membership.role != Role.external,
+        Membership.blocked_at.is_(None),
+    )
+
+
+async def directory_reads(
+    session: AsyncSession, memberships: Sequence[Membership]
+) -> list[DirectoryEntry]:
+    people = await directory.summaries(session, [item.account_id for item in memberships])
+    return [
+        DirectoryEntry(
+            account_id=item.account_id,
+            first_name=person.first_name,
+            last_name=person.last_name,
+            email=person.email,
+            role=Role(item.role),
+        )
+        for item in memberships
+        if (person := people.get(item.account_id)) is not None
+    ]
+
+
+async def notice_recipient_ids(
+    session: AsyncSession, organization_id: uuid.UUID, *, product_id: uuid.UUID | None = None
+) -> list[uuid.UUID]:
+    """Who receives an organization-wide notice: the members who are not externals (externals
+    only see what they are granted: with ``product_id``, those holding a grant covering it)."""
+    statement = select(Membership.account_id).where(
+        Membership.organization_id == organization_id, Membership.role != Role.external
+    )
+    ids = list(await session.scalars(statement))
+    if product_id is not None:
+        product = await session.get(Product, product_id)
+        if product is not None:
+            externals = await session.scalars(
+                select(Membership.account_id).where(
+                    Membership.organization_id == organization_id,
+                    Membership.role == Role.external,
+                )
+            )
+            for account_id in externals:
+                if await granted_rights(session, organization_id, account_id, product):
+                    ids.append(account_id)
+    return ids
 
 
 def members_of(
@@ -158,6 +216,11 @@ async def remove_member_records(
             Grant.organization_id == organization_id, Grant.account_id == account_id
         )
     )
+    await session.execute(
+        delete(ProductSeat).where(
+            ProductSeat.organization_id == organization_id, ProductSeat.account_id == account_id
+        )
+    )
     teams = select(Team.id).where(Team.organization_id == organization_id)
     await session.execute(
         delete(TeamMember).where(TeamMember.account_id == account_id, TeamMember.team_id.in_(teams))
@@ -222,6 +285,8 @@ async def member_reads(
                 last_name=person.last_name,
                 role=Role(item.role),
                 acts_for_clients=item.acts_for_clients,
+                accounting=item.accounting,
+                blocked=item.blocked_at is not None,
                 two_factor_enabled=person.two_factor_enabled,
                 locked=person.locked,
                 last_login_at=logins.get(item.account_id),
@@ -237,11 +302,13 @@ async def _member_read(session: AsyncSession, item: Membership) -> MemberRead:
 
 
 async def _legal_representatives(session: AsyncSession, organization_id: uuid.UUID) -> int:
+    """How many legal representatives can act (are not blocked)."""
     return int(
         await session.scalar(
             select(func.count()).where(
                 Membership.organization_id == organization_id,
                 Membership.role == Role.legal_representative,
+                Membership.blocked_at.is_(None),
             )
         )
         or 0
@@ -249,8 +316,12 @@ async def _legal_representatives(session: AsyncSession, organization_id: uuid.UU
 
 
 async def _ensure_not_last_representative(session: AsyncSession, item: Membership) -> None:
-    if item.role == Role.legal_representative and (
-        await _legal_representatives(session, item.organization_id) <= 1
+    """The last legal representative who can act cannot leave, be removed, change role or be
+    blocked (a blocked one can: another one acts)."""
+    if (
+        item.role == Role.legal_representative
+        and item.blocked_at is None
+        and await _legal_representatives(session, item.organization_id) <= 1
     ):
         raise LastLegalRepresentative(
             "The organization's last legal representative cannot leave, be removed or change "
@@ -481,10 +552,12 @@ async def change_member(
     *,
     role: Role | None,
     acts_for_clients: bool | None,
+    accounting: bool | None = None,
     by: Actor,
 ) -> Membership:
     """Changes a member's role (the legal representative rules apply: ``access`` is whose
-    role decides) and, in a partner organization, whether it acts for clients."""
+    role decides), in a partner organization whether it acts for clients, and whether it holds
+    the accounting right (collaborators and externals only)."""
     organization = access.organization
     await lock_organization(session, organization.id)
     item = await get_membership(session, organization.id, account_id)
@@ -524,7 +597,61 @@ async def change_member(
             account_id=account_id,
             details={"acts_for_clients": acts_for_clients},
         )
+    if accounting is not None and accounting != item.accounting:
+        if accounting and Role(item.role) in (Role.legal_representative, Role.administrator):
+            raise AccountingNeedsMember(
+                "Administrators and legal representatives handle billing already."
+            )
+        item.accounting = accounting
+        await activity.record(
+            session,
+            by,
+            "member.accounting_granted" if accounting else "member.accounting_revoked",
+            organization_id=organization.id,
+            account_id=account_id,
+        )
     await session.flush()
+    return item
+
+
+async def set_blocked(
+    session: AsyncSession,
+    access: OrganizationAccess,
+    account_id: uuid.UUID,
+    *,
+    blocked: bool,
+    by: Actor,
+) -> Membership:
+    """Blocks a member (it stays a member, with its grants, teams and seats, but reaches nothing
+    in the organization from its next request) or unblocks it. Only a legal representative
+    blocks or unblocks a legal representative, never the last one who can act; nobody blocks
+    itself."""
+    organization = access.organization
+    await lock_organization(session, organization.id)
+    item = await get_membership(session, organization.id, account_id, for_update=True)
+    if not can_assign_role(access, current=Role(item.role), new=Role(item.role)):
+        raise RoleForbidden("Only a legal representative blocks or unblocks another one.")
+    if blocked:
+        if item.blocked_at is not None:
+            raise MemberAlreadyBlocked("This member is already blocked.")
+        if account_id == access.account_id:
+            raise BlockingSelf("You cannot block yourself.")
+        await _ensure_not_last_representative(session, item)
+        item.blocked_at = clock.now()
+        item.blocked_by_account_id = access.account_id
+    else:
+        if item.blocked_at is None:
+            raise MemberNotBlocked("This member is not blocked.")
+        item.blocked_at = None
+        item.blocked_by_account_id = None
+    await session.flush()
+    await activity.record(
+        session,
+        by,
+        "member.blocked" if blocked else "member.unblocked",
+        organization_id=organization.id,
+        account_id=account_id,
+    )
     return item
 
 
@@ -573,6 +700,15 @@ async def leave(session: AsyncSession, access: OrganizationAccess, *, by: Actor)
     await lock_organization(session, access.organization.id)
     item = await get_membership(session, access.organization.id, access.account_id)
     await _ensure_not_last_representative(session, item)
+    if await session.scalar(
+        select(ProductSeat.product_id).where(
+            ProductSeat.organization_id == item.organization_id,
+            ProductSeat.account_id == item.account_id,
+        )
+    ):
+        raise SeatHeld(
+            "You hold a seat of the organization's suite: an administrator frees it first."
+        )
     await _remove(session, item, action="member.left", by=by)
 
 

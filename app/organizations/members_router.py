@@ -11,14 +11,19 @@ from app.core.pagination import InvalidCursor, Page, Pagination, page_of, pagina
 from app.core.routing import AppRoute, declares
 from app.organizations import members
 from app.organizations.errors import (
+    AccountingNeedsMember,
     AlreadyMember,
+    BlockingSelf,
     HandoverToSelf,
     InvitationNotFound,
     InvitationNotPending,
     LastLegalRepresentative,
+    MemberAlreadyBlocked,
+    MemberNotBlocked,
     MemberNotFound,
     NotAMember,
     PartnerStaffNeedsPartner,
+    SeatHeld,
     TwoFactorNotEnabled,
 )
 from app.organizations.permissions import (
@@ -26,11 +31,13 @@ from app.organizations.permissions import (
     OWN_MEMBER_ERRORS,
     READ,
     WRITE,
+    InternalMember,
     LegalRepresentative,
     Manager,
     OwnMember,
 )
 from app.organizations.schemas import (
+    DirectoryEntry,
     InvitationCreate,
     InvitationRead,
     LegalRepresentationHandover,
@@ -72,6 +79,21 @@ async def list_members(
     return page_of(await members.member_reads(session, rows), cursor)
 
 
+@router.get(
+    "/{organization_id}/directory",
+    operation_id="members-directory",
+    response_model=Page[DirectoryEntry],
+)
+@declares(READ, *MANAGER_ERRORS, InvalidCursor)
+async def directory(access: InternalMember, session: Session, page: Pagination) -> dict[str, Any]:
+    """The organization's address book: its legal representatives, administrators and
+    collaborators (not the externals, who are not part of organization-wide shares, nor blocked
+    members), newest first. Every member but the externals, who only see what they are granted
+    (403 `role_forbidden`)."""
+    rows, cursor = await paginate(session, members.directory_of(access.organization.id), page)
+    return page_of(await members.directory_reads(session, rows), cursor)
+
+
 @router.get("/{organization_id}/members/{account_id}", operation_id="members-read")
 @declares(READ, *MANAGER_ERRORS, MemberNotFound)
 async def read_member(account_id: uuid.UUID, access: Manager, session: Session) -> MemberRead:
@@ -80,20 +102,30 @@ async def read_member(account_id: uuid.UUID, access: Manager, session: Session) 
 
 
 @router.patch("/{organization_id}/members/{account_id}", operation_id="members-update")
-@declares(WRITE, *MANAGER_ERRORS, MemberNotFound, LastLegalRepresentative, PartnerStaffNeedsPartner)
+@declares(
+    WRITE,
+    *MANAGER_ERRORS,
+    MemberNotFound,
+    LastLegalRepresentative,
+    PartnerStaffNeedsPartner,
+    AccountingNeedsMember,
+)
 async def update_member(
     account_id: uuid.UUID, body: MemberUpdate, access: Manager, session: Session
 ) -> MemberRead:
     """Changes a member's role (only a legal representative grants or takes away legal
-    representation; never from the last one: 409 `last_legal_representative`) or, in a
-    partner, whether it acts for clients. Legal representatives and administrators; emits
-    `member.role_changed`."""
+    representation; never from the last one: 409 `last_legal_representative`), in a partner
+    whether it acts for clients, and whether a collaborator or external holds the accounting
+    right (invoices, their payment, payment means: 409 `accounting_right_not_applicable` for an
+    administrator or legal representative). Legal representatives and administrators; emits
+    `member.role_changed` when the role changes."""
     item = await members.change_member(
         session,
         access,
         account_id,
         role=body.role,
         acts_for_clients=body.acts_for_clients,
+        accounting=body.accounting,
         by=access.actor,
     )
     return (await members.member_reads(session, [item]))[0]
@@ -117,12 +149,48 @@ async def remove_member(
     )
 
 
+@router.post(
+    "/{organization_id}/members/{account_id}/block",
+    operation_id="members-block",
+    status_code=NO_CONTENT,
+)
+@declares(
+    WRITE,
+    *MANAGER_ERRORS,
+    MemberNotFound,
+    MemberAlreadyBlocked,
+    BlockingSelf,
+    LastLegalRepresentative,
+)
+async def block_member(account_id: uuid.UUID, access: Manager, session: Session) -> None:
+    """Blocks a member without removing it: from its very next request it reaches nothing in
+    the organization (403 `member_blocked`), keeping its role, grants, teams and seats until
+    unblocked. Legal representatives and administrators; only a legal representative blocks a
+    legal representative, never the last one who can act (409 `last_legal_representative`);
+    nobody blocks itself (409 `cannot_block_self`)."""
+    await members.set_blocked(session, access, account_id, blocked=True, by=access.actor)
+
+
+@router.post(
+    "/{organization_id}/members/{account_id}/unblock",
+    operation_id="members-unblock",
+    status_code=NO_CONTENT,
+)
+@declares(WRITE, *MANAGER_ERRORS, MemberNotFound, MemberNotBlocked)
+async def unblock_member(account_id: uuid.UUID, access: Manager, session: Session) -> None:
+    """Gives a blocked member its access back, as it was, from its next request. Legal
+    representatives and administrators (only a legal representative unblocks a legal
+    representative)."""
+    await members.set_blocked(session, access, account_id, blocked=False, by=access.actor)
+
+
 @router.post("/{organization_id}/leave", status_code=NO_CONTENT)
-@declares(WRITE, *OWN_MEMBER_ERRORS, NotAMember, LastLegalRepresentative)
+@declares(WRITE, *OWN_MEMBER_ERRORS, NotAMember, LastLegalRepresentative, SeatHeld)
 async def leave(access: OwnMember, session: Session) -> None:
     """The caller leaves the organization and loses its access to it (not as its last legal
-    representative: 409 `last_legal_representative`). Members only, not partner or support
-    staff. Emits `member.removed`."""
+    representative: 409 `last_legal_representative`; not while it holds a seat of the
+    organization's suite: 409 `suite_seat_held`, an administrator frees it first). Members only,
+    not partner or support staff. Emits `member.removed`."""
     await members.leave(session, access, by=access.actor)
 
 

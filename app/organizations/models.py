@@ -103,6 +103,14 @@ class Membership(IdMixin, Base):
     acts_for_clients: Mapped[bool] = mapped_column(default=False, server_default=false())
     """In a partner organization: this member acts in its clients' organizations (legal
     representatives and administrators always do)."""
+    accounting: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """The member (neither administrator nor legal representative) handles the accounting: sees
+    the invoices, pays them and manages the payment means, and nothing else of billing."""
+    blocked_at: Mapped[datetime | None]
+    """While set, the member stays in the organization but reaches nothing in it."""
+    blocked_by_account_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL")
+    )
     created_at: Mapped[datetime] = mapped_column(default=clock.now)
 
 
@@ -344,3 +352,26 @@ class SupportAccessGrant(IdMixin, Base):
     revoked_by_account_id: Mapped[uuid.UUID | None] = mapped_column(
         ForeignKey("accounts.id", ondelete="SET NULL")
     )
+
+
+class ProductSeat(IdMixin, Base):
+    """A seat of a suite product (one of the users its plan includes) assigned to a member."""
+
+    __tablename__ = "organizations_product_seats"
+    __table_args__ = (
+        UniqueConstraint("product_id", "account_id"),
+        Index("ix_organizations_product_seats_member", "organization_id", "account_id"),
+        Index("ix_organizations_product_seats_product", "product_id", "created_at", "id"),
+    )
+
+    product_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations_products.id", ondelete="CASCADE")
+    )
+    account_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("accounts.id", ondelete="CASCADE"))
+    organization_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organizations.id", ondelete="CASCADE")
+    )
+    assigned_by_account_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("accounts.id", ondelete="SET NULL")
+    )
+    created_at: Mapped[datetime] = mapped_column(default=clock.now)

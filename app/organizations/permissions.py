@@ -10,8 +10,10 @@ Who reaches an organization, and as what:
 - **support staff** (platform staff accounts) while the organization grants support access: as
   externals reaching every product.
 
-Nothing is cached: every request reads memberships, grants and partnerships afresh, so a change
-applies on the next request.
+A blocked member reaches nothing (``member_blocked``) until unblocked; a member with the
+accounting right reaches the invoices, their payment and the payment means, as ``BillingManager``
+lets it. Nothing is cached: every request reads memberships, grants and partnerships afresh, so a
+change applies on the next request.
 """
 
 import uuid
@@ -19,7 +21,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Annotated, Any
 
-from fastapi import Depends, params
+from fastapi import Depends, Request, params
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -30,6 +32,7 @@ from app.core import clock
 from app.core.db import Session
 from app.core.errors import raises
 from app.organizations.errors import (
+    MemberBlocked,
     MembershipRequired,
     NotAPartner,
     OrganizationNotFound,
@@ -102,6 +105,8 @@ class OrganizationAccess:
     via: AccessVia = AccessVia.membership
     partner_grant: PartnerGrant | None = None
     support_grant_id: uuid.UUID | None = None
+    accounting: bool = False
+    """A member holding the accounting right (invoices, their payment, payment means)."""
 
     @property
     def account_id(self) -> uuid.UUID:
@@ -168,15 +173,22 @@ async def resolve_access(
     if organization is None:
         return None
     account = principal.account
-    role = await session.scalar(
-        select(Membership.role).where(
-            Membership.organization_id == organization.id, Membership.account_id == account.id
+    membership = (
+        await session.execute(
+            select(Membership.role, Membership.accounting, Membership.blocked_at).where(
+                Membership.organization_id == organization.id, Membership.account_id == account.id
+            )
         )
-    )
-    if role is not None:
+    ).one_or_none()
+    if membership is not None:
+        role, accounting, blocked_at = membership
+        if blocked_at is not None:
+            raise MemberBlocked(
+                "Your access to this organization is blocked; an administrator can unblock it."
+            )
         if _two_factor_missing(organization, principal):
             raise _mfa_enrollment_required()
-        return OrganizationAccess(organization, principal, Role(role))
+        return OrganizationAccess(organization, principal, Role(role), accounting=accounting)
     partner_grant = await _partner_grant(session, organization, account.id)
     if partner_grant is not None:
         if _two_factor_missing(organization, principal) or _two_factor_missing(
@@ -225,6 +237,7 @@ async def _partner_grant(
                 Organization.deleted_at.is_(None),
                 Organization.is_partner.is_(True),
                 Membership.account_id == account_id,
+                Membership.blocked_at.is_(None),
                 acts_for_clients(),
             )
         )
@@ -263,10 +276,12 @@ async def active_support_grant_id(
     )
 
 
+@raises(MemberBlocked)
 async def organization_access(
     organization_id: uuid.UUID, principal: CurrentPrincipal, session: Session
 ) -> OrganizationAccess:
-    """The caller's access to the organization in the path; 404 when it has none."""
+    """The caller's access to the organization in the path; 404 when it has none, 403
+    ``member_blocked`` for a blocked member."""
     access = await resolve_access(session, organization_id, principal)
     if access is None:
         raise OrganizationNotFound("No such organization.")
@@ -307,6 +322,18 @@ async def legal_representative(access: Member) -> OrganizationAccess:
 LegalRepresentative = Annotated[OrganizationAccess, Depends(legal_representative)]
 
 
+async def internal_member(access: Member) -> OrganizationAccess:
+    """Anyone but externals (and those acting as externals: partner staff with limited access,
+    support staff): externals are not part of organization-wide shares and see only what they
+    are granted."""
+    if access.role == Role.external:
+        raise RoleForbidden("Externals only see the products they are granted.")
+    return access
+
+
+InternalMember = Annotated[OrganizationAccess, Depends(internal_member)]
+
+
 async def own_member(access: Member) -> OrganizationAccess:
     """A member of the organization itself (not partner or support staff acting in it)."""
     if not access.is_member:
@@ -326,9 +353,32 @@ def handles_billing(access: OrganizationAccess) -> bool:
     return access.via == AccessVia.membership and access.is_manager
 
 
-async def billing_manager(access: Member) -> OrganizationAccess:
-    """Who handles billing (``handles_billing``)."""
+ACCOUNTING_PATHS = ("/invoices", "/payments", "/payment-profiles")
+"""The organization's routes (below ``/v1/organizations/{organization_id}``) that a member with
+the accounting right reaches through ``BillingManager``: the invoices (list, export, read,
+download, pay), the payments and the payment means; nothing else of billing."""
+
+
+def handles_accounting(access: OrganizationAccess, request: Request) -> bool:
+    """A member with the accounting right, on one of the ``ACCOUNTING_PATHS``."""
+    if not (access.accounting and access.is_member):
+        return False
+    route = request.scope.get("route")
+    path = str(getattr(route, "path", ""))
+    _, _, below = path.partition("{organization_id}")
+    return any(below == prefix or below.startswith(f"{prefix}/") for prefix in ACCOUNTING_PATHS)
+
+
+async def billing_manager(access: Member, request: Request) -> OrganizationAccess:
+    """Who handles billing (``handles_billing``), and members with the accounting right on the
+    invoices, payments and payment means (``handles_accounting``)."""
+    if handles_accounting(access, request):
+        return access
     if not handles_billing(access):
+        if access.accounting and access.is_member:
+            raise RoleForbidden(
+                "The accounting right covers invoices, their payment and payment means only."
+            )
         if access.via == AccessVia.partner:
             raise RoleForbidden("The partnership does not include billing.")
         raise RoleForbidden("Only administrators and legal representatives handle billing.")

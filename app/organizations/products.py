@@ -39,7 +39,8 @@ async def create(
 async def set_management_lock(
     session: AsyncSession, access: OrganizationAccess, product: Product, *, locked: bool, by: Actor
 ) -> Product:
-    """Locks or unlocks a product's management and e-mails every member of the organization.
+    """Locks or unlocks a product's management and e-mails the organization's members (the
+    externals only when granted the product: they receive no organization-wide notices).
 
     While locked, only legal representatives and administrators manage it.
     """
@@ -63,7 +64,8 @@ async def set_management_lock(
         session, action, ProductRead.model_validate(product), organization_id=access.organization.id
     )
     people = await directory.summaries(
-        session, await members.member_ids(session, access.organization.id)
+        session,
+        await members.notice_recipient_ids(session, access.organization.id, product_id=product.id),
     )
     actor = access.principal.account.full_name
     if access.partner is not None:

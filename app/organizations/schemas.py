@@ -211,8 +211,41 @@ class MemberRead(Schema):
         description="Locked after too many failed logins: an administrator unlocks it "
         "(POST …/members/{account_id}/unlock)."
     )
+    accounting: bool = Field(
+        default=False,
+        description="Holds the accounting right: sees the invoices, pays them and manages the "
+        "payment means, and nothing else of billing (administrators and legal representatives "
+        "handle billing anyway).",
+    )
+    blocked: bool = Field(
+        default=False,
+        description="Blocked: still a member, but reaches nothing in the organization until "
+        "unblocked (POST …/members/{account_id}/unblock).",
+    )
     last_login_at: datetime | None = Field(description="Null when it never logged in.")
     joined_at: datetime = Field(description="When it became a member.")
+
+
+class DirectoryEntry(Schema):
+    """A member as the organization's address book shows it to the other members."""
+
+    account_id: uuid.UUID
+    first_name: str = Field(examples=["Camille"])
+    last_name: str = Field(examples=["Rochat"])
+    email: str = Field(description="The member's login address.", examples=["camille@example.org"])
+    role: Role = Field(description="Legal representative, administrator or collaborator.")
+
+
+class SeatAssignment(Schema):
+    account_id: uuid.UUID = Field(description="The member who takes one of the suite's seats.")
+
+
+class SeatRead(Schema):
+    """One of a suite's seats, assigned to a member."""
+
+    product_id: uuid.UUID
+    account_id: uuid.UUID = Field(description="The member holding the seat.")
+    assigned_at: datetime
 
 
 class MemberUpdate(Schema):
@@ -225,6 +258,12 @@ class MemberUpdate(Schema):
         default=None,
         description="In a partner organization only: whether the member acts in the clients' "
         "organizations (409 `not_a_partner` elsewhere).",
+    )
+    accounting: Omittable[bool] = Field(
+        default=None,
+        description="Whether the member holds the accounting right (invoices, their payment, "
+        "payment means); for collaborators and externals only (409 "
+        "`accounting_right_not_applicable` for administrators and legal representatives).",
     )
 
 

@@ -48,6 +48,11 @@ from app.organizations.partners import (
     start_partnership_for_opened_client as start_partnership_for_opened_client,
 )
 from app.organizations.schemas import OrganizationRead, ProductRead
+from app.organizations.seats import assign_seat as assign_seat
+from app.organizations.seats import free_seat as free_seat
+from app.organizations.seats import seat_read as seat_read
+from app.organizations.seats import seated_product as seated_product
+from app.organizations.seats import seats_of as seats_of
 from app.organizations.types import (
     OrganizationKind,
     PartnerAccess,

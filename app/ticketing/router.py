@@ -26,6 +26,7 @@ from app.ticketing.deps import (
     OfficeController,
     OfficeManager,
     OfficeSeller,
+    OfficeTechnician,
     OfficeUser,
     OrganizationActor,
 )
@@ -130,11 +131,11 @@ async def read_office(office: OfficeUser) -> TicketOfficeRead:
 @router.patch("/{ticket_office_id}")
 @declares(WRITE, *OFFICE, CurrencyMismatch, 422)
 async def update_office(
-    body: TicketOfficeSettings, office: OfficeManager, session: Session
+    body: TicketOfficeSettings, office: OfficeTechnician, session: Session
 ) -> TicketOfficeRead:
     """Changes the office's payment methods, commissions, cancellation insurance fee, control
     and exchange rules, invoice policy (d, n) and payee; the properties left out are unchanged.
-    Needs the `manage` right. New rules apply to orders placed from then on; amounts are in the
+    Needs the `technical` right. New rules apply to orders placed from then on; amounts are in the
     office's currency (another one: 422 `currency_mismatch`)."""
     updated = await offices.update_settings(
         session,

@@ -12,7 +12,7 @@ member, deleting the organization) leave the next probe the same world.
 
 import re
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -20,6 +20,7 @@ import httpx
 from fastapi import FastAPI
 from fastapi.dependencies.models import Dependant
 from fastapi.routing import APIRoute
+from sqlalchemy import update
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from app.core import clock
@@ -31,6 +32,7 @@ from app.organizations.models import (
     BillingAddress,
     Grant,
     Invitation,
+    Membership,
     OrganizationLogo,
     PartnerInvitation,
     Partnership,
@@ -38,7 +40,14 @@ from app.organizations.models import (
     Team,
     TeamMember,
 )
-from app.organizations.types import GrantScope, PartnerAccess, PaymentMode, ProductType, Role
+from app.organizations.types import (
+    GrantScope,
+    PartnerAccess,
+    PaymentMode,
+    ProductRight,
+    ProductType,
+    Role,
+)
 from tests.factories import PASSWORD, User, signed_in_user, unique_email
 from tests.organizations.helpers import (
     PNG,
@@ -74,6 +83,9 @@ RULES: dict[str, frozenset[Role]] = {
     "members-remove": MANAGERS,
     "organizations-end_member_sessions": MANAGERS,
     "members-leave": EVERYONE,
+    "members-directory": frozenset({L, A, C}),
+    "members-block": MANAGERS,
+    "members-unblock": MANAGERS,
     "members-hand_over_legal_representation": LEGAL,
     "members-invite": MANAGERS,
     "members-list_invitations": MANAGERS,
@@ -431,3 +443,124 @@ async def test_other_packages_manager_routes_refuse_collaborators_and_externals(
             if response.status_code not in (403, 404):
                 wrong.append(f"{route.operation_id} as {role}: {response.status_code}")
     assert wrong == []
+
+
+def dependencies(dependant: Dependant) -> Iterator[Dependant]:
+    for sub in dependant.dependencies:
+        yield sub
+        yield from dependencies(sub)
+
+
+def product_right_needed(route: APIRoute) -> ProductRight | None:
+    """The right a route's loaded-product dependency (``office_with(right)``…) asks for."""
+    for sub in dependencies(route.dependant):
+        for cell in getattr(sub.call, "__closure__", None) or ():
+            if isinstance(cell.cell_contents, ProductRight):
+                return cell.cell_contents
+    return None
+
+
+async def test_a_blocked_member_is_refused_on_every_organization_route(
+    client: httpx.AsyncClient, db: Database, connection: AsyncConnection
+) -> None:
+    world = await build_world(client, db)
+    async with db.sessionmaker.begin() as session:
+        await session.execute(
+            update(Membership)
+            .where(Membership.account_id == world.roster.collaborator.account_id)
+            .values(blocked_at=clock.now())
+        )
+    wrong = []
+    for route in organization_scoped(create_app()):
+        if is_platform_route(route):
+            continue
+        response = await probe(client, connection, route, world, world.roster.collaborator)
+        if response.status_code != 403 or response.json().get("code") != "member_blocked":
+            wrong.append(f"{route.operation_id}: {response.status_code}")
+    assert wrong == []
+
+
+async def test_the_accounting_right_opens_invoices_payments_and_payment_means_only(
+    client: httpx.AsyncClient, db: Database, connection: AsyncConnection
+) -> None:
+    """A collaborator with the accounting right passes ``BillingManager`` on the invoices,
+    payments and payment-means routes, and is refused on every other route that needs it."""
+    world = await build_world(client, db)
+    async with db.sessionmaker.begin() as session:
+        await session.execute(
+            update(Membership)
+            .where(Membership.account_id == world.roster.collaborator.account_id)
+            .values(accounting=True)
+        )
+    wrong, reached = [], 0
+    for route in organization_scoped(create_app()):
+        if not depends_on(route.dependant, permissions.billing_manager):
+            continue
+        below = route.path.partition("{organization_id}")[2]
+        opened = below.startswith(permissions.ACCOUNTING_PATHS)
+        response = await probe(client, connection, route, world, world.roster.collaborator)
+        status = response.status_code
+        if opened and (status in (401, 403) or status >= 500):
+            wrong.append(f"{route.operation_id} should be reached: {status} {response.text[:200]}")
+        if not opened and status != 403:
+            wrong.append(f"{route.operation_id} should be refused: {status}")
+        reached += opened
+    assert reached >= 8
+    assert wrong == []
+
+
+async def test_the_technical_right_alone_opens_the_routes_that_need_it(
+    client: httpx.AsyncClient, db: Database, connection: AsyncConnection
+) -> None:
+    world = await build_world(client, db)
+    roster = world.roster
+    created = await client.post(
+        f"/v1/organizations/{roster.organization_id}/ticket-offices",
+        json={"name": "Technical"},
+        headers=roster.admin.headers,
+    )
+    assert created.status_code == 201, created.text
+    office = uuid.UUID(created.json()["id"])
+    routes = [
+        route
+        for route in organization_scoped(create_app())
+        if product_right_needed(route) == ProductRight.technical
+    ]
+    assert routes, "some route needs the technical right"
+
+    async def statuses(rights: list[str]) -> dict[str, int]:
+        async with db.sessionmaker.begin() as session:
+            await session.execute(
+                update(Grant).where(Grant.id == world.ids["grant"]).values(rights=rights)
+            )
+        found = {}
+        for route in routes:
+            path = _PARAMETER.sub(
+                lambda match, route=route: (
+                    str(office)
+                    if match.group(1) == "ticket_office_id"
+                    else path_value(route, match.group(1), world)
+                ),
+                route.path,
+            )
+            savepoint = await connection.begin_nested()
+            try:
+                response = await client.request(
+                    sorted(route.methods)[0],
+                    path,
+                    json={"payment_methods": ["card"]},
+                    headers=roster.collaborator.headers,
+                )
+            finally:
+                await savepoint.rollback()
+            found[str(route.operation_id)] = response.status_code
+        return found
+
+    async with db.sessionmaker.begin() as session:
+        await session.execute(
+            update(Grant).where(Grant.id == world.ids["grant"]).values(product_id=office)
+        )
+    without = await statuses(["use", "manage", "statistics", "sell", "check"])
+    assert set(without.values()) == {403}, without
+    with_technical = await statuses(["technical"])
+    assert all(status < 400 for status in with_technical.values()), with_technical

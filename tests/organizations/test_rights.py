@@ -266,8 +266,14 @@ async def test_a_locked_product_loses_manage_for_collaborators_and_members_are_m
     assert locked.json()["my_rights"] == ["use", "manage", "technical", "statistics"]
     assert await my_rights(client, roster, roster.collaborator) == {str(drive.id): ["use"]}
     await mailbox.deliver(db.sessionmaker)
-    for user in (roster.legal, roster.admin, roster.collaborator, roster.external):
+    for user in (roster.legal, roster.admin, roster.collaborator):
         assert "Team drive" in mailbox.last_to(user.email)["Subject"]
+    # The external holds no grant on the drive: no organization-wide notice for it.
+    assert not [
+        message
+        for message in mailbox.messages_to(roster.external.email)
+        if "Team drive" in message["Subject"]
+    ]
 
     again = await client.post(
         url(roster.organization_id, f"/products/{drive.id}/lock"), headers=roster.admin.headers
@@ -319,3 +325,70 @@ async def test_product_with_right_answers_what_ticketing_asks(
         assert await product_with_right(session, administrator, office.id, ProductRight.sell)
         with pytest.raises(NotFound):
             await product_with_right(session, administrator, uuid.uuid4(), ProductRight.use)
+
+
+async def test_technical_right_gates_a_ticket_office_payment_methods_and_statistics_its_reports(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    roster = await organization_with_roles(client, db)
+    created = await client.post(
+        url(roster.organization_id, "/ticket-offices"),
+        json={"name": "Théâtre"},
+        headers=roster.admin.headers,
+    )
+    assert created.status_code == 201, created.text
+    office_id = created.json()["id"]
+    settings = url(roster.organization_id, f"/ticket-offices/{office_id}")
+    body = {"payment_methods": ["card"]}
+    granted = await grant(
+        client,
+        roster,
+        {
+            "account_id": str(roster.collaborator.account_id),
+            "scope": "product",
+            "product_id": office_id,
+            "rights": ["use", "manage", "statistics"],
+        },
+    )
+    assert granted.status_code == 201, granted.text
+    grant_id = granted.json()["id"]
+    managing_only = await client.patch(settings, json=body, headers=roster.collaborator.headers)
+    assert managing_only.status_code == 403
+    assert managing_only.json()["code"] == "product_right_missing"
+    event = await client.post(
+        f"{settings}/events",
+        json={
+            "name": "Concert",
+            "performances": [
+                {
+                    "starts_at": "2031-03-01T19:30:00+01:00",
+                    "ends_at": "2031-03-01T22:00:00+01:00",
+                    "venue": "Salle",
+                    "capacity": 10,
+                }
+            ],
+            "price_categories": [{"name": "Standard", "price_minor": 2000}],
+        },
+        headers=roster.collaborator.headers,
+    )
+    assert event.status_code == 201, event.text
+    report = await client.get(
+        f"{settings}/events/{event.json()['id']}/report", headers=roster.collaborator.headers
+    )
+    assert report.status_code == 200, report.text
+
+    changed = await client.patch(
+        url(roster.organization_id, f"/grants/{grant_id}"),
+        json={"rights": ["use", "technical"]},
+        headers=roster.admin.headers,
+    )
+    assert changed.status_code == 200, changed.text
+    technical = await client.patch(settings, json=body, headers=roster.collaborator.headers)
+    assert technical.status_code == 200, technical.text
+    assert technical.json()["payment_methods"] == ["card"]
+    no_statistics = await client.get(
+        f"{settings}/events/{event.json()['id']}/report", headers=roster.collaborator.headers
+    )
+    assert no_statistics.status_code == 403
+    by_admin = await client.patch(settings, json=body, headers=roster.admin.headers)
+    assert by_admin.status_code == 200
