@@ -200,3 +200,29 @@ async def test_partner_invitation_link_lets_the_client_choose_the_access_and_acc
         assert partnership["access_type"] == "limited"
         assert partnership["product_ids"] == [str(site.id)]
         assert partnership["payment_mode"] == "partner_pays"
+
+
+@needs_chromium
+async def test_an_existing_account_logs_in_on_the_invitation_page_and_joins(
+    served: str, browser: Browser, mailbox: Mailbox, db: Database
+) -> None:
+    async with httpx.AsyncClient(base_url=served) as client:
+        host = await signed_in_user(client, db)
+        guest = await signed_in_user(client, db)
+        invited = await client.post(
+            f"/v1/organizations/{host.organization_id}/invitations",
+            json={"email": guest.email, "role": "collaborator"},
+            headers=host.headers,
+        )
+        assert invited.status_code == 201, invited.text
+        page, _ = await _open_mailed_link(
+            browser, mailbox, db, served, guest.email, "/invitations/accept"
+        )
+        await page.locator("#login").get_by_label("E-mail").fill(guest.email)
+        await page.locator("#login").get_by_label("Password").fill(guest.password)
+        await page.get_by_role("button", name="Log in and join").click()
+        await expect(page.locator("#result")).to_have_text(
+            "You have joined the organization. You can log in now."
+        )
+        mine = (await client.get("/v1/organizations", headers=guest.headers)).json()["data"]
+        assert {o["id"]: o["role"] for o in mine}[str(host.organization_id)] == "collaborator"
