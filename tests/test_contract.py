@@ -211,3 +211,10 @@ def test_every_list_is_a_page() -> None:
         for status, response in operation["responses"].items():
             schema = response.get("content", {}).get(JSON, {}).get("schema", {})
             assert schema.get("type") != "array", (method, path, status)
+
+
+def test_every_schema_has_one_name() -> None:
+    """Two models of one name come out as `app__pkg__module__Name`, which generators refuse:
+    each model gets a name of its own."""
+    schemas = create_app().openapi()["components"]["schemas"]
+    assert not [name for name in schemas if "__" in name]

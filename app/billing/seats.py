@@ -26,7 +26,7 @@ from app.organizations.errors import (
     SeatNotFound,
 )
 from app.organizations.permissions import MANAGER_ERRORS, READ, WRITE, Manager
-from app.organizations.schemas import SeatAssignment, SeatRead
+from app.organizations.schemas import SuiteSeatAssignment, SuiteSeatRead
 
 router = APIRouter(route_class=AppRoute)
 
@@ -38,7 +38,7 @@ async def capacity(session: AsyncSession, organization_id: uuid.UUID, product_id
     return (plan.users or 0) if plan is not None else 0
 
 
-@router.get("/products/{product_id}/seats", response_model=Page[SeatRead])
+@router.get("/products/{product_id}/seats", response_model=Page[SuiteSeatRead])
 @declares(READ, *MANAGER_ERRORS, ProductNotFound, NotASuite, InvalidCursor)
 async def list_seats(
     product_id: uuid.UUID, access: Manager, session: Session, page: Pagination
@@ -61,8 +61,8 @@ async def list_seats(
     NoSeatLeft,
 )
 async def assign_seat(
-    product_id: uuid.UUID, body: SeatAssignment, access: Manager, session: Session
-) -> SeatRead:
+    product_id: uuid.UUID, body: SuiteSeatAssignment, access: Manager, session: Session
+) -> SuiteSeatRead:
     """Gives a member one of the suite's seats: at most as many as its plan's users (409
     `no_seat_left`: free one or move to a larger plan). A member holding a seat cannot leave
     the organization until it is freed. Legal representatives and administrators."""

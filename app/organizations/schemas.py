@@ -236,11 +236,11 @@ class DirectoryEntry(Schema):
     role: Role = Field(description="Legal representative, administrator or collaborator.")
 
 
-class SeatAssignment(Schema):
+class SuiteSeatAssignment(Schema):
     account_id: uuid.UUID = Field(description="The member who takes one of the suite's seats.")
 
 
-class SeatRead(Schema):
+class SuiteSeatRead(Schema):
     """One of a suite's seats, assigned to a member."""
 
     product_id: uuid.UUID

@@ -21,7 +21,7 @@ from app.organizations.errors import (
     SeatNotFound,
 )
 from app.organizations.models import Membership, Product, ProductSeat
-from app.organizations.schemas import SeatRead
+from app.organizations.schemas import SuiteSeatRead
 from app.organizations.types import ProductType
 
 SEATED_TYPES = frozenset({ProductType.suite})
@@ -32,8 +32,8 @@ def seats_of(product_id: uuid.UUID) -> Select[ProductSeat]:
     return select(ProductSeat).where(ProductSeat.product_id == product_id)
 
 
-def seat_read(seat: ProductSeat) -> SeatRead:
-    return SeatRead(
+def seat_read(seat: ProductSeat) -> SuiteSeatRead:
+    return SuiteSeatRead(
         product_id=seat.product_id, account_id=seat.account_id, assigned_at=seat.created_at
     )
 
