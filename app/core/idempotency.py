@@ -21,6 +21,7 @@ import uuid
 from collections.abc import Callable, Coroutine
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from fastapi import Request, Response, params
 from sqlalchemy import LargeBinary, String, UniqueConstraint, delete, select, update
@@ -93,6 +94,16 @@ def _principal(request: Request, fingerprint: str) -> str:
     known: str | None = getattr(request.state, "idempotency_principal", None)
     scope = f"caller:{known}" if known else f"anonymous:{fingerprint}"
     return hashlib.sha256(scope.encode()).hexdigest()
+
+
+async def _body(request: Request) -> bytes:
+    """The request's body; a form body the route already parsed (its stream is spent) is given
+    by its fields, in order."""
+    try:
+        return await request.body()
+    except RuntimeError:  # Starlette: "Stream consumed" by the route's form parsing
+        form = await request.form()  # parsed once, cached on the request
+        return urlencode([(name, str(value)) for name, value in form.multi_items()]).encode()
 
 
 def _fingerprint(request: Request, body: bytes) -> str:
@@ -243,7 +254,7 @@ async def claim(request: Request) -> None:
         return
     if not 1 <= len(key) <= 255 or not key.isprintable():
         raise IdempotencyKeyInvalid("Idempotency-Key must be 1 to 255 printable characters.")
-    fingerprint = _fingerprint(request, await request.body())
+    fingerprint = _fingerprint(request, await _body(request))
     principal = _principal(request, fingerprint)
     async with database_of(request).sessionmaker.begin() as session:
         stored = await _claim(session, principal=principal, key=key, fingerprint=fingerprint)
