@@ -689,7 +689,7 @@ async def take_back_subscription(
     return subscription_read(subscription)
 
 
-@router.post("/subscriptions/renewal-warranty")
+@router.post("/renewal-warranty")
 @declares(write_scope, *ACCESS_ERRORS, SubscriptionNotFound, 409, 422)
 async def set_renewal_warranty(
     body: RenewalWarrantyChange, billing: Billing, session: Session

@@ -28,7 +28,7 @@ async def test_renewal_warranty_is_switched_for_every_product_at_once(
     )
 
     on = await client.post(
-        path(user, "/subscriptions/renewal-warranty"),
+        path(user, "/renewal-warranty"),
         json={"renewal_warranty": True},
         headers=user.headers,
     )
@@ -46,7 +46,7 @@ async def test_renewal_warranty_is_switched_for_every_product_at_once(
     }
     # Again: nothing left to change.
     again = await client.post(
-        path(user, "/subscriptions/renewal-warranty"),
+        path(user, "/renewal-warranty"),
         json={"renewal_warranty": True},
         headers=user.headers,
     )
@@ -54,7 +54,7 @@ async def test_renewal_warranty_is_switched_for_every_product_at_once(
 
     # Off for a selection; per product through PATCH, as before.
     off = await client.post(
-        path(user, "/subscriptions/renewal-warranty"),
+        path(user, "/renewal-warranty"),
         json={"renewal_warranty": False, "product_ids": [blog["product_id"]]},
         headers=user.headers,
     )
@@ -84,7 +84,7 @@ async def test_a_bulk_change_naming_an_unknown_product_changes_nothing(
     other = await customer(client, db)
     theirs = await bought(client, db, other, HOSTING)
     refused = await client.post(
-        path(user, "/subscriptions/renewal-warranty"),
+        path(user, "/renewal-warranty"),
         json={"renewal_warranty": True, "product_ids": [site["product_id"], theirs["product_id"]]},
         headers=user.headers,
     )
