@@ -86,6 +86,7 @@ def serve(
             else embedded
         )
         os.environ["MANAGER_RUN_WORKER_IN_PROCESS"] = "true" if in_process_worker else "false"
+        get_settings.cache_clear()  # the app (in this process too) reads the setting just made
         uvicorn.run(
             "app.main:create_app",
             factory=True,
