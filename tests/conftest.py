@@ -142,13 +142,13 @@ def db(connection: AsyncConnection) -> Database:
     sessionmaker = async_sessionmaker(
         bind=connection, expire_on_commit=False, join_transaction_mode="create_savepoint"
     )
-    return Database(connection.engine, sessionmaker)
+    return Database(connection.engine, sessionmaker, sessionmaker)
 
 
 @pytest.fixture
 async def committed_db(engine: AsyncEngine) -> AsyncIterator[Database]:
     """The real database, committing for real (concurrency tests); emptied afterwards."""
-    yield Database(engine, async_sessionmaker(engine, expire_on_commit=False))
+    yield Database.of(engine)
     tables = ", ".join(f'"{table.name}"' for table in metadata.sorted_tables)
     async with engine.begin() as connection:
         # A test that also holds the rolled-back `db` transaction open would block TRUNCATE for

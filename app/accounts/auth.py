@@ -4,6 +4,7 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import Select, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
@@ -311,27 +312,27 @@ async def refresh(
 _TOUCH_EVERY = timedelta(minutes=1)
 
 
-async def live_session(
-    session: AsyncSession, session_id: uuid.UUID, account_id: uuid.UUID
-) -> tuple[AuthSession, Account] | None:
-    """The session of an access token and its account, while neither has ended; marks the
-    session used (at most once a minute)."""
-    row = (
-        await session.execute(
-            select(AuthSession, Account)
-            .join(Account, Account.id == AuthSession.account_id)
-            .where(
-                AuthSession.id == session_id,
-                Account.id == account_id,
-                Account.deleted_at.is_(None),
-                Account.locked_at.is_(None),
-            )
+def session_statement(session_id: uuid.UUID, account_id: uuid.UUID) -> Select[Any]:
+    """The session of an access token and its account, unless the account is deleted or locked
+    (``session_accepted`` tells the rest); a caller's statement may load more beside them."""
+    return (
+        select(AuthSession, Account)
+        .join(Account, Account.id == AuthSession.account_id)
+        .where(
+            AuthSession.id == session_id,
+            Account.id == account_id,
+            Account.deleted_at.is_(None),
+            Account.locked_at.is_(None),
         )
-    ).one_or_none()
+    )
+
+
+async def session_accepted(session: AsyncSession, auth_session: AuthSession) -> bool:
+    """Whether the session found by ``session_statement`` has neither ended nor expired; marks
+    it used (at most once a minute)."""
     now = clock.now()
-    if row is None or row[0].ended_at is not None or row[0].expires_at <= now:
-        return None
-    auth_session, account = row
+    if auth_session.ended_at is not None or auth_session.expires_at <= now:
+        return False
     if now - auth_session.last_used_at > _TOUCH_EVERY:
         await session.execute(
             update(AuthSession)
@@ -340,7 +341,17 @@ async def live_session(
             .execution_options(synchronize_session=False)
         )
         auth_session.last_used_at = now
-    return auth_session, account
+    return True
+
+
+async def live_session(
+    session: AsyncSession, session_id: uuid.UUID, account_id: uuid.UUID
+) -> tuple[AuthSession, Account] | None:
+    """The session of an access token and its account, while neither has ended."""
+    row = (await session.execute(session_statement(session_id, account_id))).one_or_none()
+    if row is None or not await session_accepted(session, row[0]):
+        return None
+    return row[0], row[1]
 
 
 async def end_session(session: AsyncSession, auth_session: AuthSession, *, reason: str) -> None:

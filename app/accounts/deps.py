@@ -1,12 +1,14 @@
 """Who is calling: the bearer of an access token (a session) or of a personal access token."""
 
 import uuid
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, params
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy import Row, Select
 
 from app.accounts import auth, pats
 from app.accounts.auth import Client
@@ -67,6 +69,47 @@ AppKeyRing = Annotated[KeyRing, Depends(app_keyring)]
 RequestClient = Annotated[Client, Depends(request_client)]
 
 
+CallerExtension = Callable[[Select[Any], Mapping[str, Any], Any], Select[Any]]
+"""Adds to the caller's statement what a route's dependencies will need, from the path's
+parameters and the caller's account id (a column): the organization and the membership, the
+product and the caller's rights on it, the loaded object (``extend_caller_statement``)."""
+_EXTENSIONS: list[CallerExtension] = []
+
+
+def extend_caller_statement(extension: CallerExtension) -> None:
+    """Registers an extension of the statement that authenticates every caller, so that one
+    statement resolves the caller, its access and the object the route loads. Each extension
+    adds outer-joined columns only: what it adds never filters the caller out."""
+    _EXTENSIONS.append(extension)
+
+
+@dataclass(frozen=True)
+class CallerRow:
+    """The row of the caller's statement: the principal's token or session and account, and
+    whatever the extensions added (by entity class, or by column label)."""
+
+    row: Row[Any]
+
+    def has(self, key: Any) -> bool:
+        return key in self.row._mapping
+
+    def get(self, key: Any) -> Any:
+        """The loaded value (None when the outer join found nothing)."""
+        return self.row._mapping[key]
+
+
+def caller_row(request: Request) -> CallerRow | None:
+    """What the caller's statement loaded for this request, if it ran."""
+    found: CallerRow | None = getattr(request.state, "caller_row", None)
+    return found
+
+
+def _extended(statement: Select[Any], request: Request) -> Select[Any]:
+    for extension in _EXTENSIONS:
+        statement = extension(statement, request.path_params, Account.id)
+    return statement
+
+
 @raises(NotAuthenticated, InvalidAccessToken, SessionEnded)
 async def authenticate(
     request: Request,
@@ -74,30 +117,33 @@ async def authenticate(
     ring: AppKeyRing,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Principal:
-    """Any valid caller, even one whose e-mail is not confirmed yet."""
+    """Any valid caller, even one whose e-mail is not confirmed yet, in one statement with what
+    the route's dependencies load (``extend_caller_statement``)."""
     challenge = {"WWW-Authenticate": "Bearer"}
     if credentials is None:
         raise NotAuthenticated("Authentication is required.", headers=challenge)
     raw = credentials.credentials
     if raw.startswith(pats.PREFIX):
-        found = await pats.authenticate(session, raw)
-        if found is None:
+        row = (await session.execute(_extended(pats.bearer_statement(raw), request))).first()
+        if row is None or not await pats.accepted(session, row[0]):
             raise InvalidAccessToken("The token is not valid.", headers=challenge)
-        token, account = found
-        idempotency.set_principal(request, f"account:{account.id}")
-        return Principal(account, None, frozenset(token.scopes))
-    try:
-        claims = ring.decode(raw, "access")
-        session_id = uuid.UUID(str(claims.get("sid")))
-        account_id = uuid.UUID(claims["sub"])
-    except (InvalidToken, ValueError):
-        raise InvalidAccessToken("The token is not valid.", headers=challenge) from None
-    live = await auth.live_session(session, session_id, account_id)
-    if live is None:
-        raise SessionEnded("The session has ended.", headers=challenge)
-    auth_session, account = live
-    idempotency.set_principal(request, f"account:{account.id}")
-    return Principal(account, auth_session, None)
+        token, account = row[0], row[1]
+        principal = Principal(account, None, frozenset(token.scopes))
+    else:
+        try:
+            claims = ring.decode(raw, "access")
+            session_id = uuid.UUID(str(claims.get("sid")))
+            account_id = uuid.UUID(claims["sub"])
+        except (InvalidToken, ValueError):
+            raise InvalidAccessToken("The token is not valid.", headers=challenge) from None
+        statement = _extended(auth.session_statement(session_id, account_id), request)
+        row = (await session.execute(statement)).first()
+        if row is None or not await auth.session_accepted(session, row[0]):
+            raise SessionEnded("The session has ended.", headers=challenge)
+        principal = Principal(row[1], row[0], None)
+    request.state.caller_row = CallerRow(row)
+    idempotency.set_principal(request, f"account:{principal.account.id}")
+    return principal
 
 
 AnyPrincipal = Annotated[Principal, Depends(authenticate)]

@@ -4,6 +4,7 @@ A token works only while its account is neither locked nor deleted."""
 
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import Select, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -107,27 +108,27 @@ async def revoke_all(session: AsyncSession, account_id: uuid.UUID) -> None:
     )
 
 
-async def authenticate(
-    session: AsyncSession, raw: str
-) -> tuple[PersonalAccessToken, Account] | None:
-    row = (
-        await session.execute(
-            select(PersonalAccessToken, Account)
-            .join(Account, Account.id == PersonalAccessToken.account_id)
-            .where(
-                PersonalAccessToken.token_digest == digest(raw),
-                PersonalAccessToken.revoked_at.is_(None),
-                Account.deleted_at.is_(None),
-                Account.locked_at.is_(None),
-            )
+def bearer_statement(raw: str) -> Select[Any]:
+    """The token ``raw`` and its account, unless revoked, deleted or locked (``accepted`` tells
+    the rest); a caller's statement may load more beside them."""
+    return (
+        select(PersonalAccessToken, Account)
+        .join(Account, Account.id == PersonalAccessToken.account_id)
+        .where(
+            PersonalAccessToken.token_digest == digest(raw),
+            PersonalAccessToken.revoked_at.is_(None),
+            Account.deleted_at.is_(None),
+            Account.locked_at.is_(None),
         )
-    ).one_or_none()
-    if row is None:
-        return None
-    token, account = row
+    )
+
+
+async def accepted(session: AsyncSession, token: PersonalAccessToken) -> bool:
+    """Whether the token found by ``bearer_statement`` has not expired; marks it used (at most
+    once a minute)."""
     now = clock.now()
     if token.expires_at is not None and token.expires_at <= now:
-        return None
+        return False
     if token.last_used_at is None or now - token.last_used_at > _TOUCH_EVERY:
         await session.execute(
             update(PersonalAccessToken)
@@ -136,4 +137,13 @@ async def authenticate(
             .execution_options(synchronize_session=False)
         )
         token.last_used_at = now
-    return token, account
+    return True
+
+
+async def authenticate(
+    session: AsyncSession, raw: str
+) -> tuple[PersonalAccessToken, Account] | None:
+    row = (await session.execute(bearer_statement(raw))).one_or_none()
+    if row is None or not await accepted(session, row[0]):
+        return None
+    return row[0], row[1]

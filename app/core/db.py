@@ -1,4 +1,11 @@
-"""Engine, sessions and the declarative base. One transaction per request."""
+"""Engine, sessions and the declarative base. One transaction per request that writes.
+
+A request that only reads (GET, HEAD) runs without a transaction: its statements are sent in
+autocommit, so it pays no BEGIN and COMMIT round trips (each statement still sees a consistent
+snapshot of its own). Connections are not pinged before use: the pool recycles them after
+``POOL_RECYCLE_SECONDS``, and a connection found dead mid-request is invalidated with the rest of
+the pool and answered 503 ``database_unavailable`` (``core.errors``), so the next request gets a
+fresh one."""
 
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -74,10 +81,16 @@ def async_url(url: str) -> str:
     raise ValueError(f"not a PostgreSQL URL: {url.split('://')[0]}://…")
 
 
+POOL_RECYCLE_SECONDS = 1800
+READ_METHODS = frozenset({"GET", "HEAD"})
+
+
 @dataclass
 class Database:
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    read_sessionmaker: async_sessionmaker[AsyncSession]
+    """Sessions in autocommit, for requests that only read."""
 
     @classmethod
     def connect(
@@ -115,7 +128,7 @@ class Database:
             pool_size=pool_size,
             max_overflow=max_overflow,
             pool_timeout=pool_timeout,
-            pool_pre_ping=True,
+            pool_recycle=POOL_RECYCLE_SECONDS,
             connect_args=connect_args,
         )
         if transaction_pooler and statement_timeout_ms:
@@ -125,7 +138,21 @@ class Database:
             def _statement_timeout(connection: Connection) -> None:
                 connection.exec_driver_sql(timeout)
 
-        return cls(engine, async_sessionmaker(engine, expire_on_commit=False))
+        # Behind a pool in transaction mode the statement timeout is set per transaction: reads
+        # keep theirs there.
+        return cls.of(engine, autocommit_reads=not (transaction_pooler and statement_timeout_ms))
+
+    @classmethod
+    def of(cls, engine: AsyncEngine, *, autocommit_reads: bool = True) -> "Database":
+        """The sessions of ``engine``: reads in autocommit unless ``autocommit_reads`` is off."""
+        reader = (
+            engine.execution_options(isolation_level="AUTOCOMMIT") if autocommit_reads else engine
+        )
+        return cls(
+            engine,
+            async_sessionmaker(engine, expire_on_commit=False),
+            async_sessionmaker(reader, expire_on_commit=False),
+        )
 
     async def ping(self) -> None:
         async with self.engine.connect() as connection:
@@ -208,8 +235,11 @@ async def transaction(
 
 async def request_session(request: Request) -> AsyncIterator[AsyncSession]:
     """The request's session: committed once the response is built, before it is sent; its
-    after-commit (or after-rollback) callbacks run then too."""
-    async with database_of(request).sessionmaker() as session:
+    after-commit (or after-rollback) callbacks run then too. A GET or HEAD gets one without a
+    transaction (module docstring)."""
+    database = database_of(request)
+    reads = request.method in READ_METHODS
+    async with (database.read_sessionmaker if reads else database.sessionmaker)() as session:
         request.state.db_session = session
         try:
             yield session

@@ -83,10 +83,14 @@ async def paginate(
 ) -> tuple[Sequence[Any], str | None]:
     """One page of ``query`` and the cursor of the next, if any, newest first.
 
-    ``query`` selects an entity, or an entity first and other columns after (rows are then tuples);
-    the order and the cursor are that entity's ``created_at`` and ``id`` unless given.
+    ``query`` selects an entity, or an entity first and other columns after (rows are then
+    tuples), or only columns (rows then; they must include ``created_at`` and ``id``: a hot read
+    that skips the ORM's objects); the order and the cursor are the first entity's ``created_at``
+    and ``id`` unless given.
     """
-    entity_class = query.column_descriptions[0]["entity"]
+    first = query.column_descriptions[0]
+    entity_class = first["entity"]
+    whole_entity = first["expr"] is entity_class
     created_at = created_at if created_at is not None else entity_class.created_at
     id = id if id is not None else entity_class.id
     if params.cursor:
@@ -96,12 +100,14 @@ async def paginate(
         query.order_by(created_at.desc(), id.desc()).limit(params.limit + 1)
     )
     rows: Sequence[Any] = (
-        result.scalars().all() if len(query.column_descriptions) == 1 else result.all()
+        result.scalars().all()
+        if whole_entity and len(query.column_descriptions) == 1
+        else result.all()
     )
     if len(rows) <= params.limit:
         return rows, None
     last = rows[params.limit - 1]
-    entity = last[0] if isinstance(last, Row) else last
+    entity = last[0] if whole_entity and isinstance(last, Row) else last
     return rows[: params.limit], encode_cursor(
         getattr(entity, created_at.key), getattr(entity, id.key)
     )

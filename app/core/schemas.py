@@ -13,6 +13,7 @@
 import dataclasses
 import re
 import types
+from collections.abc import Callable
 from datetime import datetime
 from typing import Annotated, Any, ClassVar, TypeVar, Union, get_args, get_origin
 
@@ -85,6 +86,28 @@ def _scalar_errors(annotation: Any, value: Any) -> PydanticCustomError | None:
     return None
 
 
+ScalarCheck = Callable[[Any], PydanticCustomError | None]
+
+
+def _scalar_check(annotation: Any) -> ScalarCheck | None:
+    """``_scalar_errors`` for one annotation, with the common cases decided up front: a plain
+    ``int``, ``bool`` or ``datetime`` field (optional or not) checks the value's type at once."""
+    bare = _bare(annotation)
+    if get_origin(bare) in (Union, types.UnionType):
+        kinds = [arg for arg in get_args(bare) if _bare(arg) is not type(None)]
+        if len(kinds) == 1 and _bare(kinds[0]) in (int, bool, datetime):
+            bare = _bare(kinds[0])
+    if bare is int:
+        return lambda value: _scalar_errors(int, value) if type(value) is not int else None
+    if bare is bool:
+        return lambda value: _scalar_errors(bool, value) if type(value) is not bool else None
+    if bare is datetime:
+        return lambda value: None if isinstance(value, datetime) else _scalar_errors(bare, value)
+    if not _has_scalar(annotation):
+        return None
+    return lambda value: _scalar_errors(annotation, value)
+
+
 def _has_scalar(annotation: Any) -> bool:
     return annotation in (int, bool, datetime) or any(
         _has_scalar(arg) for arg in get_args(annotation)
@@ -109,23 +132,23 @@ class Schema(BaseModel):
     carries_credentials: ClassVar[bool] = False
     """True on a response holding a secret (a token, a key, codes): never stored for replay."""
 
-    _scalar_fields: ClassVar[dict[str, Any]] = {}
+    _scalar_checks: ClassVar[dict[str, ScalarCheck]] = {}
 
     @classmethod
     def __pydantic_init_subclass__(cls, **kwargs: Any) -> None:
         super().__pydantic_init_subclass__(**kwargs)
-        cls._scalar_fields = {
-            name: field.annotation
+        cls._scalar_checks = {
+            name: check
             for name, field in cls.model_fields.items()
-            if _has_scalar(field.annotation)
+            if (check := _scalar_check(field.annotation)) is not None
         }
 
     @field_validator("*", mode="before")
     @classmethod
     def _json_scalar_types(cls, value: Any, info: ValidationInfo) -> Any:
-        annotation = cls._scalar_fields.get(info.field_name or "")
-        if annotation is not None:
-            error = _scalar_errors(annotation, value)
+        check = cls._scalar_checks.get(info.field_name or "")
+        if check is not None and value is not None:
+            error = check(value)
             if error is not None:
                 raise error
         return value

@@ -17,7 +17,9 @@ change applies on the next request.
 """
 
 import uuid
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
@@ -25,7 +27,13 @@ from fastapi import Depends, Request, params
 from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.deps import CurrentPrincipal, Principal, require_scope
+from app.accounts.deps import (
+    CurrentPrincipal,
+    Principal,
+    caller_row,
+    extend_caller_statement,
+    require_scope,
+)
 from app.accounts.errors import InsufficientScope
 from app.activity.types import Actor, Via
 from app.core import clock
@@ -182,13 +190,7 @@ async def resolve_access(
     ).one_or_none()
     if membership is not None:
         role, accounting, blocked_at = membership
-        if blocked_at is not None:
-            raise MemberBlocked(
-                "Your access to this organization is blocked; an administrator can unblock it."
-            )
-        if _two_factor_missing(organization, principal):
-            raise _mfa_enrollment_required()
-        return OrganizationAccess(organization, principal, Role(role), accounting=accounting)
+        return _member_access(organization, principal, role, accounting, blocked_at)
     partner_grant = await _partner_grant(session, organization, account.id)
     if partner_grant is not None:
         if _two_factor_missing(organization, principal) or _two_factor_missing(
@@ -216,6 +218,122 @@ async def resolve_access(
                 support_grant_id=grant_id,
             )
     return None
+
+
+def _member_access(
+    organization: Organization,
+    principal: Principal,
+    role: str,
+    accounting: bool,
+    blocked_at: datetime | None,
+) -> OrganizationAccess:
+    if blocked_at is not None:
+        raise MemberBlocked(
+            "Your access to this organization is blocked; an administrator can unblock it."
+        )
+    if _two_factor_missing(organization, principal):
+        raise _mfa_enrollment_required()
+    return OrganizationAccess(organization, principal, Role(role), accounting=accounting)
+
+
+# What the caller's statement loads for the organization in the path (``_with_organization``)
+# and for a product in it (``load_product_of_path``): one statement resolves the caller, its
+# membership, the product, its rights on it and the object the route works on.
+_MEMBER_ROLE = "caller_member_role"
+_MEMBER_ACCOUNTING = "caller_member_accounting"
+_MEMBER_BLOCKED_AT = "caller_member_blocked_at"
+_GRANTED_RIGHTS = "caller_granted_rights"
+
+
+def _path_uuid(path: Mapping[str, Any], name: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(str(path[name]))
+    except (KeyError, ValueError):
+        return None  # the route answers 422 for a malformed id
+
+
+def _with_organization(
+    statement: Select[Any], path: Mapping[str, Any], account_id: Any
+) -> Select[Any]:
+    organization_id = _path_uuid(path, "organization_id")
+    if organization_id is None:
+        return statement
+    return (
+        statement.add_columns(
+            Organization,
+            Membership.role.label(_MEMBER_ROLE),
+            Membership.accounting.label(_MEMBER_ACCOUNTING),
+            Membership.blocked_at.label(_MEMBER_BLOCKED_AT),
+        )
+        .outerjoin(
+            Organization,
+            and_(Organization.id == organization_id, Organization.deleted_at.is_(None)),
+        )
+        .outerjoin(
+            Membership,
+            and_(
+                Membership.organization_id == Organization.id, Membership.account_id == account_id
+            ),
+        )
+    )
+
+
+extend_caller_statement(_with_organization)
+
+
+def load_product_of_path(parameter: str, loaded: Any = None) -> None:
+    """Makes the caller's statement load the product named by the path parameter
+    ``parameter`` (when the path has an organization), the rights the caller's grants give on it,
+    and ``loaded``, a mapped class sharing its product's id (a ticket office), for
+    ``product_with_right`` and ``preloaded``."""
+
+    def extend(statement: Select[Any], path: Mapping[str, Any], account_id: Any) -> Select[Any]:
+        product_id = _path_uuid(path, parameter)
+        if product_id is None or _path_uuid(path, "organization_id") is None:
+            return statement
+        rights = (
+            select(func.string_agg(func.array_to_string(Grant.rights, ","), ","))
+            .where(
+                grants_of_member(Organization.id, account_id),
+                grant_covers(Product.type, Product.id, Product.created_at),
+            )
+            .scalar_subquery()
+        )
+        statement = statement.add_columns(Product, rights.label(_GRANTED_RIGHTS)).outerjoin(
+            Product, and_(Product.id == product_id, Product.organization_id == Organization.id)
+        )
+        if loaded is not None:
+            statement = statement.add_columns(loaded).outerjoin(loaded, loaded.id == Product.id)
+        return statement
+
+    extend_caller_statement(extend)
+
+
+def preloaded(request: Request, entity: Any, entity_id: uuid.UUID) -> Any:
+    """The ``entity`` (a class given to ``load_product_of_path``) of id ``entity_id`` the
+    caller's statement loaded, or None when it did not load it."""
+    row = caller_row(request)
+    if row is None or not row.has(entity):
+        return None
+    found = row.get(entity)
+    return found if found is not None and found.id == entity_id else None
+
+
+def _preloaded_access(
+    request: Request, organization_id: uuid.UUID, principal: Principal
+) -> OrganizationAccess | None:
+    """The caller's access as a member, from the caller's statement; None when that statement
+    did not settle it (no membership: partner or support staff, or nothing)."""
+    row = caller_row(request)
+    if row is None or not row.has(_MEMBER_ROLE):
+        return None
+    organization = row.get(Organization)
+    role = row.get(_MEMBER_ROLE)
+    if organization is None or organization.id != organization_id or role is None:
+        return None
+    return _member_access(
+        organization, principal, role, row.get(_MEMBER_ACCOUNTING), row.get(_MEMBER_BLOCKED_AT)
+    )
 
 
 def acts_for_clients(membership: type[Membership] = Membership) -> ColumnElement[bool]:
@@ -278,11 +396,13 @@ async def active_support_grant_id(
 
 @raises(MemberBlocked)
 async def organization_access(
-    organization_id: uuid.UUID, principal: CurrentPrincipal, session: Session
+    organization_id: uuid.UUID, principal: CurrentPrincipal, session: Session, request: Request
 ) -> OrganizationAccess:
     """The caller's access to the organization in the path; 404 when it has none, 403
-    ``member_blocked`` for a blocked member."""
-    access = await resolve_access(session, organization_id, principal)
+    ``member_blocked`` for a blocked member. A member's is read from the caller's statement."""
+    access = _preloaded_access(request, organization_id, principal) or await resolve_access(
+        session, organization_id, principal
+    )
     if access is None:
         raise OrganizationNotFound("No such organization.")
     return access
@@ -445,7 +565,7 @@ def grant_covers(
     )
 
 
-def grants_of_member(organization_id: uuid.UUID, account_id: uuid.UUID) -> ColumnElement[bool]:
+def grants_of_member(organization_id: Any, account_id: Any) -> ColumnElement[bool]:
     """Grants held by the member, directly or through one of its teams."""
     teams = select(TeamMember.team_id).where(TeamMember.account_id == account_id)
     return and_(
@@ -465,7 +585,11 @@ async def granted_rights(
             grant_covers(product.type, product.id, product.created_at),
         )
     )
-    held = frozenset(ProductRight(right) for right in rows if right in _RIGHT_NAMES)
+    return _known_rights(rows, product)
+
+
+def _known_rights(names: Iterable[str], product: Product) -> frozenset[ProductRight]:
+    held = frozenset(ProductRight(right) for right in names if right in _RIGHT_NAMES)
     return held & rights_of(ProductType(product.type))
 
 
@@ -482,6 +606,20 @@ async def product_rights(
     partnership's products give; support staff every right. While a product's management is
     locked, only legal representatives and administrators keep ``manage``.
     """
+    granted = None
+    if product.organization_id == access.organization.id and _needs_grants(access):
+        granted = await granted_rights(session, access.organization.id, access.account_id, product)
+    return _rights(access, product, granted)
+
+
+def _needs_grants(access: OrganizationAccess) -> bool:
+    return not access.is_manager and access.via == AccessVia.membership
+
+
+def _rights(
+    access: OrganizationAccess, product: Product, granted: frozenset[ProductRight] | None
+) -> frozenset[ProductRight]:
+    """``product_rights``, given the rights the member's grants give (``granted``)."""
     if product.organization_id != access.organization.id:
         return frozenset()
     available = rights_of(ProductType(product.type))
@@ -493,7 +631,7 @@ async def product_rights(
     elif access.via == AccessVia.support:
         held = available
     else:
-        held = await granted_rights(session, access.organization.id, access.account_id, product)
+        held = granted or frozenset()
     if product.management_locked:
         held = held - {ProductRight.manage}
     return held
@@ -507,18 +645,38 @@ async def has_product_right(
 
 
 async def product_with_right(
-    session: AsyncSession, access: OrganizationAccess, product_id: uuid.UUID, right: ProductRight
+    session: AsyncSession,
+    access: OrganizationAccess,
+    product_id: uuid.UUID,
+    right: ProductRight,
+    request: Request | None = None,
 ) -> Product:
     """The organization's product, when the caller holds ``right`` on it; 404 when it cannot see
-    it at all (no right on it), 403 when it can see it but lacks this right."""
-    product = await session.scalar(
-        select(Product).where(
-            Product.id == product_id, Product.organization_id == access.organization.id
+    it at all (no right on it), 403 when it can see it but lacks this right. With ``request``,
+    read from the caller's statement when it loaded the product (``load_product_of_path``)."""
+    row = caller_row(request) if request is not None else None
+    product: Product | None
+    if row is not None and row.has(_GRANTED_RIGHTS) and row.get(Organization) is not None:
+        product = row.get(Product)
+        if product is not None and product.id != product_id:
+            product = await session.get(Product, product_id)  # not the path's product
+        granted = row.get(_GRANTED_RIGHTS)
+        held = (
+            _rights(access, product, _known_rights((granted or "").split(","), product))
+            if product is not None and row.get(Organization).id == access.organization.id
+            else None
         )
-    )
-    if product is None:
+    else:
+        product = await session.scalar(
+            select(Product).where(
+                Product.id == product_id, Product.organization_id == access.organization.id
+            )
+        )
+        held = None
+    if product is None or product.organization_id != access.organization.id:
         raise ProductNotFound("No such product.")
-    held = await product_rights(session, access, product)
+    if held is None:
+        held = await product_rights(session, access, product)
     if right not in held:
         if held:
             raise ProductRightMissing(f"You lack the right {right} on this product.")

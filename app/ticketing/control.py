@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm.attributes import set_committed_value
 
 from app.activity.types import Actor
 from app.core import clock
@@ -162,7 +163,8 @@ async def admit(
             .execution_options(synchronize_session=False)
         )
         if admitted is not None:
-            holder.ticket.checked_in_at = now
+            # Already written: the loaded ticket learns it without a second UPDATE at the flush.
+            set_committed_value(holder.ticket, "checked_in_at", now)
             return True, now
         first = await session.scalar(
             select(Ticket.checked_in_at).where(Ticket.id == holder.ticket.id)

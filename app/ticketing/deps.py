@@ -5,7 +5,7 @@ import uuid
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, params
+from fastapi import Depends, Request, params
 
 from app.accounts.deps import RequestClient, require_scope
 from app.activity.types import Actor
@@ -43,12 +43,25 @@ class OfficeAccess:
     """The caller, as services take it (``by=``)."""
 
 
+# The caller's statement loads the office in the path with the caller and its rights.
+permissions.load_product_of_path("ticket_office_id", TicketOffice)
+
+
 def office_with(right: ProductRight) -> params.Depends:
     async def load(
-        ticket_office_id: uuid.UUID, access: Member, by: OrganizationActor, session: Session
+        ticket_office_id: uuid.UUID,
+        access: Member,
+        by: OrganizationActor,
+        session: Session,
+        request: Request,
     ) -> OfficeAccess:
-        product = await permissions.product_with_right(session, access, ticket_office_id, right)
-        return OfficeAccess(access, await offices.get_office(session, product.id), by)
+        product = await permissions.product_with_right(
+            session, access, ticket_office_id, right, request
+        )
+        office = permissions.preloaded(request, TicketOffice, product.id)
+        if office is None:
+            office = await offices.get_office(session, product.id)
+        return OfficeAccess(access, office, by)
 
     return params.Depends(load)
 

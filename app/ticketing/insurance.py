@@ -5,6 +5,9 @@ organizer, so a cancellation of an insured paid order records the insurer as who
 
 import secrets
 from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Row
 
 from app.ticketing.models import TicketOrder
 from app.ticketing.schemas import OrderInsurance
@@ -29,7 +32,7 @@ def new_policy_reference(order_number: str) -> str:
     return f"CI-{order_number}-{''.join(secrets.choice(_ALPHABET) for _ in range(4))}"
 
 
-def of(order: TicketOrder) -> OrderInsurance | None:
+def of(order: TicketOrder | Row[Any]) -> OrderInsurance | None:
     """The order's insurance as the API shows it; None: not insured."""
     if order.insurance_policy_reference is None:
         return None

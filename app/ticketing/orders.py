@@ -6,8 +6,9 @@ import uuid
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.activity import service as activity
@@ -100,7 +101,7 @@ def invoice_link(access_key: str) -> str:
     return f"{get_settings().public_url.rstrip('/')}/v1/shop/orders/{access_key}/invoice.pdf"
 
 
-def invoice_link_of(order: TicketOrder) -> str:
+def invoice_link_of(order: TicketOrder | Row[Any]) -> str:
     return invoice_link(decrypt(order.access_key_encrypted, purpose=ACCESS_KEY_PURPOSE))
 
 
@@ -348,6 +349,43 @@ async def mark_paid(
     return order
 
 
+_READ_COLUMNS = (
+    *(
+        getattr(TicketOrder, name)
+        for name in TicketOrderRead.model_fields
+        if name not in ("tickets", "invoice", "insurance")
+    ),
+    TicketOrder.invoice,
+    TicketOrder.insurance_policy_reference,
+    TicketOrder.access_key_encrypted,
+)
+"""What an order's read needs, selected as columns: a list skips the ORM's objects."""
+_TICKET_COLUMNS = (
+    *(getattr(Ticket, name) for name in TicketRead.model_fields if name != "currency"),
+    Ticket.order_id,
+)
+
+
+def as_reads(statement: Select[tuple[TicketOrder]]) -> Select[Any]:
+    """``statement`` (of orders) selecting only what ``order_reads`` needs."""
+    return statement.with_only_columns(*_READ_COLUMNS)
+
+
+async def ticket_rows_of(
+    session: AsyncSession, order_ids: Sequence[uuid.UUID]
+) -> dict[uuid.UUID, list[Any]]:
+    """The orders' tickets as rows of what a ticket's read shows."""
+    found: dict[uuid.UUID, list[Any]] = {order_id: [] for order_id in order_ids}
+    if order_ids:
+        for row in await session.execute(
+            select(*_TICKET_COLUMNS)
+            .where(Ticket.order_id.in_(order_ids))
+            .order_by(Ticket.created_at, Ticket.number)
+        ):
+            found[row.order_id].append(row)
+    return found
+
+
 async def tickets_of(
     session: AsyncSession, order_ids: Sequence[uuid.UUID]
 ) -> dict[uuid.UUID, list[Ticket]]:
@@ -362,12 +400,12 @@ async def tickets_of(
     return found
 
 
-def ticket_read(ticket: Ticket, currency: str) -> TicketRead:
-    """A ticket as the API shows it, with its order's currency."""
+def ticket_read(ticket: Ticket | Row[Any], currency: str) -> TicketRead:
+    """A ticket (or a row of its columns) as the API shows it, with its order's currency."""
     return from_attributes(TicketRead, ticket, currency=currency)
 
 
-def _read(order: TicketOrder, tickets: Sequence[Ticket]) -> TicketOrderRead:
+def _read(order: TicketOrder | Row[Any], tickets: Sequence[Ticket | Row[Any]]) -> TicketOrderRead:
     return TicketOrderRead.model_validate(
         {
             **{
@@ -389,9 +427,11 @@ async def order_read(session: AsyncSession, order: TicketOrder) -> TicketOrderRe
 
 
 async def order_reads(
-    session: AsyncSession, orders: Sequence[TicketOrder]
+    session: AsyncSession, orders: Sequence[TicketOrder | Row[Any]]
 ) -> list[TicketOrderRead]:
-    tickets = await tickets_of(session, [order.id for order in orders])
+    """The reads of orders (or of their rows selected with ``as_reads``), with their tickets
+    (one more statement)."""
+    tickets = await ticket_rows_of(session, [order.id for order in orders])
     return [_read(order, tickets[order.id]) for order in orders]
 
 

@@ -306,8 +306,10 @@ async def list_orders(
     shop and the search field. Needs the `sell` right."""
     rows, cursor = await paginate(
         session,
-        orders.orders_of(
-            office.office.id, status=order_status, event_id=event_id, q=q, shop_id=shop_id
+        orders.as_reads(
+            orders.orders_of(
+                office.office.id, status=order_status, event_id=event_id, q=q, shop_id=shop_id
+            )
         ),
         page,
     )
