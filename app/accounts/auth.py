@@ -4,9 +4,8 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any
 
-from sqlalchemy import Select, delete, exists, func, select, update
+from sqlalchemy import Select, bindparam, delete, exists, func, select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from user_agents import parse as parse_user_agent
 
@@ -312,23 +311,23 @@ async def refresh(
 _TOUCH_EVERY = timedelta(minutes=1)
 
 
-def session_statement(session_id: uuid.UUID, account_id: uuid.UUID) -> Select[Any]:
-    """The session of an access token and its account, unless the account is deleted or locked
-    (``session_accepted`` tells the rest); a caller's statement may load more beside them."""
-    return (
-        select(AuthSession, Account)
-        .join(Account, Account.id == AuthSession.account_id)
-        .where(
-            AuthSession.id == session_id,
-            Account.id == account_id,
-            Account.deleted_at.is_(None),
-            Account.locked_at.is_(None),
-        )
+SESSION = (
+    select(AuthSession, Account)
+    .join(Account, Account.id == AuthSession.account_id)
+    .where(
+        AuthSession.id == bindparam("caller_session_id"),
+        Account.id == bindparam("caller_account_id"),
+        Account.deleted_at.is_(None),
+        Account.locked_at.is_(None),
     )
+)
+"""The session ``caller_session_id`` of an access token and its account
+``caller_account_id``, unless the account is deleted or locked (``session_accepted`` tells the
+rest); a caller's statement may load more beside them."""
 
 
 async def session_accepted(session: AsyncSession, auth_session: AuthSession) -> bool:
-    """Whether the session found by ``session_statement`` has neither ended nor expired; marks
+    """Whether the session found by ``SESSION`` has neither ended nor expired; marks
     it used (at most once a minute)."""
     now = clock.now()
     if auth_session.ended_at is not None or auth_session.expires_at <= now:
@@ -348,7 +347,8 @@ async def live_session(
     session: AsyncSession, session_id: uuid.UUID, account_id: uuid.UUID
 ) -> tuple[AuthSession, Account] | None:
     """The session of an access token and its account, while neither has ended."""
-    row = (await session.execute(session_statement(session_id, account_id))).one_or_none()
+    parameters = {"caller_session_id": session_id, "caller_account_id": account_id}
+    row = (await session.execute(SESSION, parameters)).one_or_none()
     if row is None or not await session_accepted(session, row[0]):
         return None
     return row[0], row[1]

@@ -1,10 +1,10 @@
 """Who is calling: the bearer of an access token (a session) or of a personal access token."""
 
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Annotated, Any
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request, params
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
@@ -69,18 +69,23 @@ AppKeyRing = Annotated[KeyRing, Depends(app_keyring)]
 RequestClient = Annotated[Client, Depends(request_client)]
 
 
-CallerExtension = Callable[[Select[Any], Mapping[str, Any], Any], Select[Any]]
-"""Adds to the caller's statement what a route's dependencies will need, from the path's
-parameters and the caller's account id (a column): the organization and the membership, the
-product and the caller's rights on it, the loaded object (``extend_caller_statement``)."""
-_EXTENSIONS: list[CallerExtension] = []
+CallerExtension = Callable[[Select[Any], Any], Select[Any]]
+"""Adds to the caller's statement what a route's dependencies will need, given the caller's
+account id column: outer-joined columns, with bound parameters named after the path's
+parameters (``extend_caller_statement``)."""
+_EXTENSIONS: list[tuple[frozenset[str], CallerExtension]] = []
+_PATH_IDS: set[str] = set()
+_STATEMENTS: dict[tuple[str, frozenset[str]], Select[Any]] = {}
 
 
-def extend_caller_statement(extension: CallerExtension) -> None:
+def extend_caller_statement(parameters: frozenset[str], extension: CallerExtension) -> None:
     """Registers an extension of the statement that authenticates every caller, so that one
-    statement resolves the caller, its access and the object the route loads. Each extension
-    adds outer-joined columns only: what it adds never filters the caller out."""
-    _EXTENSIONS.append(extension)
+    statement resolves the caller, its access and the object the route loads. It applies when
+    the path has every one of ``parameters`` (ids, bound under their own names). It adds
+    outer-joined columns only: what it adds never filters the caller out."""
+    _EXTENSIONS.append((parameters, extension))
+    _PATH_IDS.update(parameters)
+    _STATEMENTS.clear()
 
 
 @dataclass(frozen=True)
@@ -104,9 +109,31 @@ def caller_row(request: Request) -> CallerRow | None:
     return found
 
 
-def _extended(statement: Select[Any], request: Request) -> Select[Any]:
-    for extension in _EXTENSIONS:
-        statement = extension(statement, request.path_params, Account.id)
+def _path_ids(request: Request) -> dict[str, uuid.UUID]:
+    """The path's ids that extensions bind (a malformed one is left out: the route answers
+    422)."""
+    found = {}
+    for name, value in request.path_params.items():
+        if name in _PATH_IDS:
+            try:
+                found[name] = uuid.UUID(str(value))
+            except ValueError:
+                continue
+    return found
+
+
+def _caller_statement(
+    kind: str, base: Select[*tuple[Any, ...]], ids: frozenset[str]
+) -> Select[Any]:
+    """``base`` with the extensions the path's ids allow, built once per shape."""
+    key = (kind, ids)
+    statement = _STATEMENTS.get(key)
+    if statement is None:
+        statement = cast(Select[Any], base)
+        for parameters, extension in _EXTENSIONS:
+            if parameters <= ids:
+                statement = extension(statement, Account.id)
+        _STATEMENTS[key] = statement
     return statement
 
 
@@ -123,12 +150,14 @@ async def authenticate(
     if credentials is None:
         raise NotAuthenticated("Authentication is required.", headers=challenge)
     raw = credentials.credentials
+    ids = _path_ids(request)
     if raw.startswith(pats.PREFIX):
-        row = (await session.execute(_extended(pats.bearer_statement(raw), request))).first()
+        statement = _caller_statement("token", pats.BEARER, frozenset(ids))
+        parameters: dict[str, Any] = {**ids, **pats.bearer_parameters(raw)}
+        row = (await session.execute(statement, parameters)).first()
         if row is None or not await pats.accepted(session, row[0]):
             raise InvalidAccessToken("The token is not valid.", headers=challenge)
-        token, account = row[0], row[1]
-        principal = Principal(account, None, frozenset(token.scopes))
+        principal = Principal(row[1], None, frozenset(row[0].scopes))
     else:
         try:
             claims = ring.decode(raw, "access")
@@ -136,8 +165,9 @@ async def authenticate(
             account_id = uuid.UUID(claims["sub"])
         except (InvalidToken, ValueError):
             raise InvalidAccessToken("The token is not valid.", headers=challenge) from None
-        statement = _extended(auth.session_statement(session_id, account_id), request)
-        row = (await session.execute(statement)).first()
+        statement = _caller_statement("session", auth.SESSION, frozenset(ids))
+        parameters = {**ids, "caller_session_id": session_id, "caller_account_id": account_id}
+        row = (await session.execute(statement, parameters)).first()
         if row is None or not await auth.session_accepted(session, row[0]):
             raise SessionEnded("The session has ended.", headers=challenge)
         principal = Principal(row[1], row[0], None)

@@ -6,7 +6,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.errors import ExpiryInPast, TokenNotFound
@@ -108,23 +108,27 @@ async def revoke_all(session: AsyncSession, account_id: uuid.UUID) -> None:
     )
 
 
-def bearer_statement(raw: str) -> Select[Any]:
-    """The token ``raw`` and its account, unless revoked, deleted or locked (``accepted`` tells
-    the rest); a caller's statement may load more beside them."""
-    return (
-        select(PersonalAccessToken, Account)
-        .join(Account, Account.id == PersonalAccessToken.account_id)
-        .where(
-            PersonalAccessToken.token_digest == digest(raw),
-            PersonalAccessToken.revoked_at.is_(None),
-            Account.deleted_at.is_(None),
-            Account.locked_at.is_(None),
-        )
+BEARER = (
+    select(PersonalAccessToken, Account)
+    .join(Account, Account.id == PersonalAccessToken.account_id)
+    .where(
+        PersonalAccessToken.token_digest == bindparam("caller_token_digest"),
+        PersonalAccessToken.revoked_at.is_(None),
+        Account.deleted_at.is_(None),
+        Account.locked_at.is_(None),
     )
+)
+"""The token of digest ``caller_token_digest`` (``bearer_parameters``) and its account, unless
+revoked, deleted or locked (``accepted`` tells the rest); a caller's statement may load more
+beside them."""
+
+
+def bearer_parameters(raw: str) -> dict[str, Any]:
+    return {"caller_token_digest": digest(raw)}
 
 
 async def accepted(session: AsyncSession, token: PersonalAccessToken) -> bool:
-    """Whether the token found by ``bearer_statement`` has not expired; marks it used (at most
+    """Whether the token found by ``BEARER`` has not expired; marks it used (at most
     once a minute)."""
     now = clock.now()
     if token.expires_at is not None and token.expires_at <= now:
@@ -143,7 +147,7 @@ async def accepted(session: AsyncSession, token: PersonalAccessToken) -> bool:
 async def authenticate(
     session: AsyncSession, raw: str
 ) -> tuple[PersonalAccessToken, Account] | None:
-    row = (await session.execute(bearer_statement(raw))).one_or_none()
+    row = (await session.execute(BEARER, bearer_parameters(raw))).one_or_none()
     if row is None or not await accepted(session, row[0]):
         return None
     return row[0], row[1]

@@ -88,7 +88,8 @@ async def paginate(
     that skips the ORM's objects); the order and the cursor are the first entity's ``created_at``
     and ``id`` unless given.
     """
-    first = query.column_descriptions[0]
+    descriptions = query.column_descriptions
+    first = descriptions[0]
     entity_class = first["entity"]
     whole_entity = first["expr"] is entity_class
     created_at = created_at if created_at is not None else entity_class.created_at
@@ -100,9 +101,7 @@ async def paginate(
         query.order_by(created_at.desc(), id.desc()).limit(params.limit + 1)
     )
     rows: Sequence[Any] = (
-        result.scalars().all()
-        if whole_entity and len(query.column_descriptions) == 1
-        else result.all()
+        result.scalars().all() if whole_entity and len(descriptions) == 1 else result.all()
     )
     if len(rows) <= params.limit:
         return rows, None

@@ -15,7 +15,7 @@ import re
 import types
 from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated, Any, ClassVar, TypeVar, Union, get_args, get_origin
+from typing import Annotated, Any, ClassVar, TypeVar, Union, cast, get_args, get_origin
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationInfo, field_validator
 from pydantic.json_schema import SkipJsonSchema
@@ -23,6 +23,7 @@ from pydantic_core import PydanticCustomError
 
 _T = TypeVar("_T")
 T = TypeVar("T")
+SchemaT = TypeVar("SchemaT", bound=BaseModel)
 
 
 def _not_null(value: Any) -> Any:
@@ -114,6 +115,17 @@ def _has_scalar(annotation: Any) -> bool:
     )
 
 
+FROM_DATABASE: dict[str, Any] = {}
+"""The validation context of a response built from stored values (``from_database``): the
+checks of what a client sends are skipped (the database holds no NUL, and its values have
+their types already)."""
+
+
+def from_database(cls: type[SchemaT], data: Any) -> SchemaT:
+    """``cls`` validated from stored values (a mapping, or an object's attributes)."""
+    return cls.model_validate(data, context=FROM_DATABASE)
+
+
 def _no_null_defaults(schema: dict[str, Any]) -> None:
     """Drops ``"default": null`` from the properties that cannot be null (``Omittable``)."""
     for prop in schema.get("properties", {}).values():
@@ -146,6 +158,8 @@ class Schema(BaseModel):
     @field_validator("*", mode="before")
     @classmethod
     def _json_scalar_types(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.context is FROM_DATABASE:
+            return value
         check = cls._scalar_checks.get(info.field_name or "")
         if check is not None and value is not None:
             error = check(value)
@@ -155,8 +169,8 @@ class Schema(BaseModel):
 
     @field_validator("*", mode="after")
     @classmethod
-    def _no_nul(cls, value: Any) -> Any:
-        if isinstance(value, str) and "\x00" in value:
+    def _no_nul(cls, value: Any, info: ValidationInfo) -> Any:
+        if info.context is not FROM_DATABASE and isinstance(value, str) and "\x00" in value:
             raise ValueError("must not contain NUL characters")
         return value
 
@@ -181,12 +195,13 @@ def from_attributes(cls: type[T], source: object, **values: Any) -> T:
     ``source``'s attributes of the same names (a row into what a response or another domain sees).
     """
     factory: Any = cls
-    names = (
-        [field.name for field in dataclasses.fields(factory)]
-        if dataclasses.is_dataclass(cls)
-        else list(factory.model_fields)
-    )
-    built: T = factory(
-        **{name: getattr(source, name) for name in names if name not in values}, **values
-    )
-    return built
+    if dataclasses.is_dataclass(cls):
+        names = [field.name for field in dataclasses.fields(factory)]
+        built: T = factory(
+            **{name: getattr(source, name) for name in names if name not in values}, **values
+        )
+        return built
+    data = {name: getattr(source, name) for name in factory.model_fields if name not in values}
+    if isinstance(cls, type) and issubclass(cls, Schema):
+        return cast(T, from_database(cls, data | values))
+    return cast(T, factory(**data, **values))

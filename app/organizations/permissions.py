@@ -17,14 +17,14 @@ change applies on the next request.
 """
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
 from typing import Annotated, Any
 
 from fastapi import Depends, Request, params
-from sqlalchemy import ColumnElement, Select, and_, false, func, or_, select
+from sqlalchemy import ColumnElement, Select, Uuid, and_, bindparam, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.accounts.deps import (
@@ -245,19 +245,7 @@ _MEMBER_BLOCKED_AT = "caller_member_blocked_at"
 _GRANTED_RIGHTS = "caller_granted_rights"
 
 
-def _path_uuid(path: Mapping[str, Any], name: str) -> uuid.UUID | None:
-    try:
-        return uuid.UUID(str(path[name]))
-    except (KeyError, ValueError):
-        return None  # the route answers 422 for a malformed id
-
-
-def _with_organization(
-    statement: Select[Any], path: Mapping[str, Any], account_id: Any
-) -> Select[Any]:
-    organization_id = _path_uuid(path, "organization_id")
-    if organization_id is None:
-        return statement
+def _with_organization(statement: Select[Any], account_id: Any) -> Select[Any]:
     return (
         statement.add_columns(
             Organization,
@@ -267,7 +255,10 @@ def _with_organization(
         )
         .outerjoin(
             Organization,
-            and_(Organization.id == organization_id, Organization.deleted_at.is_(None)),
+            and_(
+                Organization.id == bindparam("organization_id", type_=Uuid()),
+                Organization.deleted_at.is_(None),
+            ),
         )
         .outerjoin(
             Membership,
@@ -278,7 +269,7 @@ def _with_organization(
     )
 
 
-extend_caller_statement(_with_organization)
+extend_caller_statement(frozenset({"organization_id"}), _with_organization)
 
 
 def load_product_of_path(parameter: str, loaded: Any = None) -> None:
@@ -287,10 +278,7 @@ def load_product_of_path(parameter: str, loaded: Any = None) -> None:
     and ``loaded``, a mapped class sharing its product's id (a ticket office), for
     ``product_with_right`` and ``preloaded``."""
 
-    def extend(statement: Select[Any], path: Mapping[str, Any], account_id: Any) -> Select[Any]:
-        product_id = _path_uuid(path, parameter)
-        if product_id is None or _path_uuid(path, "organization_id") is None:
-            return statement
+    def extend(statement: Select[Any], account_id: Any) -> Select[Any]:
         rights = (
             select(func.string_agg(func.array_to_string(Grant.rights, ","), ","))
             .where(
@@ -300,13 +288,17 @@ def load_product_of_path(parameter: str, loaded: Any = None) -> None:
             .scalar_subquery()
         )
         statement = statement.add_columns(Product, rights.label(_GRANTED_RIGHTS)).outerjoin(
-            Product, and_(Product.id == product_id, Product.organization_id == Organization.id)
+            Product,
+            and_(
+                Product.id == bindparam(parameter, type_=Uuid()),
+                Product.organization_id == Organization.id,
+            ),
         )
         if loaded is not None:
             statement = statement.add_columns(loaded).outerjoin(loaded, loaded.id == Product.id)
         return statement
 
-    extend_caller_statement(extend)
+    extend_caller_statement(frozenset({"organization_id", parameter}), extend)
 
 
 def preloaded(request: Request, entity: Any, entity_id: uuid.UUID) -> Any:

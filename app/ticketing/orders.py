@@ -8,7 +8,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Row, Select, or_, select, update
+from sqlalchemy import ARRAY, ColumnElement, Row, Select, Uuid, any_, bindparam, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.activity import service as activity
@@ -16,7 +16,7 @@ from app.activity.types import Actor
 from app.core import clock
 from app.core.db import one_or_raise
 from app.core.money import format_minor, share
-from app.core.schemas import from_attributes
+from app.core.schemas import from_attributes, from_database
 from app.core.security.encryption import decrypt, encrypt
 from app.core.security.tokens import digest, new_token
 from app.core.settings import get_settings
@@ -366,9 +366,16 @@ _TICKET_COLUMNS = (
 )
 
 
-def as_reads(statement: Select[tuple[TicketOrder]]) -> Select[Any]:
+def as_reads(statement: Select[TicketOrder]) -> Select[Any]:
     """``statement`` (of orders) selecting only what ``order_reads`` needs."""
     return statement.with_only_columns(*_READ_COLUMNS)
+
+
+_TICKET_ROWS = (
+    select(*_TICKET_COLUMNS)
+    .where(Ticket.order_id == any_(bindparam("order_ids", type_=ARRAY(Uuid()))))
+    .order_by(Ticket.created_at, Ticket.number)
+)
 
 
 async def ticket_rows_of(
@@ -377,11 +384,7 @@ async def ticket_rows_of(
     """The orders' tickets as rows of what a ticket's read shows."""
     found: dict[uuid.UUID, list[Any]] = {order_id: [] for order_id in order_ids}
     if order_ids:
-        for row in await session.execute(
-            select(*_TICKET_COLUMNS)
-            .where(Ticket.order_id.in_(order_ids))
-            .order_by(Ticket.created_at, Ticket.number)
-        ):
+        for row in await session.execute(_TICKET_ROWS, {"order_ids": list(order_ids)}):
             found[row.order_id].append(row)
     return found
 
@@ -406,7 +409,8 @@ def ticket_read(ticket: Ticket | Row[Any], currency: str) -> TicketRead:
 
 
 def _read(order: TicketOrder | Row[Any], tickets: Sequence[Ticket | Row[Any]]) -> TicketOrderRead:
-    return TicketOrderRead.model_validate(
+    return from_database(
+        TicketOrderRead,
         {
             **{
                 field: getattr(order, field)
@@ -418,7 +422,7 @@ def _read(order: TicketOrder | Row[Any], tickets: Sequence[Ticket | Row[Any]]) -
             if order.invoice
             else None,
             "tickets": [ticket_read(ticket, order.currency) for ticket in tickets],
-        }
+        },
     )
 
 
