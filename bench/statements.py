@@ -8,13 +8,15 @@ client together: ``GET /healthz`` is printed as the floor), so it does not move 
 other processes the way a throughput figure does.
 
     .venv/bin/python bench/statements.py                 # statements and CPU ms per operation
-    .venv/bin/python bench/statements.py --requests 300 --profile "list orders"
+    .venv/bin/python bench/statements.py --requests 300 --profile "list orders"   # cProfile
 """
 
 import argparse
 import asyncio
 import contextlib
+import cProfile
 import os
+import pstats
 import statistics
 import tempfile
 import time
@@ -172,20 +174,22 @@ async def main(args: argparse.Namespace) -> None:
                 for operation in ("healthz", *args.operations):
                     profiler = None
                     if operation in args.profile:
-                        from pyinstrument import Profiler
-
-                        profiler = Profiler(interval=0.0005, async_mode="disabled")
-                        profiler.start()
+                        profiler = cProfile.Profile(time.process_time)
+                        profiler.enable()
                     cpu, statements = await measure(client, builders[operation], args.requests)
                     if profiler is not None:
-                        profiler.stop()
+                        profiler.disable()
                     counts = [len(s) for s in statements]
                     print(f"{operation:<12} {statistics.median(counts):>10} {cpu:>8.2f}")
                     if args.show:
                         for sql in statements[len(statements) // 2]:
                             print(f"    {one_line(sql)[: args.width]}")
                     if profiler is not None:
-                        print(profiler.output_text(unicode=False, show_all=False))
+                        stats = pstats.Stats(profiler).strip_dirs()
+                        stats.sort_stats("tottime").print_stats(args.top)
+                        stats.sort_stats("cumulative").print_stats(args.top)
+                        if args.callers:
+                            stats.print_callers(args.callers)
         finally:
             if server_task is not None:
                 server.should_exit = True
@@ -215,8 +219,10 @@ def arguments() -> argparse.Namespace:
         "--profile",
         type=lambda text: [o.strip() for o in text.split(",")],
         default=[],
-        help="Operations to profile with pyinstrument (it must be installed).",
+        help="Operations to profile (cProfile, CPU time).",
     )
+    parser.add_argument("--top", type=int, default=40, help="Functions shown in a profile.")
+    parser.add_argument("--callers", default="", help="Show who calls the functions matching this.")
     parser.add_argument("--no-show", dest="show", action="store_false", help="Only the counts.")
     parser.add_argument("--width", type=int, default=160, help="Characters of SQL shown.")
     return parser.parse_args()
