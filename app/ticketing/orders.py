@@ -204,8 +204,6 @@ async def place_order(
         reminders_sent=0,
         shop_id=shop_id,
     )
-    session.add(order)
-    await session.flush()
     tickets = []
     for item in body.tickets:
         price = categories[item.price_category_id].price_minor
@@ -224,22 +222,24 @@ async def place_order(
                     status=TicketStatus.valid,
                 )
             )
-    session.add_all(tickets)
     await checkout.prepare(session, office, order, tickets, body)  # form answers, promotion
     order.tickets_total_minor = sum(ticket.price_minor for ticket in tickets)
     if body.cancellation_insurance and office.insurance_fee_minor is not None:
         order.insurance_fee_minor = office.insurance_fee_minor * len(tickets)
         order.insurance_policy_reference = insurance.new_policy_reference(order.number)
     order.total_minor = order.tickets_total_minor + order.insurance_fee_minor
+    if body.gift_card_code is None:  # what is due is known before the gift card's share
+        _schedule_payment(order, office, now)
+    # Inserted once it is whole (its totals and status), and before its tickets (no ORM
+    # relationship orders the two inserts).
+    session.add(order)
+    await session.flush()
+    session.add_all(tickets)
     await session.flush()
     await checkout.settle(session, office, order, tickets, body, by=by)  # gift card, seats
-
-    if method == PaymentMethod.invoice and checkout.amount_due(order) > 0:
-        order.reminder_interval_days = office.invoice_first_reminder_days
-        order.reminders_planned = office.invoice_reminder_count
-        apply_invoice_schedule(order)
-    else:  # card: authorized below, once the seats are taken; a refusal rolls all of this back
-        _mark_paid(order, now, reference=None)
+    if body.gift_card_code is not None:
+        _schedule_payment(order, office, now)
+    _PLACED.set(session, order, tickets)
 
     read = await order_read(session, order)
     await events.emit(session, "order.created", read, organization_id=order.organization_id)
@@ -308,6 +308,17 @@ def apply_invoice_schedule(order: TicketOrder) -> None:
     order.next_reminder_at = dates.next_reminder_at
     order.auto_cancel_at = dates.auto_cancel_at
     order.next_deadline_at = dates.next_deadline_at
+
+
+def _schedule_payment(order: TicketOrder, office: TicketOffice, now: datetime) -> None:
+    """On invoice with something due: the payment deadline and its reminders; otherwise paid
+    (a card is authorized once the seats are taken; a refusal rolls all of this back)."""
+    if order.payment_method == PaymentMethod.invoice and checkout.amount_due(order) > 0:
+        order.reminder_interval_days = office.invoice_first_reminder_days
+        order.reminders_planned = office.invoice_reminder_count
+        apply_invoice_schedule(order)
+    else:
+        _mark_paid(order, now, reference=None)
 
 
 def _mark_paid(order: TicketOrder, now: datetime, *, reference: str | None) -> None:
@@ -426,8 +437,29 @@ def _read(order: TicketOrder | Row[Any], tickets: Sequence[Ticket | Row[Any]]) -
     )
 
 
+class _PlacedTickets:
+    """The tickets of the orders placed in a session's transaction, as placed: reading such an
+    order back needs no statement."""
+
+    KEY = "placed_tickets"
+
+    def set(self, session: AsyncSession, order: TicketOrder, tickets: Sequence[Ticket]) -> None:
+        ordered = sorted(tickets, key=lambda ticket: (ticket.created_at, ticket.number))
+        session.info.setdefault(self.KEY, {})[order.id] = ordered
+
+    def get(self, session: AsyncSession, order: TicketOrder) -> list[Ticket] | None:
+        found: list[Ticket] | None = session.info.get(self.KEY, {}).get(order.id)
+        return found
+
+
+_PLACED = _PlacedTickets()
+
+
 async def order_read(session: AsyncSession, order: TicketOrder) -> TicketOrderRead:
-    return _read(order, (await tickets_of(session, [order.id]))[order.id])
+    tickets = _PLACED.get(session, order)
+    if tickets is None:
+        tickets = (await tickets_of(session, [order.id]))[order.id]
+    return _read(order, tickets)
 
 
 async def order_reads(
