@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from fastapi.encoders import jsonable_encoder
+from pydantic import BaseModel
 from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
@@ -39,7 +40,10 @@ async def emit(
         type=type,
         organization_id=organization_id,
         account_id=account_id,
-        data=jsonable_encoder(data),
+        # A schema serializes itself (pydantic's encoder), far faster than walking it.
+        data=data.model_dump(mode="json", by_alias=True)
+        if isinstance(data, BaseModel)
+        else jsonable_encoder(data),
     )
     session.add(event)
     return event
