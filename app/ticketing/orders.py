@@ -198,6 +198,8 @@ async def place_order(
         tickets_total_minor=0,
         insurance_fee_minor=0,
         total_minor=0,
+        gift_card_minor=0,
+        discount_minor=0,
         access_key_digest=digest(access_key),
         access_key_encrypted=encrypt(access_key, purpose=ACCESS_KEY_PURPOSE),
         sold_by_account_id=sold_by,
