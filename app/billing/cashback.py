@@ -38,18 +38,30 @@ async def credit(session: AsyncSession, invoice: Invoice) -> None:
 async def reverse(session: AsyncSession, invoice: Invoice) -> int:
     """Takes back the cashback credited for the invoice (refunded or credited back); returns how
     much was taken back. Only once, and only if it was credited."""
+    return await take_back(
+        session,
+        invoice,
+        amount_minor=invoice.cashback_minor,
+        reference=f"cashback_reversal:{invoice.id}",
+        reason="was refunded",
+    )
+
+
+async def take_back(
+    session: AsyncSession, invoice: Invoice, *, amount_minor: int, reference: str, reason: str
+) -> int:
+    """Takes back ``amount_minor`` of the cashback credited for the invoice (all of it, or the
+    share of a part credited back), once per ``reference``, as far as the partner's balance
+    reaches; returns how much was taken back."""
     partner_id = invoice.partner_organization_id
     if partner_id is None or not await ledger.already_posted(session, _credit_reference(invoice)):
         return 0
-    reference = f"cashback_reversal:{invoice.id}"
     if await ledger.already_posted(session, reference):
         return 0
-    amount = min(
-        invoice.cashback_minor, await ledger.balance_of(session, partner_id, invoice.currency)
-    )
+    amount = min(amount_minor, await ledger.balance_of(session, partner_id, invoice.currency))
     if amount <= 0:
         return 0
-    short = invoice.cashback_minor - amount
+    short = amount_minor - amount
     await ledger.post(
         session,
         organization_id=partner_id,
@@ -57,7 +69,7 @@ async def reverse(session: AsyncSession, invoice: Invoice) -> int:
         kind=EntryKind.cashback_reversal,
         amount_minor=-amount,
         reference=reference,
-        description=f"Cashback taken back: invoice {invoice.number} was refunded"
+        description=f"Cashback taken back: invoice {invoice.number} {reason}"
         + (f" ({short} not covered by the balance)" if short else ""),
         invoice_id=invoice.id,
     )

@@ -161,6 +161,7 @@ async def create_plan(session: AsyncSession, body: PlanCreate, *, by: Actor) -> 
         redemption_days=body.redemption_days,
         active=True,
         affiliate_excluded=body.affiliate_excluded,
+        refunds_unused_period=body.refunds_unused_period,
     )
     session.add(plan)
     await session.flush()
@@ -179,6 +180,8 @@ async def update_plan(session: AsyncSession, plan: Plan, body: PlanUpdate, *, by
         plan.active = body.active
     if body.affiliate_excluded is not None:
         plan.affiliate_excluded = body.affiliate_excluded
+    if body.refunds_unused_period is not None:
+        plan.refunds_unused_period = body.refunds_unused_period
     if body.prices is not None:
         _check_plan(plan.product_type, body.prices)
         await _replace_prices(session, plan.id, body.prices)

@@ -126,6 +126,7 @@ async def record_outcome(
                 expires_at=period_end(now, BillingPeriod.yearly),
                 auto_renew=transfer.auto_renew,
                 renewal_warranty=transfer.renewal_warranty,
+                invoice_line_id=transfer.invoice_line_id,
             )
         )
         transfer.status = DomainTransferStatus.completed

@@ -121,6 +121,7 @@ async def _create_products(session: AsyncSession, invoice: Invoice, line: Invoic
             expires_at=period_end(now, line.period),
             auto_renew=bool(data.get("auto_renew", True)),
             renewal_warranty=bool(data.get("renewal_warranty", False)),
+            invoice_line_id=line.id,
         )
         session.add(subscription)
         await session.flush()

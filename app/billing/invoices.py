@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, exists, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.activity import service as activity
@@ -455,6 +455,11 @@ async def correct(
         raise InvoiceNotCorrectable("Only an issued, not yet corrected invoice can be corrected.")
     if invoice.is_ticket_invoice and replacement_lines:
         raise InvoiceNotCorrectable("A ticket order's invoice is replaced by a new order.")
+    if await _credited_in_part(session, invoice):
+        # Crediting it whole would refund again what a credit note already refunded.
+        raise InvoiceNotCorrectable(
+            "Part of this invoice was credited back already (a product given up and refunded)."
+        )
     original_lines = await lines_of(session, invoice.id)
     credit_lines = [
         DraftLine(
@@ -536,6 +541,19 @@ async def correct(
         },
     )
     return credit_note, replacement
+
+
+async def _credited_in_part(session: AsyncSession, invoice: Invoice) -> bool:
+    return bool(
+        await session.scalar(
+            select(
+                exists().where(
+                    Invoice.corrects_invoice_id == invoice.id,
+                    Invoice.kind == InvoiceKind.credit_note,
+                )
+            )
+        )
+    )
 
 
 def same_issuer(invoice: Invoice, lines: Sequence[InvoiceLine]) -> dict[str, Any]:

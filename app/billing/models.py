@@ -61,6 +61,9 @@ class Plan(IdMixin, TimestampMixin, Base):
     active: Mapped[bool] = mapped_column(default=True)
     affiliate_excluded: Mapped[bool] = mapped_column(default=False, server_default=false())
     """Orders of this plan earn affiliates nothing (domains, Renewal Warranty, housing…)."""
+    refunds_unused_period: Mapped[bool] = mapped_column(default=False, server_default=false())
+    """Giving a product of this plan up ends it at once and refunds the unused days of its paid
+    period; otherwise it runs to its term, unrefunded."""
 
 
 class PlanPrice(IdMixin, Base):
@@ -544,7 +547,13 @@ class Subscription(TimestampMixin, Base):
     """The ``expires_at`` whose reminder was sent (one reminder per period)."""
     redemption_ends_at: Mapped[datetime | None]
     given_up_at: Mapped[datetime | None]
-    """When the organization gave the product up: it ends at ``expires_at``, unrenewed."""
+    """When the organization gave the product up: it ends at ``expires_at``, unrenewed (at once,
+    refunded pro rata, when its plan ``refunds_unused_period``)."""
+    invoice_line_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("billing_invoice_lines.id")
+    )
+    """The order line the product was bought with (its first period's price); later periods'
+    are their renewals'."""
 
 
 class Renewal(IdMixin, Base):

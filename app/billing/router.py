@@ -664,10 +664,14 @@ async def give_up_subscription(
     """Gives a product up before its term: it is no longer renewed (not even under Renewal
     Warranty), keeps running until `expires_at`, then ends (status `ended`; the organization can
     then be deleted); nothing is refunded. Unpaid renewal invoices of later periods are voided.
-    An expired product, or a domain in redemption, ends at once. Premium support ends with its
-    product (the VIP code stops working). Events `product.subscription_changed`, then
-    `product.released` when it ends. For the organization's administrators and legal
-    representatives, or partner staff with billing access."""
+    An expired product, or a domain in redemption, ends at once. When the product's plan
+    `refunds_unused_period` and its period is paid, it ends at once (`expires_at` becomes now)
+    and the unused whole days of what was paid for it are credited pro rata to the payer's
+    prepaid account, with a credit note per invoice (options such as Renewal Warranty are not
+    refunded); such a product cannot be taken back. Premium support ends with its product (the
+    VIP code stops working). Events `product.subscription_changed`, then `product.released`
+    when it ends. For the organization's administrators and legal representatives, or partner
+    staff with billing access."""
     subscription = await subscriptions.give_up(
         session, organization_id=billing.organization_id, product_id=product_id, by=billing.by
     )

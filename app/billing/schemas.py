@@ -112,6 +112,13 @@ class TierRead(Schema):
     )
 
 
+_REFUNDS_UNUSED_PERIOD = (
+    "Giving a product of this plan up ends it at once and credits the unused whole days of its "
+    "paid period, pro rata, to the payer's prepaid account (with a credit note); false: it runs "
+    "to the end of its paid period, unrefunded."
+)
+
+
 class PlanRead(Schema):
     id: uuid.UUID
     code: str = Field(
@@ -144,6 +151,7 @@ class PlanRead(Schema):
     affiliate_excluded: bool = Field(
         description="Orders of this plan earn affiliates no commission."
     )
+    refunds_unused_period: bool = Field(description=_REFUNDS_UNUSED_PERIOD)
     prices: list[PriceRead] = Field(
         description="Its prices excluding VAT, one per currency and period."
     )
@@ -213,6 +221,7 @@ class PlanCreate(Schema):
     affiliate_excluded: bool = Field(
         default=False, description="Orders of this plan earn affiliates no commission."
     )
+    refunds_unused_period: bool = Field(default=False, description=_REFUNDS_UNUSED_PERIOD)
     prices: list[PriceWrite] = Field(
         min_length=1,
         max_length=20,
@@ -235,6 +244,7 @@ class PlanUpdate(Schema):
     affiliate_excluded: Omittable[bool] = Field(
         default=None, description="Orders of this plan earn affiliates no commission."
     )
+    refunds_unused_period: Omittable[bool] = Field(default=None, description=_REFUNDS_UNUSED_PERIOD)
     prices: Omittable[list[PriceWrite]] = Field(
         default=None, max_length=20, description="Replaces every price."
     )

@@ -4,6 +4,8 @@ Idempotent: plans and rates that exist are left as staff edited them. The web ho
 the domain's figures: 35 hostings at CHF 9.92 / EUR 5.75 a month are CHF 347.20 / EUR 201.25.
 Domains and Renewal Warranty are flagged ``affiliate_excluded`` (they earn affiliates nothing).
 Premium support is a product like the others: while it runs, its organization has a VIP code.
+No seeded plan refunds the unused part of a period given up (``refunds_unused_period``): staff
+choose the plans that do.
 """
 
 from dataclasses import dataclass, field
@@ -30,6 +32,7 @@ class SeedPlan:
     redemption_days: int | None = None
     tiers: tuple[tuple[int, int], ...] = field(default_factory=tuple)
     affiliate_excluded: bool = False
+    refunds_unused_period: bool = False
 
 
 def _recurring(
@@ -179,6 +182,7 @@ async def seed_catalog(session: AsyncSession) -> int:
             redemption_days=seed.redemption_days,
             active=True,
             affiliate_excluded=seed.affiliate_excluded,
+            refunds_unused_period=seed.refunds_unused_period,
         )
         session.add(plan)
         for currency, periods in seed.prices.items():

@@ -12,7 +12,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.activity import service as activity
 from app.activity.types import Actor
-from app.billing import catalog, invoices, partners, payments
+from app.billing import catalog, invoices, partners, payments, unused_period
 from app.billing.errors import (
     AlreadyGivenUp,
     DowngradeRefused,
@@ -709,26 +709,37 @@ async def give_up(
 ) -> Subscription:
     """The product is not renewed again (not even under Renewal Warranty) and ends at the end of
     the period paid for; nothing is refunded. Its unpaid renewal invoices not yet in effect are
-    voided. An expired product, or a domain in redemption, ends at once."""
+    voided. An expired product, or a domain in redemption, ends at once.
+
+    When its plan ``refunds_unused_period`` and its running period is paid, it ends at once
+    instead, and the unused days are refunded (``unused_period``). Concurrent calls queue on
+    the subscription's lock: the second finds it given up already."""
     subscription = await get_subscription(session, organization_id, product_id, for_update=True)
     if subscription.given_up_at is not None:
         raise AlreadyGivenUp("The product was given up already.")
     if subscription.status in (SubscriptionStatus.released, SubscriptionStatus.ended):
         raise NotRenewable(f"The product is {subscription.status} already.")
     now = clock.now()
+    running = subscription.status == SubscriptionStatus.active and subscription.expires_at > now
+    shares = await _refundable_shares(session, subscription, now) if running else []
     subscription.given_up_at = now
     subscription.updated_at = now
     await _void_open_renewals(session, subscription, reason="product given up")
     await session.flush()
+    ends_at = max(subscription.expires_at, now) if running and not shares else now
     await activity.record(
         session,
         by,
         "billing.product_given_up",
         organization_id=subscription.organization_id,
         product_id=subscription.product_id,
-        details={"ends_at": max(subscription.expires_at, now).isoformat()},
+        details={"ends_at": ends_at.isoformat()},
     )
-    if subscription.status != SubscriptionStatus.active or subscription.expires_at <= now:
+    if shares:
+        await unused_period.refund(session, subscription, shares, now=now, by=by)
+        subscription.expires_at = now
+        await end(session, subscription)
+    elif not running:
         await end(session, subscription)
     else:
         await emit(
@@ -740,10 +751,22 @@ async def give_up(
     return subscription
 
 
+async def _refundable_shares(
+    session: AsyncSession, subscription: Subscription, now: datetime
+) -> list[unused_period.PaidShare]:
+    """What was paid for the running period, if the plan refunds its unused part."""
+    plan = await session.get(Plan, subscription.plan_id)
+    if plan is None or not plan.refunds_unused_period:
+        return []
+    return await unused_period.paid_shares(session, subscription, now)
+
+
 async def take_back(
     session: AsyncSession, *, organization_id: uuid.UUID, product_id: uuid.UUID, by: Actor
 ) -> Subscription:
-    """Undoes giving the product up while its paid period runs: it renews as before."""
+    """Undoes giving the product up while its paid period runs: it renews as before. A product
+    that ended when given up (refunded, or expired) is not taken back: nothing refunded stays
+    paid out for a product that runs on."""
     subscription = await get_subscription(session, organization_id, product_id, for_update=True)
     if subscription.given_up_at is None:
         raise NotGivenUp("The product was not given up.")

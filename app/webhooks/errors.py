@@ -25,3 +25,11 @@ class TargetNotAllowed(Unprocessable):
 
 class EventTypeNotReadable(Forbidden):
     code = "event_type_not_readable"
+
+
+class EventTypeNotOfOffice(Unprocessable):
+    code = "event_type_not_of_ticket_office"
+
+
+class NotATicketOffice(Unprocessable):
+    code = "not_a_ticket_office"

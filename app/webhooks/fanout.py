@@ -1,4 +1,5 @@
-"""The worker job that turns new domain events into deliveries for the subscriptions they match.
+"""The worker job that turns new domain events into deliveries for the subscriptions they match
+(by type, and, for a subscription limited to a ticket office, by the office its payload names).
 
 Each event is claimed once: the batch's event rows are locked with ``FOR UPDATE SKIP LOCKED`` and
 a ``webhook_event_fanouts`` row marks each one done, in the transaction that creates its
@@ -20,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core import clock
 from app.events import service as events_service
-from app.webhooks import patterns
+from app.webhooks import patterns, visibility
 from app.webhooks.models import (
     DeliveryStatus,
     WebhookDelivery,
@@ -71,6 +72,10 @@ async def fan_out(
             for subscription in subscriptions.get(event.organization_id, ())  # type: ignore[arg-type]
             if subscription.created_at <= event.created_at
             and patterns.matches(subscription.event_types, event.type)
+            and (
+                subscription.ticket_office_id is None
+                or visibility.is_of_office(event.type, event.data, subscription.ticket_office_id)
+            )
         ]
         for start in range(0, len(deliveries), INSERT_CHUNK):
             await session.execute(

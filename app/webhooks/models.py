@@ -18,7 +18,9 @@ class DisabledReason(StrEnum):
 
 
 class WebhookSubscription(IdMixin, TimestampMixin, Base):
-    """Where an organization wants its events sent, and which ones."""
+    """Where an organization wants its events sent, and which ones: all of the organization's
+    (managed by its administrators and legal representatives), or one ticket office's only
+    (managed by who holds the ``technical`` right on it)."""
 
     __tablename__ = "webhooks_subscriptions"
     __table_args__ = (
@@ -28,6 +30,10 @@ class WebhookSubscription(IdMixin, TimestampMixin, Base):
     organization_id: Mapped[uuid.UUID] = mapped_column(
         ForeignKey("organizations.id", ondelete="CASCADE")
     )
+    ticket_office_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("organizations_products.id", ondelete="CASCADE"), index=True
+    )
+    """Set: only this ticket office's events are sent. None: the organization's."""
     target_url: Mapped[str] = mapped_column(String(2000))
     event_types: Mapped[list[str]] = mapped_column(ARRAY(String(120)))
     description: Mapped[str | None] = mapped_column(String(500))

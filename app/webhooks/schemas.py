@@ -49,7 +49,15 @@ TARGET_URL_EXAMPLES = ["https://hooks.theatre-du-lac.ch/manager"]
 SUBSCRIPTION_DESCRIPTION_EXAMPLES = ["Commandes vers la comptabilité"]
 
 
+_OFFICE_DESCRIPTION = (
+    "Null: the organization's events (managed by its administrators and legal "
+    "representatives). Set: only this ticket office's events (orders, tickets, scans, passes, "
+    "its product), managed also by who holds the `technical` right on it."
+)
+
+
 class WebhookSubscriptionCreate(Schema):
+    ticket_office_id: uuid.UUID | None = Field(default=None, description=_OFFICE_DESCRIPTION)
     target_url: str = Field(
         min_length=1,
         max_length=2000,
@@ -101,6 +109,7 @@ class WebhookSubscriptionUpdate(Schema):
 class WebhookSubscriptionRead(Schema):
     id: uuid.UUID
     organization_id: uuid.UUID
+    ticket_office_id: uuid.UUID | None = Field(description=_OFFICE_DESCRIPTION)
     target_url: str = Field(description="Where events are POSTed.", examples=TARGET_URL_EXAMPLES)
     event_types: list[str] = Field(
         description=f"What is sent, each pattern being: {PATTERN_DESCRIPTION}",

@@ -2,7 +2,7 @@
 delivery worker) call. Every change records its activity entry here."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -16,7 +16,7 @@ from app.core import clock
 from app.core.db import one_or_raise
 from app.events import service as events
 from app.events.types import Readable
-from app.webhooks import patterns, signing
+from app.webhooks import patterns, signing, visibility
 from app.webhooks.disabling import fail_pending
 from app.webhooks.errors import EventNotFound, SubscriptionNotFound, TooManySubscriptions
 from app.webhooks.models import (
@@ -66,8 +66,16 @@ def event_body(event: Event, *, organization_id: uuid.UUID | None = None) -> dic
 # Subscriptions
 
 
-def subscriptions_of(organization_id: uuid.UUID) -> Select[WebhookSubscription]:
-    return select(WebhookSubscription).where(WebhookSubscription.organization_id == organization_id)
+def subscriptions_of(
+    organization_id: uuid.UUID, *, offices: Collection[uuid.UUID] | None = None
+) -> Select[WebhookSubscription]:
+    """The organization's subscriptions; given ``offices``, only those limited to one of them."""
+    statement = select(WebhookSubscription).where(
+        WebhookSubscription.organization_id == organization_id
+    )
+    if offices is not None:
+        statement = statement.where(WebhookSubscription.ticket_office_id.in_(list(offices)))
+    return statement
 
 
 async def get_subscription(
@@ -99,8 +107,10 @@ async def create_subscription(
     require_https: bool,
     allow_private: bool,
     by: Actor,
+    ticket_office_id: uuid.UUID | None = None,
 ) -> tuple[WebhookSubscription, str]:
-    """The new subscription and its secret (shown once)."""
+    """The new subscription and its secret (shown once); with ``ticket_office_id``, limited to
+    that office's events (the caller checked the office and its right on it)."""
     check_url(target_url, require_https=require_https, allow_private=allow_private)
     count = await session.scalar(
         select(func.count())
@@ -114,6 +124,7 @@ async def create_subscription(
     secret = signing.new_secret()
     subscription = WebhookSubscription(
         organization_id=organization_id,
+        ticket_office_id=ticket_office_id,
         target_url=target_url,
         event_types=patterns.checked(event_types, known_only=True),
         description=description,
@@ -128,6 +139,7 @@ async def create_subscription(
         by,
         "webhooks.subscription_created",
         organization_id=organization_id,
+        product_id=ticket_office_id,
         details={"subscription_id": str(subscription.id), "target_url": target_url},
     )
     return subscription, secret
@@ -165,6 +177,7 @@ async def update_subscription(
         by,
         "webhooks.subscription_updated",
         organization_id=subscription.organization_id,
+        product_id=subscription.ticket_office_id,
         details={"subscription_id": str(subscription.id), "fields": sorted(changes)},
     )
     await session.flush()
@@ -180,6 +193,7 @@ async def delete_subscription(
         by,
         "webhooks.subscription_deleted",
         organization_id=subscription.organization_id,
+        product_id=subscription.ticket_office_id,
         details={"subscription_id": str(subscription.id), "target_url": subscription.target_url},
     )
     await session.delete(subscription)
@@ -201,6 +215,7 @@ async def rotate_secret(
         by,
         "webhooks.secret_rotated",
         organization_id=subscription.organization_id,
+        product_id=subscription.ticket_office_id,
         details={"subscription_id": str(subscription.id)},
     )
     await session.flush()
@@ -229,7 +244,7 @@ async def redeliver_event(
     A delivery already being attempted right now is left to finish."""
     event = await events.find_event(session, event_id)
     if event is None or not (
-        event.organization_id == subscription.organization_id
+        (event.organization_id == subscription.organization_id and _concerns(subscription, event))
         or (event.type == TEST_EVENT and await _was_sent_to(session, subscription, event_id))
     ):
         raise EventNotFound("No such event in this organization.")
@@ -239,9 +254,17 @@ async def redeliver_event(
         by,
         "webhooks.event_redelivered",
         organization_id=subscription.organization_id,
+        product_id=subscription.ticket_office_id,
         details={"subscription_id": str(subscription.id), "event_id": str(event.id)},
     )
     return delivery
+
+
+def _concerns(subscription: WebhookSubscription, event: Event) -> bool:
+    """Whether the event is one the subscription receives: any of its organization's, or, for a
+    subscription limited to a ticket office, one about that office."""
+    office = subscription.ticket_office_id
+    return office is None or visibility.is_of_office(event.type, event.data, office)
 
 
 async def _was_sent_to(
@@ -326,6 +349,7 @@ async def redeliver_failed(
         by,
         "webhooks.failed_redelivered",
         organization_id=subscription.organization_id,
+        product_id=subscription.ticket_office_id,
         details={
             "subscription_id": str(subscription.id),
             "since": since.isoformat(),
@@ -357,6 +381,7 @@ async def send_test(
         by,
         "webhooks.test_sent",
         organization_id=subscription.organization_id,
+        product_id=subscription.ticket_office_id,
         details={"subscription_id": str(subscription.id), "event_id": str(event.id)},
     )
     await session.flush()

@@ -2,12 +2,17 @@
 object it describes. Billing events need billing access, ticketing events a right on their
 ticket office, member events the right to list members, product events a right on the
 product; every event type of the catalog has its rule here (a test holds it). The feed shows
-only readable events; a subscription may only name types its creator reads whole."""
+only readable events; a subscription may only name types its creator reads whole.
+
+A subscription limited to one ticket office receives only the types whose rule names a product
+(``OFFICE_TYPES``), and of those only the events whose payload names that office; its creator
+must hold, on that office, the right each selected type needs."""
 
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -17,7 +22,7 @@ from app.organizations import permissions
 from app.organizations.permissions import AccessVia, OrganizationAccess
 from app.organizations.types import ProductRight
 from app.webhooks import patterns
-from app.webhooks.errors import EventTypeNotReadable
+from app.webhooks.errors import EventTypeNotOfOffice, EventTypeNotReadable
 
 
 class Reader(StrEnum):
@@ -162,5 +167,49 @@ def require_readable(access: OrganizationAccess, event_types: Iterable[str]) -> 
     if unreadable:
         raise EventTypeNotReadable(
             "You may not read every event of these types: " + ", ".join(unreadable),
+            event_types=unreadable,
+        )
+
+
+OFFICE_TYPES: frozenset[str] = frozenset(
+    type for type, rule in RULES.items() if rule.reader == Reader.product
+)
+"""What a subscription limited to one ticket office can receive: the types naming a product."""
+
+
+def is_of_office(event_type: str, data: Mapping[str, Any], office_id: uuid.UUID) -> bool:
+    """Whether the event (its type and payload) is about the ticket office ``office_id``."""
+    if event_type not in OFFICE_TYPES:
+        return False
+    return str(data.get(RULES[event_type].key)) == str(office_id)
+
+
+def require_readable_on_office(rights: frozenset[ProductRight], event_types: Iterable[str]) -> None:
+    """Refuses, for a subscription limited to one ticket office, a pattern selecting none of the
+    office's types (``EventTypeNotOfOffice``) or a type needing a right on the office that
+    ``rights`` (the caller's on it) lacks (``EventTypeNotReadable``)."""
+    selected = patterns.checked(event_types, known_only=True)
+    outside = [
+        pattern
+        for pattern in selected
+        if not any(patterns.matches([pattern], type) for type in OFFICE_TYPES)
+    ]
+    if outside:
+        raise EventTypeNotOfOffice(
+            "A subscription limited to a ticket office receives only the events about it "
+            "(orders, tickets, scans, passes, its product); these patterns select none: "
+            + ", ".join(outside),
+            event_types=outside,
+        )
+    unreadable = sorted(
+        type
+        for type in OFFICE_TYPES
+        if patterns.matches(selected, type)
+        and (right := RULES[type].right) is not None
+        and right not in rights
+    )
+    if unreadable:
+        raise EventTypeNotReadable(
+            "You lack the right these types need on this ticket office: " + ", ".join(unreadable),
             event_types=unreadable,
         )

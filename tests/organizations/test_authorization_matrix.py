@@ -26,6 +26,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 from app.core import clock
 from app.core.db import Database
 from app.core.security.tokens import digest
+from app.events.service import emit
 from app.main import create_app
 from app.organizations import permissions
 from app.organizations.models import (
@@ -564,3 +565,104 @@ async def test_the_technical_right_alone_opens_the_routes_that_need_it(
     assert set(without.values()) == {403}, without
     with_technical = await statuses(["technical"])
     assert all(status < 400 for status in with_technical.values()), with_technical
+
+
+WEBHOOK_SUBSCRIPTIONS = "/webhooks/subscriptions"
+WEBHOOK_BODIES: dict[str, dict[str, Any]] = {
+    "webhooks-update_subscription": {"description": "Box office orders"},
+    "webhooks-redeliver_failed": {"since": "2020-01-01T00:00:00Z"},
+}
+
+
+async def test_the_technical_right_on_a_ticket_office_opens_its_webhook_subscriptions(
+    client: httpx.AsyncClient, db: Database, connection: AsyncConnection
+) -> None:
+    """Every webhook subscription route: a collaborator holding `technical` on a ticket office
+    reaches the subscriptions limited to it, is told another office's do not exist (404) and is
+    refused the organization-wide ones (403); without `technical` on any office it is refused
+    every route (403), as it was before it held the right, and as externals are."""
+    world = await build_world(client, db)
+    roster = world.roster
+    office = world.ids["product"]
+    other = (
+        await add_product(db, roster.organization_id, ProductType.ticket_office, "Other office")
+    ).id
+    async with db.sessionmaker.begin() as session:
+        event = await emit(
+            session,
+            "order.paid",
+            {"ticket_office_id": str(office)},
+            organization_id=roster.organization_id,
+        )
+    base = f"/v1/organizations/{roster.organization_id}{WEBHOOK_SUBSCRIPTIONS}"
+    targets: dict[str, str] = {}
+    for name, limited_to in (("own", office), ("other", other), ("wide", None)):
+        created = await client.post(
+            base,
+            json={
+                "target_url": f"https://hooks.example.com/{name}",
+                "event_types": ["order.*"],
+                **({"ticket_office_id": str(limited_to)} if limited_to else {}),
+            },
+            headers=roster.admin.headers,
+        )
+        assert created.status_code == 201, created.text
+        targets[name] = created.json()["id"]
+    routes = [
+        route for route in organization_scoped(create_app()) if WEBHOOK_SUBSCRIPTIONS in route.path
+    ]
+    assert len(routes) >= 10
+
+    async def status(route: APIRoute, user: User, target: str) -> int:
+        values = {"subscription_id": targets[target], "event_id": str(event.id)}
+        path = _PARAMETER.sub(
+            lambda match: values.get(match.group(1)) or path_value(route, match.group(1), world),
+            route.path,
+        )
+        operation = str(route.operation_id)
+        body = WEBHOOK_BODIES.get(operation)
+        if operation == "webhooks-create_subscription":
+            limited_to = {"own": office, "other": other}.get(target)
+            body = {
+                "target_url": "https://hooks.example.com/new",
+                "event_types": ["order.*"],
+                **({"ticket_office_id": str(limited_to)} if limited_to else {}),
+            }
+        savepoint = await connection.begin_nested()
+        try:
+            response = await client.request(
+                sorted(route.methods)[0], path, json=body, headers=user.headers
+            )
+        finally:
+            await savepoint.rollback()
+        return response.status_code
+
+    async def set_rights(rights: list[str]) -> None:
+        async with db.sessionmaker.begin() as session:
+            await session.execute(
+                update(Grant).where(Grant.id == world.ids["grant"]).values(rights=rights)
+            )
+
+    wrong = []
+    collaborator, external = roster.collaborator, roster.external
+    for route in routes:
+        for target in ("own", "other", "wide"):
+            if (found := await status(route, external, target)) != 403:
+                wrong.append(f"{route.operation_id} {target} as external: {found}")
+    await set_rights(["use", "manage", "statistics", "sell", "check"])
+    for route in routes:
+        for target in ("own", "other", "wide"):
+            if (found := await status(route, collaborator, target)) != 403:
+                wrong.append(f"{route.operation_id} {target} without technical: {found}")
+    await set_rights(["use", "sell", "technical"])
+    for route in routes:
+        operation = str(route.operation_id)
+        # The office's subscription is reached; another office's, even named to create one,
+        # is not found; an organization-wide one is refused.
+        for target, refusal in (("own", None), ("other", 404), ("wide", 403)):
+            if operation == "webhooks-list_subscriptions" and target != "own":
+                continue  # the list has no subscription in its path: it shows the office's only
+            found = await status(route, collaborator, target)
+            if (refusal is None and found >= 400) or (refusal is not None and found != refusal):
+                wrong.append(f"{operation} {target} with technical: {found}, not {refusal}")
+    assert wrong == []
