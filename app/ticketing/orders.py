@@ -200,6 +200,7 @@ async def place_order(
         total_minor=0,
         gift_card_minor=0,
         discount_minor=0,
+        created_at=now,  # the invoice schedule counts from it, before the insert
         access_key_digest=digest(access_key),
         access_key_encrypted=encrypt(access_key, purpose=ACCESS_KEY_PURPOSE),
         sold_by_account_id=sold_by,
