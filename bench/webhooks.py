@@ -28,8 +28,8 @@ import subprocess
 import sys
 import time
 import uuid
-from datetime import datetime
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
 
 import asyncpg
@@ -185,8 +185,12 @@ async def throughput(
         cpu = time.process_time()
         started = time.perf_counter()
         emitted = await emit_many(db, organization_id, args.events)
-        while await succeeded(db) < args.events:
+        deadline = time.monotonic() + 300
+        done = 0
+        while done < args.events:
+            assert time.monotonic() < deadline, f"{done} of {args.events} delivered in 300 s"
             await asyncio.sleep(0.02)
+            done = await succeeded(db)
         elapsed = time.perf_counter() - started
         cpu = time.process_time() - cpu
     arrivals = receiver.arrivals
@@ -253,7 +257,8 @@ async def main(args: Any) -> None:
         print(
             f"median of {args.runs} runs: {statistics.median(rates):.0f} deliveries/s "
             f"({statistics.median(cpus):.2f} CPU s per 1000); emit → delivery lag median "
-            f"{statistics.median(medians) * 1000:.1f} ms, p99 {statistics.median(p99s) * 1000:.1f} ms"
+            f"{statistics.median(medians) * 1000:.1f} ms, "
+            f"p99 {statistics.median(p99s) * 1000:.1f} ms"
         )
         await db.dispose()
     finally:
