@@ -13,22 +13,30 @@ An attempt goes in three steps, never holding a transaction during the send:
    that was its last attempt.
 2. **send**, outside any transaction: concurrently, at most ``per_target`` lanes per target (an
    SMTP server, an SMS gateway, a webhook subscription) and at most ``global_cap`` attempts in
-   flight in a runner, so one slow target only ever slows itself.
-3. **record**, in another short transaction, only when the row still holds the same lease: the
-   outcome, and the next attempt per the kind's ``RetryPolicy`` (or the final failure).
+   flight in a runner, so one slow target only ever slows itself. A target that answers quickly
+   may have more claims waiting in its lanes (``queue_ahead`` of work at its recent pace), so one
+   claiming transaction feeds many sends; a claim that waited is sent only while its lease still
+   outlasts ``send_timeout``, else it is given back unsent (no attempt counted).
+3. **record**, in another short transaction, only for rows still holding the same lease: the
+   outcome, and the next attempt per the kind's ``RetryPolicy`` (or the final failure). Outcomes
+   that arrive while one batch is being written are written together in the next (one
+   transaction, one locking SELECT and one UPDATE per batch).
 
-``Runner`` runs one claiming loop per kind as its own asyncio task. It polls, and listens on the
-``outbox`` channel (a dedicated asyncpg connection): a trigger on each outbox table issues
-``pg_notify('outbox', <table>)`` in the enqueuing transaction, so a new row is sent at once.
+``Runner`` runs one claiming loop per kind as its own asyncio task, and one feeding loop for a
+kind with a ``feed``. It polls, and listens on the ``outbox`` channel (a dedicated asyncpg
+connection): a trigger on each outbox table issues ``pg_notify('outbox', <table>)`` in the
+enqueuing transaction, so a new row is sent at once; a notification from one of ``wakes_on``
+wakes the kind's feed, which wakes its claiming loop when it queued something.
 """
 
 import asyncio
 import contextlib
 import math
 import random
+import time
 import uuid
-from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from collections import Counter, deque
+from collections.abc import AsyncIterator, Awaitable, Callable, Coroutine, Mapping, Sequence
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -36,7 +44,7 @@ from typing import Any, Generic, TypeVar
 
 import asyncpg
 import structlog
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.core import clock
@@ -46,6 +54,8 @@ log = structlog.get_logger("app.outbox")
 
 CHANNEL = "outbox"
 INTERRUPTED = "interrupted"
+SCAN_FACTOR = 2
+"""Due rows looked at per row wanted (some targets may have no room for theirs)."""
 P = TypeVar("P")
 
 
@@ -82,10 +92,15 @@ class Outcome:
     """No retry whatever the schedule (e.g. 410 Gone)."""
     detail: Any = None
     """Whatever the kind's ``on_recorded`` needs (e.g. the HTTP status)."""
+    sent: bool = True
+    """False when the claim was given back unsent: the row is due again, no attempt counted."""
 
     @property
     def succeeded(self) -> bool:
         return self.error is None
+
+
+UNSENT = Outcome(sent=False)
 
 
 @dataclass(frozen=True)
@@ -97,10 +112,15 @@ class Claim(Generic[P]):
     attempt: int
     """This attempt's number (1 for the first)."""
     payload: P
+    lease_ends: datetime | None = None
+    """When the row is due again should this claim never be recorded."""
 
 
 Sender = Callable[[Claim[P]], Awaitable[Outcome]]
 Recorded = Callable[[AsyncSession, Any, Claim[P], Outcome, datetime], Awaitable[None]]
+RecordedMany = Callable[
+    [AsyncSession, Sequence[tuple[Any, Claim[P], Outcome]], datetime], Awaitable[None]
+]
 
 
 @dataclass(frozen=True)
@@ -132,11 +152,22 @@ class Kind(Generic[P]):
     on_claimed: Callable[[Any, datetime], None] | None = None
     on_interrupted: Callable[[AsyncSession, Any, datetime], Awaitable[None]] | None = None
     on_recorded: Recorded[P] | None = None
+    on_recorded_many: RecordedMany[P] | None = None
+    """Instead of ``on_recorded``: once per recorded batch, with each row, claim and outcome."""
     feed: Callable[[async_sessionmaker[AsyncSession]], Awaitable[int]] | None = None
-    """Runs before each claim (webhooks: fanning events out into deliveries)."""
+    """Turns other tables' rows into this kind's (webhooks: fanning events out into
+    deliveries); the runner calls it when one of ``wakes_on`` notifies, and at each poll."""
     wakes_on: tuple[str, ...] = ()
-    """Tables besides its own whose notifications wake the kind."""
+    """Tables besides its own whose notifications wake the kind's ``feed``."""
     error_max_length: int = 2000
+    send_timeout: timedelta | None = None
+    """The longest one send may take; with it, a claim is sent only while its lease outlasts it,
+    and a quick target may have claims queued ahead (``queue_ahead``)."""
+    queue_ahead: timedelta = timedelta(0)
+    """How much work, at a target's recent pace, may wait in its lanes beyond one claim per lane
+    (0: never more than ``per_target * lane_size`` claims per target)."""
+    linger: timedelta = timedelta(0)
+    """How long an idle lane stays open for the next claim (webhooks: the connection is kept)."""
 
     @property
     def table(self) -> str:
@@ -145,6 +176,14 @@ class Kind(Generic[P]):
     @property
     def target_capacity(self) -> int:
         return self.per_target * self.lane_size
+
+    def capacity(self, pace: float | None) -> int:
+        """Claims one target may hold at once, when one send to it has lately taken ``pace``
+        seconds (None: not known yet)."""
+        if pace is None or self.send_timeout is None or not self.queue_ahead:
+            return self.target_capacity
+        per_lane = int(self.queue_ahead.total_seconds() / max(pace, 1e-3))
+        return max(self.target_capacity, min(self.batch_size, self.per_target * per_lane))
 
 
 _KINDS: dict[str, Kind[Any]] = {}
@@ -167,42 +206,37 @@ async def claim_due(
     *,
     limit: int,
     busy: frozenset[str] = frozenset(),
+    room: Mapping[str, int] | None = None,
 ) -> list[Claim[P]]:
-    """Leases up to ``limit`` due rows of ``kind`` (none for the ``busy`` targets) in
+    """Leases up to ``limit`` due rows of ``kind`` (none for the ``busy`` targets, at most
+    ``room[target]`` for a target listed there, at most ``target_capacity`` for any other) in
     ``session``'s transaction; the caller commits."""
     if limit <= 0:
         return []
     model = kind.model
     now = clock.now()
     due = [model.status == kind.pending, model.next_attempt_at <= now, *kind.claimable()]
-    query = select(model)
+    scan = limit
     if kind.target_column is not None:
         column = kind.target_column
         if busy:
             due.append(column.not_in([column.type.python_type(value) for value in busy]))
-        window = (
-            select(model.id, column.label("target"), model.next_attempt_at)
-            .where(*due)
-            .order_by(model.next_attempt_at)
-            .limit(limit * 10)
-            .subquery()
-        )
-        ranked = select(
-            window.c.id,
-            func.row_number()
-            .over(partition_by=window.c.target, order_by=window.c.next_attempt_at)
-            .label("rank"),
-        ).subquery()
-        due.append(model.id.in_(select(ranked.c.id).where(ranked.c.rank <= kind.target_capacity)))
+        scan = limit * SCAN_FACTOR
+    # The rows are locked as they are scanned (a concurrent claim skips them, rather than
+    # ranking the same rows and finding them taken); those not claimed are free at commit.
     rows = (
         await session.scalars(
-            query.where(*due)
+            select(model)
+            .where(*due)
             .order_by(model.next_attempt_at)
-            .limit(limit)
+            .limit(scan)
             .with_for_update(skip_locked=True)
         )
     ).all()
+    if kind.target_column is not None:
+        rows = _within_capacity(kind, rows, limit, room or {})
     claimed = []
+    lease_ends = now + kind.lease
     for row in rows:
         if row.lease_token is not None:
             # Leased, and the lease ended without an outcome: the attempt was interrupted.
@@ -216,7 +250,7 @@ async def claim_due(
                 row.lease_token = None
                 continue
         row.lease_token = uuid.uuid4()
-        row.next_attempt_at = now + kind.lease
+        row.next_attempt_at = lease_ends
         if kind.on_claimed is not None:
             kind.on_claimed(row, now)
         claimed.append(row)
@@ -231,49 +265,99 @@ async def claim_due(
             target=kind.target(payload, settings),
             attempt=row.attempts + 1,
             payload=payload,
+            lease_ends=lease_ends,
         )
         for row, payload in zip(claimed, payloads, strict=True)
     ]
 
 
+def _within_capacity(
+    kind: Kind[Any], rows: Sequence[Any], limit: int, room: Mapping[str, int]
+) -> list[Any]:
+    """Up to ``limit`` of ``rows`` (oldest first), at most what each target has room for."""
+    taken: Counter[str] = Counter()
+    chosen = []
+    for row in rows:
+        target = str(getattr(row, kind.target_column.key))
+        if taken[target] < room.get(target, kind.target_capacity):
+            taken[target] += 1
+            chosen.append(row)
+            if len(chosen) == limit:
+                break
+    return chosen
+
+
 async def record(kind: Kind[P], session: AsyncSession, claim: Claim[P], outcome: Outcome) -> bool:
     """Writes ``outcome`` for ``claim`` when its row still holds the claim's lease; False when
     the lease was lost (the row was taken over or deleted meanwhile)."""
+    [recorded] = await record_many(kind, session, [(claim, outcome)])
+    return recorded
+
+
+async def record_many(
+    kind: Kind[P], session: AsyncSession, outcomes: Sequence[tuple[Claim[P], Outcome]]
+) -> list[bool]:
+    """Writes each claim's own outcome, for the rows still holding the claim's lease (one
+    locking SELECT, the updates flushed together); per claim, whether it was written."""
     model = kind.model
-    row = await session.scalar(select(model).where(model.id == claim.id).with_for_update())
-    if row is None or row.lease_token != claim.lease_token:
-        log.warning("outbox_lease_lost", kind=kind.name, id=str(claim.id))
-        return False
+    ids = sorted({claim.id for claim, _ in outcomes})  # one lock order: no deadlock
+    rows = {
+        row.id: row
+        for row in await session.scalars(
+            select(model).where(model.id.in_(ids)).order_by(model.id).with_for_update()
+        )
+    }
     now = clock.now()
-    row.attempts += 1
-    row.lease_token = None
-    if outcome.succeeded:
-        row.status = kind.done
-        row.last_error = None
-        if kind.done_at is not None:
-            setattr(row, kind.done_at, now)
-    else:
-        row.last_error = (outcome.error or "failed")[: kind.error_max_length]
-        if outcome.final or row.attempts >= kind.policy.max_attempts:
-            row.status = kind.failed
+    written: list[bool] = []
+    attempted: list[tuple[Any, Claim[P], Outcome]] = []
+    for claim, outcome in outcomes:
+        row = rows.get(claim.id)
+        if row is None or row.lease_token != claim.lease_token:
+            log.warning("outbox_lease_lost", kind=kind.name, id=str(claim.id))
+            written.append(False)
+            continue
+        written.append(True)
+        row.lease_token = None
+        if not outcome.sent:
+            row.next_attempt_at = now
+            continue
+        row.attempts += 1
+        if outcome.succeeded:
+            row.status = kind.done
+            row.last_error = None
+            if kind.done_at is not None:
+                setattr(row, kind.done_at, now)
         else:
-            row.next_attempt_at = now + kind.policy.delay(
-                row.attempts, retry_after=outcome.retry_after
-            )
-    if kind.on_recorded is not None:
-        await kind.on_recorded(session, row, claim, outcome, now)
-    return True
+            row.last_error = (outcome.error or "failed")[: kind.error_max_length]
+            if outcome.final or row.attempts >= kind.policy.max_attempts:
+                row.status = kind.failed
+            else:
+                row.next_attempt_at = now + kind.policy.delay(
+                    row.attempts, retry_after=outcome.retry_after
+                )
+        attempted.append((row, claim, outcome))
+    if attempted and kind.on_recorded_many is not None:
+        await kind.on_recorded_many(session, attempted, now)
+    elif kind.on_recorded is not None:
+        for row, claim, outcome in attempted:
+            await kind.on_recorded(session, row, claim, outcome, now)
+    return written
 
 
 @dataclass
 class _Target:
     queue: deque[Claim[Any]] = field(default_factory=deque)
     in_flight: int = 0
+    """Claims queued or being sent."""
     lanes: int = 0
+    pace: float | None = None
+    """Seconds one send took lately (a moving average)."""
+    arrived: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set when a claim is queued: wakes a lingering lane."""
 
 
 class Dispatcher:
-    """Sends claims on lanes per target, records each outcome in its own transaction."""
+    """Sends claims on lanes per target; records outcomes in batches, one transaction each."""
 
     def __init__(
         self,
@@ -283,13 +367,19 @@ class Dispatcher:
         global_cap: int = 100,
         serialize_db: bool = False,
         on_done: Callable[[Kind[Any]], None] | None = None,
+        record_batch: int = 500,
     ) -> None:
         self.sessionmaker = sessionmaker
         self.settings = settings
         self.global_cap = global_cap
+        self.record_batch = record_batch
         self.in_flight = 0
+        """Claims not recorded yet."""
         self._targets: dict[tuple[str, str], _Target] = {}
         self._tasks: set[asyncio.Task[None]] = set()
+        self._outcomes: dict[str, list[tuple[Claim[Any], Outcome]]] = {}
+        self._recorders: dict[str, asyncio.Task[None]] = {}
+        self._closing = False
         # One connection shared by every session (tests' rolled-back transaction) takes one
         # statement at a time.
         self._db_lock = asyncio.Lock() if serialize_db else None
@@ -310,21 +400,20 @@ class Dispatcher:
         """Claims what ``kind`` may take now and starts sending it; returns how many rows were
         claimed, and whether more may be waiting (the claim was cut by a cap)."""
         wanted = kind.batch_size if limit is None else limit
-        room = self.global_cap - self.in_flight
+        take = min(wanted, self.global_cap - self.in_flight)
         busy: frozenset[str] = frozenset()
+        room: dict[str, int] = {}
         if kind.target_column is None:
-            room = min(room, kind.target_capacity - self._in_flight_of(kind))
+            take = min(take, kind.target_capacity - self._in_flight_of(kind))
         else:
-            busy = frozenset(
-                target
-                for (name, target), state in self._targets.items()
-                if name == kind.name and state.in_flight >= kind.target_capacity
-            )
-        take = min(wanted, room)
+            for (name, target), state in self._targets.items():
+                if name == kind.name:
+                    room[target] = kind.capacity(state.pace) - state.in_flight
+            busy = frozenset(target for target, n in room.items() if n <= 0)
         if take <= 0:
             return 0, True
         async with self._transaction() as session:
-            claims = await claim_due(kind, session, self.settings, limit=take, busy=busy)
+            claims = await claim_due(kind, session, self.settings, limit=take, busy=busy, room=room)
         for claim in claims:
             self._dispatch(kind, claim)
         return len(claims), len(claims) >= take or bool(busy)
@@ -334,6 +423,7 @@ class Dispatcher:
         state.queue.append(claim)
         state.in_flight += 1
         self.in_flight += 1
+        state.arrived.set()
         self._open_lanes(kind, claim.target, state)
 
     def _open_lanes(self, kind: Kind[Any], target: str, state: _Target) -> None:
@@ -341,21 +431,27 @@ class Dispatcher:
         wanted = min(kind.per_target, math.ceil(state.in_flight / kind.lane_size))
         while state.queue and state.lanes < wanted:
             state.lanes += 1
-            task = asyncio.create_task(self._lane(kind, target, state))
-            self._tasks.add(task)
-            task.add_done_callback(self._tasks.discard)
+            self._spawn(self._lane(kind, target, state))
+
+    def _spawn(self, coroutine: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
+        task = asyncio.create_task(coroutine)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+        return task
 
     async def _lane(self, kind: Kind[Any], target: str, state: _Target) -> None:
         taking = True
         try:
             async with kind.lane(target, self.settings) as send:
-                while state.queue:
+                while state.queue or await self._linger(kind, state):
                     claim = state.queue.popleft()
                     try:
-                        outcome = await self._attempt(kind, send, claim)
-                        await self._record(kind, claim, outcome)
-                    finally:
-                        self._finished(kind, state)
+                        outcome = await self._attempt(kind, send, claim, state)
+                    except BaseException:
+                        # Cancelled mid-send: left leased, so counted as interrupted later.
+                        self._abandon(state)
+                        raise
+                    self._sent(kind, state, claim, outcome)
                 # Closing the lane may take a while: claims dispatched meanwhile go to a new one.
                 taking = False
                 state.lanes -= 1
@@ -364,13 +460,9 @@ class Dispatcher:
             # Opening or closing the lane failed: what it would have sent is a failed attempt.
             log.exception("outbox_lane_failed", kind=kind.name, target=target)
             if taking:
+                failure = Outcome(error=f"{type(error).__name__}: {error}")
                 while state.queue:
-                    claim = state.queue.popleft()
-                    try:
-                        failure = Outcome(error=f"{type(error).__name__}: {error}")
-                        await self._record(kind, claim, failure)
-                    finally:
-                        self._finished(kind, state)
+                    self._sent(kind, state, state.queue.popleft(), failure)
         finally:
             if taking:
                 state.lanes -= 1
@@ -378,30 +470,81 @@ class Dispatcher:
             if not state.lanes and not state.in_flight and self._targets.get(key) is state:
                 del self._targets[key]
 
-    def _finished(self, kind: Kind[Any], state: _Target) -> None:
-        state.in_flight -= 1
-        self.in_flight -= 1
-        if self._on_done is not None:
-            self._on_done(kind)
+    async def _linger(self, kind: Kind[Any], state: _Target) -> bool:
+        """Waits up to ``kind.linger`` for a claim to send; whether one is queued."""
+        deadline = time.monotonic() + kind.linger.total_seconds()
+        while not state.queue and not self._closing:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            state.arrived.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(state.arrived.wait(), left)
+        return bool(state.queue)
 
-    async def _attempt(self, kind: Kind[Any], send: Sender[Any], claim: Claim[Any]) -> Outcome:
+    async def _attempt(
+        self, kind: Kind[Any], send: Sender[Any], claim: Claim[Any], state: _Target
+    ) -> Outcome:
+        if (
+            kind.send_timeout is not None
+            and claim.lease_ends is not None
+            and claim.lease_ends - clock.now() < kind.send_timeout
+        ):
+            # It waited too long in the lane: sent now, it could outlive its lease and be sent
+            # twice. It goes back unsent.
+            log.info("outbox_claim_given_back", kind=kind.name, id=str(claim.id))
+            return UNSENT
+        started = time.monotonic()
         try:
             return await send(claim)
         except Exception as error:  # any failure is retried: nothing is ever lost
             return Outcome(error=f"{type(error).__name__}: {error}")
+        finally:
+            took = time.monotonic() - started
+            state.pace = took if state.pace is None else 0.7 * state.pace + 0.3 * took
 
-    async def _record(self, kind: Kind[Any], claim: Claim[Any], outcome: Outcome) -> None:
+    def _abandon(self, state: _Target) -> None:
+        state.in_flight -= 1
+        self.in_flight -= 1
+
+    def _sent(self, kind: Kind[Any], state: _Target, claim: Claim[Any], outcome: Outcome) -> None:
+        """The target has one request less in flight; the outcome waits for the recorder."""
+        state.in_flight -= 1
+        self._outcomes.setdefault(kind.name, []).append((claim, outcome))
+        if kind.name not in self._recorders:
+            self._recorders[kind.name] = self._spawn(self._recorder(kind))
+        if self._on_done is not None:
+            self._on_done(kind)
+
+    async def _recorder(self, kind: Kind[Any]) -> None:
+        """Writes the outcomes waiting for ``kind``, a batch per transaction, until none is."""
         try:
-            async with self._transaction() as session:
-                await record(kind, session, claim, outcome)
-        except Exception:
-            # Left leased: retried as interrupted once the lease ends.
-            log.exception("outbox_record_failed", kind=kind.name, id=str(claim.id))
+            while pending := self._outcomes.get(kind.name):
+                batch = pending[: self.record_batch]
+                del pending[: self.record_batch]
+                try:
+                    async with self._transaction() as session:
+                        await record_many(kind, session, batch)
+                except Exception:
+                    # Left leased: retried as interrupted once the lease ends.
+                    log.exception("outbox_record_failed", kind=kind.name, count=len(batch))
+                finally:
+                    self.in_flight -= len(batch)
+                    if self._on_done is not None:
+                        self._on_done(kind)
+        finally:
+            del self._recorders[kind.name]
 
     async def drain(self) -> None:
-        """Waits until every claim sent so far is recorded."""
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        """Waits until every claim sent so far is recorded (idle lanes close at once)."""
+        self._closing = True
+        for state in self._targets.values():
+            state.arrived.set()
+        try:
+            while self._tasks:
+                await asyncio.gather(*list(self._tasks), return_exceptions=True)
+        finally:
+            self._closing = False
 
 
 async def run_once(
@@ -442,8 +585,8 @@ async def _wait(event: asyncio.Event, stop: asyncio.Event, seconds: float) -> No
 
 
 class Runner:
-    """Claims and sends every kind until ``stop``: one task per kind, woken by notifications,
-    polling every ``poll_seconds`` as the fallback."""
+    """Claims and sends every kind until ``stop``: one task per kind (and one per kind's feed),
+    woken by notifications, polling every ``poll_seconds`` as the fallback."""
 
     def __init__(
         self,
@@ -464,6 +607,7 @@ class Runner:
         self.listen_retry_seconds = listen_retry_seconds
         self.listening = asyncio.Event()
         self._wakes = {kind.name: asyncio.Event() for kind in self.kinds}
+        self._feeds = {kind.name: asyncio.Event() for kind in self.kinds if kind.feed is not None}
         self._saturated: dict[str, bool] = {}
         self.dispatcher = Dispatcher(
             sessionmaker, settings, global_cap=global_cap, on_done=self._done
@@ -475,11 +619,14 @@ class Runner:
 
     def wake(self, table: str) -> None:
         for kind in self.kinds:
-            if table == kind.table or table in kind.wakes_on:
+            if table == kind.table:
                 self._wakes[kind.name].set()
+            elif table in kind.wakes_on:
+                self._feeds.get(kind.name, self._wakes[kind.name]).set()
 
     async def run(self, stop: asyncio.Event, *, grace_seconds: float = 20.0) -> None:
         tasks = [asyncio.create_task(self._loop(kind, stop)) for kind in self.kinds]
+        tasks += [asyncio.create_task(self._feed(kind, stop)) for kind in self.kinds if kind.feed]
         if self.dsn:
             tasks.append(asyncio.create_task(self._listen(stop)))
         try:
@@ -498,14 +645,30 @@ class Runner:
             wake.clear()
             more = False
             try:
-                if kind.feed is not None:
-                    await kind.feed(self.sessionmaker)
                 claimed, cut = await self.dispatcher.claim(kind)
                 self._saturated[kind.name] = cut
                 more = claimed > 0 and cut
             except Exception:
                 log.exception("outbox_claim_failed", kind=kind.name)
             if more:
+                await asyncio.sleep(0)
+                continue
+            await _wait(wake, stop, self.poll_seconds)
+
+    async def _feed(self, kind: Kind[Any], stop: asyncio.Event) -> None:
+        """Runs ``kind.feed`` when notified (and at each poll), again at once while it finds
+        work; what it queued wakes the kind's claiming loop."""
+        assert kind.feed is not None
+        wake = self._feeds[kind.name]
+        while not stop.is_set():
+            wake.clear()
+            fed = 0
+            try:
+                fed = await kind.feed(self.sessionmaker)
+            except Exception:
+                log.exception("outbox_feed_failed", kind=kind.name)
+            if fed:
+                self._wakes[kind.name].set()
                 await asyncio.sleep(0)
                 continue
             await _wait(wake, stop, self.poll_seconds)
@@ -518,8 +681,8 @@ class Runner:
                 connection = await asyncpg.connect(self.dsn)
                 await connection.add_listener(CHANNEL, self._notified)
                 self.listening.set()
-                for event in self._wakes.values():  # what was notified while not listening
-                    event.set()
+                for event in (*self._wakes.values(), *self._feeds.values()):
+                    event.set()  # what was notified while not listening
                 while not stop.is_set() and not connection.is_closed():
                     with contextlib.suppress(TimeoutError):
                         await asyncio.wait_for(stop.wait(), timeout=30)

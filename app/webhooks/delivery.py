@@ -1,17 +1,22 @@
 """Sending webhook deliveries, per Standard Webhooks: the ``webhooks`` kind of the outbox runner.
 
 No transaction stays open during an HTTP call (``app.core.outbox``): due deliveries are leased in a
-short claiming transaction, sent, and each result recorded in its own short transaction, only for
-a delivery still holding the same lease. A request is bounded by ``TIMEOUT_SECONDS``, well inside
-``LEASE``: two live workers never send the same attempt, and a worker killed mid-delivery leaves
-a delivery that is retried (its attempt logged as interrupted) once its lease ends.
+short claiming transaction, sent, and their results recorded in short transactions (a batch of
+results each, every delivery getting its own outcome), only for a delivery still holding the same
+lease. A request is bounded by ``TIMEOUT_SECONDS``, well inside ``LEASE``, and a delivery that
+waited in its lane is sent only while its lease outlasts that bound: two live workers never send
+the same attempt, and a worker killed mid-delivery leaves a delivery that is retried (its attempt
+logged as interrupted) once its lease ends.
 
 Each subscription is its own target: at most ``PER_SUBSCRIPTION`` requests to it at once, so a
-slow or dead receiver only delays its own deliveries. New events are fanned out into deliveries
-just before each claim (``fanout.fan_out``).
+slow or dead receiver only delays its own deliveries; a receiver that answers quickly gets up to
+``QUEUE_AHEAD`` of work queued in its lanes, and an idle lane keeps its connection for
+``LINGER``. New events are fanned out into deliveries (``fanout.fan_out``) as soon as their
+transaction's notification arrives, and at each poll.
 """
 
 import asyncio
+import codecs
 import email.utils
 import ssl
 import time
@@ -20,11 +25,12 @@ from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
+import aiohttp
 import certifi
-import httpx
 import structlog
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, insert, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core import clock, outbox
@@ -62,11 +68,15 @@ RETRY_DELAYS = (
     timedelta(hours=24),
 )
 JITTER = 0.1
+"""Up to this fraction of the delay is added at random, so retries of a burst spread out."""
 POLICY = outbox.RetryPolicy(RETRY_DELAYS, jitter=JITTER)
 MAX_ATTEMPTS = POLICY.max_attempts
 PER_SUBSCRIPTION = 4
 """Requests in flight at once to one subscription."""
-"""Up to this fraction of the delay is added at random, so retries of a burst spread out."""
+QUEUE_AHEAD = timedelta(seconds=1)
+"""Work (at the subscription's recent pace) claimed ahead for its lanes."""
+LINGER = timedelta(seconds=2)
+"""How long an idle lane keeps its connection for the next delivery."""
 RETRY_AFTER_STATUSES = frozenset({429, 503})
 RETRY_AFTER_MAX = timedelta(hours=24)
 DISABLE_AFTER = timedelta(days=5)
@@ -146,6 +156,7 @@ async def _prepare(
         )
     }
     events = await events_service.events_by_id(session, {d.event_id for d in deliveries})
+    secrets = {key: tuple(service.signing_secrets(s)) for key, s in subscriptions.items()}
     claims = []
     for delivery in deliveries:
         subscription = subscriptions[delivery.subscription_id]
@@ -160,7 +171,7 @@ async def _prepare(
                 event_type=event.type,
                 target_url=subscription.target_url,
                 body=_body(event, subscription.organization_id),
-                secrets=tuple(service.signing_secrets(subscription)),
+                secrets=secrets[subscription.id],
             )
         )
     return claims
@@ -172,7 +183,7 @@ def _target(claim: Claim, settings: Settings) -> str:
 
 @asynccontextmanager
 async def _lane(target: str, settings: Settings) -> AsyncIterator[outbox.Sender[Claim]]:
-    clients: dict[str, httpx.AsyncClient] = {}
+    clients: dict[str, aiohttp.ClientSession] = {}
     try:
 
         async def send_one(claim: outbox.Claim[Claim]) -> outbox.Outcome:
@@ -180,7 +191,7 @@ async def _lane(target: str, settings: Settings) -> AsyncIterator[outbox.Sender[
 
         yield send_one
     finally:
-        await asyncio.gather(*(client.aclose() for client in clients.values()))
+        await asyncio.gather(*(client.close() for client in clients.values()))
 
 
 async def _interrupted(session: AsyncSession, delivery: WebhookDelivery, now: datetime) -> None:
@@ -213,37 +224,55 @@ async def _interrupted(session: AsyncSession, delivery: WebhookDelivery, now: da
 
 async def _recorded(
     session: AsyncSession,
-    delivery: WebhookDelivery,
-    claim: outbox.Claim[Claim],
-    outcome: outbox.Outcome,
+    recorded: Sequence[tuple[WebhookDelivery, outbox.Claim[Claim], outbox.Outcome]],
     now: datetime,
 ) -> None:
-    """The attempt log, the delivery's last result, and the subscription's health."""
-    result: Result = outcome.detail
-    session.add(_attempt(result))
-    delivery.last_attempt_at = result.attempted_at
-    delivery.last_status_code = result.status_code
-    delivery.last_error = result.error
-    delivery.updated_at = now
-    if result.succeeded:
-        delivery.delivered_at = now
-    else:
-        log.info(
-            "webhook_attempt_failed",
-            delivery_id=str(delivery.id),
-            attempts=delivery.attempts,
-            status=delivery.status,
-            status_code=result.status_code,
-            error=result.error,
-        )
-    await session.flush()
-    subscription_id = result.claim.subscription_id
-    if result.status_code == 410:
-        await disable(session, subscription_id, DisabledReason.gone, "410 Gone")
-    elif result.succeeded:
-        await mark_succeeding(session, subscription_id)
-    else:
-        await _note_failure(session, result, now)
+    """For a batch of attempts: the attempt log, each delivery's last result, and the health of
+    the subscriptions concerned."""
+    results: dict[uuid.UUID, list[Result]] = {}
+    log_rows = []
+    for delivery, claim, outcome in recorded:
+        result = _result_of(claim, outcome, now)
+        results.setdefault(result.claim.subscription_id, []).append(result)
+        log_rows.append(_attempt(result))
+        delivery.last_attempt_at = result.attempted_at
+        delivery.last_status_code = result.status_code
+        delivery.last_error = result.error
+        delivery.updated_at = now
+        if result.succeeded:
+            delivery.delivered_at = now
+        else:
+            log.info(
+                "webhook_attempt_failed",
+                delivery_id=str(delivery.id),
+                attempts=delivery.attempts,
+                status=delivery.status,
+                status_code=result.status_code,
+                error=result.error,
+            )
+    await session.execute(insert(WebhookAttempt), log_rows)  # flushes the deliveries first
+    succeeding: list[uuid.UUID] = []
+    failing: list[list[Result]] = []
+    for subscription_id, attempts in results.items():
+        if any(result.status_code == 410 for result in attempts):
+            await disable(session, subscription_id, DisabledReason.gone, "410 Gone")
+            continue
+        # In the order they were recorded: a success ends the run of failures before it.
+        last_success = max((i for i, r in enumerate(attempts) if r.succeeded), default=None)
+        if last_success is not None:
+            succeeding.append(subscription_id)
+        if failures := attempts[0 if last_success is None else last_success + 1 :]:
+            failing.append(failures)
+    await mark_succeeding(session, succeeding)
+    for failures in failing:
+        await _note_failure(session, failures, now)
+
+
+def _result_of(claim: outbox.Claim[Claim], outcome: outbox.Outcome, now: datetime) -> Result:
+    """The attempt's result (a failure the runner caught has no HTTP exchange)."""
+    if isinstance(outcome.detail, Result):
+        return outcome.detail
+    return Result(claim.payload, attempted_at=now, duration_ms=0, error=outcome.error)
 
 
 WEBHOOKS: outbox.Kind[Claim] = outbox.register(
@@ -262,10 +291,13 @@ WEBHOOKS: outbox.Kind[Claim] = outbox.register(
         claimable=_active,
         on_claimed=_claimed,
         on_interrupted=_interrupted,
-        on_recorded=_recorded,
+        on_recorded_many=_recorded,
         feed=fan_out,
         wakes_on=("events_domain_events",),
         error_max_length=ERROR_MAX_LENGTH,
+        send_timeout=timedelta(seconds=TIMEOUT_SECONDS),
+        queue_ahead=QUEUE_AHEAD,
+        linger=LINGER,
     )
 )
 
@@ -283,8 +315,13 @@ async def deliver_due(
     )
 
 
-async def send(claim: Claim, settings: Settings, clients: dict[str, httpx.AsyncClient]) -> Result:
-    """One attempt: resolve and check the target, POST the signed body, read the answer."""
+async def send(
+    claim: Claim, settings: Settings, clients: dict[str, aiohttp.ClientSession]
+) -> Result:
+    """One attempt: resolve and check the target, POST the signed body, read the answer.
+
+    ``clients`` keeps a connection pool per host (the lane's): a pooled connection is only ever
+    reused for the name it was opened for."""
     attempted_at = clock.now()
     started = time.monotonic()
 
@@ -310,48 +347,51 @@ async def send(claim: Claim, settings: Settings, clients: dict[str, httpx.AsyncC
                     secrets=claim.secrets,
                 ),
             }
-            extensions = {"sni_hostname": target.sni_hostname} if target.sni_hostname else {}
             client = clients.get(target.host_header)
             if client is None:
                 client = clients[target.host_header] = _client()
-            async with client.stream(
-                "POST",
+            async with client.post(
                 target.url,
-                content=claim.body.encode(),
+                data=claim.body.encode(),
                 headers=headers,
-                extensions=extensions,
+                allow_redirects=False,
+                server_hostname=target.sni_hostname,
             ) as response:
                 return result(
-                    status_code=response.status_code,
+                    status_code=response.status,
                     excerpt=await _excerpt(response),
                     retry_after=retry_after(response.headers.get("retry-after")),
                 )
     except TargetNotAllowed as error:
         return result(error=error.detail or "The target is not allowed.")
-    except (TimeoutError, httpx.TimeoutException):
+    except TimeoutError:
         return result(error=f"No response within {TIMEOUT_SECONDS:g} s.")
-    except httpx.HTTPError as error:
+    except aiohttp.ClientError as error:
         return result(error=f"{type(error).__name__}: {error}"[:ERROR_MAX_LENGTH])
 
 
-def _client() -> httpx.AsyncClient:
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(TIMEOUT_SECONDS),
-        follow_redirects=False,
-        verify=_SSL_CONTEXT,
+def _client() -> aiohttp.ClientSession:
+    return aiohttp.ClientSession(
+        connector=aiohttp.TCPConnector(ssl=_SSL_CONTEXT),
+        timeout=aiohttp.ClientTimeout(total=TIMEOUT_SECONDS),
         trust_env=False,  # a proxy from the environment would bypass the address check
     )
 
 
-async def _excerpt(response: httpx.Response) -> str | None:
+async def _excerpt(response: aiohttp.ClientResponse) -> str | None:
     received = b""
-    async for chunk in response.aiter_bytes():
-        received += chunk
-        if len(received) >= EXCERPT_BYTES:
+    while len(received) < EXCERPT_BYTES:
+        chunk = await response.content.read(EXCERPT_BYTES - len(received))
+        if not chunk:
             break
+        received += chunk
     if not received:
         return None
-    return received[:EXCERPT_BYTES].decode(response.encoding or "utf-8", errors="replace")
+    try:
+        encoding = codecs.lookup(response.charset or "utf-8").name
+    except LookupError:
+        encoding = "utf-8"
+    return received.decode(encoding, errors="replace")
 
 
 def retry_after(value: str | None) -> timedelta | None:
@@ -379,30 +419,34 @@ def next_delay(attempts: int, result: Result) -> timedelta:
     return POLICY.delay(attempts, retry_after=outcome.retry_after)
 
 
-def _attempt(result: Result) -> WebhookAttempt:
+def _attempt(result: Result) -> dict[str, Any]:
+    """The attempt log's row for ``result``."""
     claim = result.claim
-    return WebhookAttempt(
-        delivery_id=claim.delivery_id,
-        subscription_id=claim.subscription_id,
-        event_id=claim.event_id,
-        event_type=claim.event_type,
-        target_url=claim.target_url,
-        succeeded=result.succeeded,
-        status_code=result.status_code,
-        duration_ms=result.duration_ms,
-        response_excerpt=result.excerpt,
-        error=result.error,
-        created_at=result.attempted_at,
-    )
+    return {
+        "id": uuid.uuid4(),
+        "delivery_id": claim.delivery_id,
+        "subscription_id": claim.subscription_id,
+        "event_id": claim.event_id,
+        "event_type": claim.event_type,
+        "target_url": claim.target_url,
+        "succeeded": result.succeeded,
+        "status_code": result.status_code,
+        "duration_ms": result.duration_ms,
+        "response_excerpt": result.excerpt,
+        "error": result.error,
+        "created_at": result.attempted_at,
+    }
 
 
-async def _note_failure(session: AsyncSession, result: Result, now: datetime) -> None:
-    """Starts or extends the subscription's run of failures; five days of it disable it."""
-    subscription_id = result.claim.subscription_id
-    await mark_failing(session, subscription_id, since=result.attempted_at)
+async def _note_failure(session: AsyncSession, failures: Sequence[Result], now: datetime) -> None:
+    """Starts or extends the subscription's run of failures (from the earliest of ``failures``);
+    five days of it disable it."""
+    subscription_id = failures[0].claim.subscription_id
+    first = min(result.attempted_at for result in failures)
+    await mark_failing(session, subscription_id, since=first)
     since = await failing_since(session, subscription_id)
     if since is not None and now - since >= DISABLE_AFTER:
-        last = result.error or f"HTTP {result.status_code}"
+        last = failures[-1].error or f"HTTP {failures[-1].status_code}"
         await disable(
             session,
             subscription_id,

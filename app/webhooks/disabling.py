@@ -1,6 +1,7 @@
 """A subscription's health: its run of failures, and disabling it (with a mail to the managers)."""
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 
 from sqlalchemy import select, update
@@ -15,11 +16,14 @@ from app.organizations.types import Role
 from app.webhooks.models import DeliveryStatus, DisabledReason, WebhookDelivery, WebhookSubscription
 
 
-async def mark_succeeding(session: AsyncSession, subscription_id: uuid.UUID) -> None:
+async def mark_succeeding(session: AsyncSession, subscription_ids: Collection[uuid.UUID]) -> None:
+    """Ends the run of failures of each subscription (one statement for them all)."""
+    if not subscription_ids:
+        return
     await session.execute(
         update(WebhookSubscription)
         .where(
-            WebhookSubscription.id == subscription_id,
+            WebhookSubscription.id.in_(subscription_ids),
             WebhookSubscription.failing_since.is_not(None),
         )
         .values(failing_since=None)
