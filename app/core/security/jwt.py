@@ -7,6 +7,7 @@ for rotation); otherwise a key is generated once and kept in the data folder.
 import base64
 import hashlib
 import json
+import os
 import uuid
 from dataclasses import dataclass
 from datetime import timedelta
@@ -122,6 +123,11 @@ def _load_public(pem: str) -> Ed25519PublicKey:
 
 
 def _local_key(data_dir: Path) -> Ed25519PrivateKey:
+    """The data folder's signing key, made at its first use. Every process and thread sharing
+    the folder signs with that one key, even when several make it at once (two replicas, or two
+    requests in one replica's thread pool, at their first login): each writes its own temporary
+    file and publishes it with a hard link, which fails when another key was published first;
+    then that key is used."""
     path = data_dir / "jwt-signing-key.pem"
     if path.exists():
         return _load_private(path.read_text())
@@ -130,10 +136,16 @@ def _local_key(data_dir: Path) -> Ed25519PrivateKey:
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
     data_dir.mkdir(parents=True, exist_ok=True)
-    temporary = path.with_suffix(".tmp")
-    temporary.write_bytes(pem)
-    temporary.chmod(0o600)
-    temporary.replace(path)
+    temporary = path.with_name(f"{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(descriptor, "wb") as output:
+            output.write(pem)
+        os.link(temporary, path)  # never replaces a published key
+    except FileExistsError:
+        return _load_private(path.read_text())
+    finally:
+        temporary.unlink(missing_ok=True)
     return key
 
 
