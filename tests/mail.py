@@ -8,7 +8,9 @@ A test queues mails the way the product does (through the API or a service), the
         reset_url = mailbox.link_to("ada@example.com", "reset-password")
 
 ``mailbox.deliver`` runs the real delivery job (``deliver_due``) against the server, so what the
-test reads is what a user would receive: headers, both parts, links.
+test reads is what a user would receive: headers, both parts, links. A test that reads a queued
+mail's subject and bodies without sending it takes ``rendered(mail)``: the outbox holds the
+template and its context, the worker renders them.
 """
 
 import asyncio
@@ -24,10 +26,19 @@ import pytest
 from aiosmtpd.smtp import SMTP, Envelope, Session
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.core.settings import Settings
-from app.notifications.delivery import deliver_due
+from app.core.settings import Settings, get_settings
+from app.notifications.delivery import deliver_due, outgoing
+from app.notifications.models import MailMessage
+from app.notifications.transport import OutgoingMail
 
 _URL = re.compile(r"https?://[^\s<>\"']+")
+
+
+def rendered(mail: MailMessage, settings: Settings | None = None) -> OutgoingMail:
+    """The outbox ``mail`` as the worker would send it now: subject, text and HTML bodies."""
+    sent = outgoing(mail, settings or get_settings())
+    assert sent.error is None, sent.error
+    return sent
 
 
 @dataclass

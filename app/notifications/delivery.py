@@ -1,6 +1,9 @@
 """Sending the mail outbox: the ``mail`` kind of the outbox runner (``app.core.outbox``).
 
-A due mail is leased in a short claiming transaction, sent outside it over an SMTP connection
+A due mail is leased in a short claiming transaction and rendered there from its template and
+context (a mail queued before rendering moved here is sent with the subject and bodies it holds);
+a mail that cannot be rendered is a failed attempt with its error, retried as any other. It is
+sent outside that transaction over an SMTP connection
 (one per lane; at most ``PER_SERVER`` lanes to the server), and its outcome recorded in another
 short transaction. Two workers never send the same attempt; a worker killed mid-flight leaves a
 mail that is retried (counted as an interrupted attempt) once its lease ends: at least once,
@@ -17,7 +20,9 @@ from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from app.core import clock, outbox
 from app.core.settings import Settings, get_settings
+from app.notifications import context
 from app.notifications.models import MailMessage, MailStatus
+from app.notifications.rendering import render
 from app.notifications.transport import (
     OutgoingMail,
     TransportUnavailable,
@@ -57,10 +62,27 @@ def _error(error: Exception) -> str:
     return f"{type(error).__name__}: {error}"[:ERROR_MAX_LENGTH]
 
 
+def outgoing(mail: MailMessage, settings: Settings) -> OutgoingMail:
+    """``mail`` as it is sent: rendered now, unless it holds its rendered subject and bodies.
+
+    A mail that cannot be rendered comes back with its ``error`` (and nothing to send)."""
+    if mail.subject is not None and mail.text_body is not None:
+        return OutgoingMail.of(mail, mail.subject, mail.text_body, mail.html_body)
+    try:
+        if mail.context is None:
+            raise ValueError("the mail holds neither a body nor a context")
+        rendered = render(
+            mail.template, mail.language, context.load(mail.context), public_url=settings.public_url
+        )
+    except Exception as error:  # any template, context or formatting failure
+        return OutgoingMail.of(mail, "", "", None, error=f"rendering failed: {_error(error)}")
+    return OutgoingMail.of(mail, rendered.subject, rendered.text, rendered.html)
+
+
 async def _prepare(
     session: AsyncSession, mails: Sequence[MailMessage], settings: Settings
 ) -> list[OutgoingMail]:
-    return [OutgoingMail.of(mail) for mail in mails]
+    return [outgoing(mail, settings) for mail in mails]
 
 
 def _target(mail: OutgoingMail, settings: Settings) -> str:
@@ -78,6 +100,8 @@ async def _lane(target: str, settings: Settings) -> AsyncIterator[outbox.Sender[
 
         async def send(claim: outbox.Claim[OutgoingMail]) -> outbox.Outcome:
             nonlocal unavailable
+            if claim.payload.error is not None:
+                return outbox.Outcome(error=claim.payload.error)
             if unavailable is not None:
                 return outbox.Outcome(error=_error(unavailable))
             message = build_message(claim.payload, sender=settings.mail_from, now=clock.now())

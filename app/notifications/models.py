@@ -1,8 +1,10 @@
 import uuid
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import Index, String, Text, text
+from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.core import clock
@@ -16,7 +18,9 @@ class MailStatus(StrEnum):
 
 
 class MailMessage(IdMixin, Base):
-    """One e-mail in the outbox, rendered when queued, sent by the worker."""
+    """One e-mail in the outbox: its template, language and context, rendered and sent by the
+    worker (``delivery``). Mails queued before rendering moved to the worker hold their rendered
+    subject and bodies instead, and are sent as they are."""
 
     __tablename__ = "notifications_mail_outbox"
     __table_args__ = (
@@ -30,8 +34,10 @@ class MailMessage(IdMixin, Base):
     to_address: Mapped[str] = mapped_column(String(320))
     template: Mapped[str] = mapped_column(String(100))
     language: Mapped[str] = mapped_column(String(5))
-    subject: Mapped[str] = mapped_column(String(500))
-    text_body: Mapped[str] = mapped_column(Text)
+    context: Mapped[dict[str, Any] | None] = mapped_column(JSONB)
+    """The template's variables as ``context.dump`` stores them."""
+    subject: Mapped[str | None] = mapped_column(String(500))
+    text_body: Mapped[str | None] = mapped_column(Text)
     html_body: Mapped[str | None] = mapped_column(Text)
     status: Mapped[MailStatus] = mapped_column(String(10), default=MailStatus.pending)
     attempts: Mapped[int] = mapped_column(default=0)

@@ -1,20 +1,39 @@
 """What other packages may call: queueing e-mails and text messages. Call within the
-transaction that makes the change the message speaks of."""
+transaction that makes the change the message speaks of.
 
-from collections.abc import Mapping
+A mail is checked when it is queued (template, context, address, unsubscribe URL) and stored with
+its context; the worker renders it when it sends it (``delivery``), so queueing costs no
+rendering."""
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
+from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.core import clock
 from app.core.settings import get_settings
+from app.notifications import context as stored_context
 from app.notifications.catalog import NEWSLETTERS
 from app.notifications.models import MailMessage, MailStatus
-from app.notifications.rendering import pick_language, render
+from app.notifications.rendering import check_context, pick_language
 from app.notifications.sms import queue_sms
 
-__all__ = ["queue_mail", "queue_sms"]
+__all__ = ["Mail", "queue_mail", "queue_mails", "queue_sms"]
 ADDRESS_MAX_LENGTH = 320
+
+
+@dataclass(frozen=True)
+class Mail:
+    """One mail to queue, as ``queue_mail`` takes it."""
+
+    to: str
+    template: str
+    language: str
+    context: Mapping[str, Any]
+    unsubscribe_url: str | None = None
 
 
 async def queue_mail(
@@ -26,39 +45,70 @@ async def queue_mail(
     context: Mapping[str, Any],
     unsubscribe_url: str | None = None,
 ) -> None:
-    """Renders ``template`` (a key of ``catalog.TEMPLATES``) in ``language`` into the outbox.
+    """Queues ``template`` (a key of ``catalog.TEMPLATES``) in ``language`` into the outbox.
 
-    ``context`` holds exactly the template's catalog variables, plus ``recipient_name`` if known.
-    An unsupported language falls back to ``catalog.DEFAULT_LANGUAGE``. A newsletter-type
+    ``context`` holds exactly the template's catalog variables, plus ``recipient_name`` if known:
+    strings, numbers, dates and times, UUIDs, None, or lists of them (``context`` module). An
+    unsupported language falls back to ``catalog.DEFAULT_LANGUAGE``. A newsletter-type
     template (``catalog.NEWSLETTERS``) needs ``unsubscribe_url``, the recipient's own one-click
     unsubscribe URL (an https URL taking a POST, RFC 8058); no other template takes one. Raises
-    ValueError for an unknown template, a context that does not match the catalog, a missing or
-    misplaced unsubscribe URL or an unusable address. The mail is only added to ``session``: it
-    is sent once the caller's transaction commits.
+    ValueError for an unknown template, a context that does not match the catalog or holds a
+    value that cannot be stored, a missing or misplaced unsubscribe URL or an unusable address.
+    The mail is only added to ``session``: it is sent once the caller's transaction commits.
     """
-    address = _checked_address(to)
-    if (template in NEWSLETTERS) != (unsubscribe_url is not None):
+    mail = Mail(to, template, language, context, unsubscribe_url)
+    session.add(MailMessage(**_row(mail, _Queueing.current())))
+
+
+async def queue_mails(session: AsyncSession, mails: Iterable[Mail]) -> int:
+    """Queues each of ``mails`` as ``queue_mail`` does, in one INSERT; returns how many.
+
+    Every mail is checked first: on a ValueError none is queued."""
+    queueing = _Queueing.current()
+    rows = [_row(mail, queueing) for mail in mails]
+    if rows:
+        await session.execute(insert(MailMessage), rows)
+    return len(rows)
+
+
+@dataclass(frozen=True)
+class _Queueing:
+    """What every mail queued at once shares."""
+
+    at: datetime
+    public_url: str
+    localize: bool
+    """The links lead to this service's own pages (no front-end): they take the mail's language."""
+
+    @classmethod
+    def current(cls) -> "_Queueing":
+        settings = get_settings()
+        return cls(clock.now(), settings.public_url, settings.frontend_url is None)
+
+
+def _row(mail: Mail, queueing: _Queueing) -> dict[str, Any]:
+    """The outbox row of ``mail``; raises ValueError for what could not be sent."""
+    address = _checked_address(mail.to)
+    template = mail.template
+    if (template in NEWSLETTERS) != (mail.unsubscribe_url is not None):
         needs = "needs an" if template in NEWSLETTERS else "takes no"
         raise ValueError(f"mail template {template!r} {needs} unsubscribe URL")
-    settings = get_settings()
-    if settings.frontend_url is None:  # the service's own pages: they take the mail's language
-        context = _links_in_language(context, pick_language(language), settings.public_url)
-    mail = render(template, language, context, public_url=settings.public_url)
-    now = clock.now()
-    session.add(
-        MailMessage(
-            to_address=address,
-            template=template,
-            language=mail.language,
-            subject=mail.subject,
-            text_body=mail.text,
-            html_body=mail.html,
-            status=MailStatus.pending,
-            attempts=0,
-            next_attempt_at=now,
-            unsubscribe_url=unsubscribe_url,
-        )
-    )
+    check_context(template, mail.context)
+    language = pick_language(mail.language)
+    context = mail.context
+    if queueing.localize:
+        context = _links_in_language(context, language, queueing.public_url)
+    return {
+        "to_address": address,
+        "template": template,
+        "language": language,
+        "context": stored_context.dump(context),
+        "status": MailStatus.pending,
+        "attempts": 0,
+        "next_attempt_at": queueing.at,
+        "created_at": queueing.at,
+        "unsubscribe_url": mail.unsubscribe_url,
+    }
 
 
 def _links_in_language(

@@ -15,7 +15,6 @@ from typing import Protocol
 import aiosmtplib
 
 from app.core import clock
-from app.core.schemas import from_attributes
 from app.core.settings import Settings
 from app.notifications.models import MailMessage
 
@@ -26,7 +25,8 @@ class TransportUnavailable(Exception):
 
 @dataclass(frozen=True)
 class OutgoingMail:
-    """What a claimed outbox mail needs to be sent, read in the claiming transaction."""
+    """What a claimed outbox mail needs to be sent, read (and rendered) in the claiming
+    transaction. ``error``: it could not be rendered; there is nothing to send."""
 
     id: uuid.UUID
     to_address: str
@@ -36,10 +36,29 @@ class OutgoingMail:
     language: str
     template: str
     unsubscribe_url: str | None = None
+    error: str | None = None
 
     @classmethod
-    def of(cls, mail: MailMessage) -> "OutgoingMail":
-        return from_attributes(cls, mail)
+    def of(
+        cls,
+        mail: MailMessage,
+        subject: str,
+        text_body: str,
+        html_body: str | None,
+        *,
+        error: str | None = None,
+    ) -> "OutgoingMail":
+        return cls(
+            id=mail.id,
+            to_address=mail.to_address,
+            subject=subject,
+            text_body=text_body,
+            html_body=html_body,
+            language=mail.language,
+            template=mail.template,
+            unsubscribe_url=mail.unsubscribe_url,
+            error=error,
+        )
 
 
 class Transport(Protocol):
@@ -49,7 +68,7 @@ class Transport(Protocol):
     async def close(self) -> None: ...
 
 
-def build_message(mail: OutgoingMail | MailMessage, *, sender: str, now: datetime) -> EmailMessage:
+def build_message(mail: OutgoingMail, *, sender: str, now: datetime) -> EmailMessage:
     """The MIME message for ``mail``: text, and HTML as an alternative when it has one; a
     newsletter-type mail (with an unsubscribe URL) carries the one-click unsubscribe headers of
     RFC 8058 and is marked as bulk mail."""

@@ -24,6 +24,7 @@ from app.organizations.models import Organization
 from tests.affiliates.conftest import CLOUD, buy, commissions_of, days_after, item, join, referred
 from tests.billing.conftest import balance, path, sign_in_again
 from tests.factories import User
+from tests.mail import rendered
 
 START = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 
@@ -70,8 +71,8 @@ async def test_validated_commissions_are_paid_once_into_the_prepaid_account(
             )
         )
     assert mail.language == "fr"
-    assert "87.50" in mail.text_body
-    assert "compte prépayé" in mail.text_body
+    assert "87.50" in rendered(mail).text_body
+    assert "compte prépayé" in rendered(mail).text_body
     assert {
         "affiliate.commission_earned",
         "affiliate.commission_validated",

@@ -22,6 +22,7 @@ from tests.billing.conftest import (
     sign_in_again,
 )
 from tests.factories import User
+from tests.mail import rendered
 
 HOSTING = {"plan_code": "web_hosting.starter", "period": "monthly", "product_name": "site"}
 DOMAIN = {"plan_code": "domain.ch", "period": "yearly", "product_name": "example.ch"}
@@ -144,7 +145,7 @@ async def test_without_payment_or_warranty_the_product_expires(
             )
         )
         assert declined is not None
-        assert "declined" in declined.text_body
+        assert "declined" in rendered(declined).text_body
 
 
 async def test_domain_reminder_once_then_redemption_restore_with_fee(

@@ -1,4 +1,5 @@
-"""queue_mail: rendered now, stored as pending in the caller's transaction."""
+"""queue_mail: checked now, stored as pending in the caller's transaction with its template and
+context, rendered by the worker."""
 
 from datetime import UTC, datetime
 
@@ -9,6 +10,7 @@ from sqlalchemy import select
 from app.core.db import Database
 from app.notifications.models import MailMessage, MailStatus
 from app.notifications.service import queue_mail
+from tests.mail import rendered
 from tests.notifications.samples import sample_context
 
 pytestmark = pytest.mark.usefixtures("empty_outbox")
@@ -19,7 +21,7 @@ async def _outbox(db: Database) -> list[MailMessage]:
         return list((await session.scalars(select(MailMessage))).all())
 
 
-async def test_queue_mail_stores_the_rendered_mail_as_pending(db: Database) -> None:
+async def test_queue_mail_stores_the_mail_as_pending_and_renders_nothing(db: Database) -> None:
     queued_at = datetime(2026, 3, 1, 9, 0, tzinfo=UTC)
     with time_machine.travel(queued_at, tick=False):
         async with db.sessionmaker.begin() as session:
@@ -35,10 +37,13 @@ async def test_queue_mail_stores_the_rendered_mail_as_pending(db: Database) -> N
     assert mail.to_address == "ada@example.test"
     assert mail.template == "password_reset"
     assert mail.language == "fr"
-    assert mail.subject == "Réinitialisation de votre mot de passe"
-    assert mail.text_body.startswith("Bonjour Ada,\n")
-    assert mail.html_body is not None
-    assert "https://console.example.test/reset/abc123" in mail.html_body
+    assert (mail.subject, mail.text_body, mail.html_body) == (None, None, None)
+    assert mail.context == sample_context("password_reset", recipient_name="Ada")
+    sent = rendered(mail)
+    assert sent.subject == "Réinitialisation de votre mot de passe"
+    assert sent.text_body.startswith("Bonjour Ada,\n")
+    assert sent.html_body is not None
+    assert "https://console.example.test/reset/abc123" in sent.html_body
     assert mail.status == MailStatus.pending
     assert mail.attempts == 0
     assert mail.next_attempt_at == queued_at

@@ -9,6 +9,8 @@ from sqlalchemy import select
 
 from app.core.db import Database
 from app.notifications.models import MailMessage
+from app.notifications.transport import OutgoingMail
+from tests.mail import rendered
 from tests.ticketing.helpers import Shop, buy, open_shop, order_body, sell
 
 
@@ -183,11 +185,14 @@ async def test_moving_a_performance_mails_each_holding_order_in_its_language(
         assert "Salle Ansermet" in mail.text_body
 
 
-async def rescheduled_mails(db: Database) -> list[MailMessage]:
+async def rescheduled_mails(db: Database) -> list[OutgoingMail]:
     async with db.sessionmaker() as session:
         return list(
-            await session.scalars(
-                select(MailMessage).where(MailMessage.template == "performance_rescheduled")
+            map(
+                rendered,
+                await session.scalars(
+                    select(MailMessage).where(MailMessage.template == "performance_rescheduled")
+                ),
             )
         )
 

@@ -7,7 +7,9 @@ from sqlalchemy import select
 
 from app.core.db import Database
 from app.notifications.models import MailMessage
+from app.notifications.transport import OutgoingMail
 from app.ticketing.insurance import INSURER
+from tests.mail import rendered
 from tests.qr import text_of
 from tests.ticketing.helpers import Shop, buy, open_shop
 
@@ -16,12 +18,13 @@ async def insured_shop(client: httpx.AsyncClient, db: Database) -> Shop:
     return await open_shop(client, db, settings={"insurance_fee_minor": 450})
 
 
-async def mail_of(db: Database, template: str, number: str) -> MailMessage:
+async def mail_of(db: Database, template: str, number: str) -> OutgoingMail:
     async with db.sessionmaker() as session:
         mails = [
             mail
-            for mail in await session.scalars(
-                select(MailMessage).where(MailMessage.template == template)
+            for mail in map(
+                rendered,
+                await session.scalars(select(MailMessage).where(MailMessage.template == template)),
             )
             if number in mail.text_body
         ]

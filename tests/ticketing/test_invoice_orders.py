@@ -19,6 +19,7 @@ from app.core.money import to_decimal_text
 from app.notifications.models import MailMessage
 from tests.billing.conftest import customer, make_staff
 from tests.billing.test_transfers import camt054, transaction
+from tests.mail import rendered
 from tests.qr import all_qr_codes, qr_codes, text_of
 from tests.ticketing.helpers import Shop, buy, fresh_headers, open_shop
 
@@ -119,7 +120,7 @@ async def test_a_shop_order_on_invoice_has_an_invoice_whose_qr_bill_is_what_qrbi
             select(MailMessage).where(MailMessage.template == "order_confirmation")
         )
     assert mail is not None
-    assert invoice["pdf_url"] in mail.text_body
+    assert invoice["pdf_url"] in rendered(mail).text_body
 
 
 async def test_a_camt054_paying_the_invoice_pays_the_order_and_no_reminder_follows(

@@ -15,7 +15,9 @@ from app.core.db import Database
 from app.core.settings import Settings
 from app.main import create_app
 from app.notifications.models import MailMessage
+from app.notifications.transport import OutgoingMail
 from app.ticketing.jobs import send_pre_event_mails
+from tests.mail import rendered
 from tests.ticketing.helpers import Shop, fresh_headers, open_shop, sell
 from tests.ticketing.test_passes import create_pass, sell_pass
 
@@ -43,13 +45,16 @@ async def schedule(
     )
 
 
-async def sent_mails(db: Database) -> list[MailMessage]:
+async def sent_mails(db: Database) -> list[OutgoingMail]:
     async with db.sessionmaker() as session:
         return list(
-            await session.scalars(
-                select(MailMessage)
-                .where(MailMessage.template == "pre_event_message")
-                .order_by(MailMessage.to_address)
+            map(
+                rendered,
+                await session.scalars(
+                    select(MailMessage)
+                    .where(MailMessage.template == "pre_event_message")
+                    .order_by(MailMessage.to_address)
+                ),
             )
         )
 
