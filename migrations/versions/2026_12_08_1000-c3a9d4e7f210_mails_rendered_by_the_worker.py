@@ -1,7 +1,7 @@
 """notifications: mails are stored with their context and rendered by the worker
 
 Revision ID: c3a9d4e7f210
-Revises: b7d2e4a91c05
+Revises: 8d4b2f6a1c57
 Create Date: 2026-12-08 10:00:00+00:00
 
 The mails already queued keep their rendered subject and bodies and are sent as they are. Going
@@ -16,7 +16,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "c3a9d4e7f210"
-down_revision: str | None = "b7d2e4a91c05"
+down_revision: str | None = "8d4b2f6a1c57"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
