@@ -1,6 +1,7 @@
 """Emitting domain events (within the transaction that makes the change), and reading them
 back for the packages that deliver them (webhooks): as ``Event`` values, never the ORM rows."""
 
+import json
 import uuid
 from collections.abc import Callable, Collection, Iterable
 from datetime import datetime
@@ -12,6 +13,7 @@ from sqlalchemy import ColumnElement, Select, and_, false, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import InstrumentedAttribute
 
+from app.core import bulk, clock
 from app.core.pagination import PageParams, paginate
 from app.core.schemas import from_attributes
 from app.events.catalog import EVENT_TYPES
@@ -47,6 +49,41 @@ async def emit(
     )
     session.add(event)
     return event
+
+
+async def emit_many(
+    session: AsyncSession,
+    type: str,
+    events: Iterable[tuple[Any, uuid.UUID | None]],
+    *,
+    now: datetime | None = None,
+) -> int:
+    """Records one ``type`` event per ``(data, organization_id)`` of ``events``, as ``emit``
+    does each, in one INSERT (a batch job's events); returns how many."""
+    if type not in EVENT_TYPES:
+        raise ValueError(f"unknown event type {type!r}: add it to app/events/catalog.py")
+    created_at = now or clock.now()
+    rows = [
+        {
+            "id": uuid.uuid4(),
+            "type": type,
+            "organization_id": organization_id,
+            "data": _json(data),
+            "created_at": created_at,
+        }
+        for data, organization_id in events
+    ]
+    if rows:
+        await bulk.insert_rows(session, DomainEvent, rows, json_text=("data",))
+    return len(rows)
+
+
+def _json(data: Any) -> str:
+    """``data`` as the JSON text of what ``jsonable_encoder`` gives, written by pydantic for a
+    schema (ten times cheaper than encoding, then dumping)."""
+    if isinstance(data, BaseModel):
+        return data.model_dump_json(by_alias=True)
+    return json.dumps(jsonable_encoder(data))
 
 
 def event_of(row: DomainEvent) -> Event:

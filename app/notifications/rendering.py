@@ -34,6 +34,7 @@ class RenderedMail:
     html: str
 
 
+@lru_cache(maxsize=256)
 def pick_language(language: str | None) -> str:
     """The supported language for a tag such as ``fr``, ``de-CH`` or ``it_IT``; else the default."""
     primary = re.split(r"[-_]", (language or "").strip().lower(), maxsplit=1)[0]

@@ -5,15 +5,16 @@ A mail is checked when it is queued (template, context, address, unsubscribe URL
 its context; the worker renders it when it sends it (``delivery``), so queueing costs no
 rendering."""
 
+import re
+import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.core import clock
+from app.core import bulk, clock
 from app.core.settings import get_settings
 from app.notifications import context as stored_context
 from app.notifications.catalog import NEWSLETTERS
@@ -23,6 +24,7 @@ from app.notifications.sms import queue_sms
 
 __all__ = ["Mail", "queue_mail", "queue_mails", "queue_sms"]
 ADDRESS_MAX_LENGTH = 320
+_SPACE_OR_CONTROL = re.compile(r"[\s\x00-\x1f]")
 
 
 @dataclass(frozen=True)
@@ -65,9 +67,9 @@ async def queue_mails(session: AsyncSession, mails: Iterable[Mail]) -> int:
 
     Every mail is checked first: on a ValueError none is queued."""
     queueing = _Queueing.current()
-    rows = [_row(mail, queueing) for mail in mails]
+    rows = [{"id": uuid.uuid4()} | _row(mail, queueing) for mail in mails]
     if rows:
-        await session.execute(insert(MailMessage), rows)
+        await bulk.insert_rows(session, MailMessage, rows)
     return len(rows)
 
 
@@ -132,7 +134,7 @@ def _checked_address(to: str) -> str:
         or not local
         or not domain
         or len(address) > ADDRESS_MAX_LENGTH
-        or any(character.isspace() or ord(character) < 32 for character in address)
+        or _SPACE_OR_CONTROL.search(address)
     ):
         raise ValueError(f"not a usable e-mail address: {to!r}")
     return address

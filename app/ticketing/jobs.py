@@ -1,25 +1,26 @@
 """The payment-on-invoice sweep: reminders and automatic cancellations, run by the worker.
 
-Due orders are claimed in batches with ``FOR UPDATE SKIP LOCKED``; an order's new state, its
-customer mail (outbox) and its domain event are written in one transaction. So two workers never
-take the same order, a worker killed half-way leaves nothing half-done, and a late run sends only
-what is still due.
+Due orders are claimed in batches with ``FOR UPDATE SKIP LOCKED`` (through the partial index of
+the due orders: the cost follows the due orders, not all of them); an order's new state, its
+customer mail (outbox), its domain event and activity entry are written in one transaction. So two
+workers never take the same order, a worker killed half-way leaves nothing half-done, and a late
+run sends only what is still due. A batch is written in one statement per table (the mails are
+rendered later, by the worker that sends them).
 """
 
+import asyncio
 from collections.abc import Awaitable, Callable, Sequence
 
 from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from app.activity.types import Actor
 from app.core import clock
-from app.core.money import format_minor
-from app.events import service as events
-from app.notifications.service import queue_mail
 from app.ticketing import deadlines, orders, pre_event_mails
 from app.ticketing.models import Event, TicketOrder, TicketOrderStatus
 
-BATCH_SIZE = 200
+BATCH_SIZE = 1000
+LANES = 2
 AUTO_CANCEL_REASON = "Not paid by the deadline of its invoice."
 
 Expired = Callable[[AsyncSession, Sequence[TicketOrder]], Awaitable[None]]
@@ -36,8 +37,25 @@ async def sweep_invoice_deadlines(
     *,
     batch_size: int = BATCH_SIZE,
     on_expired: Expired = _nothing,
+    lanes: int = LANES,
 ) -> int:
-    """Handles every order whose reminder or cancellation is due; returns how many."""
+    """Handles every order whose reminder or cancellation is due; returns how many.
+
+    ``lanes`` batches are handled at once, each in its own transaction (on its own connection),
+    so that the database writes one batch while this process prepares the next; a sessionmaker
+    bound to one connection (the tests') takes one lane."""
+    if not isinstance(sessionmaker.kw.get("bind"), AsyncEngine):
+        lanes = 1
+    return sum(
+        await asyncio.gather(
+            *(_sweep_lane(sessionmaker, batch_size, on_expired) for _ in range(max(lanes, 1)))
+        )
+    )
+
+
+async def _sweep_lane(
+    sessionmaker: async_sessionmaker[AsyncSession], batch_size: int, on_expired: Expired
+) -> int:
     handled = 0
     while True:
         async with sessionmaker.begin() as session:
@@ -70,8 +88,9 @@ async def _handle(session: AsyncSession, batch: list[TicketOrder], on_expired: E
     event_ids = {order.event_id for order in batch}
     names = await session.execute(select(Event.id, Event.name).where(Event.id.in_(event_ids)))
     event_names = {row.id: row.name for row in names}
+    tickets = await orders.tickets_of(session, [order.id for order in batch])
     expiring: list[TicketOrder] = []
-    reminded: list[TicketOrder] = []
+    reminders: list[tuple[TicketOrder, int | None]] = []
     for order in batch:
         if order.auto_cancel_at is not None and order.auto_cancel_at <= now:
             expiring.append(order)
@@ -85,36 +104,17 @@ async def _handle(session: AsyncSession, batch: list[TicketOrder], on_expired: E
             reminders=order.reminders_planned,
             sent=order.reminders_sent,
         )
-        if number is None:  # nothing due after all: only the next date moves
-            orders.apply_invoice_schedule(order)
-            continue
-        order.reminders_sent = number
-        orders.apply_invoice_schedule(order)
-        reminded.append(order)
-        await queue_mail(
-            session,
-            to=order.customer_email,
-            template="order_payment_reminder",
-            language=order.customer_language,
-            context={
-                "recipient_name": order.customer_name,
-                "order_number": order.number,
-                "event_name": event_names.get(order.event_id, ""),
-                "order_url": orders.link_of(order),
-                "invoice_url": orders.invoice_link_of(order) if order.invoice else "",
-                "total": format_minor(order.total_minor, order.currency),
-                "reminder_number": number,
-                "cancel_on": order.auto_cancel_at.strftime("%Y-%m-%d")
-                if order.auto_cancel_at
-                else "",
-            },
-        )
+        reminders.append((order, number))  # None: nothing due after all, only the date moves
+    await orders.remind_unpaid(session, reminders, event_names=event_names, tickets=tickets)
     await orders.expire_unpaid(
-        session, expiring, reason=AUTO_CANCEL_REASON, event_names=event_names, by=Actor.system()
+        session,
+        expiring,
+        reason=AUTO_CANCEL_REASON,
+        event_names=event_names,
+        by=Actor.system(),
+        tickets=tickets,
     )
     await on_expired(session, expiring)
-    for order, read in zip(reminded, await orders.order_reads(session, reminded), strict=True):
-        await events.emit(session, "order.reminded", read, organization_id=order.organization_id)
 
 
 async def send_pre_event_mails(sessionmaker: async_sessionmaker[AsyncSession]) -> int:

@@ -13,7 +13,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.activity import service as activity
 from app.activity.types import Actor
-from app.core import clock
+from app.core import bulk, clock
 from app.core.db import one_or_raise
 from app.core.money import format_minor, share
 from app.core.schemas import from_attributes, from_database
@@ -21,9 +21,9 @@ from app.core.security.encryption import decrypt, encrypt
 from app.core.security.tokens import digest, new_token
 from app.core.settings import get_settings
 from app.events import service as events
-from app.notifications.service import queue_mail
+from app.notifications.service import Mail, queue_mail, queue_mails
 from app.payments import service as payments
-from app.ticketing import checkout, deadlines, documents, insurance
+from app.ticketing import checkout, deadlines, documents, insurance, trusted
 from app.ticketing.errors import (
     CardTokenRequired,
     ExchangeCutoffPassed,
@@ -66,8 +66,10 @@ from app.ticketing.models import (
     TicketStatus,
 )
 from app.ticketing.schemas import (
+    AnswerRead,
     CancellationRead,
     ExchangeRead,
+    OrderInvoice,
     TicketOrderCreate,
     TicketOrderRead,
     TicketRead,
@@ -458,6 +460,42 @@ class _PlacedTickets:
 _PLACED = _PlacedTickets()
 
 
+_READ_FIELDS = tuple(
+    field
+    for field in TicketOrderRead.model_fields
+    if field not in ("tickets", "invoice", "insurance", "answers")
+)
+_TICKET_FIELDS = tuple(field for field in TicketRead.model_fields if field != "currency")
+
+
+def _trusted_read(order: TicketOrder, tickets: Sequence[Ticket]) -> TicketOrderRead:
+    """``_read(order, tickets)`` for the orders of a batch job, just loaded and written: the
+    order's columns are not validated again (``trusted``), its answers and invoice are."""
+    return trusted.constructed(
+        TicketOrderRead,
+        {
+            **{field: getattr(order, field) for field in _READ_FIELDS},
+            "answers": [AnswerRead.model_validate(answer) for answer in order.answers],
+            "insurance": insurance.of(order),
+            "invoice": OrderInvoice.model_validate(
+                {**order.invoice, "pdf_url": invoice_link_of(order)}
+            )
+            if order.invoice
+            else None,
+            "tickets": [
+                trusted.constructed(
+                    TicketRead,
+                    {
+                        **{field: getattr(ticket, field) for field in _TICKET_FIELDS},
+                        "currency": order.currency,
+                    },
+                )
+                for ticket in tickets
+            ],
+        },
+    )
+
+
 async def order_read(session: AsyncSession, order: TicketOrder) -> TicketOrderRead:
     tickets = _PLACED.get(session, order)
     if tickets is None:
@@ -589,48 +627,166 @@ async def expire_unpaid(
     reason: str,
     event_names: Mapping[uuid.UUID, str],
     by: Actor,
+    tickets: Mapping[uuid.UUID, Sequence[Ticket]] | None = None,
 ) -> None:
-    """Cancels unpaid orders whole, as ``cancel(…, automatic=True)`` does one by one, but in a
-    few statements for the whole batch: the deadline sweep's cancellations."""
+    """Cancels unpaid orders whole, as ``cancel(…, automatic=True)`` does one by one, with the
+    same rows, events, activity entries and mails, but in one statement per table for the whole
+    batch: the deadline sweep's cancellations. ``tickets``: the orders' tickets, if loaded."""
     if not due:
         return
-    tickets = await tickets_of(session, [order.id for order in due])
-    cancellations = [
-        Cancellation(
-            order_id=order.id,
-            whole_order=True,
-            automatic=True,
-            refund_method=RefundMethod.none,
-            refund_amount_minor=0,
-            reason=reason,
-            by_account_id=by.account_id,
-            customer_notified=True,
-        )
-        for order in due
-    ]
-    session.add_all(cancellations)
-    await session.flush()  # the cancellations exist before the tickets refer to them
+    if tickets is None:
+        tickets = await tickets_of(session, [order.id for order in due])
+    now = clock.now()
+    cancellation_ids = {order.id: uuid.uuid4() for order in due}
+    await bulk.insert_rows(
+        session,
+        Cancellation,
+        [
+            {
+                "id": cancellation_ids[order.id],
+                "order_id": order.id,
+                "whole_order": True,
+                "automatic": True,
+                "refund_method": RefundMethod.none,
+                "refund_amount_minor": 0,
+                "reason": reason,
+                "by_account_id": by.account_id,
+                "customer_notified": True,
+                "refund_by": RefundBy.organizer,
+                "created_at": now,
+            }
+            for order in due
+        ],
+    )
     chosen = {
         order.id: [ticket for ticket in tickets[order.id] if ticket.status == TicketStatus.valid]
         for order in due
     }
-    freed: Counter[uuid.UUID] = Counter()
-    for order, cancellation in zip(due, cancellations, strict=True):
-        _invalidate(order, chosen[order.id], cancellation)
-        freed.update(ticket.performance_id for ticket in chosen[order.id])
+    cancelled = [ticket for order in due for ticket in chosen[order.id]]
+    await bulk.update_rows(
+        session,
+        Ticket,
+        cancelled,
+        [
+            {"status": TicketStatus.cancelled, "cancellation_id": cancellation_ids[ticket.order_id]}
+            for ticket in cancelled
+        ],
+    )
+    ended = {
+        "status": TicketOrderStatus.cancelled,
+        "cancelled_at": now,
+        "next_reminder_at": None,
+        "next_deadline_at": None,
+    }
+    await bulk.update_rows(session, TicketOrder, due, [ended] * len(due))
     await checkout.cancelled(session, [(order, chosen[order.id]) for order in due], by=by)
-    await release(session, dict(freed))
-    await session.flush()
-    for order, cancellation in zip(due, cancellations, strict=True):
-        await _announce(
-            session,
-            order,
-            tickets[order.id],
-            chosen[order.id],
-            cancellation,
-            event_name=event_names.get(order.event_id, ""),
-            by=by,
+    await release(session, dict(Counter(ticket.performance_id for ticket in cancelled)))
+    await events.emit_many(
+        session,
+        "order.expired",
+        ((_trusted_read(order, tickets[order.id]), order.organization_id) for order in due),
+        now=now,
+    )
+    await activity.record_many(
+        session,
+        by,
+        "ticketing.order_auto_cancelled",
+        (
+            activity.Entry(
+                organization_id=order.organization_id,
+                product_id=order.ticket_office_id,
+                details={
+                    "order_id": str(order.id),
+                    "tickets": [ticket.number for ticket in chosen[order.id]],
+                    "refund_method": RefundMethod.none,
+                    "reason": reason,
+                },
+            )
+            for order in due
+        ),
+        now=now,
+    )
+    await queue_mails(
+        session,
+        (
+            Mail(
+                to=order.customer_email,
+                template="order_auto_cancelled",
+                language=order.customer_language,
+                context={
+                    "recipient_name": order.customer_name,
+                    "order_number": order.number,
+                    "event_name": event_names.get(order.event_id, ""),
+                    "total": format_minor(order.total_minor, order.currency),
+                },
+            )
+            for order in due
+        ),
+    )
+
+
+async def remind_unpaid(
+    session: AsyncSession,
+    due: Sequence[tuple[TicketOrder, int | None]],
+    *,
+    event_names: Mapping[uuid.UUID, str],
+    tickets: Mapping[uuid.UUID, Sequence[Ticket]] | None = None,
+) -> None:
+    """Moves each unpaid order on invoice to its next deadline once the reminder numbered with
+    it (None: none; only the date moves) is sent: the reminder's mail and ``order.reminded``
+    event, in one statement per table for the whole batch (the deadline sweep's reminders)."""
+    if not due:
+        return
+    changes = []
+    for order, number in due:
+        assert order.reminder_interval_days is not None
+        assert order.reminders_planned is not None
+        sent = order.reminders_sent if number is None else number
+        dates = deadlines.schedule(
+            order.created_at,
+            interval_days=order.reminder_interval_days,
+            reminders=order.reminders_planned,
+            sent=sent,
         )
+        changes.append(
+            {
+                "reminders_sent": sent,
+                "payment_due_at": dates.payment_due_at,
+                "next_reminder_at": dates.next_reminder_at,
+                "auto_cancel_at": dates.auto_cancel_at,
+                "next_deadline_at": dates.next_deadline_at,
+            }
+        )
+    await bulk.update_rows(session, TicketOrder, [order for order, _ in due], changes)
+    reminded = [(order, number) for order, number in due if number is not None]
+    if tickets is None:
+        tickets = await tickets_of(session, [order.id for order, _ in reminded])
+    mails = []
+    for order, number in reminded:
+        access_key = decrypt(order.access_key_encrypted, purpose=ACCESS_KEY_PURPOSE)
+        mails.append(
+            Mail(
+                to=order.customer_email,
+                template="order_payment_reminder",
+                language=order.customer_language,
+                context={
+                    "recipient_name": order.customer_name,
+                    "order_number": order.number,
+                    "event_name": event_names.get(order.event_id, ""),
+                    "order_url": order_link(access_key),
+                    "invoice_url": invoice_link(access_key) if order.invoice else "",
+                    "total": format_minor(order.total_minor, order.currency),
+                    "reminder_number": number,
+                    "cancel_on": _date(order.auto_cancel_at),
+                },
+            )
+        )
+    await queue_mails(session, mails)
+    await events.emit_many(
+        session,
+        "order.reminded",
+        ((_trusted_read(order, tickets[order.id]), order.organization_id) for order, _ in reminded),
+    )
 
 
 def _invalidate(order: TicketOrder, chosen: Sequence[Ticket], cancellation: Cancellation) -> None:

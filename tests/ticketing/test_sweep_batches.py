@@ -14,8 +14,9 @@ from app.notifications.models import MailMessage
 from app.ticketing.jobs import sweep_invoice_deadlines
 from app.ticketing.models import Cancellation, Ticket, TicketOrder
 from tests.factories import log_in
-from tests.ticketing.helpers import open_shop, sell
+from tests.ticketing.helpers import buy, fresh_headers, open_shop, sell
 from tests.ticketing.test_deadlines import START
+from tests.ticketing.test_invoice_orders import PAYEE
 
 
 async def test_one_sweep_cancels_due_orders_on_several_performances_and_reminds_the_rest(
@@ -59,3 +60,41 @@ async def test_one_sweep_cancels_due_orders_on_several_performances_and_reminds_
             select(ActivityEntry).where(ActivityEntry.action == "ticketing.order_auto_cancelled")
         )
         assert sorted(len(e.details["tickets"]) for e in entries) == [1, 2, 3]
+
+
+async def test_the_sweep_s_events_hold_each_order_as_the_api_shows_it(
+    client: httpx.AsyncClient, db: Database
+) -> None:
+    with time_machine.travel(START, tick=False) as traveller:
+        shop = await open_shop(
+            client, db, settings={"payee": PAYEE, "insurance_fee_minor": 450}, performances=2
+        )
+        insured = await buy(client, shop, method="invoice", cancellation_insurance=True)
+        plain = await sell(client, shop, method="invoice", quantity=3, performance=1)
+        assert insured["invoice"] is not None
+        assert insured["insurance"] is not None
+
+        traveller.move_to(START + timedelta(days=10))
+        assert await sweep_invoice_deadlines(db.sessionmaker) == 2
+        reminded = await events_of(db, "order.reminded")
+        headers = await fresh_headers(client, shop)
+        for order in (insured, plain):
+            shown = await client.get(f"{shop.office_path}/orders/{order['id']}", headers=headers)
+            assert reminded[order["id"]] == shown.json()
+            assert shown.json()["reminders_sent"] == 1
+
+        traveller.move_to(START + timedelta(days=30))
+        assert await sweep_invoice_deadlines(db.sessionmaker) == 2
+        expired = await events_of(db, "order.expired")
+        headers = await fresh_headers(client, shop)
+        for order in (insured, plain):
+            shown = await client.get(f"{shop.office_path}/orders/{order['id']}", headers=headers)
+            assert expired[order["id"]] == shown.json()
+            assert shown.json()["status"] == "cancelled"
+            assert {ticket["status"] for ticket in shown.json()["tickets"]} == {"cancelled"}
+
+
+async def events_of(db: Database, type: str) -> dict[str, dict[str, object]]:
+    async with db.sessionmaker() as session:
+        rows = await session.scalars(select(DomainEvent).where(DomainEvent.type == type))
+        return {row.data["id"]: row.data for row in rows}

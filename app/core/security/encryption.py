@@ -3,6 +3,7 @@ the same derivation keys the digests of guessable secrets (``tokens.keyed_digest
 
 import base64
 import os
+from functools import lru_cache
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -13,7 +14,12 @@ from app.core.settings import get_settings
 
 def derived_key(purpose: str) -> bytes:
     """A 256-bit key for ``purpose``, derived (HKDF-SHA256) from the server secret."""
-    secret = get_settings().secret_key.get_secret_value().encode()
+    return _derived(get_settings().secret_key.get_secret_value().encode(), purpose)
+
+
+@lru_cache(maxsize=64)
+def _derived(secret: bytes, purpose: str) -> bytes:
+    # Derived once per secret and purpose: a batch job decrypts thousands of values.
     return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=purpose.encode()).derive(
         secret
     )
