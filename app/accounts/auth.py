@@ -4,8 +4,19 @@ import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import cached_property
 
-from sqlalchemy import Select, bindparam, delete, exists, func, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    bindparam,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 from user_agents import parse as parse_user_agent
 
@@ -47,7 +58,7 @@ class Client:
     ip: str | None
     user_agent: str | None
 
-    @property
+    @cached_property
     def device(self) -> str:
         if not self.user_agent:
             return "Unknown device"
@@ -76,12 +87,69 @@ class LoginOutcome:
     setup_steps: tuple[str, ...] = ()
 
 
+def _by_email(email: str) -> ColumnElement[bool]:
+    return (func.lower(Account.email) == email.strip().lower()) & Account.deleted_at.is_(None)
+
+
+# The statements of a password login, built once: building one is a good part of its cost.
+_ACCOUNT_FOR_LOGIN = (
+    select(Account, exists().where(Passkey.account_id == Account.id))
+    .where(func.lower(Account.email) == bindparam("email"), Account.deleted_at.is_(None))
+    .with_for_update()
+)
+"""The account of a lower-cased e-mail, locked, and whether it has a passkey."""
+
+_SUCCEEDED = (LoginAttempt.account_id == bindparam("account_id"), LoginAttempt.succeeded.is_(True))
+_SIGN_IN = select(
+    exists().where(*_SUCCEEDED),
+    exists().where(
+        *_SUCCEEDED,
+        LoginAttempt.ip.is_not_distinct_from(bindparam("ip")),
+        LoginAttempt.device == bindparam("device"),
+    ),
+).add_cte(
+    insert(LoginAttempt)
+    .values(
+        id=bindparam("attempt_id"),
+        account_id=bindparam("account_id"),
+        succeeded=True,
+        ip=bindparam("ip"),
+        user_agent=bindparam("user_agent"),
+        device=bindparam("device"),
+        created_at=bindparam("now"),
+    )
+    .cte("login_attempt"),
+    insert(AuthSession)
+    .values(
+        id=bindparam("session_id"),
+        account_id=bindparam("account_id"),
+        ip=bindparam("ip"),
+        user_agent=bindparam("user_agent"),
+        device=bindparam("device"),
+        created_at=bindparam("now"),
+        last_used_at=bindparam("now"),
+        authenticated_at=bindparam("now"),
+        expires_at=bindparam("expires_at"),
+    )
+    .cte("auth_session"),
+    insert(RefreshToken)
+    .values(
+        id=bindparam("token_id"),
+        session_id=bindparam("session_id"),
+        token_digest=bindparam("token_digest"),
+        created_at=bindparam("now"),
+    )
+    .cte("refresh_token"),
+)
+"""Whether the account logged in before, and from here (this address and device), asked of the
+history as it was before this login (every part of a statement sees the same snapshot), while
+the login, its session and the session's first refresh token are written: one statement."""
+
+
 async def account_by_email(
     session: AsyncSession, email: str, *, lock: bool = False
 ) -> Account | None:
-    statement = select(Account).where(
-        func.lower(Account.email) == email.strip().lower(), Account.deleted_at.is_(None)
-    )
+    statement = select(Account).where(_by_email(email))
     if lock:
         statement = statement.with_for_update()
     return await session.scalar(statement)
@@ -100,21 +168,24 @@ async def login(
     keyring: KeyRing,
     settings: Settings,
 ) -> LoginOutcome:
-    account = await account_by_email(session, email, lock=True)
+    found = (
+        await session.execute(_ACCOUNT_FOR_LOGIN, {"email": email.strip().lower()})
+    ).one_or_none()
+    account, has_passkey = (found[0], found[1]) if found is not None else (None, False)
     password_ok = await passwords.verify_password(
         account.password_hash if account else None, password
     )
     if account is None:
         raise InvalidCredentials
     if account.locked_at is not None:
-        await _record_attempt(session, account, client, succeeded=False, reason="locked")
+        _record_attempt(session, account, client, succeeded=False, reason="locked")
         raise InvalidCredentials
     if not password_ok:
         await count_failure(session, account, client, reason="wrong_password")
         raise InvalidCredentials
     refusal = await login_policies.password_login_refusal(session, account.id, account.email)
     if refusal is not None:
-        await _record_attempt(session, account, client, succeeded=False, reason="sso_required")
+        _record_attempt(session, account, client, succeeded=False, reason="sso_required")
         raise PasswordLoginRefused(refusal)
     if passwords.needs_rehash(account.password_hash):
         account.password_hash = await passwords.hash_password(password)
@@ -122,7 +193,7 @@ async def login(
         raise AccountNotActivated(
             "Activate the account first: follow the mailed link and enter the texted code."
         )
-    factors = await second_factors(session, account)
+    factors = _factors(account, has_passkey=has_passkey)
     if factors:
         mfa_token = keyring.issue("mfa", account.id, timedelta(minutes=settings.mfa_token_minutes))
         return LoginOutcome(mfa_token=mfa_token, second_factors=factors)
@@ -151,6 +222,10 @@ def setup_steps(account: Account) -> list[str]:
 async def second_factors(session: AsyncSession, account: Account) -> tuple[str, ...]:
     """The second factors the account has: ``totp`` (with emergency codes), ``passkey``."""
     has_passkey = await session.scalar(select(exists().where(Passkey.account_id == account.id)))
+    return _factors(account, has_passkey=bool(has_passkey))
+
+
+def _factors(account: Account, *, has_passkey: bool) -> tuple[str, ...]:
     return (("totp",) if account.two_factor_enabled else ()) + (("passkey",) if has_passkey else ())
 
 
@@ -205,34 +280,26 @@ async def _signed_in(
     session: AsyncSession, account: Account, client: Client, keyring: KeyRing, settings: Settings
 ) -> IssuedTokens:
     now = clock.now()
-    seen_before = await session.scalar(
-        select(
-            exists().where(
-                LoginAttempt.account_id == account.id,
-                LoginAttempt.succeeded.is_(True),
-                LoginAttempt.ip == client.ip,
-                LoginAttempt.device == client.device,
-            )
+    auth_session_id = uuid.uuid4()
+    refresh = new_token(REFRESH_PREFIX)
+    has_history, seen_before = (
+        await session.execute(
+            _SIGN_IN,
+            {
+                "account_id": account.id,
+                "ip": client.ip,
+                "user_agent": (client.user_agent or "")[:500] or None,
+                "device": client.device,
+                "now": now,
+                "attempt_id": uuid.uuid4(),
+                "session_id": auth_session_id,
+                "expires_at": now + timedelta(days=settings.refresh_token_days),
+                "token_id": uuid.uuid4(),
+                "token_digest": digest(refresh),
+            },
         )
-    )
-    has_history = await session.scalar(
-        select(
-            exists().where(LoginAttempt.account_id == account.id, LoginAttempt.succeeded.is_(True))
-        )
-    )
+    ).one()
     account.failed_login_count = 0
-    await _record_attempt(session, account, client, succeeded=True)
-    auth_session = AuthSession(
-        account_id=account.id,
-        ip=client.ip,
-        user_agent=(client.user_agent or "")[:500] or None,
-        device=client.device,
-        last_used_at=now,
-        authenticated_at=now,
-        expires_at=now + timedelta(days=settings.refresh_token_days),
-    )
-    session.add(auth_session)
-    await session.flush()
     await activity.record(
         session,
         Actor(account.id, ip=client.ip),
@@ -245,7 +312,7 @@ async def _signed_in(
         await _mail(session, account, "new_location_login", details)
     elif account.notify_login_success:
         await _mail(session, account, "login_succeeded", details)
-    return await _tokens_for(session, auth_session, keyring, settings)
+    return _issued(keyring, settings, account.id, auth_session_id, refresh)
 
 
 async def sign_in(
@@ -260,16 +327,21 @@ async def _tokens_for(
     session: AsyncSession, auth_session: AuthSession, keyring: KeyRing, settings: Settings
 ) -> IssuedTokens:
     refresh = new_token(REFRESH_PREFIX)
-    session.add(
-        RefreshToken(
-            session_id=auth_session.id,
-            token_digest=digest(refresh),
-        )
-    )
+    session.add(RefreshToken(session_id=auth_session.id, token_digest=digest(refresh)))
     await session.flush()
+    return _issued(keyring, settings, auth_session.account_id, auth_session.id, refresh)
+
+
+def _issued(
+    keyring: KeyRing,
+    settings: Settings,
+    account_id: uuid.UUID,
+    session_id: uuid.UUID,
+    refresh: str,
+) -> IssuedTokens:
     ttl = timedelta(minutes=settings.access_token_minutes)
-    access = keyring.issue("access", auth_session.account_id, ttl, sid=str(auth_session.id))
-    return IssuedTokens(access, refresh, int(ttl.total_seconds()), auth_session.id)
+    access = keyring.issue("access", account_id, ttl, sid=str(session_id))
+    return IssuedTokens(access, refresh, int(ttl.total_seconds()), session_id)
 
 
 async def refresh(
@@ -408,7 +480,7 @@ async def end_sessions(
     return int(getattr(result, "rowcount", 0) or 0)
 
 
-async def _record_attempt(
+def _record_attempt(
     session: AsyncSession,
     account: Account,
     client: Client,
@@ -416,6 +488,7 @@ async def _record_attempt(
     succeeded: bool,
     reason: str | None = None,
 ) -> None:
+    """Adds the attempt to the session (written with the request's other changes)."""
     session.add(
         LoginAttempt(
             account_id=account.id,
@@ -426,7 +499,6 @@ async def _record_attempt(
             device=client.device,
         )
     )
-    await session.flush()
 
 
 async def count_failure(
@@ -435,7 +507,7 @@ async def count_failure(
     """Counts a failed attempt (a login, or a password or code checked behind a session),
     alerts when asked, and locks the account at its threshold."""
     account.failed_login_count += 1
-    await _record_attempt(session, account, client, succeeded=False, reason=reason)
+    _record_attempt(session, account, client, succeeded=False, reason=reason)
     details = {"ip": client.ip or "unknown", "device": client.device, "at": _stamp()}
     if account.failed_login_count >= account.lockout_threshold:
         await lock(session, account, by=Actor.system().with_ip(client.ip))

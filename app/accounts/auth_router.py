@@ -1,17 +1,19 @@
 """/v1/auth: log in, second factor, refresh, log out, re-authenticate; the public keys."""
 
-from fastapi import APIRouter, Depends, status
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request, status
 
 from app.accounts import auth, credentials
 from app.accounts.deps import (
     PUBLIC,
     SECRET_CHECK_LIMITS,
     SESSION_ERRORS,
-    AppKeyRing,
-    AppSettings,
     CurrentPrincipal,
     InteractiveSession,
-    RequestClient,
+    app_keyring,
+    app_settings,
+    request_client,
     require_scope,
 )
 from app.accounts.errors import (
@@ -25,14 +27,40 @@ from app.accounts.errors import (
 from app.accounts.schemas import Jwks, Login, LoginResult, MfaLogin, Reauthenticate, Refresh, Tokens
 from app.core.db import Session
 from app.core.errors import TooManyRequests
-from app.core.ratelimit import per_ip
+from app.core.ratelimit import per_ip, per_ip_in_request
 from app.core.routing import AppRoute, declares
+from app.core.security.jwt import KeyRing
+from app.core.settings import Settings
 
 router = APIRouter(prefix="/auth", tags=["auth"], route_class=AppRoute)
 keys_router = APIRouter(tags=["auth"], route_class=AppRoute)
 
-login_limit = Depends(per_ip("login", limit=30, per_seconds=60))
+LOGIN_LIMIT = {"limit": 30, "per_seconds": 60}
+# A login counts in its own transaction (one connection, one commit); a refresh on its own.
+login_limit = Depends(per_ip_in_request("login", **LOGIN_LIMIT))
+refresh_limit = Depends(per_ip("login", **LOGIN_LIMIT))
 mfa_limit = Depends(per_ip("mfa", limit=30, per_seconds=60))
+
+
+# The shared dependencies are plain functions, which FastAPI runs in its thread pool: two thread
+# switches each, on every login. These coroutines call them on the event loop instead.
+
+
+async def _settings(request: Request) -> Settings:
+    return app_settings(request)
+
+
+async def _keyring(request: Request) -> KeyRing:
+    return app_keyring(request)
+
+
+async def _client(request: Request) -> auth.Client:
+    return request_client(request)
+
+
+AppSettings = Annotated[Settings, Depends(_settings)]
+AppKeyRing = Annotated[KeyRing, Depends(_keyring)]
+RequestClient = Annotated[auth.Client, Depends(_client)]
 
 
 def issued_tokens(issued: auth.IssuedTokens) -> Tokens:
@@ -101,7 +129,7 @@ async def mfa(
     return issued_tokens(issued)
 
 
-@router.post("/refresh", dependencies=[login_limit])
+@router.post("/refresh", dependencies=[refresh_limit])
 @declares(PUBLIC, InvalidRefreshToken, TooManyRequests)
 async def refresh(
     body: Refresh, session: Session, ring: AppKeyRing, settings: AppSettings
