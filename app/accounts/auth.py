@@ -7,7 +7,6 @@ from datetime import timedelta
 from functools import cached_property
 
 from sqlalchemy import (
-    ColumnElement,
     Select,
     bindparam,
     delete,
@@ -87,17 +86,15 @@ class LoginOutcome:
     setup_steps: tuple[str, ...] = ()
 
 
-def _by_email(email: str) -> ColumnElement[bool]:
-    return (func.lower(Account.email) == email.strip().lower()) & Account.deleted_at.is_(None)
-
-
 # The statements of a password login, built once: building one is a good part of its cost.
 _ACCOUNT_FOR_LOGIN = (
-    select(Account, exists().where(Passkey.account_id == Account.id))
+    select(Account)
     .where(func.lower(Account.email) == bindparam("email"), Account.deleted_at.is_(None))
     .with_for_update()
 )
-"""The account of a lower-cased e-mail, locked, and whether it has a passkey."""
+"""The account of a lower-cased e-mail, locked."""
+
+_HAS_PASSKEY = select(exists().where(Passkey.account_id == bindparam("account_id")))
 
 _SUCCEEDED = (LoginAttempt.account_id == bindparam("account_id"), LoginAttempt.succeeded.is_(True))
 _SIGN_IN = select(
@@ -149,7 +146,9 @@ the login, its session and the session's first refresh token are written: one st
 async def account_by_email(
     session: AsyncSession, email: str, *, lock: bool = False
 ) -> Account | None:
-    statement = select(Account).where(_by_email(email))
+    statement = select(Account).where(
+        func.lower(Account.email) == email.strip().lower(), Account.deleted_at.is_(None)
+    )
     if lock:
         statement = statement.with_for_update()
     return await session.scalar(statement)
@@ -168,10 +167,7 @@ async def login(
     keyring: KeyRing,
     settings: Settings,
 ) -> LoginOutcome:
-    found = (
-        await session.execute(_ACCOUNT_FOR_LOGIN, {"email": email.strip().lower()})
-    ).one_or_none()
-    account, has_passkey = (found[0], found[1]) if found is not None else (None, False)
+    account = await session.scalar(_ACCOUNT_FOR_LOGIN, {"email": email.strip().lower()})
     password_ok = await passwords.verify_password(
         account.password_hash if account else None, password
     )
@@ -193,7 +189,7 @@ async def login(
         raise AccountNotActivated(
             "Activate the account first: follow the mailed link and enter the texted code."
         )
-    factors = _factors(account, has_passkey=has_passkey)
+    factors = await second_factors(session, account)
     if factors:
         mfa_token = keyring.issue("mfa", account.id, timedelta(minutes=settings.mfa_token_minutes))
         return LoginOutcome(mfa_token=mfa_token, second_factors=factors)
@@ -221,11 +217,7 @@ def setup_steps(account: Account) -> list[str]:
 
 async def second_factors(session: AsyncSession, account: Account) -> tuple[str, ...]:
     """The second factors the account has: ``totp`` (with emergency codes), ``passkey``."""
-    has_passkey = await session.scalar(select(exists().where(Passkey.account_id == account.id)))
-    return _factors(account, has_passkey=bool(has_passkey))
-
-
-def _factors(account: Account, *, has_passkey: bool) -> tuple[str, ...]:
+    has_passkey = await session.scalar(_HAS_PASSKEY, {"account_id": account.id})
     return (("totp",) if account.two_factor_enabled else ()) + (("passkey",) if has_passkey else ())
 
 

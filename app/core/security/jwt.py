@@ -165,12 +165,18 @@ def _keyring(
     return KeyRing(signing, key_id(signing.public_key()), public, issuer, audience)
 
 
+@lru_cache(maxsize=8)
+def _resolved(path: Path, cwd: str) -> Path:
+    return (Path(cwd) / path).resolve()
+
+
 def keyring(settings: Settings) -> KeyRing:
+    """The key ring of ``settings`` (asked for on every request that issues or reads a token)."""
     private = settings.jwt_private_key.get_secret_value() if settings.jwt_private_key else None
     return _keyring(
         private,
         tuple(settings.jwt_public_keys),
-        settings.data_dir.resolve(),
+        _resolved(settings.data_dir, os.getcwd()),
         settings.public_url.rstrip("/"),
         settings.jwt_audience,
     )
