@@ -20,7 +20,7 @@ from app.billing import archive_router as billing_archive
 from app.billing import catalog_router as billing_catalog
 from app.billing import router as billing
 from app.billing import staff_router as billing_staff
-from app.core import health, openapi
+from app.core import health, openapi, route_index
 from app.core.db import Database
 from app.core.errors import install_error_handlers
 from app.core.headers import SecurityHeadersMiddleware, install_cors
@@ -176,6 +176,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     app.include_router(api_router())
     app.include_router(pages.router, dependencies=[PUBLIC])
     openapi.install(app, webhook_payloads.document, api_reference.document)
+    route_index.install(app.router)
     return app
 
 

@@ -1,19 +1,17 @@
 """/v1/auth: log in, second factor, refresh, log out, re-authenticate; the public keys."""
 
-from typing import Annotated
-
-from fastapi import APIRouter, Depends, Request, status
+from fastapi import APIRouter, Depends, status
 
 from app.accounts import auth, credentials
 from app.accounts.deps import (
     PUBLIC,
     SECRET_CHECK_LIMITS,
     SESSION_ERRORS,
+    AppKeyRing,
+    AppSettings,
     CurrentPrincipal,
     InteractiveSession,
-    app_keyring,
-    app_settings,
-    request_client,
+    RequestClient,
     require_scope,
 )
 from app.accounts.errors import (
@@ -29,8 +27,6 @@ from app.core.db import Session
 from app.core.errors import TooManyRequests
 from app.core.ratelimit import per_ip, per_ip_in_request
 from app.core.routing import AppRoute, declares
-from app.core.security.jwt import KeyRing
-from app.core.settings import Settings
 
 router = APIRouter(prefix="/auth", tags=["auth"], route_class=AppRoute)
 keys_router = APIRouter(tags=["auth"], route_class=AppRoute)
@@ -40,27 +36,6 @@ LOGIN_LIMIT = {"limit": 30, "per_seconds": 60}
 login_limit = Depends(per_ip_in_request("login", **LOGIN_LIMIT))
 refresh_limit = Depends(per_ip("login", **LOGIN_LIMIT))
 mfa_limit = Depends(per_ip("mfa", limit=30, per_seconds=60))
-
-
-# The shared dependencies are plain functions, which FastAPI runs in its thread pool: two thread
-# switches each, on every login. These coroutines call them on the event loop instead.
-
-
-async def _settings(request: Request) -> Settings:
-    return app_settings(request)
-
-
-async def _keyring(request: Request) -> KeyRing:
-    return app_keyring(request)
-
-
-async def _client(request: Request) -> auth.Client:
-    return request_client(request)
-
-
-AppSettings = Annotated[Settings, Depends(_settings)]
-AppKeyRing = Annotated[KeyRing, Depends(_keyring)]
-RequestClient = Annotated[auth.Client, Depends(_client)]
 
 
 def issued_tokens(issued: auth.IssuedTokens) -> Tokens:

@@ -50,16 +50,20 @@ class Principal:
         return Actor(self.account.id, via=Via.account, token=self.session is None)
 
 
-def app_settings(request: Request) -> Settings:
+# Dependencies are coroutines even when they never wait: FastAPI runs a plain function in its
+# thread pool, two thread switches per request.
+
+
+async def app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def app_keyring(request: Request) -> KeyRing:
-    return keyring(app_settings(request))
+async def app_keyring(request: Request) -> KeyRing:
+    return keyring(request.app.state.settings)
 
 
-def request_client(request: Request) -> Client:
+async def request_client(request: Request) -> Client:
     ip = client_ip(request)
     return Client(ip=None if ip == "unknown" else ip, user_agent=request.headers.get("user-agent"))
 

@@ -44,7 +44,7 @@ class InvalidCursor(AppError):
 
 
 @raises(InvalidCursor)
-def page_params(
+async def page_params(  # a coroutine: FastAPI runs a plain function in a thread
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Page size.")] = DEFAULT_LIMIT,
     cursor: Annotated[
         str | None, Query(max_length=200, description="From a previous page.")

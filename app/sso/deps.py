@@ -7,7 +7,7 @@ from fastapi import Depends, Request
 from app.sso.dns import TxtResolver
 
 
-def dns_resolver(request: Request) -> TxtResolver:
+async def dns_resolver(request: Request) -> TxtResolver:
     resolver: TxtResolver = request.app.state.dns_resolver
     return resolver
 
