@@ -20,7 +20,7 @@ from app.billing import archive_router as billing_archive
 from app.billing import catalog_router as billing_catalog
 from app.billing import router as billing
 from app.billing import staff_router as billing_staff
-from app.core import health, openapi, route_index
+from app.core import dependency_cache, health, openapi, route_index
 from app.core.db import Database
 from app.core.errors import install_error_handlers
 from app.core.headers import SecurityHeadersMiddleware, install_cors
@@ -164,6 +164,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
     if database is not None:
         app.state.database = database
     app.router.route_class = AppRoute
+    dependency_cache.install()
     install_error_handlers(app)
     app.add_middleware(BodySizeLimitMiddleware, max_bytes=settings.max_body_bytes)
     install_cors(app, settings.cors_origins)

@@ -419,22 +419,36 @@ async def tickets_of(
     return found
 
 
+_READ_FIELDS = tuple(
+    field
+    for field in TicketOrderRead.model_fields
+    if field not in ("tickets", "invoice", "insurance", "answers")
+)
+_TICKET_FIELDS = tuple(field for field in TicketRead.model_fields if field != "currency")
+
+
 def ticket_read(ticket: Ticket | Row[Any], currency: str) -> TicketRead:
-    """A ticket (or a row of its columns) as the API shows it, with its order's currency."""
-    return from_attributes(TicketRead, ticket, currency=currency)
+    """A ticket (or a row of its columns) as the API shows it, with its order's currency: stored
+    values, built without validating them again (``trusted``)."""
+    return trusted.constructed(
+        TicketRead,
+        {**{field: getattr(ticket, field) for field in _TICKET_FIELDS}, "currency": currency},
+    )
 
 
 def _read(order: TicketOrder | Row[Any], tickets: Sequence[Ticket | Row[Any]]) -> TicketOrderRead:
-    return from_database(
+    """An order (or a row of ``as_reads``) with its tickets as the API shows it. The columns are
+    stored values, built without validating them again (``trusted``); the JSON documents stored
+    in a column (answers, the invoice) are validated."""
+    return trusted.constructed(
         TicketOrderRead,
         {
-            **{
-                field: getattr(order, field)
-                for field in TicketOrderRead.model_fields
-                if field not in ("tickets", "invoice", "insurance")
-            },
+            **{field: getattr(order, field) for field in _READ_FIELDS},
+            "answers": [from_database(AnswerRead, answer) for answer in order.answers],
             "insurance": insurance.of(order),
-            "invoice": {**order.invoice, "pdf_url": invoice_link_of(order)}
+            "invoice": from_database(
+                OrderInvoice, {**order.invoice, "pdf_url": invoice_link_of(order)}
+            )
             if order.invoice
             else None,
             "tickets": [ticket_read(ticket, order.currency) for ticket in tickets],
@@ -458,42 +472,6 @@ class _PlacedTickets:
 
 
 _PLACED = _PlacedTickets()
-
-
-_READ_FIELDS = tuple(
-    field
-    for field in TicketOrderRead.model_fields
-    if field not in ("tickets", "invoice", "insurance", "answers")
-)
-_TICKET_FIELDS = tuple(field for field in TicketRead.model_fields if field != "currency")
-
-
-def _trusted_read(order: TicketOrder, tickets: Sequence[Ticket]) -> TicketOrderRead:
-    """``_read(order, tickets)`` for the orders of a batch job, just loaded and written: the
-    order's columns are not validated again (``trusted``), its answers and invoice are."""
-    return trusted.constructed(
-        TicketOrderRead,
-        {
-            **{field: getattr(order, field) for field in _READ_FIELDS},
-            "answers": [AnswerRead.model_validate(answer) for answer in order.answers],
-            "insurance": insurance.of(order),
-            "invoice": OrderInvoice.model_validate(
-                {**order.invoice, "pdf_url": invoice_link_of(order)}
-            )
-            if order.invoice
-            else None,
-            "tickets": [
-                trusted.constructed(
-                    TicketRead,
-                    {
-                        **{field: getattr(ticket, field) for field in _TICKET_FIELDS},
-                        "currency": order.currency,
-                    },
-                )
-                for ticket in tickets
-            ],
-        },
-    )
 
 
 async def order_read(session: AsyncSession, order: TicketOrder) -> TicketOrderRead:
@@ -684,7 +662,7 @@ async def expire_unpaid(
     await events.emit_many(
         session,
         "order.expired",
-        ((_trusted_read(order, tickets[order.id]), order.organization_id) for order in due),
+        ((_read(order, tickets[order.id]), order.organization_id) for order in due),
         now=now,
     )
     await activity.record_many(
@@ -785,7 +763,7 @@ async def remind_unpaid(
     await events.emit_many(
         session,
         "order.reminded",
-        ((_trusted_read(order, tickets[order.id]), order.organization_id) for order, _ in reminded),
+        ((_read(order, tickets[order.id]), order.organization_id) for order, _ in reminded),
     )
 
 

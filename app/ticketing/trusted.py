@@ -1,6 +1,6 @@
-"""Response schemas built without validation from values just read from the database, for the
-batch jobs' event payloads: the same schema, the same JSON, at a tenth of the cost (``Schema``'s
-validators run in Python on every field).
+"""Response schemas built without validation from values just read from the database (the
+orders' reads, in a list, a response or a batch job's event payloads): the same schema, the same
+JSON, at a tenth of the cost (``Schema``'s validators run in Python on every field).
 
 Only for values a validated read would take unchanged: rows' columns (enums come back as plain
 strings and are made enums here, so that they serialize as a validated read does). Nested schemas
