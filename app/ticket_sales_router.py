@@ -18,7 +18,7 @@ from app.core.ratelimit import per_ip
 from app.core.routing import AppRoute, declares
 from app.organizations.types import Role
 from app.ticketing import offices, orders
-from app.ticketing.deps import READ, WRITE, OfficeSeller, ShopCustomer
+from app.ticketing.deps import READ, WRITE, OfficeSeller, ShopCustomer, office_event
 from app.ticketing.errors import (
     PLACING_ERRORS,
     EventNotFound,
@@ -107,7 +107,11 @@ async def download_invoice(access_key: str, session: Session) -> Response:
 @office_router.post("/{ticket_office_id}/events/{event_id}/orders", status_code=CREATED)
 @declares(WRITE, *OFFICE, *PLACING, ResellerQuotaExceeded, ResellerChannelReserved)
 async def sell(
-    event_id: uuid.UUID, body: BoxOfficeOrderCreate, office: OfficeSeller, session: Session
+    event_id: uuid.UUID,
+    body: BoxOfficeOrderCreate,
+    office: OfficeSeller,
+    session: Session,
+    request: Request,
 ) -> PlacedTicketOrder:
     """Sells tickets at the box office, or as a reseller, published event or not, by a member
     with the `sell` right, paid by any of the office's methods: on invoice the order gets its
@@ -118,7 +122,7 @@ async def sell(
     quota for each performance set by the organizer (beyond it: 409
     `reseller_quota_exceeded`, nothing sold); the channel is the resellers' own, so another
     member asking for it gets 422 `reseller_channel_reserved`."""
-    event = await offices.get_event(session, office.office.id, event_id)
+    event = await office_event(request, session, office.office, event_id)
     if office.access.role == Role.external:
         channel = Channel.reseller
     elif body.channel == Channel.reseller:

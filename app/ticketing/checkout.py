@@ -6,6 +6,7 @@ performances' rows (``orders.reserve``/``release``). Seats are taken with ``SKIP
 never wait.
 """
 
+import uuid
 from collections.abc import Sequence
 
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -37,12 +38,14 @@ async def settle(
     body: TicketOrderCreate,
     *,
     by: Actor,
+    planned: set[uuid.UUID],
 ) -> None:
     """Once the totals are known and the tickets stored: the gift card pays what it can, the
-    tickets of planned performances get their seats, a reseller's sale stays within its quota."""
+    tickets of ``planned`` performances (those with a seat plan) get their seats, a reseller's
+    sale stays within its quota."""
     if body.gift_card_code is not None:
         await gift_cards.redeem(session, office, order, body.gift_card_code, by=by)
-    await seat_plans.assign(session, tickets, body)
+    await seat_plans.assign(session, tickets, body, planned=planned)
     if order.channel == Channel.reseller:
         await resellers.take_quota(session, order, tickets)
 

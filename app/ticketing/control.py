@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import and_, select, update
 from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm.attributes import set_committed_value
@@ -106,6 +106,30 @@ async def find_holder(
     if lock:
         pass_statement = pass_statement.with_for_update()
     return Holder(normalized, sold_pass=await session.scalar(pass_statement))
+
+
+async def _ticket_at(
+    session: AsyncSession, office: TicketOffice, performance_id: uuid.UUID, number: str
+) -> tuple[Holder, Performance] | None:
+    """``find_holder`` of a ticket (locked) and ``performance_of`` in one statement, for the
+    common scan; None when either is not found."""
+    normalized = normalize(number)
+    performance = and_(
+        Performance.id == performance_id,
+        Performance.event_id.in_(select(Event.id).where(Event.ticket_office_id == office.id)),
+    )
+    row = (
+        await session.execute(
+            select(Ticket, TicketOrder, Performance)
+            .join(TicketOrder, TicketOrder.id == Ticket.order_id)
+            .outerjoin(Performance, performance)
+            .where(Ticket.number == normalized, TicketOrder.ticket_office_id == office.id)
+            .with_for_update(of=Ticket)
+        )
+    ).one_or_none()
+    if row is None or row[2] is None:
+        return None
+    return Holder(normalized, ticket=row[0], order=row[1]), row[2]
 
 
 def refusal(
@@ -238,8 +262,12 @@ async def scan(
 ) -> ScanRead:
     """Checks a ticket or pass in: its first scan for the performance is accepted, a later one
     refused as already used (with when it was first accepted), any other with the reason."""
-    performance = await performance_of(session, office, performance_id)
-    holder = await find_holder(session, office, number, lock=True)
+    found = await _ticket_at(session, office, performance_id, number)
+    if found is None:  # no such performance (404), or no such ticket (a pass, or unknown)
+        performance = await performance_of(session, office, performance_id)
+        holder = await find_holder(session, office, number, lock=True)
+    else:
+        holder, performance = found
     result = refusal(office, performance, holder)
     first_scanned_at = None
     if result is None:

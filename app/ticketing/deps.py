@@ -3,18 +3,20 @@ caller as an ``Actor``, and the token scopes ticketing routes declare."""
 
 import uuid
 from dataclasses import dataclass
-from typing import Annotated
+from typing import Annotated, Any, cast
 
 from fastapi import Depends, Request, params
+from sqlalchemy import Select, Uuid, and_, bindparam
+from sqlalchemy.ext.asyncio import AsyncSession
 
-from app.accounts.deps import RequestClient, require_scope
+from app.accounts.deps import RequestClient, extend_caller_statement, require_scope
 from app.activity.types import Actor
 from app.core.db import Session
 from app.organizations import permissions
 from app.organizations.permissions import Member, OrganizationAccess
 from app.organizations.types import ProductRight
 from app.ticketing import offices
-from app.ticketing.models import TicketOffice
+from app.ticketing.models import Event, TicketOffice
 
 READ = require_scope("ticketing:read")
 """Declared by the routes that only read: a personal access token needs ``ticketing:read``."""
@@ -43,8 +45,32 @@ class OfficeAccess:
     """The caller, as services take it (``by=``)."""
 
 
-# The caller's statement loads the office in the path with the caller and its rights.
+# The caller's statement loads the office in the path with the caller and its rights, and the
+# office's event in the path.
 permissions.load_product_of_path("ticket_office_id", TicketOffice)
+
+
+def _with_event(statement: Select[Any], _account_id: Any) -> Select[Any]:
+    return statement.add_columns(Event).outerjoin(
+        Event,
+        and_(
+            Event.id == bindparam("event_id", type_=Uuid()),
+            Event.ticket_office_id == TicketOffice.id,
+        ),
+    )
+
+
+extend_caller_statement(frozenset({"organization_id", "ticket_office_id", "event_id"}), _with_event)
+
+
+async def office_event(
+    request: Request, session: AsyncSession, office: TicketOffice, event_id: uuid.UUID
+) -> Event:
+    """The office's event of the path: loaded by the caller's statement, else looked up."""
+    event = permissions.preloaded(request, Event, event_id)
+    if event is None or event.ticket_office_id != office.id:
+        event = await offices.get_event(session, office.id, event_id)
+    return cast(Event, event)
 
 
 def office_with(right: ProductRight) -> params.Depends:

@@ -8,8 +8,10 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ARRAY, ColumnElement, Row, Select, Uuid, any_, bindparam, or_, select, update
+from sqlalchemy import ColumnElement, Row, Select, func, or_, select, type_coerce, update
+from sqlalchemy.dialects.postgresql import aggregate_order_by
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.sqltypes import NullType
 
 from app.activity import service as activity
 from app.activity.types import Actor
@@ -23,7 +25,7 @@ from app.core.settings import get_settings
 from app.events import service as events
 from app.notifications.service import Mail, queue_mail, queue_mails
 from app.payments import service as payments
-from app.ticketing import checkout, deadlines, documents, insurance, trusted
+from app.ticketing import checkout, deadlines, documents, insurance, seat_plans, trusted
 from app.ticketing.errors import (
     CardTokenRequired,
     ExchangeCutoffPassed,
@@ -163,22 +165,24 @@ async def place_order(
 
     performance_ids = {item.performance_id for item in body.tickets}
     category_ids = {item.price_category_id for item in body.tickets}
-    performances = {
-        p.id: p
-        for p in await session.scalars(
-            select(Performance).where(
-                Performance.id.in_(performance_ids), Performance.event_id == event.id
-            )
+    # One statement for both: every pair of a chosen performance and a chosen category of the
+    # event (a handful). One unknown id leaves its side short, and the choice is refused.
+    performances: dict[uuid.UUID, Performance] = {}
+    categories: dict[uuid.UUID, PriceCategory] = {}
+    planned: set[uuid.UUID] = set()
+    for performance, category, has_seat_plan in await session.execute(
+        select(Performance, PriceCategory, seat_plans.has_seat_plan(Performance.id))
+        .join(PriceCategory, PriceCategory.event_id == Performance.event_id)
+        .where(
+            Performance.event_id == event.id,
+            Performance.id.in_(performance_ids),
+            PriceCategory.id.in_(category_ids),
         )
-    }
-    categories = {
-        c.id: c
-        for c in await session.scalars(
-            select(PriceCategory).where(
-                PriceCategory.id.in_(category_ids), PriceCategory.event_id == event.id
-            )
-        )
-    }
+    ):
+        performances[performance.id] = performance
+        categories[category.id] = category
+        if has_seat_plan:
+            planned.add(performance.id)
     if performance_ids - performances.keys() or category_ids - categories.keys():
         raise UnknownTicketChoice("A performance or price category is not of this event.")
     if channel == Channel.online and any(p.starts_at <= now for p in performances.values()):
@@ -241,7 +245,7 @@ async def place_order(
     await session.flush()
     session.add_all(tickets)
     await session.flush()
-    await checkout.settle(session, office, order, tickets, body, by=by)  # gift card, seats
+    await checkout.settle(session, office, order, tickets, body, by=by, planned=planned)
     if body.gift_card_code is not None:
         _schedule_payment(order, office, now)
     _PLACED.set(session, order, tickets)
@@ -365,6 +369,8 @@ async def mark_paid(
     return order
 
 
+_TICKET_FIELDS = tuple(field for field in TicketRead.model_fields if field != "currency")
+_TICKETS = "ticket_records"
 _READ_COLUMNS = (
     *(
         getattr(TicketOrder, name)
@@ -374,35 +380,30 @@ _READ_COLUMNS = (
     TicketOrder.invoice,
     TicketOrder.insurance_policy_reference,
     TicketOrder.access_key_encrypted,
+    # The order's tickets in the same statement: an array of records of ``_TICKET_FIELDS``, in
+    # their order (the driver decodes each record with its columns' types).
+    type_coerce(
+        select(
+            func.array_agg(
+                aggregate_order_by(
+                    func.row(*(getattr(Ticket, name) for name in _TICKET_FIELDS)),
+                    Ticket.created_at,
+                    Ticket.number,
+                )
+            )
+        )
+        .where(Ticket.order_id == TicketOrder.id)
+        .scalar_subquery(),
+        NullType(),
+    ).label(_TICKETS),
 )
-"""What an order's read needs, selected as columns: a list skips the ORM's objects."""
-_TICKET_COLUMNS = (
-    *(getattr(Ticket, name) for name in TicketRead.model_fields if name != "currency"),
-    Ticket.order_id,
-)
+"""What an order's read needs, selected as columns with its tickets: a list skips the ORM's
+objects and takes one statement."""
 
 
 def as_reads(statement: Select[TicketOrder]) -> Select[Any]:
     """``statement`` (of orders) selecting only what ``order_reads`` needs."""
     return statement.with_only_columns(*_READ_COLUMNS)
-
-
-_TICKET_ROWS = (
-    select(*_TICKET_COLUMNS)
-    .where(Ticket.order_id == any_(bindparam("order_ids", type_=ARRAY(Uuid()))))
-    .order_by(Ticket.created_at, Ticket.number)
-)
-
-
-async def ticket_rows_of(
-    session: AsyncSession, order_ids: Sequence[uuid.UUID]
-) -> dict[uuid.UUID, list[Any]]:
-    """The orders' tickets as rows of what a ticket's read shows."""
-    found: dict[uuid.UUID, list[Any]] = {order_id: [] for order_id in order_ids}
-    if order_ids:
-        for row in await session.execute(_TICKET_ROWS, {"order_ids": list(order_ids)}):
-            found[row.order_id].append(row)
-    return found
 
 
 async def tickets_of(
@@ -424,7 +425,6 @@ _READ_FIELDS = tuple(
     for field in TicketOrderRead.model_fields
     if field not in ("tickets", "invoice", "insurance", "answers")
 )
-_TICKET_FIELDS = tuple(field for field in TicketRead.model_fields if field != "currency")
 
 
 def ticket_read(ticket: Ticket | Row[Any], currency: str) -> TicketRead:
@@ -436,10 +436,15 @@ def ticket_read(ticket: Ticket | Row[Any], currency: str) -> TicketRead:
     )
 
 
-def _read(order: TicketOrder | Row[Any], tickets: Sequence[Ticket | Row[Any]]) -> TicketOrderRead:
-    """An order (or a row of ``as_reads``) with its tickets as the API shows it. The columns are
-    stored values, built without validating them again (``trusted``); the JSON documents stored
-    in a column (answers, the invoice) are validated."""
+def _read(order: TicketOrder | Row[Any], tickets: Sequence[Ticket]) -> TicketOrderRead:
+    """An order with its tickets as the API shows it."""
+    return _read_with(order, [ticket_read(ticket, order.currency) for ticket in tickets])
+
+
+def _read_with(order: TicketOrder | Row[Any], tickets: list[TicketRead]) -> TicketOrderRead:
+    """An order (or a row of ``as_reads``) with its tickets' reads. The columns are stored
+    values, built without validating them again (``trusted``); the JSON documents stored in a
+    column (answers, the invoice) are validated."""
     return trusted.constructed(
         TicketOrderRead,
         {
@@ -451,7 +456,7 @@ def _read(order: TicketOrder | Row[Any], tickets: Sequence[Ticket | Row[Any]]) -
             )
             if order.invoice
             else None,
-            "tickets": [ticket_read(ticket, order.currency) for ticket in tickets],
+            "tickets": tickets,
         },
     )
 
@@ -481,13 +486,39 @@ async def order_read(session: AsyncSession, order: TicketOrder) -> TicketOrderRe
     return _read(order, tickets)
 
 
-async def order_reads(
-    session: AsyncSession, orders: Sequence[TicketOrder | Row[Any]]
-) -> list[TicketOrderRead]:
-    """The reads of orders (or of their rows selected with ``as_reads``), with their tickets
-    (one more statement)."""
-    tickets = await ticket_rows_of(session, [order.id for order in orders])
-    return [_read(order, tickets[order.id]) for order in orders]
+def order_reads(rows: Sequence[Row[Any]]) -> list[TicketOrderRead]:
+    """The reads of orders selected with ``as_reads``, with their tickets."""
+    return [
+        _read_with(
+            row,
+            [
+                trusted.constructed(
+                    TicketRead,
+                    {**dict(zip(_TICKET_FIELDS, record, strict=True)), "currency": row.currency},
+                )
+                for record in getattr(row, _TICKETS) or ()
+            ],
+        )
+        for row in rows
+    ]
+
+
+async def office_order_read(
+    session: AsyncSession, office_id: uuid.UUID, order_id: uuid.UUID
+) -> TicketOrderRead:
+    """The office's order as the API shows it, with its tickets, in one statement."""
+    row = (
+        await session.execute(
+            as_reads(
+                select(TicketOrder).where(
+                    TicketOrder.id == order_id, TicketOrder.ticket_office_id == office_id
+                )
+            )
+        )
+    ).one_or_none()
+    if row is None:
+        raise OrderNotFound("No such order.")
+    return order_reads([row])[0]
 
 
 async def get_order(

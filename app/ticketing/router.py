@@ -313,7 +313,7 @@ async def list_orders(
         ),
         page,
     )
-    return page_of(await orders.order_reads(session, rows), cursor)
+    return page_of(orders.order_reads(rows), cursor)
 
 
 @router.get("/{ticket_office_id}/orders/{order_id}")
@@ -323,9 +323,7 @@ async def read_order(
 ) -> TicketOrderRead:
     """An order of the office with its tickets, answers, payment deadlines and invoice. Needs
     the `sell` right."""
-    return await orders.order_read(
-        session, await orders.get_order(session, office.office.id, order_id)
-    )
+    return await orders.office_order_read(session, office.office.id, order_id)
 
 
 @router.get(

@@ -11,7 +11,15 @@ seat returns to sale.
 import uuid
 from collections.abc import Sequence
 
-from sqlalchemy import delete, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    ColumnExpressionArgument,
+    delete,
+    exists,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from app.activity.types import Actor
@@ -134,6 +142,11 @@ async def plan_read(session: AsyncSession, performance: Performance) -> SeatPlan
     )
 
 
+def has_seat_plan(performance_id: ColumnExpressionArgument[uuid.UUID]) -> ColumnElement[bool]:
+    """Whether the performance has a seat plan, as a column of a statement on performances."""
+    return exists().where(Seat.performance_id == performance_id)
+
+
 async def _planned(session: AsyncSession, performance_ids: set[uuid.UUID]) -> set[uuid.UUID]:
     return set(
         await session.scalars(
@@ -183,10 +196,18 @@ async def _take(
         ticket.seat_label = label(seat)
 
 
-async def assign(session: AsyncSession, tickets: Sequence[Ticket], body: TicketOrderCreate) -> None:
+async def assign(
+    session: AsyncSession,
+    tickets: Sequence[Ticket],
+    body: TicketOrderCreate,
+    *,
+    planned: set[uuid.UUID] | None = None,
+) -> None:
     """Seats for the tickets of planned performances (``tickets`` in the order of the request's
-    lines, ``quantity`` of each, as ``orders.place_order`` makes them)."""
-    planned = await _planned(session, {item.performance_id for item in body.tickets})
+    lines, ``quantity`` of each, as ``orders.place_order`` makes them; ``planned``: the ones with
+    a seat plan, when the caller knows them already)."""
+    if planned is None:
+        planned = await _planned(session, {item.performance_id for item in body.tickets})
     position = 0
     for item in body.tickets:
         chunk = tickets[position : position + item.quantity]
