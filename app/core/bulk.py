@@ -10,9 +10,10 @@ updates the rows as one set. Rows are given whole: an INSERT runs no Python-side
 from collections.abc import Collection, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import Table, Text, bindparam, column, func, insert, select, update
+from sqlalchemy import Table, Text, bindparam, column, func, select, update
 from sqlalchemy import cast as cast_to
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm.attributes import set_committed_value
@@ -25,11 +26,13 @@ async def insert_rows(
     rows: Sequence[Mapping[str, Any]],
     *,
     json_text: Collection[str] = (),
+    skip_conflicts_on: Sequence[str] = (),
 ) -> None:
     """Inserts ``rows`` (the same columns in each) into ``model``'s table in one INSERT.
 
     ``json_text``: JSON columns whose values are given serialized already (e.g. by pydantic's
-    ``model_dump_json``), sent as text and read as JSON by the server."""
+    ``model_dump_json``), sent as text and read as JSON by the server. ``skip_conflicts_on``: the
+    columns of a unique index; a row that would repeat one already stored is left out."""
     if not rows:
         return
     table = cast(Table, model.__table__)
@@ -39,7 +42,10 @@ async def insert_rows(
         cast_to(source.c[name], table.c[name].type) if name in json_text else source.c[name]
         for name in names
     ]
-    await session.execute(insert(table).from_select(names, select(*columns)))
+    statement = pg_insert(table).from_select(names, select(*columns))
+    if skip_conflicts_on:
+        statement = statement.on_conflict_do_nothing(index_elements=list(skip_conflicts_on))
+    await session.execute(statement)
 
 
 async def update_rows(

@@ -16,10 +16,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, delete, exists, func, select
-from sqlalchemy.dialects.postgresql import insert
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from app.core import clock
+from app.core import bulk, clock
 from app.events import service as events_service
 from app.webhooks import patterns, visibility
 from app.webhooks.models import (
@@ -32,7 +31,6 @@ from app.webhooks.models import (
 BATCH_SIZE = 500
 LATE_COMMIT_MARGIN = timedelta(minutes=10)
 MARKERS_KEPT = timedelta(days=1)
-INSERT_CHUNK = 1000  # rows per INSERT: PostgreSQL takes at most 32767 parameters
 
 
 async def fan_out(
@@ -77,25 +75,18 @@ async def fan_out(
                 or visibility.is_of_office(event.type, event.data, subscription.ticket_office_id)
             )
         ]
-        for start in range(0, len(deliveries), INSERT_CHUNK):
-            await session.execute(
-                insert(WebhookDelivery)
-                .values(deliveries[start : start + INSERT_CHUNK])
-                .on_conflict_do_nothing(index_elements=["subscription_id", "event_id"])
-            )
-        await session.execute(
-            insert(WebhookEventFanout)
-            .values(
-                [
-                    {
-                        "event_id": event.id,
-                        "event_created_at": event.created_at,
-                        "fanned_out_at": now,
-                    }
-                    for event in events
-                ]
-            )
-            .on_conflict_do_nothing(index_elements=["event_id"])
+        # One statement whatever the number of rows (one array per column, core.bulk).
+        await bulk.insert_rows(
+            session, WebhookDelivery, deliveries, skip_conflicts_on=("subscription_id", "event_id")
+        )
+        await bulk.insert_rows(
+            session,
+            WebhookEventFanout,
+            [
+                {"event_id": event.id, "event_created_at": event.created_at, "fanned_out_at": now}
+                for event in events
+            ],
+            skip_conflicts_on=("event_id",),
         )
     return len(events)
 
