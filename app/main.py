@@ -29,6 +29,7 @@ from app.core.logging import configure_logging
 from app.core.middleware import BodySizeLimitMiddleware, RequestContextMiddleware
 from app.core.routing import AppRoute
 from app.core.settings import Settings, get_settings
+from app.core.startup import freeze_startup_objects
 from app.organizations import router as organizations
 from app.pages import router as pages
 from app.partner_services import router as partner_services
@@ -122,6 +123,7 @@ def create_app(settings: Settings | None = None, database: Database | None = Non
                 pool_timeout=settings.db_pool_timeout_seconds,
                 statement_timeout_ms=settings.db_statement_timeout_ms,
             )
+        freeze_startup_objects()
         stop = asyncio.Event()
         jobs = None
         if settings.run_worker_in_process:

@@ -16,6 +16,7 @@ from app.core import idempotency, outbox, ratelimit
 from app.core.db import Database
 from app.core.jobs import Job, Service, run_loop
 from app.core.settings import Settings, get_settings
+from app.core.startup import freeze_startup_objects
 from app.notifications import delivery as mail_delivery
 from app.notifications import sms as sms_delivery
 from app.partner_services import jobs as partner_services_jobs
@@ -88,6 +89,7 @@ async def run_forever(database_url: str, settings: Settings) -> None:
     loop = asyncio.get_running_loop()
     for signum in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(signum, stop.set)
+    freeze_startup_objects()
     log.info("worker_started", jobs=[job.name for job in JOBS], kinds=[k.name for k in KINDS])
     try:
         await run_loop(
