@@ -175,4 +175,16 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
         yield client
 
 
+@pytest.fixture
+async def committed_client(
+    settings: Settings, committed_db: Database
+) -> AsyncIterator[httpx.AsyncClient]:
+    """A client of an app on ``committed_db``: each request commits for real."""
+    transport = httpx.ASGITransport(
+        app=create_app(settings, database=committed_db), raise_app_exceptions=False
+    )
+    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
+        yield client
+
+
 __all__ = ["async_url", "fresh_database"]

@@ -2,19 +2,15 @@
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from sqlalchemy import func, select, text
 
 from app.billing import invoices, ledger
 from app.billing.models import EntryKind, LineKind, PrepaidEntry
 from app.billing.seed import seed_catalog
 from app.core.db import Database
-from app.core.settings import Settings
-from app.main import create_app
 from tests.billing.conftest import add_card, balance, credit_prepaid, customer, path
 
 
@@ -77,16 +73,6 @@ async def test_ledger_entries_cannot_be_altered(
     async with db.sessionmaker() as session:
         with pytest.raises(Exception, match="append-only"):
             await session.execute(text("UPDATE billing_prepaid_entries SET amount_minor = 1"))
-
-
-@pytest.fixture
-async def committed_client(
-    settings: Settings, committed_db: Database
-) -> AsyncIterator[httpx.AsyncClient]:
-    app: FastAPI = create_app(settings, database=committed_db)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
 
 
 async def test_100_concurrent_payments_against_a_balance_covering_10(

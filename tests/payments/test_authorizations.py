@@ -4,19 +4,15 @@ finishes what a process that died left half done."""
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
 import pytest
 import time_machine
-from fastapi import FastAPI
 from sqlalchemy import select, text
 
 from app.core import clock
 from app.core.db import Database
-from app.core.settings import Settings
-from app.main import create_app
 from app.payments import jobs, providers, service
 from app.payments.models import PaymentAuthorization
 from app.payments.providers import TestCardProvider
@@ -31,16 +27,6 @@ def provider(monkeypatch: pytest.MonkeyPatch) -> TestCardProvider:
     fresh = TestCardProvider()
     monkeypatch.setitem(providers.PROVIDERS, "test", fresh)
     return fresh
-
-
-@pytest.fixture
-async def committed_client(
-    settings: Settings, committed_db: Database
-) -> AsyncIterator[httpx.AsyncClient]:
-    app: FastAPI = create_app(settings, database=committed_db)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
 
 
 def after_grace() -> time_machine.travel:

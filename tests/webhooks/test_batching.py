@@ -3,19 +3,15 @@ claim that waited too long in its lane goes back unsent, and a quick subscriptio
 deliveries queued without ever more requests at once than its cap."""
 
 import uuid
-from collections.abc import AsyncIterator
 from datetime import timedelta
 
 import httpx
-import pytest
 import time_machine
-from fastapi import FastAPI
 from sqlalchemy import select
 
 from app.core import clock, outbox
 from app.core.db import Database
 from app.core.settings import Settings
-from app.main import create_app
 from app.webhooks.delivery import (
     BATCH_SIZE,
     LEASE,
@@ -33,16 +29,6 @@ from tests.mail import Mailbox
 from tests.webhooks.conftest import emit_event, subscribe
 from tests.webhooks.receiver import Receiver
 from tests.webhooks.test_runner import _idle, _running, _until
-
-
-@pytest.fixture
-async def committed_client(
-    settings: Settings, committed_db: Database
-) -> AsyncIterator[httpx.AsyncClient]:
-    app: FastAPI = create_app(settings, database=committed_db)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
 
 
 async def _deliveries(db: Database) -> dict[uuid.UUID, WebhookDelivery]:

@@ -1,15 +1,11 @@
 """Two workers on a database that really commits: no event is skipped or sent twice."""
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import httpx
-import pytest
-from fastapi import FastAPI
 
 from app.core.db import Database
 from app.core.settings import Settings
-from app.main import create_app
 from app.webhooks.delivery import deliver_due
 from app.webhooks.fanout import fan_out
 from tests.factories import signed_in_user
@@ -17,16 +13,6 @@ from tests.webhooks.conftest import emit_event, subscribe
 from tests.webhooks.receiver import Receiver
 
 EVENTS = 40
-
-
-@pytest.fixture
-async def committed_client(
-    settings: Settings, committed_db: Database
-) -> AsyncIterator[httpx.AsyncClient]:
-    app: FastAPI = create_app(settings, database=committed_db)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
 
 
 async def _worker(db: Database, settings: Settings) -> int:

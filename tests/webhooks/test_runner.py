@@ -7,15 +7,12 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 
 import httpx
-import pytest
-from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from app.core import outbox
 from app.core.db import Database
 from app.core.settings import Settings
 from app.events.service import emit
-from app.main import create_app
 from app.notifications.models import MailMessage, MailStatus
 from app.notifications.service import queue_mail
 from app.webhooks.delivery import PER_SUBSCRIPTION
@@ -30,16 +27,6 @@ from tests.webhooks.receiver import Receiver
 POLL_SECONDS = 30.0
 """Far longer than any delay the tests accept: what is sent in time was woken by NOTIFY."""
 SLOW_SECONDS = 5.0
-
-
-@pytest.fixture
-async def committed_client(
-    settings: Settings, committed_db: Database
-) -> AsyncIterator[httpx.AsyncClient]:
-    app: FastAPI = create_app(settings, database=committed_db)
-    transport = httpx.ASGITransport(app=app, raise_app_exceptions=False)
-    async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as client:
-        yield client
 
 
 async def _until(
