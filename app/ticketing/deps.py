@@ -67,8 +67,8 @@ async def office_event(
     request: Request, session: AsyncSession, office: TicketOffice, event_id: uuid.UUID
 ) -> Event:
     """The office's event of the path: loaded by the caller's statement, else looked up."""
-    event = permissions.preloaded(request, Event, event_id)
-    if event is None or event.ticket_office_id != office.id:
+    event = permissions.preloaded(request, Event, event_id)  # joined within the path's office
+    if event is None:
         event = await offices.get_event(session, office.id, event_id)
     return cast(Event, event)
 
