@@ -37,6 +37,9 @@ class Receiver:
         self.answers: deque[Answer] = deque()
         self.default = Answer()
         self.delay_seconds = delay_seconds
+        self.in_flight = 0
+        self.most_in_flight = 0
+        """The most requests it was answering at once."""
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
         self._server.daemon_threads = True
@@ -66,7 +69,13 @@ class Receiver:
     def _next_answer(self, request: Received) -> Answer:
         with self._lock:
             self.received.append(request)
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
             return self.answers.popleft() if self.answers else self.default
+
+    def _answered(self) -> None:
+        with self._lock:
+            self.in_flight -= 1
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
         receiver = self
@@ -92,6 +101,7 @@ class Receiver:
                 self.send_header("content-length", str(len(answer.body)))
                 self.end_headers()
                 self.wfile.write(answer.body)
+                receiver._answered()
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass

@@ -151,7 +151,8 @@ async def test_a_notification_wakes_the_runner_before_its_poll(
 async def test_a_slow_subscription_gets_at_most_its_cap_of_requests_at_once(
     committed_client: httpx.AsyncClient, committed_db: Database, mailbox: Mailbox
 ) -> None:
-    receiver = Receiver(delay_seconds=1.0).start()
+    # Each answer takes long enough for every request the runners may send at once to overlap.
+    receiver = Receiver(delay_seconds=2.0).start()
     try:
         user = await signed_in_user(committed_client, committed_db)
         await subscribe(committed_client, user, receiver.url + "/hooks")
@@ -162,13 +163,10 @@ async def test_a_slow_subscription_gets_at_most_its_cap_of_requests_at_once(
                     await emit(
                         session, "member.added", {"n": number}, organization_id=user.organization_id
                     )
-            await _until(lambda: len(receiver.received) == PER_SUBSCRIPTION + 2, within=10)
+            await _until(lambda: len(receiver.received) == PER_SUBSCRIPTION + 2, within=15)
             await _until(lambda: _idle(committed_db), within=10)
     finally:
         receiver.stop()
 
-    arrivals = sorted(request.at for request in receiver.received)
-    assert len(arrivals) == PER_SUBSCRIPTION + 2
-    first = arrivals[0]
-    assert all(at - first < 0.9 for at in arrivals[:PER_SUBSCRIPTION])  # sent together
-    assert all(at - first >= 0.9 for at in arrivals[PER_SUBSCRIPTION:])  # waited for a slot
+    assert len(receiver.received) == PER_SUBSCRIPTION + 2
+    assert receiver.most_in_flight == PER_SUBSCRIPTION  # never more, and the cap was used
