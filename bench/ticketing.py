@@ -16,8 +16,10 @@ database; or ``--embedded`` for a private server in a temporary directory), migr
    or outbox) with as many uvicorn workers;
 4. measures with wrk on loopback, ``--runs`` times, each for ``--duration`` seconds over
    ``--connections`` connections: listing orders (GET …/orders?limit=20), placing a box-office
-   order of one ticket paid cash, and scanning a ticket (each request a ticket not scanned
-   before, until a slice of the pool runs out: the first scans are counted and printed);
+   order of one ticket paid cash, scanning a ticket (each request a ticket not scanned
+   before, until a slice of the pool runs out: the first scans are counted and printed), and
+   GET /readyz (one ``SELECT 1`` on each: the floor, what the service's HTTP stack and
+   middleware cost around a single statement);
 5. seeds ``--orders`` invoice and paid orders in SQL, ``--due`` of them with a reminder or the
    cancellation due now, and times one call of ``sweep_invoice_deadlines`` in this process;
 6. stops both servers and drops the database (unless ``--keep``).
@@ -60,7 +62,13 @@ from app.ticketing.orders import ACCESS_KEY_PURPOSE
 ROOT = Path(__file__).resolve().parents[1]
 LOOPBACK = "127.0.0.1"
 LOCAL_HOSTS = {"127.0.0.1", "localhost", "::1", ""}  # "" is a Unix socket
-OPERATIONS = ("list orders", "place order", "seat + promo order", "scan ticket")
+OPERATIONS = (
+    "list orders",
+    "place order",
+    "seat + promo order",
+    "scan ticket",
+    "readiness",
+)
 SERVICE_ONLY = {"seat + promo order"}
 """Measured on the service alone (the baseline has no seat plan nor promotion), beside its
 plain "place order" of the same run."""
@@ -664,6 +672,8 @@ async def measure_one(
 ) -> Measure:
     if operation == "list orders":
         url, script = f"{server.url}{shop.office_path}/orders?limit=20", list_script(shop)
+    elif operation == "readiness":
+        url, script = f"{server.url}/readyz", ""
     elif operation in ("place order", "seat + promo order"):
         url = f"{server.url}{shop.office_path}/events/{shop.event_id}/orders"
         script = order_script(shop, seated=operation in SERVICE_ONLY)

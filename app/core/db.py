@@ -155,8 +155,9 @@ class Database:
         )
 
     async def ping(self) -> None:
-        async with self.engine.connect() as connection:
-            await connection.execute(text("SELECT 1"))
+        """One ``SELECT 1``, sent as reads are (in autocommit: no BEGIN and ROLLBACK around it)."""
+        async with self.read_sessionmaker() as session:
+            await session.execute(text("SELECT 1"))
 
     async def dispose(self) -> None:
         await self.engine.dispose()

@@ -1,7 +1,10 @@
 """Health, readiness, metrics and the production guard."""
 
+from typing import Any
+
 import httpx
 import pytest
+from sqlalchemy import event
 from typer.testing import CliRunner
 
 from app.cli import cli
@@ -18,6 +21,28 @@ async def test_healthz(client: httpx.AsyncClient) -> None:
 
 async def test_readyz_when_database_answers(client: httpx.AsyncClient) -> None:
     assert (await client.get("/readyz")).status_code == 200
+
+
+async def test_the_readiness_ping_is_one_statement_without_a_transaction(
+    database_url: str,
+) -> None:
+    database = Database.connect(database_url, pool_size=1, max_overflow=0)
+    sent: list[str] = []
+
+    def log_driver_queries(dbapi_connection: Any, _record: Any) -> None:  # BEGIN, ROLLBACK
+        dbapi_connection.driver_connection.add_query_logger(lambda query: sent.append(query.query))
+
+    def log_statement(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        sent.append(statement)
+
+    event.listen(database.engine.sync_engine.pool, "connect", log_driver_queries)
+    event.listen(database.engine.sync_engine, "before_cursor_execute", log_statement)
+    try:
+        await database.ping()
+        await database.ping()
+    finally:
+        await database.dispose()
+    assert sent == ["SELECT 1", "SELECT 1"]  # no BEGIN and ROLLBACK around each
 
 
 async def test_readyz_is_503_when_database_is_unreachable(settings: Settings) -> None:
