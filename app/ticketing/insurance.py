@@ -34,10 +34,15 @@ def new_policy_reference(order_number: str) -> str:
 
 def of(order: TicketOrder | Row[Any]) -> OrderInsurance | None:
     """The order's insurance as the API shows it; None: not insured."""
-    if order.insurance_policy_reference is None:
+    return of_policy(order.insurance_policy_reference)
+
+
+def of_policy(policy_reference: str | None) -> OrderInsurance | None:
+    """The insurance of an order with this policy as the API shows it; None: not insured."""
+    if policy_reference is None:
         return None
     return OrderInsurance(
-        policy_reference=order.insurance_policy_reference,
+        policy_reference=policy_reference,
         insurer_name=INSURER.name,
         insurer_phone=INSURER.phone,
         insurer_email=INSURER.email,
