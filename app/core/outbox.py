@@ -416,7 +416,14 @@ class Dispatcher:
             claims = await claim_due(kind, session, self.settings, limit=take, busy=busy, room=room)
         for claim in claims:
             self._dispatch(kind, claim)
-        return len(claims), len(claims) >= take or bool(busy)
+        # A target filled by this claim may have had more due rows, left unclaimed: "more may be
+        # waiting", so that a send finished wakes the next claim (not the next poll).
+        full = kind.target_column is not None and any(
+            state.in_flight >= kind.capacity(state.pace)
+            for (name, _), state in self._targets.items()
+            if name == kind.name
+        )
+        return len(claims), len(claims) >= take or bool(busy) or full
 
     def _dispatch(self, kind: Kind[Any], claim: Claim[Any]) -> None:
         state = self._targets.setdefault((kind.name, claim.target), _Target())

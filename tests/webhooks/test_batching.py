@@ -114,6 +114,24 @@ async def test_a_claim_that_waited_too_long_in_its_lane_goes_back_unsent(
     assert delivery.next_attempt_at <= given_back  # due again at once, no attempt counted
 
 
+async def test_a_claim_that_fills_a_subscription_says_more_may_be_waiting(
+    client: httpx.AsyncClient, db: Database, settings: Settings, manager: User, receiver: Receiver
+) -> None:
+    # The runner's next claim follows a finished send only after a claim cut short: rows held
+    # back by the cap must count as cut, or they would wait for the next poll.
+    await subscribe(client, manager, receiver.url + "/hooks")
+    for _ in range(PER_SUBSCRIPTION + 2):
+        await emit_event(db, manager.organization_id)
+    await fan_out(db.sessionmaker)
+    dispatcher = outbox.Dispatcher(db.sessionmaker, settings, serialize_db=True)
+
+    assert await dispatcher.claim(WEBHOOKS) == (PER_SUBSCRIPTION, True)
+    await dispatcher.drain()
+    assert await dispatcher.claim(WEBHOOKS) == (2, False)  # the rest, room to spare
+    await dispatcher.drain()
+    assert len(receiver.received) == PER_SUBSCRIPTION + 2
+
+
 async def test_a_quick_subscription_gets_claims_queued_ahead_within_its_cap() -> None:
     assert WEBHOOKS.capacity(None) == PER_SUBSCRIPTION  # nothing known yet: one per lane
     assert WEBHOOKS.capacity(5.0) == PER_SUBSCRIPTION  # slow: one per lane
