@@ -26,7 +26,9 @@ An attempt goes in three steps, never holding a transaction during the send:
 kind with a ``feed``. It polls, and listens on the ``outbox`` channel (a dedicated asyncpg
 connection): a trigger on each outbox table issues ``pg_notify('outbox', <table>)`` in the
 enqueuing transaction, so a new row is sent at once; a notification from one of ``wakes_on``
-wakes the kind's feed, which wakes its claiming loop when it queued something.
+wakes the kind's feed, which wakes its claiming loop when it queued something. A claim cut short
+(by the batch size, or by a target's cap, which leaves its other due rows unclaimed) makes the
+loop claim again as soon as a send finishes.
 """
 
 import asyncio
