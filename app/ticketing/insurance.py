@@ -5,9 +5,6 @@ organizer, so a cancellation of an insured paid order records the insurer as who
 
 import secrets
 from dataclasses import dataclass
-from typing import Any
-
-from sqlalchemy import Row
 
 from app.ticketing.models import TicketOrder
 from app.ticketing.schemas import OrderInsurance
@@ -30,11 +27,6 @@ the policy reference and the ticket's number)."""
 def new_policy_reference(order_number: str) -> str:
     """The order's number and 4 random characters: unique, and found from either."""
     return f"CI-{order_number}-{''.join(secrets.choice(_ALPHABET) for _ in range(4))}"
-
-
-def of(order: TicketOrder | Row[Any]) -> OrderInsurance | None:
-    """The order's insurance as the API shows it; None: not insured."""
-    return of_policy(order.insurance_policy_reference)
 
 
 def of_policy(policy_reference: str | None) -> OrderInsurance | None:

@@ -93,15 +93,17 @@ class Receiver:
                     at=time.time(),
                 )
                 answer = receiver._next_answer(request)
-                if receiver.delay_seconds:
-                    time.sleep(receiver.delay_seconds)
-                self.send_response(answer.status)
-                for name, value in answer.headers.items():
-                    self.send_header(name, value)
-                self.send_header("content-length", str(len(answer.body)))
-                self.end_headers()
-                self.wfile.write(answer.body)
-                receiver._answered()
+                try:
+                    if receiver.delay_seconds:
+                        time.sleep(receiver.delay_seconds)
+                    self.send_response(answer.status)
+                    for name, value in answer.headers.items():
+                        self.send_header(name, value)
+                    self.send_header("content-length", str(len(answer.body)))
+                    self.end_headers()
+                    self.wfile.write(answer.body)
+                finally:
+                    receiver._answered()  # a sender that hung up is not in flight either
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
